@@ -1,0 +1,66 @@
+// apply / apply_async: one call, one task, one allocation (the job is its own result state).
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "mpp/detail/job.hpp"
+#include "mpp/detail/result_state.hpp"
+
+namespace mpp::detail {
+
+/// The result of calling `F` with `Args` as std::async does: both decayed, invoked as rvalues.
+template <class F, class... Args>
+using apply_result_t = std::decay_t<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
+
+template <class R, class F, class... Args>
+class ApplyJob final : public ResultState<R> {
+ public:
+  template <class G, class... A>
+  ApplyJob(Ref<PoolShared> pool, G&& f, A&&... args)
+      : ResultState<R>(std::move(pool)), f_(std::forward<G>(f)), args_(std::forward<A>(args)...) {
+    task_.job = this;
+    task_.begin = 0;
+    task_.end = 1;
+  }
+
+  /// The job's only task. Queue it with a reference added for it.
+  Task* task() noexcept { return &task_; }
+
+  void run(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {
+    try {
+      if constexpr (std::is_void_v<R>) {
+        std::apply(std::move(f_), std::move(args_));
+        complete([this] { this->set_value(); });
+      } else {
+        R value = std::apply(std::move(f_), std::move(args_));
+        complete([&] { this->set_value(std::move(value)); });
+      }
+    } catch (...) {
+      this->fail(std::current_exception());
+    }
+  }
+
+ private:
+  // Computed outside claim(): terminate() may complete the job meanwhile, and then wins.
+  template <class Store>
+  void complete(Store store) noexcept {
+    if (!this->claim()) return;
+    try {
+      store();
+    } catch (...) {  // the result's move constructor threw
+      this->set_error(std::current_exception());
+    }
+    this->finish();
+  }
+
+  std::decay_t<F> f_;
+  std::tuple<std::decay_t<Args>...> args_;
+  Task task_;
+};
+
+}  // namespace mpp::detail

@@ -1,0 +1,102 @@
+// map / map_async / starmap: items of a random-access range, results in input order.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "mpp/detail/chunking.hpp"
+#include "mpp/detail/job.hpp"
+#include "mpp/detail/outcome.hpp"
+#include "mpp/detail/result_state.hpp"
+
+namespace mpp::detail {
+
+/// What map returns: std::vector<R>, or void for a void function.
+template <class R>
+using MapResult = std::conditional_t<std::is_void_v<R>, void, std::vector<R>>;
+
+/// `f` applied to each item of `view` (a random-access, sized view the job owns or borrows).
+/// Fails fast: after the first exception no new item starts, and that exception is the result.
+template <class R, class F, class V>
+class MapJob final : public ResultState<MapResult<R>> {
+ public:
+  MapJob(Ref<PoolShared> pool, F f, V view, std::size_t items, ChunkPlan plan)
+      : ResultState<MapResult<R>>(std::move(pool)),
+        f_(std::move(f)),
+        view_(std::move(view)),
+        out_(items),
+        remaining_(items) {
+    const std::size_t count = ceil_div(items, plan.chunk);
+    tasks_.resize(count);
+    for (std::size_t c = 0; c < count; ++c) {
+      tasks_[c] = Task{this, c * plan.chunk, std::min(items, (c + 1) * plan.chunk), plan.grain, false};
+    }
+  }
+
+  std::vector<Task>& tasks() noexcept { return tasks_; }
+
+  void run(std::size_t begin, std::size_t end) noexcept override {
+    // Relaxed: a stale "not failed" only runs a few more items of a map that already failed.
+    if (!failed_.load(std::memory_order_relaxed)) {
+      std::size_t i = begin;
+      try {
+        auto first = std::ranges::begin(view_);
+        for (; i < end; ++i) {
+          if constexpr (std::is_void_v<R>) {
+            std::invoke(std::as_const(f_), first[static_cast<std::ranges::range_difference_t<V>>(i)]);
+          } else {
+            out_.set(i, std::invoke(std::as_const(f_), first[static_cast<std::ranges::range_difference_t<V>>(i)]));
+          }
+        }
+      } catch (...) {
+        record_failure(std::current_exception());
+      }
+    }
+    // acq_rel: whoever finishes the last items sees every other worker's results.
+    if (remaining_.fetch_sub(end - begin, std::memory_order_acq_rel) == end - begin) complete();
+  }
+
+  /// Called by the pool when no item will run (an empty map).
+  void complete() noexcept {
+    if (!this->claim()) return;
+    if (failed_.load(std::memory_order_acquire)) {
+      this->set_error(first_error_);
+    } else {
+      try {
+        if constexpr (std::is_void_v<R>) {
+          this->set_value();
+        } else {
+          this->set_value(out_.finish());
+        }
+      } catch (...) {
+        this->set_error(std::current_exception());
+      }
+    }
+    this->finish();
+  }
+
+ private:
+  void record_failure(std::exception_ptr error) noexcept {
+    bool expected = false;
+    if (failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+      // Only the winner writes; complete() reads it after the acq_rel countdown.
+      first_error_ = std::move(error);
+    }
+  }
+
+  F f_;
+  V view_;
+  MapStorage<R> out_;
+  std::atomic<std::size_t> remaining_;
+  std::atomic<bool> failed_{false};
+  std::exception_ptr first_error_;
+  std::vector<Task> tasks_;
+};
+
+}  // namespace mpp::detail

@@ -1,0 +1,54 @@
+// The thread back end: persistent workers with work-stealing deques (compiled in
+// src/thread_executor.cpp). The pool algorithms see only this small interface.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "mpp/detail/job.hpp"
+
+namespace mpp::detail {
+
+class ThreadExecutor {
+ public:
+  /// Starts `workers` threads, runs `initializer` once in each and waits for them; an initializer's
+  /// exception stops the workers and is rethrown here.
+  ThreadExecutor(std::size_t workers, const std::function<void()>& initializer);
+  ThreadExecutor(const ThreadExecutor&) = delete;
+  ThreadExecutor& operator=(const ThreadExecutor&) = delete;
+  /// Terminates and joins whatever is still running (the pool closes and joins first).
+  ~ThreadExecutor();
+
+  std::size_t size() const noexcept;
+
+  /// Whether new calls are accepted (not closed, not terminated).
+  bool accepting() const noexcept;
+  /// Opens a call that will submit tasks over time (a map, an imap): false when not accepting.
+  /// Workers stay while a call is open, even after close().
+  bool open_call() noexcept;
+  void close_call() noexcept;
+  /// Queues a task of an open call (or of a task running on a worker). Takes the task's job
+  /// reference; after terminate() the job is cancelled instead.
+  void submit(Task* task) noexcept;
+  /// open_call + submit + close_call in one step: false (nothing queued) when not accepting.
+  bool submit_call(Task* task) noexcept;
+
+  void close() noexcept;
+  void terminate() noexcept;
+  bool terminated() const noexcept;
+  /// Throws std::logic_error when called from a worker of this executor (it would wait for itself).
+  void check_join(const char* who) const;
+  /// Waits for the workers to exit. Throws std::logic_error from a worker of this executor.
+  void join(const char* who);
+
+  /// The identity waiting code compares against the calling thread's executor (see help_one).
+  const void* tag() const noexcept { return this; }
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mpp::detail

@@ -1,0 +1,17 @@
+// Out-of-line, [[noreturn]] throw sites, so every message has the form
+// "mpp::Pool::map: the pool is closed or terminated" and is written in one place (src/errors.cpp).
+#pragma once
+
+namespace mpp::detail {
+
+/// `who` names the class ("mpp::Pool"), `what` the member ("map").
+[[noreturn]] void throw_pool_not_running(const char* who, const char* what);
+[[noreturn]] void throw_pool_running(const char* who, const char* what);
+[[noreturn]] void throw_join_from_worker(const char* who);
+[[noreturn]] void throw_cancelled(const char* who);
+[[noreturn]] void throw_timeout(const char* who, const char* what);
+[[noreturn]] void throw_not_ready(const char* what);
+[[noreturn]] void throw_no_state(const char* what);
+[[noreturn]] void throw_value_taken(const char* what);
+
+}  // namespace mpp::detail

@@ -1,0 +1,80 @@
+// Blocking without losing wake-ups: a short spin (waking an idle vCPU costs tens of microseconds, a
+// spin costs nothing when the answer is near), helping the pool when the waiter is one of its
+// workers, then a futex sleep.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace mpp::detail {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+inline constexpr Deadline k_no_deadline = Deadline::max();
+
+/// now + timeout, saturating instead of overflowing for huge timeouts.
+template <class Rep, class Period>
+Deadline deadline_after(std::chrono::duration<Rep, Period> timeout) {
+  const auto now = Clock::now();
+  if (timeout <= timeout.zero()) return now;
+  // Compared in floating point so that hours::max() and the like cannot overflow.
+  if (std::chrono::duration<double>(timeout) >= std::chrono::duration<double>(k_no_deadline - now)) {
+    return k_no_deadline;
+  }
+  return now + std::chrono::ceil<Clock::duration>(timeout);
+}
+
+/// Sleeps while `word == expected`; false when the deadline passed first. Spurious returns happen.
+bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadline deadline) noexcept;
+void futex_wake_all(std::atomic<std::uint32_t>& word) noexcept;
+void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept;
+
+void cpu_relax() noexcept;
+
+/// When the calling thread is a worker of `executor`, runs one of its queued tasks and returns true.
+/// This is how a task that waits on its own pool (a nested map) keeps the pool moving.
+bool help_one(const void* executor) noexcept;
+
+/// How long a waiter spins before it sleeps.
+inline constexpr std::chrono::microseconds k_spin_time{50};
+
+/// Waits until `pred()` holds or the deadline passes (returns pred() then). The side that makes
+/// pred() true must, afterwards, change `word` and wake it when `waiters` is non-zero
+/// (see notify_waiters).
+template <class Pred>
+bool block_until(const Pred& pred, std::atomic<std::uint32_t>& word, std::atomic<std::uint32_t>& waiters,
+                 const void* executor, Deadline deadline) {
+  if (pred()) return true;
+  // Spin, helping the pool where we can; the clock is read every 64 rounds only.
+  const Deadline spin_end = std::min(deadline, Clock::now() + k_spin_time);
+  for (unsigned round = 1;; ++round) {
+    if (pred()) return true;
+    if (help_one(executor)) continue;
+    cpu_relax();
+    if (round % 64 == 0 && Clock::now() >= spin_end) break;
+  }
+  // seq_cst on `waiters` and `word` pairs with notify_waiters: either the notifier sees us waiting,
+  // or we see what it published before sleeping.
+  waiters.fetch_add(1, std::memory_order_seq_cst);
+  bool satisfied = true;
+  for (;;) {
+    const std::uint32_t seen = word.load(std::memory_order_seq_cst);
+    if (pred()) break;
+    if (!futex_wait(word, seen, deadline)) {
+      satisfied = pred();
+      break;
+    }
+  }
+  waiters.fetch_sub(1, std::memory_order_seq_cst);
+  return satisfied;
+}
+
+/// The other half of block_until: call after making the predicate true.
+inline void notify_waiters(std::atomic<std::uint32_t>& word, std::atomic<std::uint32_t>& waiters) noexcept {
+  word.fetch_add(1, std::memory_order_seq_cst);
+  if (waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(word);
+}
+
+}  // namespace mpp::detail

@@ -1,0 +1,8 @@
+// The umbrella header: everything of mpp but the MPI back end (<mpp/mpi.hpp>).
+#pragma once
+
+#include "mpp/async_result.hpp"
+#include "mpp/cpu.hpp"
+#include "mpp/errors.hpp"
+#include "mpp/imap_range.hpp"
+#include "mpp/pool.hpp"

@@ -1,0 +1,442 @@
+#include "mpp/detail/thread_executor.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <latch>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "mpp/detail/config.hpp"
+#include "mpp/detail/throw.hpp"
+#include "mpp/detail/wait.hpp"
+#include "work_stealing_deque.hpp"
+
+namespace mpp::detail {
+namespace {
+
+// How long an idle worker looks for work before it sleeps: about twice what waking a sleeping
+// vCPU costs here, so a steady trickle of tasks never pays for a wake-up.
+constexpr auto k_idle_spin = std::chrono::microseconds(50);
+// Tasks a worker takes from the shared queue at once (the rest go to its deque, where others can
+// steal them); amortises the queue's lock over many tiny tasks.
+constexpr std::size_t k_inject_batch = 32;
+
+struct Worker {
+  ThreadExecutor::Impl* owner = nullptr;
+  std::size_t index = 0;
+  WorkStealingDeque<Task*> deque;
+  // The job this worker runs now, with one reference: terminate() exchanges it out to cancel it.
+  std::atomic<Job*> running{nullptr};
+  std::uint64_t rng = 0;
+  std::thread thread;
+};
+
+thread_local Worker* t_worker = nullptr;
+
+void release_task(Task* task) noexcept {
+  task->job->release();
+  if (task->owned_by_executor) delete task;
+}
+
+void cancel_task(Task* task) noexcept {
+  task->job->cancel();
+  release_task(task);
+}
+
+}  // namespace
+
+struct ThreadExecutor::Impl {
+  explicit Impl(const ThreadExecutor* self) : tag(self) {}
+
+  const void* tag;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::size_t max_spinners = 1;
+
+  std::mutex mutex;
+  std::deque<Task*> inject MPP_GUARDED_BY(mutex);
+  std::size_t open_calls MPP_GUARDED_BY(mutex) = 0;
+  std::atomic<std::size_t> inject_size{0};  // written under mutex; read without it as a hint
+  std::atomic<bool> closed{false};
+  std::atomic<bool> terminated{false};
+
+  // Idle workers: at most max_spinners spin, the rest sleep on sleep_word.
+  alignas(k_cache_line) std::atomic<std::uint32_t> sleep_word{0};
+  std::atomic<std::uint32_t> sleepers{0};
+  std::atomic<std::uint32_t> spinners{0};
+
+  std::mutex join_mutex;
+  bool joined MPP_GUARDED_BY(join_mutex) = false;
+
+  // Initialisation handshake: the constructor waits for every initializer.
+  std::mutex init_mutex;
+  std::exception_ptr init_error MPP_GUARDED_BY(init_mutex);
+  std::optional<std::latch> initialised;
+
+  bool on_own_worker() const noexcept { return t_worker != nullptr && t_worker->owner == this; }
+
+  bool has_work() const noexcept {
+    if (inject_size.load(std::memory_order_seq_cst) != 0) return true;
+    return std::any_of(workers.begin(), workers.end(), [](const auto& w) { return !w->deque.empty(); });
+  }
+
+  // Called after publishing work with a seq_cst store (deque push, inject_size), which orders it
+  // before these loads; a worker going to sleep increments `sleepers` and then looks for work, so
+  // one of the two always sees the other.
+  void wake_one() noexcept {
+    // A spinning worker will find the task by itself; only wake a sleeper when nobody spins.
+    if (spinners.load(std::memory_order_seq_cst) == 0 && sleepers.load(std::memory_order_seq_cst) != 0) {
+      sleep_word.fetch_add(1, std::memory_order_seq_cst);
+      futex_wake_one(sleep_word);
+    }
+  }
+
+  void wake_all() noexcept {
+    sleep_word.fetch_add(1, std::memory_order_seq_cst);
+    if (sleepers.load(std::memory_order_seq_cst) != 0) futex_wake_all(sleep_word);
+  }
+
+  void push_local(Worker& w, Task* task) noexcept {
+    w.deque.push(task);
+    wake_one();
+  }
+
+  void submit(Task* task) noexcept {
+    if (on_own_worker()) {
+      push_local(*t_worker, task);
+      // Pairs with terminate(): either it saw the task in our deque, or we see its flag and the
+      // worker loop cancels what is left in the deque.
+      return;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (!terminated.load(std::memory_order_relaxed)) {
+        inject.push_back(task);
+        inject_size.store(inject.size(), std::memory_order_seq_cst);
+        task = nullptr;
+      }
+    }
+    if (task != nullptr) {
+      cancel_task(task);
+      return;
+    }
+    wake_one();
+  }
+
+  bool submit_call(Task* task) noexcept {
+    if (on_own_worker()) {
+      if (closed.load(std::memory_order_acquire)) return false;
+      push_local(*t_worker, task);
+      return true;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (closed.load(std::memory_order_relaxed)) return false;
+      inject.push_back(task);
+      inject_size.store(inject.size(), std::memory_order_seq_cst);
+    }
+    wake_one();
+    return true;
+  }
+
+  Task* pop_inject(Worker& w) {
+    if (inject_size.load(std::memory_order_relaxed) == 0) return nullptr;
+    Task* first = nullptr;
+    bool more = false;
+    {
+      std::lock_guard lock(mutex);
+      if (inject.empty()) return nullptr;
+      first = inject.front();
+      inject.pop_front();
+      // Take a fair share for our deque, where idle workers can steal from it.
+      const std::size_t share = std::min(k_inject_batch, inject.size() / workers.size());
+      for (std::size_t i = 0; i < share; ++i) {
+        w.deque.push(inject.front());
+        inject.pop_front();
+      }
+      inject_size.store(inject.size(), std::memory_order_seq_cst);
+      more = !inject.empty() || share != 0;
+    }
+    if (more) wake_one();
+    return first;
+  }
+
+  Task* steal(Worker& w) {
+    const std::size_t n = workers.size();
+    if (n == 1) return nullptr;
+    // xorshift64: a cheap random start, so thieves do not all hit the same victim.
+    w.rng ^= w.rng << 13;
+    w.rng ^= w.rng >> 7;
+    w.rng ^= w.rng << 17;
+    const std::size_t start = static_cast<std::size_t>(w.rng % n);
+    for (std::size_t k = 0; k < n; ++k) {
+      Worker& victim = *workers[(start + k) % n];
+      if (&victim == &w) continue;
+      if (Task* t = victim.deque.steal()) return t;
+    }
+    return nullptr;
+  }
+
+  Task* find_task(Worker& w) {
+    if (Task* t = w.deque.pop()) return t;
+    if (Task* t = pop_inject(w)) return t;
+    Task* t = steal(w);
+    if (t != nullptr && has_work()) wake_one();  // more to share: ramp up another worker
+    return t;
+  }
+
+  void execute(Worker& w, Task* task) noexcept {
+    Job* job = task->job;
+    job->add_ref();  // the reference `running` holds
+    // A worker that helps while waiting runs a task inside another: remember the outer one.
+    Job* outer = w.running.exchange(job, std::memory_order_seq_cst);
+    if (terminated.load(std::memory_order_seq_cst)) {
+      // terminate() may have missed `running`: cancel here.
+      job->cancel();
+    } else if (task->grain == 0) {
+      job->run(task->begin, task->end);
+    } else {
+      run_splitting(w, *task);
+    }
+    if (Job* mine = w.running.exchange(outer, std::memory_order_seq_cst)) {
+      mine->release();
+    } else if (outer != nullptr) {
+      // terminate() took our job while we ran it; it took the outer one too, or will.
+      w.running.store(nullptr, std::memory_order_seq_cst);
+      outer->cancel();
+      outer->release();
+    }
+    release_task(task);
+  }
+
+  // Lazy binary splitting: while our deque is empty (so a thief would find nothing), put half of
+  // what is left there. Idle workers steal large halves; busy ones never pay for splits.
+  void run_splitting(Worker& w, const Task& task) noexcept {
+    std::size_t begin = task.begin;
+    std::size_t end = task.end;
+    const std::size_t grain = task.grain;
+    const bool peers = workers.size() > 1;
+    while (begin < end) {
+      if (terminated.load(std::memory_order_relaxed)) return;  // the job was cancelled
+      if (peers && end - begin >= 2 * grain && w.deque.empty()) {
+        const std::size_t mid = begin + (end - begin) / 2;
+        task.job->add_ref();
+        push_local(w, new Task{task.job, mid, end, grain, true});
+        end = mid;
+        continue;
+      }
+      const std::size_t step = std::min(grain, end - begin);
+      task.job->run(begin, begin + step);
+      begin += step;
+    }
+  }
+
+  // No task found: spin a while, then sleep. False when the worker should exit.
+  bool idle(Worker& w) {
+    if (spinners.fetch_add(1, std::memory_order_seq_cst) < max_spinners) {
+      const auto end = Clock::now() + k_idle_spin;
+      for (unsigned round = 1;; ++round) {
+        if (has_work() || terminated.load(std::memory_order_relaxed)) {
+          spinners.fetch_sub(1, std::memory_order_seq_cst);
+          return true;
+        }
+        cpu_relax();
+        if (round % 64 == 0 && Clock::now() >= end) break;
+      }
+    }
+    spinners.fetch_sub(1, std::memory_order_seq_cst);
+
+    const std::uint32_t seen = sleep_word.load(std::memory_order_seq_cst);
+    sleepers.fetch_add(1, std::memory_order_seq_cst);
+    bool keep_going = true;
+    if (terminated.load(std::memory_order_seq_cst)) {
+      keep_going = false;
+    } else if (!has_work()) {
+      if (should_exit()) {
+        keep_going = false;
+      } else {
+        futex_wait(sleep_word, seen, k_no_deadline);
+      }
+    }
+    sleepers.fetch_sub(1, std::memory_order_seq_cst);
+    (void)w;
+    return keep_going;
+  }
+
+  bool should_exit() {
+    std::lock_guard lock(mutex);
+    return closed.load(std::memory_order_relaxed) && open_calls == 0 && inject.empty();
+  }
+
+  void worker_main(Worker& w, const std::function<void()>& initializer) {
+    t_worker = &w;
+    if (initializer) {
+      try {
+        initializer();
+      } catch (...) {
+        std::lock_guard lock(init_mutex);
+        if (!init_error) init_error = std::current_exception();
+      }
+    }
+    initialised->count_down();
+
+    for (;;) {
+      if (terminated.load(std::memory_order_acquire)) break;
+      if (Task* t = find_task(w)) {
+        execute(w, t);
+        continue;
+      }
+      if (!idle(w)) break;
+    }
+    // Terminated, or closed with nothing left. Cancel what our deque still holds.
+    while (Task* t = w.deque.pop()) cancel_task(t);
+    t_worker = nullptr;
+  }
+
+  void terminate() noexcept {
+    std::deque<Task*> dropped;
+    {
+      std::lock_guard lock(mutex);
+      terminated.store(true, std::memory_order_seq_cst);
+      closed.store(true, std::memory_order_seq_cst);
+      dropped.swap(inject);
+      inject_size.store(0, std::memory_order_seq_cst);
+    }
+    for (Task* t : dropped) cancel_task(t);
+    for (auto& w : workers) {
+      if (w.get() == t_worker) continue;  // our own deque: our worker loop drains it
+      while (!w->deque.empty()) {
+        if (Task* t = w->deque.steal()) cancel_task(t);
+      }
+    }
+    for (auto& w : workers) {
+      if (Job* job = w->running.exchange(nullptr, std::memory_order_seq_cst)) {
+        job->cancel();
+        job->release();
+      }
+    }
+    wake_all();
+  }
+};
+
+ThreadExecutor::ThreadExecutor(std::size_t workers, const std::function<void()>& initializer)
+    : impl_(std::make_unique<Impl>(this)) {
+  MPP_ASSERT(workers > 0);
+  Impl& impl = *impl_;
+  impl.max_spinners = std::max<std::size_t>(1, workers / 2);
+  impl.workers.reserve(workers);
+  impl.initialised.emplace(static_cast<std::ptrdiff_t>(workers));
+  for (std::size_t i = 0; i < workers; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->owner = &impl;
+    w->index = i;
+    w->rng = 0x9E3779B97F4A7C15ULL * (i + 1);
+    impl.workers.push_back(std::move(w));
+  }
+  std::size_t started = 0;
+  try {
+    for (auto& w : impl.workers) {
+      Worker* worker = w.get();
+      worker->thread = std::thread([&impl, worker, initializer] { impl.worker_main(*worker, initializer); });
+      ++started;
+    }
+  } catch (...) {
+    // Threads that did start: stop them and let the exception out.
+    impl.terminate();
+    for (auto& w : impl.workers) {
+      if (w->thread.joinable()) w->thread.join();
+    }
+    throw;
+  }
+  impl.initialised->wait();
+  std::exception_ptr error;
+  {
+    std::lock_guard lock(impl.init_mutex);
+    error = impl.init_error;
+  }
+  if (error) {
+    impl.terminate();
+    for (auto& w : impl.workers) w->thread.join();
+    std::rethrow_exception(error);
+  }
+}
+
+ThreadExecutor::~ThreadExecutor() {
+  if (!impl_) return;
+  bool joined = false;
+  {
+    std::lock_guard lock(impl_->join_mutex);
+    joined = impl_->joined;
+  }
+  if (!joined) {
+    impl_->terminate();
+    for (auto& w : impl_->workers) {
+      if (w->thread.joinable()) w->thread.join();
+    }
+  }
+}
+
+std::size_t ThreadExecutor::size() const noexcept { return impl_->workers.size(); }
+
+bool ThreadExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
+
+bool ThreadExecutor::open_call() noexcept {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->closed.load(std::memory_order_relaxed)) return false;
+  ++impl_->open_calls;
+  return true;
+}
+
+void ThreadExecutor::close_call() noexcept {
+  bool last = false;
+  {
+    std::lock_guard lock(impl_->mutex);
+    MPP_ASSERT(impl_->open_calls > 0);
+    last = --impl_->open_calls == 0 && impl_->closed.load(std::memory_order_relaxed);
+  }
+  if (last) impl_->wake_all();
+}
+
+void ThreadExecutor::submit(Task* task) noexcept { impl_->submit(task); }
+
+bool ThreadExecutor::submit_call(Task* task) noexcept { return impl_->submit_call(task); }
+
+void ThreadExecutor::close() noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->closed.store(true, std::memory_order_seq_cst);
+  }
+  impl_->wake_all();
+}
+
+void ThreadExecutor::terminate() noexcept { impl_->terminate(); }
+
+bool ThreadExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }
+
+void ThreadExecutor::check_join(const char* who) const {
+  if (impl_->on_own_worker()) throw_join_from_worker(who);
+}
+
+void ThreadExecutor::join(const char* who) {
+  check_join(who);
+  std::lock_guard lock(impl_->join_mutex);
+  if (impl_->joined) return;
+  for (auto& w : impl_->workers) w->thread.join();
+  impl_->joined = true;
+}
+
+bool help_one(const void* executor) noexcept {
+  Worker* w = t_worker;
+  if (w == nullptr || executor == nullptr || w->owner->tag != executor) return false;
+  if (w->owner->terminated.load(std::memory_order_acquire)) return false;
+  Task* t = w->owner->find_task(*w);
+  if (t == nullptr) return false;
+  w->owner->execute(*w, t);
+  return true;
+}
+
+}  // namespace mpp::detail
