@@ -61,3 +61,10 @@ void throw_value_taken(const char* what) {
 
 }  // namespace detail
 }  // namespace mpp
+
+namespace mpp::detail {
+
+void throw_serialization(const char* what) { throw SerializationError(std::string("mpp: ") + what); }
+void throw_serialization(const std::string& what) { throw SerializationError("mpp: " + what); }
+
+}  // namespace mpp::detail

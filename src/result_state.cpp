@@ -5,6 +5,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "mpp/detail/demangle.hpp"
 #include "mpp/detail/throw.hpp"
 
 namespace mpp::detail {
@@ -30,7 +31,8 @@ void PoolShared::report_callback_error(std::exception_ptr error) const noexcept 
   try {
     std::rethrow_exception(std::move(error));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mpp: a callback of %s threw %s: %s (dropped)\n", name_.c_str(), typeid(e).name(), e.what());
+    std::fprintf(stderr, "mpp: a callback of %s threw %s: %s (dropped)\n", name_.c_str(), type_name(typeid(e)).c_str(),
+                 e.what());
   } catch (...) {
     std::fprintf(stderr, "mpp: a callback of %s threw a non-exception (dropped)\n", name_.c_str());
   }

@@ -39,8 +39,10 @@ struct Worker {
 thread_local Worker* t_worker = nullptr;
 
 void release_task(Task* task) noexcept {
+  // Read before releasing: a task may live inside its job (apply), which the release may free.
+  const bool owned = task->owned_by_executor;
   task->job->release();
-  if (task->owned_by_executor) delete task;
+  if (owned) delete task;
 }
 
 void cancel_task(Task* task) noexcept {
@@ -108,8 +110,9 @@ struct ThreadExecutor::Impl {
   void submit(Task* task) noexcept {
     if (on_own_worker()) {
       push_local(*t_worker, task);
-      // Pairs with terminate(): either it saw the task in our deque, or we see its flag and the
-      // worker loop cancels what is left in the deque.
+      // Pairs with terminate() (both seq_cst): either it saw the task in our deque, or we see its
+      // flag. Cancel at once: the task that submitted may be about to wait for this one.
+      if (terminated.load(std::memory_order_seq_cst)) cancel_own(*t_worker);
       return;
     }
     {
@@ -125,6 +128,16 @@ struct ThreadExecutor::Impl {
       return;
     }
     wake_one();
+  }
+
+  // Cancels every task in our own deque; true when there was one.
+  static bool cancel_own(Worker& w) noexcept {
+    bool any = false;
+    while (Task* t = w.deque.pop()) {
+      cancel_task(t);
+      any = true;
+    }
+    return any;
   }
 
   bool submit_call(Task* task) noexcept {
@@ -293,7 +306,7 @@ struct ThreadExecutor::Impl {
       if (!idle(w)) break;
     }
     // Terminated, or closed with nothing left. Cancel what our deque still holds.
-    while (Task* t = w.deque.pop()) cancel_task(t);
+    cancel_own(w);
     t_worker = nullptr;
   }
 
@@ -432,7 +445,9 @@ void ThreadExecutor::join(const char* who) {
 bool help_one(const void* executor) noexcept {
   Worker* w = t_worker;
   if (w == nullptr || executor == nullptr || w->owner->tag != executor) return false;
-  if (w->owner->terminated.load(std::memory_order_acquire)) return false;
+  // After terminate() only cancelling is left to do: terminate() drains the other workers' deques,
+  // and this one's may hold what the waiting task waits for.
+  if (w->owner->terminated.load(std::memory_order_acquire)) return ThreadExecutor::Impl::cancel_own(*w);
   Task* t = w->owner->find_task(*w);
   if (t == nullptr) return false;
   w->owner->execute(*w, t);

@@ -45,7 +45,7 @@ class ApplyJob final : public ResultState<R> {
     }
   }
 
- private:
+ protected:
   // Computed outside claim(): terminate() may complete the job meanwhile, and then wins.
   template <class Store>
   void complete(Store store) noexcept {
@@ -60,6 +60,8 @@ class ApplyJob final : public ResultState<R> {
 
   std::decay_t<F> f_;
   std::tuple<std::decay_t<Args>...> args_;
+
+ private:
   Task task_;
 };
 

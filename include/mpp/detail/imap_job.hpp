@@ -68,14 +68,16 @@ class SlotTable {
 };
 
 template <class R, class F, class V, class Executor>
-class ImapJob final : public ImapJobBase<R> {
+class ImapJob : public ImapJobBase<R> {
   using Item = std::ranges::range_value_t<V>;
   static constexpr std::size_t k_none = static_cast<std::size_t>(-1);
 
+ protected:
   struct Slot {
     std::vector<Item> items;
     std::vector<Outcome<R>> outcomes;
     std::size_t pending = 0;  // items without an outcome (under mutex_)
+    bool skipped = false;     // some item never ran (under mutex_)
     bool done = false;        // every item has its outcome (under mutex_)
     Task task;
   };
@@ -84,9 +86,9 @@ class ImapJob final : public ImapJobBase<R> {
   /// The caller opened a call on `executor`; the job closes it when its input ends.
   ImapJob(Ref<PoolShared> pool, Executor& executor, F f, V view, std::size_t chunksize, std::size_t window,
           bool ordered)
-      : pool_(std::move(pool)),
+      : f_(std::move(f)),
+        pool_(std::move(pool)),
         executor_(&executor),
-        f_(std::move(f)),
         view_(std::move(view)),
         it_(std::ranges::begin(view_)),
         chunk_(chunksize),
@@ -135,22 +137,14 @@ class ImapJob final : public ImapJobBase<R> {
     const std::size_t s = begin / chunk_;
     Slot& slot = slots_[s];
     // seq_cst pairs with abandon(): it either sees us running, or we see the cancellation.
-    const bool skip = cancelled_flag_.load(std::memory_order_seq_cst);
+    const bool skip = cancelled();
     if (!skip) {
       for (std::size_t i = begin; i < end; ++i) {
         const std::size_t k = i - s * chunk_;
         slot.outcomes[k].capture([&] { return std::invoke(std::as_const(f_), std::move(slot.items[k])); });
       }
     }
-    {
-      std::lock_guard lock(mutex_);
-      slot.pending -= end - begin;
-      // A skipped slot stays "not done": the consumer reports its items as cancelled.
-      if (slot.pending == 0 && !skip) {
-        slot.done = true;
-        if (!ordered_ && !cancelled_) completed_.push_back(s);
-      }
-    }
+    finish_items(s, end - begin, skip);
     running_.fetch_sub(1, std::memory_order_seq_cst);
     notify_waiters(events_, waiters_);
   }
@@ -162,6 +156,29 @@ class ImapJob final : public ImapJobBase<R> {
     block_until([this] { return running_.load(std::memory_order_seq_cst) == 0; }, events_, waiters_,
                 pool_->executor(), k_no_deadline);
   }
+
+ protected:
+  bool cancelled() const noexcept { return cancelled_flag_.load(std::memory_order_seq_cst); }
+  std::size_t chunk() const noexcept { return chunk_; }
+  Slot& slot(std::size_t s) noexcept { return slots_[s]; }
+
+  /// `count` items of slot `s` have their outcome (or, `skipped`, never ran).
+  void finish_items(std::size_t s, std::size_t count, bool skipped) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      Slot& sl = slots_[s];
+      sl.pending -= count;
+      sl.skipped = sl.skipped || skipped;
+      // A slot with a skipped item stays "not done": the consumer reports its items as cancelled.
+      if (sl.pending == 0 && !sl.skipped) {
+        sl.done = true;
+        if (!ordered_ && !cancelled_) completed_.push_back(s);
+      }
+    }
+    notify_waiters(events_, waiters_);
+  }
+
+  F f_;
 
  private:
   // Cancellation (terminate) or abandonment: no more input, no new items start. With `report`, an
@@ -235,6 +252,7 @@ class ImapJob final : public ImapJobBase<R> {
         } else {
           slot.outcomes.assign(count, Outcome<R>{});
           slot.pending = count;
+          slot.skipped = false;
           slot.done = false;
           order_.push_back(s);
           ++in_flight_;
@@ -299,7 +317,6 @@ class ImapJob final : public ImapJobBase<R> {
 
   Ref<PoolShared> pool_;
   Executor* executor_;  // used only while the call is open
-  F f_;
   V view_;
   std::ranges::iterator_t<V> it_;  // pull side only
   std::size_t chunk_;

@@ -9,6 +9,7 @@
 namespace mpp::detail {
 
 class Job;
+class RemoteJob;
 
 /// A run of consecutive items [begin, end) of one job: what an executor queues and runs.
 /// A queued Task owns one reference to its job.
@@ -34,6 +35,9 @@ class Job : public RefCounted {
   /// Completes, at once, every item that has no outcome yet with TaskCancelled (terminate()).
   /// Idempotent; runs still executing later have their outcomes discarded.
   virtual void cancel() noexcept = 0;
+
+  /// The cross-process side of the job (ProcessPool, MpiPool), or nullptr for threads only.
+  virtual RemoteJob* remote() noexcept { return nullptr; }
 };
 
 }  // namespace mpp::detail

@@ -44,10 +44,9 @@ class MapJob final : public ResultState<MapResult<R>> {
   void run(std::size_t begin, std::size_t end) noexcept override {
     // Relaxed: a stale "not failed" only runs a few more items of a map that already failed.
     if (!failed_.load(std::memory_order_relaxed)) {
-      std::size_t i = begin;
       try {
         auto first = std::ranges::begin(view_);
-        for (; i < end; ++i) {
+        for (std::size_t i = begin; i < end; ++i) {
           if constexpr (std::is_void_v<R>) {
             std::invoke(std::as_const(f_), first[static_cast<std::ranges::range_difference_t<V>>(i)]);
           } else {
@@ -58,8 +57,7 @@ class MapJob final : public ResultState<MapResult<R>> {
         record_failure(std::current_exception());
       }
     }
-    // acq_rel: whoever finishes the last items sees every other worker's results.
-    if (remaining_.fetch_sub(end - begin, std::memory_order_acq_rel) == end - begin) complete();
+    items_done(end - begin);
   }
 
   /// Called by the pool when no item will run (an empty map).
@@ -81,7 +79,7 @@ class MapJob final : public ResultState<MapResult<R>> {
     this->finish();
   }
 
- private:
+ protected:
   void record_failure(std::exception_ptr error) noexcept {
     bool expected = false;
     if (failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
@@ -89,10 +87,18 @@ class MapJob final : public ResultState<MapResult<R>> {
       first_error_ = std::move(error);
     }
   }
+  bool any_item_failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
+  /// `count` more items have their outcome; the last ones complete the job.
+  void items_done(std::size_t count) noexcept {
+    // acq_rel: whoever finishes the last items sees every other worker's results.
+    if (remaining_.fetch_sub(count, std::memory_order_acq_rel) == count) complete();
+  }
 
   F f_;
   V view_;
   MapStorage<R> out_;
+
+ private:
   std::atomic<std::size_t> remaining_;
   std::atomic<bool> failed_{false};
   std::exception_ptr first_error_;

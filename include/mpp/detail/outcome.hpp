@@ -66,6 +66,15 @@ class MapStorage {
     }
   }
 
+  /// The array results are written to, when a raw copy can fill it (remote results); else null.
+  R* raw_data() noexcept {
+    if constexpr (k_direct && std::is_trivially_copyable_v<R>) {
+      return slots_.data();
+    } else {
+      return nullptr;
+    }
+  }
+
   std::vector<R> finish() {
     if constexpr (k_direct) {
       return std::move(slots_);

@@ -20,19 +20,10 @@
 #include "mpp/detail/ref.hpp"
 #include "mpp/detail/result_state.hpp"
 #include "mpp/detail/throw.hpp"
+#include "mpp/detail/unpack.hpp"
 #include "mpp/imap_range.hpp"
 
 namespace mpp::detail {
-
-/// starmap's function: unpacks a tuple-like element into the arguments of `F`.
-template <class F>
-struct Unpack {
-  F f;
-  template <class Tuple>
-  decltype(auto) operator()(Tuple&& t) const {
-    return std::apply(f, std::forward<Tuple>(t));
-  }
-};
 
 /// A random-access, sized view of `range`: the range itself when it is one (borrowed when an
 /// lvalue, moved in when a temporary), else its elements copied into a vector (as Python's map

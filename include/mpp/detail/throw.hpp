@@ -2,6 +2,8 @@
 // "mpp::Pool::map: the pool is closed or terminated" and is written in one place (src/errors.cpp).
 #pragma once
 
+#include <string>
+
 namespace mpp::detail {
 
 /// `who` names the class ("mpp::Pool"), `what` the member ("map").
@@ -13,5 +15,7 @@ namespace mpp::detail {
 [[noreturn]] void throw_not_ready(const char* what);
 [[noreturn]] void throw_no_state(const char* what);
 [[noreturn]] void throw_value_taken(const char* what);
+[[noreturn]] void throw_serialization(const char* what);
+[[noreturn]] void throw_serialization(const std::string& what);
 
 }  // namespace mpp::detail

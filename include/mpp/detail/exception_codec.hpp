@@ -1,0 +1,21 @@
+// Exceptions as data: what a worker process or rank threw, rebuilt in the caller.
+#pragma once
+
+#include <exception>
+#include <span>
+#include <string>
+#include <typeinfo>
+
+#include "mpp/detail/codec.hpp"
+#include "mpp/detail/demangle.hpp"
+
+namespace mpp::detail {
+
+/// Encodes an exception: the standard types and mpp's own by kind (rebuilt as the same type with
+/// the same what()), any other type by its name and message (rebuilt as mpp::RemoteError).
+void encode_exception(ByteBuffer& out, const std::exception_ptr& error);
+
+/// The exception that encode_exception described; a corrupt description gives SerializationError.
+std::exception_ptr decode_exception(std::span<const std::byte> bytes) noexcept;
+
+}  // namespace mpp::detail

@@ -1,0 +1,163 @@
+// What crosses to a worker process or rank: a chunk request (which function, which items, their
+// encoded arguments) and, item by item, the outcomes. The typed halves live in the jobs
+// (remote_jobs.hpp); the transports (process_executor.cpp, MPI) only move bytes.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "mpp/detail/codec.hpp"
+#include "mpp/detail/unpack.hpp"
+
+namespace mpp::detail {
+
+/// The worker's side of one chunk: where a chunk's entry function reports each item.
+class WorkerContext {
+ public:
+  virtual ~WorkerContext() = default;
+  /// The chunk's items, as indices of the job.
+  virtual std::size_t begin() const noexcept = 0;
+  virtual std::size_t end() const noexcept = 0;
+  /// Item `i` starts now: if the worker dies before it reports, `i` alone fails with WorkerLost.
+  virtual void start_item(std::size_t i) noexcept = 0;
+  /// Item `i`'s encoded result. `fixed_size`: every result of the job has this size (a raw type),
+  /// so the transport may pack them into one record.
+  virtual void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) = 0;
+  virtual void item_error(std::size_t i, const std::exception_ptr& error) = 0;
+  /// A buffer to encode a result into, reused from item to item.
+  virtual ByteBuffer& scratch() noexcept = 0;
+};
+
+/// The function a worker runs for a chunk: decodes the request, runs the items, reports them.
+/// Inside one forked family its address is valid as is (the same binary, forked).
+using RemoteEntry = void (*)(WorkerContext& context, ByteReader& request);
+
+/// A request under construction: small parts are copied into a buffer, large raw arrays are
+/// referenced and copied once, straight into the channel.
+class RequestBuilder {
+ public:
+  struct Segment {
+    const std::byte* external;  // nullptr: bytes [offset, offset + size) of the buffer
+    std::size_t offset;
+    std::size_t size;
+  };
+
+  ByteBuffer& bytes() noexcept { return bytes_; }
+  void append_view(const void* data, std::size_t size) {
+    close_owned();
+    segments_.push_back({static_cast<const std::byte*>(data), 0, size});
+    owned_from_ = bytes_.size();
+  }
+  /// The request, in order. Valid until the next change.
+  const std::vector<Segment>& segments() {
+    close_owned();
+    return segments_;
+  }
+  std::size_t size() {
+    std::size_t total = 0;
+    for (const auto& s : segments()) total += s.size;
+    return total;
+  }
+  void clear() noexcept {
+    bytes_.clear();
+    segments_.clear();
+    owned_from_ = 0;
+  }
+
+ private:
+  void close_owned() {
+    if (bytes_.size() > owned_from_) segments_.push_back({nullptr, owned_from_, bytes_.size() - owned_from_});
+    owned_from_ = bytes_.size();
+  }
+  ByteBuffer bytes_;
+  std::vector<Segment> segments_;
+  std::size_t owned_from_ = 0;
+};
+
+/// The parent's side of a job that runs in other processes. Called by one thread (the executor's
+/// dispatcher) at a time.
+class RemoteJob {
+ public:
+  virtual RemoteEntry entry() const noexcept = 0;
+  /// Appends what the worker needs to run items [begin, end): the function's state, the items.
+  virtual void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) = 0;
+  /// False when the job no longer needs items run (failed map, abandoned imap): drop() them.
+  virtual bool wanted() const noexcept { return true; }
+  virtual void drop(std::size_t begin, std::size_t end) noexcept = 0;
+  /// Item `i` succeeded with this encoded result.
+  virtual void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept = 0;
+  /// Items [first, first + count), each `size` bytes (a raw type), in one array.
+  virtual void accept_values(std::size_t first, std::size_t count, std::size_t size, const std::byte* data) noexcept {
+    for (std::size_t k = 0; k < count; ++k) accept_value(first + k, {data + k * size, size});
+  }
+  /// Item `i` failed: its exception, WorkerLost or TimeoutError.
+  virtual void accept_error(std::size_t i, std::exception_ptr error) noexcept = 0;
+
+ protected:
+  ~RemoteJob() = default;
+};
+
+// -- functions --------------------------------------------------------------------------------
+
+template <class F>
+struct is_remote_callable
+    : std::bool_constant<(std::is_empty_v<F> && std::is_default_constructible_v<F>) ||
+                         (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>)> {};
+template <class F>
+struct is_remote_callable<Unpack<F>> : is_remote_callable<F> {};
+
+/// A function that can run in another process: a function pointer, a captureless lambda, or a
+/// stateless, default-constructible function object.
+template <class F>
+concept RemoteCallable = is_remote_callable<F>::value;
+
+template <class F>
+void encode_function(ByteBuffer& out, const F& f) {
+  static_assert(RemoteCallable<F>);
+  // Stateless: nothing to send. Otherwise a function pointer (or our wrapper of one): its value
+  // is valid in a forked worker, and made so across MPI ranks by the transport's relocation.
+  if constexpr (!std::is_empty_v<F>) append_bytes(out, &f, sizeof(F));
+}
+
+template <class F>
+F decode_function(ByteReader& in) {
+  if constexpr (std::is_empty_v<F>) {
+    return F{};
+  } else {
+    return in.read_raw<F>();
+  }
+}
+
+/// Runs one item in a worker and reports its outcome.
+template <class R, class Compute>
+void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept {
+  context.start_item(i);
+  try {
+    if constexpr (std::is_void_v<R>) {
+      std::forward<Compute>(compute)();
+      context.item_value(i, {}, true);
+    } else {
+      R result = std::forward<Compute>(compute)();
+      if constexpr (RawCodable<R>) {
+        context.item_value(i, std::as_bytes(std::span(&result, 1)), true);
+      } else {
+        ByteBuffer& buffer = context.scratch();
+        buffer.clear();
+        encode(buffer, result);
+        context.item_value(i, buffer, false);
+      }
+    }
+  } catch (...) {
+    try {
+      context.item_error(i, std::current_exception());
+    } catch (...) {  // the channel itself failed: the worker exits and the item is lost
+    }
+  }
+}
+
+}  // namespace mpp::detail
