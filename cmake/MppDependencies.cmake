@@ -8,3 +8,4 @@ macro(mpp_require package debian_package)
 endmacro()
 
 find_package(Threads REQUIRED)
+mpp_require(cereal libcereal-dev)

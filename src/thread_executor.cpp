@@ -26,7 +26,9 @@ constexpr auto k_idle_spin = std::chrono::microseconds(50);
 // steal them); amortises the queue's lock over many tiny tasks.
 constexpr std::size_t k_inject_batch = 32;
 
-struct Worker {
+struct Worker final : Helper {
+  bool help(const void* executor) noexcept override;
+
   ThreadExecutor::Impl* owner = nullptr;
   std::size_t index = 0;
   WorkStealingDeque<Task*> deque;
@@ -287,6 +289,7 @@ struct ThreadExecutor::Impl {
 
   void worker_main(Worker& w, const std::function<void()>& initializer) {
     t_worker = &w;
+    set_thread_helper(&w);
     if (initializer) {
       try {
         initializer();
@@ -307,6 +310,7 @@ struct ThreadExecutor::Impl {
     }
     // Terminated, or closed with nothing left. Cancel what our deque still holds.
     cancel_own(w);
+    set_thread_helper(nullptr);
     t_worker = nullptr;
   }
 
@@ -442,15 +446,14 @@ void ThreadExecutor::join(const char* who) {
   impl_->joined = true;
 }
 
-bool help_one(const void* executor) noexcept {
-  Worker* w = t_worker;
-  if (w == nullptr || executor == nullptr || w->owner->tag != executor) return false;
+bool Worker::help(const void* executor) noexcept {
+  if (owner->tag != executor) return false;
   // After terminate() only cancelling is left to do: terminate() drains the other workers' deques,
   // and this one's may hold what the waiting task waits for.
-  if (w->owner->terminated.load(std::memory_order_acquire)) return ThreadExecutor::Impl::cancel_own(*w);
-  Task* t = w->owner->find_task(*w);
+  if (owner->terminated.load(std::memory_order_acquire)) return ThreadExecutor::Impl::cancel_own(*this);
+  Task* t = owner->find_task(*this);
   if (t == nullptr) return false;
-  w->owner->execute(*w, t);
+  owner->execute(*this, t);
   return true;
 }
 

@@ -24,11 +24,14 @@ long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t value, const 
   });
 }
 
+int op(int base, FutexScope scope) noexcept { return scope == FutexScope::process ? base | FUTEX_PRIVATE_FLAG : base; }
+
 }  // namespace
 
-bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadline deadline) noexcept {
+bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadline deadline,
+                FutexScope scope) noexcept {
   if (deadline == k_no_deadline) {
-    futex(word, FUTEX_WAIT_PRIVATE, expected, nullptr);
+    futex(word, op(FUTEX_WAIT, scope), expected, nullptr);
     return true;
   }
   const auto now = Clock::now();
@@ -37,13 +40,27 @@ bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadli
   timespec timeout{};
   timeout.tv_sec = static_cast<time_t>(left / 1'000'000'000);
   timeout.tv_nsec = static_cast<long>(left % 1'000'000'000);
-  const long rc = futex(word, FUTEX_WAIT_PRIVATE, expected, &timeout);
+  const long rc = futex(word, op(FUTEX_WAIT, scope), expected, &timeout);
   return rc != -ETIMEDOUT;
 }
 
-void futex_wake_all(std::atomic<std::uint32_t>& word) noexcept { futex(word, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr); }
+void futex_wake_all(std::atomic<std::uint32_t>& word, FutexScope scope) noexcept {
+  futex(word, op(FUTEX_WAKE, scope), INT_MAX, nullptr);
+}
 
-void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept { futex(word, FUTEX_WAKE_PRIVATE, 1, nullptr); }
+void futex_wake_one(std::atomic<std::uint32_t>& word, FutexScope scope) noexcept {
+  futex(word, op(FUTEX_WAKE, scope), 1, nullptr);
+}
+
+namespace {
+thread_local Helper* t_helper = nullptr;
+}  // namespace
+
+void set_thread_helper(Helper* helper) noexcept { t_helper = helper; }
+
+bool help_one(const void* executor) noexcept {
+  return t_helper != nullptr && executor != nullptr && t_helper->help(executor);
+}
 
 void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)

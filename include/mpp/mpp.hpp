@@ -6,3 +6,4 @@
 #include "mpp/errors.hpp"
 #include "mpp/imap_range.hpp"
 #include "mpp/pool.hpp"
+#include "mpp/process_pool.hpp"

@@ -33,6 +33,11 @@ struct ThreadBackend {
   using Map = MapJob<R, F, V>;
   template <class R, class F, class V>
   using Imap = ImapJob<R, F, V, ThreadExecutor>;
+  // Threads share memory: any callable, any argument.
+  template <class F, class R, class... Args>
+  static constexpr void check_apply() {}
+  template <class F, class R, class Item>
+  static constexpr void check_map() {}
 };
 }  // namespace detail
 

@@ -1,5 +1,7 @@
 #include "posix/syscall.hpp"
 
+#include <sys/mman.h>
+
 #include <atomic>
 
 namespace mpp::detail::posix {
@@ -17,6 +19,14 @@ int injected_fault(const char* what) noexcept {
 
 void throw_errno(const char* what, int error) {
   throw std::system_error(error, std::generic_category(), what);
+}
+
+void* checked_mmap(const char* what, void* address, std::size_t length, int protection, int flags, int fd,
+                   long offset) {
+  if (int error = injected_fault(what)) throw_errno(what, error);
+  void* p = ::mmap(address, length, protection, flags, fd, static_cast<off_t>(offset));
+  if (p == MAP_FAILED) throw_errno(what, errno);
+  return p;
 }
 
 }  // namespace mpp::detail::posix

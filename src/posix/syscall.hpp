@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cerrno>
+#include <cstddef>
 #include <system_error>
 
 namespace mpp::detail::posix {
@@ -40,5 +41,9 @@ auto retried(const char* what, Call call) -> decltype(call()) {
     if (errno != EINTR) return -errno;
   }
 }
+
+/// mmap through the seam (it fails with MAP_FAILED, not -1).
+void* checked_mmap(const char* what, void* address, std::size_t length, int protection, int flags, int fd,
+                   long offset);
 
 }  // namespace mpp::detail::posix

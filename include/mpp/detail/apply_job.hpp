@@ -18,7 +18,7 @@ template <class F, class... Args>
 using apply_result_t = std::decay_t<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
 
 template <class R, class F, class... Args>
-class ApplyJob final : public ResultState<R> {
+class ApplyJob : public ResultState<R> {
  public:
   template <class G, class... A>
   ApplyJob(Ref<PoolShared> pool, G&& f, A&&... args)

@@ -24,7 +24,7 @@ using MapResult = std::conditional_t<std::is_void_v<R>, void, std::vector<R>>;
 /// `f` applied to each item of `view` (a random-access, sized view the job owns or borrows).
 /// Fails fast: after the first exception no new item starts, and that exception is the result.
 template <class R, class F, class V>
-class MapJob final : public ResultState<MapResult<R>> {
+class MapJob : public ResultState<MapResult<R>> {
  public:
   MapJob(Ref<PoolShared> pool, F f, V view, std::size_t items, ChunkPlan plan)
       : ResultState<MapResult<R>>(std::move(pool)),

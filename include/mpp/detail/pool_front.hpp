@@ -180,6 +180,7 @@ class PoolFront {
   template <class F, class... Args>
   auto start_apply(const char* what, F&& f, Args&&... args) {
     using R = apply_result_t<F, Args...>;
+    Backend::template check_apply<std::decay_t<F>, R, std::decay_t<Args>...>();
     using JobType = typename Backend::template Apply<R, std::decay_t<F>, std::decay_t<Args>...>;
     check_running(what);
     auto job = Ref<JobType>::adopt(new JobType(shared_, std::forward<F>(f), std::forward<Args>(args)...));
@@ -201,6 +202,7 @@ class PoolFront {
                   "mpp pool map: f must be callable as a const object with one element of the range "
                   "(workers call it concurrently)");
     using R = map_result_t<F, V>;
+    Backend::template check_map<Fn, R, std::ranges::range_value_t<V>>();
     using JobType = typename Backend::template Map<R, Fn, V>;
     const std::size_t n = static_cast<std::size_t>(std::ranges::size(view));
     const ChunkPlan plan = plan_chunks(n, size(), chunksize, Backend::k_splittable);
@@ -222,6 +224,7 @@ class PoolFront {
   auto start_imap(const char* what, F&& f, Range&& range, std::size_t chunksize, bool ordered) {
     using R = imap_result_t<F, Range>;
     using V = std::views::all_t<Range>;
+    Backend::template check_map<std::decay_t<F>, R, std::ranges::range_value_t<V>>();
     using JobType = typename Backend::template Imap<R, std::decay_t<F>, V>;
     check_running(what);
     auto view = std::views::all(std::forward<Range>(range));

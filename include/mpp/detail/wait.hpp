@@ -26,14 +26,32 @@ Deadline deadline_after(std::chrono::duration<Rep, Period> timeout) {
   return now + std::chrono::ceil<Clock::duration>(timeout);
 }
 
+/// Who shares a futex word: the threads of this process, or processes mapping the same memory.
+enum class FutexScope { process, shared };
+
 /// Sleeps while `word == expected`; false when the deadline passed first. Spurious returns happen.
-bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadline deadline) noexcept;
-void futex_wake_all(std::atomic<std::uint32_t>& word) noexcept;
-void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept;
+bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadline deadline,
+                FutexScope scope = FutexScope::process) noexcept;
+void futex_wake_all(std::atomic<std::uint32_t>& word, FutexScope scope = FutexScope::process) noexcept;
+void futex_wake_one(std::atomic<std::uint32_t>& word, FutexScope scope = FutexScope::process) noexcept;
 
 void cpu_relax() noexcept;
 
-/// When the calling thread is a worker of `executor`, runs one of its queued tasks and returns true.
+/// What a pool's own thread can do while it waits on the pool (a worker runs a queued task, a
+/// process pool's dispatcher moves messages), so waiting inside the pool never stalls it.
+class Helper {
+ public:
+  /// One step of useful work for `executor`; false when this thread has nothing to do for it.
+  virtual bool help(const void* executor) noexcept = 0;
+
+ protected:
+  ~Helper() = default;
+};
+
+/// Makes `helper` the calling thread's helper (nullptr: none).
+void set_thread_helper(Helper* helper) noexcept;
+
+/// When the calling thread belongs to `executor`, does one step of its work and returns true.
 /// This is how a task that waits on its own pool (a nested map) keeps the pool moving.
 bool help_one(const void* executor) noexcept;
 

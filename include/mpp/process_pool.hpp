@@ -1,0 +1,85 @@
+// mpp::ProcessPool: the Pool interface on persistent worker processes, for isolation.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <type_traits>
+
+#include "mpp/async_result.hpp"
+#include "mpp/detail/codec.hpp"
+#include "mpp/detail/pool_front.hpp"
+#include "mpp/detail/process_executor.hpp"
+#include "mpp/detail/remote.hpp"
+#include "mpp/detail/remote_jobs.hpp"
+#include "mpp/imap_range.hpp"
+
+namespace mpp {
+
+struct ProcessPoolOptions {
+  /// Number of worker processes; 0 = usable_cpu_count().
+  std::size_t processes = 0;
+  /// Runs once in each worker process when it starts (replacements too). If it throws while the
+  /// pool is being built, the constructor rethrows it.
+  void (*initializer)() = nullptr;
+  /// A worker exits after this many tasks (one apply_async, or one chunk of a map) and is
+  /// replaced; 0 = never.
+  std::size_t maxtasksperchild = 0;
+  /// An item running longer fails with mpp::TimeoutError and its worker is killed and replaced;
+  /// zero = no limit. Applies to each item, also inside a map's chunk.
+  std::chrono::nanoseconds task_timeout{0};
+};
+
+namespace detail {
+
+struct ProcessBackend {
+  static constexpr const char* k_name = "mpp::ProcessPool";
+  static constexpr bool k_splittable = false;
+  using Executor = ProcessExecutor;
+  template <class R, class F, class... Args>
+  using Apply = RemoteApplyJob<R, F, Args...>;
+  template <class R, class F, class V>
+  using Map = RemoteMapJob<R, F, V>;
+  template <class R, class F, class V>
+  using Imap = RemoteImapJob<R, F, V, ProcessExecutor>;
+
+  template <class F, class R, class... Args>
+  static constexpr void check_apply() {
+    static_assert(RemoteCallable<F>, "mpp::ProcessPool: f must be a function pointer, a captureless lambda, or a "
+                                     "default-constructible stateless function object; a capturing lambda cannot be "
+                                     "sent to a worker process (pass what it captures as arguments instead)");
+    static_assert((Codable<Args> && ...),
+                  "mpp::ProcessPool: every argument must be serialisable to reach a worker process: a trivially "
+                  "copyable type (not a pointer), a standard string, container, tuple, pair, optional or variant of "
+                  "those, or a type with a cereal serialize() function");
+    static_assert(std::is_void_v<R> || Codable<R>,
+                  "mpp::ProcessPool: the function's result must be serialisable to come back from a worker process: "
+                  "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, optional "
+                  "or variant of those, or a type with a cereal serialize() function");
+  }
+  template <class F, class R, class Item>
+  static constexpr void check_map() {
+    check_apply<F, R, Item>();
+  }
+};
+
+}  // namespace detail
+
+/// A pool of worker processes with exactly the interface of mpp::Pool (see detail::PoolFront for
+/// every member), for code that may crash, leak, or keep global state that is not thread-safe.
+/// Workers are forked in the constructor and reused. A worker that dies fails only the item it was
+/// running (mpp::WorkerLost) and is replaced; the pool never hangs on a dead worker. Functions must
+/// be function pointers or stateless lambdas and arguments and results serialisable: both are
+/// checked at compile time.
+///
+/// Thread safety: as mpp::Pool. Callbacks run on the pool's dispatcher thread, one at a time.
+class ProcessPool : public detail::PoolFront<detail::ProcessBackend> {
+ public:
+  /// usable_cpu_count() workers.
+  ProcessPool();
+  /// `processes` workers (0 = usable_cpu_count()).
+  explicit ProcessPool(std::size_t processes);
+  explicit ProcessPool(const ProcessPoolOptions& options);
+  ~ProcessPool() = default;
+};
+
+}  // namespace mpp

@@ -1,0 +1,819 @@
+#include "mpp/detail/process_executor.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote.hpp"
+#include "mpp/detail/throw.hpp"
+#include "mpp/detail/wait.hpp"
+#include "mpp/errors.hpp"
+#include "posix/syscall.hpp"
+#include "process/ring.hpp"
+#include "process/wire.hpp"
+#include "process/worker.hpp"
+
+namespace mpp::detail {
+namespace {
+
+// Each direction of each worker's channel. Large enough that a chunk of a big map streams with
+// few wake-ups; pages are only allocated as they are touched.
+constexpr std::size_t k_ring_bytes = std::size_t{4} << 20;
+// Chunks queued at a worker: the next one waits in its ring while it runs the current one, so it
+// never idles between chunks, yet a slow worker holds back little.
+constexpr std::size_t k_pipeline = 2;
+// While busy, the dispatcher looks for dead workers this often (idle, poll() tells it at once).
+constexpr auto k_death_check = std::chrono::milliseconds(1);
+// A replacement worker whose initializer fails this many times in a row is not started again.
+constexpr int k_init_attempts = 3;
+
+// An object in its own MAP_SHARED pages, which forked workers share.
+template <class T>
+class SharedObject {
+ public:
+  SharedObject() {
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    bytes_ = (sizeof(T) + page - 1) / page * page;
+    void* memory = posix::checked_mmap("mmap", nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    object_ = new (memory) T();
+  }
+  SharedObject(const SharedObject&) = delete;
+  SharedObject& operator=(const SharedObject&) = delete;
+  ~SharedObject() {
+    object_->~T();
+    ::munmap(object_, bytes_);
+  }
+  T* get() const noexcept { return object_; }
+
+ private:
+  T* object_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+struct InFlight {
+  Task* task;
+  RemoteJob* job;
+  std::size_t next;  // the first item without an outcome (a worker runs a chunk's items in order)
+  std::size_t end;
+};
+
+enum class SlotState { empty, starting, ready, stopping, exiting };
+
+struct Slot {
+  std::unique_ptr<SharedObject<WorkerShared>> shared;
+  Ring requests;
+  Ring responses;
+  WorkerSetup setup;
+  pid_t pid = -1;
+  int pidfd = -1;
+  SlotState state = SlotState::empty;
+  std::deque<InFlight> inflight;
+  wire::RecordWriter writer;
+  wire::RecordReader reader;
+  RequestBuilder builder;
+  wire::ChunkHeader chunk_header{};
+  std::vector<wire::Part> parts;
+  std::size_t chunks_sent = 0;
+  std::uint64_t killed_for_timeout = 0;  // index + 1 of the item it was killed for
+  bool corrupt = false;                  // sent something that breaks the protocol: killed
+  bool reading = false;                  // its records are being handled (callbacks may re-enter)
+  std::exception_ptr init_error;
+  int init_failures = 0;
+};
+
+void release_task(Task* task) noexcept {
+  const bool owned = task->owned_by_executor;  // read first: the task may live inside its job
+  task->job->release();
+  if (owned) delete task;
+}
+
+void cancel_task(Task* task) noexcept {
+  task->job->cancel();
+  release_task(task);
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = ::sigabbrev_np(sig);
+    return std::string("killed by signal ") + (abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig)) +
+           " (" + std::to_string(sig) + ")";
+  }
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  return "ended with status " + std::to_string(status);
+}
+
+thread_local const void* t_dispatcher = nullptr;
+
+}  // namespace
+
+struct ProcessExecutor::Impl final : Helper {
+  Impl(const ProcessExecutor* self, const ProcessExecutorOptions& opts) : tag(self), options(opts) {}
+
+  const void* tag;
+  ProcessExecutorOptions options;
+  SharedObject<DispatcherShared> dispatcher_shared;
+  int wake_fd = -1;
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::thread thread;
+
+  std::mutex mutex;
+  std::deque<Task*> incoming MPP_GUARDED_BY(mutex);
+  std::size_t open_calls MPP_GUARDED_BY(mutex) = 0;
+  std::atomic<std::size_t> incoming_count{0};
+  std::atomic<bool> closed{false};
+  std::atomic<bool> terminate_requested{false};
+  std::atomic<bool> terminated{false};
+  std::atomic<bool> exited{false};  // the dispatcher thread is done
+  std::atomic<std::uint32_t> terminated_word{0};
+  std::atomic<std::uint32_t> terminated_waiters{0};
+
+  // Start-up handshake with the constructor.
+  std::atomic<std::uint32_t> started_word{0};  // 1 once every worker is ready or start-up failed
+  std::atomic<std::uint32_t> started_waiters{0};
+  std::exception_ptr startup_error;  // written by the dispatcher before started_word
+
+  std::mutex join_mutex;
+  bool joined MPP_GUARDED_BY(join_mutex) = false;
+
+  // The dispatcher's own state.
+  std::deque<Task*> pending;
+  bool starting_up = true;
+  bool stopping = false;
+  std::exception_ptr broken;  // no worker can be started: every task fails with this
+  Clock::time_point last_death_check{};
+
+  // --- spawning -------------------------------------------------------------------------------
+
+  void spawn(Slot& s) {
+    s.shared = std::make_unique<SharedObject<WorkerShared>>();
+    s.requests = Ring(k_ring_bytes, &s.shared->get()->requests);
+    s.responses = Ring(k_ring_bytes, &s.shared->get()->responses);
+    s.setup = WorkerSetup{s.shared->get(), &s.requests,
+                          &s.responses,    dispatcher_shared.get(),
+                          wake_fd,         ::getpid(),
+                          options.initializer, options.maxtasksperchild,
+                          options.task_timeout.count() > 0};
+    s.inflight.clear();
+    s.writer = wire::RecordWriter();
+    s.reader = wire::RecordReader();
+    s.chunks_sent = 0;
+    s.killed_for_timeout = 0;
+    s.corrupt = false;
+    s.init_error = nullptr;
+    // Flush before forking, so the child cannot write the parent's buffered output a second time.
+    std::fflush(nullptr);
+    const pid_t pid = posix::checked("fork", [] { return ::fork(); });
+    if (pid == 0) worker_main(s.setup);
+    s.pid = pid;
+    s.pidfd = static_cast<int>(posix::checked("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
+    s.state = SlotState::starting;
+  }
+
+  void release_slot(Slot& s) noexcept {
+    if (s.pidfd >= 0) ::close(s.pidfd);
+    s.pidfd = -1;
+    s.pid = -1;
+    s.requests = Ring();
+    s.responses = Ring();
+    s.shared.reset();
+    s.state = SlotState::empty;
+  }
+
+  // --- notifications --------------------------------------------------------------------------
+
+  static void wake_worker(RingState& state, std::atomic<std::uint32_t> RingState::*word,
+                          std::atomic<std::uint32_t> RingState::*waiting) noexcept {
+    (state.*word).fetch_add(1, std::memory_order_seq_cst);
+    if ((state.*waiting).load(std::memory_order_seq_cst) != 0) futex_wake_all(state.*word, FutexScope::shared);
+  }
+
+  void wake_dispatcher() noexcept { detail::wake_dispatcher(*dispatcher_shared.get(), wake_fd); }
+
+  // --- the dispatcher loop -------------------------------------------------------------------
+
+  void main() noexcept {
+    t_dispatcher = tag;
+    set_thread_helper(this);
+    try {
+      for (auto& s : slots) spawn(*s);
+    } catch (...) {
+      startup_error = std::current_exception();
+    }
+    for (;;) {
+      const bool progress = step();
+      if (finished()) break;
+      if (!progress) idle(k_no_deadline);
+    }
+    // Every worker is gone or killed: reap them all, so no zombie outlives join().
+    for (auto& s : slots) {
+      if (s->pid > 0) {
+        int status = 0;
+        posix::retried("waitpid", [&] { return ::waitpid(s->pid, &status, 0); });
+      }
+      release_slot(*s);
+    }
+    set_thread_helper(nullptr);
+    t_dispatcher = nullptr;
+    exited.store(true, std::memory_order_seq_cst);
+    terminated_word.fetch_add(1, std::memory_order_seq_cst);
+    if (terminated_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(terminated_word);
+  }
+
+  // One round of everything; true when something happened.
+  bool step() noexcept {
+    if (terminated.load(std::memory_order_relaxed)) return false;
+    bool progress = take_incoming();
+    if (terminate_requested.load(std::memory_order_acquire) && !terminated.load(std::memory_order_relaxed)) {
+      do_terminate();
+      return true;
+    }
+    for (auto& s : slots) progress |= read(*s, false);
+    if (Clock::now() - last_death_check >= k_death_check) progress |= check_exits(0);
+    if (starting_up) progress |= check_started();
+    if (!starting_up && !stopping) {
+      if (broken) progress |= fail_pending();
+      for (auto& s : slots) progress |= feed(*s);
+      if (options.task_timeout.count() > 0) check_timeouts();
+      progress |= maybe_stop();
+    }
+    return progress;
+  }
+
+  bool finished() noexcept {
+    if (terminated.load(std::memory_order_relaxed)) return true;
+    if (!stopping) return false;
+    return std::all_of(slots.begin(), slots.end(), [](const auto& s) { return s->state == SlotState::empty; });
+  }
+
+  bool take_incoming() noexcept {
+    if (incoming_count.load(std::memory_order_seq_cst) == 0) return false;
+    std::lock_guard lock(mutex);
+    pending.insert(pending.end(), incoming.begin(), incoming.end());
+    incoming.clear();
+    incoming_count.store(0, std::memory_order_relaxed);
+    return true;
+  }
+
+  bool check_started() noexcept {
+    bool all_ready = !startup_error;
+    for (auto& s : slots) {
+      if (s->init_error && !startup_error) startup_error = s->init_error;
+      if (s->state != SlotState::ready) all_ready = false;
+    }
+    if (!startup_error && !all_ready) return false;
+    starting_up = false;
+    if (startup_error) {
+      terminate_requested.store(true, std::memory_order_release);
+      do_terminate();
+    }
+    started_word.store(1, std::memory_order_seq_cst);
+    futex_wake_all(started_word);
+    return true;
+  }
+
+  // After close(), when nothing is left to run: ask every worker to exit.
+  bool maybe_stop() noexcept {
+    if (!closed.load(std::memory_order_acquire) || !pending.empty()) return false;
+    for (auto& s : slots) {
+      if (!s->inflight.empty() || s->writer.busy()) return false;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (open_calls != 0 || !incoming.empty()) return false;
+    }
+    stopping = true;
+    for (auto& s : slots) {
+      if (s->state == SlotState::ready) {
+        s->writer.start(wire::Kind::stop, {});
+        s->writer.advance(s->requests);
+        wake_worker(s->requests.state(), &RingState::data_word, &RingState::consumer_waiting);
+        s->state = SlotState::stopping;
+      } else if (s->state == SlotState::starting) {
+        ::kill(s->pid, SIGKILL);  // still initialising, with nothing left to do
+        s->state = SlotState::stopping;
+      }
+    }
+    return true;
+  }
+
+  // Sleeps until a worker or a caller has something for us, a worker exits, or `until`.
+  void idle(Deadline until) noexcept {
+    const auto spin_end = Clock::now() + k_spin_time;
+    for (unsigned round = 1; Clock::now() < spin_end; ++round) {
+      if (step() || finished()) return;
+      cpu_relax();
+      (void)round;
+    }
+    dispatcher_shared.get()->sleeping.store(1, std::memory_order_seq_cst);
+    if (step() || finished()) {
+      dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
+      return;
+    }
+    Deadline deadline = std::min(until, next_timeout());
+    wait_for_events(deadline);
+    dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
+  }
+
+  // poll() on the wake-up eventfd and the workers' pidfds; handles exits it sees.
+  bool wait_for_events(Deadline deadline) noexcept {
+    std::vector<pollfd> fds;
+    fds.push_back({wake_fd, POLLIN, 0});
+    for (auto& s : slots) {
+      if (s->pidfd >= 0) fds.push_back({s->pidfd, POLLIN, 0});
+    }
+    timespec timeout{};
+    const timespec* t = nullptr;
+    if (deadline != k_no_deadline) {
+      const auto left = std::max<std::int64_t>(
+          0, std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()).count());
+      timeout.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+      timeout.tv_nsec = static_cast<long>(left % 1'000'000'000);
+      t = &timeout;
+    }
+    posix::retried("ppoll", [&] { return ::ppoll(fds.data(), fds.size(), t, nullptr); });
+    if ((fds[0].revents & POLLIN) != 0) {
+      std::uint64_t count = 0;
+      posix::retried("read", [&] { return ::read(wake_fd, &count, sizeof(count)); });
+    }
+    last_death_check = Clock::now();
+    bool any = false;
+    for (std::size_t k = 1; k < fds.size(); ++k) {
+      if ((fds[k].revents & (POLLIN | POLLHUP)) == 0) continue;
+      for (auto& s : slots) {
+        if (s->pidfd == fds[k].fd && !s->reading) {
+          on_exit(*s);
+          any = true;
+        }
+      }
+    }
+    return any;
+  }
+
+  bool check_exits(int /*timeout*/) noexcept {
+    last_death_check = Clock::now();
+    std::vector<pollfd> fds;
+    std::vector<Slot*> owners;
+    for (auto& s : slots) {
+      if (s->pidfd >= 0 && !s->reading) {
+        fds.push_back({s->pidfd, POLLIN, 0});
+        owners.push_back(s.get());
+      }
+    }
+    if (fds.empty()) return false;
+    if (posix::retried("poll", [&] { return ::poll(fds.data(), fds.size(), 0); }) <= 0) return false;
+    bool any = false;
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if ((fds[k].revents & (POLLIN | POLLHUP)) != 0) {
+        on_exit(*owners[k]);
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  // --- responses ------------------------------------------------------------------------------
+
+  bool read(Slot& s, bool dead) noexcept {
+    if (s.reading || (s.state == SlotState::empty)) return false;
+    s.reading = true;
+    bool any = false;
+    while (!s.corrupt) {
+      std::optional<wire::RecordView> record;
+      try {
+        record = s.reader.peek(s.responses);
+      } catch (...) {  // no memory to gather a huge record
+        s.corrupt = true;
+        break;
+      }
+      if (!record || !handle(s, *record, dead)) break;
+      if (terminated.load(std::memory_order_relaxed)) break;  // a callback terminated the pool
+      s.reader.consume(s.responses);
+      wake_worker(s.responses.state(), &RingState::space_word, &RingState::producer_waiting);
+      any = true;
+    }
+    if (s.corrupt && !dead && s.pid > 0) ::kill(s.pid, SIGKILL);
+    s.reading = false;
+    return any;
+  }
+
+  // False: the record is not complete yet (an open block).
+  bool handle(Slot& s, const wire::RecordView& record, bool dead) noexcept {
+    const auto payload = record.payload;
+    switch (record.kind) {
+      case wire::Kind::ready:
+        if (s.state == SlotState::starting) s.state = SlotState::ready;
+        s.init_failures = 0;
+        return true;
+      case wire::Kind::init_error:
+        s.init_error = decode_exception(payload);
+        return true;
+      case wire::Kind::value:
+      case wire::Kind::error: {
+        wire::ItemHeader header{};
+        if (payload.size() < sizeof(header) || s.inflight.empty()) return protocol_error(s);
+        std::memcpy(&header, payload.data(), sizeof(header));
+        InFlight& f = s.inflight.front();
+        if (header.index != f.next || f.next >= f.end) return protocol_error(s);
+        const auto bytes = payload.subspan(sizeof(header));
+        ++f.next;
+        if (record.kind == wire::Kind::value) {
+          f.job->accept_value(header.index, bytes);
+        } else {
+          f.job->accept_error(header.index, decode_exception(bytes));
+        }
+        return true;
+      }
+      case wire::Kind::block: {
+        if (payload.size() < sizeof(wire::BlockHeader) || s.inflight.empty()) return protocol_error(s);
+        auto* block = reinterpret_cast<wire::BlockHeader*>(payload.data());
+        if (block->closed.load(std::memory_order_acquire) == 0 && !dead) return false;
+        const std::uint64_t count = block->count.load(std::memory_order_acquire);
+        InFlight& f = s.inflight.front();
+        if (count > block->capacity || block->size == 0 ||
+            block->capacity > (payload.size() - sizeof(wire::BlockHeader)) / block->size || block->first != f.next ||
+            count > f.end - f.next) {
+          return protocol_error(s);
+        }
+        f.next += count;
+        if (count != 0) f.job->accept_values(block->first, count, block->size, payload.data() + sizeof(wire::BlockHeader));
+        return true;
+      }
+      case wire::Kind::chunk_end: {
+        if (s.inflight.empty() || s.inflight.front().next != s.inflight.front().end) return protocol_error(s);
+        release_task(s.inflight.front().task);
+        s.inflight.pop_front();
+        return true;
+      }
+      default:
+        return protocol_error(s);
+    }
+  }
+
+  bool protocol_error(Slot& s) noexcept {
+    s.corrupt = true;
+    return false;
+  }
+
+  // --- requests -------------------------------------------------------------------------------
+
+  bool feed(Slot& s) noexcept {
+    if (s.state != SlotState::ready) return false;
+    bool progress = false;
+    if (s.writer.busy()) {
+      const std::size_t before = s.requests.writable();
+      const bool done = s.writer.advance(s.requests);
+      if (s.requests.writable() != before) {
+        wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
+        progress = true;
+      }
+      if (!done) return progress;
+    }
+    while (s.inflight.size() < k_pipeline && !pending.empty() &&
+           (options.maxtasksperchild == 0 || s.chunks_sent < options.maxtasksperchild)) {
+      Task* task = pending.front();
+      pending.pop_front();
+      progress = true;
+      RemoteJob* job = task->job->remote();
+      MPP_ASSERT(job != nullptr);
+      if (!job->wanted()) {
+        job->drop(task->begin, task->end);
+        release_task(task);
+        continue;
+      }
+      try {
+        s.builder.clear();
+        job->encode_request(task->begin, task->end, s.builder);
+        s.parts.clear();
+        s.chunk_header = {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(job->entry())), task->begin,
+                          task->end};
+        s.parts.push_back({reinterpret_cast<const std::byte*>(&s.chunk_header), sizeof(s.chunk_header)});
+        for (const auto& segment : s.builder.segments()) {
+          s.parts.push_back({segment.external != nullptr ? segment.external : s.builder.bytes().data() + segment.offset,
+                             segment.size});
+        }
+      } catch (...) {  // an argument that cannot be encoded fails its items, not the pool
+        const auto error = std::current_exception();
+        for (std::size_t i = task->begin; i < task->end; ++i) job->accept_error(i, error);
+        release_task(task);
+        continue;
+      }
+      s.writer.start(wire::Kind::chunk, s.parts);
+      s.inflight.push_back({task, job, task->begin, task->end});
+      ++s.chunks_sent;
+      s.writer.advance(s.requests);
+      wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
+      if (s.writer.busy()) break;  // the rest as the worker reads
+    }
+    return progress;
+  }
+
+  bool fail_pending() noexcept {
+    if (pending.empty()) return false;
+    while (!pending.empty()) {
+      Task* task = pending.front();
+      pending.pop_front();
+      for (std::size_t i = task->begin; i < task->end; ++i) task->job->remote()->accept_error(i, broken);
+      release_task(task);
+    }
+    return true;
+  }
+
+  // --- supervision ----------------------------------------------------------------------------
+
+  void check_timeouts() noexcept {
+    const std::int64_t limit = options.task_timeout.count();
+    const std::int64_t now = monotonic_ns();
+    for (auto& s : slots) {
+      if (s->state != SlotState::ready || s->inflight.empty() || s->killed_for_timeout != 0) continue;
+      const std::uint64_t running = s->shared->get()->running.load(std::memory_order_acquire);
+      if (running == 0) continue;
+      if (now - s->shared->get()->started_ns.load(std::memory_order_relaxed) > limit) {
+        s->killed_for_timeout = running;
+        ::kill(s->pid, SIGKILL);
+      }
+    }
+  }
+
+  // When the next item could time out, as far as we know now.
+  Deadline next_timeout() noexcept {
+    if (options.task_timeout.count() <= 0) return k_no_deadline;
+    Deadline next = k_no_deadline;
+    const std::int64_t now = monotonic_ns();
+    for (auto& s : slots) {
+      if (s->state != SlotState::ready || s->inflight.empty()) continue;
+      const std::uint64_t running = s->shared->get()->running.load(std::memory_order_acquire);
+      // Between items we do not know when the next starts: look again a timeout from now.
+      const std::int64_t started = running != 0 ? s->shared->get()->started_ns.load(std::memory_order_relaxed) : now;
+      const auto left = std::chrono::nanoseconds(std::max<std::int64_t>(0, started + options.task_timeout.count() - now));
+      next = std::min(next, Clock::now() + left + std::chrono::microseconds(100));
+    }
+    return next;
+  }
+
+  // A worker exited (pidfd readable): collect what it finished, fail the item it was running,
+  // queue the rest again, and start a replacement.
+  void on_exit(Slot& s) noexcept {
+    int status = 0;
+    // WNOHANG: a descriptor number seen by an outer poll() may belong to a newer worker by now.
+    if (s.pid <= 0 || posix::retried("waitpid", [&] { return ::waitpid(s.pid, &status, WNOHANG); }) <= 0) return;
+    s.pid = -1;
+    read(s, true);
+    const SlotState was = s.state;
+    // Callbacks run below (through the jobs): keep them from reading or feeding this slot.
+    s.state = SlotState::exiting;
+    s.reading = true;
+    const std::uint64_t running = s.shared->get()->running.load(std::memory_order_acquire);
+    std::exception_ptr lost;
+    if (!s.inflight.empty()) {
+      const std::size_t item = s.inflight.front().next;
+      try {
+        if (s.killed_for_timeout != 0 && s.killed_for_timeout == running) {
+          throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) + " ran longer than " +
+                             "task_timeout; its worker was killed and replaced");
+        }
+        throw WorkerLost(std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
+                         (s.corrupt ? std::string("it sent a corrupt message") : describe_exit(status)) + ")");
+      } catch (...) {
+        lost = std::current_exception();
+      }
+    }
+    std::vector<Task*> again;
+    bool first = true;
+    std::deque<InFlight> chunks;
+    chunks.swap(s.inflight);
+    for (InFlight& f : chunks) {
+      if (first && running != 0 && running - 1 == f.next && f.next < f.end) {
+        f.job->accept_error(f.next, lost);
+        ++f.next;
+      }
+      first = false;
+      if (f.next < f.end) {
+        try {
+          f.task->job->add_ref();
+          again.push_back(new Task{f.task->job, f.next, f.end, 0, true});
+        } catch (...) {
+          f.task->job->release();
+          for (std::size_t i = f.next; i < f.end; ++i) f.job->accept_error(i, std::current_exception());
+        }
+      }
+      release_task(f.task);
+    }
+    pending.insert(pending.begin(), again.begin(), again.end());
+    const std::exception_ptr init_error = s.init_error;
+    s.reading = false;
+    release_slot(s);
+
+    if (starting_up) {
+      if (!init_error && !startup_error) {
+        try {
+          throw WorkerLost(std::string(options.name) + ": a worker died while starting (" + describe_exit(status) + ")");
+        } catch (...) {
+          startup_error = std::current_exception();
+        }
+      }
+      return;
+    }
+    if (stopping || was == SlotState::stopping || terminated.load(std::memory_order_relaxed)) return;
+    if (init_error) {
+      if (++s.init_failures >= k_init_attempts) {
+        const bool none_left =
+            std::all_of(slots.begin(), slots.end(), [](const auto& o) { return o->state == SlotState::empty; });
+        if (none_left) broken = init_error;
+        return;
+      }
+    }
+    try {
+      spawn(s);
+    } catch (...) {
+      release_slot(s);
+      if (std::all_of(slots.begin(), slots.end(), [](const auto& o) { return o->state == SlotState::empty; })) {
+        broken = std::current_exception();
+      }
+    }
+  }
+
+  void do_terminate() noexcept {
+    closed.store(true, std::memory_order_seq_cst);
+    terminated.store(true, std::memory_order_seq_cst);
+    for (auto& s : slots) {
+      if (s->pid > 0) ::kill(s->pid, SIGKILL);
+    }
+    for (auto& s : slots) {
+      std::deque<InFlight> chunks;
+      chunks.swap(s->inflight);
+      for (InFlight& f : chunks) cancel_task(f.task);
+    }
+    {
+      std::lock_guard lock(mutex);
+      pending.insert(pending.end(), incoming.begin(), incoming.end());
+      incoming.clear();
+      incoming_count.store(0, std::memory_order_relaxed);
+    }
+    std::deque<Task*> cancelled;
+    cancelled.swap(pending);
+    for (Task* t : cancelled) cancel_task(t);
+    // The workers are reaped when the dispatcher loop ends (this may run inside a callback).
+    terminated_word.fetch_add(1, std::memory_order_seq_cst);
+    if (terminated_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(terminated_word);
+  }
+
+  // Helper: a callback running on the dispatcher that waits on this pool keeps it moving.
+  bool help(const void* executor) noexcept override {
+    if (executor != tag) return false;
+    if (!step() && !finished()) idle(Clock::now() + std::chrono::milliseconds(1));
+    return true;
+  }
+};
+
+ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) : impl_(std::make_unique<Impl>(this, options)) {
+  Impl& impl = *impl_;
+  MPP_ASSERT(options.workers > 0);
+  impl.wake_fd = static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }));
+  for (std::size_t i = 0; i < options.workers; ++i) impl.slots.push_back(std::make_unique<Slot>());
+  try {
+    impl.thread = std::thread([&impl] { impl.main(); });
+  } catch (...) {
+    ::close(impl.wake_fd);
+    throw;
+  }
+  block_until([&impl] { return impl.started_word.load(std::memory_order_seq_cst) != 0; }, impl.started_word,
+              impl.started_waiters, nullptr, k_no_deadline);
+  if (impl.startup_error) {
+    impl.thread.join();
+    {
+      std::lock_guard lock(impl.join_mutex);
+      impl.joined = true;
+    }
+    ::close(impl.wake_fd);
+    impl.wake_fd = -1;
+    std::rethrow_exception(impl.startup_error);
+  }
+}
+
+ProcessExecutor::~ProcessExecutor() {
+  if (!impl_) return;
+  bool joined = false;
+  {
+    std::lock_guard lock(impl_->join_mutex);
+    joined = impl_->joined;
+  }
+  if (!joined) {
+    terminate();
+    if (impl_->thread.joinable()) impl_->thread.join();
+  }
+  if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
+}
+
+std::size_t ProcessExecutor::size() const noexcept { return impl_->slots.size(); }
+
+bool ProcessExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
+
+bool ProcessExecutor::open_call() noexcept {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->closed.load(std::memory_order_relaxed)) return false;
+  ++impl_->open_calls;
+  return true;
+}
+
+void ProcessExecutor::close_call() noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    MPP_ASSERT(impl_->open_calls > 0);
+    --impl_->open_calls;
+  }
+  impl_->wake_dispatcher();
+}
+
+void ProcessExecutor::submit(Task* task) noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->terminated.load(std::memory_order_relaxed)) {
+      impl_->incoming.push_back(task);
+      task = nullptr;
+      impl_->incoming_count.fetch_add(1, std::memory_order_seq_cst);
+    }
+  }
+  if (task != nullptr) {
+    cancel_task(task);
+    return;
+  }
+  impl_->wake_dispatcher();
+}
+
+bool ProcessExecutor::submit_call(Task* task) noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->closed.load(std::memory_order_relaxed)) return false;
+    impl_->incoming.push_back(task);
+    impl_->incoming_count.fetch_add(1, std::memory_order_seq_cst);
+  }
+  impl_->wake_dispatcher();
+  return true;
+}
+
+void ProcessExecutor::close() noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->closed.store(true, std::memory_order_seq_cst);
+  }
+  impl_->wake_dispatcher();
+}
+
+void ProcessExecutor::terminate() noexcept {
+  Impl& impl = *impl_;
+  {
+    std::lock_guard lock(impl.mutex);
+    impl.closed.store(true, std::memory_order_seq_cst);
+    impl.terminate_requested.store(true, std::memory_order_seq_cst);
+  }
+  if (t_dispatcher == impl.tag) {  // from a callback: do it here
+    if (!impl.terminated.load(std::memory_order_relaxed)) impl.do_terminate();
+    return;
+  }
+  {
+    std::lock_guard lock(impl.join_mutex);
+    if (impl.joined) return;  // the dispatcher is gone: nothing runs
+  }
+  // Wake the dispatcher even if it is not marked asleep (it may be about to sleep, or to finish on
+  // its own: either way this ends when it has terminated or exited).
+  const std::uint64_t one = 1;
+  posix::retried("write", [&] { return ::write(impl.wake_fd, &one, sizeof(one)); });
+  block_until(
+      [&impl] { return impl.terminated.load(std::memory_order_seq_cst) || impl.exited.load(std::memory_order_seq_cst); },
+      impl.terminated_word, impl.terminated_waiters, nullptr, k_no_deadline);
+}
+
+bool ProcessExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }
+
+void ProcessExecutor::check_join(const char* who) const {
+  if (t_dispatcher == impl_->tag) throw_join_from_worker(who);
+}
+
+void ProcessExecutor::join(const char* who) {
+  check_join(who);
+  std::lock_guard lock(impl_->join_mutex);
+  if (impl_->joined) return;
+  impl_->wake_dispatcher();
+  impl_->thread.join();
+  impl_->joined = true;
+}
+
+}  // namespace mpp::detail

@@ -1,0 +1,243 @@
+#include "process/worker.hpp"
+
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote.hpp"
+#include "mpp/detail/wait.hpp"
+#include "posix/syscall.hpp"
+#include "process/wire.hpp"
+
+namespace mpp::detail {
+
+std::int64_t monotonic_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void wake_dispatcher(const DispatcherShared& dispatcher, int wake_fd) noexcept {
+  if (dispatcher.sleeping.load(std::memory_order_seq_cst) != 0) {
+    const std::uint64_t one = 1;
+    posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
+  }
+}
+
+namespace {
+
+// Most results of a block before it is closed and handed over: bounds what a crash can hold back
+// and lets the parent start copying a long chunk's results before the chunk ends.
+constexpr std::uint64_t k_block_items = 64 * 1024;
+
+class Worker final : public WorkerContext {
+ public:
+  explicit Worker(const WorkerSetup& setup) : setup_(setup), requests_(*setup.requests), responses_(*setup.responses) {}
+
+  [[noreturn]] void run() noexcept {
+    if (setup_.initializer != nullptr) {
+      try {
+        setup_.initializer();
+      } catch (...) {
+        ByteBuffer error;
+        encode_exception(error, std::current_exception());
+        send(wire::Kind::init_error, {{error.data(), error.size()}});
+        leave(3);
+      }
+    }
+    send(wire::Kind::ready, {});
+    std::size_t chunks = 0;
+    for (;;) {
+      wire::RecordView request = next_request();
+      if (request.kind != wire::Kind::chunk) leave(0);  // stop, or anything unexpected
+      run_chunk(request);
+      reader_.consume(requests_);
+      notify_space_freed();
+      if (setup_.maxtasks != 0 && ++chunks == setup_.maxtasks) leave(0);
+    }
+  }
+
+  // WorkerContext
+  std::size_t begin() const noexcept override { return begin_; }
+  std::size_t end() const noexcept override { return end_; }
+
+  void start_item(std::size_t i) noexcept override {
+    if (setup_.timed) setup_.shared->started_ns.store(monotonic_ns(), std::memory_order_relaxed);
+    // Release: the parent reads it after our death; it must not run ahead of earlier results.
+    setup_.shared->running.store(i + 1, std::memory_order_release);
+  }
+
+  void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) override {
+    if (fixed_size && append_to_block(i, bytes)) return item_done();
+    close_block();
+    if (fixed_size && open_block(i, bytes.size()) && append_to_block(i, bytes)) return item_done();
+    const wire::ItemHeader header{i};
+    send(wire::Kind::value, {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {bytes.data(), bytes.size()}});
+    item_done();
+  }
+
+  void item_error(std::size_t i, const std::exception_ptr& error) override {
+    close_block();
+    error_.clear();
+    encode_exception(error_, error);
+    const wire::ItemHeader header{i};
+    send(wire::Kind::error, {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {error_.data(), error_.size()}});
+    item_done();
+  }
+
+  ByteBuffer& scratch() noexcept override { return scratch_; }
+
+ private:
+  [[noreturn]] void leave(int code) noexcept {
+    // The worker's own output is flushed; the parent's atexit handlers never run here.
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+
+  void run_chunk(const wire::RecordView& request) noexcept {
+    ByteReader in(request.payload);
+    wire::ChunkHeader header{};
+    try {
+      header = in.read_raw<wire::ChunkHeader>();
+    } catch (...) {
+      leave(4);  // a corrupt request: nothing sensible to report it against
+    }
+    begin_ = header.begin;
+    end_ = header.end;
+    const auto entry = reinterpret_cast<RemoteEntry>(static_cast<std::uintptr_t>(header.entry));
+    try {
+      entry(*this, in);
+    } catch (...) {
+      // An entry reports per item and does not throw, but for the channel failing under it.
+      leave(5);
+    }
+    close_block();
+    send(wire::Kind::chunk_end, {});
+  }
+
+  void item_done() noexcept { setup_.shared->running.store(0, std::memory_order_release); }
+
+  bool append_to_block(std::size_t i, std::span<const std::byte> bytes) noexcept {
+    if (block_ == nullptr || bytes.size() != block_->size) return false;
+    const std::uint64_t count = block_->count.load(std::memory_order_relaxed);
+    if (count == block_->capacity || block_->first + count != i) return false;
+    std::memcpy(block_data_ + count * bytes.size(), bytes.data(), bytes.size());
+    block_->count.store(count + 1, std::memory_order_release);
+    if (count + 1 == block_->capacity) close_block();
+    return true;
+  }
+
+  // Reserves a block for the results of items i, i+1, ... of one size, up to the chunk's end.
+  bool open_block(std::size_t i, std::size_t size) {
+    // The header's record, plus up to 7 bytes of padding after the results.
+    const std::size_t fixed = wire::record_span(sizeof(wire::BlockHeader)) + 8;
+    const std::size_t largest = (responses_.capacity() - fixed) / std::max<std::size_t>(size, 1);
+    if (largest == 0) return false;
+    wait_for_space(fixed + wire::padded(size));
+    const std::size_t room = (responses_.writable() - fixed) / std::max<std::size_t>(size, 1);
+    const std::uint64_t capacity = std::min<std::uint64_t>({end_ - i, room, k_block_items});
+    const std::size_t payload = sizeof(wire::BlockHeader) + capacity * size;
+    std::byte* at = responses_.write_pointer();
+    const wire::RecordHeader record{payload, wire::Kind::block, 0};
+    std::memcpy(at, &record, sizeof(record));
+    block_ = new (at + sizeof(record)) wire::BlockHeader{i, size, capacity, {0}, {0}, 0};
+    block_data_ = at + sizeof(record) + sizeof(wire::BlockHeader);
+    responses_.commit_write(wire::record_span(payload));
+    return true;
+  }
+
+  void close_block() noexcept {
+    if (block_ == nullptr) return;
+    block_->closed.store(1, std::memory_order_release);
+    block_ = nullptr;
+    wake_dispatcher(*setup_.dispatcher, setup_.wake_fd);
+  }
+
+  // Writes a record, waiting for room as the parent reads.
+  void send(wire::Kind kind, std::initializer_list<wire::Part> parts) {
+    writer_.start(kind, std::span(parts.begin(), parts.size()));
+    for (;;) {
+      const bool done = writer_.advance(responses_);
+      wake_dispatcher(*setup_.dispatcher, setup_.wake_fd);
+      if (done) return;
+      wait_for_space(1);
+    }
+  }
+
+  void wait_for_space(std::size_t bytes) {
+    RingState& s = responses_.state();
+    wait([&] { return responses_.writable() >= bytes; }, s.space_word, s.producer_waiting);
+  }
+
+  wire::RecordView next_request() {
+    RingState& s = requests_.state();
+    for (;;) {
+      if (auto record = reader_.peek(requests_)) return *record;
+      // A record larger than the ring arrives in pieces: each piece read frees room for the next.
+      if (reader_.gathering()) notify_space_freed();
+      const std::uint64_t seen = s.head.load(std::memory_order_acquire);
+      wait([&] { return s.head.load(std::memory_order_acquire) != seen; }, s.data_word, s.consumer_waiting);
+    }
+  }
+
+  void notify_space_freed() noexcept { wake_dispatcher(*setup_.dispatcher, setup_.wake_fd); }
+
+  // Spin a little (the next request is often microseconds away), then sleep on the futex.
+  template <class Pred>
+  void wait(const Pred& ready, std::atomic<std::uint32_t>& word, std::atomic<std::uint32_t>& waiting) {
+    const auto spin_end = Clock::now() + k_spin_time;
+    for (unsigned round = 1;; ++round) {
+      if (ready()) return;
+      cpu_relax();
+      if (round % 64 == 0 && Clock::now() >= spin_end) break;
+    }
+    // The parent bumps `word` after publishing and wakes us if `waiting` is set (both seq_cst).
+    waiting.store(1, std::memory_order_seq_cst);
+    for (;;) {
+      const std::uint32_t seen = word.load(std::memory_order_seq_cst);
+      if (ready()) break;
+      futex_wait(word, seen, k_no_deadline, FutexScope::shared);
+      if (::getppid() != setup_.parent) leave(1);  // orphaned (death signal missed)
+    }
+    waiting.store(0, std::memory_order_seq_cst);
+  }
+
+  const WorkerSetup& setup_;
+  Ring& requests_;
+  Ring& responses_;
+  wire::RecordReader reader_;
+  wire::RecordWriter writer_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  wire::BlockHeader* block_ = nullptr;
+  std::byte* block_data_ = nullptr;
+  ByteBuffer scratch_;
+  ByteBuffer error_;
+};
+
+}  // namespace
+
+void worker_main(const WorkerSetup& setup) noexcept {
+  // Die with the dispatcher thread that forked us (the pool's), and check it did not die first.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != setup.parent) ::_exit(1);
+  // Ctrl-C reaches the whole process group: the parent decides, workers stay quiet (and die with it).
+  ::signal(SIGINT, SIG_IGN);
+  sigset_t none;
+  sigemptyset(&none);
+  ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  set_thread_helper(nullptr);
+  Worker worker(setup);
+  worker.run();
+}
+
+}  // namespace mpp::detail

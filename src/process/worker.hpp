@@ -1,0 +1,51 @@
+// A worker process: what the parent and one worker share, and the worker's main loop.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "mpp/detail/config.hpp"
+#include "process/ring.hpp"
+
+namespace mpp::detail {
+
+/// One worker's shared page: its rings' state and what it runs right now.
+struct WorkerShared {
+  RingState requests;
+  RingState responses;
+  // index + 1 of the item running now, 0 between items: if the worker dies, that item is lost.
+  alignas(k_cache_line) std::atomic<std::uint64_t> running{0};
+  std::atomic<std::int64_t> started_ns{0};  // CLOCK_MONOTONIC, when timeouts are on
+};
+
+/// The parent's shared page.
+struct DispatcherShared {
+  alignas(k_cache_line) std::atomic<std::uint32_t> sleeping{0};  // the dispatcher sleeps in poll()
+};
+
+/// What a forked worker needs; fork copies it into the child.
+struct WorkerSetup {
+  WorkerShared* shared = nullptr;
+  Ring* requests = nullptr;
+  Ring* responses = nullptr;
+  DispatcherShared* dispatcher = nullptr;
+  int wake_fd = -1;  // eventfd the dispatcher polls
+  pid_t parent = 0;
+  void (*initializer)() = nullptr;
+  std::size_t maxtasks = 0;  // chunks before the worker exits; 0 = never
+  bool timed = false;        // record each item's start time (task_timeout)
+};
+
+/// Runs in the forked child; never returns (ends with _exit).
+[[noreturn]] void worker_main(const WorkerSetup& setup) noexcept;
+
+/// Nanoseconds of CLOCK_MONOTONIC (comparable between processes, unlike steady_clock in theory).
+std::int64_t monotonic_ns() noexcept;
+
+/// Wakes the dispatcher if it sleeps (after anything it may be waiting for).
+void wake_dispatcher(const DispatcherShared& dispatcher, int wake_fd) noexcept;
+
+}  // namespace mpp::detail
