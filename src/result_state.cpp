@@ -66,7 +66,7 @@ StateBase::~StateBase() {
 }
 
 bool StateBase::wait_until(Deadline deadline) {
-  return block_until([this] { return ready(); }, status_, waiters_, pool_->executor(), deadline);
+  return block_until([this] { return ready(); }, status_, waiters_, pool_->wait_context(), deadline);
 }
 
 void StateBase::fail(std::exception_ptr error) noexcept {
@@ -88,7 +88,20 @@ void StateBase::cancel() noexcept {
 void StateBase::finish() noexcept {
   Callback* head = nullptr;
   // Fast path: nobody attached a callback, so nothing needs the pool's callback lock.
-  if (!callbacks_.compare_exchange_strong(head, closed_list(), std::memory_order_acq_rel)) {
+  if (callbacks_.compare_exchange_strong(head, closed_list(), std::memory_order_acq_rel)) {
+    notify_waiters(status_, waiters_);
+    return;
+  }
+  if (CallbackRunner* runner = pool_->callback_runner(); runner != nullptr && !runner->here()) {
+    add_ref();
+    runner->post(this);  // runs finish_posted() there
+    return;
+  }
+  finish_posted();
+}
+
+void StateBase::finish_posted() noexcept {
+  {
     // Take the lock before closing the list: a then() that finds it closed then waits for the
     // callbacks attached before it, keeping the order of attachment.
     std::lock_guard lock(pool_->callback_mutex());

@@ -34,6 +34,9 @@ struct Worker final : Helper {
   WorkStealingDeque<Task*> deque;
   // The job this worker runs now, with one reference: terminate() exchanges it out to cancel it.
   std::atomic<Job*> running{nullptr};
+  // Between taking a task and publishing it in `running`, where terminate() cannot see it:
+  // terminate() waits for this to clear, so no task it missed is cancelled after it returns.
+  std::atomic<bool> taking{false};
   std::uint64_t rng = 0;
   std::thread thread;
 };
@@ -67,6 +70,7 @@ struct ThreadExecutor::Impl {
   std::atomic<std::size_t> inject_size{0};  // written under mutex; read without it as a hint
   std::atomic<bool> closed{false};
   std::atomic<bool> terminated{false};
+  std::atomic<bool> drained{false};  // terminate() has cancelled everything it can see
 
   // Idle workers: at most max_spinners spin, the rest sleep on sleep_word.
   alignas(k_cache_line) std::atomic<std::uint32_t> sleep_word{0};
@@ -204,18 +208,29 @@ struct ThreadExecutor::Impl {
     return t;
   }
 
-  void execute(Worker& w, Task* task) noexcept {
+  // Takes a task and runs it; false when there was none (or the pool is terminated).
+  bool run_next(Worker& w) noexcept {
+    w.taking.store(true, std::memory_order_seq_cst);
+    Task* task = terminated.load(std::memory_order_seq_cst) ? nullptr : find_task(w);
+    if (task == nullptr) {
+      w.taking.store(false, std::memory_order_seq_cst);
+      return false;
+    }
     Job* job = task->job;
     job->add_ref();  // the reference `running` holds
     // A worker that helps while waiting runs a task inside another: remember the outer one.
     Job* outer = w.running.exchange(job, std::memory_order_seq_cst);
-    if (terminated.load(std::memory_order_seq_cst)) {
-      // terminate() may have missed `running`: cancel here.
-      job->cancel();
-    } else if (task->grain == 0) {
-      job->run(task->begin, task->end);
-    } else {
-      run_splitting(w, *task);
+    // terminate() may have missed `running`: then cancel here, before it returns (it waits for
+    // `taking` to clear).
+    const bool cancelled = terminated.load(std::memory_order_seq_cst);
+    if (cancelled) job->cancel();
+    w.taking.store(false, std::memory_order_seq_cst);
+    if (!cancelled) {
+      if (task->grain == 0) {
+        job->run(task->begin, task->end);
+      } else {
+        run_splitting(w, *task);
+      }
     }
     if (Job* mine = w.running.exchange(outer, std::memory_order_seq_cst)) {
       mine->release();
@@ -226,6 +241,7 @@ struct ThreadExecutor::Impl {
       outer->release();
     }
     release_task(task);
+    return true;
   }
 
   // Lazy binary splitting: while our deque is empty (so a thief would find nothing), put half of
@@ -302,13 +318,14 @@ struct ThreadExecutor::Impl {
 
     for (;;) {
       if (terminated.load(std::memory_order_acquire)) break;
-      if (Task* t = find_task(w)) {
-        execute(w, t);
-        continue;
-      }
+      if (run_next(w)) continue;
       if (!idle(w)) break;
     }
-    // Terminated, or closed with nothing left. Cancel what our deque still holds.
+    // Terminated, or closed with nothing left. After terminate(), let it finish draining first:
+    // a task we popped now would be cancelled only after terminate() returned.
+    if (terminated.load(std::memory_order_seq_cst)) {
+      while (!drained.load(std::memory_order_seq_cst)) std::this_thread::yield();
+    }
     cancel_own(w);
     set_thread_helper(nullptr);
     t_worker = nullptr;
@@ -325,6 +342,10 @@ struct ThreadExecutor::Impl {
     }
     for (Task* t : dropped) cancel_task(t);
     for (auto& w : workers) {
+      // A worker between taking a task and publishing it finishes that step (nanoseconds).
+      while (w->taking.load(std::memory_order_seq_cst)) cpu_relax();
+    }
+    for (auto& w : workers) {
       if (w.get() == t_worker) continue;  // our own deque: our worker loop drains it
       while (!w->deque.empty()) {
         if (Task* t = w->deque.steal()) cancel_task(t);
@@ -336,6 +357,7 @@ struct ThreadExecutor::Impl {
         job->release();
       }
     }
+    drained.store(true, std::memory_order_seq_cst);
     wake_all();
   }
 };
@@ -420,7 +442,7 @@ void ThreadExecutor::close_call() noexcept {
 
 void ThreadExecutor::submit(Task* task) noexcept { impl_->submit(task); }
 
-bool ThreadExecutor::submit_call(Task* task) noexcept { return impl_->submit_call(task); }
+bool ThreadExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept { return impl_->submit_call(task); }
 
 void ThreadExecutor::close() noexcept {
   {
@@ -451,10 +473,7 @@ bool Worker::help(const void* executor) noexcept {
   // After terminate() only cancelling is left to do: terminate() drains the other workers' deques,
   // and this one's may hold what the waiting task waits for.
   if (owner->terminated.load(std::memory_order_acquire)) return ThreadExecutor::Impl::cancel_own(*this);
-  Task* t = owner->find_task(*this);
-  if (t == nullptr) return false;
-  owner->execute(*this, t);
-  return true;
+  return owner->run_next(*this);
 }
 
 }  // namespace mpp::detail

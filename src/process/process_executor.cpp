@@ -22,6 +22,7 @@
 
 #include "mpp/detail/exception_codec.hpp"
 #include "mpp/detail/remote.hpp"
+#include "mpp/detail/result_state.hpp"
 #include "mpp/detail/throw.hpp"
 #include "mpp/detail/wait.hpp"
 #include "mpp/errors.hpp"
@@ -41,6 +42,9 @@ constexpr std::size_t k_ring_bytes = std::size_t{4} << 20;
 constexpr std::size_t k_pipeline = 2;
 // While busy, the dispatcher looks for dead workers this often (idle, poll() tells it at once).
 constexpr auto k_death_check = std::chrono::milliseconds(1);
+// How long the dispatcher thread looks for work before it sleeps. Short: a waiting caller drives
+// the pool itself, so the thread only needs to bridge bursts.
+constexpr auto k_idle_spin = std::chrono::microseconds(20);
 // A replacement worker whose initializer fails this many times in a row is not started again.
 constexpr int k_init_attempts = 3;
 
@@ -94,6 +98,7 @@ struct Slot {
   std::uint64_t killed_for_timeout = 0;  // index + 1 of the item it was killed for
   bool corrupt = false;                  // sent something that breaks the protocol: killed
   bool reading = false;                  // its records are being handled (callbacks may re-enter)
+  bool respawn = false;                  // exited: the dispatcher thread starts a replacement
   std::exception_ptr init_error;
   int init_failures = 0;
 };
@@ -124,7 +129,7 @@ thread_local const void* t_dispatcher = nullptr;
 
 }  // namespace
 
-struct ProcessExecutor::Impl final : Helper {
+struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   Impl(const ProcessExecutor* self, const ProcessExecutorOptions& opts) : tag(self), options(opts) {}
 
   const void* tag;
@@ -152,6 +157,18 @@ struct ProcessExecutor::Impl final : Helper {
 
   std::mutex join_mutex;
   bool joined MPP_GUARDED_BY(join_mutex) = false;
+
+  // The right to move the pool's work along (step()): the dispatcher thread's normally, a waiting
+  // caller's while the dispatcher thread sleeps. Everything below it is touched under it only.
+  std::mutex role;
+  std::atomic<bool> driving{false};  // a caller holds the role
+  std::atomic<bool> parked{false};   // the dispatcher thread sleeps (or is about to)
+  bool thread_holds_role = false;    // dispatcher thread only
+
+  // Results whose callbacks must run on the dispatcher thread (a caller completed them).
+  std::mutex posted_mutex;
+  std::vector<StateBase*> posted MPP_GUARDED_BY(posted_mutex);
+  std::atomic<std::size_t> posted_count{0};
 
   // The dispatcher's own state.
   std::deque<Task*> pending;
@@ -212,15 +229,20 @@ struct ProcessExecutor::Impl final : Helper {
   void main() noexcept {
     t_dispatcher = tag;
     set_thread_helper(this);
+    std::unique_lock lock(role);
+    thread_holds_role = true;
     try {
       for (auto& s : slots) spawn(*s);
     } catch (...) {
       startup_error = std::current_exception();
     }
     for (;;) {
-      const bool progress = step();
+      run_posted();
+      if (!lock.owns_lock() && !take_role(lock)) continue;
+      thread_holds_role = true;
+      const bool progress = step() | spawn_missing();
       if (finished()) break;
-      if (!progress) idle(k_no_deadline);
+      if (!progress) idle(lock);
     }
     // Every worker is gone or killed: reap them all, so no zombie outlives join().
     for (auto& s : slots) {
@@ -230,11 +252,131 @@ struct ProcessExecutor::Impl final : Helper {
       }
       release_slot(*s);
     }
+    thread_holds_role = false;
+    lock.unlock();
+    run_posted();
     set_thread_helper(nullptr);
     t_dispatcher = nullptr;
     exited.store(true, std::memory_order_seq_cst);
     terminated_word.fetch_add(1, std::memory_order_seq_cst);
     if (terminated_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(terminated_word);
+  }
+
+  // The dispatcher thread wants the role back from a driving caller. False: it parked meanwhile.
+  bool take_role(std::unique_lock<std::mutex>& lock) noexcept {
+    if (lock.try_lock()) return true;
+    // A caller drives. Park; its release sees `parked` and wakes us if work is left (seq_cst on
+    // both flags: either it sees us parked, or we see it gone and retry).
+    parked.store(true, std::memory_order_seq_cst);
+    if (!driving.load(std::memory_order_seq_cst)) {
+      parked.store(false, std::memory_order_seq_cst);
+      return lock.try_lock();
+    }
+    wait_for_events(k_no_deadline, /*watch_workers=*/false);
+    parked.store(false, std::memory_order_seq_cst);
+    return false;
+  }
+
+  // Nothing to do: spin a little with the role, then sleep without it.
+  void idle(std::unique_lock<std::mutex>& lock) noexcept {
+    const auto spin_end = Clock::now() + k_idle_spin;
+    while (Clock::now() < spin_end) {
+      if (step() || finished() || posted_count.load(std::memory_order_relaxed) != 0) return;
+      cpu_relax();
+    }
+    parked.store(true, std::memory_order_seq_cst);
+    dispatcher_shared.get()->sleeping.store(1, std::memory_order_seq_cst);
+    // Look once more now that workers and callers will wake us.
+    if (step() || finished() || posted_count.load(std::memory_order_seq_cst) != 0) {
+      dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
+      parked.store(false, std::memory_order_seq_cst);
+      return;
+    }
+    const Deadline deadline = next_timeout();
+    thread_holds_role = false;
+    lock.unlock();
+    wait_for_events(deadline, /*watch_workers=*/true);
+    dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
+    parked.store(false, std::memory_order_seq_cst);
+  }
+
+  // Driver: a caller waiting on a result moves the work along itself while it waits, saving two
+  // hand-offs between threads per round trip.
+  bool drive(FunctionRef<bool()> done, Deadline deadline) noexcept override {
+    if (t_dispatcher == tag) return done();  // the dispatcher thread helps through help()
+    std::unique_lock lock(role, std::try_to_lock);
+    if (!lock.owns_lock()) return false;
+    driving.store(true, std::memory_order_seq_cst);
+    dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);  // we read the rings now
+    bool satisfied = false;
+    auto idle_since = Clock::now();
+    for (unsigned round = 1;; ++round) {
+      if (done()) {
+        satisfied = true;
+        break;
+      }
+      if (terminated.load(std::memory_order_relaxed) || stopping) break;
+      if (step()) {
+        idle_since = Clock::now();
+        continue;
+      }
+      cpu_relax();
+      if (round % 16 == 0) {
+        const auto now = Clock::now();
+        if (now - idle_since >= k_spin_time || now >= deadline) break;
+      }
+    }
+    const bool work_left = has_work();
+    driving.store(false, std::memory_order_seq_cst);
+    const bool thread_parked = parked.load(std::memory_order_seq_cst);
+    dispatcher_shared.get()->sleeping.store(thread_parked ? 1 : 0, std::memory_order_seq_cst);
+    lock.unlock();
+    // Hand the rest back to the dispatcher thread (a chunk in flight, a dead worker to replace).
+    if (thread_parked && (work_left || incoming_count.load(std::memory_order_seq_cst) != 0)) wake_thread();
+    return satisfied;
+  }
+
+  bool has_work() const noexcept {
+    if (!pending.empty()) return true;
+    return std::any_of(slots.begin(), slots.end(), [](const auto& s) {
+      return !s->inflight.empty() || s->writer.busy() || s->state == SlotState::starting ||
+             (s->state == SlotState::empty && s->respawn);
+    });
+  }
+
+  void wake_thread() noexcept {
+    const std::uint64_t one = 1;
+    posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
+  }
+
+  // CallbackRunner: callbacks run on the dispatcher thread only, wherever results complete.
+  bool here() const noexcept override { return t_dispatcher == tag; }
+
+  void post(StateBase* state) noexcept override {
+    try {
+      std::lock_guard lock(posted_mutex);
+      posted.push_back(state);
+    } catch (...) {  // out of memory: run the callbacks here rather than lose them
+      state->finish_posted();
+      state->release();
+      return;
+    }
+    posted_count.fetch_add(1, std::memory_order_seq_cst);
+    if (parked.load(std::memory_order_seq_cst)) wake_thread();
+  }
+
+  void run_posted() noexcept {
+    if (posted_count.load(std::memory_order_seq_cst) == 0) return;
+    std::vector<StateBase*> batch;
+    {
+      std::lock_guard lock(posted_mutex);
+      batch.swap(posted);
+      posted_count.store(0, std::memory_order_seq_cst);
+    }
+    for (StateBase* state : batch) {
+      state->finish_posted();
+      state->release();
+    }
   }
 
   // One round of everything; true when something happened.
@@ -314,30 +456,13 @@ struct ProcessExecutor::Impl final : Helper {
     return true;
   }
 
-  // Sleeps until a worker or a caller has something for us, a worker exits, or `until`.
-  void idle(Deadline until) noexcept {
-    const auto spin_end = Clock::now() + k_spin_time;
-    for (unsigned round = 1; Clock::now() < spin_end; ++round) {
-      if (step() || finished()) return;
-      cpu_relax();
-      (void)round;
-    }
-    dispatcher_shared.get()->sleeping.store(1, std::memory_order_seq_cst);
-    if (step() || finished()) {
-      dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
-      return;
-    }
-    Deadline deadline = std::min(until, next_timeout());
-    wait_for_events(deadline);
-    dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
-  }
-
-  // poll() on the wake-up eventfd and the workers' pidfds; handles exits it sees.
-  bool wait_for_events(Deadline deadline) noexcept {
+  // ppoll() on the wake-up eventfd and (with `watch_workers`, holding the role) the workers'
+  // pidfds; handles the exits it sees.
+  bool wait_for_events(Deadline deadline, bool watch_workers) noexcept {
     std::vector<pollfd> fds;
     fds.push_back({wake_fd, POLLIN, 0});
     for (auto& s : slots) {
-      if (s->pidfd >= 0) fds.push_back({s->pidfd, POLLIN, 0});
+      if (watch_workers && s->pidfd >= 0) fds.push_back({s->pidfd, POLLIN, 0});
     }
     timespec timeout{};
     const timespec* t = nullptr;
@@ -353,18 +478,11 @@ struct ProcessExecutor::Impl final : Helper {
       std::uint64_t count = 0;
       posix::retried("read", [&] { return ::read(wake_fd, &count, sizeof(count)); });
     }
-    last_death_check = Clock::now();
-    bool any = false;
-    for (std::size_t k = 1; k < fds.size(); ++k) {
-      if ((fds[k].revents & (POLLIN | POLLHUP)) == 0) continue;
-      for (auto& s : slots) {
-        if (s->pidfd == fds[k].fd && !s->reading) {
-          on_exit(*s);
-          any = true;
-        }
-      }
-    }
-    return any;
+    // A worker that exited is handled by the next step(), under the role.
+    bool exits = false;
+    for (std::size_t k = 1; k < fds.size(); ++k) exits |= (fds[k].revents & (POLLIN | POLLHUP)) != 0;
+    if (exits) last_death_check = Clock::time_point{};
+    return exits;
   }
 
   bool check_exits(int /*timeout*/) noexcept {
@@ -640,14 +758,30 @@ struct ProcessExecutor::Impl final : Helper {
         return;
       }
     }
-    try {
-      spawn(s);
-    } catch (...) {
-      release_slot(s);
-      if (std::all_of(slots.begin(), slots.end(), [](const auto& o) { return o->state == SlotState::empty; })) {
-        broken = std::current_exception();
+    // Forked by the dispatcher thread, never by a driving caller: a worker dies with the thread
+    // that forked it (PR_SET_PDEATHSIG), and the pool's thread lives as long as the pool.
+    s.respawn = true;
+    if (t_dispatcher != tag && parked.load(std::memory_order_seq_cst)) wake_thread();
+  }
+
+  // Dispatcher thread only: starts the replacements on_exit() asked for.
+  bool spawn_missing() noexcept {
+    bool any = false;
+    for (auto& s : slots) {
+      if (s->state != SlotState::empty || !s->respawn) continue;
+      s->respawn = false;
+      any = true;
+      if (stopping || terminated.load(std::memory_order_relaxed)) continue;
+      try {
+        spawn(*s);
+      } catch (...) {
+        release_slot(*s);
+        if (std::all_of(slots.begin(), slots.end(), [](const auto& o) { return o->state == SlotState::empty; })) {
+          broken = std::current_exception();
+        }
       }
     }
+    return any;
   }
 
   void do_terminate() noexcept {
@@ -675,10 +809,14 @@ struct ProcessExecutor::Impl final : Helper {
     if (terminated_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(terminated_word);
   }
 
-  // Helper: a callback running on the dispatcher that waits on this pool keeps it moving.
+  // Helper: a callback running on the dispatcher thread that waits on this pool keeps it moving
+  // (the thread holds the role there, or takes it if no caller drives).
   bool help(const void* executor) noexcept override {
     if (executor != tag) return false;
-    if (!step() && !finished()) idle(Clock::now() + std::chrono::milliseconds(1));
+    std::unique_lock lock(role, std::defer_lock);
+    if (!thread_holds_role && !lock.try_lock()) return false;
+    run_posted();
+    step();
     return true;
   }
 };
@@ -695,7 +833,7 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) : impl_(
     throw;
   }
   block_until([&impl] { return impl.started_word.load(std::memory_order_seq_cst) != 0; }, impl.started_word,
-              impl.started_waiters, nullptr, k_no_deadline);
+              impl.started_waiters, WaitContext{}, k_no_deadline);
   if (impl.startup_error) {
     impl.thread.join();
     {
@@ -758,16 +896,21 @@ void ProcessExecutor::submit(Task* task) noexcept {
   impl_->wake_dispatcher();
 }
 
-bool ProcessExecutor::submit_call(Task* task) noexcept {
+bool ProcessExecutor::submit_call(Task* task, bool caller_waits) noexcept {
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->closed.load(std::memory_order_relaxed)) return false;
     impl_->incoming.push_back(task);
     impl_->incoming_count.fetch_add(1, std::memory_order_seq_cst);
   }
-  impl_->wake_dispatcher();
+  // A caller about to wait drives the pool itself (or finds the dispatcher thread awake).
+  if (!caller_waits) impl_->wake_dispatcher();
   return true;
 }
+
+Driver* ProcessExecutor::driver() noexcept { return impl_.get(); }
+
+CallbackRunner* ProcessExecutor::callback_runner() noexcept { return impl_.get(); }
 
 void ProcessExecutor::close() noexcept {
   {
@@ -798,7 +941,7 @@ void ProcessExecutor::terminate() noexcept {
   posix::retried("write", [&] { return ::write(impl.wake_fd, &one, sizeof(one)); });
   block_until(
       [&impl] { return impl.terminated.load(std::memory_order_seq_cst) || impl.exited.load(std::memory_order_seq_cst); },
-      impl.terminated_word, impl.terminated_waiters, nullptr, k_no_deadline);
+      impl.terminated_word, impl.terminated_waiters, WaitContext{}, k_no_deadline);
 }
 
 bool ProcessExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }

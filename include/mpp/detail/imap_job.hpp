@@ -125,7 +125,7 @@ class ImapJob : public ImapJobBase<R> {
       const std::uint32_t seen = events_.load(std::memory_order_seq_cst);
       lock.unlock();
       if (!block_until([&] { return events_.load(std::memory_order_seq_cst) != seen; }, events_, waiters_,
-                       pool_->executor(), deadline)) {
+                       pool_->wait_context(), deadline)) {
         timed_out = true;
         return std::nullopt;
       }
@@ -154,7 +154,7 @@ class ImapJob : public ImapJobBase<R> {
   void abandon() noexcept override {
     stop(/*report=*/false);
     block_until([this] { return running_.load(std::memory_order_seq_cst) == 0; }, events_, waiters_,
-                pool_->executor(), k_no_deadline);
+                pool_->wait_context(), k_no_deadline);
   }
 
  protected:
@@ -169,8 +169,9 @@ class ImapJob : public ImapJobBase<R> {
       Slot& sl = slots_[s];
       sl.pending -= count;
       sl.skipped = sl.skipped || skipped;
-      // A slot with a skipped item stays "not done": the consumer reports its items as cancelled.
-      if (sl.pending == 0 && !sl.skipped) {
+      // A slot with a skipped item, or finishing after terminate(), stays "not done": the consumer
+      // reports its items as cancelled (the result of an item running at terminate() is discarded).
+      if (sl.pending == 0 && !sl.skipped && !cancelled_) {
         sl.done = true;
         if (!ordered_ && !cancelled_) completed_.push_back(s);
       }

@@ -75,7 +75,7 @@ class PoolFront {
   /// the task as std::async does. Throws mpp::PoolNotRunning after close() or terminate().
   template <class F, class... Args>
   apply_result_t<F, Args...> apply(F&& f, Args&&... args) {
-    auto job = start_apply("apply", std::forward<F>(f), std::forward<Args>(args)...);
+    auto job = start_apply("apply", true, std::forward<F>(f), std::forward<Args>(args)...);
     return wait_and_take(std::move(job));
   }
 
@@ -84,7 +84,7 @@ class PoolFront {
   template <class F, class... Args>
   [[nodiscard]] AsyncResult<apply_result_t<F, Args...>> apply_async(F&& f, Args&&... args) {
     return AsyncResult<apply_result_t<F, Args...>>(
-        start_apply("apply_async", std::forward<F>(f), std::forward<Args>(args)...));
+        start_apply("apply_async", false, std::forward<F>(f), std::forward<Args>(args)...));
   }
 
   /// `f(item)` for every item of `range`, in parallel; results in input order. Blocks (from a task
@@ -157,7 +157,7 @@ class PoolFront {
   explicit PoolFront(ExecutorArgs&&... args)
       : shared_(Ref<PoolShared>::adopt(new PoolShared(Backend::k_name, nullptr))),
         executor_(std::forward<ExecutorArgs>(args)...) {
-    shared_->set_executor(executor_.tag());
+    shared_->set_executor(executor_.tag(), executor_.driver(), executor_.callback_runner());
   }
 
   /// As Python's `with` block ends, but gentler: close() then join(), so all submitted work
@@ -178,14 +178,15 @@ class PoolFront {
   }
 
   template <class F, class... Args>
-  auto start_apply(const char* what, F&& f, Args&&... args) {
+  auto start_apply(const char* what, bool caller_waits, F&& f, Args&&... args) {
     using R = apply_result_t<F, Args...>;
     Backend::template check_apply<std::decay_t<F>, R, std::decay_t<Args>...>();
     using JobType = typename Backend::template Apply<R, std::decay_t<F>, std::decay_t<Args>...>;
     check_running(what);
     auto job = Ref<JobType>::adopt(new JobType(shared_, std::forward<F>(f), std::forward<Args>(args)...));
     job->add_ref();  // the queued task's
-    if (!executor_.submit_call(job->task())) {
+    // apply() waits right away: it drives the pool itself where it can, so needs no wake-up call.
+    if (!executor_.submit_call(job->task(), caller_waits)) {
       job->release();
       throw_pool_not_running(Backend::k_name, what);
     }

@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "mpp/detail/job.hpp"
+#include "mpp/detail/result_state.hpp"
+#include "mpp/detail/wait.hpp"
 
 namespace mpp::detail {
 
@@ -35,7 +37,8 @@ class ProcessExecutor {
   void close_call() noexcept;
   /// Queues a task; its job must have a remote() side. Takes the task's reference.
   void submit(Task* task) noexcept;
-  bool submit_call(Task* task) noexcept;
+  /// `caller_waits`: the caller waits for it at once (apply) and drives the pool itself.
+  bool submit_call(Task* task, bool caller_waits = false) noexcept;
   void close() noexcept;
   /// Kills the workers and completes every unfinished task with TaskCancelled before returning.
   void terminate() noexcept;
@@ -43,6 +46,10 @@ class ProcessExecutor {
   void check_join(const char* who) const;
   void join(const char* who);
   const void* tag() const noexcept { return this; }
+  /// Lets a thread that waits on a result move the pool's messages itself.
+  Driver* driver() noexcept;
+  /// Callbacks run on the dispatcher thread.
+  CallbackRunner* callback_runner() noexcept;
 
   struct Impl;
 

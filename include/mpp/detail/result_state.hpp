@@ -26,8 +26,22 @@ class InputDrain : public Job {
   virtual void drain_input() noexcept = 0;
 };
 
+class StateBase;
+
+/// Where a pool runs its callbacks when results may complete on other threads too (the process
+/// pool: on its dispatcher thread, even when a waiting caller drove the result in).
+class CallbackRunner {
+ public:
+  virtual bool here() const noexcept = 0;
+  /// Takes a reference to `state` and calls its finish_posted() on the callback thread.
+  virtual void post(StateBase* state) noexcept = 0;
+
+ protected:
+  ~CallbackRunner() = default;
+};
+
 /// What the results of one pool share: the lock that serialises the pool's callbacks, the pool's
-/// name for messages, the executor whose workers may help while they wait, and the live imaps.
+/// name for messages, how waiters may help the pool, and the live imaps.
 class PoolShared : public RefCounted {
  public:
   PoolShared(const char* kind, const void* executor);
@@ -36,8 +50,13 @@ class PoolShared : public RefCounted {
   /// finished result, which runs at once in the same thread.
   std::recursive_mutex& callback_mutex() noexcept { return callback_mutex_; }
   const std::string& name() const noexcept { return name_; }
-  const void* executor() const noexcept { return executor_; }
-  void set_executor(const void* executor) noexcept { executor_ = executor; }
+  WaitContext wait_context() const noexcept { return {executor_, driver_}; }
+  void set_executor(const void* executor, Driver* driver, CallbackRunner* runner) noexcept {
+    executor_ = executor;
+    driver_ = driver;
+    runner_ = runner;
+  }
+  CallbackRunner* callback_runner() const noexcept { return runner_; }
 
   /// Writes a callback's exception to standard error, naming the pool, and drops it.
   void report_callback_error(std::exception_ptr error) const noexcept;
@@ -53,9 +72,9 @@ class PoolShared : public RefCounted {
   std::recursive_mutex callback_mutex_;
   std::string name_;
   const void* executor_;
+  Driver* driver_ = nullptr;
+  CallbackRunner* runner_ = nullptr;
 };
-
-class StateBase;
 
 /// One then() registration; a singly linked list hangs off the state.
 class Callback {
@@ -82,6 +101,9 @@ class StateBase : public Job {
   void attach(Callback* callback);
 
   void cancel() noexcept override;
+
+  /// finish(), on the pool's callback thread, for a state posted there.
+  void finish_posted() noexcept;
 
  protected:
   explicit StateBase(Ref<PoolShared> pool) noexcept : pool_(std::move(pool)) {}

@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "mpp/detail/job.hpp"
+#include "mpp/detail/result_state.hpp"
+#include "mpp/detail/wait.hpp"
 
 namespace mpp::detail {
 
@@ -32,7 +34,8 @@ class ThreadExecutor {
   /// reference; after terminate() the job is cancelled instead.
   void submit(Task* task) noexcept;
   /// open_call + submit + close_call in one step: false (nothing queued) when not accepting.
-  bool submit_call(Task* task) noexcept;
+  /// `caller_waits` (the caller will wait for it at once) makes no difference to threads.
+  bool submit_call(Task* task, bool caller_waits = false) noexcept;
 
   void close() noexcept;
   void terminate() noexcept;
@@ -44,6 +47,9 @@ class ThreadExecutor {
 
   /// The identity waiting code compares against the calling thread's executor (see help_one).
   const void* tag() const noexcept { return this; }
+  /// Threads need no driving, and callbacks run on the worker that completes the result.
+  Driver* driver() noexcept { return nullptr; }
+  CallbackRunner* callback_runner() noexcept { return nullptr; }
 
   struct Impl;
 

@@ -58,18 +58,54 @@ bool help_one(const void* executor) noexcept;
 /// How long a waiter spins before it sleeps.
 inline constexpr std::chrono::microseconds k_spin_time{50};
 
+/// A non-owning reference to a callable, for passing predicates across a virtual call.
+template <class Signature>
+class FunctionRef;
+
+template <class R, class... Args>
+class FunctionRef<R(Args...)> {
+ public:
+  template <class F>
+  FunctionRef(const F& f) noexcept  // NOLINT(google-explicit-constructor): a reference wrapper
+      : object_(&f), call_([](const void* o, Args... args) -> R { return (*static_cast<const F*>(o))(args...); }) {}
+  R operator()(Args... args) const { return call_(object_, args...); }
+
+ private:
+  const void* object_;
+  R (*call_)(const void*, Args...);
+};
+
+/// A pool whose waiters may move its work along themselves (the process pool: a thread waiting on
+/// a result drives the channels rather than handing off to the dispatcher thread and back).
+class Driver {
+ public:
+  /// Drives the pool from the calling thread until `done()`, the deadline, or a while with nothing
+  /// to do. True when done() holds. False at once when another thread drives.
+  virtual bool drive(FunctionRef<bool()> done, Deadline deadline) noexcept = 0;
+
+ protected:
+  ~Driver() = default;
+};
+
+/// What a waiter may do for the pool it waits on, instead of only sleeping.
+struct WaitContext {
+  const void* executor = nullptr;  // its workers help (help_one)
+  Driver* driver = nullptr;        // any thread may drive
+};
+
 /// Waits until `pred()` holds or the deadline passes (returns pred() then). The side that makes
 /// pred() true must, afterwards, change `word` and wake it when `waiters` is non-zero
 /// (see notify_waiters).
 template <class Pred>
 bool block_until(const Pred& pred, std::atomic<std::uint32_t>& word, std::atomic<std::uint32_t>& waiters,
-                 const void* executor, Deadline deadline) {
+                 const WaitContext& context, Deadline deadline) {
   if (pred()) return true;
   // Spin, helping the pool where we can; the clock is read every 64 rounds only.
   const Deadline spin_end = std::min(deadline, Clock::now() + k_spin_time);
   for (unsigned round = 1;; ++round) {
     if (pred()) return true;
-    if (help_one(executor)) continue;
+    if (help_one(context.executor)) continue;
+    if (context.driver != nullptr && context.driver->drive(FunctionRef<bool()>(pred), deadline)) return true;
     cpu_relax();
     if (round % 64 == 0 && Clock::now() >= spin_end) break;
   }
