@@ -6,4 +6,6 @@
 #include "mpp/errors.hpp"
 #include "mpp/imap_range.hpp"
 #include "mpp/pool.hpp"
+#include "mpp/process.hpp"
 #include "mpp/process_pool.hpp"
+#include "mpp/queue.hpp"

@@ -1,0 +1,37 @@
+// The byte side of mpp::Queue: an unbounded FIFO of messages in shared memory that grows, so a put
+// never waits for a reader (compiled in src/shared_queue.cpp).
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "mpp/detail/codec.hpp"
+#include "mpp/detail/wait.hpp"
+
+namespace mpp::detail {
+
+class SharedQueue {
+ public:
+  SharedQueue();
+  SharedQueue(const SharedQueue&) = delete;
+  SharedQueue& operator=(const SharedQueue&) = delete;
+  ~SharedQueue();
+
+  /// Appends a message; grows the buffer when full. Blocks only for the queue's lock.
+  void put(std::span<const std::byte> message);
+  /// Takes the oldest message into `out`; false when none arrived before the deadline.
+  bool get(ByteBuffer& out, Deadline deadline);
+
+ private:
+  struct Header;
+  void lock();
+  void unlock() noexcept;
+  void map_current();  // under the lock: follow a growth made by another process
+
+  int fd_ = -1;
+  Header* header_ = nullptr;
+  std::byte* data_ = nullptr;
+  std::size_t mapped_ = 0;
+};
+
+}  // namespace mpp::detail

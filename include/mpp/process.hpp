@@ -1,0 +1,74 @@
+// mpp::Process: Python's multiprocessing.Process, on fork.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "mpp/detail/wait.hpp"
+
+namespace mpp {
+
+/// Runs a callable in a forked child process.
+///
+/// The target may be any callable, capturing lambdas included: the child is a fork, so it sees a
+/// copy of everything the parent had. The parent flushes its buffered output before forking; the
+/// child flushes its own output and ends with _exit, so it never runs the parent's atexit handlers
+/// or writes the parent's buffers twice. Exit codes follow Python: empty while running (and
+/// before start()), 0 when the target returned, 1 when it threw (the exception is written to the
+/// child's standard error), N when it called _exit(N), -N when signal N killed it.
+///
+/// Thread safety: one Process object is used by one thread at a time. Movable, not copyable.
+/// Destroying a started process that was not joined waits for it (as std::jthread).
+class Process {
+ public:
+  template <class F, class... Args>
+    requires std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>
+  explicit Process(F&& target, Args&&... args)
+      : target_([f = std::forward<F>(target), ... a = std::forward<Args>(args)]() mutable { std::invoke(f, a...); }) {}
+
+  Process(Process&& other) noexcept;
+  Process& operator=(Process&& other) noexcept;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process();
+
+  /// Forks the child, which runs the target. Throws std::logic_error when already started,
+  /// std::system_error when fork fails.
+  void start();
+  /// Waits for the child to end. Throws std::logic_error before start().
+  void join();
+  /// Waits at most `timeout`; true when the child has ended.
+  template <class Rep, class Period>
+  bool join(std::chrono::duration<Rep, Period> timeout) {
+    return join_until(detail::deadline_after(timeout));
+  }
+  /// Whether the child was started and has not ended. Non-blocking (reaps it if it ended).
+  [[nodiscard]] bool is_alive() const;
+  /// See the class comment. Non-blocking.
+  [[nodiscard]] std::optional<int> exitcode() const;
+  /// The child's process id; -1 before start().
+  [[nodiscard]] int pid() const noexcept { return pid_; }
+  /// Sends SIGTERM (Python's terminate()). Does nothing when not running.
+  void terminate();
+  /// Sends SIGKILL. Does nothing when not running.
+  void kill();
+
+ private:
+  bool join_until(detail::Deadline deadline);
+  // Collects the exit status if the child has ended (without blocking, unless `block`).
+  bool reap(bool block) const;
+  void signal(int sig);
+
+  std::function<void()> target_;
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  mutable std::optional<int> exitcode_;
+};
+
+}  // namespace mpp
