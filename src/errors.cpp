@@ -1,10 +1,11 @@
+#include "mpp/errors.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "mpp/detail/config.hpp"
 #include "mpp/detail/throw.hpp"
-#include "mpp/errors.hpp"
 
 namespace mpp {
 
@@ -24,7 +25,10 @@ std::string parse_message(const std::string& message, const std::string& file, s
 }  // namespace
 
 ParseError::ParseError(const std::string& message, std::string file, std::size_t line, std::size_t column)
-    : Error(parse_message(message, file, line, column)), file_(std::move(file)), line_(line), column_(column) {}
+    : Error(parse_message(message, file, line, column)),
+      file_(std::move(file)),
+      line_(line),
+      column_(column) {}
 
 namespace detail {
 
@@ -41,7 +45,8 @@ void throw_pool_running(const char* who, const char* what) {
                     ": the pool is still running; call close() or terminate() first");
 }
 void throw_join_from_worker(const char* who) {
-  throw std::logic_error(std::string(who) + "::join: called from one of the pool's own tasks, which would wait "
+  throw std::logic_error(std::string(who) +
+                         "::join: called from one of the pool's own tasks, which would wait "
                          "for itself");
 }
 void throw_cancelled(const char* who) {
@@ -54,7 +59,8 @@ void throw_not_ready(const char* what) {
   throw std::logic_error(std::string(what) + ": the result is not ready yet");
 }
 void throw_no_state(const char* what) {
-  throw std::logic_error(std::string(what) + ": this object refers to no task (default-constructed or moved from)");
+  throw std::logic_error(std::string(what) +
+                         ": this object refers to no task (default-constructed or moved from)");
 }
 void throw_value_taken(const char* what) {
   throw std::logic_error(std::string(what) + ": the move-only result was already taken by an earlier get()");

@@ -115,23 +115,40 @@ std::exception_ptr make(const std::string& message) {
 
 std::exception_ptr rebuild(const Description& d) {
   switch (d.kind) {
-    case Kind::runtime_error: return make<std::runtime_error>(d.message);
-    case Kind::logic_error: return make<std::logic_error>(d.message);
-    case Kind::invalid_argument: return make<std::invalid_argument>(d.message);
-    case Kind::out_of_range: return make<std::out_of_range>(d.message);
-    case Kind::domain_error: return make<std::domain_error>(d.message);
-    case Kind::length_error: return make<std::length_error>(d.message);
-    case Kind::overflow_error: return make<std::overflow_error>(d.message);
-    case Kind::range_error: return make<std::range_error>(d.message);
-    case Kind::underflow_error: return make<std::underflow_error>(d.message);
-    case Kind::bad_alloc: return std::make_exception_ptr(std::bad_alloc());
-    case Kind::mpp_error: return make<Error>(d.message);
-    case Kind::pool_not_running: return make<PoolNotRunning>(d.message);
-    case Kind::pool_running: return make<PoolRunning>(d.message);
-    case Kind::task_cancelled: return make<TaskCancelled>(d.message);
-    case Kind::timeout_error: return make<TimeoutError>(d.message);
-    case Kind::worker_lost: return make<WorkerLost>(d.message);
-    case Kind::serialization_error: return make<SerializationError>(d.message);
+    case Kind::runtime_error:
+      return make<std::runtime_error>(d.message);
+    case Kind::logic_error:
+      return make<std::logic_error>(d.message);
+    case Kind::invalid_argument:
+      return make<std::invalid_argument>(d.message);
+    case Kind::out_of_range:
+      return make<std::out_of_range>(d.message);
+    case Kind::domain_error:
+      return make<std::domain_error>(d.message);
+    case Kind::length_error:
+      return make<std::length_error>(d.message);
+    case Kind::overflow_error:
+      return make<std::overflow_error>(d.message);
+    case Kind::range_error:
+      return make<std::range_error>(d.message);
+    case Kind::underflow_error:
+      return make<std::underflow_error>(d.message);
+    case Kind::bad_alloc:
+      return std::make_exception_ptr(std::bad_alloc());
+    case Kind::mpp_error:
+      return make<Error>(d.message);
+    case Kind::pool_not_running:
+      return make<PoolNotRunning>(d.message);
+    case Kind::pool_running:
+      return make<PoolRunning>(d.message);
+    case Kind::task_cancelled:
+      return make<TaskCancelled>(d.message);
+    case Kind::timeout_error:
+      return make<TimeoutError>(d.message);
+    case Kind::worker_lost:
+      return make<WorkerLost>(d.message);
+    case Kind::serialization_error:
+      return make<SerializationError>(d.message);
     case Kind::parse_error: {
       // what() already carries "file:line:col: "; rebuild without doubling it.
       std::string message = d.message;
@@ -140,7 +157,8 @@ std::exception_ptr rebuild(const Description& d) {
       return std::make_exception_ptr(ParseError(message, d.file, d.line, d.column));
     }
     case Kind::remote_error:
-    case Kind::other: return std::make_exception_ptr(RemoteError(d.type_name, d.message));
+    case Kind::other:
+      return std::make_exception_ptr(RemoteError(d.type_name, d.message));
   }
   return std::make_exception_ptr(RemoteError(d.type_name, d.message));
 }
@@ -149,7 +167,8 @@ std::exception_ptr rebuild(const Description& d) {
 
 std::string demangle(const char* mangled) {
   int status = 0;
-  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                              std::free);
   return status == 0 && name ? std::string(name.get()) : std::string(mangled);
 }
 

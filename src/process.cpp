@@ -77,7 +77,8 @@ void Process::start() {
   const pid_t pid = detail::posix::checked("fork", [] { return ::fork(); });
   if (pid == 0) child_main(target_);
   pid_ = pid;
-  pidfd_ = static_cast<int>(detail::posix::retried("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
+  pidfd_ = static_cast<int>(
+      detail::posix::retried("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
   // Without a pidfd (old kernels) join(timeout) falls back to polling waitpid.
 }
 
@@ -94,7 +95,8 @@ bool Process::join_until(detail::Deadline deadline) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
     if (pidfd_ >= 0) {
       pollfd fd{pidfd_, POLLIN, 0};
-      detail::posix::retried("poll", [&] { return ::poll(&fd, 1, static_cast<int>(std::min<long long>(left, 1 << 30))); });
+      detail::posix::retried(
+          "poll", [&] { return ::poll(&fd, 1, static_cast<int>(std::min<long long>(left, 1 << 30))); });
     } else {
       ::usleep(1000);
     }
@@ -106,7 +108,8 @@ bool Process::reap(bool block) const {
   if (exitcode_) return true;
   if (pid_ <= 0) return false;
   int status = 0;
-  const pid_t rc = detail::posix::checked("waitpid", [&] { return ::waitpid(pid_, &status, block ? 0 : WNOHANG); });
+  const pid_t rc =
+      detail::posix::checked("waitpid", [&] { return ::waitpid(pid_, &status, block ? 0 : WNOHANG); });
   if (rc == 0) return false;
   exitcode_ = python_exitcode(status);
   return true;

@@ -24,15 +24,16 @@ Callback* closed_list() noexcept {
 }  // namespace
 
 PoolShared::PoolShared(const char* kind, const void* executor)
-    : name_(std::string(kind) + " #" + std::to_string(g_pool_numbers.fetch_add(1, std::memory_order_relaxed) + 1)),
+    : name_(std::string(kind) + " #" +
+            std::to_string(g_pool_numbers.fetch_add(1, std::memory_order_relaxed) + 1)),
       executor_(executor) {}
 
 void PoolShared::report_callback_error(std::exception_ptr error) const noexcept {
   try {
     std::rethrow_exception(std::move(error));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mpp: a callback of %s threw %s: %s (dropped)\n", name_.c_str(), type_name(typeid(e)).c_str(),
-                 e.what());
+    std::fprintf(stderr, "mpp: a callback of %s threw %s: %s (dropped)\n", name_.c_str(),
+                 type_name(typeid(e)).c_str(), e.what());
   } catch (...) {
     std::fprintf(stderr, "mpp: a callback of %s threw a non-exception (dropped)\n", name_.c_str());
   }

@@ -39,10 +39,12 @@ void check(int rc, const char* what) {
 
 SharedQueue::SharedQueue() {
   static_assert(sizeof(Header) <= 4096);
-  fd_ = static_cast<int>(posix::checked("memfd_create", [] { return ::memfd_create("mpp-queue", MFD_CLOEXEC); }));
+  fd_ = static_cast<int>(
+      posix::checked("memfd_create", [] { return ::memfd_create("mpp-queue", MFD_CLOEXEC); }));
   try {
     const std::size_t page = page_size();
-    posix::checked("ftruncate", [&] { return ::ftruncate(fd_, static_cast<off_t>(page + k_initial_capacity)); });
+    posix::checked("ftruncate",
+                   [&] { return ::ftruncate(fd_, static_cast<off_t>(page + k_initial_capacity)); });
     header_ = static_cast<Header*>(
         posix::checked_mmap("mmap", nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0));
     new (header_) Header{};
@@ -106,7 +108,8 @@ void SharedQueue::put(std::span<const std::byte> message) {
       // Grow: a larger file, mapped anew; the wrapped part of the ring moves past the old end.
       std::uint64_t capacity = h.capacity;
       while (capacity - h.size < need) capacity *= 2;
-      posix::checked("ftruncate", [&] { return ::ftruncate(fd_, static_cast<off_t>(page_size() + capacity)); });
+      posix::checked("ftruncate",
+                     [&] { return ::ftruncate(fd_, static_cast<off_t>(page_size() + capacity)); });
       const std::uint64_t old = h.capacity;
       h.capacity = capacity;
       map_current();
@@ -144,8 +147,9 @@ bool SharedQueue::get(ByteBuffer& out, Deadline deadline) {
   lock();
   try {
     while (header_->size == 0) {
-      const int rc = deadline == k_no_deadline ? pthread_cond_wait(&header_->nonempty, &header_->mutex)
-                                               : pthread_cond_timedwait(&header_->nonempty, &header_->mutex, &until);
+      const int rc = deadline == k_no_deadline
+                         ? pthread_cond_wait(&header_->nonempty, &header_->mutex)
+                         : pthread_cond_timedwait(&header_->nonempty, &header_->mutex, &until);
       if (rc == EOWNERDEAD) pthread_mutex_consistent(&header_->mutex);
       if (rc == ETIMEDOUT && header_->size == 0) {
         unlock();

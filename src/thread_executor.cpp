@@ -442,7 +442,9 @@ void ThreadExecutor::close_call() noexcept {
 
 void ThreadExecutor::submit(Task* task) noexcept { impl_->submit(task); }
 
-bool ThreadExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept { return impl_->submit_call(task); }
+bool ThreadExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept {
+  return impl_->submit_call(task);
+}
 
 void ThreadExecutor::close() noexcept {
   {

@@ -24,7 +24,9 @@ long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t value, const 
   });
 }
 
-int op(int base, FutexScope scope) noexcept { return scope == FutexScope::process ? base | FUTEX_PRIVATE_FLAG : base; }
+int op(int base, FutexScope scope) noexcept {
+  return scope == FutexScope::process ? base | FUTEX_PRIVATE_FLAG : base;
+}
 
 }  // namespace
 

@@ -112,12 +112,14 @@ class AsyncResult {
   /// to standard error, naming the pool, and dropped. May be called more than once.
   template <class OnResult, class OnError = std::nullptr_t>
   AsyncResult& then(OnResult on_result, OnError on_error = nullptr) {
-    static_assert(std::is_same_v<OnResult, std::nullptr_t> ||
-                      (std::is_void_v<T> ? std::is_invocable_v<OnResult&> : std::is_invocable_v<OnResult&, const T&>),
-                  "mpp::AsyncResult::then: on_result must be callable with the result (const T&), or with "
-                  "nothing for AsyncResult<void>");
-    static_assert(std::is_same_v<OnError, std::nullptr_t> || std::is_invocable_v<OnError&, std::exception_ptr>,
-                  "mpp::AsyncResult::then: on_error must be callable with a std::exception_ptr");
+    static_assert(
+        std::is_same_v<OnResult, std::nullptr_t> ||
+            (std::is_void_v<T> ? std::is_invocable_v<OnResult&> : std::is_invocable_v<OnResult&, const T&>),
+        "mpp::AsyncResult::then: on_result must be callable with the result (const T&), or with "
+        "nothing for AsyncResult<void>");
+    static_assert(
+        std::is_same_v<OnError, std::nullptr_t> || std::is_invocable_v<OnError&, std::exception_ptr>,
+        "mpp::AsyncResult::then: on_error must be callable with a std::exception_ptr");
     auto& s = state("mpp::AsyncResult::then");
     s.attach(new detail::TypedCallback<T, OnResult, OnError>(std::move(on_result), std::move(on_error)));
     return *this;

@@ -28,9 +28,11 @@ namespace mpp {
 class Process {
  public:
   template <class F, class... Args>
-    requires std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>
-  explicit Process(F&& target, Args&&... args)
-      : target_([f = std::forward<F>(target), ... a = std::forward<Args>(args)]() mutable { std::invoke(f, a...); }) {}
+  requires std::is_invocable_v < std::decay_t<F>
+  &, std::decay_t<Args>&... > explicit Process(F&& target, Args&&... args)
+      : target_([f = std::forward<F>(target), ... a = std::forward<Args>(args)]() mutable {
+          std::invoke(f, a...);
+        }) {}
 
   Process(Process&& other) noexcept;
   Process& operator=(Process&& other) noexcept;

@@ -44,17 +44,20 @@ struct ProcessBackend {
 
   template <class F, class R, class... Args>
   static constexpr void check_apply() {
-    static_assert(RemoteCallable<F>, "mpp::ProcessPool: f must be a function pointer, a captureless lambda, or a "
-                                     "default-constructible stateless function object; a capturing lambda cannot be "
-                                     "sent to a worker process (pass what it captures as arguments instead)");
-    static_assert((Codable<Args> && ...),
-                  "mpp::ProcessPool: every argument must be serialisable to reach a worker process: a trivially "
-                  "copyable type (not a pointer), a standard string, container, tuple, pair, optional or variant of "
-                  "those, or a type with a cereal serialize() function");
-    static_assert(std::is_void_v<R> || Codable<R>,
-                  "mpp::ProcessPool: the function's result must be serialisable to come back from a worker process: "
-                  "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, optional "
-                  "or variant of those, or a type with a cereal serialize() function");
+    static_assert(RemoteCallable<F>,
+                  "mpp::ProcessPool: f must be a function pointer, a captureless lambda, or a "
+                  "default-constructible stateless function object; a capturing lambda cannot be "
+                  "sent to a worker process (pass what it captures as arguments instead)");
+    static_assert(
+        (Codable<Args> && ...),
+        "mpp::ProcessPool: every argument must be serialisable to reach a worker process: a trivially "
+        "copyable type (not a pointer), a standard string, container, tuple, pair, optional or variant of "
+        "those, or a type with a cereal serialize() function");
+    static_assert(
+        std::is_void_v<R> || Codable<R>,
+        "mpp::ProcessPool: the function's result must be serialisable to come back from a worker process: "
+        "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, optional "
+        "or variant of those, or a type with a cereal serialize() function");
   }
   template <class F, class R, class Item>
   static constexpr void check_map() {

@@ -18,10 +18,11 @@ namespace mpp {
 /// Not copyable, not movable (its processes refer to it where it is).
 template <class T>
 class Queue {
-  static_assert(detail::Codable<T>,
-                "mpp::Queue<T>: T must be serialisable: a trivially copyable type (not a pointer), a standard "
-                "string, container, tuple, pair, optional or variant of those, or a type with a cereal "
-                "serialize() function");
+  static_assert(
+      detail::Codable<T>,
+      "mpp::Queue<T>: T must be serialisable: a trivially copyable type (not a pointer), a standard "
+      "string, container, tuple, pair, optional or variant of those, or a type with a cereal "
+      "serialize() function");
 
  public:
   Queue() = default;

@@ -55,7 +55,8 @@ class SharedObject {
   SharedObject() {
     const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     bytes_ = (sizeof(T) + page - 1) / page * page;
-    void* memory = posix::checked_mmap("mmap", nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* memory = posix::checked_mmap("mmap", nullptr, bytes_, PROT_READ | PROT_WRITE,
+                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     object_ = new (memory) T();
   }
   SharedObject(const SharedObject&) = delete;
@@ -118,8 +119,9 @@ std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
     const char* abbrev = ::sigabbrev_np(sig);
-    return std::string("killed by signal ") + (abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig)) +
-           " (" + std::to_string(sig) + ")";
+    return std::string("killed by signal ") +
+           (abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig)) + " (" +
+           std::to_string(sig) + ")";
   }
   if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
   return "ended with status " + std::to_string(status);
@@ -183,10 +185,14 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     s.shared = std::make_unique<SharedObject<WorkerShared>>();
     s.requests = Ring(k_ring_bytes, &s.shared->get()->requests);
     s.responses = Ring(k_ring_bytes, &s.shared->get()->responses);
-    s.setup = WorkerSetup{s.shared->get(), &s.requests,
-                          &s.responses,    dispatcher_shared.get(),
-                          wake_fd,         ::getpid(),
-                          options.initializer, options.maxtasksperchild,
+    s.setup = WorkerSetup{s.shared->get(),
+                          &s.requests,
+                          &s.responses,
+                          dispatcher_shared.get(),
+                          wake_fd,
+                          ::getpid(),
+                          options.initializer,
+                          options.maxtasksperchild,
                           options.task_timeout.count() > 0};
     s.inflight.clear();
     s.writer = wire::RecordWriter();
@@ -200,7 +206,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     const pid_t pid = posix::checked("fork", [] { return ::fork(); });
     if (pid == 0) worker_main(s.setup);
     s.pid = pid;
-    s.pidfd = static_cast<int>(posix::checked("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
+    s.pidfd =
+        static_cast<int>(posix::checked("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
     s.state = SlotState::starting;
   }
 
@@ -219,7 +226,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   static void wake_worker(RingState& state, std::atomic<std::uint32_t> RingState::*word,
                           std::atomic<std::uint32_t> RingState::*waiting) noexcept {
     (state.*word).fetch_add(1, std::memory_order_seq_cst);
-    if ((state.*waiting).load(std::memory_order_seq_cst) != 0) futex_wake_all(state.*word, FutexScope::shared);
+    if ((state.*waiting).load(std::memory_order_seq_cst) != 0)
+      futex_wake_all(state.*word, FutexScope::shared);
   }
 
   void wake_dispatcher() noexcept { detail::wake_dispatcher(*dispatcher_shared.get(), wake_fd); }
@@ -402,7 +410,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   bool finished() noexcept {
     if (terminated.load(std::memory_order_relaxed)) return true;
     if (!stopping) return false;
-    return std::all_of(slots.begin(), slots.end(), [](const auto& s) { return s->state == SlotState::empty; });
+    return std::all_of(slots.begin(), slots.end(),
+                       [](const auto& s) { return s->state == SlotState::empty; });
   }
 
   bool take_incoming() noexcept {
@@ -566,12 +575,13 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         const std::uint64_t count = block->count.load(std::memory_order_acquire);
         InFlight& f = s.inflight.front();
         if (count > block->capacity || block->size == 0 ||
-            block->capacity > (payload.size() - sizeof(wire::BlockHeader)) / block->size || block->first != f.next ||
-            count > f.end - f.next) {
+            block->capacity > (payload.size() - sizeof(wire::BlockHeader)) / block->size ||
+            block->first != f.next || count > f.end - f.next) {
           return protocol_error(s);
         }
         f.next += count;
-        if (count != 0) f.job->accept_values(block->first, count, block->size, payload.data() + sizeof(wire::BlockHeader));
+        if (count != 0)
+          f.job->accept_values(block->first, count, block->size, payload.data() + sizeof(wire::BlockHeader));
         return true;
       }
       case wire::Kind::chunk_end: {
@@ -620,12 +630,13 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         s.builder.clear();
         job->encode_request(task->begin, task->end, s.builder);
         s.parts.clear();
-        s.chunk_header = {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(job->entry())), task->begin,
-                          task->end};
+        s.chunk_header = {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(job->entry())),
+                          task->begin, task->end};
         s.parts.push_back({reinterpret_cast<const std::byte*>(&s.chunk_header), sizeof(s.chunk_header)});
         for (const auto& segment : s.builder.segments()) {
-          s.parts.push_back({segment.external != nullptr ? segment.external : s.builder.bytes().data() + segment.offset,
-                             segment.size});
+          s.parts.push_back(
+              {segment.external != nullptr ? segment.external : s.builder.bytes().data() + segment.offset,
+               segment.size});
         }
       } catch (...) {  // an argument that cannot be encoded fails its items, not the pool
         const auto error = std::current_exception();
@@ -679,8 +690,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       if (s->state != SlotState::ready || s->inflight.empty()) continue;
       const std::uint64_t running = s->shared->get()->running.load(std::memory_order_acquire);
       // Between items we do not know when the next starts: look again a timeout from now.
-      const std::int64_t started = running != 0 ? s->shared->get()->started_ns.load(std::memory_order_relaxed) : now;
-      const auto left = std::chrono::nanoseconds(std::max<std::int64_t>(0, started + options.task_timeout.count() - now));
+      const std::int64_t started =
+          running != 0 ? s->shared->get()->started_ns.load(std::memory_order_relaxed) : now;
+      const auto left =
+          std::chrono::nanoseconds(std::max<std::int64_t>(0, started + options.task_timeout.count() - now));
       next = std::min(next, Clock::now() + left + std::chrono::microseconds(100));
     }
     return next;
@@ -691,7 +704,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   void on_exit(Slot& s) noexcept {
     int status = 0;
     // WNOHANG: a descriptor number seen by an outer poll() may belong to a newer worker by now.
-    if (s.pid <= 0 || posix::retried("waitpid", [&] { return ::waitpid(s.pid, &status, WNOHANG); }) <= 0) return;
+    if (s.pid <= 0 || posix::retried("waitpid", [&] { return ::waitpid(s.pid, &status, WNOHANG); }) <= 0)
+      return;
     s.pid = -1;
     read(s, true);
     const SlotState was = s.state;
@@ -704,11 +718,12 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       const std::size_t item = s.inflight.front().next;
       try {
         if (s.killed_for_timeout != 0 && s.killed_for_timeout == running) {
-          throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) + " ran longer than " +
-                             "task_timeout; its worker was killed and replaced");
+          throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) +
+                             " ran longer than " + "task_timeout; its worker was killed and replaced");
         }
-        throw WorkerLost(std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
-                         (s.corrupt ? std::string("it sent a corrupt message") : describe_exit(status)) + ")");
+        throw WorkerLost(
+            std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
+            (s.corrupt ? std::string("it sent a corrupt message") : describe_exit(status)) + ")");
       } catch (...) {
         lost = std::current_exception();
       }
@@ -742,7 +757,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     if (starting_up) {
       if (!init_error && !startup_error) {
         try {
-          throw WorkerLost(std::string(options.name) + ": a worker died while starting (" + describe_exit(status) + ")");
+          throw WorkerLost(std::string(options.name) + ": a worker died while starting (" +
+                           describe_exit(status) + ")");
         } catch (...) {
           startup_error = std::current_exception();
         }
@@ -752,8 +768,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     if (stopping || was == SlotState::stopping || terminated.load(std::memory_order_relaxed)) return;
     if (init_error) {
       if (++s.init_failures >= k_init_attempts) {
-        const bool none_left =
-            std::all_of(slots.begin(), slots.end(), [](const auto& o) { return o->state == SlotState::empty; });
+        const bool none_left = std::all_of(slots.begin(), slots.end(),
+                                           [](const auto& o) { return o->state == SlotState::empty; });
         if (none_left) broken = init_error;
         return;
       }
@@ -776,7 +792,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         spawn(*s);
       } catch (...) {
         release_slot(*s);
-        if (std::all_of(slots.begin(), slots.end(), [](const auto& o) { return o->state == SlotState::empty; })) {
+        if (std::all_of(slots.begin(), slots.end(),
+                        [](const auto& o) { return o->state == SlotState::empty; })) {
           broken = std::current_exception();
         }
       }
@@ -821,10 +838,12 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   }
 };
 
-ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) : impl_(std::make_unique<Impl>(this, options)) {
+ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options)
+    : impl_(std::make_unique<Impl>(this, options)) {
   Impl& impl = *impl_;
   MPP_ASSERT(options.workers > 0);
-  impl.wake_fd = static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }));
+  impl.wake_fd =
+      static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }));
   for (std::size_t i = 0; i < options.workers; ++i) impl.slots.push_back(std::make_unique<Slot>());
   try {
     impl.thread = std::thread([&impl] { impl.main(); });
@@ -940,11 +959,15 @@ void ProcessExecutor::terminate() noexcept {
   const std::uint64_t one = 1;
   posix::retried("write", [&] { return ::write(impl.wake_fd, &one, sizeof(one)); });
   block_until(
-      [&impl] { return impl.terminated.load(std::memory_order_seq_cst) || impl.exited.load(std::memory_order_seq_cst); },
+      [&impl] {
+        return impl.terminated.load(std::memory_order_seq_cst) || impl.exited.load(std::memory_order_seq_cst);
+      },
       impl.terminated_word, impl.terminated_waiters, WaitContext{}, k_no_deadline);
 }
 
-bool ProcessExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }
+bool ProcessExecutor::terminated() const noexcept {
+  return impl_->terminated.load(std::memory_order_acquire);
+}
 
 void ProcessExecutor::check_join(const char* who) const {
   if (t_dispatcher == impl_->tag) throw_join_from_worker(who);

@@ -16,11 +16,12 @@ Ring::Ring(std::size_t capacity, RingState* state) : state_(state), capacity_(ca
   try {
     posix::checked("ftruncate", [&] { return ::ftruncate(fd, static_cast<off_t>(capacity)); });
     // Reserve twice the size, then map the same pages into both halves.
-    void* base = posix::checked_mmap("mmap", nullptr, 2 * capacity, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* base =
+        posix::checked_mmap("mmap", nullptr, 2 * capacity, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     data_ = static_cast<std::byte*>(base);
     for (std::size_t half = 0; half < 2; ++half) {
-      posix::checked_mmap("mmap", data_ + half * capacity, capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-                          fd, 0);
+      posix::checked_mmap("mmap", data_ + half * capacity, capacity, PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_FIXED, fd, 0);
     }
   } catch (...) {
     if (data_ != nullptr) ::munmap(data_, 2 * capacity);

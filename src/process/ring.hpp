@@ -40,9 +40,11 @@ class Ring {
   // Producer side.
   std::size_t writable() const noexcept {
     return capacity_ - static_cast<std::size_t>(state_->head.load(std::memory_order_relaxed) -
-                                                 state_->tail.load(std::memory_order_acquire));
+                                                state_->tail.load(std::memory_order_acquire));
   }
-  std::byte* write_pointer() const noexcept { return data_ + (state_->head.load(std::memory_order_relaxed) & mask_); }
+  std::byte* write_pointer() const noexcept {
+    return data_ + (state_->head.load(std::memory_order_relaxed) & mask_);
+  }
   /// Publishes `size` written bytes (seq_cst: ordered before the producer's check of sleepers).
   void commit_write(std::size_t size) noexcept {
     state_->head.store(state_->head.load(std::memory_order_relaxed) + size, std::memory_order_seq_cst);

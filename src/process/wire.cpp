@@ -52,7 +52,8 @@ std::optional<RecordView> RecordReader::peek(Ring& ring) {
     if (in_place_span_ != 0) {
       // Peeked before and not consumed: still there.
       auto* h = reinterpret_cast<const RecordHeader*>(ring.read_pointer());
-      return RecordView{h->kind, std::span(const_cast<std::byte*>(ring.read_pointer()) + sizeof(RecordHeader), h->size)};
+      return RecordView{
+          h->kind, std::span(const_cast<std::byte*>(ring.read_pointer()) + sizeof(RecordHeader), h->size)};
     }
     if (ring.readable() < sizeof(RecordHeader)) return std::nullopt;
     std::memcpy(&header_, ring.read_pointer(), sizeof(header_));
@@ -60,8 +61,9 @@ std::optional<RecordView> RecordReader::peek(Ring& ring) {
     if (span <= ring.capacity()) {
       if (ring.readable() < span) return std::nullopt;
       in_place_span_ = span;
-      return RecordView{header_.kind,
-                        std::span(const_cast<std::byte*>(ring.read_pointer()) + sizeof(RecordHeader), header_.size)};
+      return RecordView{
+          header_.kind,
+          std::span(const_cast<std::byte*>(ring.read_pointer()) + sizeof(RecordHeader), header_.size)};
     }
     // Larger than the ring: gather it, freeing ring space as we go so the writer can go on.
     ring.commit_read(sizeof(RecordHeader));
@@ -94,7 +96,8 @@ std::optional<RecordView> RecordReader::peek(Ring& ring) {
 void RecordReader::consume(Ring& ring) noexcept {
   if (gathered_) {
     gathered_ = false;
-    if (buffer_.capacity() > (std::size_t{64} << 20)) ByteBuffer().swap(buffer_);  // do not hold on to huge buffers
+    if (buffer_.capacity() > (std::size_t{64} << 20))
+      ByteBuffer().swap(buffer_);  // do not hold on to huge buffers
     return;
   }
   if (in_place_span_ != 0) {

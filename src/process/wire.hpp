@@ -15,14 +15,14 @@
 namespace mpp::detail::wire {
 
 enum class Kind : std::uint32_t {
-  chunk = 1,      // parent -> worker: ChunkHeader, then the job's request payload
-  stop = 2,       // parent -> worker: exit now
-  ready = 3,      // worker -> parent: the initializer ran
-  init_error = 4, // worker -> parent: the initializer threw (an encoded exception)
-  value = 5,      // worker -> parent: ItemHeader, then the encoded result
-  error = 6,      // worker -> parent: ItemHeader, then the encoded exception
-  block = 7,      // worker -> parent: BlockHeader, then results of one size, filled in place
-  chunk_end = 8,  // worker -> parent: every item of the chunk has reported
+  chunk = 1,       // parent -> worker: ChunkHeader, then the job's request payload
+  stop = 2,        // parent -> worker: exit now
+  ready = 3,       // worker -> parent: the initializer ran
+  init_error = 4,  // worker -> parent: the initializer threw (an encoded exception)
+  value = 5,       // worker -> parent: ItemHeader, then the encoded result
+  error = 6,       // worker -> parent: ItemHeader, then the encoded exception
+  block = 7,       // worker -> parent: BlockHeader, then results of one size, filled in place
+  chunk_end = 8,   // worker -> parent: every item of the chunk has reported
 };
 
 struct RecordHeader {
@@ -54,7 +54,9 @@ struct BlockHeader {
 };
 
 constexpr std::size_t padded(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
-constexpr std::size_t record_span(std::size_t payload) noexcept { return sizeof(RecordHeader) + padded(payload); }
+constexpr std::size_t record_span(std::size_t payload) noexcept {
+  return sizeof(RecordHeader) + padded(payload);
+}
 
 struct Part {
   const std::byte* data;

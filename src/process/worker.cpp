@@ -41,7 +41,8 @@ constexpr std::uint64_t k_block_items = 64 * 1024;
 
 class Worker final : public WorkerContext {
  public:
-  explicit Worker(const WorkerSetup& setup) : setup_(setup), requests_(*setup.requests), responses_(*setup.responses) {}
+  explicit Worker(const WorkerSetup& setup)
+      : setup_(setup), requests_(*setup.requests), responses_(*setup.responses) {}
 
   [[noreturn]] void run() noexcept {
     if (setup_.initializer != nullptr) {
@@ -81,7 +82,8 @@ class Worker final : public WorkerContext {
     close_block();
     if (fixed_size && open_block(i, bytes.size()) && append_to_block(i, bytes)) return item_done();
     const wire::ItemHeader header{i};
-    send(wire::Kind::value, {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {bytes.data(), bytes.size()}});
+    send(wire::Kind::value,
+         {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {bytes.data(), bytes.size()}});
     item_done();
   }
 
@@ -90,7 +92,8 @@ class Worker final : public WorkerContext {
     error_.clear();
     encode_exception(error_, error);
     const wire::ItemHeader header{i};
-    send(wire::Kind::error, {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {error_.data(), error_.size()}});
+    send(wire::Kind::error,
+         {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {error_.data(), error_.size()}});
     item_done();
   }
 

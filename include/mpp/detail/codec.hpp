@@ -4,6 +4,8 @@
 // corrupt or truncated message can only end in mpp::SerializationError.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cereal/cereal.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/chrono.hpp>
@@ -21,8 +23,6 @@
 #include <cereal/types/utility.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
-#include <array>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -100,18 +100,17 @@ class WireInputArchive : public cereal::InputArchive<WireInputArchive, cereal::A
 
 // The archive's primitives, found by cereal through argument-dependent lookup.
 template <class T>
-  requires std::is_arithmetic_v<T>
-void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const T& value) {
-  ar.save_binary(&value, sizeof(T));
-}
+requires std::is_arithmetic_v<T>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const T& value) { ar.save_binary(&value, sizeof(T)); }
 template <class T>
-  requires std::is_arithmetic_v<T>
-void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& value) {
-  ar.load_binary(&value, sizeof(T));
-}
+requires std::is_arithmetic_v<T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& value) { ar.load_binary(&value, sizeof(T)); }
 template <class Archive, class T>
-  requires(std::is_same_v<Archive, WireOutputArchive> || std::is_same_v<Archive, WireInputArchive>)
-void CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::NameValuePair<T>& pair) {
+requires(
+    std::is_same_v<Archive, WireOutputArchive> ||
+    std::is_same_v<Archive, WireInputArchive>) void CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar,
+                                                                                   cereal::NameValuePair<T>&
+                                                                                       pair) {
   ar(pair.value);
 }
 template <class T>
@@ -150,8 +149,7 @@ concept RawCodable = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> &&
 /// with a cereal serialize (or save/load) function. Decoding needs a default constructor.
 template <class T>
 concept CerealCodable = cereal::traits::is_output_serializable<T, WireOutputArchive>::value &&
-                        cereal::traits::is_input_serializable<T, WireInputArchive>::value &&
-                        std::is_default_constructible_v<T>;
+    cereal::traits::is_input_serializable<T, WireInputArchive>::value && std::is_default_constructible_v<T>;
 
 /// What ProcessPool and MpiPool can send.
 template <class T>

@@ -50,7 +50,8 @@ class MapJob : public ResultState<MapResult<R>> {
           if constexpr (std::is_void_v<R>) {
             std::invoke(std::as_const(f_), first[static_cast<std::ranges::range_difference_t<V>>(i)]);
           } else {
-            out_.set(i, std::invoke(std::as_const(f_), first[static_cast<std::ranges::range_difference_t<V>>(i)]));
+            out_.set(
+                i, std::invoke(std::as_const(f_), first[static_cast<std::ranges::range_difference_t<V>>(i)]));
           }
         }
       } catch (...) {

@@ -49,7 +49,8 @@ class MapStorage {
   // vector<bool> packs bits, so neighbouring writes would race: store bytes, convert at the end.
   // Types that cannot be default-constructed and assigned are built in place in optionals.
   static constexpr bool k_bool = std::is_same_v<R, bool>;
-  static constexpr bool k_direct = !k_bool && std::is_default_constructible_v<R> && std::is_move_assignable_v<R>;
+  static constexpr bool k_direct =
+      !k_bool && std::is_default_constructible_v<R> && std::is_move_assignable_v<R>;
   using Slot = std::conditional_t<k_bool, unsigned char, std::conditional_t<k_direct, R, std::optional<R>>>;
 
  public:

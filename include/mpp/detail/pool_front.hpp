@@ -56,8 +56,8 @@ template <class F, class Range>
 using map_value_t = MapResult<map_result_t<F, map_view_t<Range>>>;
 
 template <class F, class Range>
-using imap_result_t =
-    std::decay_t<std::invoke_result_t<const std::decay_t<F>&, std::ranges::range_value_t<std::views::all_t<Range>>&&>>;
+using imap_result_t = std::decay_t<
+    std::invoke_result_t<const std::decay_t<F>&, std::ranges::range_value_t<std::views::all_t<Range>>&&>>;
 
 template <class Backend>
 class PoolFront {
@@ -100,7 +100,8 @@ class PoolFront {
   /// As map(), without blocking. A temporary range is moved in and kept alive; an lvalue range is
   /// borrowed and must outlive the result.
   template <class F, std::ranges::input_range Range>
-  [[nodiscard]] AsyncResult<map_value_t<F, Range>> map_async(F&& f, Range&& range, std::size_t chunksize = 0) {
+  [[nodiscard]] AsyncResult<map_value_t<F, Range>> map_async(F&& f, Range&& range,
+                                                             std::size_t chunksize = 0) {
     return AsyncResult<map_value_t<F, Range>>(
         start_map("map_async", std::forward<F>(f), std::forward<Range>(range), chunksize));
   }
@@ -129,7 +130,8 @@ class PoolFront {
 
   /// As imap(), with results in the order they complete.
   template <class F, std::ranges::input_range Range>
-  [[nodiscard]] ImapRange<imap_result_t<F, Range>> imap_unordered(F&& f, Range&& range, std::size_t chunksize = 1) {
+  [[nodiscard]] ImapRange<imap_result_t<F, Range>> imap_unordered(F&& f, Range&& range,
+                                                                  std::size_t chunksize = 1) {
     return start_imap("imap_unordered", std::forward<F>(f), std::forward<Range>(range), chunksize, false);
   }
 
@@ -232,8 +234,8 @@ class PoolFront {
     if (!executor_.open_call()) throw_pool_not_running(Backend::k_name, what);
     JobType* job = nullptr;
     try {
-      job = new JobType(shared_, executor_, std::forward<F>(f), std::move(view), chunksize == 0 ? 1 : chunksize,
-                    std::max<std::size_t>(2, 2 * size()), ordered);
+      job = new JobType(shared_, executor_, std::forward<F>(f), std::move(view),
+                        chunksize == 0 ? 1 : chunksize, std::max<std::size_t>(2, 2 * size()), ordered);
     } catch (...) {
       executor_.close_call();
       throw;

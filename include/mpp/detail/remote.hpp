@@ -92,7 +92,8 @@ class RemoteJob {
   /// Item `i` succeeded with this encoded result.
   virtual void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept = 0;
   /// Items [first, first + count), each `size` bytes (a raw type), in one array.
-  virtual void accept_values(std::size_t first, std::size_t count, std::size_t size, const std::byte* data) noexcept {
+  virtual void accept_values(std::size_t first, std::size_t count, std::size_t size,
+                             const std::byte* data) noexcept {
     for (std::size_t k = 0; k < count; ++k) accept_value(first + k, {data + k * size, size});
   }
   /// Item `i` failed: its exception, WorkerLost or TimeoutError.

@@ -61,7 +61,9 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
     }
   }
 
-  void accept_error(std::size_t /*i*/, std::exception_ptr error) noexcept override { this->fail(std::move(error)); }
+  void accept_error(std::size_t /*i*/, std::exception_ptr error) noexcept override {
+    this->fail(std::move(error));
+  }
 
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     run_item<R>(context, context.begin(), [&]() -> R {
@@ -115,7 +117,8 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
     this->items_done(1);
   }
 
-  void accept_values(std::size_t first, std::size_t count, std::size_t size, const std::byte* data) noexcept override {
+  void accept_values(std::size_t first, std::size_t count, std::size_t size,
+                     const std::byte* data) noexcept override {
     if constexpr (!std::is_void_v<R>) {
       if (R* out = this->out_.raw_data(); out != nullptr && size == sizeof(R) && !this->any_item_failed()) {
         std::memcpy(out + first, data, count * sizeof(R));

@@ -67,7 +67,8 @@ class FunctionRef<R(Args...)> {
  public:
   template <class F>
   FunctionRef(const F& f) noexcept  // NOLINT(google-explicit-constructor): a reference wrapper
-      : object_(&f), call_([](const void* o, Args... args) -> R { return (*static_cast<const F*>(o))(args...); }) {}
+      : object_(&f),
+        call_([](const void* o, Args... args) -> R { return (*static_cast<const F*>(o))(args...); }) {}
   R operator()(Args... args) const { return call_(object_, args...); }
 
  private:
