@@ -1,0 +1,38 @@
+// The pool types that share one behaviour, for GoogleTest typed tests. mpp::ProcessPool joins the
+// list when it exists; tests in these suites use only what both back ends accept (captureless
+// functions, serialisable arguments, shared state through mpp_test::probe()).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+#include "mpp/pool.hpp"
+
+namespace mpp_test {
+
+template <class P>
+struct PoolTraits;
+
+template <>
+struct PoolTraits<mpp::Pool> {
+  /// How the pool names itself in messages.
+  static constexpr const char* k_name = "mpp::Pool";
+  static constexpr const char* k_test_name = "Pool";
+};
+
+using PoolTypes = ::testing::Types<mpp::Pool>;
+
+struct PoolTypeNames {
+  template <class P>
+  static std::string GetName(int /*index*/) {
+    return PoolTraits<P>::k_test_name;
+  }
+};
+
+/// Worker counts every sweep covers: oversubscribing the CPUs on purpose shakes out interleavings.
+inline constexpr std::array<std::size_t, 5> k_worker_counts{1, 2, 4, 8, 16};
+
+}  // namespace mpp_test
