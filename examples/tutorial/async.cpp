@@ -10,16 +10,18 @@
 
 namespace tutorial {
 
+template <class Pool>
 std::vector<int> section_6_1_apply_async_callback(const std::vector<Row>& data, std::size_t workers) {
-  mpp::Pool pool(workers);
+  Pool pool(workers);
 
   std::vector<std::pair<std::size_t, int>> results;
 
   // Step 1: `howmany_within_range2()` accepts and returns `i`, the iteration number (tutorial.cpp).
 
   // Step 2: Define callback function to collect the output in `results`. mpp runs one pool's
-  // callbacks one at a time (as Python's single result-handler thread does), so a plain vector
-  // needs no lock.
+  // callbacks one at a time (as Python's single result-handler thread does; a ProcessPool runs them
+  // on its dispatcher thread, in this process), so a plain vector needs no lock, and the callback
+  // may capture: only the function sent to a worker must be captureless.
   auto collect_result = [&results](const std::pair<std::size_t, int>& result) { results.push_back(result); };
 
   // Step 3: Use loop to parallelize. The AsyncResult is not needed: the callback takes the result.
@@ -39,8 +41,9 @@ std::vector<int> section_6_1_apply_async_callback(const std::vector<Row>& data, 
   return results_final;
 }
 
+template <class Pool>
 std::vector<int> section_6_1_apply_async_get(const std::vector<Row>& data, std::size_t workers) {
-  mpp::Pool pool(workers);
+  Pool pool(workers);
 
   // call apply_async() without callback
   std::vector<mpp::AsyncResult<std::pair<std::size_t, int>>> result_objects;
@@ -59,8 +62,9 @@ std::vector<int> section_6_1_apply_async_get(const std::vector<Row>& data, std::
   return results;
 }
 
+template <class Pool>
 std::vector<int> section_6_2_starmap_async(const std::vector<Row>& data, std::size_t workers) {
-  mpp::Pool pool(workers);
+  Pool pool(workers);
 
   // [(i, row, 4, 8) for i, row in enumerate(data)]
   std::vector<std::tuple<std::size_t, Row, int, int>> args;
@@ -80,9 +84,10 @@ std::vector<int> section_6_2_starmap_async(const std::vector<Row>& data, std::si
   return results;
 }
 
+template <class Pool>
 std::vector<int> section_6_2_map_async(const std::vector<Row>& data, std::size_t workers) {
   // The variant commented out in section 6.2: "With map, use `howmany_within_range_rowonly` instead".
-  mpp::Pool pool(workers);
+  Pool pool(workers);
 
   // `data` is borrowed: it outlives the AsyncResult, whose get() is called at once.
   std::vector<int> results = pool.map_async(howmany_within_range_rowonly, data).get();
@@ -90,5 +95,16 @@ std::vector<int> section_6_2_map_async(const std::vector<Row>& data, std::size_t
   pool.close();
   return results;
 }
+
+// The two pools the demo runs every section on.
+template std::vector<int> section_6_1_apply_async_callback<mpp::Pool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_1_apply_async_callback<mpp::ProcessPool>(const std::vector<Row>&,
+                                                                             std::size_t);
+template std::vector<int> section_6_1_apply_async_get<mpp::Pool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_1_apply_async_get<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_2_starmap_async<mpp::Pool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_2_starmap_async<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_2_map_async<mpp::Pool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_2_map_async<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
 
 }  // namespace tutorial

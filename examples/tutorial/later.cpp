@@ -15,7 +15,4 @@ void section_7_column_wise() { fmt::print("coming with Frame\n"); }
 // Section 7: pathos' `pool.map(func, np.array_split(df, cores, axis=0))`, then `np.vstack`.
 void section_7_whole_frame() { fmt::print("coming with Frame\n"); }
 
-// Exercise 2: `pool.map(run_python, ('script1.py', 'script2.py', 'script3.py'))`.
-void exercise_2_run_scripts() { fmt::print("coming with ProcessPool\n"); }
-
 }  // namespace tutorial

@@ -1,5 +1,5 @@
-// How the demo shows each method: its first results, whether they equal the serial ones, its time,
-// and a summary table at the end.
+// How the demo shows each method: its first results, whether they equal the serial ones (or, for
+// exercise 2, the expected ones), its time, and a summary table at the end.
 #pragma once
 
 #include <fmt/core.h>
@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,7 +49,7 @@ class Report {
     auto [results, ms] = timed(compute);
     fmt::print("results[:10]: {}\ntime: {:.2f} ms\n", first_10(results), ms);
     serial_ms_ = ms;
-    entries_.push_back({std::move(name), ms, std::nullopt, false});
+    entries_.push_back({std::move(name), ms, Verdict::reference, false});
     return std::move(results);
   }
 
@@ -69,18 +68,47 @@ class Report {
     run(std::move(name), expected, compute, false);
   }
 
-  // Prints the table of every method: its time, how it compares with serial's, whether it equals serial.
+  // Runs a method that has no serial counterpart (exercise 2) once: prints its results with
+  // `show`, whether `check` finds them as expected, and its time. An exception counts as results
+  // that are not as expected.
+  template <class Compute, class Show, class Check>
+  void checked(std::string name, Compute compute, Show show, Check check) {
+    fmt::print("method: {}\n", name);
+    bool expected = false;
+    double ms = 0;
+    try {
+      const auto [results, elapsed] = timed(compute);
+      ms = elapsed;
+      show(results);
+      expected = check(results);
+      fmt::print("as expected: {}\ntime: {:.2f} ms\n", expected ? "yes" : "no", ms);
+    } catch (const std::exception& e) {
+      fmt::print("failed: {}\nas expected: no\n", e.what());
+    }
+    entries_.push_back({std::move(name), ms, expected ? Verdict::yes : Verdict::no, false});
+  }
+
+  // A method that cannot run here (exercise 2 without python3): prints why. It fails nothing.
+  void skipped(std::string name, std::string_view why);
+
+  // Prints the table of every method: its time, how it compares with serial's, whether it is correct.
   void summary() const;
 
-  // Whether every method's results equal the serial ones.
-  [[nodiscard]] bool all_equal() const;
+  // Whether every method's results are correct: equal to the serial ones, or as expected.
+  [[nodiscard]] bool all_correct() const;
 
  private:
+  enum class Verdict {
+    reference,  // the serial method itself
+    yes,        // equal to serial, or as expected
+    no,
+    skipped,
+  };
   struct Entry {
     std::string method;
     double ms;
-    std::optional<bool> equal;  // empty for the serial reference itself
-    bool versus_serial;         // whether comparing its time with serial's means something
+    Verdict verdict;
+    bool versus_serial;  // whether comparing its time with serial's means something
   };
   template <class T, class Compute>
   void run(std::string name, const std::vector<T>& expected, Compute compute, bool versus_serial) {
@@ -96,7 +124,7 @@ class Report {
     } catch (const std::exception& e) {
       fmt::print("failed: {}\nequal to serial: no\n", e.what());
     }
-    entries_.push_back({std::move(name), ms, equal, versus_serial});
+    entries_.push_back({std::move(name), ms, equal ? Verdict::yes : Verdict::no, versus_serial});
   }
 
   // The summary's "vs serial" cell: how many times faster or slower than serial.

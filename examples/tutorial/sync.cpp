@@ -25,10 +25,11 @@ std::vector<int> section_4_serial(const std::vector<Row>& data) {
   return results;
 }
 
+template <class Pool>
 std::vector<int> section_5_1_apply(const std::vector<Row>& data, std::size_t workers) {
   // Step 1: Init the pool (the tutorial's `mp.Pool(mp.cpu_count())`: `workers` is mpp::cpu_count()
-  // unless --workers says otherwise).
-  mpp::Pool pool(workers);
+  // unless --workers says otherwise). `Pool` is mpp::Pool or mpp::ProcessPool.
+  Pool pool(workers);
 
   // Step 2: `pool.apply` the `howmany_within_range()`, one blocking call per row.
   std::vector<int> results;
@@ -40,8 +41,9 @@ std::vector<int> section_5_1_apply(const std::vector<Row>& data, std::size_t wor
   return results;
 }
 
+template <class Pool>
 std::vector<int> section_5_2_map(const std::vector<Row>& data, std::size_t workers) {
-  mpp::Pool pool(workers);
+  Pool pool(workers);
 
   // Python copies the rows into a new list (`[row for row in data]`); mpp borrows `data` as it is.
   std::vector<int> results = pool.map(howmany_within_range_rowonly, data);
@@ -50,8 +52,9 @@ std::vector<int> section_5_2_map(const std::vector<Row>& data, std::size_t worke
   return results;
 }
 
+template <class Pool>
 std::vector<int> section_5_3_starmap(const std::vector<Row>& data, std::size_t workers) {
-  mpp::Pool pool(workers);
+  Pool pool(workers);
 
   // [(row, 4, 8) for row in data]
   std::vector<std::tuple<Row, int, int>> args;
@@ -63,5 +66,13 @@ std::vector<int> section_5_3_starmap(const std::vector<Row>& data, std::size_t w
   pool.close();
   return results;
 }
+
+// The two pools the demo runs every section on.
+template std::vector<int> section_5_1_apply<mpp::Pool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_5_1_apply<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_5_2_map<mpp::Pool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_5_2_map<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_5_3_starmap<mpp::Pool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_5_3_starmap<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
 
 }  // namespace tutorial
