@@ -1,19 +1,14 @@
 #include "mpp/process.hpp"
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <exception>
 #include <iostream>
 #include <stdexcept>
-#include <string>
 
 #include "mpp/detail/demangle.hpp"
-#include "posix/syscall.hpp"
 
 namespace mpp {
 namespace {
@@ -37,98 +32,56 @@ namespace {
   ::_exit(code);
 }
 
-int python_exitcode(int status) {
-  if (WIFSIGNALED(status)) return -WTERMSIG(status);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return status;
-}
-
 }  // namespace
-
-Process::Process(Process&& other) noexcept
-    : target_(std::move(other.target_)),
-      pid_(std::exchange(other.pid_, -1)),
-      pidfd_(std::exchange(other.pidfd_, -1)),
-      exitcode_(std::exchange(other.exitcode_, std::nullopt)) {}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
-    this->~Process();
-    new (this) Process(std::move(other));
+    if (child_ && !child_.poll()) {
+      try {
+        child_.wait();
+      } catch (...) {  // as the destructor
+      }
+    }
+    target_ = std::move(other.target_);
+    child_ = std::move(other.child_);
   }
   return *this;
 }
 
 Process::~Process() {
-  if (pid_ > 0 && !exitcode_) {
+  if (child_ && !child_.poll()) {
     try {
-      join();
-    } catch (...) {  // destructors never throw; the child is reaped by the kernel's init eventually
+      child_.wait();
+    } catch (...) {  // destructors never throw
     }
   }
-  if (pidfd_ >= 0) ::close(pidfd_);
 }
 
 void Process::start() {
-  if (pid_ > 0) throw std::logic_error("mpp::Process::start: the process was already started");
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
-  const pid_t pid = detail::posix::checked("fork", [] { return ::fork(); });
-  if (pid == 0) child_main(target_);
-  pid_ = pid;
-  pidfd_ = static_cast<int>(
-      detail::posix::retried("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
-  // Without a pidfd (old kernels) join(timeout) falls back to polling waitpid.
+  if (child_) throw std::logic_error("mpp::Process::start: the process was already started");
+  child_ = detail::Child::fork([this] { child_main(target_); });
 }
 
 void Process::join() {
-  if (pid_ <= 0) throw std::logic_error("mpp::Process::join: the process was not started");
-  reap(true);
+  if (!child_) throw std::logic_error("mpp::Process::join: the process was not started");
+  child_.wait();
 }
 
 bool Process::join_until(detail::Deadline deadline) {
-  if (pid_ <= 0) throw std::logic_error("mpp::Process::join: the process was not started");
-  while (!reap(false)) {
-    const auto now = detail::Clock::now();
-    if (now >= deadline) return false;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    if (pidfd_ >= 0) {
-      pollfd fd{pidfd_, POLLIN, 0};
-      detail::posix::retried(
-          "poll", [&] { return ::poll(&fd, 1, static_cast<int>(std::min<long long>(left, 1 << 30))); });
-    } else {
-      ::usleep(1000);
-    }
-  }
-  return true;
+  if (!child_) throw std::logic_error("mpp::Process::join: the process was not started");
+  return child_.wait_until(deadline).has_value();
 }
 
-bool Process::reap(bool block) const {
-  if (exitcode_) return true;
-  if (pid_ <= 0) return false;
-  int status = 0;
-  const pid_t rc =
-      detail::posix::checked("waitpid", [&] { return ::waitpid(pid_, &status, block ? 0 : WNOHANG); });
-  if (rc == 0) return false;
-  exitcode_ = python_exitcode(status);
-  return true;
-}
-
-bool Process::is_alive() const { return pid_ > 0 && !reap(false); }
+bool Process::is_alive() const { return child_ && !child_.poll(); }
 
 std::optional<int> Process::exitcode() const {
-  reap(false);
-  return exitcode_;
+  const auto status = child_ ? child_.poll() : std::nullopt;
+  if (!status) return std::nullopt;
+  return detail::Child::exit_code(*status);
 }
 
-void Process::signal(int sig) {
-  // Only while it has not been reaped: afterwards its pid may belong to another process.
-  if (pid_ > 0 && !reap(false)) ::kill(pid_, sig);
-}
+void Process::terminate() { child_.signal(SIGTERM); }
 
-void Process::terminate() { signal(SIGTERM); }
-
-void Process::kill() { signal(SIGKILL); }
+void Process::kill() { child_.signal(SIGKILL); }
 
 }  // namespace mpp

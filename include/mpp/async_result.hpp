@@ -8,6 +8,7 @@
 #include <functional>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "mpp/detail/ref.hpp"
 #include "mpp/detail/result_state.hpp"
@@ -29,6 +30,25 @@ void call_on_result(OnResult& on_result, ResultState<T>& state) {
     std::invoke(on_result, std::as_const(state).value());
   }
 }
+
+/// Whether `OnResult` can take the result: (const T&), or nothing for T = void; nullptr skips it.
+template <class T, class OnResult>
+consteval bool accepts_result() {
+  if constexpr (std::is_same_v<OnResult, std::nullptr_t>) {
+    return true;
+  } else if constexpr (std::is_void_v<T>) {
+    return std::is_invocable_v<OnResult&>;
+  } else {
+    return std::is_invocable_v<OnResult&, const T&>;
+  }
+}
+
+/// Copy-constructible for real: std::vector<std::unique_ptr<int>> claims a copy constructor that
+/// does not compile.
+template <class T>
+struct deep_copyable : std::is_copy_constructible<T> {};
+template <class T, class A>
+struct deep_copyable<std::vector<T, A>> : deep_copyable<T> {};
 
 template <class T, class OnResult, class OnError>
 class TypedCallback final : public Callback {
@@ -112,11 +132,9 @@ class AsyncResult {
   /// to standard error, naming the pool, and dropped. May be called more than once.
   template <class OnResult, class OnError = std::nullptr_t>
   AsyncResult& then(OnResult on_result, OnError on_error = nullptr) {
-    static_assert(
-        std::is_same_v<OnResult, std::nullptr_t> ||
-            (std::is_void_v<T> ? std::is_invocable_v<OnResult&> : std::is_invocable_v<OnResult&, const T&>),
-        "mpp::AsyncResult::then: on_result must be callable with the result (const T&), or with "
-        "nothing for AsyncResult<void>");
+    static_assert(detail::accepts_result<T, OnResult>(),
+                  "mpp::AsyncResult::then: on_result must be callable with the result (const T&), or with "
+                  "nothing for AsyncResult<void>");
     static_assert(
         std::is_same_v<OnError, std::nullptr_t> || std::is_invocable_v<OnError&, std::exception_ptr>,
         "mpp::AsyncResult::then: on_error must be callable with a std::exception_ptr");
@@ -136,7 +154,7 @@ class AsyncResult {
     if (s.failed()) std::rethrow_exception(s.error());
     if constexpr (std::is_void_v<T>) {
       return;
-    } else if constexpr (std::is_copy_constructible_v<T>) {
+    } else if constexpr (detail::deep_copyable<T>::value) {
       return s.value();
     } else {
       if (!s.claim_value()) detail::throw_value_taken(what);

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "mpp/detail/child.hpp"
 #include "mpp/detail/wait.hpp"
 
 namespace mpp {
@@ -34,7 +35,7 @@ class Process {
           std::invoke(f, a...);
         }) {}
 
-  Process(Process&& other) noexcept;
+  Process(Process&& other) noexcept = default;
   Process& operator=(Process&& other) noexcept;
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -55,7 +56,7 @@ class Process {
   /// See the class comment. Non-blocking.
   [[nodiscard]] std::optional<int> exitcode() const;
   /// The child's process id; -1 before start().
-  [[nodiscard]] int pid() const noexcept { return pid_; }
+  [[nodiscard]] int pid() const noexcept { return child_.pid(); }
   /// Sends SIGTERM (Python's terminate()). Does nothing when not running.
   void terminate();
   /// Sends SIGKILL. Does nothing when not running.
@@ -63,14 +64,9 @@ class Process {
 
  private:
   bool join_until(detail::Deadline deadline);
-  // Collects the exit status if the child has ended (without blocking, unless `block`).
-  bool reap(bool block) const;
-  void signal(int sig);
 
   std::function<void()> target_;
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
-  mutable std::optional<int> exitcode_;
+  mutable detail::Child child_;  // reaping is bookkeeping, even from const members
 };
 
 }  // namespace mpp

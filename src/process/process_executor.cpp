@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "mpp/detail/child.hpp"
 #include "mpp/detail/exception_codec.hpp"
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/result_state.hpp"
@@ -37,9 +38,6 @@ namespace {
 // Each direction of each worker's channel. Large enough that a chunk of a big map streams with
 // few wake-ups; pages are only allocated as they are touched.
 constexpr std::size_t k_ring_bytes = std::size_t{4} << 20;
-// Chunks queued at a worker: the next one waits in its ring while it runs the current one, so it
-// never idles between chunks, yet a slow worker holds back little.
-constexpr std::size_t k_pipeline = 2;
 // While busy, the dispatcher looks for dead workers this often (idle, poll() tells it at once).
 constexpr auto k_death_check = std::chrono::milliseconds(1);
 // How long the dispatcher thread looks for work before it sleeps. Short: a waiting caller drives
@@ -77,6 +75,8 @@ struct InFlight {
   RemoteJob* job;
   std::size_t next;  // the first item without an outcome (a worker runs a chunk's items in order)
   std::size_t end;
+  std::uint64_t sequence;
+  bool skip_sent = false;
 };
 
 enum class SlotState { empty, starting, ready, stopping, exiting };
@@ -86,8 +86,7 @@ struct Slot {
   Ring requests;
   Ring responses;
   WorkerSetup setup;
-  pid_t pid = -1;
-  int pidfd = -1;
+  Child child;
   SlotState state = SlotState::empty;
   std::deque<InFlight> inflight;
   wire::RecordWriter writer;
@@ -95,7 +94,7 @@ struct Slot {
   RequestBuilder builder;
   wire::ChunkHeader chunk_header{};
   std::vector<wire::Part> parts;
-  std::size_t chunks_sent = 0;
+  std::size_t chunks_sent = 0;           // also the next chunk's sequence
   std::uint64_t killed_for_timeout = 0;  // index + 1 of the item it was killed for
   bool corrupt = false;                  // sent something that breaks the protocol: killed
   bool reading = false;                  // its records are being handled (callbacks may re-enter)
@@ -113,18 +112,6 @@ void release_task(Task* task) noexcept {
 void cancel_task(Task* task) noexcept {
   task->job->cancel();
   release_task(task);
-}
-
-std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    const char* abbrev = ::sigabbrev_np(sig);
-    return std::string("killed by signal ") +
-           (abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig)) + " (" +
-           std::to_string(sig) + ")";
-  }
-  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-  return "ended with status " + std::to_string(status);
 }
 
 thread_local const void* t_dispatcher = nullptr;
@@ -148,7 +135,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   std::atomic<bool> closed{false};
   std::atomic<bool> terminate_requested{false};
   std::atomic<bool> terminated{false};
-  std::atomic<bool> exited{false};  // the dispatcher thread is done
+  std::atomic<bool> exited{false};         // the dispatcher thread is done
+  std::atomic<bool> all_cancelled{false};  // do_terminate() has completed every task
   std::atomic<std::uint32_t> terminated_word{0};
   std::atomic<std::uint32_t> terminated_waiters{0};
 
@@ -201,20 +189,13 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     s.killed_for_timeout = 0;
     s.corrupt = false;
     s.init_error = nullptr;
-    // Flush before forking, so the child cannot write the parent's buffered output a second time.
-    std::fflush(nullptr);
-    const pid_t pid = posix::checked("fork", [] { return ::fork(); });
-    if (pid == 0) worker_main(s.setup);
-    s.pid = pid;
-    s.pidfd =
-        static_cast<int>(posix::checked("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
+    const WorkerSetup& setup = s.setup;
+    s.child = Child::fork([&setup] { worker_main(setup); });
     s.state = SlotState::starting;
   }
 
   void release_slot(Slot& s) noexcept {
-    if (s.pidfd >= 0) ::close(s.pidfd);
-    s.pidfd = -1;
-    s.pid = -1;
+    s.child = Child();
     s.requests = Ring();
     s.responses = Ring();
     s.shared.reset();
@@ -254,9 +235,11 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     }
     // Every worker is gone or killed: reap them all, so no zombie outlives join().
     for (auto& s : slots) {
-      if (s->pid > 0) {
-        int status = 0;
-        posix::retried("waitpid", [&] { return ::waitpid(s->pid, &status, 0); });
+      if (s->child) {
+        try {
+          s->child.wait();
+        } catch (...) {  // ECHILD: someone else reaped it
+        }
       }
       release_slot(*s);
     }
@@ -323,7 +306,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         satisfied = true;
         break;
       }
-      if (terminated.load(std::memory_order_relaxed) || stopping) break;
+      if (terminated.load(std::memory_order_relaxed) || stopping ||
+          terminate_requested.load(std::memory_order_relaxed)) {
+        break;
+      }
       if (step()) {
         idle_since = Clock::now();
         continue;
@@ -340,7 +326,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     dispatcher_shared.get()->sleeping.store(thread_parked ? 1 : 0, std::memory_order_seq_cst);
     lock.unlock();
     // Hand the rest back to the dispatcher thread (a chunk in flight, a dead worker to replace).
-    if (thread_parked && (work_left || incoming_count.load(std::memory_order_seq_cst) != 0)) wake_thread();
+    if (thread_parked && (work_left || incoming_count.load(std::memory_order_seq_cst) != 0 ||
+                          terminate_requested.load(std::memory_order_seq_cst))) {
+      wake_thread();
+    }
     return satisfied;
   }
 
@@ -392,6 +381,9 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     if (terminated.load(std::memory_order_relaxed)) return false;
     bool progress = take_incoming();
     if (terminate_requested.load(std::memory_order_acquire) && !terminated.load(std::memory_order_relaxed)) {
+      // On the dispatcher thread only, where the cancelled tasks' callbacks run before
+      // terminate() returns; a driving caller hands the role back instead (see drive()).
+      if (t_dispatcher != tag) return false;
       do_terminate();
       return true;
     }
@@ -458,7 +450,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         wake_worker(s->requests.state(), &RingState::data_word, &RingState::consumer_waiting);
         s->state = SlotState::stopping;
       } else if (s->state == SlotState::starting) {
-        ::kill(s->pid, SIGKILL);  // still initialising, with nothing left to do
+        s->child.signal(SIGKILL);  // still initialising, with nothing left to do
         s->state = SlotState::stopping;
       }
     }
@@ -471,7 +463,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     std::vector<pollfd> fds;
     fds.push_back({wake_fd, POLLIN, 0});
     for (auto& s : slots) {
-      if (watch_workers && s->pidfd >= 0) fds.push_back({s->pidfd, POLLIN, 0});
+      if (watch_workers && s->child.pidfd() >= 0) fds.push_back({s->child.pidfd(), POLLIN, 0});
     }
     timespec timeout{};
     const timespec* t = nullptr;
@@ -499,8 +491,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     std::vector<pollfd> fds;
     std::vector<Slot*> owners;
     for (auto& s : slots) {
-      if (s->pidfd >= 0 && !s->reading) {
-        fds.push_back({s->pidfd, POLLIN, 0});
+      if (s->child.pidfd() >= 0 && !s->reading) {
+        fds.push_back({s->child.pidfd(), POLLIN, 0});
         owners.push_back(s.get());
       }
     }
@@ -536,7 +528,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       wake_worker(s.responses.state(), &RingState::space_word, &RingState::producer_waiting);
       any = true;
     }
-    if (s.corrupt && !dead && s.pid > 0) ::kill(s.pid, SIGKILL);
+    if (s.corrupt && !dead) s.child.signal(SIGKILL);
     s.reading = false;
     return any;
   }
@@ -574,8 +566,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         if (block->closed.load(std::memory_order_acquire) == 0 && !dead) return false;
         const std::uint64_t count = block->count.load(std::memory_order_acquire);
         InFlight& f = s.inflight.front();
-        if (count > block->capacity || block->size == 0 ||
-            block->capacity > (payload.size() - sizeof(wire::BlockHeader)) / block->size ||
+        // Results of size 0 (void functions) are fine: only the count matters then.
+        if (count > block->capacity ||
+            (block->size != 0 &&
+             block->capacity > (payload.size() - sizeof(wire::BlockHeader)) / block->size) ||
             block->first != f.next || count > f.end - f.next) {
           return protocol_error(s);
         }
@@ -605,6 +599,12 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   bool feed(Slot& s) noexcept {
     if (s.state != SlotState::ready) return false;
     bool progress = false;
+    for (InFlight& f : s.inflight) {
+      if (!f.skip_sent && !f.job->wanted()) {  // an abandoned imap: its worker skips what is left
+        s.shared->get()->skip[f.sequence % k_pipeline].store(f.sequence + 1, std::memory_order_release);
+        f.skip_sent = true;
+      }
+    }
     if (s.writer.busy()) {
       const std::size_t before = s.requests.writable();
       const bool done = s.writer.advance(s.requests);
@@ -631,7 +631,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         job->encode_request(task->begin, task->end, s.builder);
         s.parts.clear();
         s.chunk_header = {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(job->entry())),
-                          task->begin, task->end};
+                          task->begin, task->end, s.chunks_sent};
         s.parts.push_back({reinterpret_cast<const std::byte*>(&s.chunk_header), sizeof(s.chunk_header)});
         for (const auto& segment : s.builder.segments()) {
           s.parts.push_back(
@@ -645,7 +645,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         continue;
       }
       s.writer.start(wire::Kind::chunk, s.parts);
-      s.inflight.push_back({task, job, task->begin, task->end});
+      s.inflight.push_back({task, job, task->begin, task->end, s.chunks_sent});
       ++s.chunks_sent;
       s.writer.advance(s.requests);
       wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
@@ -676,7 +676,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       if (running == 0) continue;
       if (now - s->shared->get()->started_ns.load(std::memory_order_relaxed) > limit) {
         s->killed_for_timeout = running;
-        ::kill(s->pid, SIGKILL);
+        s->child.signal(SIGKILL);
       }
     }
   }
@@ -702,11 +702,15 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   // A worker exited (pidfd readable): collect what it finished, fail the item it was running,
   // queue the rest again, and start a replacement.
   void on_exit(Slot& s) noexcept {
-    int status = 0;
-    // WNOHANG: a descriptor number seen by an outer poll() may belong to a newer worker by now.
-    if (s.pid <= 0 || posix::retried("waitpid", [&] { return ::waitpid(s.pid, &status, WNOHANG); }) <= 0)
-      return;
-    s.pid = -1;
+    // Never blocks: a descriptor number seen by an outer poll() may belong to a newer worker by now.
+    std::optional<int> ended;
+    try {
+      ended = s.child ? s.child.poll() : std::nullopt;
+    } catch (...) {  // ECHILD: reaped elsewhere; treat as gone
+      ended = 0;
+    }
+    if (!ended) return;
+    const int status = *ended;
     read(s, true);
     const SlotState was = s.state;
     // Callbacks run below (through the jobs): keep them from reading or feeding this slot.
@@ -723,7 +727,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         }
         throw WorkerLost(
             std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
-            (s.corrupt ? std::string("it sent a corrupt message") : describe_exit(status)) + ")");
+            (s.corrupt ? std::string("it sent a corrupt message") : Child::describe(status)) + ")");
       } catch (...) {
         lost = std::current_exception();
       }
@@ -758,7 +762,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       if (!init_error && !startup_error) {
         try {
           throw WorkerLost(std::string(options.name) + ": a worker died while starting (" +
-                           describe_exit(status) + ")");
+                           Child::describe(status) + ")");
         } catch (...) {
           startup_error = std::current_exception();
         }
@@ -805,7 +809,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     closed.store(true, std::memory_order_seq_cst);
     terminated.store(true, std::memory_order_seq_cst);
     for (auto& s : slots) {
-      if (s->pid > 0) ::kill(s->pid, SIGKILL);
+      s->child.signal(SIGKILL);
     }
     for (auto& s : slots) {
       std::deque<InFlight> chunks;
@@ -822,6 +826,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     cancelled.swap(pending);
     for (Task* t : cancelled) cancel_task(t);
     // The workers are reaped when the dispatcher loop ends (this may run inside a callback).
+    all_cancelled.store(true, std::memory_order_seq_cst);
     terminated_word.fetch_add(1, std::memory_order_seq_cst);
     if (terminated_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(terminated_word);
   }
@@ -960,7 +965,8 @@ void ProcessExecutor::terminate() noexcept {
   posix::retried("write", [&] { return ::write(impl.wake_fd, &one, sizeof(one)); });
   block_until(
       [&impl] {
-        return impl.terminated.load(std::memory_order_seq_cst) || impl.exited.load(std::memory_order_seq_cst);
+        return impl.all_cancelled.load(std::memory_order_seq_cst) ||
+               impl.exited.load(std::memory_order_seq_cst);
       },
       impl.terminated_word, impl.terminated_waiters, WaitContext{}, k_no_deadline);
 }

@@ -36,6 +36,7 @@ struct ChunkHeader {
   std::uint64_t entry;  // the job's RemoteEntry
   std::uint64_t begin;
   std::uint64_t end;
+  std::uint64_t sequence;  // per worker; WorkerShared::skip names chunks by it
 };
 
 struct ItemHeader {

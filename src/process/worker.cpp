@@ -99,6 +99,10 @@ class Worker final : public WorkerContext {
 
   ByteBuffer& scratch() noexcept override { return scratch_; }
 
+  bool skip() const noexcept override {
+    return setup_.shared->skip[sequence_ % k_pipeline].load(std::memory_order_acquire) == sequence_ + 1;
+  }
+
  private:
   [[noreturn]] void leave(int code) noexcept {
     // The worker's own output is flushed; the parent's atexit handlers never run here.
@@ -116,6 +120,7 @@ class Worker final : public WorkerContext {
     }
     begin_ = header.begin;
     end_ = header.end;
+    sequence_ = header.sequence;
     const auto entry = reinterpret_cast<RemoteEntry>(static_cast<std::uintptr_t>(header.entry));
     try {
       entry(*this, in);
@@ -184,10 +189,12 @@ class Worker final : public WorkerContext {
   wire::RecordView next_request() {
     RingState& s = requests_.state();
     for (;;) {
+      // Read before looking: a request that lands after the look then changes it, and we do not
+      // sleep through it.
+      const std::uint64_t seen = s.head.load(std::memory_order_acquire);
       if (auto record = reader_.peek(requests_)) return *record;
       // A record larger than the ring arrives in pieces: each piece read frees room for the next.
       if (reader_.gathering()) notify_space_freed();
-      const std::uint64_t seen = s.head.load(std::memory_order_acquire);
       wait([&] { return s.head.load(std::memory_order_acquire) != seen; }, s.data_word, s.consumer_waiting);
     }
   }
@@ -221,6 +228,7 @@ class Worker final : public WorkerContext {
   wire::RecordWriter writer_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+  std::uint64_t sequence_ = 0;
   wire::BlockHeader* block_ = nullptr;
   std::byte* block_data_ = nullptr;
   ByteBuffer scratch_;

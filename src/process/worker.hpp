@@ -12,6 +12,10 @@
 
 namespace mpp::detail {
 
+/// Chunks queued at a worker: the next one waits in its ring while it runs the current one, so it
+/// never idles between chunks, yet a slow worker holds back little.
+inline constexpr std::size_t k_pipeline = 2;
+
 /// One worker's shared page: its rings' state and what it runs right now.
 struct WorkerShared {
   RingState requests;
@@ -19,6 +23,8 @@ struct WorkerShared {
   // index + 1 of the item running now, 0 between items: if the worker dies, that item is lost.
   alignas(k_cache_line) std::atomic<std::uint64_t> running{0};
   std::atomic<std::int64_t> started_ns{0};  // CLOCK_MONOTONIC, when timeouts are on
+  // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % k_pipeline.
+  std::atomic<std::uint64_t> skip[k_pipeline] = {};
 };
 
 /// The parent's shared page.

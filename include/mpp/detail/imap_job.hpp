@@ -149,21 +149,31 @@ class ImapJob : public ImapJobBase<R> {
     notify_waiters(events_, waiters_);
   }
 
-  void cancel() noexcept override { stop(/*report=*/true); }
+  void cancel() noexcept override {
+    terminated_.store(true, std::memory_order_seq_cst);
+    stop(/*report=*/true);
+  }
 
   void abandon() noexcept override {
     stop(/*report=*/false);
-    block_until([this] { return running_.load(std::memory_order_seq_cst) == 0; }, events_, waiters_,
-                pool_->wait_context(), k_no_deadline);
+    block_until([this] { return terminated_.load(std::memory_order_seq_cst) || settled(); }, events_,
+                waiters_, pool_->wait_context(), k_no_deadline);
   }
 
  protected:
+  /// After abandon(): nothing of this job runs any more. Threads: no run() in progress (queued
+  /// tasks skip themselves). Other back ends override this.
+  virtual bool settled() const noexcept { return running_.load(std::memory_order_seq_cst) == 0; }
+  /// Items submitted that have no outcome yet (nor were skipped).
+  std::size_t unfinished() const noexcept { return unfinished_.load(std::memory_order_seq_cst); }
+
   bool cancelled() const noexcept { return cancelled_flag_.load(std::memory_order_seq_cst); }
   std::size_t chunk() const noexcept { return chunk_; }
   Slot& slot(std::size_t s) noexcept { return slots_[s]; }
 
   /// `count` items of slot `s` have their outcome (or, `skipped`, never ran).
   void finish_items(std::size_t s, std::size_t count, bool skipped) noexcept {
+    unfinished_.fetch_sub(count, std::memory_order_seq_cst);
     {
       std::lock_guard lock(mutex_);
       Slot& sl = slots_[s];
@@ -261,7 +271,12 @@ class ImapJob : public ImapJobBase<R> {
         if (input_error) input_error_ = input_error;
       }
       if (count != 0) {
-        slot.task = Task{this, s * chunk_, s * chunk_ + count, 0, false};
+        // Only the range changes from one use of the slot to the next: the worker that ran its
+        // previous chunk may still read `job` and `owned_by_executor` while releasing it.
+        if (slot.task.job == nullptr) slot.task.job = this;
+        slot.task.begin = s * chunk_;
+        slot.task.end = s * chunk_ + count;
+        unfinished_.fetch_add(count, std::memory_order_seq_cst);
         this->add_ref();
         executor_->submit(&slot.task);
       }
@@ -339,6 +354,8 @@ class ImapJob : public ImapJobBase<R> {
 
   std::atomic<bool> cancelled_flag_{false};
   std::atomic<std::uint32_t> running_{0};
+  std::atomic<std::size_t> unfinished_{0};
+  std::atomic<bool> terminated_{false};  // cancelled by terminate(): nothing will run
   std::atomic<std::uint32_t> events_{0};
   std::atomic<std::uint32_t> waiters_{0};
 };

@@ -33,9 +33,10 @@ class MapJob : public ResultState<MapResult<R>> {
         out_(items),
         remaining_(items) {
     const std::size_t count = ceil_div(items, plan.chunk);
-    tasks_.resize(count);
+    // push_back, not resize and assign: g++ 12 at -O3 warns falsely (-Wstringop-overflow) on that.
+    tasks_.reserve(count);
     for (std::size_t c = 0; c < count; ++c) {
-      tasks_[c] = Task{this, c * plan.chunk, std::min(items, (c + 1) * plan.chunk), plan.grain, false};
+      tasks_.push_back(Task{this, c * plan.chunk, std::min(items, (c + 1) * plan.chunk), plan.grain, false});
     }
   }
 

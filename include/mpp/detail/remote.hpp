@@ -13,6 +13,7 @@
 
 #include "mpp/detail/codec.hpp"
 #include "mpp/detail/unpack.hpp"
+#include "mpp/errors.hpp"
 
 namespace mpp::detail {
 
@@ -25,6 +26,8 @@ class WorkerContext {
   virtual std::size_t end() const noexcept = 0;
   /// Item `i` starts now: if the worker dies before it reports, `i` alone fails with WorkerLost.
   virtual void start_item(std::size_t i) noexcept = 0;
+  /// The parent no longer wants this chunk (an abandoned imap): report its items as cancelled.
+  virtual bool skip() const noexcept = 0;
   /// Item `i`'s encoded result. `fixed_size`: every result of the job has this size (a raw type),
   /// so the transport may pack them into one record.
   virtual void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) = 0;
@@ -139,6 +142,7 @@ template <class R, class Compute>
 void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept {
   context.start_item(i);
   try {
+    if (context.skip()) throw TaskCancelled("mpp: the item was cancelled before it started");
     if constexpr (std::is_void_v<R>) {
       std::forward<Compute>(compute)();
       context.item_value(i, {}, true);

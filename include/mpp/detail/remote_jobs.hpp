@@ -119,7 +119,7 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
 
   void accept_values(std::size_t first, std::size_t count, std::size_t size,
                      const std::byte* data) noexcept override {
-    if constexpr (!std::is_void_v<R>) {
+    if constexpr (RawCodable<R>) {
       if (R* out = this->out_.raw_data(); out != nullptr && size == sizeof(R) && !this->any_item_failed()) {
         std::memcpy(out + first, data, count * sizeof(R));
         this->items_done(count);
@@ -167,6 +167,12 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
     this->finish_items(begin / this->chunk(), end - begin, true);
   }
 
+ protected:
+  // Abandoned: the executor drops what it has not sent and tells workers to skip what they have
+  // not started; done when every submitted item is accounted for.
+  bool settled() const noexcept override { return this->unfinished() == 0; }
+
+ public:
   void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept override {
     auto& outcome = this->slot(i / this->chunk()).outcomes[i % this->chunk()];
     outcome.capture([&] { return decode_result<R>(bytes); });

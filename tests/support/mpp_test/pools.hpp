@@ -1,6 +1,6 @@
-// The pool types that share one behaviour, for GoogleTest typed tests. mpp::ProcessPool joins the
-// list when it exists; tests in these suites use only what both back ends accept (captureless
-// functions, serialisable arguments, shared state through mpp_test::probe()).
+// The pool types that share one behaviour, for GoogleTest typed tests. Tests in these suites use only what
+// both back ends accept (captureless functions, serialisable arguments, shared state through
+// mpp_test::probe()).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mpp/pool.hpp"
+#include "mpp/process_pool.hpp"
 
 namespace mpp_test {
 
@@ -23,7 +24,13 @@ struct PoolTraits<mpp::Pool> {
   static constexpr const char* k_test_name = "Pool";
 };
 
-using PoolTypes = ::testing::Types<mpp::Pool>;
+template <>
+struct PoolTraits<mpp::ProcessPool> {
+  static constexpr const char* k_name = "mpp::ProcessPool";
+  static constexpr const char* k_test_name = "ProcessPool";
+};
+
+using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool>;
 
 struct PoolTypeNames {
   template <class P>

@@ -69,10 +69,10 @@ class Counter {
   }
   Counter(const Counter&) = delete;
   Counter& operator=(const Counter&) = delete;
-  ~Counter() {
-    pthread_cond_destroy(&cond_);
-    pthread_mutex_destroy(&mutex_);
-  }
+  // No pthread_cond_destroy: a worker process killed while it waited (terminate(), a timeout)
+  // stays counted as a waiter, and destroy would wait for it forever. The memory is unmapped
+  // with the object, which is all the cleanup a process-shared condition variable needs.
+  ~Counter() = default;
 
   void add(long n = 1) {
     pthread_mutex_lock(&mutex_);

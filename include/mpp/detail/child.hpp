@@ -1,0 +1,70 @@
+// A child process: forked to run a function, or spawned to run a command; watched through a
+// pidfd, signalled, reaped. The one implementation of process supervision, shared by Process,
+// ProcessPool and mpp-run (compiled in src/posix/child.cpp).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpp/detail/wait.hpp"
+
+namespace mpp::detail {
+
+class Child {
+ public:
+  struct SpawnOptions {
+    bool new_process_group = false;  // the child leads its own group (kill it whole)
+    int stdin_fd = -1;               // -1: inherit; otherwise dup2'ed onto 0, 1, 2
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+  };
+
+  Child() = default;
+  Child(Child&& other) noexcept;
+  Child& operator=(Child&& other) noexcept;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  /// Closes the pidfd. Does not wait: an unreaped child is the owner's to wait for.
+  ~Child();
+
+  /// Forks; the child runs `body`, which must end the process (_exit), never return. Buffered
+  /// output is flushed first, so the child cannot write the parent's buffers a second time.
+  static Child fork(FunctionRef<void()> body);
+  /// Runs argv[0] (searched in PATH) with these arguments, no shell involved.
+  static Child spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+  explicit operator bool() const noexcept { return pid_ > 0; }
+  pid_t pid() const noexcept { return pid_; }
+  /// Readable once the child has ended (for poll()); -1 when the kernel has no pidfds.
+  int pidfd() const noexcept { return pidfd_; }
+
+  /// The wait status (as waitpid's) once the child has ended, reaping it; empty while it runs.
+  /// Never blocks.
+  std::optional<int> poll();
+  /// Blocks until the child ends; its wait status.
+  int wait();
+  /// Waits until the deadline at most; the wait status, or empty if it still runs.
+  std::optional<int> wait_until(Deadline deadline);
+  /// Sends `sig` to the child (or its whole group) while it has not been reaped: afterwards its
+  /// pid may belong to another process.
+  void signal(int sig) noexcept;
+  void signal_group(int sig) noexcept;
+
+  /// "killed by signal SIGSEGV (11)", "exited with code 3".
+  static std::string describe(int status);
+  /// Python's exit code: the exit status, or -N for signal N.
+  static int exit_code(int status) noexcept;
+
+ private:
+  Child(pid_t pid, int pidfd) noexcept : pid_(pid), pidfd_(pidfd) {}
+  void close_pidfd() noexcept;
+
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  std::optional<int> status_;
+};
+
+}  // namespace mpp::detail
