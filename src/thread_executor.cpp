@@ -19,9 +19,6 @@
 namespace mpp::detail {
 namespace {
 
-// How long an idle worker looks for work before it sleeps: about twice what waking a sleeping
-// vCPU costs here, so a steady trickle of tasks never pays for a wake-up.
-constexpr auto k_idle_spin = std::chrono::microseconds(50);
 // Tasks a worker takes from the shared queue at once (the rest go to its deque, where others can
 // steal them); amortises the queue's lock over many tiny tasks.
 constexpr std::size_t k_inject_batch = 32;
@@ -269,15 +266,13 @@ struct ThreadExecutor::Impl {
   // No task found: spin a while, then sleep. False when the worker should exit.
   bool idle(Worker& w) {
     if (spinners.fetch_add(1, std::memory_order_seq_cst) < max_spinners) {
-      const auto end = Clock::now() + k_idle_spin;
-      for (unsigned round = 1;; ++round) {
+      Spin spin(k_idle_spin_time);
+      do {
         if (has_work() || terminated.load(std::memory_order_relaxed)) {
           spinners.fetch_sub(1, std::memory_order_seq_cst);
           return true;
         }
-        cpu_relax();
-        if (round % 64 == 0 && Clock::now() >= end) break;
-      }
+      } while (spin.again());
     }
     spinners.fetch_sub(1, std::memory_order_seq_cst);
 

@@ -1,6 +1,7 @@
 #include "mpp/detail/wait.hpp"
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,6 +64,8 @@ void set_thread_helper(Helper* helper) noexcept { t_helper = helper; }
 bool help_one(const void* executor) noexcept {
   return t_helper != nullptr && executor != nullptr && t_helper->help(executor);
 }
+
+void yield_cpu() noexcept { ::sched_yield(); }
 
 void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)

@@ -270,11 +270,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
 
   // Nothing to do: spin a little with the role, then sleep without it.
   void idle(std::unique_lock<std::mutex>& lock) noexcept {
-    const auto spin_end = Clock::now() + k_idle_spin;
-    while (Clock::now() < spin_end) {
+    Spin spin(k_idle_spin);
+    do {
       if (step() || finished() || posted_count.load(std::memory_order_relaxed) != 0) return;
-      cpu_relax();
-    }
+    } while (spin.again());
     parked.store(true, std::memory_order_seq_cst);
     dispatcher_shared.get()->sleeping.store(1, std::memory_order_seq_cst);
     // Look once more now that workers and callers will wake us.
@@ -300,8 +299,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     driving.store(true, std::memory_order_seq_cst);
     dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);  // we read the rings now
     bool satisfied = false;
-    auto idle_since = Clock::now();
-    for (unsigned round = 1;; ++round) {
+    Spin spin(k_spin_time, deadline);
+    for (;;) {
       if (done()) {
         satisfied = true;
         break;
@@ -311,14 +310,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
         break;
       }
       if (step()) {
-        idle_since = Clock::now();
+        spin.restart();
         continue;
       }
-      cpu_relax();
-      if (round % 16 == 0) {
-        const auto now = Clock::now();
-        if (now - idle_since >= k_spin_time || now >= deadline) break;
-      }
+      if (!spin.again()) break;
     }
     const bool work_left = has_work();
     driving.store(false, std::memory_order_seq_cst);
@@ -516,11 +511,17 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     bool any = false;
     while (!s.corrupt) {
       std::optional<wire::RecordView> record;
+      const std::uint64_t tail = s.responses.state().tail.load(std::memory_order_relaxed);
       try {
         record = s.reader.peek(s.responses);
       } catch (...) {  // no memory to gather a huge record
         s.corrupt = true;
         break;
+      }
+      if (s.responses.state().tail.load(std::memory_order_relaxed) != tail) {
+        // Part of a record larger than the ring was gathered: the worker may wait for that room.
+        wake_worker(s.responses.state(), &RingState::space_word, &RingState::producer_waiting);
+        any = true;
       }
       if (!record || !handle(s, *record, dead)) break;
       if (terminated.load(std::memory_order_relaxed)) break;  // a callback terminated the pool

@@ -204,12 +204,10 @@ class Worker final : public WorkerContext {
   // Spin a little (the next request is often microseconds away), then sleep on the futex.
   template <class Pred>
   void wait(const Pred& ready, std::atomic<std::uint32_t>& word, std::atomic<std::uint32_t>& waiting) {
-    const auto spin_end = Clock::now() + k_spin_time;
-    for (unsigned round = 1;; ++round) {
+    Spin spin(k_idle_spin_time);
+    do {
       if (ready()) return;
-      cpu_relax();
-      if (round % 64 == 0 && Clock::now() >= spin_end) break;
-    }
+    } while (spin.again());
     // The parent bumps `word` after publishing and wakes us if `waiting` is set (both seq_cst).
     waiting.store(1, std::memory_order_seq_cst);
     for (;;) {

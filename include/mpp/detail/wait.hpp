@@ -35,7 +35,51 @@ bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadli
 void futex_wake_all(std::atomic<std::uint32_t>& word, FutexScope scope = FutexScope::process) noexcept;
 void futex_wake_one(std::atomic<std::uint32_t>& word, FutexScope scope = FutexScope::process) noexcept;
 
+/// How long a waiter for a result spins before it sleeps.
+inline constexpr std::chrono::microseconds k_spin_time{50};
+
+/// How long a worker with nothing to do looks for work before it sleeps. Longer than waking a
+/// sleeping thread takes (20-100 us on the VMs we measure), or a caller that slept once and then
+/// submits the next task just after the worker gave up settles into paying two wake-ups per task.
+inline constexpr std::chrono::microseconds k_idle_spin_time{200};
+
 void cpu_relax() noexcept;
+void yield_cpu() noexcept;
+
+/// The spinning half of a wait: cpu_relax() at first, then sched_yield() (so a spinner gives its
+/// CPU to whoever has work when the machine is busy), until the limit; then the caller sleeps.
+class Spin {
+ public:
+  explicit Spin(Clock::duration limit, Deadline deadline = k_no_deadline) noexcept
+      : limit_(limit), deadline_(deadline) {
+    restart();
+  }
+  /// Waits a moment; false once the spinning time (or the deadline) is over.
+  bool again() noexcept {
+    ++round_;
+    if (round_ % 32 != 0) {
+      cpu_relax();
+      return true;
+    }
+    const auto now = Clock::now();  // read every 32 rounds only
+    if (now >= end_) return false;
+    if (now - start_ > k_polite_after) yield_cpu();
+    return true;
+  }
+  /// Starts the spinning time again (there was something to do).
+  void restart() noexcept {
+    start_ = Clock::now();
+    end_ = deadline_ - start_ > limit_ ? start_ + limit_ : deadline_;
+  }
+
+ private:
+  static constexpr auto k_polite_after = std::chrono::microseconds(20);
+  Clock::duration limit_;
+  Deadline deadline_;
+  Clock::time_point start_{};
+  Clock::time_point end_{};
+  unsigned round_ = 0;
+};
 
 /// What a pool's own thread can do while it waits on the pool (a worker runs a queued task, a
 /// process pool's dispatcher moves messages), so waiting inside the pool never stalls it.
@@ -54,9 +98,6 @@ void set_thread_helper(Helper* helper) noexcept;
 /// When the calling thread belongs to `executor`, does one step of its work and returns true.
 /// This is how a task that waits on its own pool (a nested map) keeps the pool moving.
 bool help_one(const void* executor) noexcept;
-
-/// How long a waiter spins before it sleeps.
-inline constexpr std::chrono::microseconds k_spin_time{50};
 
 /// A non-owning reference to a callable, for passing predicates across a virtual call.
 template <class Signature>
@@ -101,15 +142,13 @@ template <class Pred>
 bool block_until(const Pred& pred, std::atomic<std::uint32_t>& word, std::atomic<std::uint32_t>& waiters,
                  const WaitContext& context, Deadline deadline) {
   if (pred()) return true;
-  // Spin, helping the pool where we can; the clock is read every 64 rounds only.
-  const Deadline spin_end = std::min(deadline, Clock::now() + k_spin_time);
-  for (unsigned round = 1;; ++round) {
+  // Spin, helping the pool where we can.
+  Spin spin(k_spin_time, deadline);
+  do {
     if (pred()) return true;
     if (help_one(context.executor)) continue;
     if (context.driver != nullptr && context.driver->drive(FunctionRef<bool()>(pred), deadline)) return true;
-    cpu_relax();
-    if (round % 64 == 0 && Clock::now() >= spin_end) break;
-  }
+  } while (spin.again());
   // seq_cst on `waiters` and `word` pairs with notify_waiters: either the notifier sees us waiting,
   // or we see what it published before sleeping.
   waiters.fetch_add(1, std::memory_order_seq_cst);
