@@ -100,7 +100,8 @@ Description describe(const std::exception_ptr& error) {
   } catch (const std::exception& e) {
     d.kind = kind_of(typeid(e));
     d.type_name = type_name(typeid(e));
-    d.message = e.what();
+    const char* what = e.what();  // a user type may return a null pointer
+    d.message = what != nullptr ? what : "";
   } catch (...) {
     const std::type_info* type = abi::__cxa_current_exception_type();
     d.type_name = type != nullptr ? type_name(*type) : std::string("unknown");
@@ -175,6 +176,20 @@ std::string demangle(const char* mangled) {
 std::string type_name(const std::type_info& type) { return demangle(type.name()); }
 
 void encode_exception(ByteBuffer& out, const std::exception_ptr& error) { encode(out, describe(error)); }
+
+void encode_exception_name_only(ByteBuffer& out, const std::exception_ptr& error, const char* why) {
+  Description d;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    d.type_name = type_name(typeid(e));
+  } catch (...) {
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    d.type_name = type != nullptr ? type_name(*type) : std::string("unknown");
+  }
+  d.message = why;
+  encode(out, d);
+}
 
 std::exception_ptr decode_exception(std::span<const std::byte> bytes) noexcept {
   try {

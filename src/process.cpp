@@ -13,10 +13,11 @@
 namespace mpp {
 namespace {
 
-[[noreturn]] void child_main(std::function<void()>& target) noexcept {
+template <class Target>
+[[noreturn]] void child_main(Target& target) noexcept {
   int code = 0;
   try {
-    target();
+    target.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mpp::Process %d: the target threw %s: %s\n", static_cast<int>(::getpid()),
                  detail::type_name(typeid(e)).c_str(), e.what());
@@ -59,7 +60,7 @@ Process::~Process() {
 
 void Process::start() {
   if (child_) throw std::logic_error("mpp::Process::start: the process was already started");
-  child_ = detail::Child::fork([this] { child_main(target_); });
+  child_ = detail::Child::fork([this] { child_main(*target_); });
 }
 
 void Process::join() {

@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <ctime>
 #include <new>
 #include <system_error>
 
@@ -19,10 +19,14 @@ namespace mpp::detail {
 // The first page of the memfd; the data follows, as a ring of `capacity` bytes.
 struct SharedQueue::Header {
   pthread_mutex_t mutex;  // process-shared and robust: a process dying with it held does no harm
-  pthread_cond_t nonempty;
-  std::uint64_t capacity;
-  std::uint64_t head;  // offset of the oldest byte
-  std::uint64_t size;  // bytes in the ring
+  // A futex word bumped by every put, and how many getters may sleep on it. A getter killed while
+  // it slept only leaves `waiters` too high, which costs a spare wake-up (a process-shared
+  // condition variable would keep counting the dead waiter and stop waking the living).
+  std::atomic<std::uint32_t> puts{0};
+  std::atomic<std::uint32_t> waiters{0};
+  std::uint64_t capacity = 0;
+  std::uint64_t head = 0;  // offset of the oldest byte
+  std::uint64_t size = 0;  // bytes in the ring
 };
 
 namespace {
@@ -48,18 +52,12 @@ SharedQueue::SharedQueue() {
     header_ = static_cast<Header*>(
         posix::checked_mmap("mmap", nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0));
     new (header_) Header{};
-    pthread_mutexattr_t mattr;
-    check(pthread_mutexattr_init(&mattr), "pthread_mutexattr_init");
-    check(pthread_mutexattr_setpshared(&mattr, PTHREAD_PROCESS_SHARED), "pthread_mutexattr_setpshared");
-    check(pthread_mutexattr_setrobust(&mattr, PTHREAD_MUTEX_ROBUST), "pthread_mutexattr_setrobust");
-    check(pthread_mutex_init(&header_->mutex, &mattr), "pthread_mutex_init");
-    pthread_mutexattr_destroy(&mattr);
-    pthread_condattr_t cattr;
-    check(pthread_condattr_init(&cattr), "pthread_condattr_init");
-    check(pthread_condattr_setpshared(&cattr, PTHREAD_PROCESS_SHARED), "pthread_condattr_setpshared");
-    check(pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC), "pthread_condattr_setclock");
-    check(pthread_cond_init(&header_->nonempty, &cattr), "pthread_cond_init");
-    pthread_condattr_destroy(&cattr);
+    pthread_mutexattr_t attributes;
+    check(pthread_mutexattr_init(&attributes), "pthread_mutexattr_init");
+    check(pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED), "pthread_mutexattr_setpshared");
+    check(pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST), "pthread_mutexattr_setrobust");
+    check(pthread_mutex_init(&header_->mutex, &attributes), "pthread_mutex_init");
+    pthread_mutexattr_destroy(&attributes);
     header_->capacity = k_initial_capacity;
     map_current();
   } catch (...) {
@@ -77,8 +75,8 @@ SharedQueue::~SharedQueue() {
 
 void SharedQueue::lock() {
   const int rc = pthread_mutex_lock(&header_->mutex);
-  // A process died holding the lock. Every change under it is a few stores that leave the ring
-  // consistent at each step, so the state is usable as it is.
+  // A process died holding the lock. Every change under it leaves the ring consistent at each
+  // step (the capacity of a growth is published last), so the state is usable as it is.
   if (rc == EOWNERDEAD) {
     pthread_mutex_consistent(&header_->mutex);
     return;
@@ -88,13 +86,19 @@ void SharedQueue::lock() {
 
 void SharedQueue::unlock() noexcept { pthread_mutex_unlock(&header_->mutex); }
 
-void SharedQueue::map_current() {
-  if (mapped_ == header_->capacity) return;
-  void* p = posix::checked_mmap("mmap", nullptr, header_->capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
-                                static_cast<long>(page_size()));
+std::byte* SharedQueue::map_data(std::size_t capacity) const {
+  return static_cast<std::byte*>(posix::checked_mmap("mmap", nullptr, capacity, PROT_READ | PROT_WRITE,
+                                                     MAP_SHARED, fd_, static_cast<long>(page_size())));
+}
+
+void SharedQueue::use_mapping(std::byte* data, std::size_t capacity) noexcept {
   if (data_ != nullptr) ::munmap(data_, mapped_);
-  data_ = static_cast<std::byte*>(p);
-  mapped_ = header_->capacity;
+  data_ = data;
+  mapped_ = capacity;
+}
+
+void SharedQueue::map_current() {
+  if (mapped_ != header_->capacity) use_mapping(map_data(header_->capacity), header_->capacity);
 }
 
 void SharedQueue::put(std::span<const std::byte> message) {
@@ -106,14 +110,16 @@ void SharedQueue::put(std::span<const std::byte> message) {
     Header& h = *header_;
     if (h.capacity - h.size < need) {
       // Grow: a larger file, mapped anew; the wrapped part of the ring moves past the old end.
+      // The new capacity is published last, so a failure on the way leaves the queue as it was.
       std::uint64_t capacity = h.capacity;
       while (capacity - h.size < need) capacity *= 2;
       posix::checked("ftruncate",
                      [&] { return ::ftruncate(fd_, static_cast<off_t>(page_size() + capacity)); });
+      std::byte* grown = map_data(capacity);
       const std::uint64_t old = h.capacity;
+      if (h.head + h.size > old) std::memcpy(grown + old, grown, h.head + h.size - old);
       h.capacity = capacity;
-      map_current();
-      if (h.head + h.size > old) std::memcpy(data_ + old, data_, h.head + h.size - old);
+      use_mapping(grown, capacity);
     }
     auto write = [&](const void* from, std::size_t n, std::uint64_t at) {
       const std::size_t first = std::min<std::size_t>(n, h.capacity - at);
@@ -124,34 +130,29 @@ void SharedQueue::put(std::span<const std::byte> message) {
     write(&length, sizeof(length), tail);
     write(message.data(), message.size(), (tail + sizeof(length)) % h.capacity);
     h.size += need;
+    h.puts.fetch_add(1, std::memory_order_seq_cst);
   } catch (...) {
     unlock();
     throw;
   }
-  pthread_cond_signal(&header_->nonempty);
+  const bool sleepers = header_->waiters.load(std::memory_order_seq_cst) != 0;
   unlock();
+  if (sleepers) futex_wake_all(header_->puts, FutexScope::shared);
 }
 
 bool SharedQueue::get(ByteBuffer& out, Deadline deadline) {
-  timespec until{};
-  if (deadline != k_no_deadline) {
-    // pthread's monotonic clock and steady_clock are the same clock on Linux; go through "now" anyway.
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    const auto left = std::max<std::int64_t>(
-        0, std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()).count());
-    const std::int64_t total = now.tv_nsec + left % 1'000'000'000;
-    until.tv_sec = now.tv_sec + static_cast<time_t>(left / 1'000'000'000 + total / 1'000'000'000);
-    until.tv_nsec = static_cast<long>(total % 1'000'000'000);
-  }
   lock();
   try {
     while (header_->size == 0) {
-      const int rc = deadline == k_no_deadline
-                         ? pthread_cond_wait(&header_->nonempty, &header_->mutex)
-                         : pthread_cond_timedwait(&header_->nonempty, &header_->mutex, &until);
-      if (rc == EOWNERDEAD) pthread_mutex_consistent(&header_->mutex);
-      if (rc == ETIMEDOUT && header_->size == 0) {
+      // Sleep outside the lock on the put counter; a put after we read it changes it, so the
+      // futex returns at once instead of sleeping through it.
+      const std::uint32_t seen = header_->puts.load(std::memory_order_seq_cst);
+      header_->waiters.fetch_add(1, std::memory_order_seq_cst);
+      unlock();
+      const bool in_time = futex_wait(header_->puts, seen, deadline, FutexScope::shared);
+      lock();
+      header_->waiters.fetch_sub(1, std::memory_order_seq_cst);
+      if (!in_time && header_->size == 0) {
         unlock();
         return false;
       }

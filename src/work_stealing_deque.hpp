@@ -12,9 +12,11 @@
 
 namespace mpp::detail {
 
+/// T is a pointer: slots are atomics of it.
 template <class T>
-  requires std::is_pointer_v<T>
 class WorkStealingDeque {
+  static_assert(std::is_pointer_v<T>);
+
  public:
   explicit WorkStealingDeque(std::int64_t capacity = 256) {
     arrays_.push_back(std::make_unique<Array>(capacity));
@@ -76,7 +78,8 @@ class WorkStealingDeque {
 
  private:
   struct Array {
-    explicit Array(std::int64_t cap) : capacity(cap), slots(new std::atomic<T>[static_cast<std::size_t>(cap)]) {}
+    explicit Array(std::int64_t cap)
+        : capacity(cap), slots(new std::atomic<T>[static_cast<std::size_t>(cap)]) {}
     T get(std::int64_t i) const noexcept { return slots[index(i)].load(std::memory_order_relaxed); }
     void put(std::int64_t i, T item) noexcept { slots[index(i)].store(item, std::memory_order_relaxed); }
     std::size_t index(std::int64_t i) const noexcept { return static_cast<std::size_t>(i & (capacity - 1)); }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -28,12 +29,14 @@ namespace mpp {
 /// Destroying a started process that was not joined waits for it (as std::jthread).
 class Process {
  public:
-  template <class F, class... Args>
-  requires std::is_invocable_v < std::decay_t<F>
-  &, std::decay_t<Args>&... > explicit Process(F&& target, Args&&... args)
-      : target_([f = std::forward<F>(target), ... a = std::forward<Args>(args)]() mutable {
-          std::invoke(f, a...);
-        }) {}
+  template <class F, class... Args,
+            std::enable_if_t<!std::is_same_v<std::remove_cvref_t<F>, Process>, int> = 0>  // not a copy
+  explicit Process(F&& target, Args&&... args)
+      : target_(std::make_unique<Target<std::decay_t<F>, std::decay_t<Args>...>>(
+            std::forward<F>(target), std::forward<Args>(args)...)) {
+    static_assert(std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>,
+                  "mpp::Process: the target must be callable with the arguments given");
+  }
 
   Process(Process&& other) noexcept = default;
   Process& operator=(Process&& other) noexcept;
@@ -63,9 +66,27 @@ class Process {
   void kill();
 
  private:
+  // The target and its arguments, type-erased without std::function, which would require them to
+  // be copyable (a lambda owning a std::unique_ptr is a fine target).
+  struct TargetBase {
+    TargetBase() = default;
+    TargetBase(const TargetBase&) = delete;
+    TargetBase& operator=(const TargetBase&) = delete;
+    virtual ~TargetBase() = default;
+    virtual void run() = 0;
+  };
+  template <class F, class... Args>
+  struct Target final : TargetBase {
+    template <class G, class... A>
+    explicit Target(G&& g, A&&... a) : f(std::forward<G>(g)), args(std::forward<A>(a)...) {}
+    void run() override { std::apply(f, args); }
+    F f;
+    std::tuple<Args...> args;
+  };
+
   bool join_until(detail::Deadline deadline);
 
-  std::function<void()> target_;
+  std::unique_ptr<TargetBase> target_;
   mutable detail::Child child_;  // reaping is bookkeeping, even from const members
 };
 

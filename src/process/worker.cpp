@@ -87,13 +87,26 @@ class Worker final : public WorkerContext {
     item_done();
   }
 
-  void item_error(std::size_t i, const std::exception_ptr& error) override {
+  void item_error(std::size_t i, const std::exception_ptr& error) noexcept override {
     close_block();
-    error_.clear();
-    encode_exception(error_, error);
-    const wire::ItemHeader header{i};
-    send(wire::Kind::error,
-         {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {error_.data(), error_.size()}});
+    try {
+      error_.clear();
+      encode_exception(error_, error);
+    } catch (...) {
+      try {  // a message too large to copy: send its type at least
+        error_.clear();
+        encode_exception_name_only(error_, error, "(its message could not be sent to the parent process)");
+      } catch (...) {
+        leave(6);  // nothing can be reported: the parent sees the item lost with this worker
+      }
+    }
+    try {
+      const wire::ItemHeader header{i};
+      send(wire::Kind::error,
+           {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {error_.data(), error_.size()}});
+    } catch (...) {
+      leave(6);
+    }
     item_done();
   }
 

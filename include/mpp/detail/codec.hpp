@@ -23,14 +23,25 @@
 #include <cereal/types/utility.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
+#include <chrono>
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <exception>
+#include <list>
+#include <map>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "mpp/detail/throw.hpp"
@@ -98,19 +109,91 @@ class WireInputArchive : public cereal::InputArchive<WireInputArchive, cereal::A
   ByteReader& in_;
 };
 
+template <class T, template <class...> class Template>
+inline constexpr bool is_specialization_v = false;
+template <template <class...> class Template, class... Args>
+inline constexpr bool is_specialization_v<Template<Args...>, Template> = true;
+
+template <class T>
+struct raw_parts : std::true_type {};
+
+/// Sent as their bytes: trivially copyable types, except those bytes can misrepresent (pointers,
+/// meaningless in another process; bool, optional and variant, whose flag or index a corrupt
+/// message could set to a value that is no value at all: those go through the checking archive).
+template <class T>
+concept RawCodable =
+    // Copy-constructible too: g++ calls a struct holding a std::mutex trivially copyable.
+    std::is_trivially_copyable_v<T> && std::is_copy_constructible_v<T> && !std::is_pointer_v<T> &&
+    !std::is_member_pointer_v<T> && !std::is_same_v<std::remove_cv_t<T>, bool> &&
+    !is_specialization_v<T, std::optional> && !is_specialization_v<T, std::variant> && raw_parts<T>::value;
+
+template <class T, std::size_t N>
+struct raw_parts<std::array<T, N>> : std::bool_constant<RawCodable<T>> {};
+template <class A, class B>
+struct raw_parts<std::pair<A, B>> : std::bool_constant<RawCodable<A> && RawCodable<B>> {};
+
+template <class T>
+inline constexpr bool is_std_array_v = false;
+template <class T, std::size_t N>
+inline constexpr bool is_std_array_v<std::array<T, N>> = true;
+
+/// Trivially copyable standard types that cereal's own headers already serialise.
+template <class T>
+inline constexpr bool cereal_handles_v =
+    is_std_array_v<T> || is_specialization_v<T, std::pair> || is_specialization_v<T, std::complex> ||
+    is_specialization_v<T, std::chrono::duration> || is_specialization_v<T, std::chrono::time_point>;
+
+/// A trivially copyable class with no cereal function of its own, inside a container that goes
+/// through cereal (a std::vector<Point>): its bytes, as at the top level.
+template <class T>
+concept RawInArchive = RawCodable<T> && std::is_class_v<T> && !cereal_handles_v<T> &&
+                       !cereal::traits::has_member_serialize<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_non_member_serialize<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_member_save<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_member_versioned_serialize<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_non_member_versioned_serialize<T, WireOutputArchive>::value;
+
+/// What the archive writes as plain bytes: numbers (bool has its own, checked, load).
+template <class T>
+concept ArchiveNumber = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
+
+/// An element type whose vector travels as one block of bytes.
+template <class T>
+concept BlockElement = ArchiveNumber<T> || RawInArchive<T>;
+
+template <class Archive>
+concept WireArchive = std::is_same_v<Archive, WireOutputArchive> || std::is_same_v<Archive, WireInputArchive>;
+
 // The archive's primitives, found by cereal through argument-dependent lookup.
-template <class T>
-requires std::is_arithmetic_v<T>
-void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const T& value) { ar.save_binary(&value, sizeof(T)); }
-template <class T>
-requires std::is_arithmetic_v<T>
-void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& value) { ar.load_binary(&value, sizeof(T)); }
-template <class Archive, class T>
-requires(
-    std::is_same_v<Archive, WireOutputArchive> ||
-    std::is_same_v<Archive, WireInputArchive>) void CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar,
-                                                                                   cereal::NameValuePair<T>&
-                                                                                       pair) {
+template <ArchiveNumber T>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const T& value) {
+  ar.save_binary(&value, sizeof(T));
+}
+template <ArchiveNumber T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& value) {
+  ar.load_binary(&value, sizeof(T));
+}
+inline void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const bool& value) {
+  const unsigned char byte = value ? 1 : 0;
+  ar.save_binary(&byte, 1);
+}
+// A byte other than 0 or 1 read as a bool is undefined behaviour: refuse it.
+inline void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, bool& value) {
+  unsigned char byte = 0;
+  ar.load_binary(&byte, 1);
+  if (byte > 1) throw_serialization("corrupt bool in message");
+  value = byte == 1;
+}
+template <RawInArchive T>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const T& value) {
+  ar.save_binary(&value, sizeof(T));
+}
+template <RawInArchive T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& value) {
+  ar.load_binary(&value, sizeof(T));
+}
+template <WireArchive Archive, class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::NameValuePair<T>& pair) {
   ar(pair.value);
 }
 template <class T>
@@ -133,6 +216,45 @@ void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, cereal::BinaryData<T>& data
   ar.load_binary(data.data, static_cast<std::size_t>(data.size));
 }
 
+// Vectors are read element by element, so what a corrupt count can make us allocate grows only
+// with what the message really holds (cereal's own load resizes to the count first).
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<T, A>& vector) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  vector.clear();
+  if constexpr (BlockElement<T>) {
+    if (size > ar.remaining() / sizeof(T)) throw_serialization("corrupt length in message");
+    vector.resize(static_cast<std::size_t>(size));
+    ar.load_binary(vector.data(), static_cast<std::size_t>(size) * sizeof(T));
+  } else {
+    // Reserve a little (64 KiB worth); growth beyond follows what is actually decoded.
+    vector.reserve(std::min<std::size_t>(static_cast<std::size_t>(size),
+                                         std::max<std::size_t>(1, (64 << 10) / sizeof(T))));
+    for (cereal::size_type i = 0; i < size; ++i) {
+      T element{};
+      ar(element);
+      vector.push_back(std::move(element));
+    }
+  }
+}
+template <class A>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<bool, A>& vector) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  vector.clear();
+  for (cereal::size_type i = 0; i < size; ++i) {
+    bool element = false;
+    ar(element);
+    vector.push_back(element);
+  }
+}
+template <BlockElement T, class A>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const std::vector<T, A>& vector) {
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(vector.size())));
+  ar.save_binary(vector.data(), vector.size() * sizeof(T));
+}
+
 }  // namespace mpp::detail
 
 CEREAL_REGISTER_ARCHIVE(mpp::detail::WireOutputArchive)
@@ -141,19 +263,45 @@ CEREAL_SETUP_ARCHIVE_TRAITS(mpp::detail::WireInputArchive, mpp::detail::WireOutp
 
 namespace mpp::detail {
 
-/// Sent as raw bytes. Pointers are trivially copyable but mean nothing in another process.
-template <class T>
-concept RawCodable = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> && !std::is_member_pointer_v<T>;
-
 /// Sent through cereal: standard containers, tuples, pairs, optionals, variants, and user types
 /// with a cereal serialize (or save/load) function. Decoding needs a default constructor.
 template <class T>
-concept CerealCodable = cereal::traits::is_output_serializable<T, WireOutputArchive>::value &&
+concept CerealCodable =
+    !std::is_pointer_v<T> && cereal::traits::is_output_serializable<T, WireOutputArchive>::value &&
     cereal::traits::is_input_serializable<T, WireInputArchive>::value && std::is_default_constructible_v<T>;
+
+/// Whether T can cross processes, looking inside the standard templates: cereal's own traits only
+/// see the outer type, so std::vector<NotSerialisable> would pass them and fail deep inside.
+template <class T>
+struct codable : std::bool_constant<RawCodable<T> || CerealCodable<T>> {};
+template <class T, class A>
+struct codable<std::vector<T, A>> : codable<T> {};
+template <class T, class A>
+struct codable<std::deque<T, A>> : codable<T> {};
+template <class T, class A>
+struct codable<std::list<T, A>> : codable<T> {};
+template <class T, std::size_t N>
+struct codable<std::array<T, N>> : codable<T> {};
+template <class A, class B>
+struct codable<std::pair<A, B>> : std::conjunction<codable<A>, codable<B>> {};
+template <class... T>
+struct codable<std::tuple<T...>> : std::conjunction<codable<T>...> {};
+template <class T>
+struct codable<std::optional<T>> : codable<T> {};
+template <class... T>
+struct codable<std::variant<T...>> : std::conjunction<codable<T>...> {};
+template <class K, class V, class C, class A>
+struct codable<std::map<K, V, C, A>> : std::conjunction<codable<K>, codable<V>> {};
+template <class K, class V, class H, class E, class A>
+struct codable<std::unordered_map<K, V, H, E, A>> : std::conjunction<codable<K>, codable<V>> {};
+template <class K, class C, class A>
+struct codable<std::set<K, C, A>> : codable<K> {};
+template <class K, class H, class E, class A>
+struct codable<std::unordered_set<K, H, E, A>> : codable<K> {};
 
 /// What ProcessPool and MpiPool can send.
 template <class T>
-concept Codable = RawCodable<T> || CerealCodable<T>;
+concept Codable = codable<std::remove_cv_t<T>>::value;
 
 template <class T>
 void encode(ByteBuffer& out, const T& value) {

@@ -15,6 +15,10 @@ namespace mpp::detail {
 /// the same what()), any other type by its name and message (rebuilt as mpp::RemoteError).
 void encode_exception(ByteBuffer& out, const std::exception_ptr& error);
 
+/// A smaller description for when the full one cannot be made (no memory for a huge message): the
+/// type's name and `why`, rebuilt as mpp::RemoteError.
+void encode_exception_name_only(ByteBuffer& out, const std::exception_ptr& error, const char* why);
+
 /// The exception that encode_exception described; a corrupt description gives SerializationError.
 std::exception_ptr decode_exception(std::span<const std::byte> bytes) noexcept;
 

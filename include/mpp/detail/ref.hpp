@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <cstdint>
 #include <utility>
 
@@ -49,9 +50,8 @@ class Ref {
     if (p_ != nullptr) p_->add_ref();
   }
   Ref(Ref&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
-  template <class U>
-  requires std::is_convertible_v<U*, T*> Ref(Ref<U> other)
-  noexcept : p_(other.detach()) {}  // NOLINT(google-explicit-constructor)
+  template <std::derived_from<T> U>
+  Ref(Ref<U> other) noexcept : p_(other.detach()) {}  // NOLINT(google-explicit-constructor)
   Ref& operator=(Ref other) noexcept {
     std::swap(p_, other.p_);
     return *this;

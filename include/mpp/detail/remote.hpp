@@ -31,7 +31,8 @@ class WorkerContext {
   /// Item `i`'s encoded result. `fixed_size`: every result of the job has this size (a raw type),
   /// so the transport may pack them into one record.
   virtual void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) = 0;
-  virtual void item_error(std::size_t i, const std::exception_ptr& error) = 0;
+  /// Never fails: a worker that cannot even report an error ends, and the item is lost.
+  virtual void item_error(std::size_t i, const std::exception_ptr& error) noexcept = 0;
   /// A buffer to encode a result into, reused from item to item.
   virtual ByteBuffer& scratch() noexcept = 0;
 };
@@ -158,10 +159,7 @@ void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept
       }
     }
   } catch (...) {
-    try {
-      context.item_error(i, std::current_exception());
-    } catch (...) {  // the channel itself failed: the worker exits and the item is lost
-    }
+    context.item_error(i, std::current_exception());
   }
 }
 

@@ -27,6 +27,8 @@ class SharedQueue {
   void lock();
   void unlock() noexcept;
   void map_current();  // under the lock: follow a growth made by another process
+  std::byte* map_data(std::size_t capacity) const;
+  void use_mapping(std::byte* data, std::size_t capacity) noexcept;
 
   int fd_ = -1;
   Header* header_ = nullptr;

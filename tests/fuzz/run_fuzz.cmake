@@ -1,0 +1,96 @@
+# FuzzDecoderBriefly (run by CTest through cmake -P): builds the decoder fuzzer with clang++ and
+# libFuzzer, ASan and UBSan, in the build tree, then fuzzes for SECONDS seconds. Fails on any crash,
+# leaving the input under WORK_DIR/artifacts/. Prints "mpp-fuzz: skipped" (CTest's
+# SKIP_REGULAR_EXPRESSION) when clang++ cannot link a libFuzzer program.
+#   CLANGXX     clang++
+#   SOURCE_DIR  the project's source directory
+#   WORK_DIR    where the programs, the growing corpus and the artifacts go
+#   SECONDS     how long to fuzz
+foreach(var CLANGXX SOURCE_DIR WORK_DIR SECONDS)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "run_fuzz.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+set(fuzz_dir ${SOURCE_DIR}/tests/fuzz)
+# The decoder is the header codec.hpp; the exception codec and throw_serialization are compiled.
+set(library_sources ${SOURCE_DIR}/src/errors.cpp ${SOURCE_DIR}/src/exception_codec.cpp)
+set(common_flags -std=c++20 -g -O1 -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS
+  -I${SOURCE_DIR}/include -I${SOURCE_DIR}/src -I${fuzz_dir})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+# Builds `output` from `sources` when it is missing or older than any of them or of mpp's headers.
+function(build output)
+  cmake_parse_arguments(ARG "" "" "SOURCES;FLAGS" ${ARGN})
+  file(GLOB_RECURSE headers ${SOURCE_DIR}/include/mpp/*.hpp ${fuzz_dir}/*.hpp)
+  set(stale FALSE)
+  if(NOT EXISTS ${output})
+    set(stale TRUE)
+  else()
+    foreach(dep IN LISTS ARG_SOURCES headers)
+      if(${dep} IS_NEWER_THAN ${output})
+        set(stale TRUE)
+      endif()
+    endforeach()
+  endif()
+  if(NOT stale)
+    return()
+  endif()
+  message(STATUS "mpp-fuzz: building ${output}")
+  execute_process(COMMAND ${CLANGXX} ${common_flags} ${ARG_FLAGS} ${ARG_SOURCES} -o ${output}.tmp
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    if(out MATCHES "libclang_rt\\.fuzzer|unsupported option '-fsanitize=fuzzer'|clang_rt\\.(asan|ubsan)")
+      message("mpp-fuzz: skipped: ${CLANGXX} cannot link a libFuzzer program (install libclang-rt-dev):\n${out}")
+      set(skipped TRUE PARENT_SCOPE)
+      return()
+    endif()
+    message(FATAL_ERROR "mpp-fuzz: building ${output} failed:\n${out}")
+  endif()
+  file(RENAME ${output}.tmp ${output})
+endfunction()
+
+set(fuzzer ${WORK_DIR}/decode_fuzz)
+set(seeder ${WORK_DIR}/make_seeds)
+set(skipped FALSE)
+build(${fuzzer} SOURCES ${fuzz_dir}/decode_fuzz.cpp ${library_sources}
+  FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
+if(skipped)
+  return()
+endif()
+build(${seeder} SOURCES ${fuzz_dir}/make_seeds.cpp ${library_sources})
+
+# Seeds of the current encoding, the committed corpus, and known crashes (which, while the bug they
+# show is there, fail this test at once).
+set(seeds ${WORK_DIR}/seeds)
+file(REMOVE_RECURSE ${seeds})
+file(MAKE_DIRECTORY ${seeds} ${WORK_DIR}/corpus ${WORK_DIR}/artifacts)
+execute_process(COMMAND ${seeder} ${seeds} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mpp-fuzz: make_seeds failed (${rc})")
+endif()
+
+# -malloc_limit_mb: inputs are at most 4 KiB here, so any single allocation near this size is absurd.
+execute_process(
+  COMMAND ${fuzzer} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256
+    -print_final_stats=1 -artifact_prefix=${WORK_DIR}/artifacts/
+    ${WORK_DIR}/corpus ${seeds} ${fuzz_dir}/corpus ${fuzz_dir}/crashes
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+
+# libFuzzer reports every new input: keep its log in a file and show the end of it.
+file(WRITE ${WORK_DIR}/fuzz.log "${out}")
+set(keep 4000)
+if(NOT rc EQUAL 0)
+  set(keep 16000)
+endif()
+string(LENGTH "${out}" length)
+if(length GREATER keep)
+  math(EXPR first "${length} - ${keep}")
+  string(SUBSTRING "${out}" ${first} -1 out)
+  set(out "[... the whole log is ${WORK_DIR}/fuzz.log]\n${out}")
+endif()
+message("${out}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mpp-fuzz: the decoder fuzzer failed (exit ${rc}); the input is in ${WORK_DIR}/artifacts/")
+endif()
+message(STATUS "mpp-fuzz: ${SECONDS} s of fuzzing found nothing")

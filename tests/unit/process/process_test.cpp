@@ -1,0 +1,528 @@
+// mpp::Process: Python's multiprocessing.Process on fork. Exit codes, the life cycle (start, join,
+// is_alive, terminate, kill), what the forked child sees, output flushing, atexit, moves and the
+// waiting destructor.
+//
+// Checks that must see a process's own stdout or atexit handlers run inside a helper process forked
+// by the test itself (run_helper), so the test binary's own streams are never redirected.
+#include "mpp/process.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "mpp_test/sync.hpp"
+#include "posix/syscall.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A fresh, empty temporary file, removed with the object.
+class TempFile {
+ public:
+  TempFile() {
+    const char* dir = std::getenv("TMPDIR");
+    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/mpp-process-test-XXXXXX";
+    const int fd = ::mkstemp(path_.data());
+    if (fd < 0) throw std::runtime_error("mkstemp failed");
+    ::close(fd);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() { ::unlink(path_.c_str()); }
+
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] std::string contents() const {
+    std::ifstream in(path_, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+ private:
+  std::string path_;
+};
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
+  return n;
+}
+
+/// Runs `body` in a helper process forked by the test itself (not by mpp) and returns the helper's
+/// wait status. `body` returns the helper's exit code; GoogleTest assertions do not work there.
+template <class Body>
+int run_helper(Body body) {
+  std::fflush(nullptr);  // the test binary's own buffers must not be written twice
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int code = 100;
+    try {
+      code = body();
+    } catch (...) {
+      code = 101;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  }
+  return status;
+}
+
+/// In the child: sends its standard error to `path` (so a test can read what the child wrote there).
+void redirect_stderr_to(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC);
+  if (fd < 0) ::_exit(90);
+  ::dup2(fd, 2);
+  ::close(fd);
+}
+
+/// Whether `pid` is no child of ours any more (reaped, so neither running nor a zombie).
+bool reaped(pid_t pid) {
+  errno = 0;
+  return ::waitpid(pid, nullptr, WNOHANG) == -1 && errno == ECHILD;
+}
+
+// -- before start --------------------------------------------------------------------------------
+
+TEST(Process, BeforeStartIsNotAliveAndHasNoExitCode) {
+  mpp::Process p([] {});
+  EXPECT_FALSE(p.is_alive());
+  EXPECT_FALSE(p.exitcode().has_value());
+  EXPECT_EQ(p.pid(), -1);
+}
+
+TEST(Process, JoinBeforeStartThrowsLogicError) {
+  mpp::Process p([] {});
+  EXPECT_THROW(p.join(), std::logic_error);
+  EXPECT_THROW((void)p.join(10ms), std::logic_error);
+}
+
+TEST(Process, TerminateAndKillBeforeStartDoNothing) {
+  mpp::Process p([] {});
+  EXPECT_NO_THROW(p.terminate());
+  EXPECT_NO_THROW(p.kill());
+  EXPECT_FALSE(p.is_alive());
+  // Still startable, and the target still runs normally.
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
+TEST(Process, StartTwiceThrowsLogicError) {
+  mpp::Process p([] {});
+  p.start();
+  EXPECT_THROW(p.start(), std::logic_error);
+  p.join();
+  EXPECT_THROW(p.start(), std::logic_error);
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
+/// Removes the system-call fault hook when the test ends, whatever way it ends.
+struct FaultHookGuard {
+  explicit FaultHookGuard(mpp::detail::posix::FaultHook hook) { mpp::detail::posix::set_fault_hook(hook); }
+  FaultHookGuard(const FaultHookGuard&) = delete;
+  FaultHookGuard& operator=(const FaultHookGuard&) = delete;
+  ~FaultHookGuard() { mpp::detail::posix::set_fault_hook(nullptr); }
+};
+
+TEST(Process, StartThrowsSystemErrorWhenForkFailsAndCanBeRetried) {
+  mpp::Process p([] { ::_exit(4); });
+  {
+    FaultHookGuard guard(
+        [](const char* what) noexcept { return std::string_view(what) == "fork" ? EAGAIN : 0; });
+    try {
+      p.start();
+      FAIL() << "start() did not throw";
+    } catch (const std::system_error& e) {
+      EXPECT_EQ(e.code().value(), EAGAIN);
+      EXPECT_NE(std::string(e.what()).find("fork"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(p.pid(), -1);
+  EXPECT_FALSE(p.is_alive());
+  EXPECT_FALSE(p.exitcode().has_value());
+  EXPECT_THROW(p.join(), std::logic_error);
+  p.start();  // nothing was started, so it may be started now
+  p.join();
+  EXPECT_EQ(p.exitcode(), 4);
+}
+
+// -- exit codes ----------------------------------------------------------------------------------
+
+TEST(Process, NormalReturnGivesExitCodeZero) {
+  mpp::Process p([] {});
+  p.start();
+  EXPECT_GT(p.pid(), 0);
+  EXPECT_NE(p.pid(), ::getpid());
+  p.join();
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_FALSE(p.is_alive());
+  EXPECT_TRUE(reaped(p.pid()));
+}
+
+TEST(Process, ThrowingTargetGivesExitCodeOneAndReportsOnStderr) {
+  TempFile err;
+  mpp::Process p([&] {
+    redirect_stderr_to(err.path());
+    throw std::invalid_argument("the target failed with 42");
+  });
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 1);
+  const std::string text = err.contents();
+  EXPECT_NE(text.find("std::invalid_argument"), std::string::npos) << text;
+  EXPECT_NE(text.find("the target failed with 42"), std::string::npos) << text;
+  EXPECT_EQ(count_of(text, "the target failed with 42"), 1U) << text;
+}
+
+struct CustomFailure {
+  int code;
+};
+
+TEST(Process, ThrowingANonExceptionGivesExitCodeOneAndAMessage) {
+  TempFile err;
+  mpp::Process p([&] {
+    redirect_stderr_to(err.path());
+    throw CustomFailure{7};
+  });
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 1);
+  EXPECT_FALSE(err.contents().empty()) << "the child wrote nothing to its standard error";
+}
+
+TEST(Process, UnderscoreExitGivesThatExitCode) {
+  for (int code : {0, 3, 42, 255}) {
+    mpp::Process p([code] { ::_exit(code); });
+    p.start();
+    p.join();
+    EXPECT_EQ(p.exitcode(), code);
+  }
+}
+
+TEST(Process, KillGivesMinusSigkill) {
+  mpp_test::Shared<mpp_test::Gate> running;
+  mpp::Process p([&] {
+    running->open();
+    for (;;) ::pause();
+  });
+  p.start();
+  ASSERT_TRUE(running->wait());
+  EXPECT_TRUE(p.is_alive());
+  EXPECT_FALSE(p.exitcode().has_value());
+  p.kill();
+  p.join();
+  EXPECT_EQ(p.exitcode(), -SIGKILL);
+  EXPECT_FALSE(p.is_alive());
+  EXPECT_NO_THROW(p.kill());  // after it was reaped: nothing to signal, no error
+}
+
+TEST(Process, TerminateGivesMinusSigterm) {
+  mpp_test::Shared<mpp_test::Gate> running;
+  mpp::Process p([&] {
+    running->open();
+    for (;;) ::pause();
+  });
+  p.start();
+  ASSERT_TRUE(running->wait());
+  p.terminate();
+  p.join();
+  EXPECT_EQ(p.exitcode(), -SIGTERM);
+  EXPECT_NO_THROW(p.terminate());
+}
+
+TEST(Process, SignalRaisedInTheTargetGivesMinusThatSignal) {
+  mpp::Process p([] {
+    // Sanitizer runtimes catch SIGSEGV to print a report; the default action is what is under test.
+    std::signal(SIGSEGV, SIG_DFL);
+    std::raise(SIGSEGV);
+  });
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), -SIGSEGV);
+}
+
+TEST(Process, AbortGivesMinusSigabrt) {
+  mpp::Process p([] {
+    std::signal(SIGABRT, SIG_DFL);
+    std::abort();
+  });
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), -SIGABRT);
+}
+
+// -- join, is_alive ------------------------------------------------------------------------------
+
+TEST(Process, JoinWithTimeoutIsFalseWhileRunningThenTrue) {
+  mpp_test::Shared<mpp_test::Gate> release;
+  mpp::Process p([&] {
+    if (!release->wait()) ::_exit(3);
+  });
+  p.start();
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_FALSE(p.join(50ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - before, 50ms);
+  EXPECT_FALSE(p.join(0ms));
+  EXPECT_TRUE(p.is_alive());
+  EXPECT_FALSE(p.exitcode().has_value());
+  release->open();
+  EXPECT_TRUE(p.join(20s));
+  EXPECT_FALSE(p.is_alive());
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_TRUE(p.join(0ms));  // ended: true at once, any number of times
+  EXPECT_NO_THROW(p.join());
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
+TEST(Process, IsAliveBecomesFalseWhenTheChildEndsWithoutJoin) {
+  mpp_test::Shared<std::atomic<int>> done(0);
+  mpp::Process p([&] { done->store(1); });
+  p.start();
+  // is_alive() itself must notice the end (it reaps): poll it, bounded by the deadlock limit.
+  const auto limit = std::chrono::steady_clock::now() + mpp_test::k_deadlock_limit;
+  while (p.is_alive() && std::chrono::steady_clock::now() < limit) std::this_thread::yield();
+  EXPECT_FALSE(p.is_alive());
+  EXPECT_EQ(done->load(), 1);
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_TRUE(reaped(p.pid()));
+}
+
+// -- what the child sees ---------------------------------------------------------------------------
+
+TEST(Process, CapturingLambdaSeesCapturedStateAtStart) {
+  const std::string text = "captured by value";
+  std::vector<int> numbers{1, 2, 3};
+  int counter = 10;
+  mpp::Process p([text, &numbers, &counter] {
+    // The child is a fork taken at start(): it sees the state of that moment, and its changes
+    // stay its own.
+    if (text != "captured by value") ::_exit(20);
+    if (numbers.size() != 4 || numbers.back() != 4) ::_exit(21);
+    counter += 5;
+    ::_exit(counter);
+  });
+  numbers.push_back(4);  // after construction, before start: the child sees it
+  counter = 30;
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 35);
+  EXPECT_EQ(counter, 30);  // the child's change stayed in the child
+}
+
+TEST(Process, ArgumentsAreCopiedIntoTheTarget) {
+  auto target = [](int a, const std::string& s, std::vector<int> v) {
+    if (s != "abc" || v != std::vector<int>{7, 8}) ::_exit(50);
+    ::_exit(a);
+  };
+  std::string s = "abc";
+  mpp::Process p(target, 12, s, std::vector<int>{7, 8});
+  s = "changed";  // the argument was copied at construction
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 12);
+}
+
+void plain_function(int code) { ::_exit(code); }
+
+TEST(Process, FunctionPointerTarget) {
+  mpp::Process p(&plain_function, 9);
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 9);
+}
+
+TEST(Process, ChildWritesToSharedMemoryTheParentReads) {
+  mpp_test::Shared<std::atomic<long>> total(0);
+  std::vector<mpp::Process> processes;
+  for (long i = 1; i <= 4; ++i) processes.emplace_back([&total, i] { total->fetch_add(i); });
+  for (auto& p : processes) p.start();
+  for (auto& p : processes) {
+    p.join();
+    EXPECT_EQ(p.exitcode(), 0);
+  }
+  EXPECT_EQ(total->load(), 10);
+}
+
+// -- output and atexit ---------------------------------------------------------------------------
+
+TEST(Process, ParentBufferedOutputIsWrittenOnceAndChildOutputIsFlushed) {
+  TempFile out;
+  const int status = run_helper([&] {
+    // A file: stdout is fully buffered, so without a flush before the fork the parent's text would
+    // be in the child's copy of the buffer too.
+    if (std::freopen(out.path().c_str(), "w", stdout) == nullptr) return 10;
+    std::printf("parent-printf|");
+    std::cout << "parent-cout|";
+    // The child writes without a newline and without flushing: its exit must flush.
+    mpp::Process p([] {
+      std::printf("child-printf|");
+      std::cout << "child-cout|";
+    });
+    p.start();
+    p.join();
+    if (p.exitcode() != 0) return 11;
+    std::printf("parent-after");
+    std::fflush(stdout);
+    return 0;
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(out.contents(), "parent-printf|parent-cout|child-printf|child-cout|parent-after");
+}
+
+TEST(Process, ThrowingChildStillFlushesItsOutput) {
+  TempFile out;
+  const int status = run_helper([&] {
+    if (std::freopen(out.path().c_str(), "w", stdout) == nullptr) return 10;
+    std::printf("parent|");
+    mpp::Process p([] {
+      std::printf("child-before-throw|");
+      ::close(2);  // keep the report of the exception out of the test's log
+      throw std::runtime_error("x");
+    });
+    p.start();
+    p.join();
+    if (p.exitcode() != 1) return 11;
+    std::fflush(stdout);
+    return 0;
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(out.contents(), "parent|child-before-throw|");
+}
+
+const char* g_atexit_marker_path = nullptr;
+
+void write_atexit_marker() {
+  const int fd = ::open(g_atexit_marker_path, O_WRONLY | O_APPEND);
+  if (fd < 0) return;
+  const char text[] = "atexit|";
+  [[maybe_unused]] const auto n = ::write(fd, text, sizeof(text) - 1);
+  ::close(fd);
+}
+
+TEST(Process, ChildNeverRunsTheParentsAtexitHandlers) {
+  TempFile marker;
+  const int status = run_helper([&] {
+    g_atexit_marker_path = marker.path().c_str();
+    if (std::atexit(write_atexit_marker) != 0) return 10;
+    mpp::Process returns([] {});
+    mpp::Process throws([] {
+      ::close(2);
+      throw std::runtime_error("x");
+    });
+    returns.start();
+    throws.start();
+    returns.join();
+    throws.join();
+    if (returns.exitcode() != 0 || throws.exitcode() != 1) return 11;
+    std::exit(0);  // the helper's own exit runs the handler: exactly once in all
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(marker.contents(), "atexit|");
+}
+
+// -- moves and destruction -----------------------------------------------------------------------
+
+TEST(Process, MoveConstructedProcessJoinsTheChild) {
+  mpp::Process a([] { ::_exit(5); });
+  a.start();
+  const int pid = a.pid();
+  mpp::Process b(std::move(a));
+  EXPECT_EQ(b.pid(), pid);
+  b.join();
+  EXPECT_EQ(b.exitcode(), 5);
+  EXPECT_TRUE(reaped(pid));
+}
+
+TEST(Process, MoveConstructedBeforeStartKeepsTheTarget) {
+  mpp::Process a([] { ::_exit(6); });
+  mpp::Process b(std::move(a));
+  b.start();
+  b.join();
+  EXPECT_EQ(b.exitcode(), 6);
+}
+
+TEST(Process, MoveAssignedProcessJoinsTheChild) {
+  mpp::Process a([] { ::_exit(7); });
+  a.start();
+  const int pid = a.pid();
+  mpp::Process b([] {});
+  b = std::move(a);
+  EXPECT_EQ(b.pid(), pid);
+  b.join();
+  EXPECT_EQ(b.exitcode(), 7);
+  std::vector<mpp::Process> processes;
+  processes.emplace_back([] { ::_exit(8); });
+  processes.front().start();
+  processes.reserve(16);  // moves the started process inside the vector
+  processes.front().join();
+  EXPECT_EQ(processes.front().exitcode(), 8);
+}
+
+TEST(Process, MoveAssignOverAStartedProcessWaitsForItsChild) {
+  mpp_test::Shared<std::atomic<int>> ended(0);
+  mpp::Process old([&] {
+    std::this_thread::sleep_for(200ms);  // long enough that not waiting would be seen
+    ended->store(1);
+  });
+  old.start();
+  const int old_pid = old.pid();
+  mpp::Process replacement([] { ::_exit(4); });
+  replacement.start();
+  old = std::move(replacement);
+  EXPECT_EQ(ended->load(), 1) << "move-assignment returned before the replaced child ended";
+  EXPECT_TRUE(reaped(old_pid)) << "the replaced child was left a zombie";
+  old.join();
+  EXPECT_EQ(old.exitcode(), 4);
+}
+
+TEST(Process, DestroyingAStartedProcessWaitsForIt) {
+  mpp_test::Shared<std::atomic<int>> ended(0);
+  int pid = -1;
+  {
+    mpp::Process p([&] {
+      std::this_thread::sleep_for(200ms);
+      ended->store(1);
+    });
+    p.start();
+    pid = p.pid();
+  }
+  EXPECT_EQ(ended->load(), 1) << "the destructor returned before the child ended";
+  EXPECT_TRUE(reaped(pid)) << "the destructor left a zombie";
+}
+
+TEST(Process, DestroyingAnUnstartedOrMovedFromProcessReturnsAtOnce) {
+  mpp::Process never_started([] { ::_exit(1); });
+  mpp::Process a([] {});
+  a.start();
+  mpp::Process b(std::move(a));
+  b.join();
+  // `never_started` and the moved-from `a` are destroyed here; the test's timeout catches a hang.
+  SUCCEED();
+}
+
+}  // namespace

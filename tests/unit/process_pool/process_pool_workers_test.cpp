@@ -1,0 +1,240 @@
+// ProcessPool's worker life cycle: maxtasksperchild (counted as Python counts: one apply_async,
+// or one chunk of a map) and the initializer (once in every worker process, replacements
+// included; an exception from it during construction is rethrown by the constructor).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <map>
+#include <ranges>
+#include <stdexcept>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+#include "mpp/errors.hpp"
+#include "mpp/process_pool.hpp"
+#include "mpp_test/processes.hpp"
+#include "mpp_test/sync.hpp"
+
+namespace {
+
+struct WorkerLog {
+  static constexpr std::size_t k_items = 512;
+  std::array<std::atomic<pid_t>, k_items> pid{};       // the worker that ran each item
+  std::array<std::atomic<int>, k_items> runs{};        // how often each item ran
+  std::array<std::atomic<pid_t>, k_items> init_pid{};  // the worker of each initializer run
+  std::atomic<int> init_runs{0};
+  std::atomic<bool> fail_init{false};  // from now on, initializers throw
+};
+
+WorkerLog* g_log = nullptr;
+
+/// Set by the initializer, in the worker process only.
+int g_initialized = 0;
+
+void initializer() {
+  WorkerLog& log = *g_log;
+  const int k = log.init_runs.fetch_add(1);
+  log.init_pid[static_cast<std::size_t>(k)].store(::getpid());
+  if (log.fail_init.load()) throw std::runtime_error("initializer failed in a replacement");
+  g_initialized = 42;
+}
+
+/// Records which worker ran x; returns what the initializer set there.
+int record(int x) {
+  WorkerLog& log = *g_log;
+  const auto i = static_cast<std::size_t>(x);
+  log.pid[i].store(::getpid());
+  log.runs[i].fetch_add(1);
+  return g_initialized;
+}
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { g_log = log_.get(); }
+  void TearDown() override { g_log = nullptr; }
+  WorkerLog& log() { return *log_; }
+
+  /// Items [0, n) per worker pid; checks each ran exactly once.
+  std::map<pid_t, int> items_per_pid(int n) {
+    std::map<pid_t, int> out;
+    for (int i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      EXPECT_EQ(log().runs[k].load(), 1) << "item " << i;
+      ++out[log().pid[k].load()];
+    }
+    return out;
+  }
+
+ private:
+  mpp_test::Shared<WorkerLog> log_;
+};
+
+mpp::ProcessPoolOptions options(std::size_t processes, std::size_t maxtasks, void (*init)() = nullptr) {
+  mpp::ProcessPoolOptions o;
+  o.processes = processes;
+  o.maxtasksperchild = maxtasks;
+  o.initializer = init;
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// maxtasksperchild
+
+using ProcessPoolMaxTasks = LogTest;
+
+TEST_F(ProcessPoolMaxTasks, EachWorkerRunsAtMostThatManySingleItemChunks) {
+  constexpr int k_items = 60;
+  mpp::ProcessPool pool(options(2, 3));
+  const auto out = pool.map(&record, std::views::iota(0, k_items), 1);
+  ASSERT_EQ(out.size(), static_cast<std::size_t>(k_items));
+  const auto per_pid = items_per_pid(k_items);
+  for (const auto& [pid, n] : per_pid) EXPECT_LE(n, 3) << "worker " << pid << " ran " << n << " tasks";
+  EXPECT_GE(per_pid.size(), static_cast<std::size_t>(k_items / 3));
+  EXPECT_EQ(pool.size(), 2U);
+}
+
+TEST_F(ProcessPoolMaxTasks, AChunkCountsAsOneTask) {
+  // 16 chunks of 4: a worker runs at most 3 chunks (12 items), each chunk on one worker.
+  constexpr int k_items = 64;
+  mpp::ProcessPool pool(options(2, 3));
+  const auto out = pool.map(&record, std::views::iota(0, k_items), 4);
+  ASSERT_EQ(out.size(), static_cast<std::size_t>(k_items));
+  for (int c = 0; c < k_items / 4; ++c) {
+    const auto first = static_cast<std::size_t>(4 * c);
+    for (std::size_t k = first; k < first + 4; ++k) {
+      EXPECT_EQ(log().pid[k].load(), log().pid[first].load()) << "chunk " << c << " was split";
+    }
+  }
+  const auto per_pid = items_per_pid(k_items);
+  for (const auto& [pid, n] : per_pid) {
+    EXPECT_LE(n, 12) << "worker " << pid << " ran " << n / 4 << " chunks";
+    EXPECT_EQ(n % 4, 0) << "worker " << pid << " ran part of a chunk";
+  }
+  EXPECT_GE(per_pid.size(), static_cast<std::size_t>(k_items / 12 + 1));
+}
+
+TEST_F(ProcessPoolMaxTasks, AnApplyAsyncCountsAsOneTask) {
+  constexpr int k_tasks = 20;
+  mpp::ProcessPool pool(options(2, 2));
+  std::vector<mpp::AsyncResult<int>> results;
+  for (int i = 0; i < k_tasks; ++i) results.push_back(pool.apply_async(&record, i));
+  for (auto& r : results) EXPECT_EQ(r.get(), 0);  // no initializer: the global stays 0
+  const auto per_pid = items_per_pid(k_tasks);
+  for (const auto& [pid, n] : per_pid) EXPECT_LE(n, 2) << "worker " << pid;
+  EXPECT_GE(per_pid.size(), static_cast<std::size_t>(k_tasks / 2));
+}
+
+TEST_F(ProcessPoolMaxTasks, ImapChunksCountAsTasks) {
+  constexpr int k_items = 40;
+  mpp::ProcessPool pool(options(2, 2));
+  int n = 0;
+  for (int r : pool.imap(&record, std::views::iota(0, k_items), 2)) {
+    EXPECT_EQ(r, 0);
+    ++n;
+  }
+  EXPECT_EQ(n, k_items);
+  const auto per_pid = items_per_pid(k_items);
+  for (const auto& [pid, count] : per_pid) EXPECT_LE(count, 4) << "worker " << pid;
+  EXPECT_GE(per_pid.size(), static_cast<std::size_t>(k_items / 4));
+}
+
+TEST_F(ProcessPoolMaxTasks, ZeroMeansWorkersAreNeverReplaced) {
+  mpp::ProcessPool pool(options(2, 0));
+  (void)pool.map(&record, std::views::iota(0, 100), 1);
+  EXPECT_LE(items_per_pid(100).size(), 2U);
+}
+
+// ---------------------------------------------------------------------------------------------
+// initializer
+
+using ProcessPoolInitializer = LogTest;
+
+TEST_F(ProcessPoolInitializer, RunsOnceInEachWorkerReplacementsIncluded) {
+  constexpr int k_items = 40;
+  {
+    mpp::ProcessPool pool(options(2, 2, &initializer));
+    // The constructor waits for every worker's initializer.
+    EXPECT_GE(log().init_runs.load(), 2);
+    const auto out = pool.map(&record, std::views::iota(0, k_items), 1);
+    for (int i = 0; i < k_items; ++i) EXPECT_EQ(out[static_cast<std::size_t>(i)], 42) << "item " << i;
+  }
+  // Only in the workers: the caller's copy of the global is untouched.
+  EXPECT_EQ(g_initialized, 0);
+
+  std::map<pid_t, int> inits;
+  for (int k = 0; k < log().init_runs.load(); ++k)
+    ++inits[log().init_pid[static_cast<std::size_t>(k)].load()];
+  for (const auto& [pid, n] : inits) EXPECT_EQ(n, 1) << "initializer ran " << n << " times in " << pid;
+  const auto per_pid = items_per_pid(k_items);
+  EXPECT_GE(per_pid.size(), static_cast<std::size_t>(k_items / 2)) << "workers were not replaced";
+  for (const auto& [pid, n] : per_pid) EXPECT_EQ(inits.count(pid), 1U) << "no initializer ran in " << pid;
+}
+
+void throw_runtime_error() { throw std::runtime_error("initializer failed"); }
+void throw_invalid_argument() { throw std::invalid_argument("bad initializer argument"); }
+
+TEST(ProcessPoolInitializerError, ConstructorRethrowsItAsTheSameType) {
+  try {
+    mpp::ProcessPool pool(options(2, 0, &throw_runtime_error));
+    ADD_FAILURE() << "the constructor returned";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(typeid(e), typeid(std::runtime_error)) << typeid(e).name();
+    EXPECT_STREQ(e.what(), "initializer failed");
+  }
+  try {
+    mpp::ProcessPool pool(options(3, 0, &throw_invalid_argument));
+    ADD_FAILURE() << "the constructor returned";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(typeid(e), typeid(std::invalid_argument)) << typeid(e).name();
+    EXPECT_STREQ(e.what(), "bad initializer argument");
+  }
+  // Every worker started for the failed pool is gone and reaped.
+  EXPECT_TRUE(mpp_test::child_processes().empty());
+}
+
+class InitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+void throw_user_type() { throw InitError("custom initializer error"); }
+void crash_initializer() { std::abort(); }
+
+TEST(ProcessPoolInitializerError, UserTypeArrivesAsRemoteError) {
+  try {
+    mpp::ProcessPool pool(options(2, 0, &throw_user_type));
+    ADD_FAILURE() << "the constructor returned";
+  } catch (const mpp::RemoteError& e) {
+    EXPECT_NE(e.type_name().find("InitError"), std::string::npos) << e.type_name();
+    EXPECT_EQ(e.message(), "custom initializer error");
+  }
+  EXPECT_TRUE(mpp_test::child_processes().empty());
+}
+
+TEST(ProcessPoolInitializerError, InitializerThatKillsItsWorkerFailsTheConstructor) {
+  EXPECT_THROW(mpp::ProcessPool pool(options(2, 0, &crash_initializer)), mpp::WorkerLost);
+  EXPECT_TRUE(mpp_test::child_processes().empty());
+}
+
+TEST_F(ProcessPoolInitializer, FailingReplacementsFailTasksInsteadOfHanging) {
+  // docs/design.md: a replacement whose initializer keeps failing is not restarted, and when no
+  // worker is left every task fails with the initializer's exception instead of waiting forever.
+  mpp::ProcessPool pool(options(2, 1, &initializer));
+  log().fail_init.store(true);
+  EXPECT_EQ(pool.apply(&record, 0), 42);  // the first worker's one task
+  EXPECT_EQ(pool.apply(&record, 1), 42);  // the second's
+  try {
+    (void)pool.apply(&record, 2);
+    ADD_FAILURE() << "a task ran although no worker could start";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "initializer failed in a replacement");
+  }
+  EXPECT_EQ(log().runs[2].load(), 0);
+  pool.close();
+  pool.join();
+}
+
+}  // namespace
