@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Runs mpp's benchmark suites and prints one comparison table (Markdown).
+
+usage: mpp-bench-table [SUITE...]
+
+SUITE is a benchmark executable; without any, every mpp-bench-* next to this script runs.
+Each suite runs once, with all its contenders, so every ratio compares numbers of the same run.
+
+Environment:
+  MPP_BENCH_REPS    repetitions of each benchmark (default 5); the table shows their median
+  MPP_BENCH_FILTER  passed on as --benchmark_filter (a regex over names like tutorial/pool/200000)
+  MPP_BENCH_OUT     folder for the raw JSON of each suite and table.md (default: bench-results next to
+                    this script, so in the build tree)
+  MPP_SOURCE_DIR    mpp's source tree, to name the commit measured (the bench-table target sets it)
+"""
+
+import datetime
+import json
+import multiprocessing
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+SUBJECT = "pool"  # mpp's contender; every other contender of a problem is a peer
+ORDER = ["serial", "pool", "omp", "tbb", "condvar"]
+PEER_NAMES = {
+    "serial": "serial loop",
+    "pool": "mpp::Pool",
+    "omp": "OpenMP",
+    "tbb": "oneTBB",
+    "condvar": "mutex + condvar",
+}
+TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def source_version():
+    src = os.environ.get("MPP_SOURCE_DIR")
+    if not src:
+        return "unknown"
+    try:
+        out = subprocess.run(["git", "-C", src, "describe", "--always", "--dirty"], capture_output=True,
+                             text=True, check=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _spin(n):
+    x = 0
+    for i in range(n):
+        x += i
+    return x
+
+
+def parallelism(workers, n=2_000_000):
+    """How many CPUs' worth of work `workers` busy processes get done at once right now, against one
+    alone: about `workers` on an idle machine, less when other jobs share it."""
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_spin, [1000] * workers)  # started and warm
+        t0 = time.perf_counter()
+        pool.map(_spin, [n])
+        one = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pool.map(_spin, [n] * workers, chunksize=1)
+        many = time.perf_counter() - t0
+    return workers * one / many
+
+
+def run_suite(exe, reps, out_dir):
+    args = [str(exe), f"--benchmark_repetitions={reps}", "--benchmark_format=json",
+            "--benchmark_enable_random_interleaving=true"]
+    if os.environ.get("MPP_BENCH_FILTER"):
+        args.append(f"--benchmark_filter={os.environ['MPP_BENCH_FILTER']}")
+    start = time.monotonic()
+    proc = subprocess.run(args, stdout=subprocess.PIPE, text=True, check=False)
+    took = time.monotonic() - start
+    name = pathlib.Path(exe).name
+    print(f"{name}: {took:.0f} s", file=sys.stderr, flush=True)
+    (out_dir / f"{name}.json").write_text(proc.stdout, encoding="utf-8")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} exited with status {proc.returncode}")
+    if not proc.stdout.strip():
+        return None  # MPP_BENCH_FILTER matched none of its benchmarks
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        raise RuntimeError(f"{name} wrote no valid JSON: {e}") from e
+
+
+def split_name(run_name):
+    """'tutorial/pool/200000/real_time' -> ('tutorial/200000', 'pool'); options in the name are dropped."""
+    parts = [p for p in run_name.split("/")
+             if p not in ("real_time", "manual_time") and not p.startswith(("iterations:", "min_time:"))]
+    return "/".join([parts[0]] + parts[2:]), parts[1]
+
+
+def collect(report):
+    """{problem: {contender: {'ns': [...], 'rate': [...], 'error': str|None, counters}}}"""
+    problems = {}
+    for b in report.get("benchmarks", []):
+        if b.get("run_type") != "iteration":
+            continue
+        problem, contender = split_name(b.get("run_name", b["name"]))
+        entry = problems.setdefault(problem, {}).setdefault(
+            contender, {"ns": [], "rate": [], "error": None, "counters": {}})
+        if b.get("error_occurred"):
+            entry["error"] = b.get("error_message", "error")
+            continue
+        entry["ns"].append(b["real_time"] * TO_NS[b.get("time_unit", "ns")])
+        if "items_per_second" in b:
+            entry["rate"].append(b["items_per_second"])
+        for key in ("p10_us", "p90_us", "p99_us", "mean_us"):
+            if key in b:
+                entry["counters"].setdefault(key, []).append(b[key])
+    for contenders in problems.values():
+        for entry in contenders.values():
+            entry["median"] = statistics.median(entry["ns"]) if entry["ns"] else None
+            entry["rate_median"] = statistics.median(entry["rate"]) if entry["rate"] else None
+            if entry["ns"] and entry["median"]:
+                entry["spread"] = (max(entry["ns"]) - min(entry["ns"])) / entry["median"]
+            else:
+                entry["spread"] = None
+    return problems
+
+
+def fmt_time(ns):
+    if ns is None:
+        return "n/a"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def fmt_rate(rate):
+    if rate is None:
+        return ""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if rate >= scale:
+            return f"{rate / scale:.3g} {unit}/s"
+    return f"{rate:.3g} /s"
+
+
+def contender_order(name):
+    return (ORDER.index(name) if name in ORDER else len(ORDER), name)
+
+
+def problem_order(problem):
+    base, _, arg = problem.partition("/")
+    order = ["tutorial", "tiny_tasks", "round_trip", "trivial_map", "imbalanced"]
+    rank = order.index(base) if base in order else len(order)
+    return (rank, base, int(arg) if arg.isdigit() else 0)
+
+
+def table(problems, probes):
+    lines = ["| problem | contender | median time | median rate | spread | pool ÷ peer (time) | free CPUs |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for problem in sorted(problems, key=problem_order):
+        contenders = problems[problem]
+        subject = contenders.get(SUBJECT, {}).get("median")
+        probe = f"{probes[problem]:.2f}" if problem in probes else ""
+        for name in sorted(contenders, key=contender_order):
+            e = contenders[name]
+            label = PEER_NAMES.get(name, name)
+            if e["error"]:
+                lines.append(f"| {problem} | {label} | error: {e['error']} | | | | {probe} |")
+                continue
+            ratio = ""
+            if name != SUBJECT and subject and e["median"]:
+                ratio = f"{subject / e['median']:.2f}"
+            spread = f"{100 * e['spread']:.0f}%" if e["spread"] is not None else ""
+            lines.append(f"| {problem} | {label} | {fmt_time(e['median'])} | {fmt_rate(e['rate_median'])} "
+                         f"| {spread} | {ratio} | {probe} |")
+    return lines
+
+
+def median_of(problems, problem, contender):
+    e = problems.get(problem, {}).get(contender)
+    return e["median"] if e and not e["error"] else None
+
+
+def targets(problems, workers):
+    """The issue's targets: (met or None when not measured, text)."""
+    out = []
+    m = lambda p, c: median_of(problems, p, c)  # noqa: E731
+
+    pool, omp, tbb, serial = (m("tutorial/20000000", c) for c in ("pool", "omp", "tbb", "serial"))
+    peers = [t for t in (omp, tbb) if t]
+    if pool and peers:
+        r = pool / min(peers)
+        out.append((r <= 1.10, f"tutorial, 20 000 000 rows: Pool::map within 10% of the faster of OpenMP and "
+                               f"oneTBB: pool ÷ fastest peer = {r:.2f} (target ≤ 1.10)"))
+    else:
+        out.append((None, "tutorial, 20 000 000 rows vs OpenMP/oneTBB: not measured"))
+    if pool and serial:
+        s = serial / pool
+        note = "" if workers == 2 else f" (the target is for 2 cores; this run had {workers} workers)"
+        out.append((s >= 1.8, f"tutorial, 20 000 000 rows: Pool::map ≥ 1.8× faster than serial: "
+                              f"serial ÷ pool = {s:.2f}×{note}"))
+    else:
+        out.append((None, "tutorial, 20 000 000 rows vs serial: not measured"))
+
+    def rate(c):
+        e = problems.get("tiny_tasks", {}).get(c)
+        return e["rate_median"] if e and not e["error"] else None
+
+    pr, tr = rate("pool"), rate("tbb")
+    if pr and tr:
+        out.append((pr / tr >= 0.5, f"tiny tasks: apply_async ≥ half the throughput of task_group::run: "
+                                    f"{fmt_rate(pr)} vs {fmt_rate(tr)} = {pr / tr:.2f} (target ≥ 0.50)"))
+    else:
+        out.append((None, "tiny tasks: not measured"))
+
+    ap, cv = m("round_trip", "pool"), m("round_trip", "condvar")
+    if ap and cv:
+        out.append((ap < cv and ap <= 10e3, f"apply round trip below a mutex + condvar hand-off and ≤ 10 µs: "
+                                            f"median {fmt_time(ap)} vs {fmt_time(cv)}"))
+    else:
+        out.append((None, "apply round trip: not measured"))
+
+    ip, it = m("imbalanced", "pool"), m("imbalanced", "tbb")
+    if ip and it:
+        out.append((ip / it <= 1.10, f"imbalanced map: within 10% of oneTBB: pool ÷ oneTBB = {ip / it:.2f} "
+                                     f"(target ≤ 1.10)"))
+    else:
+        out.append((None, "imbalanced map: not measured"))
+    return out
+
+
+def main(argv):
+    here = pathlib.Path(__file__).resolve().parent
+    suites = [pathlib.Path(a) for a in argv[1:]] or sorted(
+        p for p in here.glob("mpp-bench-*") if p.name != "mpp-bench-table" and os.access(p, os.X_OK))
+    if not suites:
+        print("mpp-bench-table: no benchmark suites given or found", file=sys.stderr)
+        return 2
+    reps = int(os.environ.get("MPP_BENCH_REPS", "5"))
+    out_dir = pathlib.Path(os.environ.get("MPP_BENCH_OUT", here / "bench-results"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    load_before = os.getloadavg()
+    usable = len(os.sched_getaffinity(0))
+    started = datetime.datetime.now().astimezone()
+    problems, workers, failed = {}, None, []
+    probes = {}
+    for exe in suites:
+        before = parallelism(usable)
+        try:
+            report = run_suite(exe, reps, out_dir)
+        except RuntimeError as e:
+            failed.append(str(e))
+            continue
+        if report is None:
+            continue
+        after = parallelism(usable)
+        workers = workers or report.get("context", {}).get("mpp_workers")
+        suite_problems = collect(report)
+        problems.update(suite_problems)
+        for problem in suite_problems:
+            probes[problem] = min(before, after)
+    workers = int(workers) if workers else None
+
+    lines = [
+        "## mpp benchmarks",
+        "",
+        f"- machine: {cpu_model()}, nproc {os.cpu_count()}, usable {len(os.sched_getaffinity(0))}, "
+        f"workers per contender {workers}",
+        f"- mpp: {source_version()}; date: {started.strftime('%Y-%m-%d %H:%M %Z')}; load average before: "
+        f"{load_before[0]:.2f}; {platform.system()} {platform.release()}",
+        f"- free CPUs: how many CPUs' worth of work {usable} busy processes got done at once, probed before "
+        f"and after each suite (the lower is shown; {usable} on an idle machine, less when other jobs share it)",
+        f"- {reps} repetitions each (randomly interleaved); the median of the repetitions is shown, "
+        "spread = (max - min) / median",
+        "- pool ÷ peer: mpp's median time divided by the peer's, same run (< 1: mpp is faster)",
+        "",
+    ]
+    lines += table(problems, probes)
+    lines += ["", "### Targets", ""]
+    for met, text in targets(problems, workers):
+        mark = "n/a" if met is None else ("met" if met else "MISSED")
+        lines.append(f"- **{mark}**: {text}")
+    rt = problems.get("round_trip", {})
+    extra = []
+    for name in sorted(rt, key=contender_order):
+        c = rt[name]["counters"]
+        if c:
+            extra.append(f"{PEER_NAMES.get(name, name)} p10 {statistics.median(c['p10_us']):.1f} µs, "
+                         f"p90 {statistics.median(c['p90_us']):.1f} µs, p99 {statistics.median(c['p99_us']):.1f} µs")
+    if extra:
+        lines += ["", "Round-trip percentiles (median over repetitions): " + "; ".join(extra) + "."]
+    for f in failed:
+        lines.append(f"\n**suite failed**: {f}")
+
+    text = "\n".join(lines) + "\n"
+    (out_dir / "table.md").write_text(text, encoding="utf-8")
+    print(text)
+    errors = any(e["error"] for c in problems.values() for e in c.values())
+    return 1 if failed or errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,47 @@
+// The tutorial's map problem with an OpenMP parallel for, schedule(static): the rows split into one
+// contiguous block per thread, which suits items that all cost the same.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstddef>
+#include <numeric>
+#include <vector>
+
+#include "common/bench.hpp"
+#include "common/workloads.hpp"
+
+namespace mpp::bench {
+namespace {
+
+std::vector<int> run(const std::vector<Row>& data) {
+  std::vector<int> results(data.size());
+  const std::size_t n = data.size();
+#pragma omp parallel for schedule(static)
+  for (std::size_t i = 0; i < n; ++i) results[i] = howmany_within_range_rowonly(data[i]);
+  return results;
+}
+
+void tutorial_omp(benchmark::State& state) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const std::vector<Row>& data = tutorial_rows(rows);
+  omp_set_num_threads(workers_int());
+  for (auto _ : state) {
+    std::vector<int> results = run(data);
+    benchmark::DoNotOptimize(results.data());
+    benchmark::ClobberMemory();
+  }
+  const std::vector<int> results = run(data);
+  check(state, std::accumulate(results.begin(), results.end(), 0LL) == tutorial_expected(rows),
+        "wrong results");
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+BENCHMARK(tutorial_omp)
+    ->Name("tutorial/omp")
+    ->Arg(200'000)
+    ->Arg(20'000'000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace mpp::bench
