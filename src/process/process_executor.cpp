@@ -164,8 +164,9 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   std::deque<Task*> pending;
   bool starting_up = true;
   bool stopping = false;
-  std::exception_ptr broken;  // no worker can be started: every task fails with this
-  Clock::time_point last_death_check{};
+  std::exception_ptr broken;             // no worker can be started: every task fails with this
+  Clock::time_point last_death_check{};  // under the role
+  std::atomic<bool> exit_seen{false};    // a poll() without the role saw a pidfd ready
 
   // --- spawning -------------------------------------------------------------------------------
 
@@ -263,7 +264,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       parked.store(false, std::memory_order_seq_cst);
       return lock.try_lock();
     }
-    wait_for_events(k_no_deadline, /*watch_workers=*/false);
+    wait_for_events(sleep_set(/*watch_workers=*/false), k_no_deadline);
     parked.store(false, std::memory_order_seq_cst);
     return false;
   }
@@ -283,9 +284,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       return;
     }
     const Deadline deadline = next_timeout();
+    auto fds = sleep_set(/*watch_workers=*/true);
     thread_holds_role = false;
     lock.unlock();
-    wait_for_events(deadline, /*watch_workers=*/true);
+    wait_for_events(std::move(fds), deadline);
     dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
     parked.store(false, std::memory_order_seq_cst);
   }
@@ -383,7 +385,10 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       return true;
     }
     for (auto& s : slots) progress |= read(*s, false);
-    if (Clock::now() - last_death_check >= k_death_check) progress |= check_exits(0);
+    if (exit_seen.exchange(false, std::memory_order_acquire) ||
+        Clock::now() - last_death_check >= k_death_check) {
+      progress |= check_exits(0);
+    }
     if (starting_up) progress |= check_started();
     if (!starting_up && !stopping) {
       if (broken) progress |= fail_pending();
@@ -454,12 +459,20 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
 
   // ppoll() on the wake-up eventfd and (with `watch_workers`, holding the role) the workers'
   // pidfds; handles the exits it sees.
-  bool wait_for_events(Deadline deadline, bool watch_workers) noexcept {
+  // The descriptors to sleep on: the wake-up eventfd, and (with `watch_workers`) the workers'
+  // pidfds. Built while holding the role: a driving caller may reap a worker (and close its
+  // pidfd) while we sleep.
+  std::vector<pollfd> sleep_set(bool watch_workers) const {
     std::vector<pollfd> fds;
     fds.push_back({wake_fd, POLLIN, 0});
-    for (auto& s : slots) {
+    for (const auto& s : slots) {
       if (watch_workers && s->child.pidfd() >= 0) fds.push_back({s->child.pidfd(), POLLIN, 0});
     }
+    return fds;
+  }
+
+  // ppoll() on `fds` (sleep_set()), without the role.
+  void wait_for_events(std::vector<pollfd> fds, Deadline deadline) noexcept {
     timespec timeout{};
     const timespec* t = nullptr;
     if (deadline != k_no_deadline) {
@@ -474,11 +487,12 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       std::uint64_t count = 0;
       posix::retried("read", [&] { return ::read(wake_fd, &count, sizeof(count)); });
     }
-    // A worker that exited is handled by the next step(), under the role.
+    // A worker that exited is handled by the next step(), under the role. (A descriptor closed and
+    // reused meanwhile at worst makes this a false alarm.)
     bool exits = false;
-    for (std::size_t k = 1; k < fds.size(); ++k) exits |= (fds[k].revents & (POLLIN | POLLHUP)) != 0;
-    if (exits) last_death_check = Clock::time_point{};
-    return exits;
+    for (std::size_t k = 1; k < fds.size(); ++k)
+      exits |= (fds[k].revents & (POLLIN | POLLHUP | POLLNVAL)) != 0;
+    if (exits) exit_seen.store(true, std::memory_order_release);
   }
 
   bool check_exits(int /*timeout*/) noexcept {
