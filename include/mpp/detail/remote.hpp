@@ -109,12 +109,17 @@ class RemoteJob {
 
 // -- functions --------------------------------------------------------------------------------
 
+/// mpp's own function wrappers (starmap's Unpack, a Frame's row and partition runners) declare
+/// `using wraps = F;`: they cross as their bytes exactly when what they wrap can.
+template <class W>
+concept FunctionWrapper = requires { typename W::wraps; } && std::is_trivially_copyable_v<W>;
+
 template <class F>
 struct is_remote_callable
     : std::bool_constant<(std::is_empty_v<F> && std::is_default_constructible_v<F>) ||
                          (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>)> {};
-template <class F>
-struct is_remote_callable<Unpack<F>> : is_remote_callable<F> {};
+template <FunctionWrapper W>
+struct is_remote_callable<W> : is_remote_callable<typename W::wraps> {};
 
 /// A function that can run in another process: a function pointer, a captureless lambda, or a
 /// stateless, default-constructible function object.

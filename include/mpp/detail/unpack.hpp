@@ -8,6 +8,7 @@ namespace mpp::detail {
 
 template <class F>
 struct Unpack {
+  using wraps = F;  // crosses to another process when F can (remote.hpp)
   F f;
   template <class Tuple>
   decltype(auto) operator()(Tuple&& t) const {
