@@ -112,7 +112,10 @@ class RemoteJob {
 /// mpp's own function wrappers (starmap's Unpack, a Frame's row and partition runners) declare
 /// `using wraps = F;`: they cross as their bytes exactly when what they wrap can.
 template <class W>
-concept FunctionWrapper = requires { typename W::wraps; } && std::is_trivially_copyable_v<W>;
+concept FunctionWrapper = requires {
+  typename W::wraps;
+}
+&&std::is_trivially_copyable_v<W>;
 
 template <class F>
 struct is_remote_callable
