@@ -26,15 +26,37 @@ import sys
 import time
 
 SUBJECT = "pool"  # mpp's contender; every other contender of a problem is a peer
-ORDER = ["serial", "pool", "omp", "tbb", "condvar"]
+PROCESS_SUBJECT = "process_pool"  # ... except in the problems that have this one (process_*)
+ORDER = ["serial", "pool", "process_pool", "omp", "tbb", "condvar", "pipe", "futex", "python"]
 PEER_NAMES = {
     "serial": "serial loop",
     "pool": "mpp::Pool",
+    "process_pool": "mpp::ProcessPool",
     "omp": "OpenMP",
     "tbb": "oneTBB",
     "condvar": "mutex + condvar",
+    "pipe": "pipe ping-pong",
+    "futex": "futex ping-pong, no spin",
+    "python": "Python multiprocessing.Pool",
 }
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def subject_of(contenders):
+    """The contender a problem's peers are compared with: mpp::ProcessPool where it runs, else mpp::Pool."""
+    return PROCESS_SUBJECT if PROCESS_SUBJECT in contenders else SUBJECT
+
+
+def python_version(interpreter):
+    """'CPython 3.11.2, start method fork' for the interpreter of the Python peers."""
+    code = ("import multiprocessing, platform; "
+            "print(platform.python_implementation(), platform.python_version() + ',', "
+            "'start method', multiprocessing.get_start_method())")
+    try:
+        out = subprocess.run([interpreter, "-c", code], capture_output=True, text=True, check=True, timeout=30)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
 
 
 def cpu_model():
@@ -135,7 +157,23 @@ def collect(report):
                 entry["spread"] = (max(entry["ns"]) - min(entry["ns"])) / entry["median"]
             else:
                 entry["spread"] = None
+            # Items per timed run: contenders of a problem may run different sizes (Python's
+            # chunksize-1 map does a tenth of the items), and are then compared by rate.
+            entry["items"] = (entry["rate_median"] * entry["median"] * 1e-9
+                              if entry["rate_median"] and entry["median"] else None)
     return problems
+
+
+def ratio(subject, peer):
+    """(subject's time ÷ peer's time, compared by rate?) for two entries of a problem: their times when
+    they ran the same number of items, else the peer's rate ÷ the subject's (the same quotient when
+    the sizes agree)."""
+    if not subject or subject["error"] or peer["error"] or not subject["median"] or not peer["median"]:
+        return None, False
+    a, b = subject["items"], peer["items"]
+    if a and b and abs(a - b) > 0.01 * max(a, b):
+        return peer["rate_median"] / subject["rate_median"], True
+    return subject["median"] / peer["median"], False
 
 
 def fmt_time(ns):
@@ -162,9 +200,10 @@ def contender_order(name):
 
 def problem_order(problem):
     base, _, arg = problem.partition("/")
-    order = ["tutorial", "tiny_tasks", "round_trip", "trivial_map", "imbalanced"]
+    order = ["tutorial", "tiny_tasks", "round_trip", "trivial_map", "imbalanced", "process_tutorial",
+             "process_tiny_tasks", "process_map", "process_round_trip", "process_startup"]
     rank = order.index(base) if base in order else len(order)
-    return (rank, base, int(arg) if arg.isdigit() else 0)
+    return (rank, base, int(arg) if arg.isdigit() else 0, arg)
 
 
 def table(problems, probes):
@@ -172,7 +211,8 @@ def table(problems, probes):
              "|---|---|---:|---:|---:|---:|---:|"]
     for problem in sorted(problems, key=problem_order):
         contenders = problems[problem]
-        subject = contenders.get(SUBJECT, {}).get("median")
+        subject_name = subject_of(contenders)
+        subject = contenders.get(subject_name)
         probe = f"{probes[problem]:.2f}" if problem in probes else ""
         for name in sorted(contenders, key=contender_order):
             e = contenders[name]
@@ -180,12 +220,14 @@ def table(problems, probes):
             if e["error"]:
                 lines.append(f"| {problem} | {label} | error: {e['error']} | | | | {probe} |")
                 continue
-            ratio = ""
-            if name != SUBJECT and subject and e["median"]:
-                ratio = f"{subject / e['median']:.2f}"
+            shown = ""
+            if name != subject_name:
+                r, by_rate = ratio(subject, e)
+                if r is not None:
+                    shown = f"{r:.3g} (rates)" if by_rate else f"{r:.3g}" if r < 0.1 else f"{r:.2f}"
             spread = f"{100 * e['spread']:.0f}%" if e["spread"] is not None else ""
             lines.append(f"| {problem} | {label} | {fmt_time(e['median'])} | {fmt_rate(e['rate_median'])} "
-                         f"| {spread} | {ratio} | {probe} |")
+                         f"| {spread} | {shown} | {probe} |")
     return lines
 
 
@@ -239,6 +281,50 @@ def targets(problems, workers):
                                      f"(target ≤ 1.10)"))
     else:
         out.append((None, "imbalanced map: not measured"))
+    return out + process_targets(problems)
+
+
+def process_targets(problems):
+    """The ProcessPool issue's targets: (met or None when not measured, text)."""
+    out = []
+    m = lambda p, c: median_of(problems, p, c)  # noqa: E731
+
+    def rate(problem, contender):
+        e = problems.get(problem, {}).get(contender)
+        return e["rate_median"] if e and not e["error"] else None
+
+    for problem, what in (("process_tiny_tasks", "tiny tasks, apply_async ×100 000"),
+                          ("process_map/chunksize_1", "tiny tasks, map at chunksize 1 (Python: 100 000 items)"),
+                          ("process_tutorial/200000", "tutorial, 200 000 rows, map")):
+        mine, python = rate(problem, PROCESS_SUBJECT), rate(problem, "python")
+        if mine and python:
+            r = mine / python
+            out.append((r >= 20, f"{what}: ProcessPool ≥ 20× the throughput of Python's multiprocessing.Pool: "
+                                 f"{fmt_rate(mine)} vs {fmt_rate(python)} = {r:.1f}× (target ≥ 20×)"))
+        else:
+            out.append((None, f"{what} vs Python's multiprocessing.Pool: not measured"))
+
+    ap, pipe, fx = (m("process_round_trip", c) for c in (PROCESS_SUBJECT, "pipe", "futex"))
+    if ap and pipe:
+        extra = f"; futex ping-pong without spinning {fmt_time(fx)}" if fx else ""
+        out.append((ap < pipe, f"ProcessPool apply round trip below a raw pipe ping-pong between two processes: "
+                               f"median {fmt_time(ap)} vs {fmt_time(pipe)}{extra}"))
+    else:
+        out.append((None, "ProcessPool apply round trip vs pipe ping-pong: not measured"))
+
+    pp, tp = m("process_tutorial/20000000", PROCESS_SUBJECT), m("process_tutorial/20000000", "pool")
+    if pp and tp:
+        out.append((pp / tp <= 2.0, f"tutorial, 20 000 000 rows: ProcessPool::map within 2× of Pool::map: "
+                                    f"{fmt_time(pp)} vs {fmt_time(tp)} = {pp / tp:.2f}× (target ≤ 2×)"))
+    else:
+        out.append((None, "tutorial, 20 000 000 rows, ProcessPool vs Pool: not measured"))
+
+    sp, sy = m("process_startup/2", PROCESS_SUBJECT), m("process_startup/2", "python")
+    if sp and sy:
+        out.append((sp < sy, f"start-up and shutdown with 2 workers faster than Python's Pool(2): "
+                             f"{fmt_time(sp)} vs {fmt_time(sy)} ({sy / sp:.1f}× faster)"))
+    else:
+        out.append((None, "start-up and shutdown with 2 workers vs Python's Pool(2): not measured"))
     return out
 
 
@@ -256,7 +342,7 @@ def main(argv):
     load_before = os.getloadavg()
     usable = len(os.sched_getaffinity(0))
     started = datetime.datetime.now().astimezone()
-    problems, workers, failed = {}, None, []
+    problems, workers, failed, python = {}, None, [], None
     probes = {}
     for exe in suites:
         before = parallelism(usable)
@@ -269,6 +355,7 @@ def main(argv):
             continue
         after = parallelism(usable)
         workers = workers or report.get("context", {}).get("mpp_workers")
+        python = python or report.get("context", {}).get("mpp_python")
         suite_problems = collect(report)
         problems.update(suite_problems)
         for problem in suite_problems:
@@ -286,23 +373,30 @@ def main(argv):
         f"and after each suite (the lower is shown; {usable} on an idle machine, less when other jobs share it)",
         f"- {reps} repetitions each (randomly interleaved); the median of the repetitions is shown, "
         "spread = (max - min) / median",
-        "- pool ÷ peer: mpp's median time divided by the peer's, same run (< 1: mpp is faster)",
-        "",
+        "- pool ÷ peer: mpp's median time divided by the peer's, same run (< 1: mpp is faster); mpp is "
+        "mpp::ProcessPool in the process_* rows, mpp::Pool elsewhere; \"(rates)\": the two ran different "
+        "numbers of items, and the quotient is the peer's rate ÷ mpp's",
     ]
+    if python:
+        lines.append(f"- Python peers: {python_version(python)} ({python})")
+    lines += [""]
     lines += table(problems, probes)
     lines += ["", "### Targets", ""]
     for met, text in targets(problems, workers):
         mark = "n/a" if met is None else ("met" if met else "MISSED")
         lines.append(f"- **{mark}**: {text}")
-    rt = problems.get("round_trip", {})
-    extra = []
-    for name in sorted(rt, key=contender_order):
-        c = rt[name]["counters"]
-        if c:
-            extra.append(f"{PEER_NAMES.get(name, name)} p10 {statistics.median(c['p10_us']):.1f} µs, "
-                         f"p90 {statistics.median(c['p90_us']):.1f} µs, p99 {statistics.median(c['p99_us']):.1f} µs")
-    if extra:
-        lines += ["", "Round-trip percentiles (median over repetitions): " + "; ".join(extra) + "."]
+    for problem, title in (("round_trip", "Round-trip percentiles"),
+                           ("process_round_trip", "Process round-trip percentiles")):
+        rt = problems.get(problem, {})
+        extra = []
+        for name in sorted(rt, key=contender_order):
+            c = rt[name]["counters"]
+            if c:
+                extra.append(f"{PEER_NAMES.get(name, name)} p10 {statistics.median(c['p10_us']):.1f} µs, "
+                             f"p90 {statistics.median(c['p90_us']):.1f} µs, "
+                             f"p99 {statistics.median(c['p99_us']):.1f} µs")
+        if extra:
+            lines += ["", f"{title} (median over repetitions): " + "; ".join(extra) + "."]
     for f in failed:
         lines.append(f"\n**suite failed**: {f}")
 
