@@ -143,6 +143,23 @@ struct ThreadExecutor::Impl {
     return any;
   }
 
+  void submit_batch(Task* tasks, std::size_t count) noexcept {
+    if (on_own_worker() || count == 1) {
+      for (std::size_t i = 0; i < count; ++i) submit(&tasks[i]);
+      return;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (!terminated.load(std::memory_order_relaxed)) {
+        for (std::size_t i = 0; i < count; ++i) inject.push_back(&tasks[i]);
+        inject_size.store(inject.size(), std::memory_order_seq_cst);
+        count = 0;
+      }
+    }
+    for (std::size_t i = 0; i < count; ++i) cancel_task(&tasks[i]);  // terminated meanwhile
+    wake_one();
+  }
+
   bool submit_call(Task* task) noexcept {
     if (on_own_worker()) {
       if (closed.load(std::memory_order_acquire)) return false;
@@ -436,6 +453,10 @@ void ThreadExecutor::close_call() noexcept {
 }
 
 void ThreadExecutor::submit(Task* task) noexcept { impl_->submit(task); }
+
+void ThreadExecutor::submit_batch(Task* tasks, std::size_t count) noexcept {
+  impl_->submit_batch(tasks, count);
+}
 
 bool ThreadExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept {
   return impl_->submit_call(task);

@@ -76,6 +76,7 @@ struct InFlight {
   std::size_t next;  // the first item without an outcome (a worker runs a chunk's items in order)
   std::size_t end;
   std::uint64_t sequence;
+  Clock::time_point sent;
   bool skip_sent = false;
 };
 
@@ -99,6 +100,8 @@ struct Slot {
   bool corrupt = false;                  // sent something that breaks the protocol: killed
   bool reading = false;                  // its records are being handled (callbacks may re-enter)
   bool respawn = false;                  // exited: the dispatcher thread starts a replacement
+  Clock::time_point last_end{};          // when its last chunk ended
+  Clock::duration service{std::chrono::milliseconds(1)};  // recent time per chunk (average)
   std::exception_ptr init_error;
   int init_failures = 0;
 };
@@ -392,7 +395,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     if (starting_up) progress |= check_started();
     if (!starting_up && !stopping) {
       if (broken) progress |= fail_pending();
-      for (auto& s : slots) progress |= feed(*s);
+      progress |= feed_all();
       if (options.task_timeout.count() > 0) check_timeouts();
       progress |= maybe_stop();
     }
@@ -595,6 +598,11 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       }
       case wire::Kind::chunk_end: {
         if (s.inflight.empty() || s.inflight.front().next != s.inflight.front().end) return protocol_error(s);
+        // How long chunks take this worker (from when it could start this one): short ones queue
+        // deeper (pipeline_depth()).
+        const auto now = Clock::now();
+        s.service = (3 * s.service + (now - std::max(s.last_end, s.inflight.front().sent))) / 4;
+        s.last_end = now;
         release_task(s.inflight.front().task);
         s.inflight.pop_front();
         return true;
@@ -611,62 +619,91 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
 
   // --- requests -------------------------------------------------------------------------------
 
-  bool feed(Slot& s) noexcept {
+  // Chunks shorter than this on average queue up to k_max_pipeline deep at their worker.
+  static constexpr auto k_short_chunk = std::chrono::microseconds(20);
+
+  std::size_t pipeline_depth(const Slot& s) const noexcept {
+    // Deep only for short chunks and while there is plenty left for every worker, so that
+    // long items never wait behind each other at one worker while another idles.
+    return s.service < k_short_chunk && pending.size() > slots.size() * k_max_pipeline ? k_max_pipeline
+                                                                                       : k_pipeline;
+  }
+
+  // Every ready worker gets chunks in turn, one per round, up to its pipeline depth.
+  bool feed_all() noexcept {
+    bool progress = false;
+    for (auto& s : slots) progress |= continue_writing(*s);
+    for (bool took = true; took && !pending.empty();) {
+      took = false;
+      for (auto& s : slots) took |= send_one(*s);
+      progress |= took;
+    }
+    return progress;
+  }
+
+  // Tells workers to skip chunks nobody wants any more, and goes on writing a request larger
+  // than the ring. False when there was nothing to do.
+  bool continue_writing(Slot& s) noexcept {
     if (s.state != SlotState::ready) return false;
     bool progress = false;
     for (InFlight& f : s.inflight) {
       if (!f.skip_sent && !f.job->wanted()) {  // an abandoned imap: its worker skips what is left
-        s.shared->get()->skip[f.sequence % k_pipeline].store(f.sequence + 1, std::memory_order_release);
+        s.shared->get()->skip[f.sequence % k_max_pipeline].store(f.sequence + 1, std::memory_order_release);
         f.skip_sent = true;
       }
     }
     if (s.writer.busy()) {
       const std::size_t before = s.requests.writable();
-      const bool done = s.writer.advance(s.requests);
+      s.writer.advance(s.requests);
       if (s.requests.writable() != before) {
         wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
         progress = true;
       }
-      if (!done) return progress;
-    }
-    while (s.inflight.size() < k_pipeline && !pending.empty() &&
-           (options.maxtasksperchild == 0 || s.chunks_sent < options.maxtasksperchild)) {
-      Task* task = pending.front();
-      pending.pop_front();
-      progress = true;
-      RemoteJob* job = task->job->remote();
-      MPP_ASSERT(job != nullptr);
-      if (!job->wanted()) {
-        job->drop(task->begin, task->end);
-        release_task(task);
-        continue;
-      }
-      try {
-        s.builder.clear();
-        job->encode_request(task->begin, task->end, s.builder);
-        s.parts.clear();
-        s.chunk_header = {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(job->entry())),
-                          task->begin, task->end, s.chunks_sent};
-        s.parts.push_back({reinterpret_cast<const std::byte*>(&s.chunk_header), sizeof(s.chunk_header)});
-        for (const auto& segment : s.builder.segments()) {
-          s.parts.push_back(
-              {segment.external != nullptr ? segment.external : s.builder.bytes().data() + segment.offset,
-               segment.size});
-        }
-      } catch (...) {  // an argument that cannot be encoded fails its items, not the pool
-        const auto error = std::current_exception();
-        for (std::size_t i = task->begin; i < task->end; ++i) job->accept_error(i, error);
-        release_task(task);
-        continue;
-      }
-      s.writer.start(wire::Kind::chunk, s.parts);
-      s.inflight.push_back({task, job, task->begin, task->end, s.chunks_sent});
-      ++s.chunks_sent;
-      s.writer.advance(s.requests);
-      wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
-      if (s.writer.busy()) break;  // the rest as the worker reads
     }
     return progress;
+  }
+
+  // Takes one pending task for `s`: sends it, or drops it if its job no longer wants it. False
+  // when `s` cannot take one now.
+  bool send_one(Slot& s) noexcept {
+    if (s.state != SlotState::ready || s.writer.busy() || pending.empty() ||
+        s.inflight.size() >= pipeline_depth(s) ||
+        (options.maxtasksperchild != 0 && s.chunks_sent >= options.maxtasksperchild)) {
+      return false;
+    }
+    Task* task = pending.front();
+    pending.pop_front();
+    RemoteJob* job = task->job->remote();
+    MPP_ASSERT(job != nullptr);
+    if (!job->wanted()) {
+      job->drop(task->begin, task->end);
+      release_task(task);
+      return true;
+    }
+    try {
+      s.builder.clear();
+      job->encode_request(task->begin, task->end, s.builder);
+      s.parts.clear();
+      s.chunk_header = {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(job->entry())),
+                        task->begin, task->end, s.chunks_sent};
+      s.parts.push_back({reinterpret_cast<const std::byte*>(&s.chunk_header), sizeof(s.chunk_header)});
+      for (const auto& segment : s.builder.segments()) {
+        s.parts.push_back(
+            {segment.external != nullptr ? segment.external : s.builder.bytes().data() + segment.offset,
+             segment.size});
+      }
+    } catch (...) {  // an argument that cannot be encoded fails its items, not the pool
+      const auto error = std::current_exception();
+      for (std::size_t i = task->begin; i < task->end; ++i) job->accept_error(i, error);
+      release_task(task);
+      return true;
+    }
+    s.writer.start(wire::Kind::chunk, s.parts);
+    s.inflight.push_back({task, job, task->begin, task->end, s.chunks_sent, Clock::now()});
+    ++s.chunks_sent;
+    s.writer.advance(s.requests);  // the rest, if it does not fit, as the worker reads
+    wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
+    return true;
   }
 
   bool fail_pending() noexcept {
@@ -932,6 +969,19 @@ void ProcessExecutor::submit(Task* task) noexcept {
     cancel_task(task);
     return;
   }
+  impl_->wake_dispatcher();
+}
+
+void ProcessExecutor::submit_batch(Task* tasks, std::size_t count) noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->terminated.load(std::memory_order_relaxed)) {
+      for (std::size_t i = 0; i < count; ++i) impl_->incoming.push_back(&tasks[i]);
+      impl_->incoming_count.fetch_add(count, std::memory_order_seq_cst);
+      count = 0;
+    }
+  }
+  for (std::size_t i = 0; i < count; ++i) cancel_task(&tasks[i]);
   impl_->wake_dispatcher();
 }
 

@@ -26,8 +26,11 @@ std::int64_t monotonic_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-void wake_dispatcher(const DispatcherShared& dispatcher, int wake_fd) noexcept {
-  if (dispatcher.sleeping.load(std::memory_order_seq_cst) != 0) {
+void wake_dispatcher(DispatcherShared& dispatcher, int wake_fd) noexcept {
+  // The first to find it asleep wakes it and clears the flag, so a burst of results costs one
+  // wake-up, not one each.
+  if (dispatcher.sleeping.load(std::memory_order_relaxed) != 0 &&
+      dispatcher.sleeping.exchange(0, std::memory_order_seq_cst) != 0) {
     const std::uint64_t one = 1;
     posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
   }
@@ -112,8 +115,20 @@ class Worker final : public WorkerContext {
 
   ByteBuffer& scratch() noexcept override { return scratch_; }
 
+  RawResults open_results(std::size_t first, std::size_t size) override {
+    close_block();
+    // With task_timeout every item's start is stamped: that takes the one-by-one path.
+    if (setup_.timed || !open_block(first, size)) return {};
+    return {block_data_, block_->capacity, &block_->count, &setup_.shared->running};
+  }
+
+  void close_results() noexcept override {
+    close_block();
+    item_done();
+  }
+
   bool skip() const noexcept override {
-    return setup_.shared->skip[sequence_ % k_pipeline].load(std::memory_order_acquire) == sequence_ + 1;
+    return setup_.shared->skip[sequence_ % k_max_pipeline].load(std::memory_order_acquire) == sequence_ + 1;
   }
 
  private:
@@ -151,7 +166,7 @@ class Worker final : public WorkerContext {
     if (block_ == nullptr || bytes.size() != block_->size) return false;
     const std::uint64_t count = block_->count.load(std::memory_order_relaxed);
     if (count == block_->capacity || block_->first + count != i) return false;
-    std::memcpy(block_data_ + count * bytes.size(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(block_data_ + count * bytes.size(), bytes.data(), bytes.size());
     block_->count.store(count + 1, std::memory_order_release);
     if (count + 1 == block_->capacity) close_block();
     return true;

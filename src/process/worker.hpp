@@ -13,8 +13,11 @@
 namespace mpp::detail {
 
 /// Chunks queued at a worker: the next one waits in its ring while it runs the current one, so it
-/// never idles between chunks, yet a slow worker holds back little.
+/// never idles between chunks, yet a slow worker holds back little. Chunks that take a worker
+/// microseconds each queue deeper, up to k_max_pipeline, so it does not wait for the dispatcher
+/// between them.
 inline constexpr std::size_t k_pipeline = 2;
+inline constexpr std::size_t k_max_pipeline = 16;
 
 /// One worker's shared page: its rings' state and what it runs right now.
 struct WorkerShared {
@@ -23,8 +26,8 @@ struct WorkerShared {
   // index + 1 of the item running now, 0 between items: if the worker dies, that item is lost.
   alignas(k_cache_line) std::atomic<std::uint64_t> running{0};
   std::atomic<std::int64_t> started_ns{0};  // CLOCK_MONOTONIC, when timeouts are on
-  // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % k_pipeline.
-  std::atomic<std::uint64_t> skip[k_pipeline] = {};
+  // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % k_max_pipeline.
+  std::atomic<std::uint64_t> skip[k_max_pipeline] = {};
 };
 
 /// The parent's shared page.
@@ -52,6 +55,6 @@ struct WorkerSetup {
 std::int64_t monotonic_ns() noexcept;
 
 /// Wakes the dispatcher if it sleeps (after anything it may be waiting for).
-void wake_dispatcher(const DispatcherShared& dispatcher, int wake_fd) noexcept;
+void wake_dispatcher(DispatcherShared& dispatcher, int wake_fd) noexcept;
 
 }  // namespace mpp::detail

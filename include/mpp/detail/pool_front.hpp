@@ -215,10 +215,9 @@ class PoolFront {
       return job;
     }
     if (!executor_.open_call()) throw_pool_not_running(Backend::k_name, what);
-    for (Task& task : job->tasks()) {
-      job->add_ref();  // each queued task's
-      executor_.submit(&task);
-    }
+    auto& tasks = job->tasks();
+    job->add_ref(static_cast<std::uint32_t>(tasks.size()));  // each queued task's
+    executor_.submit_batch(tasks.data(), tasks.size());
     executor_.close_call();
     return job;
   }

@@ -37,6 +37,8 @@ class ProcessExecutor {
   void close_call() noexcept;
   /// Queues a task; its job must have a remote() side. Takes the task's reference.
   void submit(Task* task) noexcept;
+  /// submit() for `count` tasks at once (one lock for all of them).
+  void submit_batch(Task* tasks, std::size_t count) noexcept;
   /// `caller_waits`: the caller waits for it at once (apply) and drives the pool itself.
   bool submit_call(Task* task, bool caller_waits = false) noexcept;
   void close() noexcept;

@@ -15,9 +15,9 @@ class RefCounted {
   RefCounted(const RefCounted&) = delete;
   RefCounted& operator=(const RefCounted&) = delete;
 
-  void add_ref() noexcept {
+  void add_ref(std::uint32_t count = 1) noexcept {
     // Relaxed: a new reference is always made from an existing one, which keeps the object alive.
-    refs_.fetch_add(1, std::memory_order_relaxed);
+    refs_.fetch_add(count, std::memory_order_relaxed);
   }
   void release() noexcept {
     // acq_rel: the last owner must see every write the other owners made before releasing.

@@ -3,7 +3,12 @@
 // (remote_jobs.hpp); the transports (process_executor.cpp, MPI) only move bytes.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <span>
@@ -35,6 +40,18 @@ class WorkerContext {
   virtual void item_error(std::size_t i, const std::exception_ptr& error) noexcept = 0;
   /// A buffer to encode a result into, reused from item to item.
   virtual ByteBuffer& scratch() noexcept = 0;
+
+  /// Room for the results of items first, first + 1, ... when each is `size` raw bytes: written in
+  /// place and published one by one through the counters, with no call per item (run_raw_items).
+  struct RawResults {
+    std::byte* data = nullptr;
+    std::uint64_t capacity = 0;                     // results that fit; at least 1
+    std::atomic<std::uint64_t>* count = nullptr;    // results published so far
+    std::atomic<std::uint64_t>* running = nullptr;  // the item running now, + 1 (see start_item)
+  };
+  /// Empty (capacity 0) when items must go one by one (task_timeout stamps every item's start).
+  virtual RawResults open_results(std::size_t first, std::size_t size) = 0;
+  virtual void close_results() noexcept = 0;
 };
 
 /// The function a worker runs for a chunk: decodes the request, runs the items, reports them.
@@ -168,6 +185,56 @@ void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept
     }
   } catch (...) {
     context.item_error(i, std::current_exception());
+  }
+}
+
+/// A raw value read from possibly unaligned bytes (no default constructor needed).
+template <class T>
+T load_raw(const std::byte* at) noexcept {
+  std::array<std::byte, sizeof(T)> bytes;
+  std::memcpy(bytes.data(), at, sizeof(T));
+  return std::bit_cast<T>(bytes);
+}
+
+/// The fast path of a chunk whose arguments and results are raw bytes: a tight loop that writes
+/// each result in place and publishes it, with the same crash guarantees as run_item (the marker
+/// names the running item; every finished result is published before the next item starts).
+template <class R, class Item, class Call>
+void run_raw_items(WorkerContext& context, ByteReader& request, const Call& call) {
+  static_assert(RawCodable<Item> && RawCodable<R>);
+  const std::size_t first = context.begin();
+  const std::size_t end = context.end();
+  std::span<const std::byte> items;
+  try {
+    items = request.take((end - first) * sizeof(Item));
+  } catch (...) {
+    const auto error = std::current_exception();
+    for (std::size_t i = first; i < end; ++i) context.item_error(i, error);
+    return;
+  }
+  auto item_at = [&](std::size_t i) { return load_raw<Item>(items.data() + (i - first) * sizeof(Item)); };
+  for (std::size_t i = first; i < end;) {
+    const WorkerContext::RawResults out =
+        context.skip() ? WorkerContext::RawResults{} : context.open_results(i, sizeof(R));
+    if (out.capacity == 0) {  // skipped, or timed: one by one
+      run_item<R>(context, i, [&]() -> R { return call(item_at(i)); });
+      ++i;
+      continue;
+    }
+    for (std::uint64_t k = 0; k < out.capacity && i < end; ++k, ++i) {
+      out.running->store(i + 1, std::memory_order_release);
+      try {
+        const R result = call(item_at(i));
+        std::memcpy(out.data + k * sizeof(R), &result, sizeof(R));
+      } catch (...) {
+        context.close_results();
+        context.item_error(i, std::current_exception());
+        ++i;
+        break;
+      }
+      out.count->store(k + 1, std::memory_order_release);
+    }
+    context.close_results();
   }
 }
 

@@ -136,11 +136,15 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
 
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     const F f = decode_function<F>(request);
-    for (std::size_t i = context.begin(); i < context.end(); ++i) {
-      run_item<R>(context, i, [&]() -> R {
-        const Item item = decode<Item>(request);
-        return std::invoke(f, item);
-      });
+    if constexpr (RawCodable<Item> && RawCodable<R>) {
+      run_raw_items<R, Item>(context, request, [&f](const Item& item) -> R { return std::invoke(f, item); });
+    } else {
+      for (std::size_t i = context.begin(); i < context.end(); ++i) {
+        run_item<R>(context, i, [&]() -> R {
+          const Item item = decode<Item>(request);
+          return std::invoke(f, item);
+        });
+      }
     }
   }
 };
@@ -186,8 +190,13 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
 
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     const F f = decode_function<F>(request);
-    for (std::size_t i = context.begin(); i < context.end(); ++i) {
-      run_item<R>(context, i, [&]() -> R { return std::invoke(f, decode<Item>(request)); });
+    if constexpr (RawCodable<Item> && RawCodable<R>) {
+      run_raw_items<R, Item>(context, request,
+                             [&f](Item item) -> R { return std::invoke(f, std::move(item)); });
+    } else {
+      for (std::size_t i = context.begin(); i < context.end(); ++i) {
+        run_item<R>(context, i, [&]() -> R { return std::invoke(f, decode<Item>(request)); });
+      }
     }
   }
 };

@@ -33,6 +33,8 @@ class ThreadExecutor {
   /// Queues a task of an open call (or of a task running on a worker). Takes the task's job
   /// reference; after terminate() the job is cancelled instead.
   void submit(Task* task) noexcept;
+  /// submit() for `count` tasks at once (one lock for all of them).
+  void submit_batch(Task* tasks, std::size_t count) noexcept;
   /// open_call + submit + close_call in one step: false (nothing queued) when not accepting.
   /// `caller_waits` (the caller will wait for it at once) makes no difference to threads.
   bool submit_call(Task* task, bool caller_waits = false) noexcept;
