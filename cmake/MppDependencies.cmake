@@ -9,3 +9,18 @@ endmacro()
 
 find_package(Threads REQUIRED)
 mpp_require(cereal libcereal-dev)
+
+# libcsv tokenises CSV for mpp::read_csv (src/frame/). Debian's libcsv-dev ships no CMake package, so
+# it is found by hand as the imported target mpp::csv; the package config (mppConfig.cmake.in)
+# defines that target again for consumers of the static libmpp.
+find_path(MPP_CSV_INCLUDE_DIR csv.h DOC "libcsv's header (Debian: libcsv-dev)")
+find_library(MPP_CSV_LIBRARY NAMES csv DOC "libcsv (Debian: libcsv-dev)")
+if(NOT MPP_CSV_INCLUDE_DIR OR NOT MPP_CSV_LIBRARY)
+  message(FATAL_ERROR "mpp needs libcsv (mpp::read_csv parses CSV with it): install the Debian package "
+    "'libcsv-dev' (scripts/install-deps does it)")
+endif()
+if(NOT TARGET mpp::csv)
+  add_library(mpp::csv UNKNOWN IMPORTED)
+  set_target_properties(mpp::csv PROPERTIES IMPORTED_LOCATION "${MPP_CSV_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${MPP_CSV_INCLUDE_DIR}")
+endif()

@@ -3,7 +3,9 @@
 
 #include "mpp/async_result.hpp"
 #include "mpp/cpu.hpp"
+#include "mpp/csv.hpp"
 #include "mpp/errors.hpp"
+#include "mpp/frame.hpp"
 #include "mpp/imap_range.hpp"
 #include "mpp/pool.hpp"
 #include "mpp/process.hpp"

@@ -1,27 +1,41 @@
-# FuzzDecoderBriefly (run by CTest through cmake -P): builds the decoder fuzzer with clang++ and
-# libFuzzer, ASan and UBSan, in the build tree, then fuzzes for SECONDS seconds. Fails on any crash,
-# leaving the input under WORK_DIR/artifacts/. Prints "mpp-fuzz: skipped" (CTest's
+# FuzzDecoderBriefly and FuzzCsvReaderBriefly (run by CTest through cmake -P): builds a fuzzer with
+# clang++ and libFuzzer, ASan and UBSan, in the build tree, then fuzzes for SECONDS seconds. Fails on
+# any crash, leaving the input under WORK_DIR/artifacts/. Prints "mpp-fuzz: skipped" (CTest's
 # SKIP_REGULAR_EXPRESSION) when clang++ cannot link a libFuzzer program.
+#   FUZZER      decode (the codec's decoders, decode_fuzz.cpp) or csv (read_csv, csv_fuzz.cpp)
 #   CLANGXX     clang++
 #   SOURCE_DIR  the project's source directory
 #   WORK_DIR    where the programs, the growing corpus and the artifacts go
 #   SECONDS     how long to fuzz
-foreach(var CLANGXX SOURCE_DIR WORK_DIR SECONDS)
+#   CSV_INCLUDE_DIR, CSV_LIBRARY  libcsv, for FUZZER=csv
+foreach(var FUZZER CLANGXX SOURCE_DIR WORK_DIR SECONDS)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "run_fuzz.cmake: ${var} is not set")
   endif()
 endforeach()
 
 set(fuzz_dir ${SOURCE_DIR}/tests/fuzz)
-# The decoder is the header codec.hpp; the exception codec and throw_serialization are compiled.
-set(library_sources ${SOURCE_DIR}/src/errors.cpp ${SOURCE_DIR}/src/exception_codec.cpp)
 set(common_flags -std=c++20 -g -O1 -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS
   -I${SOURCE_DIR}/include -I${SOURCE_DIR}/src -I${fuzz_dir})
+set(fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
+if(FUZZER STREQUAL "decode")
+  # The decoder is the header codec.hpp; the exception codec and throw_serialization are compiled.
+  set(library_sources ${SOURCE_DIR}/src/errors.cpp ${SOURCE_DIR}/src/exception_codec.cpp)
+  set(library_flags)
+  set(library_libs)
+elseif(FUZZER STREQUAL "csv")
+  set(library_sources ${SOURCE_DIR}/src/errors.cpp ${SOURCE_DIR}/src/posix/syscall.cpp
+    ${SOURCE_DIR}/src/frame/frame.cpp ${SOURCE_DIR}/src/frame/csv_read.cpp ${SOURCE_DIR}/src/frame/csv_write.cpp)
+  set(library_flags -I${CSV_INCLUDE_DIR} -pthread)
+  set(library_libs ${CSV_LIBRARY})
+else()
+  message(FATAL_ERROR "run_fuzz.cmake: FUZZER must be decode or csv, not '${FUZZER}'")
+endif()
 file(MAKE_DIRECTORY ${WORK_DIR})
 
 # Builds `output` from `sources` when it is missing or older than any of them or of mpp's headers.
 function(build output)
-  cmake_parse_arguments(ARG "" "" "SOURCES;FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;FLAGS;LIBS" ${ARGN})
   file(GLOB_RECURSE headers ${SOURCE_DIR}/include/mpp/*.hpp ${fuzz_dir}/*.hpp)
   set(stale FALSE)
   if(NOT EXISTS ${output})
@@ -37,7 +51,7 @@ function(build output)
     return()
   endif()
   message(STATUS "mpp-fuzz: building ${output}")
-  execute_process(COMMAND ${CLANGXX} ${common_flags} ${ARG_FLAGS} ${ARG_SOURCES} -o ${output}.tmp
+  execute_process(COMMAND ${CLANGXX} ${common_flags} ${ARG_FLAGS} ${ARG_SOURCES} ${ARG_LIBS} -o ${output}.tmp
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
     if(out MATCHES "libclang_rt\\.fuzzer|unsupported option '-fsanitize=fuzzer'|clang_rt\\.(asan|ubsan)")
@@ -50,31 +64,37 @@ function(build output)
   file(RENAME ${output}.tmp ${output})
 endfunction()
 
-set(fuzzer ${WORK_DIR}/decode_fuzz)
-set(seeder ${WORK_DIR}/make_seeds)
+set(fuzzer ${WORK_DIR}/${FUZZER}_fuzz)
 set(skipped FALSE)
-build(${fuzzer} SOURCES ${fuzz_dir}/decode_fuzz.cpp ${library_sources}
-  FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
+build(${fuzzer} SOURCES ${fuzz_dir}/${FUZZER}_fuzz.cpp ${library_sources} FLAGS ${fuzz_flags} ${library_flags}
+  LIBS ${library_libs})
 if(skipped)
   return()
 endif()
-build(${seeder} SOURCES ${fuzz_dir}/make_seeds.cpp ${library_sources})
 
-# Seeds of the current encoding, the committed corpus, and known crashes (which, while the bug they
-# show is there, fail this test at once).
 set(seeds ${WORK_DIR}/seeds)
 file(REMOVE_RECURSE ${seeds})
 file(MAKE_DIRECTORY ${seeds} ${WORK_DIR}/corpus ${WORK_DIR}/artifacts)
-execute_process(COMMAND ${seeder} ${seeds} RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "mpp-fuzz: make_seeds failed (${rc})")
+if(FUZZER STREQUAL "decode")
+  # Seeds of the current encoding, the committed corpus, and known crashes (which, while the bug
+  # they show is there, fail this test at once).
+  set(seeder ${WORK_DIR}/make_seeds)
+  build(${seeder} SOURCES ${fuzz_dir}/make_seeds.cpp ${library_sources})
+  execute_process(COMMAND ${seeder} ${seeds} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "mpp-fuzz: make_seeds failed (${rc})")
+  endif()
+  set(corpora ${fuzz_dir}/corpus ${fuzz_dir}/crashes)
+else()
+  # Hand-written CSV seeds (the first byte picks the options: csv_fuzz.cpp).
+  set(corpora ${fuzz_dir}/csv_corpus)
 endif()
 
 # -malloc_limit_mb: inputs are at most 4 KiB here, so any single allocation near this size is absurd.
 execute_process(
   COMMAND ${fuzzer} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256
     -print_final_stats=1 -artifact_prefix=${WORK_DIR}/artifacts/
-    ${WORK_DIR}/corpus ${seeds} ${fuzz_dir}/corpus ${fuzz_dir}/crashes
+    ${WORK_DIR}/corpus ${seeds} ${corpora}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 
 # libFuzzer reports every new input: keep its log in a file and show the end of it.
@@ -91,6 +111,6 @@ if(length GREATER keep)
 endif()
 message("${out}")
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "mpp-fuzz: the decoder fuzzer failed (exit ${rc}); the input is in ${WORK_DIR}/artifacts/")
+  message(FATAL_ERROR "mpp-fuzz: the ${FUZZER} fuzzer failed (exit ${rc}); the input is in ${WORK_DIR}/artifacts/")
 endif()
 message(STATUS "mpp-fuzz: ${SECONDS} s of fuzzing found nothing")

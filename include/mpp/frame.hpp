@@ -1,0 +1,609 @@
+// mpp::Frame: named, typed columns, the tutorial's pandas DataFrame. With its views (Column, Row),
+// the partition helpers (array_split, concat) and the pool algorithms over rows, columns and whole
+// partitions (map_rows, map_columns, pool.map over array_split's parts). CSV in and out is
+// <mpp/csv.hpp>, included at the end, so this header is API.md's whole "DataFrames" section.
+#pragma once
+
+#include <cereal/cereal.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <iosfwd>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mpp/detail/frame_runners.hpp"
+#include "mpp/detail/frame_storage.hpp"
+#include "mpp/detail/frame_throw.hpp"
+
+namespace mpp {
+
+/// The type of a column's values. A column holds one type; a null is a missing value of it.
+enum class ColumnType : std::uint8_t {
+  int64,    ///< std::int64_t
+  float64,  ///< double
+  string,   ///< std::string (UTF-8 or any bytes: kept as they are)
+};
+
+/// "int64", "float64" or "string".
+[[nodiscard]] const char* to_string(ColumnType type) noexcept;
+
+class Frame;
+class Column;
+
+namespace detail {
+
+/// What Column::get<T> and Row::get<T> can return.
+template <class T>
+concept ColumnGettable = std::same_as<T, std::int64_t> || std::same_as<T, double> ||
+    std::same_as<T, std::string> || std::same_as<T, std::string_view>;
+
+template <class T>
+inline constexpr const char* k_gettable_name = std::same_as<T, std::int64_t>  ? "std::int64_t"
+                                               : std::same_as<T, double>      ? "double"
+                                               : std::same_as<T, std::string> ? "std::string"
+                                                                              : "std::string_view";
+
+/// How the CSV reader and the frame algorithms (src/frame/) build views around storage.
+struct FrameAccess;
+
+}  // namespace detail
+
+/// One named, typed column: a view of shared, immutable storage (an offset and a length into it).
+/// Copying a Column or slicing it copies no values. Columns compare equal by name, type, nulls and
+/// values (doubles by bit pattern, every NaN equal to every NaN).
+///
+/// Nulls: any value may be null (missing), as an empty CSV field is. A null has no value: get()
+/// throws for it, get_optional() returns std::nullopt, and values() shows a placeholder under it
+/// (0 for int64, NaN for float64, "" for string).
+///
+/// Thread safety: a Column never changes after construction (slice() returns a new view), so any
+/// number of threads may read the same Column or views of the same storage at once.
+class Column {
+ public:
+  /// An empty int64 column with an empty name.
+  Column();
+  /// A column of `values`; `nulls`, when not empty, has one flag per value (true = null). Throws
+  /// std::invalid_argument when `nulls` is neither empty nor as long as `values`.
+  template <detail::ColumnElement T>
+  Column(std::string name, std::vector<T> values, const std::vector<bool>& nulls = {})
+      : Column(std::move(name), detail::ColumnValues(std::in_place_type<std::vector<T>>, std::move(values)),
+               nulls) {}
+  /// A column with a null where `values` holds std::nullopt.
+  template <detail::ColumnElement T>
+  Column(std::string name, const std::vector<std::optional<T>>& values)
+      : Column(std::move(name), unwrap(values), null_flags(values)) {}
+
+  [[nodiscard]] const std::string& name() const noexcept { return data_->name; }
+  [[nodiscard]] ColumnType type() const noexcept { return static_cast<ColumnType>(data_->values.index()); }
+  /// Number of values, nulls included.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Whether the values are of type T (std::int64_t, double or std::string).
+  template <detail::ColumnElement T>
+  [[nodiscard]] bool holds() const noexcept {
+    return std::holds_alternative<std::vector<T>>(data_->values);
+  }
+
+  /// The values, in place (nulls show their placeholder). Valid while any view of this storage
+  /// lives. Throws std::invalid_argument when the column's type is not T.
+  template <detail::ColumnElement T>
+  [[nodiscard]] std::span<const T> values() const {
+    const auto* values = std::get_if<std::vector<T>>(&data_->values);
+    if (values == nullptr) {
+      detail::throw_frame_type("mpp::Column::values", name(), static_cast<int>(type()),
+                               detail::k_gettable_name<T>);
+    }
+    return std::span<const T>(values->data() + offset_, size_);
+  }
+
+  /// Whether value `i` is null. Throws std::out_of_range when `i >= size()`.
+  [[nodiscard]] bool is_null(std::size_t i) const {
+    if (i >= size_) detail::throw_frame_index("mpp::Column::is_null", i, size_);
+    return null_at(i);
+  }
+  /// Number of null values.
+  [[nodiscard]] std::size_t null_count() const noexcept;
+
+  /// Value `i` as T: std::int64_t (an int64 column), double (a float64 or an int64 column,
+  /// converted as static_cast does), std::string or std::string_view (a string column; the view
+  /// is valid while any view of this storage lives). Throws std::out_of_range when `i >= size()`,
+  /// std::invalid_argument when the value is null or the column's type does not give a T.
+  template <detail::ColumnGettable T>
+  [[nodiscard]] T get(std::size_t i) const {
+    return get_at<T>(i, "mpp::Column::get");
+  }
+  /// As get(), with std::nullopt for a null.
+  template <detail::ColumnGettable T>
+  [[nodiscard]] std::optional<T> get_optional(std::size_t i) const {
+    if (i >= size_) detail::throw_frame_index("mpp::Column::get_optional", i, size_);
+    if (null_at(i)) return std::nullopt;
+    return read<T>(i, "mpp::Column::get_optional");
+  }
+
+  /// Values [begin, end), sharing this column's storage. Throws std::out_of_range unless
+  /// begin <= end <= size().
+  [[nodiscard]] Column slice(std::size_t begin, std::size_t end) const;
+
+  /// cereal: writes only this view's values (a slice of a large column sends only the slice).
+  template <class Archive>
+  void save(Archive& archive) const;
+  /// cereal: reads what save() wrote into fresh storage. Throws on corrupt input (the codec turns
+  /// that into mpp::SerializationError).
+  template <class Archive>
+  void load(Archive& archive);
+
+ private:
+  friend struct detail::FrameAccess;
+  friend class Row;
+
+  Column(std::string name, detail::ColumnValues values, const std::vector<bool>& nulls);
+  Column(std::shared_ptr<const detail::ColumnData> data, std::size_t offset, std::size_t size) noexcept
+      : data_(std::move(data)), offset_(offset), size_(size) {}
+
+  template <class T>
+  static std::vector<T> unwrap(const std::vector<std::optional<T>>& values) {
+    std::vector<T> out;
+    out.reserve(values.size());
+    for (const auto& v : values) out.push_back(v ? *v : detail::null_placeholder<T>());
+    return out;
+  }
+  template <class T>
+  static std::vector<bool> null_flags(const std::vector<std::optional<T>>& values) {
+    std::vector<bool> out;
+    out.reserve(values.size());
+    for (const auto& v : values) out.push_back(!v.has_value());
+    return out;
+  }
+
+  [[nodiscard]] bool null_at(std::size_t i) const noexcept {
+    return !data_->nulls.empty() && data_->nulls[offset_ + i] != 0;
+  }
+
+  template <class T>
+  [[nodiscard]] T get_at(std::size_t i, const char* where) const {
+    if (i >= size_) detail::throw_frame_index(where, i, size_);
+    if (null_at(i)) detail::throw_frame_null(where, name(), i);
+    return read<T>(i, where);
+  }
+
+  // Value `i`, known to be in range and not null.
+  template <class T>
+  [[nodiscard]] T read(std::size_t i, const char* where) const {
+    const std::size_t k = offset_ + i;
+    if constexpr (std::is_same_v<T, std::int64_t>) {
+      if (const auto* v = std::get_if<std::vector<std::int64_t>>(&data_->values)) return (*v)[k];
+    } else if constexpr (std::is_same_v<T, double>) {
+      if (const auto* v = std::get_if<std::vector<double>>(&data_->values)) return (*v)[k];
+      if (const auto* v = std::get_if<std::vector<std::int64_t>>(&data_->values)) {
+        return static_cast<double>((*v)[k]);
+      }
+    } else {
+      if (const auto* v = std::get_if<std::vector<std::string>>(&data_->values)) return T((*v)[k]);
+    }
+    detail::throw_frame_type(where, name(), static_cast<int>(type()), detail::k_gettable_name<T>);
+  }
+
+  std::shared_ptr<const detail::ColumnData> data_;
+  std::size_t offset_ = 0;
+  std::size_t size_ = 0;
+};
+
+/// Same name, type and length, nulls in the same places, and equal values elsewhere (doubles by
+/// bit pattern, with every NaN equal to every NaN). A view's offset does not matter.
+[[nodiscard]] bool operator==(const Column& a, const Column& b);
+
+/// One row of a Frame: a view (a frame and a position), valid while that Frame object lives.
+/// Its values are read from the columns on each call.
+///
+/// Thread safety: read-only; any number of threads may read rows of one frame at once.
+class Row {
+ public:
+  /// The row's index label: its position in the frame plus the frame's index_start(), so a row of
+  /// a partition keeps the index it had in the whole frame (as pandas' index does).
+  [[nodiscard]] std::size_t index() const noexcept;
+  /// The row's position in its frame (0 for a partition's first row).
+  [[nodiscard]] std::size_t position() const noexcept { return position_; }
+  /// Number of values: the frame's number of columns.
+  [[nodiscard]] std::size_t size() const noexcept;
+  [[nodiscard]] const Frame& frame() const noexcept { return *frame_; }
+
+  /// The value in column `column` (a position or a name), as Column::get<T>. Throws
+  /// std::out_of_range for an unknown column, std::invalid_argument for a null or a type that
+  /// does not give a T.
+  template <detail::ColumnGettable T>
+  [[nodiscard]] T get(std::size_t column) const;
+  template <detail::ColumnGettable T>
+  [[nodiscard]] T get(std::string_view column) const;
+  /// As get(), with std::nullopt for a null.
+  template <detail::ColumnGettable T>
+  [[nodiscard]] std::optional<T> get_optional(std::size_t column) const;
+  template <detail::ColumnGettable T>
+  [[nodiscard]] std::optional<T> get_optional(std::string_view column) const;
+  /// Whether the value in `column` is null. Throws std::out_of_range for an unknown column.
+  [[nodiscard]] bool is_null(std::size_t column) const;
+  [[nodiscard]] bool is_null(std::string_view column) const;
+
+ private:
+  friend class Frame;
+  friend class RowRange;
+  Row(const Frame& frame, std::size_t position) noexcept : frame_(&frame), position_(position) {}
+
+  const Frame* frame_;
+  std::size_t position_;
+};
+
+/// Every row of a Frame, in order (Frame::rows()): a random-access view of Row values, valid while
+/// that Frame object lives. Written out rather than composed from std::views so that it compiles
+/// with every standard library (clang 14 cannot compile libstdc++ 12's iota_view).
+class RowRange : public std::ranges::view_base {
+ public:
+  class iterator {
+   public:
+    using value_type = Row;
+    using difference_type = std::ptrdiff_t;
+    using iterator_concept = std::random_access_iterator_tag;
+    using iterator_category = std::input_iterator_tag;  // its reference is a value, not a Row&
+
+    iterator() = default;
+    Row operator*() const noexcept { return Row(*frame_, position_); }
+    Row operator[](difference_type n) const noexcept { return *(*this + n); }
+
+    iterator& operator++() noexcept { return *this += 1; }
+    iterator operator++(int) noexcept { return std::exchange(*this, *this + 1); }
+    iterator& operator--() noexcept { return *this -= 1; }
+    iterator operator--(int) noexcept { return std::exchange(*this, *this - 1); }
+    iterator& operator+=(difference_type n) noexcept {
+      position_ += static_cast<std::size_t>(n);  // wraps as unsigned; a negative n moves back
+      return *this;
+    }
+    iterator& operator-=(difference_type n) noexcept { return *this += -n; }
+    friend iterator operator+(iterator it, difference_type n) noexcept { return it += n; }
+    friend iterator operator+(difference_type n, iterator it) noexcept { return it += n; }
+    friend iterator operator-(iterator it, difference_type n) noexcept { return it -= n; }
+    friend difference_type operator-(const iterator& a, const iterator& b) noexcept {
+      return static_cast<difference_type>(a.position_ - b.position_);
+    }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept {
+      return a.position_ == b.position_;
+    }
+    friend auto operator<=>(const iterator& a, const iterator& b) noexcept {
+      return a.position_ <=> b.position_;
+    }
+
+   private:
+    friend class RowRange;
+    iterator(const Frame* frame, std::size_t position) noexcept : frame_(frame), position_(position) {}
+
+    const Frame* frame_ = nullptr;
+    std::size_t position_ = 0;
+  };
+
+  RowRange() = default;
+  [[nodiscard]] iterator begin() const noexcept { return {frame_, 0}; }
+  [[nodiscard]] iterator end() const noexcept { return {frame_, size_}; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Row `position`, unchecked (Frame::row checks).
+  [[nodiscard]] Row operator[](std::size_t position) const noexcept { return Row(*frame_, position); }
+
+ private:
+  friend class Frame;
+  RowRange(const Frame& frame, std::size_t size) noexcept : frame_(&frame), size_(size) {}
+
+  const Frame* frame_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/// A table of named, typed columns of equal length (pandas' DataFrame, numpy's 2-D array).
+///
+/// Built from columns, `mpp::Frame{{"a", std::vector<std::int64_t>{1, 2}}, {"b", std::vector<double>{0.5,
+/// 1.5}}}`, or read from CSV (read_csv, <mpp/csv.hpp>). Columns share their storage: copying a
+/// Frame, slicing it, or splitting it into partitions copies no values. Each frame has an index,
+/// as pandas' RangeIndex: its rows are labelled index_start(), index_start() + 1, ...; a slice
+/// keeps its rows' labels. Frames compare equal by their columns (operator== of Column), not by
+/// their index.
+///
+/// Serialisable with cereal (member save/load), so frames cross to ProcessPool workers and back:
+/// a slice writes only its own rows.
+///
+/// Thread safety: a Frame never changes after construction (except by assignment), so any number
+/// of threads may read one at once, and partitions are handed to threads as views.
+class Frame {
+ public:
+  /// No columns, no rows.
+  Frame() = default;
+  /// Throws std::invalid_argument when the columns differ in length or two share a name.
+  Frame(std::initializer_list<Column> columns);
+  explicit Frame(std::vector<Column> columns);
+
+  [[nodiscard]] std::size_t num_rows() const noexcept { return rows_; }
+  [[nodiscard]] std::size_t num_columns() const noexcept { return columns_.size(); }
+  /// (rows, columns), as pandas' `df.shape`.
+  [[nodiscard]] std::pair<std::size_t, std::size_t> shape() const noexcept {
+    return {rows_, columns_.size()};
+  }
+  /// Whether the frame has no rows.
+  [[nodiscard]] bool empty() const noexcept { return rows_ == 0; }
+
+  [[nodiscard]] const std::vector<Column>& columns() const noexcept { return columns_; }
+  /// Throws std::out_of_range for a position past the last column or a name no column has.
+  [[nodiscard]] const Column& column(std::size_t position) const {
+    if (position >= columns_.size())
+      detail::throw_frame_index("mpp::Frame::column", position, columns_.size());
+    return columns_[position];
+  }
+  [[nodiscard]] const Column& column(std::string_view name) const;
+  /// The position of the column named `name`, if there is one.
+  [[nodiscard]] std::optional<std::size_t> find_column(std::string_view name) const noexcept;
+  [[nodiscard]] std::vector<std::string> column_names() const;
+
+  /// Row `position` (0-based). Throws std::out_of_range past the last row.
+  [[nodiscard]] Row row(std::size_t position) const {
+    if (position >= rows_) detail::throw_frame_index("mpp::Frame::row", position, rows_);
+    return Row(*this, position);
+  }
+  /// Every row, in order: a random-access view (`for (mpp::Row row : frame.rows())`), valid while
+  /// this Frame object lives.
+  [[nodiscard]] RowRange rows() const { return RowRange(*this, rows_); }
+
+  /// Rows [begin, end), sharing this frame's storage; the slice's index starts at
+  /// index_start() + begin. Throws std::out_of_range unless begin <= end <= num_rows().
+  [[nodiscard]] Frame slice(std::size_t begin, std::size_t end) const;
+  /// The first `n` rows (all of them when there are fewer), as pandas' `df.head(n)`.
+  [[nodiscard]] Frame head(std::size_t n = 5) const { return slice(0, n < rows_ ? n : rows_); }
+
+  /// The index label of the first row: 0 for a frame built from columns or read from CSV.
+  [[nodiscard]] std::size_t index_start() const noexcept { return index_start_; }
+
+  /// cereal: the index, then each column (only this frame's rows).
+  template <class Archive>
+  void save(Archive& archive) const;
+  /// cereal: throws on corrupt input (columns of different lengths, a repeated name).
+  template <class Archive>
+  void load(Archive& archive);
+
+ private:
+  friend struct detail::FrameAccess;
+
+  std::vector<Column> columns_;
+  std::size_t rows_ = 0;
+  std::size_t index_start_ = 0;
+};
+
+/// The same columns (operator== of Column), in the same order. The index is not compared.
+[[nodiscard]] bool operator==(const Frame& a, const Frame& b);
+
+/// The frame as pandas prints it: the column names, then each row with its index label; at most
+/// `max_rows` rows (the first and last halves, with "..." between, when there are more). Nulls
+/// print as NaN for float64 and <NA> otherwise.
+[[nodiscard]] std::string to_string(const Frame& frame, std::size_t max_rows = 10);
+/// `out << to_string(frame)`.
+std::ostream& operator<<(std::ostream& out, const Frame& frame);
+/// The column as a one-column frame would print (its name, then its values).
+std::ostream& operator<<(std::ostream& out, const Column& column);
+
+/// np.array_split(frame, sections, axis=0): `sections` consecutive row partitions whose sizes
+/// differ by at most one (the first num_rows() % sections get one more row; with more sections
+/// than rows the last ones are empty). The partitions are slices: no values are copied.
+/// Throws std::invalid_argument when `sections` is 0.
+[[nodiscard]] std::vector<Frame> array_split(const Frame& frame, std::size_t sections);
+
+/// np.array_split on any random-access range: `sections` consecutive subranges of it, sizes as
+/// above. The subranges view the range (no copy), so it must outlive them; a temporary is refused.
+/// For ProcessPool, whose items must be serialisable, copy each part into a container.
+/// Throws std::invalid_argument when `sections` is 0.
+template <std::ranges::random_access_range Range>
+requires std::ranges::sized_range<Range> && std::ranges::borrowed_range<Range>
+[[nodiscard]] auto array_split(Range&& range, std::size_t sections) {
+  using Part = std::ranges::subrange<std::ranges::iterator_t<Range>>;
+  using Difference = std::ranges::range_difference_t<Range>;
+  if (sections == 0)
+    detail::throw_frame_invalid("mpp::array_split", "the number of sections must be at least 1");
+  const auto n = static_cast<std::size_t>(std::ranges::size(range));
+  auto first = std::ranges::begin(range);
+  std::vector<Part> parts;
+  parts.reserve(sections);
+  for (std::size_t k = 0; k < sections; ++k) {
+    const std::size_t begin = detail::section_begin(n, sections, k);
+    const std::size_t end = detail::section_begin(n, sections, k + 1);
+    parts.emplace_back(first + static_cast<Difference>(begin), first + static_cast<Difference>(end));
+  }
+  return parts;
+}
+
+/// np.vstack for frames (pandas' concat of row partitions): the rows of every frame, in order.
+/// Every frame must have the same column names and types in the same order, else
+/// std::invalid_argument. The result's index starts at the first frame's. No frames give an
+/// empty Frame. When the frames are consecutive slices of the same storage (array_split's parts,
+/// in order) the result is a slice of it too and nothing is copied.
+[[nodiscard]] Frame concat(std::span<const Frame> frames);
+[[nodiscard]] inline Frame concat(std::initializer_list<Frame> frames) {
+  return concat(std::span<const Frame>(frames.begin(), frames.size()));
+}
+
+namespace detail {
+
+struct FrameAccess {
+  static Column column(std::shared_ptr<const ColumnData> data) noexcept {
+    const std::size_t size = std::visit([](const auto& v) { return v.size(); }, data->values);
+    return Column(std::move(data), 0, size);
+  }
+  static const ColumnData& data(const Column& column) noexcept { return *column.data_; }
+  static std::size_t offset(const Column& column) noexcept { return column.offset_; }
+  /// Values [offset, offset + size) of `column`'s storage.
+  static Column view(const Column& column, std::size_t offset, std::size_t size) noexcept {
+    return Column(column.data_, offset, size);
+  }
+  static Frame frame(std::vector<Column> columns, std::size_t index_start);
+};
+
+/// map_rows's partitions: `chunksize` rows each, or with 0 about four per worker (Python's rule).
+[[nodiscard]] std::vector<Frame> row_partitions(const Frame& frame, std::size_t workers,
+                                                std::size_t chunksize);
+
+template <class F>
+using row_result_t = std::decay_t<std::invoke_result_t<const std::decay_t<F>&, Row>>;
+
+}  // namespace detail
+
+/// `f(row)` for every row of `frame`, in parallel on `pool` (mpp::Pool, mpp::ProcessPool, or any
+/// pool with their map); results in row order: the tutorial's `pool.imap(hypotenuse,
+/// df.itertuples())`. Returns std::vector<R> for f's result type R (nothing for a void f).
+///
+/// `chunksize` rows go to a task (0: automatic, as the pool's map chooses). Rows never travel one
+/// at a time: a thread reads its rows in place and writes each result straight into the result;
+/// a worker process gets each partition of `chunksize` rows (0: about four partitions per worker)
+/// as one message and sends its results back as one. `f` follows the pool's rules
+/// (for ProcessPool: a function pointer or a captureless lambda, and a serialisable result).
+/// Blocks; may be called from inside a task of the same pool. Rethrows the first exception a row
+/// threw (no new partition starts after it). Throws mpp::PoolNotRunning after close() or
+/// terminate().
+template <class PoolType, class F>
+auto map_rows(PoolType& pool, const Frame& frame, F&& f, std::size_t chunksize = 0) {
+  static_assert(std::is_invocable_v<const std::decay_t<F>&, Row>,
+                "mpp::map_rows: f must be callable as a const object with an mpp::Row");
+  using R = detail::row_result_t<F>;
+  if constexpr (detail::ThreadPool<PoolType>) {
+    // Threads share the frame: the pool's map over the rows themselves, read in place, each
+    // result written straight into the result (no per-partition results to gather and copy).
+    return pool.map(std::forward<F>(f), frame.rows(), chunksize);
+  } else {
+    auto parts = detail::row_partitions(frame, pool.size(), chunksize);
+    detail::RowRunner<std::decay_t<F>> runner{std::forward<F>(f)};
+    if constexpr (std::is_void_v<R>) {
+      pool.map(runner, parts);
+    } else {
+      return detail::flatten<R>(pool.map(runner, parts), frame.num_rows());
+    }
+  }
+}
+
+/// `f(column)` for every column of `frame`, in parallel on `pool`; results in column order: the
+/// tutorial's `pool.imap(sum_of_squares, df.iteritems())`. Each column is one task; a worker
+/// process receives it as one message. Blocks; rethrows the first exception; throws
+/// mpp::PoolNotRunning after close() or terminate().
+template <class PoolType, class F>
+auto map_columns(PoolType& pool, const Frame& frame, F&& f) {
+  static_assert(std::is_invocable_v<const std::decay_t<F>&, const Column&>,
+                "mpp::map_columns: f must be callable as a const object with a const mpp::Column&");
+  return pool.map(std::forward<F>(f), frame.columns(), 1);
+}
+
+// -- inline definitions -----------------------------------------------------------------------
+
+inline std::size_t Row::index() const noexcept { return frame_->index_start() + position_; }
+inline std::size_t Row::size() const noexcept { return frame_->num_columns(); }
+
+template <detail::ColumnGettable T>
+T Row::get(std::size_t column) const {
+  return frame_->column(column).get_at<T>(position_, "mpp::Row::get");
+}
+template <detail::ColumnGettable T>
+T Row::get(std::string_view column) const {
+  return frame_->column(column).get_at<T>(position_, "mpp::Row::get");
+}
+template <detail::ColumnGettable T>
+std::optional<T> Row::get_optional(std::size_t column) const {
+  return frame_->column(column).get_optional<T>(position_);
+}
+template <detail::ColumnGettable T>
+std::optional<T> Row::get_optional(std::string_view column) const {
+  return frame_->column(column).get_optional<T>(position_);
+}
+inline bool Row::is_null(std::size_t column) const { return frame_->column(column).null_at(position_); }
+inline bool Row::is_null(std::string_view column) const { return frame_->column(column).null_at(position_); }
+
+template <class Archive>
+void Column::save(Archive& archive) const {
+  archive(data_->name, static_cast<std::uint8_t>(data_->values.index()));
+  archive(cereal::make_size_tag(static_cast<cereal::size_type>(size_)));
+  std::visit(
+      [&](const auto& values) {
+        using T = typename std::decay_t<decltype(values)>::value_type;
+        if constexpr (std::is_arithmetic_v<T>) {
+          // The same bytes as a std::vector<T>: a size, then the values as one block.
+          archive(cereal::binary_data(values.data() + offset_, size_ * sizeof(T)));
+        } else {
+          for (std::size_t i = 0; i < size_; ++i) archive(values[offset_ + i]);
+        }
+      },
+      data_->values);
+  const bool any_null = null_count() != 0;
+  archive(cereal::make_size_tag(static_cast<cereal::size_type>(any_null ? size_ : 0)));
+  if (any_null) archive(cereal::binary_data(data_->nulls.data() + offset_, size_));
+}
+
+template <class Archive>
+void Column::load(Archive& archive) {
+  auto data = std::make_shared<detail::ColumnData>();
+  std::uint8_t type = 0;
+  archive(data->name, type);
+  switch (type) {
+    case 0:
+      archive(data->values.template emplace<0>());
+      break;
+    case 1:
+      archive(data->values.template emplace<1>());
+      break;
+    case 2:
+      archive(data->values.template emplace<2>());
+      break;
+    default:
+      detail::throw_frame_invalid("mpp::Column::load", "corrupt column type");
+  }
+  const std::size_t size = std::visit([](const auto& values) { return values.size(); }, data->values);
+  archive(data->nulls);
+  if (!data->nulls.empty() && data->nulls.size() != size) {
+    detail::throw_frame_invalid("mpp::Column::load", "corrupt null mask");
+  }
+  for (const std::uint8_t flag : data->nulls) {
+    if (flag > 1) detail::throw_frame_invalid("mpp::Column::load", "corrupt null mask");
+  }
+  data_ = std::move(data);
+  offset_ = 0;
+  size_ = size;
+}
+
+template <class Archive>
+void Frame::save(Archive& archive) const {
+  archive(static_cast<std::uint64_t>(index_start_), static_cast<std::uint64_t>(rows_));
+  archive(cereal::make_size_tag(static_cast<cereal::size_type>(columns_.size())));
+  for (const Column& column : columns_) archive(column);
+}
+
+template <class Archive>
+void Frame::load(Archive& archive) {
+  std::uint64_t index_start = 0;
+  std::uint64_t rows = 0;
+  archive(index_start, rows);
+  cereal::size_type count = 0;
+  archive(cereal::make_size_tag(count));
+  std::vector<Column> columns;
+  for (cereal::size_type i = 0; i < count; ++i) {
+    Column column;
+    archive(column);
+    columns.push_back(std::move(column));
+  }
+  Frame frame(std::move(columns));
+  if (frame.rows_ != rows) detail::throw_frame_invalid("mpp::Frame::load", "corrupt row count");
+  frame.index_start_ = static_cast<std::size_t>(index_start);
+  *this = std::move(frame);
+}
+
+}  // namespace mpp
+
+#include "mpp/csv.hpp"  // NOLINT(misc-header-include-cycle): read_csv and write_csv belong to this section

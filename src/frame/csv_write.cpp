@@ -1,0 +1,168 @@
+// write_csv: what it writes, read_csv reads back into an equal frame (docs/frame.md, "Round trip").
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "mpp/csv.hpp"
+#include "mpp/detail/frame_number.hpp"
+#include "mpp/frame.hpp"
+#include "posix/syscall.hpp"
+
+namespace mpp {
+namespace {
+
+constexpr std::size_t k_flush_size = std::size_t{1} << 20;
+
+// Text that read_csv would not read back as this same text when unquoted: empty (null), holding
+// the delimiter, a quote or a line break, with spaces at an end (other readers trim them),
+// starting with a byte-order mark (skipped at the start of a file), or a number.
+bool needs_quotes(std::string_view text, char delimiter) {
+  if (text.empty()) return true;
+  for (const char c : text) {
+    if (c == delimiter || c == '"' || c == '\n' || c == '\r') return true;
+  }
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  if (blank(text.front()) || blank(text.back()) || text.starts_with("\xEF\xBB\xBF")) return true;
+  return detail::parse_number(text).form != detail::NumberForm::text;
+}
+
+void append_text(std::string& out, std::string_view text, char delimiter) {
+  if (!needs_quotes(text, delimiter)) {
+    out.append(text);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void append_integer(std::string& out, std::int64_t value) {
+  char buffer[24];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out.append(buffer, end);
+}
+
+// The shortest text that reads back to the same bits; an integral value gets ".0" so that it reads
+// back as float64, not int64.
+void append_double(std::string& out, double value) {
+  char buffer[40];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  const std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
+  out.append(text);
+  if (text.find_first_of(".eEni") == std::string_view::npos) out.append(".0");
+}
+
+// Builds the CSV in blocks and hands each to `sink`.
+template <class Sink>
+void write_frame(const Frame& frame, const CsvOptions& options, Sink&& sink) {
+  if (options.delimiter == '"' || options.delimiter == '\r' || options.delimiter == '\n') {
+    throw std::invalid_argument("mpp::write_csv: the delimiter cannot be a quote, CR or LF");
+  }
+  if (frame.num_columns() == 0) return;
+  const char delimiter = options.delimiter;
+  std::string out;
+  out.reserve(k_flush_size + 4096);
+  if (options.header) {
+    for (std::size_t c = 0; c < frame.num_columns(); ++c) {
+      if (c > 0) out.push_back(delimiter);
+      append_text(out, frame.column(c).name(), delimiter);
+    }
+    out.push_back('\n');
+  }
+  const std::vector<Column>& columns = frame.columns();
+  for (std::size_t row = 0; row < frame.num_rows(); ++row) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c > 0) out.push_back(delimiter);
+      const Column& column = columns[c];
+      if (column.is_null(row)) continue;
+      switch (column.type()) {
+        case ColumnType::int64:
+          append_integer(out, column.values<std::int64_t>()[row]);
+          break;
+        case ColumnType::float64:
+          append_double(out, column.values<double>()[row]);
+          break;
+        case ColumnType::string:
+          append_text(out, column.values<std::string>()[row], delimiter);
+          break;
+      }
+    }
+    out.push_back('\n');
+    if (out.size() >= k_flush_size) {
+      sink(out);
+      out.clear();
+    }
+  }
+  if (!out.empty()) sink(out);
+}
+
+class FileSink {
+ public:
+  explicit FileSink(const std::filesystem::path& path) : path_(path) {
+    const int fd = detail::posix::retried(
+        "open", [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666); });
+    if (fd < 0) fail("cannot create", -fd);
+    fd_ = fd;
+  }
+  FileSink(const FileSink&) = delete;
+  FileSink& operator=(const FileSink&) = delete;
+  ~FileSink() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void operator()(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t wrote =
+          detail::posix::retried("write", [&] { return ::write(fd_, bytes.data(), bytes.size()); });
+      if (wrote < 0) fail("cannot write", static_cast<int>(-wrote));
+      bytes.remove_prefix(static_cast<std::size_t>(wrote));
+    }
+  }
+
+  // close() reports what a delayed write failure (a full disk over NFS) leaves for it.
+  void close() {
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0 && errno != EINTR) fail("cannot write", errno);
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what, int error) const {
+    throw std::system_error(error, std::generic_category(),
+                            "mpp::write_csv: " + std::string(what) + " '" + path_.string() + "'");
+  }
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+void write_csv(const Frame& frame, const std::filesystem::path& path, const CsvOptions& options) {
+  FileSink sink(path);
+  write_frame(frame, options, sink);
+  sink.close();
+}
+
+void write_csv(const Frame& frame, std::ostream& out, const CsvOptions& options) {
+  write_frame(frame, options, [&](std::string_view bytes) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) {
+      throw std::system_error(std::make_error_code(std::io_errc::stream),
+                              "mpp::write_csv: the stream failed");
+    }
+  });
+}
+
+}  // namespace mpp

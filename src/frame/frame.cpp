@@ -1,0 +1,404 @@
+#include "mpp/frame.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mpp/detail/frame_storage.hpp"
+#include "mpp/detail/frame_throw.hpp"
+
+namespace mpp {
+
+namespace detail {
+
+void throw_frame_index(const char* where, std::size_t index, std::size_t size) {
+  throw std::out_of_range(std::string(where) + ": position " + std::to_string(index) +
+                          " is out of range (size " + std::to_string(size) + ")");
+}
+void throw_frame_no_column(const char* where, std::string_view name) {
+  throw std::out_of_range(std::string(where) + ": no column is named '" + std::string(name) + "'");
+}
+void throw_frame_type(const char* where, const std::string& column, int actual_type, const char* wanted) {
+  throw std::invalid_argument(std::string(where) + ": column '" + column + "' holds " +
+                              to_string(static_cast<ColumnType>(actual_type)) +
+                              " values, which do not give a " + wanted);
+}
+void throw_frame_null(const char* where, const std::string& column, std::size_t index) {
+  throw std::invalid_argument(std::string(where) + ": value " + std::to_string(index) + " of column '" +
+                              column + "' is null (use get_optional() or is_null())");
+}
+void throw_frame_invalid(const char* where, const std::string& what) {
+  throw std::invalid_argument(std::string(where) + ": " + what);
+}
+
+namespace {
+
+std::size_t size_of(const ColumnValues& values) noexcept {
+  return std::visit([](const auto& v) { return v.size(); }, values);
+}
+
+// Doubles are equal when they have the same bits, or are both NaN: a frame equals itself, and
+// -0.0 read back from CSV is told apart from 0.0.
+bool same_double(double a, double b) noexcept {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) ||
+         (std::isnan(a) && std::isnan(b));
+}
+
+}  // namespace
+
+Frame FrameAccess::frame(std::vector<Column> columns, std::size_t index_start) {
+  Frame frame(std::move(columns));
+  frame.index_start_ = index_start;
+  return frame;
+}
+
+std::vector<Frame> row_partitions(const Frame& frame, std::size_t workers, std::size_t chunksize) {
+  const std::size_t rows = frame.num_rows();
+  std::vector<Frame> parts;
+  if (rows == 0) return parts;
+  if (chunksize == 0) {
+    // About four partitions per worker, as Python's map chunks: enough for idle workers to take
+    // over the rest of a slow one, few enough that each is a large message for a process.
+    const std::size_t sections = std::min(rows, 4 * std::max<std::size_t>(1, workers));
+    return array_split(frame, sections);
+  }
+  parts.reserve(rows / chunksize + 1);
+  for (std::size_t begin = 0; begin < rows; begin += std::min(chunksize, rows - begin)) {
+    parts.push_back(frame.slice(begin, begin + std::min(chunksize, rows - begin)));
+  }
+  return parts;
+}
+
+}  // namespace detail
+
+const char* to_string(ColumnType type) noexcept {
+  switch (type) {
+    case ColumnType::int64:
+      return "int64";
+    case ColumnType::float64:
+      return "float64";
+    case ColumnType::string:
+      return "string";
+  }
+  return "unknown";
+}
+
+// -- Column ---------------------------------------------------------------------------------------
+
+Column::Column() : data_(std::make_shared<const detail::ColumnData>()) {}
+
+Column::Column(std::string name, detail::ColumnValues values, const std::vector<bool>& nulls) {
+  const std::size_t size = detail::size_of(values);
+  if (!nulls.empty() && nulls.size() != size) {
+    detail::throw_frame_invalid("mpp::Column", "column '" + name + "' has " + std::to_string(size) +
+                                                   " values but " + std::to_string(nulls.size()) +
+                                                   " null flags");
+  }
+  auto data = std::make_shared<detail::ColumnData>();
+  data->name = std::move(name);
+  data->values = std::move(values);
+  if (std::find(nulls.begin(), nulls.end(), true) != nulls.end()) {
+    data->nulls.resize(size);
+    std::visit(
+        [&](auto& v) {
+          using T = typename std::decay_t<decltype(v)>::value_type;
+          for (std::size_t i = 0; i < size; ++i) {
+            if (nulls[i]) {
+              data->nulls[i] = 1;
+              v[i] = detail::null_placeholder<T>();
+            }
+          }
+        },
+        data->values);
+  }
+  data_ = std::move(data);
+  size_ = size;
+}
+
+std::size_t Column::null_count() const noexcept {
+  if (data_->nulls.empty()) return 0;
+  const auto first = data_->nulls.begin() + static_cast<std::ptrdiff_t>(offset_);
+  return static_cast<std::size_t>(
+      std::count(first, first + static_cast<std::ptrdiff_t>(size_), std::uint8_t{1}));
+}
+
+Column Column::slice(std::size_t begin, std::size_t end) const {
+  if (end > size_) detail::throw_frame_index("mpp::Column::slice", end, size_);
+  if (begin > end) detail::throw_frame_index("mpp::Column::slice", begin, end);
+  return Column(data_, offset_ + begin, end - begin);
+}
+
+bool operator==(const Column& a, const Column& b) {
+  if (a.name() != b.name() || a.type() != b.type() || a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a.is_null(i) != b.is_null(i)) return false;
+  }
+  return std::visit(
+      [&](const auto& values_a) {
+        using T = typename std::decay_t<decltype(values_a)>::value_type;
+        const std::span<const T> x = a.values<T>();
+        const std::span<const T> y = b.values<T>();
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          if (a.is_null(i)) continue;
+          if constexpr (std::is_same_v<T, double>) {
+            if (!detail::same_double(x[i], y[i])) return false;
+          } else {
+            if (x[i] != y[i]) return false;
+          }
+        }
+        return true;
+      },
+      detail::FrameAccess::data(a).values);
+}
+
+// -- Frame ----------------------------------------------------------------------------------------
+
+Frame::Frame(std::initializer_list<Column> columns) : Frame(std::vector<Column>(columns)) {}
+
+Frame::Frame(std::vector<Column> columns) : columns_(std::move(columns)) {
+  if (columns_.empty()) return;
+  rows_ = columns_.front().size();
+  std::unordered_set<std::string_view> names;
+  for (const Column& column : columns_) {
+    if (column.size() != rows_) {
+      detail::throw_frame_invalid("mpp::Frame",
+                                  "column '" + column.name() + "' has " + std::to_string(column.size()) +
+                                      " values but column '" + columns_.front().name() + "' has " +
+                                      std::to_string(rows_) + ": every column must have as many");
+    }
+    if (!names.insert(column.name()).second) {
+      detail::throw_frame_invalid("mpp::Frame", "two columns are named '" + column.name() + "'");
+    }
+  }
+}
+
+const Column& Frame::column(std::string_view name) const {
+  const auto position = find_column(name);
+  if (!position) detail::throw_frame_no_column("mpp::Frame::column", name);
+  return columns_[*position];
+}
+
+std::optional<std::size_t> Frame::find_column(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i].name() == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> Frame::column_names() const {
+  std::vector<std::string> names;
+  names.reserve(columns_.size());
+  for (const Column& column : columns_) names.push_back(column.name());
+  return names;
+}
+
+Frame Frame::slice(std::size_t begin, std::size_t end) const {
+  if (end > rows_) detail::throw_frame_index("mpp::Frame::slice", end, rows_);
+  if (begin > end) detail::throw_frame_index("mpp::Frame::slice", begin, end);
+  Frame part;
+  part.columns_.reserve(columns_.size());
+  for (const Column& column : columns_) part.columns_.push_back(column.slice(begin, end));
+  part.rows_ = end - begin;
+  part.index_start_ = index_start_ + begin;
+  return part;
+}
+
+bool operator==(const Frame& a, const Frame& b) {
+  return a.num_rows() == b.num_rows() && a.columns() == b.columns();
+}
+
+// -- printing -------------------------------------------------------------------------------------
+
+namespace {
+
+std::string cell(const Column& column, std::size_t i) {
+  if (column.is_null(i)) return column.type() == ColumnType::float64 ? "NaN" : "<NA>";
+  switch (column.type()) {
+    case ColumnType::int64:
+      return std::to_string(column.get<std::int64_t>(i));
+    case ColumnType::float64: {
+      // As pandas shows a float: 1.0, not 1.
+      char buffer[64];
+      const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), column.get<double>(i));
+      std::string text(buffer, end);
+      if (text.find_first_of(".eni") == std::string::npos) text.append(".0");
+      return text;
+    }
+    case ColumnType::string:
+      return column.get<std::string>(i);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string to_string(const Frame& frame, std::size_t max_rows) {
+  // The rows shown: all of them, or the first and last halves of max_rows.
+  std::vector<std::size_t> shown;
+  const std::size_t rows = frame.num_rows();
+  const bool cut = rows > max_rows;
+  if (!cut) {
+    for (std::size_t i = 0; i < rows; ++i) shown.push_back(i);
+  } else {
+    const std::size_t head = (max_rows + 1) / 2;
+    for (std::size_t i = 0; i < head; ++i) shown.push_back(i);
+    for (std::size_t i = rows - (max_rows - head); i < rows; ++i) shown.push_back(i);
+  }
+  // One table of cells: the header row, then each shown row; column 0 is the index.
+  std::vector<std::vector<std::string>> table(shown.size() + 1);
+  table[0].emplace_back();
+  for (const Column& column : frame.columns()) table[0].push_back(column.name());
+  for (std::size_t r = 0; r < shown.size(); ++r) {
+    table[r + 1].push_back(std::to_string(frame.index_start() + shown[r]));
+    for (const Column& column : frame.columns()) table[r + 1].push_back(cell(column, shown[r]));
+  }
+  // Widths in characters: UTF-8 continuation bytes take no room.
+  const auto width = [](const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  };
+  std::vector<std::size_t> widths(frame.num_columns() + 1, 0);
+  for (const auto& line : table) {
+    for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], width(line[c]));
+  }
+  std::string out;
+  for (std::size_t r = 0; r < table.size(); ++r) {
+    if (cut && r == (max_rows + 1) / 2 + 1) out += "...\n";
+    for (std::size_t c = 0; c < table[r].size(); ++c) {
+      if (c > 0) out += "  ";
+      // Index left-aligned, values right-aligned, as pandas prints them.
+      // append(), not operator+: g++ 12 at -O3 reports a false -Wrestrict on the concatenations.
+      const std::size_t pad = widths[c] - width(table[r][c]);
+      if (c != 0) out.append(pad, ' ');
+      out.append(table[r][c]);
+      if (c == 0) out.append(pad, ' ');
+    }
+    out += '\n';
+  }
+  out.append("[").append(std::to_string(rows)).append(" rows x ");
+  out.append(std::to_string(frame.num_columns())).append(" columns]\n");
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& out, const Frame& frame) { return out << to_string(frame); }
+
+std::ostream& operator<<(std::ostream& out, const Column& column) {
+  return out << to_string(Frame{column}, std::numeric_limits<std::size_t>::max());
+}
+
+// -- partitions -----------------------------------------------------------------------------------
+
+std::vector<Frame> array_split(const Frame& frame, std::size_t sections) {
+  if (sections == 0)
+    detail::throw_frame_invalid("mpp::array_split", "the number of sections must be at least 1");
+  std::vector<Frame> parts;
+  parts.reserve(sections);
+  const std::size_t rows = frame.num_rows();
+  for (std::size_t k = 0; k < sections; ++k) {
+    parts.push_back(
+        frame.slice(detail::section_begin(rows, sections, k), detail::section_begin(rows, sections, k + 1)));
+  }
+  return parts;
+}
+
+namespace {
+
+std::string describe_columns(const Frame& frame) {
+  std::string out = "[";
+  for (std::size_t c = 0; c < frame.num_columns(); ++c) {
+    if (c > 0) out += ", ";
+    out += frame.column(c).name() + ": " + to_string(frame.column(c).type());
+  }
+  return out + "]";
+}
+
+// Whether column `c` of the frames is one run of the same storage, slice after slice.
+bool contiguous(std::span<const Frame> frames, std::size_t c) {
+  const Column& first = frames.front().column(c);
+  const detail::ColumnData* storage = &detail::FrameAccess::data(first);
+  std::size_t next = detail::FrameAccess::offset(first) + first.size();
+  for (std::size_t f = 1; f < frames.size(); ++f) {
+    const Column& column = frames[f].column(c);
+    if (&detail::FrameAccess::data(column) != storage || detail::FrameAccess::offset(column) != next)
+      return false;
+    next += column.size();
+  }
+  return true;
+}
+
+Column concat_column(std::span<const Frame> frames, std::size_t c, std::size_t rows) {
+  const Column& first = frames.front().column(c);
+  auto data = std::make_shared<detail::ColumnData>();
+  data->name = first.name();
+  bool any_null = false;
+  for (const Frame& frame : frames) any_null = any_null || frame.column(c).null_count() != 0;
+  std::visit(
+      [&](const auto& like) {
+        using T = typename std::decay_t<decltype(like)>::value_type;
+        std::vector<T> values;
+        values.reserve(rows);
+        for (const Frame& frame : frames) {
+          const auto part = frame.column(c).values<T>();
+          values.insert(values.end(), part.begin(), part.end());
+        }
+        data->values = std::move(values);
+      },
+      detail::FrameAccess::data(first).values);
+  if (any_null) {
+    data->nulls.reserve(rows);
+    for (const Frame& frame : frames) {
+      const Column& column = frame.column(c);
+      for (std::size_t i = 0; i < column.size(); ++i) data->nulls.push_back(column.is_null(i) ? 1 : 0);
+    }
+  }
+  return detail::FrameAccess::column(std::move(data));
+}
+
+}  // namespace
+
+Frame concat(std::span<const Frame> frames) {
+  if (frames.empty()) return Frame();
+  const Frame& first = frames.front();
+  std::size_t rows = 0;
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    const Frame& frame = frames[f];
+    bool same = frame.num_columns() == first.num_columns();
+    for (std::size_t c = 0; same && c < first.num_columns(); ++c) {
+      same = frame.column(c).name() == first.column(c).name() &&
+             frame.column(c).type() == first.column(c).type();
+    }
+    if (!same) {
+      detail::throw_frame_invalid("mpp::concat", "frame " + std::to_string(f) + " has columns " +
+                                                     describe_columns(frame) + " but frame 0 has " +
+                                                     describe_columns(first));
+    }
+    rows += frame.num_rows();
+  }
+  std::vector<Column> columns;
+  columns.reserve(first.num_columns());
+  for (std::size_t c = 0; c < first.num_columns(); ++c) {
+    if (contiguous(frames, c)) {
+      // One view over the whole run: the first slice's start, every slice's rows.
+      const Column& head = first.column(c);
+      columns.push_back(detail::FrameAccess::view(head, detail::FrameAccess::offset(head), rows));
+    } else {
+      columns.push_back(concat_column(frames, c, rows));
+    }
+  }
+  return detail::FrameAccess::frame(std::move(columns), first.index_start());
+}
+
+}  // namespace mpp
