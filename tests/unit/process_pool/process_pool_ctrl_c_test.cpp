@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,16 +58,34 @@ struct Program {
   pid_t pid = -1;  // also its process group
   int out = -1;
   int err = -1;
+
+  Program() = default;
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+  /// Whatever failed on the way, nothing of the program outlives the test: its group is killed and
+  /// reaped (after a passing test the group is already gone and this does nothing).
+  ~Program() {
+    if (pid > 0 && ::kill(-pid, SIGKILL) == 0) {
+      while (::waitpid(-pid, nullptr, 0) > 0 || errno == EINTR) {
+      }
+    }
+    for (int fd : {out, err})
+      if (fd >= 0) ::close(fd);
+  }
 };
 
 /// Starts mpp_test_ctrl_c in a new process group, with SIGINT at its default disposition and no
-/// signal blocked, whatever this process (or the test runner) set.
-Program launch(const char* mode, const char* workers) {
+/// signal blocked, whatever this process (or the test runner) set. It dies with this process (when
+/// CTest kills a test that ran out of time, say), and its workers with it.
+void launch(Program& program, const char* mode, const char* workers) {
   int out[2];
   int err[2];
-  if (::pipe(out) != 0 || ::pipe(err) != 0) return {};
+  if (::pipe(out) != 0 || ::pipe(err) != 0) return;
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
     ::setpgid(0, 0);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
@@ -82,13 +101,16 @@ Program launch(const char* mode, const char* workers) {
   if (pid > 0) ::setpgid(pid, pid);  // also here: no race with the kill below
   ::close(out[1]);
   ::close(err[1]);
-  return {pid, out[0], err[0]};
+  program.pid = pid;
+  program.out = out[0];
+  program.err = err[0];
 }
 
 void expect_quiet_end_on_ctrl_c(const char* mode, const char* workers) {
   mpp_test::SubreaperScope subreaper;  // the workers, orphaned, are reparented to us
   ASSERT_TRUE(subreaper.ok());
-  const Program program = launch(mode, workers);
+  Program program;
+  launch(program, mode, workers);
   ASSERT_GT(program.pid, 0);
   const std::string ready = read_until(program.out, "ready\n", 20s);
   ASSERT_NE(ready.find("ready"), std::string::npos) << "the program never got ready: " << ready;
@@ -115,8 +137,6 @@ void expect_quiet_end_on_ctrl_c(const char* mode, const char* workers) {
 
   const std::string err = read_all(program.err);
   EXPECT_LE(std::count(err.begin(), err.end(), '\n'), 2) << "standard error:\n" << err;
-  ::close(program.out);
-  ::close(program.err);
 }
 
 TEST(ProcessPoolCtrlC, EndsQuietlyDuringMapOfSleepingItems) { expect_quiet_end_on_ctrl_c("map", "2"); }
