@@ -264,9 +264,10 @@ TYPED_TEST(PoolMap, AfterAFailureFewMoreItemsStartWithManyWorkers) {
   auto fail_first = [](int i) {
     mpp_test::probe().calls.add();
     if (i == 0) throw std::out_of_range("first");
-    // Some work, so the failure is seen long before the input runs out.
+    // Enough work (tens of µs) that the failure is seen long before the input runs out, even when
+    // the failing worker is descheduled for a few time slices on a loaded machine.
     std::uint64_t x = static_cast<std::uint64_t>(i);
-    for (int k = 0; k < 2000; ++k) x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    for (int k = 0; k < 20000; ++k) x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     return x;
   };
   EXPECT_THROW((void)pool.map(fail_first, iota_vector(k_items), 1), std::out_of_range);
