@@ -10,4 +10,5 @@
 #include "mpp/pool.hpp"
 #include "mpp/process.hpp"
 #include "mpp/process_pool.hpp"
+#include "mpp/progress.hpp"
 #include "mpp/queue.hpp"

@@ -1,0 +1,43 @@
+// mpp-run's commands: shell quoting of substituted values, templates with {}, and the choice
+// between running a command directly (posix_spawn, no shell) and through /bin/sh -c.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mpp::detail::run {
+
+/// `value` as one word of a POSIX shell command line: unchanged when every character is one no
+/// shell treats specially (letters, digits, and `_@%+:,./-`), otherwise in single quotes, with each
+/// `'` written as `'\''`. The empty value becomes `''`. Whatever the value holds (`$(...)`,
+/// backquotes, `;`, newlines), the shell passes it on as one literal argument.
+[[nodiscard]] std::string shell_quote(std::string_view value);
+
+/// `command_template` with every `{}` replaced by shell_quote(value); a template without `{}` gets
+/// ` ` and the quoted value appended (as GNU parallel does).
+[[nodiscard]] std::string fill_template(std::string_view command_template, std::string_view value);
+
+/// The words of `command` when it is a plain list of words that /bin/sh would run as one program
+/// with these arguments: words of unquoted letters, digits and `_@%+:,./-=` (and bytes beyond
+/// ASCII), 'single-quoted' text, "double-quoted" text without `$`, backquote or backslash, and
+/// backslash-escaped characters; the first word an external program (not a shell keyword or a
+/// builtin with no program of the same name, not an assignment). Empty for anything else: then
+/// the command needs the shell.
+[[nodiscard]] std::optional<std::vector<std::string>> plain_words(std::string_view command);
+
+/// How a job runs: the program and its arguments for posix_spawnp.
+struct Plan {
+  std::vector<std::string> argv;
+  bool shell = false;  // argv is {"/bin/sh", "-c", command}
+};
+
+/// Direct when plain_words() finds a plain command (that is what makes mpp-run fast: a shell per
+/// job costs as much as a trivial job), through /bin/sh -c otherwise.
+[[nodiscard]] Plan plan_command(const std::string& command);
+
+/// The shell that runs commands with shell syntax.
+inline constexpr const char* k_shell = "/bin/sh";
+
+}  // namespace mpp::detail::run

@@ -1,0 +1,245 @@
+#include "run/options.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <system_error>
+
+#include "mpp/errors.hpp"
+#include "posix/syscall.hpp"
+#include "run/command.hpp"
+
+namespace mpp::detail::run {
+namespace {
+
+// Bounds that keep a mistyped number from meaning something absurd.
+constexpr std::size_t k_max_jobs = 4096;
+constexpr std::size_t k_max_tries = 1000;
+constexpr double k_max_seconds = 1e7;  // about 115 days
+
+constexpr std::string_view k_separator = ":::";
+
+[[noreturn]] void bad(const std::string& message) { throw ParseError(message); }
+
+std::string read_all(int fd, const std::string& name) {
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t got = posix::retried("read", [&] { return ::read(fd, buffer, sizeof buffer); });
+    if (got == 0) return text;
+    if (got < 0) bad(name + ": " + std::strerror(static_cast<int>(-got)));
+    text.append(buffer, static_cast<std::size_t>(got));
+  }
+}
+
+std::string read_file(const std::string& path) {
+  const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+  if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
+  try {
+    std::string text = read_all(fd, path);
+    ::close(fd);
+    return text;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::string_view k_usage =
+    "usage: mpp-run [OPTIONS] COMMAND...                 each argument is a command\n"
+    "       mpp-run [OPTIONS] TEMPLATE... ::: VALUE...   one command per value, for {} in TEMPLATE\n"
+    "       mpp-run [OPTIONS] -a FILE [TEMPLATE...]      one command (or value) per line of FILE\n"
+    "       mpp-run [OPTIONS] < FILE                     one command per line of standard input\n"
+    "\n"
+    "Runs commands in parallel. Each job's output is kept together: it is written when the job ends,\n"
+    "never mixed with another's. Values are shell-quoted where they fill {} (a template without {}\n"
+    "gets the value at its end). A command with no shell syntax runs directly, others through /bin/sh.\n"
+    "\n"
+    "Options (before the command):\n"
+    "  -j, --jobs N          run N jobs at once (default: the CPUs this process may use)\n"
+    "  -k, --keep-order      write the outputs in input order (default: as jobs end)\n"
+    "  --timeout SECONDS     kill a job's process group when it runs longer (SIGTERM, then SIGKILL)\n"
+    "  --retries N           run a failing job up to N times in all\n"
+    "  --joblog FILE         one line per job, with GNU parallel's columns\n"
+    "  --halt now,fail=N     after N failed jobs, kill the running ones and stop\n"
+    "  --halt soon,fail=N    after N failed jobs, start no more and wait for the running ones\n"
+    "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
+    "  --dry-run             print the commands instead of running them\n"
+    "  --no-bar              no progress bar (it is drawn on standard error only on a terminal)\n"
+    "  -h, --help            show this help and exit\n"
+    "  --version             show the version and exit\n"
+    "\n"
+    "Exit status: 0 when every job succeeded; 1-100 the number of failed jobs; 101 more than 100\n"
+    "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 255 bad usage or input.\n";
+
+std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
+  std::size_t value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error == std::errc::invalid_argument || ptr != end) {
+    bad(std::string(option) + " needs a whole number, not '" + std::string(text) + "'");
+  }
+  if (error == std::errc::result_out_of_range || value > max) {
+    bad(std::string(option) + " " + std::string(text) + " is too large (at most " + std::to_string(max) +
+        ")");
+  }
+  if (value < min) bad(std::string(option) + " must be at least " + std::to_string(min));
+  return value;
+}
+
+double parse_seconds(std::string_view option, std::string_view text) {
+  double value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc{} || ptr != end || !std::isfinite(value)) {
+    bad(std::string(option) + " needs a number of seconds, not '" + std::string(text) + "'");
+  }
+  if (value <= 0) bad(std::string(option) + " must be more than 0 seconds");
+  if (value > k_max_seconds) bad(std::string(option) + " " + std::string(text) + " is too long");
+  return value;
+}
+
+Halt parse_halt(std::string_view text) {
+  if (text == "never" || text == "0") return {};
+  if (text == "1") return {Halt::When::soon, 1};
+  if (text == "2") return {Halt::When::now, 1};
+  const std::size_t comma = text.find(',');
+  const std::string_view when = text.substr(0, comma);
+  Halt halt;
+  if (when == "now") {
+    halt.when = Halt::When::now;
+  } else if (when == "soon") {
+    halt.when = Halt::When::soon;
+  } else {
+    bad("--halt needs never, now,fail=N or soon,fail=N, not '" + std::string(text) + "'");
+  }
+  const std::string_view condition = comma == std::string_view::npos ? "" : text.substr(comma + 1);
+  if (!condition.starts_with("fail=")) {
+    bad("--halt " + std::string(when) + " needs a condition fail=N, not '" + std::string(condition) + "'");
+  }
+  halt.failures =
+      parse_count("--halt fail=", condition.substr(5), 1, std::numeric_limits<std::size_t>::max());
+  return halt;
+}
+
+Options parse_command_line(int argc, const char* const* argv) {
+  Options options;
+  CLI::App app("mpp-run", "mpp-run");
+  app.set_help_flag();   // ours, so that the text is ours too
+  app.prefix_command();  // the first word that is not an option starts the command
+  std::string jobs;
+  std::string timeout;
+  std::string retries;
+  std::string halt;
+  std::string arg_file;
+  app.add_flag("-h,--help", options.help);
+  app.add_flag("--version", options.version);
+  app.add_option("-j,--jobs", jobs);
+  app.add_flag("-k,--keep-order", options.keep_order);
+  app.add_option("--timeout", timeout);
+  app.add_option("--retries", retries);
+  app.add_option("--joblog", options.joblog);
+  app.add_option("--halt", halt);
+  app.add_option("-a,--arg-file", arg_file);
+  app.add_flag("--dry-run", options.dry_run);
+  bool no_bar = false;
+  app.add_flag("--no-bar", no_bar);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    bad(e.what());
+  }
+  options.bar = !no_bar;
+  if (!jobs.empty()) options.jobs = parse_count("-j", jobs, 1, k_max_jobs);
+  if (!timeout.empty()) options.timeout = parse_seconds("--timeout", timeout);
+  if (!retries.empty())
+    options.tries = std::max<std::size_t>(1, parse_count("--retries", retries, 0, k_max_tries));
+  if (!halt.empty()) options.halt = parse_halt(halt);
+  if (app.count("--joblog") > 0 && options.joblog.empty()) bad("--joblog needs a file name");
+  if (app.count("--arg-file") > 0) {
+    if (arg_file.empty()) bad("-a needs a file name");
+    options.arg_file = arg_file;
+  }
+
+  std::vector<std::string> rest = app.remaining();
+  // Options come first: a word that looks like one before the command is a mistake, not a command.
+  if (!rest.empty() && rest.front().size() > 1 && rest.front().starts_with('-') &&
+      rest.front() != k_separator) {
+    bad("unknown option '" + rest.front() + "'");
+  }
+  const auto separator = std::find(rest.begin(), rest.end(), k_separator);
+  options.words.assign(rest.begin(), separator);
+  if (separator != rest.end()) {
+    std::vector<std::string> values(separator + 1, rest.end());
+    if (std::find(values.begin(), values.end(), k_separator) != values.end()) {
+      bad("only one ::: list is supported");
+    }
+    if (options.arg_file) bad("-a and ::: cannot be used together");
+    options.values = std::move(values);
+  }
+  return options;
+}
+
+std::vector<std::string> split_lines(std::string_view text, const std::string& name) {
+  std::vector<std::string> lines;
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const std::size_t newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos) {
+      throw ParseError("a NUL byte cannot be part of a command", name, line_number, nul + 1);
+    }
+    lines.emplace_back(line);
+    if (newline == std::string_view::npos) break;
+    text.remove_prefix(newline + 1);
+  }
+  return lines;
+}
+
+std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
+  const std::string command_template = join(options.words);
+  std::vector<std::string> commands;
+  const auto from_values = [&](const std::vector<std::string>& values, bool skip_empty) {
+    commands.reserve(values.size());
+    for (const std::string& value : values) {
+      if (command_template.empty()) {
+        // No template: each value is a whole command (GNU parallel's `parallel ::: cmd...`).
+        if (!(skip_empty && value.empty())) commands.push_back(value);
+      } else {
+        commands.push_back(fill_template(command_template, value));
+      }
+    }
+  };
+  if (options.values) {
+    from_values(*options.values, false);
+  } else if (options.arg_file || options.words.empty()) {
+    const bool from_stdin = !options.arg_file || *options.arg_file == "-";
+    const std::string name = from_stdin ? "<stdin>" : *options.arg_file;
+    const std::string text = from_stdin ? read_all(stdin_fd, name) : read_file(name);
+    // As commands, empty lines are nothing to run; as values, they are empty values.
+    from_values(split_lines(text, name), true);
+  } else {
+    commands = options.words;
+  }
+  return commands;
+}
+
+}  // namespace mpp::detail::run

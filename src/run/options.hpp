@@ -1,0 +1,72 @@
+// mpp-run's command line (parsed with CLI11) and where its commands come from: arguments, a file
+// or standard input, or a template filled from ::: values.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mpp::detail::run {
+
+/// --halt: when failures stop the run.
+struct Halt {
+  enum class When {
+    never,  // run every job (the default)
+    soon,   // start no more jobs, let the running ones finish
+    now,    // start no more jobs, kill the running ones
+  };
+  When when = When::never;
+  std::size_t failures = 1;  // how many failed jobs trigger it (fail=N)
+};
+
+struct Options {
+  std::size_t jobs = 0;  // -j; 0 until resolved: usable_cpu_count()
+  bool keep_order = false;
+  double timeout = 0;     // seconds; 0: none
+  std::size_t tries = 1;  // --retries N: a failing job runs at most N times in all (as GNU parallel)
+  std::string joblog;     // empty: none
+  Halt halt;
+  bool dry_run = false;
+  bool bar = true;                                 // --no-bar turns the terminal's progress bar off
+  std::optional<std::string> arg_file;             // -a; "-" is standard input
+  std::vector<std::string> words;                  // the command words after the options (before :::)
+  std::optional<std::vector<std::string>> values;  // the values after :::
+  bool help = false;
+  bool version = false;
+};
+
+/// The exit status of a bad command line or bad input (as GNU parallel's: 1 to 101 count failed
+/// jobs, so a usage error cannot share one of them).
+inline constexpr int k_usage_status = 255;
+
+/// Parses argv (argv[0] is the program). Throws mpp::ParseError, whose message says what is wrong.
+[[nodiscard]] Options parse_command_line(int argc, const char* const* argv);
+
+/// "never", "now,fail=N", "soon,fail=N", or GNU parallel's shorthands 0, 1 (soon,fail=1) and
+/// 2 (now,fail=1). Throws mpp::ParseError.
+[[nodiscard]] Halt parse_halt(std::string_view text);
+
+/// A positive number of seconds ("30", "0.5"). Throws mpp::ParseError naming `option`.
+[[nodiscard]] double parse_seconds(std::string_view option, std::string_view text);
+
+/// A count in [min, max]. Throws mpp::ParseError naming `option`.
+[[nodiscard]] std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min,
+                                      std::size_t max);
+
+/// The commands to run, in order: `words` filled with each ::: value; else each line of the -a file
+/// (or of standard input, read from `stdin_fd`, when there are no words either), as a value for
+/// the template `words` when there are words, as a command when there are none; else each word is
+/// a command. Throws mpp::ParseError for unreadable input or a line holding a NUL byte.
+[[nodiscard]] std::vector<std::string> make_commands(const Options& options, int stdin_fd);
+
+/// Splits `text` into lines: '\n' ends a line, a last line without one counts, nothing else is
+/// removed. Throws mpp::ParseError (with `name` and the line) for a NUL byte, which no command
+/// line can hold.
+[[nodiscard]] std::vector<std::string> split_lines(std::string_view text, const std::string& name);
+
+/// The text of --help.
+extern const std::string_view k_usage;
+
+}  // namespace mpp::detail::run

@@ -1,0 +1,43 @@
+// mpp-run's engine: starts the jobs, at most -j at once, each in its own process group with its
+// standard output and error captured through pipes; one poll loop watches the pipes, the jobs'
+// pidfds, the signal pipe and the deadlines (timeouts, the kill that follows a SIGTERM, the
+// progress bar). A job's output is written whole when it ends. Built on mpp::detail::Child.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "run/options.hpp"
+
+namespace mpp::detail::run {
+
+class SignalPipe;
+
+/// Where a run writes, and what interrupts it.
+struct RunIo {
+  int out = STDOUT_FILENO;        // the jobs' standard output
+  int err = STDERR_FILENO;        // their standard error, mpp-run's messages and the progress bar
+  SignalPipe* signals = nullptr;  // SIGINT, SIGTERM, SIGHUP; none when null
+  bool bar = false;               // draw the progress bar on `err`
+};
+
+/// How long a job has to end after SIGTERM (timeout, --halt now, Ctrl-C) before SIGKILL.
+inline constexpr auto k_kill_grace = std::chrono::seconds(1);
+
+/// The exit status when more than this many jobs failed (as GNU parallel's).
+inline constexpr int k_max_failed_status = 101;
+
+/// Runs `commands` as `options` say (jobs, keep_order, timeout, tries, joblog, halt; options.jobs
+/// must be resolved, at least 1) and returns mpp-run's exit status: 0 when every job succeeded,
+/// else the number of failed jobs (at most 101), 128+N after signal N. Every job it started has
+/// ended and been reaped when it returns, whatever happened. Throws mpp::ParseError before
+/// starting anything when the joblog cannot be opened.
+[[nodiscard]] int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io);
+
+/// --dry-run: each command on its own line, as it would run. Returns the exit status.
+[[nodiscard]] int print_commands(const std::vector<std::string>& commands, int out);
+
+}  // namespace mpp::detail::run

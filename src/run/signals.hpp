@@ -1,0 +1,34 @@
+// How mpp-run hears Ctrl-C: SIGINT, SIGTERM and SIGHUP are written to a pipe that its poll loop
+// watches (the self-pipe trick), so a signal never interrupts the loop half-way through a step.
+#pragma once
+
+#include <signal.h>
+
+namespace mpp::detail::run {
+
+/// While it lives: SIGINT, SIGTERM and SIGHUP are caught and queued on fd(); SIGPIPE is ignored
+/// (a closed standard output becomes EPIPE, which the runner handles by stopping its jobs). The
+/// previous dispositions come back on destruction. Jobs get the default dispositions back: Child
+/// spawns them so.
+///
+/// One at a time per process (the handler has one pipe to write to). Not thread-safe.
+class SignalPipe {
+ public:
+  SignalPipe();
+  SignalPipe(const SignalPipe&) = delete;
+  SignalPipe& operator=(const SignalPipe&) = delete;
+  ~SignalPipe();
+
+  /// Readable when a signal has arrived.
+  [[nodiscard]] int fd() const noexcept { return read_fd_; }
+  /// The next signal that arrived, or 0 when none is queued. Never blocks.
+  int take() noexcept;
+
+ private:
+  static constexpr int k_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  int read_fd_ = -1;
+  int write_fd_ = -1;
+  struct sigaction previous_[4] = {};
+};
+
+}  // namespace mpp::detail::run

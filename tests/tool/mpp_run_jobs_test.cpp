@@ -1,0 +1,207 @@
+// mpp-run, the real binary: how jobs are scheduled and stopped (-j, --timeout, --retries, --halt)
+// and how their outputs come out (--keep-order, completion order, grouping under load).
+// Jobs that must wait for each other wait on files, never on a guess of how long something takes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tool_support.hpp"
+
+namespace mpp_run_test {
+namespace {
+
+using Words = std::vector<std::string>;
+
+// A shell loop that waits (at most 20 s) for `path` to exist.
+std::string wait_for(const std::string& path) {
+  return "i=0; while [ ! -e " + path + " ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
+}
+
+// A shell loop that waits (at most 20 s) for a joblog row of job `seq`: mpp-run writes it as the job
+// is finished, before it decides anything else.
+std::string wait_for_log(const std::string& log, int seq) {
+  return "i=0; while ! grep -q \"^" + std::to_string(seq) + "\t\" " + log +
+         " 2>/dev/null && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
+}
+
+TEST(MppRunJobs, RunsJobsAtOnce) {
+  ScratchDir dir;
+  // Each job announces itself and waits for the other: they can only end if both run at once.
+  const Result r =
+      run({"-j", "2",
+           "sh -c 'touch " + (dir / "a") + "; " + wait_for(dir / "b") + "; test -e " + (dir / "b") + "'",
+           "sh -c 'touch " + (dir / "b") + "; " + wait_for(dir / "a") + "; test -e " + (dir / "a") + "'"});
+  EXPECT_EQ(r.code(), 0) << r;
+}
+
+TEST(MppRunJobs, NeverMoreThanJobsAtOnce) {
+  ScratchDir dir;
+  // Each job counts the jobs running (their marker files) while it runs.
+  const std::string job = "sh -c 'touch " + dir.str() + "/run.$$; ls " + dir.str() + " | grep -c run. >> " +
+                          (dir / "counts") + "; sleep 0.05; rm " + dir.str() + "/run.$$'";
+  for (const char* jobs : {"1", "3"}) {
+    std::filesystem::remove(dir / "counts");
+    const Result r = run({"-j", jobs, job, job, job, job, job, job, job});
+    EXPECT_EQ(r.code(), 0) << r;
+    const auto counts = lines_of(read_file(dir / "counts"));
+    ASSERT_EQ(counts.size(), 7u);
+    for (const std::string& c : counts) EXPECT_LE(std::stoi(c), std::stoi(jobs)) << "-j " << jobs;
+  }
+}
+
+TEST(MppRunJobs, KeepOrder) {
+  ScratchDir dir;
+  // The first job ends only after the second has: input order differs from completion order.
+  const Words jobs{"sh -c '" + wait_for(dir / "second-done") + "; echo first'",
+                   "sh -c 'echo second; touch " + (dir / "second-done") + "'", "echo third"};
+  Words args{"-k", "-j", "3"};
+  args.insert(args.end(), jobs.begin(), jobs.end());
+  const Result r = run(args);
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "first\nsecond\nthird\n");
+}
+
+TEST(MppRunJobs, OutputsComeAsJobsEnd) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  const Result r =
+      run({"-j", "2", "--joblog", log, "sh -c '" + wait_for_log(log, 2) + "; echo first'", "echo second"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "second\nfirst\n");
+}
+
+TEST(MppRunJobs, TimeoutKillsTheJobsProcessGroup) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  // The job's background child would outlive a kill of the job alone.
+  const Result r = run({"--timeout", "0.3", "--joblog", log, "-k",
+                        "sh -c 'sleep 30 & echo $! > " + (dir / "pid") + "; wait'", "echo quick"});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_EQ(r.out, "quick\n");
+  EXPECT_NE(r.err.find("timed out"), std::string::npos) << r;
+  const auto rows = lines_of(read_file(log));
+  ASSERT_EQ(rows.size(), 3u);
+  const auto timed_out =
+      std::find_if(rows.begin(), rows.end(), [](const std::string& s) { return s.starts_with("1\t"); });
+  ASSERT_NE(timed_out, rows.end());
+  EXPECT_NE(timed_out->find("\t-1\t15\t"), std::string::npos) << *timed_out;
+  const pid_t pid = std::stoi(read_file(dir / "pid"));
+  // SIGTERM reached the whole group: the background sleep is gone (or a zombie its new parent has
+  // not reaped yet).
+  EXPECT_TRUE(wait_until([&] {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    return stat.empty() || stat.find(") Z ") != std::string::npos;
+  }));
+}
+
+TEST(MppRunJobs, TimeoutEndsInSigkillWhenTermIsIgnored) {
+  const Result r = run({"--timeout", "0.2", "sh -c 'trap \"\" TERM; sleep 30 & wait; wait'"});
+  EXPECT_EQ(r.code(), 1) << r;
+}
+
+TEST(MppRunJobs, RetriesSucceedOnTheSecondTry) {
+  ScratchDir dir;
+  const std::string state = dir / "state";
+  const std::string log = dir / "log";
+  // Fails the first time (and leaves a mark), succeeds the second.
+  const std::string job = "sh -c 'echo try >> " + (dir / "tries") + "; if [ -e " + state +
+                          " ]; then echo ok; else touch " + state + "; echo failing; exit 1; fi'";
+  const Result r = run({"--retries", "2", "--joblog", log, job});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "ok\n");  // only the last try's output
+  EXPECT_EQ(lines_of(read_file(dir / "tries")).size(), 2u);
+  const auto rows = lines_of(read_file(log));
+  ASSERT_EQ(rows.size(), 2u);  // one row per job, for its last try
+  EXPECT_NE(rows[1].find("\t0\t0\tsh -c"), std::string::npos) << rows[1];
+}
+
+TEST(MppRunJobs, RetriesGiveUp) {
+  ScratchDir dir;
+  const std::string job = "sh -c 'echo try >> " + (dir / "tries") + "; exit 1'";
+  const Result r = run({"--retries", "3", job});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_EQ(lines_of(read_file(dir / "tries")).size(), 3u);
+  std::filesystem::remove(dir / "tries");
+  EXPECT_EQ(run({job}).code(), 1);  // no --retries: one try
+  EXPECT_EQ(lines_of(read_file(dir / "tries")).size(), 1u);
+}
+
+TEST(MppRunJobs, HaltNowKillsTheRunningJobs) {
+  ScratchDir dir;
+  // The second job starts, then the first fails: the second is killed, the third never starts.
+  const Result r =
+      run({"-j", "2", "--halt", "now,fail=1", "sh -c '" + wait_for(dir / "started") + "; exit 4'",
+           "sh -c 'echo $$ > " + (dir / "pid") + "; touch " + (dir / "started") + "; exec sleep 30'",
+           "touch " + (dir / "third")});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_NE(r.err.find("--halt now"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("1 not started"), std::string::npos) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+  const pid_t pid = std::stoi(read_file(dir / "pid"));
+  EXPECT_TRUE(wait_until([&] { return read_file("/proc/" + std::to_string(pid) + "/stat").empty(); }));
+}
+
+TEST(MppRunJobs, HaltSoonLetsTheRunningJobsFinish) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  // The second job finishes only after mpp-run has seen the first fail: it must still finish.
+  const Result r =
+      run({"-j", "2", "--halt", "soon,fail=1", "--joblog", log,
+           "sh -c '" + wait_for(dir / "started") + "; exit 4'",
+           "sh -c 'touch " + (dir / "started") + "; " + wait_for_log(log, 1) + "; echo second done'",
+           "touch " + (dir / "third")});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_EQ(r.out, "second done\n");
+  EXPECT_NE(r.err.find("--halt soon"), std::string::npos) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+}
+
+TEST(MppRunJobs, HaltAfterSeveralFailures) {
+  ScratchDir dir;
+  const Result r =
+      run({"-j", "1", "--halt", "soon,fail=2", "false", "true", "false", "touch " + (dir / "fourth")});
+  EXPECT_EQ(r.code(), 2) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "fourth"));
+}
+
+// Eight jobs at once, each writing many lines to both streams as fast as it can, several times the
+// size of a pipe: every job's lines must come out together and in order.
+TEST(MppRunJobs, OutputIsGroupedUnderLoad) {
+  constexpr int k_jobs = 16;
+  constexpr int k_lines = 4000;
+  Words args{"-j", "8",
+             "sh -c 'seq -f \"{}-out-%g\" 1 " + std::to_string(k_lines) + "; seq -f \"{}-err-%g\" 1 " +
+                 std::to_string(k_lines) + " >&2; seq -f \"{}-out2-%g\" 1 " + std::to_string(k_lines) + "'",
+             ":::"};
+  for (int i = 0; i < k_jobs; ++i) args.push_back("job" + std::to_string(i));
+  const Result r = run(args);
+  ASSERT_EQ(r.code(), 0) << r;
+  for (const auto& [text, kinds] : {std::pair{r.out, Words{"out", "out2"}}, std::pair{r.err, Words{"err"}}}) {
+    const auto lines = lines_of(text);
+    ASSERT_EQ(lines.size(), static_cast<std::size_t>(k_jobs * k_lines) * kinds.size());
+    // Runs of lines from the same job: exactly one run per job, holding its lines in order.
+    std::map<std::string, int> runs;
+    std::size_t i = 0;
+    while (i < lines.size()) {
+      const std::string job = lines[i].substr(0, lines[i].find('-'));
+      ++runs[job];
+      std::size_t n = 0;
+      for (const std::string& kind : kinds) {
+        for (int line = 1; line <= k_lines; ++line, ++n) {
+          ASSERT_LT(i + n, lines.size());
+          ASSERT_EQ(lines[i + n], job + "-" + kind + "-" + std::to_string(line));
+        }
+      }
+      i += n;
+    }
+    EXPECT_EQ(runs.size(), static_cast<std::size_t>(k_jobs));
+    for (const auto& [job, count] : runs) EXPECT_EQ(count, 1) << job;
+  }
+}
+
+}  // namespace
+}  // namespace mpp_run_test

@@ -1,0 +1,240 @@
+// mpp-run, the real binary: where commands come from, quoting of hostile values, help and version,
+// --dry-run, bad command lines, exit statuses and the joblog.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tool_support.hpp"
+
+namespace mpp_run_test {
+namespace {
+
+using Words = std::vector<std::string>;
+
+const Words k_hostile{
+    "a b",
+    "it's",
+    "\"quoted\"",
+    "$(touch PWNED)",
+    "`touch PWNED`",
+    "; touch PWNED",
+    "a\nb",
+    "-n",
+    "--help",
+    "",
+    "*",
+    "~",
+    "$HOME",
+    "a\\b",
+    "'",
+    "{}",
+    "a&b|c",
+    "x=1",
+};
+
+std::string expected_lines(const Words& values) {
+  std::string text;
+  for (const std::string& v : values) text += v + "\n";
+  return text;
+}
+
+TEST(MppRun, EachArgumentIsACommand) {
+  const Result r = run({"-k", "echo one", "echo two; echo err >&2", "printf '%s|' a 'b c'"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "one\ntwo\na|b c|");
+  EXPECT_EQ(r.err, "err\n");
+}
+
+TEST(MppRun, CommandsFromStandardInput) {
+  const Result r = run({"-k"}, "echo 1\n\necho 2\necho 3");
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "1\n2\n3\n");
+}
+
+TEST(MppRun, CommandsAndValuesFromAFile) {
+  ScratchDir dir;
+  write_file(dir / "commands", "echo a\necho b\n");
+  Result r = run({"-k", "-a", dir / "commands"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "a\nb\n");
+  write_file(dir / "values", "x y\n$(touch " + (dir / "PWNED") + ")\n");
+  r = run({"-k", "--arg-file", dir / "values", "echo", "value:"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "value: x y\nvalue: $(touch " + (dir / "PWNED") + ")\n");
+  r = run({"-k", "-a", "-", "echo"}, "from stdin\n");
+  EXPECT_EQ(r.out, "from stdin\n") << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "PWNED"));
+}
+
+TEST(MppRun, TemplateWithValues) {
+  const Result r = run({"-k", "echo", "[{}]", "{}", ":::", "a", "b"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "[a] a\n[b] b\n");
+  const Result appended = run({"-k", "echo", ":::", "x", "y"});
+  EXPECT_EQ(appended.out, "x\ny\n") << appended;
+  const Result commands = run({"-k", ":::", "echo p", "echo q"});
+  EXPECT_EQ(commands.out, "p\nq\n") << commands;
+}
+
+// The values reach the program as single literal arguments, whether the command runs directly
+// (no shell syntax) or through /bin/sh (the pipe), and nothing they hold is executed.
+TEST(MppRun, HostileValuesRunDirectly) {
+  ScratchDir dir;
+  Words args{"-k", "-j", "4", "printf", "'%s\\n'", "{}", ":::"};
+  args.insert(args.end(), k_hostile.begin(), k_hostile.end());
+  const std::string cwd = std::filesystem::current_path().string();
+  std::filesystem::current_path(dir.str());  // where PWNED would appear
+  const Result r = run(args);
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, expected_lines(k_hostile));
+  EXPECT_FALSE(std::filesystem::exists(dir / "PWNED"));
+}
+
+TEST(MppRun, HostileValuesThroughTheShell) {
+  ScratchDir dir;
+  Words args{"-k", "-j", "4", "printf '%s\\n' {} | cat", ":::"};
+  args.insert(args.end(), k_hostile.begin(), k_hostile.end());
+  const std::string cwd = std::filesystem::current_path().string();
+  std::filesystem::current_path(dir.str());
+  const Result r = run(args);
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, expected_lines(k_hostile));
+  EXPECT_FALSE(std::filesystem::exists(dir / "PWNED"));
+}
+
+TEST(MppRun, DryRunPrintsTheQuotedCommands) {
+  ScratchDir dir;
+  const Result r = run({"--dry-run", "touch", dir / "{}", ":::", "a b", "it's", "c"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out,
+            "touch " + dir.str() + "/'a b'\ntouch " + dir.str() + "/'it'\\''s'\ntouch " + dir.str() + "/c\n");
+  EXPECT_TRUE(std::filesystem::is_empty(dir.str()));
+}
+
+TEST(MppRun, HelpAndVersion) {
+  for (const char* flag : {"--help", "-h"}) {
+    const Result r = run({flag});
+    EXPECT_EQ(r.code(), 0) << r;
+    EXPECT_NE(r.out.find("usage: mpp-run"), std::string::npos) << r;
+    for (const char* option : {"--jobs", "--keep-order", "--timeout", "--retries", "--joblog", "--halt",
+                               "--arg-file", "--dry-run", "--no-bar", "--version", "Exit status"}) {
+      EXPECT_NE(r.out.find(option), std::string::npos) << option;
+    }
+  }
+  const Result v = run({"--version"});
+  EXPECT_EQ(v.code(), 0) << v;
+  EXPECT_EQ(v.out.rfind("mpp-run (mpp) ", 0), 0u) << v;
+}
+
+TEST(MppRun, BadUsageExits255WithAMessage) {
+  for (const Words& args :
+       {Words{"--bogus", "true"}, Words{"-j", "0", "true"}, Words{"-j"}, Words{"--timeout", "x", "true"},
+        Words{"--halt", "sometimes", "true"}, Words{"--retries", "many", "true"},
+        Words{"true", ":::", "a", ":::", "b"}, Words{"-a", "/nonexistent/file"}}) {
+    const Result r = run(args);
+    EXPECT_EQ(r.code(), 255) << r;
+    EXPECT_EQ(r.err.rfind("mpp-run: ", 0), 0u) << r;
+    EXPECT_NE(r.err.find("mpp-run --help"), std::string::npos) << r;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(MppRun, NulInInputExits255) {
+  const Result r = run({}, std::string("true\nec\0ho\n", 11));
+  EXPECT_EQ(r.code(), 255) << r;
+  EXPECT_NE(r.err.find("NUL"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("<stdin>:2:3"), std::string::npos) << r;
+}
+
+TEST(MppRun, ExitStatusCountsFailedJobs) {
+  EXPECT_EQ(run({"true", "true"}).code(), 0);
+  EXPECT_EQ(run({}, "").code(), 0);  // nothing to do
+  EXPECT_EQ(run({"true", "false", "sh -c 'exit 7'", "sh -c 'kill -9 $$'"}).code(), 3);
+  const Result none = run({"-j", "8", "false", ":::"});
+  EXPECT_EQ(none.code(), 0) << none;  // no values: no jobs
+  // `test ''` fails, `test x` succeeds.
+  Words args{"-j", "8", "test", ":::"};
+  args.resize(args.size() + 102, "");
+  EXPECT_EQ(run(args).code(), 101);  // 102 failed
+  args.back() = "x";
+  EXPECT_EQ(run(args).code(), 101);  // 101 failed
+  args[args.size() - 2] = "x";
+  EXPECT_EQ(run(args).code(), 100);
+}
+
+TEST(MppRun, MissingProgramFailsAs127) {
+  ScratchDir dir;
+  // Directly (mpp-run's message) and through the shell (sh's).
+  const Result r =
+      run({"--joblog", dir / "log", "mpp-run-no-such-program x", "mpp-run-no-such-program \"$HOME\""});
+  EXPECT_EQ(r.code(), 2) << r;
+  EXPECT_NE(r.err.find("mpp-run: mpp-run-no-such-program: command not found"), std::string::npos) << r;
+  const std::string log = read_file(dir / "log");
+  EXPECT_NE(log.find("\t127\t0\tmpp-run-no-such-program x\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("\t127\t0\tmpp-run-no-such-program \"$HOME\"\n"), std::string::npos) << log;
+}
+
+TEST(MppRun, ScriptWithoutInterpreterLineRunsInTheShell) {
+  ScratchDir dir;
+  write_file(dir / "script", "echo from script\n");
+  std::filesystem::permissions(dir / "script", std::filesystem::perms::owner_all);
+  const Result r = run({dir / "script"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "from script\n");
+}
+
+TEST(MppRun, JoblogHasGnuParallelColumns) {
+  ScratchDir dir;
+  const Result r = run({"--joblog", dir / "log", "-k", "echo hello", "sh -c 'exit 3'",
+                        "sh -c 'kill -TERM $$'", "echo x\necho y"});
+  EXPECT_EQ(r.code(), 2) << r;
+  const auto lines = lines_of(read_file(dir / "log"));
+  ASSERT_EQ(lines.size(), 5u) << read_file(dir / "log");
+  EXPECT_EQ(lines[0], "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+  // Rows as jobs end: find each by its sequence number.
+  std::map<std::string, std::vector<std::string>> rows;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> fields;
+    std::istringstream in(lines[i]);
+    for (std::string f; std::getline(in, f, '\t');) fields.push_back(f);
+    ASSERT_EQ(fields.size(), 9u) << lines[i];
+    EXPECT_EQ(fields[1], ":");
+    EXPECT_GT(std::stod(fields[2]), 1.6e9);
+    EXPECT_GE(std::stod(fields[3]), 0.0);
+    EXPECT_EQ(fields[4], "0");
+    rows[fields[0]] = fields;
+  }
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows["1"][5], "6");  // "hello\n"
+  EXPECT_EQ(rows["1"][6], "0");
+  EXPECT_EQ(rows["1"][8], "echo hello");
+  EXPECT_EQ(rows["2"][6], "3");
+  EXPECT_EQ(rows["2"][7], "0");
+  EXPECT_EQ(rows["3"][6], "0");
+  EXPECT_EQ(rows["3"][7], "15");
+  EXPECT_EQ(rows["4"][5], "4");
+  EXPECT_EQ(rows["4"][8], "echo x\\necho y");  // a newline would end the row
+}
+
+TEST(MppRun, JoblogThatCannotBeWrittenStopsBeforeRunning) {
+  ScratchDir dir;
+  const Result r = run({"--joblog", dir / "missing/log", "touch " + (dir / "ran")});
+  EXPECT_EQ(r.code(), 255) << r;
+  EXPECT_NE(r.err.find("joblog"), std::string::npos) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+TEST(MppRun, JobsGetAnEmptyStandardInput) {
+  const Result r = run({"-a", "-", "cat"}, "/dev/stdin\n");
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "");
+}
+
+}  // namespace
+}  // namespace mpp_run_test

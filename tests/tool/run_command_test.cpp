@@ -1,0 +1,194 @@
+// mpp-run's command planning (src/run/command.hpp): quoting, templates, and which commands run
+// without a shell. Quoting is also checked against /bin/sh itself, with hostile and random values.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mpp/detail/child.hpp"
+#include "run/command.hpp"
+
+namespace {
+
+using mpp::detail::run::fill_template;
+using mpp::detail::run::plain_words;
+using mpp::detail::run::plan_command;
+using mpp::detail::run::shell_quote;
+using Words = std::vector<std::string>;
+
+// What /bin/sh prints for `printf '%s\0' <words>`: the arguments it passed, NUL-separated.
+Words shell_arguments(const std::string& words) {
+  int fds[2];
+  EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  mpp::detail::Child::SpawnOptions options;
+  options.stdout_fd = fds[1];
+  auto child = mpp::detail::Child::spawn({"/bin/sh", "-c", "printf '%s\\0' " + words}, options);
+  ::close(fds[1]);
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+    out.append(buffer, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  EXPECT_EQ(child.wait(), 0);
+  Words args;
+  for (std::size_t start = 0; start < out.size();) {
+    const std::size_t nul = out.find('\0', start);
+    args.push_back(out.substr(start, nul - start));
+    start = nul + 1;
+  }
+  return args;
+}
+
+const Words k_hostile{
+    "a b",
+    "it's",
+    "\"quoted\"",
+    "$(touch /tmp/mpp-run-pwned)",
+    "`touch /tmp/mpp-run-pwned`",
+    "; rm -rf x",
+    "a\nb",
+    "-n",
+    "--help",
+    "",
+    "*",
+    "~",
+    "$HOME",
+    "a\\b",
+    "'",
+    "''",
+    "\\",
+    "{}",
+    "a&b|c>d<e",
+    "#comment",
+    "x=1",
+    "!",
+    "\t tab",
+    "é ü 字",
+    "'\"'\"'",
+};
+
+TEST(ShellQuote, LeavesSafeValuesAlone) {
+  EXPECT_EQ(shell_quote("file.log"), "file.log");
+  EXPECT_EQ(shell_quote("/a/b-c_d,e:f@g%h+i"), "/a/b-c_d,e:f@g%h+i");
+  EXPECT_EQ(shell_quote("-rf"), "-rf");
+  EXPECT_EQ(shell_quote("é"), "é");
+}
+
+TEST(ShellQuote, QuotesEverythingElse) {
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_quote("a b"), "'a b'");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote("$(x)"), "'$(x)'");
+  EXPECT_EQ(shell_quote("x=1"), "'x=1'");
+  EXPECT_EQ(shell_quote("~"), "'~'");
+}
+
+TEST(ShellQuote, ShellSeesEachHostileValueAsOneLiteralArgument) {
+  for (const std::string& value : k_hostile) {
+    EXPECT_EQ(shell_arguments(shell_quote(value)), Words{value}) << "value: " << value;
+  }
+}
+
+TEST(ShellQuote, ShellSeesRandomBytesAsOneLiteralArgument) {
+  std::mt19937 engine(7);
+  std::uniform_int_distribution<int> byte(1, 255);  // every byte but NUL, which argv cannot hold
+  std::uniform_int_distribution<int> length(0, 12);
+  std::string words;
+  Words expected;
+  for (int i = 0; i < 300; ++i) {
+    std::string value;
+    for (int n = length(engine); n > 0; --n) value += static_cast<char>(byte(engine));
+    words += shell_quote(value) + ' ';
+    expected.push_back(value);
+  }
+  EXPECT_EQ(shell_arguments(words), expected);
+}
+
+TEST(FillTemplate, ReplacesEverySlotWithTheQuotedValue) {
+  EXPECT_EQ(fill_template("gzip -9 {}", "a.log"), "gzip -9 a.log");
+  EXPECT_EQ(fill_template("cp {} {}.bak", "my file"), "cp 'my file' 'my file'.bak");
+  EXPECT_EQ(fill_template("echo {}", ""), "echo ''");
+}
+
+TEST(FillTemplate, AppendsTheValueWhenThereIsNoSlot) {
+  EXPECT_EQ(fill_template("gzip -9", "a b"), "gzip -9 'a b'");
+}
+
+TEST(PlainWords, SplitsPlainCommands) {
+  EXPECT_EQ(plain_words("true"), Words{"true"});
+  EXPECT_EQ(plain_words("  gzip\t-9  a.log "), (Words{"gzip", "-9", "a.log"}));
+  EXPECT_EQ(plain_words("printf '%s\\n' 'a b' \"c d\" e\\ f ''"),
+            (Words{"printf", "%s\\n", "a b", "c d", "e f", ""}));
+  EXPECT_EQ(plain_words("cmd key=value"), (Words{"cmd", "key=value"}));
+  EXPECT_EQ(plain_words("/usr/bin/env x"), (Words{"/usr/bin/env", "x"}));
+}
+
+TEST(PlainWords, LeavesShellSyntaxToTheShell) {
+  for (const char* command : {"a | b",
+                              "a && b",
+                              "a; b",
+                              "a > f",
+                              "a < f",
+                              "(a)",
+                              "echo $HOME",
+                              "echo `x`",
+                              "ls *.log",
+                              "ls ?",
+                              "ls [ab]",
+                              "cd ~",
+                              "a # c",
+                              "a\nb",
+                              "{ a; }",
+                              "a &",
+                              "echo \"$x\"",
+                              "echo \"a\\b\"",
+                              "'unterminated",
+                              "\"unterminated",
+                              "trailing\\",
+                              "x=1 cmd",
+                              "",
+                              "   ",
+                              "!",
+                              "a\\\nb"}) {
+    EXPECT_FALSE(plain_words(command)) << "command: " << command;
+  }
+}
+
+TEST(PlainWords, LeavesShellBuiltinsToTheShell) {
+  for (const char* command : {"cd /tmp", "export A=1", "exit 3", "set -e", ". ./env", "source x", "exec ls",
+                              "if", "for", "while", "wait", "ulimit -n", "kill %1", "pwd", "''"}) {
+    EXPECT_FALSE(plain_words(command)) << "command: " << command;
+  }
+}
+
+TEST(PlainWords, RunsEchoDirectlyOnlyWhereItBehavesAsShEcho) {
+  EXPECT_TRUE(plain_words("echo hello world"));
+  EXPECT_FALSE(plain_words("echo -n x"));
+  EXPECT_FALSE(plain_words("echo 'a\\nb'"));
+}
+
+TEST(PlainWords, AgreesWithTheShellOnQuotedValues) {
+  // A template filled with hostile values: when it is plain, its words are what sh would pass.
+  for (const std::string& value : k_hostile) {
+    const std::string command = fill_template("printf '%s\\0' {} tail", value);
+    const auto words = plain_words(command);
+    ASSERT_TRUE(words) << command;
+    EXPECT_EQ(Words(words->begin() + 2, words->end()), (Words{value, "tail"})) << command;
+  }
+}
+
+TEST(PlanCommand, DirectOrThroughTheShell) {
+  const auto direct = plan_command("gzip -9 'a b'");
+  EXPECT_FALSE(direct.shell);
+  EXPECT_EQ(direct.argv, (Words{"gzip", "-9", "a b"}));
+  const auto shell = plan_command("gzip -9 *.log");
+  EXPECT_TRUE(shell.shell);
+  EXPECT_EQ(shell.argv, (Words{"/bin/sh", "-c", "gzip -9 *.log"}));
+}
+
+}  // namespace

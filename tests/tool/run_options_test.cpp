@@ -1,0 +1,200 @@
+// mpp-run's command line and inputs (src/run/options.hpp).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "mpp/errors.hpp"
+#include "run/options.hpp"
+
+namespace {
+
+using mpp::detail::run::Halt;
+using mpp::detail::run::Options;
+using Words = std::vector<std::string>;
+
+Options parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "mpp-run");
+  return mpp::detail::run::parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+// The message of the mpp::ParseError that parsing `args` throws; empty when it does not throw.
+std::string parse_error(std::vector<const char*> args) {
+  try {
+    (void)parse(std::move(args));
+  } catch (const mpp::ParseError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// make_commands with `input` as standard input.
+Words commands(const Options& options, const std::string& input = {}) {
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  EXPECT_EQ(::write(fds[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  ::close(fds[1]);
+  Words out;
+  try {
+    out = mpp::detail::run::make_commands(options, fds[0]);
+  } catch (...) {
+    ::close(fds[0]);
+    throw;
+  }
+  ::close(fds[0]);
+  return out;
+}
+
+TEST(RunOptions, Defaults) {
+  const Options o = parse({"true"});
+  EXPECT_EQ(o.jobs, 0u);  // resolved by main: usable_cpu_count()
+  EXPECT_FALSE(o.keep_order);
+  EXPECT_EQ(o.timeout, 0.0);
+  EXPECT_EQ(o.tries, 1u);
+  EXPECT_TRUE(o.joblog.empty());
+  EXPECT_EQ(o.halt.when, Halt::When::never);
+  EXPECT_FALSE(o.dry_run);
+  EXPECT_TRUE(o.bar);
+  EXPECT_EQ(o.words, Words{"true"});
+  EXPECT_FALSE(o.values);
+}
+
+TEST(RunOptions, EveryOption) {
+  const Options o = parse({"-j", "3", "-k", "--timeout", "1.5", "--retries", "4", "--joblog", "log", "--halt",
+                           "now,fail=2", "--dry-run", "--no-bar", "-a", "file", "gzip", "{}"});
+  EXPECT_EQ(o.jobs, 3u);
+  EXPECT_TRUE(o.keep_order);
+  EXPECT_EQ(o.timeout, 1.5);
+  EXPECT_EQ(o.tries, 4u);
+  EXPECT_EQ(o.joblog, "log");
+  EXPECT_EQ(o.halt.when, Halt::When::now);
+  EXPECT_EQ(o.halt.failures, 2u);
+  EXPECT_TRUE(o.dry_run);
+  EXPECT_FALSE(o.bar);
+  EXPECT_EQ(o.arg_file, "file");
+  EXPECT_EQ(o.words, (Words{"gzip", "{}"}));
+  EXPECT_TRUE(parse({"--help"}).help);
+  EXPECT_TRUE(parse({"-h"}).help);
+  EXPECT_TRUE(parse({"--version"}).version);
+  EXPECT_EQ(parse({"-j2", "x"}).jobs, 2u);
+  EXPECT_EQ(parse({"--jobs=5", "x"}).jobs, 5u);
+  EXPECT_TRUE(parse({"--keep-order", "x"}).keep_order);
+  EXPECT_EQ(parse({"--arg-file", "f"}).arg_file, "f");
+}
+
+TEST(RunOptions, OptionsEndAtTheCommand) {
+  const Options o = parse({"-j", "2", "grep", "-k", "--halt", "x", ":::", "-j", "--timeout"});
+  EXPECT_EQ(o.jobs, 2u);
+  EXPECT_FALSE(o.keep_order);
+  EXPECT_EQ(o.words, (Words{"grep", "-k", "--halt", "x"}));
+  EXPECT_EQ(o.values, (Words{"-j", "--timeout"}));
+}
+
+TEST(RunOptions, Values) {
+  const Options o = parse({"gzip {}", ":::", "a", "b c", ""});
+  EXPECT_EQ(o.words, Words{"gzip {}"});
+  EXPECT_EQ(o.values, (Words{"a", "b c", ""}));
+  EXPECT_EQ(parse({"echo", ":::"}).values, Words{});
+}
+
+TEST(RunOptions, BadCommandLines) {
+  EXPECT_NE(parse_error({"--bogus", "x"}).find("--bogus"), std::string::npos);
+  EXPECT_NE(parse_error({"-Z", "x"}).find("-Z"), std::string::npos);
+  EXPECT_NE(parse_error({"-j", "0", "x"}).find("at least 1"), std::string::npos);
+  EXPECT_NE(parse_error({"-j", "two", "x"}).find("whole number"), std::string::npos);
+  EXPECT_NE(parse_error({"-j", "99999999999999999999999", "x"}).find("too large"), std::string::npos);
+  EXPECT_NE(parse_error({"-j"}).find("-j"), std::string::npos);
+  EXPECT_NE(parse_error({"--timeout", "0", "x"}).find("more than 0"), std::string::npos);
+  EXPECT_NE(parse_error({"--timeout", "-1", "x"}).find("--timeout"), std::string::npos);
+  EXPECT_NE(parse_error({"--timeout", "nan", "x"}).find("seconds"), std::string::npos);
+  EXPECT_NE(parse_error({"--timeout", "1e30", "x"}).find("too long"), std::string::npos);
+  EXPECT_NE(parse_error({"--retries", "-1", "x"}).find("--retries"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "later", "x"}).find("--halt"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "now,fail=0", "x"}).find("at least 1"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "now,success=1", "x"}).find("fail=N"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "now", "x"}).find("fail=N"), std::string::npos);
+  EXPECT_NE(parse_error({"--joblog", "", "x"}).find("--joblog"), std::string::npos);
+  EXPECT_NE(parse_error({"x", ":::", "a", ":::", "b"}).find("one :::"), std::string::npos);
+  EXPECT_NE(parse_error({"-a", "f", "x", ":::", "a"}).find("together"), std::string::npos);
+}
+
+TEST(RunOptions, Halt) {
+  using mpp::detail::run::parse_halt;
+  EXPECT_EQ(parse_halt("never").when, Halt::When::never);
+  EXPECT_EQ(parse_halt("0").when, Halt::When::never);
+  EXPECT_EQ(parse_halt("1").when, Halt::When::soon);
+  EXPECT_EQ(parse_halt("2").when, Halt::When::now);
+  const Halt soon = parse_halt("soon,fail=3");
+  EXPECT_EQ(soon.when, Halt::When::soon);
+  EXPECT_EQ(soon.failures, 3u);
+  EXPECT_THROW((void)parse_halt("now,fail=x"), mpp::ParseError);
+  EXPECT_THROW((void)parse_halt(""), mpp::ParseError);
+}
+
+TEST(RunOptions, RetriesCountTriesInAll) {
+  EXPECT_EQ(parse({"--retries", "3", "x"}).tries, 3u);
+  EXPECT_EQ(parse({"--retries", "0", "x"}).tries, 1u);
+}
+
+TEST(MakeCommands, EachArgumentIsACommand) {
+  EXPECT_EQ(commands(parse({"echo a", "echo b"})), (Words{"echo a", "echo b"}));
+}
+
+TEST(MakeCommands, TemplateFilledFromValues) {
+  EXPECT_EQ(commands(parse({"gzip", "-9", "{}", ":::", "a.log", "b c.log"})),
+            (Words{"gzip -9 a.log", "gzip -9 'b c.log'"}));
+  EXPECT_EQ(commands(parse({"gzip", ":::", "a"})), Words{"gzip a"});
+  // Values without a template are commands, unquoted (as GNU parallel's `parallel ::: cmd...`).
+  EXPECT_EQ(commands(parse({":::", "echo a", "true"})), (Words{"echo a", "true"}));
+}
+
+TEST(MakeCommands, LinesOfStandardInputAreCommands) {
+  EXPECT_EQ(commands(parse({}), "echo 1\n\necho 2"), (Words{"echo 1", "echo 2"}));
+  EXPECT_EQ(commands(parse({"-a", "-"}), "true\n"), Words{"true"});
+  EXPECT_EQ(commands(parse({}), ""), Words{});
+}
+
+TEST(MakeCommands, LinesAreValuesForATemplate) {
+  EXPECT_EQ(commands(parse({"-a", "-", "echo"}), "a b\n\n$x\n"),
+            (Words{"echo 'a b'", "echo ''", "echo '$x'"}));
+}
+
+TEST(MakeCommands, ArgumentFile) {
+  char path[] = "/tmp/mpp-run-options-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string text = "one\ntwo\n";
+  ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  EXPECT_EQ(commands(parse({"-a", path})), (Words{"one", "two"}));
+  EXPECT_EQ(commands(parse({"-a", path, "wc", "-c"})), (Words{"wc -c one", "wc -c two"}));
+  ::unlink(path);
+  try {
+    (void)commands(parse({"-a", path}));
+    ADD_FAILURE() << "a missing file must throw";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+TEST(MakeCommands, NulByteIsAnErrorWithItsPlace) {
+  try {
+    (void)commands(parse({}), std::string("true\nab\0c\n", 10));
+    ADD_FAILURE() << "a NUL byte must throw";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_EQ(e.line(), 2u);
+    EXPECT_EQ(e.column(), 3u);
+    EXPECT_EQ(e.file(), "<stdin>");
+  }
+}
+
+TEST(SplitLines, KeepsEverythingButTheNewlines) {
+  using mpp::detail::run::split_lines;
+  EXPECT_EQ(split_lines("a\r\nb\n\nc", "x"), (Words{"a\r", "b", "", "c"}));
+  EXPECT_EQ(split_lines("", "x"), Words{});
+  EXPECT_EQ(split_lines("\n", "x"), Words{""});
+}
+
+}  // namespace

@@ -1,0 +1,241 @@
+// Running the real mpp-run binary from a test: its standard input, output and error through pipes,
+// a deadline on everything, a scratch folder, and waits on files that jobs write (there is no
+// other event to wait on for what a job does).
+#pragma once
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "mpp/detail/child.hpp"
+
+#ifndef MPP_RUN_BINARY
+#error "MPP_RUN_BINARY (the mpp-run executable) must be defined: tests/tool/CMakeLists.txt does it"
+#endif
+
+namespace mpp_run_test {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+/// Longest any single mpp-run call of a test may take: reached only when something is broken, well
+/// inside the CTest timeout (sanitizer builds are several times slower than the others).
+inline constexpr auto k_limit = 20s;
+
+/// A fresh folder under $TMPDIR (or /tmp), removed with its contents at the end of the test.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* tmp = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv in tests
+    std::string path = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/mpp-run-test-XXXXXX";
+    if (::mkdtemp(path.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    path_ = path;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  [[nodiscard]] std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  [[nodiscard]] std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+/// Polls `done` every few milliseconds until it holds or `limit` passes; true when it held.
+template <class Pred>
+bool wait_until(Pred done, std::chrono::nanoseconds limit = k_limit) {
+  const auto deadline = Clock::now() + limit;
+  for (;;) {
+    if (done()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+}
+
+/// Waits until the file at `path` has at least `lines` complete lines.
+inline bool wait_for_lines(const std::string& path, std::size_t lines) {
+  return wait_until([&] {
+    const std::string text = read_file(path);
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) >= lines;
+  });
+}
+
+/// How a finished mpp-run ended, and what it wrote.
+struct Result {
+  int status = -1;  // wait status
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+
+  /// The exit status, or 128+N when signal N killed it.
+  [[nodiscard]] int code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+};
+
+inline std::ostream& operator<<(std::ostream& os, const Result& r) {
+  return os << "exit " << r.code() << (r.timed_out ? " (killed: it ran past the test's limit)" : "")
+            << "\n--- stdout ---\n"
+            << r.out.substr(0, 4000) << "\n--- stderr ---\n"
+            << r.err.substr(0, 4000);
+}
+
+/// A running mpp-run with its three standard streams on pipes.
+class Tool {
+ public:
+  /// Starts `mpp-run args...`; `input` is its whole standard input. In its own process group when
+  /// `own_group` (as a shell starts a foreground job), so that a test can signal that group.
+  explicit Tool(const std::vector<std::string>& args, std::string input = {}, bool own_group = false)
+      : input_(std::move(input)) {
+    int in[2];
+    int out[2];
+    int err[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+      throw std::system_error(errno, std::generic_category(), "pipe2");
+    }
+    std::vector<std::string> argv{MPP_RUN_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    mpp::detail::Child::SpawnOptions options;
+    options.new_process_group = own_group;
+    options.stdin_fd = in[0];
+    options.stdout_fd = out[1];
+    options.stderr_fd = err[1];
+    child_ = mpp::detail::Child::spawn(argv, options);
+    ::close(in[0]);
+    ::close(out[1]);
+    ::close(err[1]);
+    in_ = in[1];
+    out_ = out[0];
+    err_ = err[0];
+    ::fcntl(in_, F_SETFL, O_NONBLOCK);
+    if (input_.empty()) close_input();
+  }
+  Tool(const Tool&) = delete;
+  Tool& operator=(const Tool&) = delete;
+  ~Tool() {
+    if (child_ && !child_.poll()) {
+      child_.signal(SIGKILL);
+      child_.wait();
+    }
+    for (int fd : {in_, out_, err_}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+
+  [[nodiscard]] pid_t pid() const { return child_.pid(); }
+
+  /// Closes our end of mpp-run's standard output, as `mpp-run ... | head -1` does once head is done.
+  void close_output() {
+    if (out_ >= 0) ::close(out_);
+    out_ = -1;
+  }
+
+  /// Feeds the input, reads the output until both pipes end, and reaps mpp-run; kills it when
+  /// `limit` passes first.
+  Result finish(std::chrono::nanoseconds limit = k_limit) {
+    Result result;
+    const auto deadline = Clock::now() + limit;
+    while (out_ >= 0 || err_ >= 0) {
+      std::vector<pollfd> fds;
+      if (in_ >= 0) fds.push_back({in_, POLLOUT, 0});
+      if (out_ >= 0) fds.push_back({out_, POLLIN, 0});
+      if (err_ >= 0) fds.push_back({err_, POLLIN, 0});
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        result.timed_out = true;
+        break;
+      }
+      if (::poll(fds.data(), fds.size(), static_cast<int>(left)) < 0 && errno != EINTR) break;
+      for (const pollfd& p : fds) {
+        if (p.revents == 0) continue;
+        if (p.fd == in_) {
+          const ssize_t n = ::write(in_, input_.data() + written_, input_.size() - written_);
+          if (n > 0) written_ += static_cast<std::size_t>(n);
+          if (n < 0 || written_ == input_.size()) close_input();
+        } else {
+          read_from(p.fd == out_ ? out_ : err_, p.fd == out_ ? result.out : result.err);
+        }
+      }
+    }
+    if (result.timed_out) {
+      child_.signal_group(SIGKILL);
+      child_.signal(SIGKILL);
+    }
+    const auto status = child_.wait_until(result.timed_out ? Clock::now() + k_limit : deadline);
+    if (!status) {
+      result.timed_out = true;
+      child_.signal(SIGKILL);
+      result.status = child_.wait();
+    } else {
+      result.status = *status;
+    }
+    return result;
+  }
+
+ private:
+  void close_input() {
+    if (in_ >= 0) ::close(in_);
+    in_ = -1;
+  }
+  static void read_from(int& fd, std::string& text) {
+    char buffer[65536];
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      text.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+
+  mpp::detail::Child child_;
+  std::string input_;
+  std::size_t written_ = 0;
+  int in_ = -1;
+  int out_ = -1;
+  int err_ = -1;
+};
+
+/// Runs `mpp-run args...` to its end.
+inline Result run(const std::vector<std::string>& args, std::string input = {}) {
+  Tool tool(args, std::move(input));
+  return tool.finish();
+}
+
+}  // namespace mpp_run_test

@@ -1,0 +1,46 @@
+// mpp-run: runs commands in parallel, in the manner of GNU parallel and xargs -P (docs/mpp-run.md).
+// The work is done by src/run/ (the mpp_run library); this is the order of the steps.
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "mpp/cpu.hpp"
+#include "mpp/detail/progress_bar.hpp"
+#include "mpp/errors.hpp"
+#include "run/options.hpp"
+#include "run/runner.hpp"
+#include "run/signals.hpp"
+
+namespace run = mpp::detail::run;
+
+int main(int argc, char** argv) {
+  try {
+    run::Options options = run::parse_command_line(argc, argv);
+    if (options.help) {
+      std::fwrite(run::k_usage.data(), 1, run::k_usage.size(), stdout);
+      return 0;
+    }
+    if (options.version) {
+      std::printf("mpp-run (mpp) %s\n", MPP_VERSION);
+      return 0;
+    }
+    if (options.jobs == 0) options.jobs = mpp::usable_cpu_count();
+    const std::vector<std::string> commands = run::make_commands(options, STDIN_FILENO);
+    if (options.dry_run) return run::print_commands(commands, STDOUT_FILENO);
+
+    run::SignalPipe signals;  // from here on, Ctrl-C stops the jobs instead of mpp-run alone
+    run::RunIo io;
+    io.signals = &signals;
+    io.bar = options.bar && mpp::detail::ProgressBar::is_terminal(io.err);
+    return run::run_jobs(options, commands, io);
+  } catch (const mpp::ParseError& e) {
+    std::fprintf(stderr, "mpp-run: %s\nTry 'mpp-run --help'.\n", e.what());
+    return run::k_usage_status;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mpp-run: %s\n", e.what());
+    return run::k_usage_status;
+  }
+}
