@@ -18,12 +18,12 @@ void frame_map_rows_python(benchmark::State& state, const char* recipe, std::siz
 }
 
 BENCHMARK_CAPTURE(frame_map_rows_python, apply_axis1, "apply_axis1", k_frame_map_rows_pandas)
-    ->Name("frame_map_rows/python/apply_axis1")
+    ->Name("frame_map_rows/pandas_apply")
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(frame_map_rows_python, multiprocessing, "multiprocessing", k_frame_map_rows_multiprocessing)
-    ->Name("frame_map_rows/python/multiprocessing")
+    ->Name("frame_map_rows/pandas_mp")
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

@@ -36,7 +36,7 @@ void frame_read_csv_mpp(benchmark::State& state) {
 }
 
 BENCHMARK(frame_read_csv_mpp)
-    ->Name("frame_read_csv/mpp")
+    ->Name("frame_read_csv/read_csv")
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -38,7 +38,7 @@ void frame_read_csv_python(benchmark::State& state) {
 }
 
 BENCHMARK(frame_read_csv_python)
-    ->Name("frame_read_csv/python")
+    ->Name("frame_read_csv/pandas_read_csv")
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "mpp/detail/huge_pages.hpp"
+
 namespace mpp::detail {
 
 /// What an element of imap yields: the result, or std::monostate for a void function.
@@ -54,7 +56,19 @@ class MapStorage {
   using Slot = std::conditional_t<k_bool, unsigned char, std::conditional_t<k_direct, R, std::optional<R>>>;
 
  public:
-  explicit MapStorage(std::size_t n) : slots_(n) {}
+  explicit MapStorage(std::size_t n) {
+    if constexpr (std::is_move_constructible_v<Slot>) {
+      // Zero-filling a large result faults its pages in one by one, serially, before any worker
+      // starts (a third of a 20 M-row map's time); reserved first, it can take huge pages.
+      if (n * sizeof(Slot) >= k_huge_pages_from) {
+        slots_.reserve(n);
+        advise_huge_pages(slots_.data(), n * sizeof(Slot));
+      }
+      slots_.resize(n);
+    } else {
+      slots_ = std::vector<Slot>(n);
+    }
+  }
 
   template <class V>
   void set(std::size_t i, V&& value) {
