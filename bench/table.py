@@ -27,7 +27,9 @@ import time
 
 SUBJECT = "pool"  # mpp's contender; every other contender of a problem is a peer
 PROCESS_SUBJECT = "process_pool"  # ... except in the problems that have this one (process_*)
-ORDER = ["serial", "pool", "process_pool", "omp", "tbb", "condvar", "pipe", "futex", "python"]
+RUN_SUBJECT = "mpp_run"  # ... and mpp-run where it runs (run_jobs)
+ORDER = ["serial", "pool", "process_pool", "mpp_run", "omp", "tbb", "condvar", "pipe", "futex", "xargs", "parallel",
+         "python"]
 PEER_NAMES = {
     "serial": "serial loop",
     "pool": "mpp::Pool",
@@ -38,13 +40,20 @@ PEER_NAMES = {
     "pipe": "pipe ping-pong",
     "futex": "futex ping-pong, no spin",
     "python": "Python multiprocessing.Pool",
+    "mpp_run": "mpp-run -j2",
+    "xargs": "xargs -P2 (output not grouped)",
+    "parallel": "GNU parallel -j2 --group",
 }
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
 def subject_of(contenders):
-    """The contender a problem's peers are compared with: mpp::ProcessPool where it runs, else mpp::Pool."""
-    return PROCESS_SUBJECT if PROCESS_SUBJECT in contenders else SUBJECT
+    """The contender a problem's peers are compared with: mpp-run or mpp::ProcessPool where it runs, else
+    mpp::Pool."""
+    for subject in (RUN_SUBJECT, PROCESS_SUBJECT):
+        if subject in contenders:
+            return subject
+    return SUBJECT
 
 
 def python_version(interpreter):
@@ -201,7 +210,7 @@ def contender_order(name):
 def problem_order(problem):
     base, _, arg = problem.partition("/")
     order = ["tutorial", "tiny_tasks", "round_trip", "trivial_map", "imbalanced", "process_tutorial",
-             "process_tiny_tasks", "process_map", "process_round_trip", "process_startup"]
+             "process_tiny_tasks", "process_map", "process_round_trip", "process_startup", "run_jobs"]
     rank = order.index(base) if base in order else len(order)
     return (rank, base, int(arg) if arg.isdigit() else 0, arg)
 
@@ -281,7 +290,7 @@ def targets(problems, workers):
                                      f"(target ≤ 1.10)"))
     else:
         out.append((None, "imbalanced map: not measured"))
-    return out + process_targets(problems)
+    return out + process_targets(problems) + run_targets(problems)
 
 
 def process_targets(problems):
@@ -325,6 +334,31 @@ def process_targets(problems):
                              f"{fmt_time(sp)} vs {fmt_time(sy)} ({sy / sp:.1f}× faster)"))
     else:
         out.append((None, "start-up and shutdown with 2 workers vs Python's Pool(2): not measured"))
+    return out
+
+
+def run_targets(problems):
+    """mpp-run's targets: (met or None when not measured, text)."""
+    out = []
+    m = lambda p, c: median_of(problems, p, c)  # noqa: E731
+
+    mine, xargs, gnu = (m("run_jobs/true_x2000", c) for c in (RUN_SUBJECT, "xargs", "parallel"))
+    if mine and xargs:
+        out.append((mine < xargs, f"2 000 trivial jobs, two at a time: mpp-run faster than xargs -P2: "
+                                  f"{fmt_time(mine)} vs {fmt_time(xargs)} ({xargs / mine:.2f}× faster)"))
+    else:
+        out.append((None, "2 000 trivial jobs, mpp-run vs xargs -P2: not measured"))
+    if mine and gnu:
+        out.append((gnu / mine >= 5, f"2 000 trivial jobs, two at a time: mpp-run ≥ 5× faster than GNU parallel: "
+                                     f"{fmt_time(mine)} vs {fmt_time(gnu)} = {gnu / mine:.1f}× (target ≥ 5×)"))
+    else:
+        out.append((None, "2 000 trivial jobs, mpp-run vs GNU parallel: not measured"))
+    mine, gnu = m("run_jobs/print_1mb_x200", RUN_SUBJECT), m("run_jobs/print_1mb_x200", "parallel")
+    if mine and gnu:
+        out.append((mine <= gnu, f"200 jobs printing 1 MiB, output grouped: mpp-run at least as fast as GNU parallel "
+                                 f"--group: {fmt_time(mine)} vs {fmt_time(gnu)} ({gnu / mine:.2f}× faster)"))
+    else:
+        out.append((None, "200 jobs printing 1 MiB, mpp-run vs GNU parallel --group: not measured"))
     return out
 
 
@@ -374,8 +408,8 @@ def main(argv):
         f"- {reps} repetitions each (randomly interleaved); the median of the repetitions is shown, "
         "spread = (max - min) / median",
         "- pool ÷ peer: mpp's median time divided by the peer's, same run (< 1: mpp is faster); mpp is "
-        "mpp::ProcessPool in the process_* rows, mpp::Pool elsewhere; \"(rates)\": the two ran different "
-        "numbers of items, and the quotient is the peer's rate ÷ mpp's",
+        "mpp::ProcessPool in the process_* rows, mpp-run in the run_jobs rows, mpp::Pool elsewhere; "
+        "\"(rates)\": the two ran different numbers of items, and the quotient is the peer's rate ÷ mpp's",
     ]
     if python:
         lines.append(f"- Python peers: {python_version(python)} ({python})")

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "posix/syscall.hpp"
 
@@ -94,7 +95,9 @@ void ProgressBar::write_line(bool end_line) noexcept {
   try {
     const double seconds = std::chrono::duration<double>(now - start_).count();
     // One column short of the width: a terminal that wraps at the last column would scroll.
-    std::string line = "\r" + render(done_, total_, seconds, terminal_width(fd_) - 1) + "\033[K";
+    std::string line = "\r";
+    line += render(done_, total_, seconds, terminal_width(fd_) - 1);
+    line += "\033[K";
     if (end_line) line += '\n';
     // One write, so the line never reaches the terminal in pieces; a bar that cannot be drawn
     // (the terminal went away) is not worth failing the caller's work for.
@@ -112,17 +115,23 @@ std::string ProgressBar::render(std::size_t done, std::size_t total, double seco
   char head[64];
   std::snprintf(head, sizeof head, "%3d%% %zu/%zu", static_cast<int>(fraction * 100), done, total);
   std::string text = head;
-  text += "  " + rate_text(rate);
-  if (finished) {
-    text += "  took " + clock_text(seconds);
-  } else {
-    text += "  ETA " + clock_text(rate > 0 ? static_cast<double>(total - done) / rate : -1.0);
-  }
+  text += "  ";
+  text += rate_text(rate);
+  text += finished ? "  took " : "  ETA ";
+  text += clock_text(finished ? seconds : rate > 0 ? static_cast<double>(total - done) / rate : -1.0);
   // The bar takes what the figures leave, between k_min_bar and k_max_bar cells.
   if (width >= text.size() + 3 + k_min_bar) {
     const std::size_t cells = std::min(k_max_bar, width - text.size() - 3);
     const auto filled = static_cast<std::size_t>(fraction * static_cast<double>(cells));
-    text = "[" + std::string(filled, '#') + std::string(cells - filled, '.') + "] " + text;
+    // Appended piece by piece: g++ 12 at -O3 misreads a chain of operator+ here (-Wrestrict).
+    std::string bar;
+    bar.reserve(cells + 3 + text.size());
+    bar += '[';
+    bar.append(filled, '#');
+    bar.append(cells - filled, '.');
+    bar += "] ";
+    bar += text;
+    text = std::move(bar);
   }
   if (text.size() > width) text.resize(width);
   return text;

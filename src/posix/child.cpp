@@ -99,7 +99,9 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
     check(posix_spawnattr_setsigmask(&attributes, &none), "posix_spawnattr_setsigmask");
     check(posix_spawnattr_setsigdefault(&attributes, &defaults), "posix_spawnattr_setsigdefault");
     check(posix_spawnattr_setflags(&attributes, flags), "posix_spawnattr_setflags");
-    rc = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+    rc = options.program != nullptr
+             ? posix_spawn(&pid, options.program, &actions, &attributes, args.data(), environ)
+             : posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   } catch (...) {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);

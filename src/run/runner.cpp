@@ -3,17 +3,21 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
 #include "mpp/detail/child.hpp"
@@ -186,11 +190,13 @@ class Runner {
     spawn.stderr_fd = err[1];
     try {
       Plan plan = plan_command(commands_[job]);
+      spawn.program = find_program(plan.argv.front());
       try {
         r->child = Child::spawn(plan.argv, spawn);
       } catch (const std::system_error& e) {
         // A file without #! is a shell script to sh, as to execvp; posix_spawnp does not retry.
         if (e.code().value() != ENOEXEC || plan.shell) throw;
+        spawn.program = nullptr;
         r->child = Child::spawn({k_shell, "-c", commands_[job]}, spawn);
       }
     } catch (const std::system_error& e) {
@@ -203,10 +209,33 @@ class Runner {
     }
     ::close(out[1]);
     ::close(err[1]);
-    for (int fd : {r->out_fd, r->err_fd}) {
-      posix::checked("fcntl", [&] { return ::fcntl(fd, F_SETFL, O_NONBLOCK); });
-    }
     running_.push_back(std::move(r));
+  }
+
+  // Where execvp would find `name`, looked up once per program: with a long PATH, a search per
+  // job costs several failed execve calls each time. Null when it has a slash or is not found
+  // (then posix_spawnp searches, and reports what it finds).
+  const char* find_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return nullptr;
+    auto [it, inserted] = programs_.try_emplace(name);
+    if (inserted) {
+      const char* const env = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): no setenv here
+      std::string_view dirs = env != nullptr ? env : "/bin:/usr/bin";
+      for (;;) {
+        const std::size_t colon = dirs.find(':');
+        const std::string_view dir = dirs.substr(0, colon);
+        std::string candidate = std::string(dir.empty() ? "." : dir) + "/" + name;
+        struct stat info {};
+        if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+            ::access(candidate.c_str(), X_OK) == 0) {
+          it->second = std::move(candidate);
+          break;
+        }
+        if (colon == std::string_view::npos) break;
+        dirs.remove_prefix(colon + 1);
+      }
+    }
+    return it->second.empty() ? nullptr : it->second.c_str();
   }
 
   void wait_for_events() {
@@ -273,21 +302,17 @@ class Runner {
     bar_.tick();
   }
 
-  // Reads what the pipe holds; closes it at its end.
+  // One read of what the pipe holds (poll said it would not block); closes the pipe at its end.
   void read_some(int& fd, std::string& buffer, bool& enlarged) {
-    for (;;) {
-      const ssize_t got = posix::retried("read", [&] { return ::read(fd, scratch_.get(), k_read_block); });
-      if (got == -EAGAIN) return;
-      if (got <= 0) {  // the end, or an error that ends it just as well
-        close_fd(fd);
-        return;
-      }
-      buffer.append(scratch_.get(), static_cast<std::size_t>(got));
-      if (got == k_default_pipe && !enlarged) {
-        enlarged = true;
-        ::fcntl(fd, F_SETPIPE_SZ, k_large_pipe);  // best effort: a smaller pipe only costs wake-ups
-      }
-      if (got < static_cast<ssize_t>(k_read_block)) return;  // most likely empty now: back to poll
+    const ssize_t got = posix::retried("read", [&] { return ::read(fd, scratch_.get(), k_read_block); });
+    if (got <= 0) {  // the end, or an error that ends it just as well
+      close_fd(fd);
+      return;
+    }
+    buffer.append(scratch_.get(), static_cast<std::size_t>(got));
+    if (got == k_default_pipe && !enlarged) {
+      enlarged = true;
+      ::fcntl(fd, F_SETPIPE_SZ, k_large_pipe);  // best effort: a smaller pipe only costs wake-ups
     }
   }
 
@@ -301,12 +326,16 @@ class Runner {
     drain(r.err_fd, r.output.err);
   }
 
+  // Reads what the pipe holds now, then closes it.
   void drain(int& fd, std::string& buffer) {
     bool enlarged = true;
     while (fd >= 0) {
-      const std::size_t before = buffer.size();
+      pollfd p{fd, POLLIN, 0};
+      if (posix::retried("poll", [&] { return ::poll(&p, 1, 0); }) <= 0) {
+        close_fd(fd);
+        return;
+      }
       read_some(fd, buffer, enlarged);
-      if (fd >= 0 && buffer.size() == before) close_fd(fd);  // EAGAIN: nothing more
     }
   }
 
@@ -487,6 +516,7 @@ class Runner {
   std::size_t next_ordered_ = 0;
   std::vector<pollfd> fds_;
   std::vector<Owner> owners_;
+  std::unordered_map<std::string, std::string> programs_;  // name -> path, "" when not found
   std::unique_ptr<char[]> scratch_ = std::make_unique_for_overwrite<char[]>(k_read_block);
   int joblog_ = -1;
   ProgressBar bar_;

@@ -189,6 +189,18 @@ TEST(MppRun, ScriptWithoutInterpreterLineRunsInTheShell) {
   EXPECT_EQ(r.out, "from script\n");
 }
 
+TEST(MppRun, FindsProgramsOnPath) {
+  ScratchDir dir;
+  write_file(dir / "mpp-run-test-program", "#!/bin/sh\necho found \"$@\"\n");
+  std::filesystem::permissions(dir / "mpp-run-test-program", std::filesystem::perms::owner_all);
+  const std::string old_path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): one thread here
+  ::setenv("PATH", (dir.str() + ":" + old_path).c_str(), 1);
+  const Result r = run({"-k", "mpp-run-test-program a", "mpp-run-test-program b"});
+  ::setenv("PATH", old_path.c_str(), 1);
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "found a\nfound b\n");
+}
+
 TEST(MppRun, JoblogHasGnuParallelColumns) {
   ScratchDir dir;
   const Result r = run({"--joblog", dir / "log", "-k", "echo hello", "sh -c 'exit 3'",

@@ -20,6 +20,9 @@ class Child {
     int stdin_fd = -1;               // -1: inherit; otherwise dup2'ed onto 0, 1, 2
     int stdout_fd = -1;
     int stderr_fd = -1;
+    /// The file to run, when the caller has already found it (mpp-run looks each program up in
+    /// PATH once, not once per job); null: argv[0], searched in PATH. argv[0] is passed on as is.
+    const char* program = nullptr;
   };
 
   Child() = default;
@@ -33,7 +36,8 @@ class Child {
   /// Forks; the child runs `body`, which must end the process (_exit), never return. Buffered
   /// output is flushed first, so the child cannot write the parent's buffers a second time.
   static Child fork(FunctionRef<void()> body);
-  /// Runs argv[0] (searched in PATH) with these arguments, no shell involved.
+  /// Runs argv[0] (searched in PATH, unless options.program names the file) with these arguments,
+  /// no shell involved.
   static Child spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
 
   explicit operator bool() const noexcept { return pid_ > 0; }
