@@ -17,11 +17,12 @@ FORMAT_DIRS := include src tests examples bench tools
 FIND_SOURCES = find $(or $(wildcard $(FORMAT_DIRS)),/dev/null) -type f \
   \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.cc' \) -print0
 
-.PHONY: help deps demo test sanitize asan tsan bench format format-check tidy clean
+.PHONY: help deps demo demo-mpi test sanitize asan tsan bench format format-check tidy clean
 
 help:
 	@echo "make deps          install the missing Debian packages (scripts/install-deps)"
 	@echo "make demo          build the release preset's tutorial and run it"
+	@echo "make demo-mpi      the same on mpp::MpiPool, under mpirun (NP=3 ranks: rank 0 drives)"
 	@echo "make test          build the dev preset (Debug, -Werror) and run its tests"
 	@echo "make sanitize      asan then tsan: build and test under each (also: make asan, make tsan)"
 	@echo "make bench         build the benchmarks and print the comparison table"
@@ -36,6 +37,13 @@ demo: deps
 	$(CMAKE) --preset release
 	$(CMAKE) --build --preset release --target mpp-tutorial
 	build/release/examples/tutorial/mpp-tutorial
+
+# The tutorial on mpp::MpiPool: NP ranks of this machine (docs/mpi.md shows how to use a cluster).
+NP ?= 3
+demo-mpi: deps
+	$(CMAKE) --preset release
+	$(CMAKE) --build --preset release --target mpp-tutorial-mpi
+	scripts/mpirun-local mpirun $(NP) build/release/examples/tutorial/mpp-tutorial-mpi
 
 test: deps
 	$(CMAKE) --preset dev

@@ -24,3 +24,16 @@ if(NOT TARGET mpp::csv)
   set_target_properties(mpp::csv PROPERTIES IMPORTED_LOCATION "${MPP_CSV_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${MPP_CSV_INCLUDE_DIR}")
 endif()
+
+# Open MPI for mpp::MpiPool (src/mpi/, the target mpp::mpi): optional. Only its C interface is used,
+# through the CXX component (the project enables no C compiler), without the deprecated C++ bindings.
+set(MPI_CXX_SKIP_MPICXX ON CACHE BOOL "mpp uses MPI's C interface only")
+find_package(MPI COMPONENTS CXX QUIET)
+if(MPI_CXX_FOUND)
+  set(MPP_HAVE_MPI ON)
+  message(STATUS "mpp: MPI found (MPI ${MPI_CXX_VERSION}): building mpp::mpi")
+else()
+  set(MPP_HAVE_MPI OFF)
+  message(STATUS "mpp: MPI not found: mpp::mpi (mpp::MpiPool) is not built; install the Debian packages "
+    "'libopenmpi-dev' and 'openmpi-bin' (scripts/install-deps does it)")
+endif()

@@ -106,5 +106,11 @@ template std::vector<int> section_6_2_starmap_async<mpp::Pool>(const std::vector
 template std::vector<int> section_6_2_starmap_async<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
 template std::vector<int> section_6_2_map_async<mpp::Pool>(const std::vector<Row>&, std::size_t);
 template std::vector<int> section_6_2_map_async<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
+#ifdef MPP_TUTORIAL_MPI
+template std::vector<int> section_6_1_apply_async_callback<MpiPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_1_apply_async_get<MpiPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_2_starmap_async<MpiPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_6_2_map_async<MpiPool>(const std::vector<Row>&, std::size_t);
+#endif
 
 }  // namespace tutorial

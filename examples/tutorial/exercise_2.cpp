@@ -321,5 +321,8 @@ bool script_runs_as_expected(const std::vector<ScriptRun>& runs) {
 // The two pools the demo runs every section on.
 template std::vector<ScriptRun> exercise_2_map<mpp::Pool>(const ScriptFolder&);
 template std::vector<ScriptRun> exercise_2_map<mpp::ProcessPool>(const ScriptFolder&);
+#ifdef MPP_TUTORIAL_MPI
+template std::vector<ScriptRun> exercise_2_map<MpiPool>(const ScriptFolder&);
+#endif
 
 }  // namespace tutorial

@@ -57,5 +57,9 @@ template IntLists exercise_1_commons<mpp::Pool>(std::size_t);
 template IntLists exercise_1_commons<mpp::ProcessPool>(std::size_t);
 template std::vector<std::vector<double>> exercise_3_normalize<mpp::Pool>(std::size_t);
 template std::vector<std::vector<double>> exercise_3_normalize<mpp::ProcessPool>(std::size_t);
+#ifdef MPP_TUTORIAL_MPI
+template IntLists exercise_1_commons<MpiPool>(std::size_t);
+template std::vector<std::vector<double>> exercise_3_normalize<MpiPool>(std::size_t);
+#endif
 
 }  // namespace tutorial

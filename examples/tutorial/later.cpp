@@ -92,8 +92,12 @@ std::pair<std::size_t, std::size_t> func(const mpp::Frame& df) { return df.shape
 // The tutorial's pools print their pool type's name; the code is the same for both.
 template <class Section>
 void on_both_pools(Section section) {
+#ifdef MPP_TUTORIAL_MPI
+  section.template operator()<MpiPool>("MpiPool");
+#else
   section.template operator()<mpp::Pool>("Pool");
   section.template operator()<mpp::ProcessPool>("ProcessPool");
+#endif
 }
 
 }  // namespace

@@ -104,8 +104,12 @@ Options parse_options(std::span<char*> args) {
 // come one after the other, in the output and in the summary.
 template <class Section>
 void on_both_pools(Section section) {
+#ifdef MPP_TUTORIAL_MPI
+  section(std::type_identity<tutorial::MpiPool>{}, std::string_view("MpiPool"));
+#else
   section(std::type_identity<mpp::Pool>{}, std::string_view("Pool"));
   section(std::type_identity<mpp::ProcessPool>{}, std::string_view("ProcessPool"));
+#endif
 }
 
 // Exercise 2: the three scripts, run by a map on each pool and by one mpp::Process each.
@@ -135,10 +139,18 @@ void exercise_2(tutorial::Report& report) {
 
 int run(const Options& options) {
   using tutorial::Report;
+#ifdef MPP_TUTORIAL_MPI
+  const std::size_t workers = std::min(options.workers, mpp::MpiPool::available_ranks());
+#else
   const std::size_t workers = options.workers;
+#endif
   fmt::print(
       "mpp tutorial: {} rows of 5 integers in 0..9 (std::mt19937, seed 100), pools of {} workers:\n"
+#ifdef MPP_TUTORIAL_MPI
+      "every pool method runs on mpp::MpiPool (the serving ranks of this MPI job)\n",
+#else
       "every pool method runs on mpp::Pool (threads) and on mpp::ProcessPool (processes)\n",
+#endif
       options.rows, workers);
 
   Report::heading("2. How many maximum parallel processes can you run?");
@@ -216,6 +228,9 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef MPP_TUTORIAL_MPI
+  mpp::MpiPool::serve(argc, argv);  // the other ranks serve the pools of rank 0, which runs the rest
+#endif
   Options options;
   try {
     options = parse_options(std::span(argv, static_cast<std::size_t>(argc)).subspan(1));

@@ -74,5 +74,10 @@ template std::vector<int> section_5_2_map<mpp::Pool>(const std::vector<Row>&, st
 template std::vector<int> section_5_2_map<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
 template std::vector<int> section_5_3_starmap<mpp::Pool>(const std::vector<Row>&, std::size_t);
 template std::vector<int> section_5_3_starmap<mpp::ProcessPool>(const std::vector<Row>&, std::size_t);
+#ifdef MPP_TUTORIAL_MPI
+template std::vector<int> section_5_1_apply<MpiPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_5_2_map<MpiPool>(const std::vector<Row>&, std::size_t);
+template std::vector<int> section_5_3_starmap<MpiPool>(const std::vector<Row>&, std::size_t);
+#endif
 
 }  // namespace tutorial

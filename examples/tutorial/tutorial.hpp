@@ -10,7 +10,24 @@
 #include <utility>
 #include <vector>
 
+#ifdef MPP_TUTORIAL_MPI
+#include <algorithm>
+
+#include "mpp/mpi.hpp"
+#endif
+
 namespace tutorial {
+
+#ifdef MPP_TUTORIAL_MPI
+// mpp-tutorial-mpi runs every section on mpp::MpiPool instead (the same sources, compiled with
+// MPP_TUTORIAL_MPI). mpirun fixes the ranks: a pool gets the workers a section asks for, or every
+// serving rank when the job has fewer.
+class MpiPool : public mpp::MpiPool {
+ public:
+  explicit MpiPool(std::size_t workers)
+      : mpp::MpiPool(mpp::MpiPoolOptions{.ranks = std::min(workers, available_ranks())}) {}
+};
+#endif
 
 // A row of the tutorial's matrix: `np.random.randint(0, 10, size=[200000, 5]).tolist()` is a list of
 // lists. Its width is fixed at 5, so a row is a std::array rather than a std::vector: the 200 000

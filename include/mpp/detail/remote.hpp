@@ -128,9 +128,13 @@ class RemoteJob {
 
 /// mpp's own function wrappers (starmap's Unpack, a Frame's row and partition runners) declare
 /// `using wraps = F;`: they cross as their bytes exactly when what they wrap can.
+/// The wrapped function is the member `f`: encode_function() sends it alone, so function pointers
+/// inside wrappers are relocated across MPI ranks as plain ones are.
 template <class W>
-concept FunctionWrapper = requires {
+concept FunctionWrapper = requires(const W& w) {
   typename W::wraps;
+  requires std::is_same_v < std::remove_cvref_t<decltype(w.f)>,
+  typename W::wraps > ;
 }
 &&std::is_trivially_copyable_v<W>;
 
@@ -146,20 +150,48 @@ struct is_remote_callable<W> : is_remote_callable<typename W::wraps> {};
 template <class F>
 concept RemoteCallable = is_remote_callable<F>::value;
 
+/// How function addresses cross to another process. A forked worker shares the parent's addresses,
+/// so by default they travel as they are; across MPI ranks the same binary may be loaded at other
+/// addresses, so the MPI transport installs a relocation on the threads that encode and decode.
+class FunctionRelocation {
+ public:
+  virtual void encode(ByteBuffer& out, std::uintptr_t address) const = 0;
+  /// Throws mpp::SerializationError when this process cannot resolve the function.
+  virtual std::uintptr_t decode(ByteReader& in) const = 0;
+
+ protected:
+  ~FunctionRelocation() = default;
+};
+
+/// The calling thread's relocation; nullptr: addresses travel as they are.
+inline thread_local const FunctionRelocation* t_function_relocation = nullptr;
+
 template <class F>
 void encode_function(ByteBuffer& out, const F& f) {
   static_assert(RemoteCallable<F>);
-  // Stateless: nothing to send. Otherwise a function pointer (or our wrapper of one): its value
-  // is valid in a forked worker, and made so across MPI ranks by the transport's relocation.
-  if constexpr (!std::is_empty_v<F>) append_bytes(out, &f, sizeof(F));
+  if constexpr (FunctionWrapper<F>) {
+    encode_function(out, f.f);
+  } else if constexpr (!std::is_empty_v<F>) {  // stateless: nothing to send
+    const auto address = reinterpret_cast<std::uintptr_t>(f);
+    if (const FunctionRelocation* relocation = t_function_relocation) {
+      relocation->encode(out, address);
+    } else {
+      append_bytes(out, &address, sizeof(address));
+    }
+  }
 }
 
 template <class F>
 F decode_function(ByteReader& in) {
-  if constexpr (std::is_empty_v<F>) {
+  if constexpr (FunctionWrapper<F>) {
+    return F{decode_function<typename F::wraps>(in)};
+  } else if constexpr (std::is_empty_v<F>) {
     return F{};
   } else {
-    return in.read_raw<F>();
+    const FunctionRelocation* relocation = t_function_relocation;
+    const std::uintptr_t address =
+        relocation != nullptr ? relocation->decode(in) : in.read_raw<std::uintptr_t>();
+    return reinterpret_cast<F>(address);
   }
 }
 

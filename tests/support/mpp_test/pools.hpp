@@ -30,7 +30,15 @@ struct PoolTraits<mpp::ProcessPool> {
   static constexpr const char* k_test_name = "ProcessPool";
 };
 
+#ifdef MPP_TEST_MPI_POOLS
+}  // namespace mpp_test
+// The MPI tests (tests/mpi) compile the same typed suites again for mpp::MpiPool alone.
+#include "mpp_test/mpi_pools.hpp"
+namespace mpp_test {
+using PoolTypes = ::testing::Types<MpiTestPool>;
+#else
 using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool>;
+#endif
 
 struct PoolTypeNames {
   template <class P>

@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <optional>
 
 #include "mpp_test/sync.hpp"
 
@@ -35,16 +36,33 @@ inline Probe*& current_probe() noexcept {
 /// The running test's probe.
 inline Probe& probe() noexcept { return *current_probe(); }
 
+/// Where ProbeTest makes each test's Probe when not in anonymous shared memory of its own: the
+/// MPI tests' main (tests/mpi) installs a function that makes it afresh in memory every rank maps.
+using ProbeHome = Probe* (*)();
+inline ProbeHome& probe_home() noexcept {
+  static ProbeHome home = nullptr;
+  return home;
+}
+
 /// A fixture that makes a fresh Probe for each test. Make pools inside the test body (after SetUp).
 class ProbeTest : public ::testing::Test {
  protected:
-  void SetUp() override { current_probe() = probe_.get(); }
+  void SetUp() override {
+    if (probe_home() != nullptr) {
+      probe_ = probe_home()();
+    } else {
+      owned_.emplace();
+      probe_ = owned_->get();
+    }
+    current_probe() = probe_;
+  }
   void TearDown() override { current_probe() = nullptr; }
 
   Probe& probe() noexcept { return *probe_; }
 
  private:
-  Shared<Probe> probe_;
+  std::optional<Shared<Probe>> owned_;
+  Probe* probe_ = nullptr;
 };
 
 /// A task that blocks until the probe's gate opens, then returns `value`.

@@ -1,0 +1,110 @@
+// mpp::MpiPool: the Pool interface across the ranks of an MPI job (Open MPI), for work that
+// outgrows one machine. Link mpp::mpi.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include "mpp/async_result.hpp"
+#include "mpp/detail/codec.hpp"
+#include "mpp/detail/mpi_executor.hpp"
+#include "mpp/detail/pool_front.hpp"
+#include "mpp/detail/remote.hpp"
+#include "mpp/detail/remote_jobs.hpp"
+#include "mpp/imap_range.hpp"
+
+namespace mpp {
+
+struct MpiPoolOptions {
+  /// Serving ranks to use (ranks 1..ranks); 0 = every rank but 0. More than the job has throws
+  /// std::invalid_argument.
+  std::size_t ranks = 0;
+  /// Runs on each serving rank of this pool before its first task. If it throws, the constructor
+  /// rethrows the first exception. Must be a function of the program (or of a library every rank
+  /// loads).
+  void (*initializer)() = nullptr;
+};
+
+namespace detail {
+
+struct MpiBackend {
+  static constexpr const char* k_name = "mpp::MpiPool";
+  static constexpr bool k_splittable = false;
+  using Executor = MpiExecutor;
+  template <class R, class F, class... Args>
+  using Apply = RemoteApplyJob<R, F, Args...>;
+  template <class R, class F, class V>
+  using Map = RemoteMapJob<R, F, V>;
+  template <class R, class F, class V>
+  using Imap = RemoteImapJob<R, F, V, MpiExecutor>;
+
+  template <class F, class R, class... Args>
+  static constexpr void check_apply() {
+    static_assert(RemoteCallable<F>,
+                  "mpp::MpiPool: f must be a function pointer, a captureless lambda, or a "
+                  "default-constructible stateless function object; a capturing lambda cannot be "
+                  "sent to another rank (pass what it captures as arguments instead)");
+    static_assert((Codable<Args> && ...),
+                  "mpp::MpiPool: every argument must be serialisable to reach another rank: a trivially "
+                  "copyable type (not a pointer), a standard string, container, tuple, pair, optional or "
+                  "variant of those, or a type with a cereal serialize() function");
+    static_assert(std::is_void_v<R> || Codable<R>,
+                  "mpp::MpiPool: the function's result must be serialisable to come back from another rank: "
+                  "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, "
+                  "optional or variant of those, or a type with a cereal serialize() function");
+  }
+  template <class F, class R, class Item>
+  static constexpr void check_map() {
+    check_apply<F, R, Item>();
+  }
+};
+
+}  // namespace detail
+
+/// A pool whose workers are the ranks of an MPI job, with exactly the interface of mpp::Pool (see
+/// detail::PoolFront for every member). Run the program with `mpirun -np N ./app`: rank 0 runs
+/// `main` and drives; every other rank serves tasks from the moment it constructs its first MpiPool
+/// (or calls MpiPool::serve()) until rank 0's program ends, and then ends its process with exit
+/// code 0, so what follows the construction runs on rank 0 alone. Rank 0 may make any number of
+/// pools, one after the other or at once; they share the serving ranks. With a single rank
+/// (`-np 1`, or no mpirun), rank 0 runs the tasks itself on a thread of its own, and says so once.
+///
+/// Functions and arguments follow mpp::ProcessPool's rules (checked at compile time); a function
+/// travels as its place in the program (or library), so every rank must run the same build, and a
+/// function of a library that only rank 0 loaded fails its items with mpp::SerializationError.
+/// Exceptions cross ranks as in ProcessPool. Chunks are handed to ranks as they free up, at most a
+/// few in flight per rank, so a slow rank gets fewer. A rank that dies ends the whole job (MPI's
+/// rule; mpirun names the rank). terminate() cannot stop a chunk a rank is running: it finishes
+/// there and its results are discarded, and join() waits for it.
+///
+/// MPI is initialised by the first MpiPool (MPI_THREAD_MULTIPLE asked, MPI_THREAD_SERIALIZED
+/// needed) and finalised when rank 0's program exits, unless the program initialised it itself;
+/// then it must call MPI_Finalize on rank 0, which releases the serving ranks. The first MpiPool
+/// is collective: every rank must construct it.
+///
+/// Thread safety: as mpp::Pool. Callbacks run on the pool's dispatcher thread, one at a time.
+class MpiPool : public detail::PoolFront<detail::MpiBackend> {
+ public:
+  /// Every serving rank. Initialises MPI with the program's arguments if needed (it may remove
+  /// the ones it consumes). Does not return on ranks other than 0 (see above).
+  MpiPool(int& argc, char**& argv);
+  MpiPool(int& argc, char**& argv, const MpiPoolOptions& options);
+  /// Every serving rank; initialises MPI without the program's arguments if needed.
+  MpiPool();
+  explicit MpiPool(const MpiPoolOptions& options);
+  ~MpiPool() = default;
+
+  /// Starts MPI and the session (collective: every rank calls it, or its first MpiPool). On rank 0
+  /// it returns at once; on every other rank it serves tasks until rank 0's program ends and then
+  /// ends the process with exit code 0. Call it first in `main` when rank 0 does work of its own
+  /// before its first pool, or makes pools in several places.
+  static void serve(int& argc, char**& argv);
+  /// serve() without the program's arguments.
+  static void serve();
+
+  /// The serving ranks the job has (starting the session if needed): `-np` minus 1, or 1 with a
+  /// single rank.
+  [[nodiscard]] static std::size_t available_ranks();
+};
+
+}  // namespace mpp

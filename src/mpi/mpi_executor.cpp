@@ -1,0 +1,672 @@
+#include "mpp/detail/mpi_executor.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mpi/protocol.hpp"
+#include "mpi/session.hpp"
+#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote.hpp"
+#include "mpp/detail/throw.hpp"
+#include "mpp/errors.hpp"
+
+namespace mpp::detail {
+namespace {
+
+using mpi::Header;
+using mpi::Kind;
+using mpi::Record;
+using mpi::Session;
+
+// Chunks queued at a rank: the next one waits there while it runs the current one, so it never
+// idles between chunks; few, so that a slow rank holds back little (dynamic balancing).
+constexpr std::size_t k_pipeline = 2;
+// Chunks this short (on average, at a rank) queue deeper, so the rank does not wait for the
+// dispatcher's next look between them.
+constexpr std::size_t k_max_pipeline = 4;
+constexpr auto k_short_chunk = std::chrono::microseconds(200);
+// The dispatcher's longest sleep while chunks are out: how late, at worst, it sees a result that
+// nothing queued behind it hides (the last ones of a map, an apply).
+constexpr auto k_longest_sleep = std::chrono::microseconds(500);
+constexpr auto k_idle_spin = std::chrono::microseconds(20);
+
+struct InFlight {
+  Task* task;  // nullptr once cancelled: the outcome is dropped when it comes
+  RemoteJob* job;
+  std::uint64_t sequence;
+  ByteBuffer owned;  // the request's own bytes (the rest are views of the caller's items)
+  MPI_Request send = MPI_REQUEST_NULL;
+  Clock::time_point sent;
+  bool skip_sent = false;
+};
+
+struct Server {
+  int rank = 0;
+  std::deque<std::unique_ptr<InFlight>> inflight;  // in the order sent, which is the order results come
+  std::uint64_t next_sequence = 0;
+  Clock::time_point last_end{};
+  Clock::duration service{std::chrono::milliseconds(1)};  // recent time per chunk (average)
+};
+
+void release_task(Task* task) noexcept {
+  const bool owned = task->owned_by_executor;  // read first: the task may live inside its job
+  task->job->release();
+  if (owned) delete task;
+}
+
+void cancel_task(Task* task) noexcept {
+  task->job->cancel();
+  release_task(task);
+}
+
+thread_local const void* t_dispatcher = nullptr;
+
+std::exception_ptr serialization_error(const std::string& what) {
+  try {
+    throw_serialization(what);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+}  // namespace
+
+struct MpiExecutor::Impl final : Helper, CallbackRunner {
+  Impl(const MpiExecutor* self, const MpiExecutorOptions& opts, Session& s)
+      : tag(self), options(opts), session(s), pool(s.new_pool_id()) {}
+
+  const void* tag;
+  MpiExecutorOptions options;
+  Session& session;
+  std::uint64_t pool;
+  std::deque<Server> servers;  // a deque: a Server is not copyable
+  std::thread thread;
+
+  std::mutex mutex;
+  std::deque<Task*> incoming MPP_GUARDED_BY(mutex);
+  std::size_t open_calls MPP_GUARDED_BY(mutex) = 0;
+  std::atomic<std::size_t> incoming_count{0};
+  std::atomic<bool> closed{false};
+  std::atomic<bool> terminate_requested{false};
+  std::atomic<bool> terminated{false};
+  std::atomic<bool> exited{false};
+  std::atomic<bool> all_cancelled{false};
+  std::atomic<std::uint32_t> done_word{0};  // bumped at all_cancelled and exited
+  std::atomic<std::uint32_t> done_waiters{0};
+
+  // Wakes the dispatcher thread from its sleep.
+  std::atomic<std::uint32_t> wake_word{0};
+  std::atomic<std::uint32_t> sleeping{0};
+
+  std::mutex join_mutex;
+  bool joined MPP_GUARDED_BY(join_mutex) = false;
+
+  std::mutex posted_mutex;
+  std::vector<StateBase*> posted MPP_GUARDED_BY(posted_mutex);
+  std::atomic<std::size_t> posted_count{0};
+
+  // The dispatcher thread's own.
+  std::deque<Task*> pending;
+  RequestBuilder builder;
+
+  void wake() noexcept {
+    wake_word.fetch_add(1, std::memory_order_seq_cst);
+    if (sleeping.load(std::memory_order_seq_cst) != 0) futex_wake_all(wake_word);
+  }
+
+  // --- the dispatcher loop -------------------------------------------------------------------
+
+  void main() noexcept {
+    t_dispatcher = tag;
+    set_thread_helper(this);
+    t_function_relocation = &session.relocation();
+    std::chrono::microseconds nap{10};
+    for (;;) {
+      run_posted();
+      const bool progress = step();
+      if (finished()) break;
+      if (progress) {
+        nap = std::chrono::microseconds(10);
+      } else {
+        idle(nap);
+      }
+    }
+    run_posted();
+    t_function_relocation = nullptr;
+    set_thread_helper(nullptr);
+    t_dispatcher = nullptr;
+    exited.store(true, std::memory_order_seq_cst);
+    notify_waiters(done_word, done_waiters);
+  }
+
+  bool any_inflight() const noexcept {
+    return std::any_of(servers.begin(), servers.end(), [](const Server& s) { return !s.inflight.empty(); });
+  }
+
+  bool finished() noexcept {
+    if (any_inflight()) return false;  // even terminated: a late result must not reach a later pool
+    if (terminated.load(std::memory_order_relaxed)) return true;
+    if (!closed.load(std::memory_order_acquire) || !pending.empty()) return false;
+    std::lock_guard lock(mutex);
+    return open_calls == 0 && incoming.empty();
+  }
+
+  // Nothing happened: spin a moment, then sleep until woken or, with chunks out, until the next look.
+  void idle(std::chrono::microseconds& nap) noexcept {
+    Spin spin(k_idle_spin);
+    do {
+      if (incoming_count.load(std::memory_order_relaxed) != 0 ||
+          posted_count.load(std::memory_order_relaxed) != 0 ||
+          terminate_requested.load(std::memory_order_relaxed)) {
+        return;
+      }
+    } while (spin.again());
+    const std::uint32_t seen = wake_word.load(std::memory_order_seq_cst);
+    sleeping.store(1, std::memory_order_seq_cst);
+    if (incoming_count.load(std::memory_order_seq_cst) == 0 &&
+        posted_count.load(std::memory_order_seq_cst) == 0 &&
+        !terminate_requested.load(std::memory_order_seq_cst) &&
+        !(closed.load(std::memory_order_seq_cst) && finished())) {
+      const bool out = any_inflight();
+      futex_wait(wake_word, seen, out ? Clock::now() + nap : k_no_deadline);
+      if (out) nap = std::min<std::chrono::microseconds>(k_longest_sleep, nap * 2);
+    }
+    sleeping.store(0, std::memory_order_seq_cst);
+  }
+
+  // One round of everything; true when something happened.
+  bool step() noexcept {
+    bool progress = take_incoming();
+    if (terminate_requested.load(std::memory_order_acquire) && !terminated.load(std::memory_order_relaxed)) {
+      do_terminate();
+      progress = true;
+    }
+    progress |= receive();
+    if (!terminated.load(std::memory_order_relaxed)) {
+      progress |= send_skips();
+      progress |= feed();
+    }
+    return progress;
+  }
+
+  bool take_incoming() noexcept {
+    if (incoming_count.load(std::memory_order_seq_cst) == 0) return false;
+    std::lock_guard lock(mutex);
+    pending.insert(pending.end(), incoming.begin(), incoming.end());
+    incoming.clear();
+    incoming_count.store(0, std::memory_order_relaxed);
+    return true;
+  }
+
+  // --- results --------------------------------------------------------------------------------
+
+  bool receive() noexcept {
+    if (!any_inflight()) return false;
+    bool any = false;
+    for (;;) {
+      mpi::Bytes message;  // local: a callback may come back here (help()) while this one is read
+      MPI_Status status;
+      try {
+        if (!mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), message,
+                              &status))
+          break;
+      } catch (const std::exception& e) {
+        fatal(e.what());
+      }
+      any = true;
+      handle(status.MPI_SOURCE, message);
+    }
+    return any;
+  }
+
+  [[noreturn]] void fatal(const std::string& why) noexcept {
+    std::fprintf(stderr, "%s: %s; ending the job\n", options.name, why.c_str());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 70);
+    std::abort();
+  }
+
+  Server* server_of(int rank) noexcept {
+    for (Server& s : servers) {
+      if (s.rank == rank) return &s;
+    }
+    return nullptr;
+  }
+
+  void handle(int rank, const mpi::Bytes& message) noexcept {
+    Header header{};
+    Server* s = server_of(rank);
+    if (message.size() < sizeof(header) || s == nullptr)
+      fatal("a malformed message from rank " + std::to_string(rank));
+    std::memcpy(&header, message.data(), sizeof(header));
+    if (header.kind != Kind::results || header.pool != pool || s->inflight.empty() ||
+        s->inflight.front()->sequence != header.sequence) {
+      fatal("an unexpected message from rank " + std::to_string(rank));
+    }
+    // Out of the queue before any outcome is taken: callbacks may re-enter step().
+    std::unique_ptr<InFlight> f = std::move(s->inflight.front());
+    s->inflight.pop_front();
+    const auto now = Clock::now();
+    s->service = (3 * s->service + (now - std::max(s->last_end, f->sent))) / 4;
+    s->last_end = now;
+    if (f->send != MPI_REQUEST_NULL) {  // done: the rank has it; completes at once
+      try {
+        mpi::wait(session, f->send, std::chrono::microseconds(10));
+      } catch (const std::exception& e) {
+        fatal(e.what());
+      }
+    }
+    if (f->task == nullptr) return;  // cancelled by terminate()
+    Task* task = f->task;
+    take_outcomes(rank, *task, *f->job, message);
+    release_task(task);
+  }
+
+  // Every item of the chunk gets exactly one outcome, whatever the message holds.
+  void take_outcomes(int rank, const Task& task, RemoteJob& job, const mpi::Bytes& message) noexcept {
+    std::size_t next = task.begin;
+    std::size_t at = sizeof(Header);
+    bool broken = false;
+    while (at < message.size() && next < task.end) {
+      if (terminated.load(std::memory_order_relaxed)) {  // a callback terminated the pool
+        task.job->cancel();
+        return;
+      }
+      Record r{};
+      if (message.size() - at < sizeof(r)) {
+        broken = true;
+        break;
+      }
+      std::memcpy(&r, message.data() + at, sizeof(r));
+      at += sizeof(r);
+      const std::size_t length = r.type == Record::block ? r.bytes : mpi::padded(r.bytes);
+      if (r.index != next || r.count == 0 || r.count > task.end - next || length > message.size() - at ||
+          (r.type != Record::block && r.count != 1) || (r.type == Record::block && r.bytes % r.count != 0)) {
+        broken = true;
+        break;
+      }
+      const std::byte* payload = message.data() + at;
+      switch (r.type) {
+        case Record::value:
+          job.accept_value(next, {payload, r.bytes});
+          break;
+        case Record::error:
+          job.accept_error(next, decode_exception({payload, r.bytes}));
+          break;
+        case Record::block:
+          job.accept_values(next, r.count, r.bytes / r.count, payload);
+          break;
+        default:
+          broken = true;
+      }
+      if (broken) break;
+      next += r.count;
+      at += r.type == Record::block ? mpi::padded(r.bytes) : length;
+    }
+    if (next < task.end) {
+      const auto error = serialization_error(std::string(options.name) + ": rank " + std::to_string(rank) +
+                                             (broken ? " sent a malformed result" : " sent too few results"));
+      for (; next < task.end; ++next) job.accept_error(next, error);
+    }
+  }
+
+  // --- requests -------------------------------------------------------------------------------
+
+  std::size_t pipeline_depth(const Server& s) const noexcept {
+    return s.service < k_short_chunk && pending.size() > servers.size() * k_max_pipeline ? k_max_pipeline
+                                                                                         : k_pipeline;
+  }
+
+  // Every rank with room gets a chunk in turn, one per round: a rank that finishes sooner gets more.
+  bool feed() noexcept {
+    bool progress = false;
+    for (bool took = true; took && !pending.empty();) {
+      took = false;
+      for (Server& s : servers) took |= send_one(s);
+      progress |= took;
+    }
+    return progress;
+  }
+
+  bool send_one(Server& s) noexcept {
+    if (pending.empty() || s.inflight.size() >= pipeline_depth(s)) return false;
+    Task* task = pending.front();
+    pending.pop_front();
+    RemoteJob* job = task->job->remote();
+    MPP_ASSERT(job != nullptr);
+    if (!job->wanted()) {
+      job->drop(task->begin, task->end);
+      release_task(task);
+      return true;
+    }
+    std::unique_ptr<InFlight> f;
+    std::vector<RequestBuilder::Segment> segments;
+    try {
+      f = std::make_unique<InFlight>(
+          InFlight{task, job, s.next_sequence, {}, MPI_REQUEST_NULL, Clock::now()});
+      builder.clear();
+      const Header header{Kind::chunk, 0, pool, s.next_sequence, task->begin, task->end, 0};
+      append_bytes(builder.bytes(), &header, sizeof(header));
+      session.relocation().encode(builder.bytes(), reinterpret_cast<std::uintptr_t>(job->entry()));
+      job->encode_request(task->begin, task->end, builder);
+      segments = builder.segments();
+      std::size_t total = 0;
+      for (const auto& segment : segments) total += segment.size;
+      if (total > static_cast<std::size_t>(INT_MAX)) {
+        throw_serialization(std::string(options.name) +
+                            ": a chunk's request is larger than 2 GiB, more than one MPI message takes; "
+                            "pass a smaller chunksize");
+      }
+      // Moving the vector keeps its storage, so the segments' offsets still hold.
+      f->owned = std::move(builder.bytes());
+      builder.clear();
+      post_send(s, *f, segments);
+    } catch (...) {  // an argument that cannot be encoded fails its items, not the pool
+      const auto error = std::current_exception();
+      for (std::size_t i = task->begin; i < task->end; ++i) job->accept_error(i, error);
+      release_task(task);
+      return true;
+    }
+    ++s.next_sequence;
+    s.inflight.push_back(std::move(f));
+    return true;
+  }
+
+  // One message, straight from where its parts lie: the caller's raw items are not gathered into
+  // a buffer first (MPI reads them through a datatype of absolute addresses).
+  void post_send(Server& s, InFlight& f, const std::vector<RequestBuilder::Segment>& segments) {
+    std::vector<int> lengths;
+    std::vector<MPI_Aint> places;
+    const std::byte* first = nullptr;
+    for (const auto& segment : segments) {
+      if (segment.size == 0) continue;
+      const std::byte* at = segment.external != nullptr ? segment.external : f.owned.data() + segment.offset;
+      if (first == nullptr) first = at;
+      lengths.push_back(static_cast<int>(segment.size));
+      MPI_Aint address = 0;
+      mpi::check(MPI_Get_address(at, &address), "MPI_Get_address");
+      places.push_back(address);
+    }
+    std::lock_guard lock(session.mpi_mutex());
+    if (lengths.size() == 1) {
+      mpi::check(MPI_Isend(first, lengths[0], MPI_BYTE, s.rank, 0, session.requests(), &f.send), "MPI_Isend");
+      return;
+    }
+    MPI_Datatype type = MPI_DATATYPE_NULL;
+    mpi::check(MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(), places.data(),
+                                        MPI_BYTE, &type),
+               "MPI_Type_create_hindexed");
+    mpi::check(MPI_Type_commit(&type), "MPI_Type_commit");
+    const int rc = MPI_Isend(MPI_BOTTOM, 1, type, s.rank, 0, session.requests(), &f.send);
+    MPI_Type_free(&type);  // MPI keeps it until the send completes
+    mpi::check(rc, "MPI_Isend");
+  }
+
+  // Chunks out at a rank that nobody wants any more (an abandoned imap): the rank skips what it
+  // has not started.
+  bool send_skips() noexcept {
+    bool any = false;
+    for (Server& s : servers) {
+      for (auto& f : s.inflight) {
+        if (!f->skip_sent && (f->task == nullptr || !f->job->wanted())) {
+          send_skip(s, *f);
+          any = true;
+        }
+      }
+    }
+    return any;
+  }
+
+  void send_skip(const Server& s, InFlight& f) noexcept {
+    f.skip_sent = true;
+    const Header notice{Kind::skip, 0, pool, f.sequence, 0, 0, 0};
+    std::lock_guard lock(session.mpi_mutex());
+    // Small: sent eagerly, MPI_Send returns at once.
+    MPI_Send(&notice, sizeof(notice), MPI_BYTE, s.rank, 0, session.skips());
+  }
+
+  // --- termination and callbacks --------------------------------------------------------------
+
+  void do_terminate() noexcept {
+    closed.store(true, std::memory_order_seq_cst);
+    terminated.store(true, std::memory_order_seq_cst);
+    for (Server& s : servers) {
+      for (auto& f : s.inflight) {
+        if (f->task != nullptr) {
+          Task* task = f->task;
+          f->task = nullptr;
+          cancel_task(task);
+        }
+        if (!f->skip_sent) send_skip(s, *f);
+      }
+    }
+    {
+      std::lock_guard lock(mutex);
+      pending.insert(pending.end(), incoming.begin(), incoming.end());
+      incoming.clear();
+      incoming_count.store(0, std::memory_order_relaxed);
+    }
+    std::deque<Task*> cancelled;
+    cancelled.swap(pending);
+    for (Task* t : cancelled) cancel_task(t);
+    all_cancelled.store(true, std::memory_order_seq_cst);
+    notify_waiters(done_word, done_waiters);
+  }
+
+  bool here() const noexcept override { return t_dispatcher == tag; }
+
+  void post(StateBase* state) noexcept override {
+    try {
+      std::lock_guard lock(posted_mutex);
+      posted.push_back(state);
+    } catch (...) {  // out of memory: run the callbacks here rather than lose them
+      state->finish_posted();
+      state->release();
+      return;
+    }
+    posted_count.fetch_add(1, std::memory_order_seq_cst);
+    wake();
+  }
+
+  void run_posted() noexcept {
+    if (posted_count.load(std::memory_order_seq_cst) == 0) return;
+    std::vector<StateBase*> batch;
+    {
+      std::lock_guard lock(posted_mutex);
+      batch.swap(posted);
+      posted_count.store(0, std::memory_order_seq_cst);
+    }
+    for (StateBase* state : batch) {
+      state->finish_posted();
+      state->release();
+    }
+  }
+
+  // A callback on the dispatcher thread that waits on this pool keeps it moving.
+  bool help(const void* executor) noexcept override {
+    if (executor != tag) return false;
+    run_posted();
+    step();
+    return true;
+  }
+
+  // --- start ----------------------------------------------------------------------------------
+
+  // Runs the initializer on every rank of the pool; rethrows the first exception.
+  void open_servers() {
+    const Header open{Kind::open, 0, pool, 0, 0, 0, 1};
+    ByteBuffer message;
+    append_bytes(message, &open, sizeof(open));
+    session.relocation().encode(message, reinterpret_cast<std::uintptr_t>(options.initializer));
+    {
+      std::lock_guard lock(session.mpi_mutex());
+      for (const Server& s : servers) {
+        mpi::check(MPI_Send(message.data(), static_cast<int>(message.size()), MPI_BYTE, s.rank, 0,
+                            session.requests()),
+                   "MPI_Send");
+      }
+    }
+    std::exception_ptr first;
+    for (std::size_t replies = 0; replies < servers.size();) {
+      mpi::Bytes reply;
+      mpi::Poll poll(std::chrono::microseconds(1000));
+      while (!mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), reply))
+        poll.pause();
+      Header header{};
+      if (reply.size() < sizeof(header)) fatal("a malformed reply to Open");
+      std::memcpy(&header, reply.data(), sizeof(header));
+      if (header.kind == Kind::init_error && !first) {
+        first = decode_exception({reply.data() + sizeof(header), reply.size() - sizeof(header)});
+      }
+      ++replies;
+    }
+    if (first) std::rethrow_exception(first);
+  }
+};
+
+void mpi_serve(int* argc, char*** argv) {
+  Session& session = Session::get(argc, argv);
+  if (session.rank() != 0) session.serve_and_exit();
+}
+
+std::size_t mpi_servers(int* argc, char*** argv) { return Session::get(argc, argv).servers(); }
+
+MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
+  Session& session = Session::get(options.argc, options.argv);
+  if (session.rank() != 0) session.serve_and_exit();
+  const std::size_t available = session.servers();
+  if (options.ranks > available) {
+    throw std::invalid_argument(std::string(options.name) + ": asked for " + std::to_string(options.ranks) +
+                                " serving ranks, but the job has " + std::to_string(available) +
+                                " (start more with mpirun -np N)");
+  }
+  impl_ = std::make_unique<Impl>(this, options, session);
+  Impl& impl = *impl_;
+  const std::size_t count = options.ranks != 0 ? options.ranks : available;
+  for (std::size_t k = 0; k < count; ++k)
+    impl.servers.push_back(Server{session.server_rank(k), {}, 0, {}, {}});
+  if (options.initializer != nullptr) impl.open_servers();
+  impl.thread = std::thread([&impl] { impl.main(); });
+}
+
+MpiExecutor::~MpiExecutor() {
+  if (!impl_) return;
+  bool joined = false;
+  {
+    std::lock_guard lock(impl_->join_mutex);
+    joined = impl_->joined;
+  }
+  if (!joined) {
+    terminate();
+    if (impl_->thread.joinable()) impl_->thread.join();
+  }
+}
+
+std::size_t MpiExecutor::size() const noexcept { return impl_->servers.size(); }
+
+bool MpiExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
+
+bool MpiExecutor::open_call() noexcept {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->closed.load(std::memory_order_relaxed)) return false;
+  ++impl_->open_calls;
+  return true;
+}
+
+void MpiExecutor::close_call() noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    MPP_ASSERT(impl_->open_calls > 0);
+    --impl_->open_calls;
+  }
+  impl_->wake();
+}
+
+void MpiExecutor::submit(Task* task) noexcept { submit_batch(task, 1); }
+
+void MpiExecutor::submit_batch(Task* tasks, std::size_t count) noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->terminated.load(std::memory_order_relaxed) &&
+        !impl_->terminate_requested.load(std::memory_order_relaxed)) {
+      for (std::size_t i = 0; i < count; ++i) impl_->incoming.push_back(&tasks[i]);
+      impl_->incoming_count.fetch_add(count, std::memory_order_seq_cst);
+      count = 0;
+    }
+  }
+  for (std::size_t i = 0; i < count; ++i) cancel_task(&tasks[i]);
+  impl_->wake();
+}
+
+bool MpiExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->closed.load(std::memory_order_relaxed)) return false;
+    impl_->incoming.push_back(task);
+    impl_->incoming_count.fetch_add(1, std::memory_order_seq_cst);
+  }
+  impl_->wake();
+  return true;
+}
+
+CallbackRunner* MpiExecutor::callback_runner() noexcept { return impl_.get(); }
+
+void MpiExecutor::close() noexcept {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->closed.store(true, std::memory_order_seq_cst);
+  }
+  impl_->wake();
+}
+
+void MpiExecutor::terminate() noexcept {
+  Impl& impl = *impl_;
+  {
+    std::lock_guard lock(impl.mutex);
+    impl.closed.store(true, std::memory_order_seq_cst);
+    impl.terminate_requested.store(true, std::memory_order_seq_cst);
+  }
+  if (t_dispatcher == impl.tag) {  // from a callback: here, at once
+    if (!impl.terminated.load(std::memory_order_relaxed)) impl.do_terminate();
+    return;
+  }
+  {
+    std::lock_guard lock(impl.join_mutex);
+    if (impl.joined) return;
+  }
+  impl.wake();
+  block_until(
+      [&impl] {
+        return impl.all_cancelled.load(std::memory_order_seq_cst) ||
+               impl.exited.load(std::memory_order_seq_cst);
+      },
+      impl.done_word, impl.done_waiters, WaitContext{}, k_no_deadline);
+}
+
+bool MpiExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }
+
+void MpiExecutor::check_join(const char* who) const {
+  if (t_dispatcher == impl_->tag) throw_join_from_worker(who);
+}
+
+void MpiExecutor::join(const char* who) {
+  check_join(who);
+  std::lock_guard lock(impl_->join_mutex);
+  if (impl_->joined) return;
+  impl_->wake();
+  impl_->thread.join();
+  impl_->joined = true;
+}
+
+}  // namespace mpp::detail

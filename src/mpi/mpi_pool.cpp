@@ -1,0 +1,31 @@
+#include "mpp/mpi.hpp"
+
+namespace mpp {
+namespace {
+detail::MpiExecutorOptions executor_options(int* argc, char*** argv, const MpiPoolOptions& options) {
+  detail::MpiExecutorOptions out;
+  out.argc = argc;
+  out.argv = argv;
+  out.ranks = options.ranks;
+  out.initializer = options.initializer;
+  out.name = detail::MpiBackend::k_name;
+  return out;
+}
+}  // namespace
+
+MpiPool::MpiPool(int& argc, char**& argv) : MpiPool(argc, argv, MpiPoolOptions{}) {}
+
+MpiPool::MpiPool(int& argc, char**& argv, const MpiPoolOptions& options)
+    : PoolFront(executor_options(&argc, &argv, options)) {}
+
+MpiPool::MpiPool() : MpiPool(MpiPoolOptions{}) {}
+
+MpiPool::MpiPool(const MpiPoolOptions& options) : PoolFront(executor_options(nullptr, nullptr, options)) {}
+
+void MpiPool::serve(int& argc, char**& argv) { detail::mpi_serve(&argc, &argv); }
+
+void MpiPool::serve() { detail::mpi_serve(nullptr, nullptr); }
+
+std::size_t MpiPool::available_ranks() { return detail::mpi_servers(nullptr, nullptr); }
+
+}  // namespace mpp

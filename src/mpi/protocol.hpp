@@ -1,0 +1,49 @@
+// The messages between rank 0 (the driver) and the serving ranks. Three communicators of their own
+// (duplicates of MPI_COMM_WORLD), so that no message of the user's own MPI code can match ours:
+//   requests: rank 0 -> server, in order: Open (a pool starts; runs its initializer), Chunk, Quit
+//   skips:    rank 0 -> server: Skip (the chunk's results are no longer wanted), read while a chunk runs
+//   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk); the tag names
+//             the pool, so that each pool's dispatcher receives its own
+#pragma once
+
+#include <cstdint>
+
+namespace mpp::detail::mpi {
+
+enum class Kind : std::uint32_t {
+  open = 1,
+  chunk = 2,
+  quit = 3,
+  skip = 4,
+  ready = 5,
+  init_error = 6,  // then the encoded exception
+  results = 7,     // then the chunk's outcome records
+};
+
+/// Every message starts with this.
+struct Header {
+  Kind kind;
+  std::uint32_t reserved;
+  std::uint64_t pool;      // the pool's id (unique in the session)
+  std::uint64_t sequence;  // chunk: per pool and server, from 0
+  std::uint64_t begin;     // chunk: its items
+  std::uint64_t end;
+  std::uint64_t flags;  // open: 1 when an initializer (a function id) follows
+};
+
+/// One item's or a run of items' outcome, in a Results message. Payload padded to 8 bytes.
+struct Record {
+  enum Type : std::uint32_t { value = 1, error = 2, block = 3 };
+  Type type;
+  std::uint32_t reserved;
+  std::uint64_t index;  // the item; block: the first
+  std::uint64_t count;  // block: items (each `bytes / count` long); else 1
+  std::uint64_t bytes;  // payload bytes, padding excluded
+};
+
+constexpr std::size_t padded(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+
+/// The results communicator's tag for a pool: tags are at least 0..32767 (MPI guarantees no more).
+inline int pool_tag(std::uint64_t pool) noexcept { return static_cast<int>(pool % 32768); }
+
+}  // namespace mpp::detail::mpi

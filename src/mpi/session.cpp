@@ -1,0 +1,471 @@
+#include "mpi/session.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "mpi/protocol.hpp"
+#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote.hpp"
+#include "mpp/detail/wait.hpp"
+#include "mpp/errors.hpp"
+
+namespace mpp::detail::mpi {
+
+void check(int rc, const char* call) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  throw Error(std::string("mpp::MpiPool: ") + call +
+              " failed: " + std::string(text, static_cast<std::size_t>(length)));
+}
+
+std::byte* Bytes::extend(std::size_t n) {
+  if (size_ + n > capacity_) {
+    const std::size_t capacity = std::max(size_ + n, 2 * capacity_ + 256);
+    std::unique_ptr<std::byte[]> bigger(new std::byte[capacity]);  // not zero-filled on purpose
+    if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  std::byte* at = data_.get() + size_;
+  size_ += n;
+  return at;
+}
+
+void Bytes::append(const void* bytes, std::size_t n) {
+  if (n != 0) std::memcpy(extend(n), bytes, n);
+}
+
+void Poll::restart() noexcept {
+  spin_until_ = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+  sleep_ = std::chrono::microseconds(0);
+}
+
+void Poll::pause() noexcept {
+  if (sleep_.count() == 0) {
+    if (std::chrono::steady_clock::now() < spin_until_) {
+      // Yield rather than spin hard: oversubscribed ranks share a core with the one we wait for.
+      sched_yield();
+      return;
+    }
+    sleep_ = std::chrono::microseconds(10);
+  }
+  std::this_thread::sleep_for(sleep_);
+  sleep_ = std::min(longest_, sleep_ * 2);
+}
+
+bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer, MPI_Status* status) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  {
+    std::lock_guard lock(session.mpi_mutex());
+    int found = 0;
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status probed;
+    check(MPI_Improbe(source, tag, comm, &found, &message, &probed), "MPI_Improbe");
+    // A probe that finds nothing makes progress only afterwards: what that brought in is
+    // matched by a second look.
+    if (found == 0) check(MPI_Improbe(source, tag, comm, &found, &message, &probed), "MPI_Improbe");
+    if (found == 0) return false;
+    int count = 0;
+    check(MPI_Get_count(&probed, MPI_BYTE, &count), "MPI_Get_count");
+    buffer.clear();
+    std::byte* at = buffer.extend(static_cast<std::size_t>(count));
+    check(MPI_Imrecv(at, count, MPI_BYTE, &message, &request), "MPI_Imrecv");
+    if (status != nullptr) *status = probed;
+  }
+  // A large message arrives while other threads of this rank may call MPI too.
+  wait(session, request, std::chrono::microseconds(100));
+  return true;
+}
+
+void wait(Session& session, MPI_Request& request, std::chrono::microseconds longest) {
+  Poll poll(longest);
+  for (;;) {
+    int done = 0;
+    {
+      std::lock_guard lock(session.mpi_mutex());
+      check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    }
+    if (done != 0) return;
+    poll.pause();
+  }
+}
+
+namespace {
+
+// How long an idle server sleeps at most between looks for a request: the first chunk after a
+// pause waits this long at worst; later ones are queued before they are needed (pipelining).
+constexpr auto k_server_idle_poll = std::chrono::microseconds(1000);
+// How often a server running a chunk looks for Skip notices.
+constexpr auto k_skip_look = std::chrono::milliseconds(1);
+
+[[noreturn]] void abort_job(const char* why) noexcept {
+  std::fprintf(stderr, "mpp::MpiPool: %s; ending the job\n", why);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 70);
+  std::abort();
+}
+
+// A serving rank (or rank 0's serving thread): runs the chunks rank 0 sends, one at a time, and
+// sends back each chunk's outcomes as one message.
+class Server final : public WorkerContext {
+ public:
+  explicit Server(Session& session) : session_(session) {}
+
+  // Until Quit.
+  void serve() noexcept {
+    t_function_relocation = &session_.relocation();
+    for (;;) {
+      Poll poll(k_server_idle_poll);
+      try {
+        while (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) poll.pause();
+      } catch (const std::exception& e) {
+        abort_job(e.what());
+      }
+      Header header{};
+      if (request_.size() < sizeof(header)) abort_job("a request too short for its header");
+      std::memcpy(&header, request_.data(), sizeof(header));
+      switch (header.kind) {
+        case Kind::open:
+          open(header);
+          break;
+        case Kind::chunk:
+          run_chunk(header);
+          break;
+        case Kind::quit:
+          t_function_relocation = nullptr;
+          return;
+        default:
+          abort_job("a request of an unknown kind");
+      }
+    }
+  }
+
+  // WorkerContext
+  std::size_t begin() const noexcept override { return begin_; }
+  std::size_t end() const noexcept override { return end_; }
+  // A rank that dies ends the job (MPI's rule), so nothing needs to know which item was running.
+  void start_item(std::size_t /*i*/) noexcept override {}
+
+  bool skip() const noexcept override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_skip_look_ >= k_skip_look) {
+      last_skip_look_ = now;
+      const_cast<Server*>(this)->read_skips();
+    }
+    return std::any_of(skips_.begin(), skips_.end(),
+                       [&](const auto& s) { return s.first == pool_ && s.second == sequence_; });
+  }
+
+  void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) override {
+    if (fixed_size) {
+      if (block_at_ == k_none || block_size_ != bytes.size() || block_first_ + block_count_ != i) {
+        close_block();
+        block_at_ = response_.size();
+        block_first_ = i;
+        block_size_ = bytes.size();
+        block_count_ = 0;
+        response_.extend(sizeof(Record));
+      }
+      response_.append(bytes.data(), bytes.size());
+      ++block_count_;
+    } else {
+      close_block();
+      add_record(Record::value, i, bytes);
+    }
+    next_ = i + 1;
+  }
+
+  void item_error(std::size_t i, const std::exception_ptr& error) noexcept override {
+    close_block();
+    try {
+      error_.clear();
+      encode_exception(error_, error);
+    } catch (...) {
+      try {  // a message too large to copy: send its type at least
+        error_.clear();
+        encode_exception_name_only(error_, error, "(its message could not be sent to rank 0)");
+      } catch (...) {
+        abort_job("out of memory while reporting a task's exception");
+      }
+    }
+    try {
+      add_record(Record::error, i, error_);
+    } catch (...) {
+      abort_job("out of memory while reporting a task's exception");
+    }
+    next_ = i + 1;
+  }
+
+  ByteBuffer& scratch() noexcept override { return scratch_; }
+
+  RawResults open_results(std::size_t first, std::size_t size) override {
+    close_block();
+    // Room for every result left in the chunk, written in place: the message is sent as it is.
+    const std::size_t count = end_ - first;
+    block_at_ = response_.size();
+    block_first_ = first;
+    block_size_ = size;
+    block_count_ = 0;
+    std::byte* at = response_.extend(sizeof(Record) + padded(count * size));
+    raw_count_.store(0, std::memory_order_relaxed);
+    raw_open_ = true;
+    return {at + sizeof(Record), count, &raw_count_, &raw_running_};
+  }
+
+  void close_results() noexcept override {
+    if (!raw_open_) return;
+    raw_open_ = false;
+    block_count_ = raw_count_.load(std::memory_order_relaxed);
+    response_.shrink(block_at_ + sizeof(Record) + block_count_ * block_size_);
+    if (block_count_ != 0) next_ = block_first_ + block_count_;
+    close_block();
+  }
+
+ private:
+  static constexpr std::size_t k_none = ~std::size_t{0};
+
+  void add_record(Record::Type type, std::size_t i, std::span<const std::byte> bytes) {
+    const Record record{type, 0, i, 1, bytes.size()};
+    response_.append(&record, sizeof(record));
+    response_.append(bytes.data(), bytes.size());
+    pad();
+  }
+
+  void pad() {
+    static constexpr std::byte zeros[8] = {};
+    response_.append(zeros, padded(response_.size()) - response_.size());
+  }
+
+  void close_block() noexcept {
+    if (block_at_ == k_none) return;
+    if (block_count_ == 0) {
+      response_.shrink(block_at_);  // nothing was written to it
+    } else {
+      const Record record{Record::block, 0, block_first_, block_count_, block_count_ * block_size_};
+      std::memcpy(response_.data() + block_at_, &record, sizeof(record));
+      response_.shrink(block_at_ + sizeof(Record) + block_count_ * block_size_);
+      try {
+        pad();
+      } catch (...) {  // cannot happen: padding fits in what extend() reserved, or grows by 8 bytes
+        abort_job("out of memory");
+      }
+    }
+    block_at_ = k_none;
+  }
+
+  void read_skips() noexcept {
+    Bytes notice;
+    try {
+      while (try_receive(session_, session_.skips(), 0, MPI_ANY_TAG, notice)) {
+        Header h{};
+        if (notice.size() < sizeof(h)) abort_job("a skip notice too short for its header");
+        std::memcpy(&h, notice.data(), sizeof(h));
+        skips_.emplace_back(h.pool, h.sequence);
+      }
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+  }
+
+  void open(const Header& header) noexcept {
+    Header reply{Kind::ready, 0, header.pool, 0, 0, 0, 0};
+    ByteBuffer error;
+    if (header.flags != 0) {
+      try {
+        ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Header)));
+        const auto initializer = reinterpret_cast<void (*)()>(session_.relocation().decode(in));
+        initializer();
+      } catch (...) {
+        reply.kind = Kind::init_error;
+        try {
+          encode_exception(error, std::current_exception());
+        } catch (...) {
+          abort_job("out of memory while reporting an initializer's exception");
+        }
+      }
+    }
+    response_.clear();
+    response_.append(&reply, sizeof(reply));
+    response_.append(error.data(), error.size());
+    send(header.pool);
+  }
+
+  void run_chunk(const Header& header) noexcept {
+    begin_ = next_ = header.begin;
+    end_ = header.end;
+    pool_ = header.pool;
+    sequence_ = header.sequence;
+    response_.clear();
+    const Header reply{Kind::results, 0, header.pool, header.sequence, header.begin, header.end, 0};
+    response_.append(&reply, sizeof(reply));
+    // A notice for this chunk may have come while the one before ran.
+    read_skips();
+    last_skip_look_ = std::chrono::steady_clock::now();
+    ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Header)));
+    try {
+      const auto entry = reinterpret_cast<RemoteEntry>(session_.relocation().decode(in));
+      entry(*this, in);
+    } catch (...) {
+      // The entry cannot be found here (or reporting failed under it): every item not yet
+      // reported fails with the reason.
+      close_results();
+      const auto error = std::current_exception();
+      for (std::size_t i = next_; i < end_; ++i) item_error(i, error);
+    }
+    close_results();
+    close_block();
+    send(header.pool);
+    // Notices for this chunk or earlier ones of the pool are spent.
+    std::erase_if(skips_, [&](const auto& s) { return s.first == pool_ && s.second <= sequence_; });
+  }
+
+  void send(std::uint64_t pool) noexcept {
+    try {
+      MPI_Request request = MPI_REQUEST_NULL;
+      {
+        std::lock_guard lock(session_.mpi_mutex());
+        check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0, pool_tag(pool),
+                        session_.results(), &request),
+              "MPI_Isend");
+      }
+      wait(session_, request, std::chrono::microseconds(200));
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+  }
+
+  Session& session_;
+  Bytes request_;
+  Bytes response_;
+  ByteBuffer scratch_;
+  ByteBuffer error_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::size_t next_ = 0;  // the first item without an outcome
+  std::uint64_t pool_ = 0;
+  std::uint64_t sequence_ = 0;
+  std::size_t block_at_ = k_none;  // offset of the open block's Record
+  std::size_t block_first_ = 0;
+  std::size_t block_size_ = 0;
+  std::size_t block_count_ = 0;
+  bool raw_open_ = false;
+  std::atomic<std::uint64_t> raw_count_{0};
+  std::atomic<std::uint64_t> raw_running_{0};
+  mutable std::chrono::steady_clock::time_point last_skip_look_{};
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> skips_;  // (pool, sequence) not wanted
+};
+
+Session* g_session = nullptr;
+
+// MPI_Finalize deletes MPI_COMM_SELF's attributes first, while MPI still works: the standard's hook
+// for running code at finalisation, whoever calls it.
+int on_finalize(MPI_Comm /*comm*/, int /*keyval*/, void* /*value*/, void* /*extra*/) {
+  if (g_session != nullptr) g_session->release_servers();
+  return MPI_SUCCESS;
+}
+
+void finalize_at_exit() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized == 0) MPI_Finalize();
+}
+
+}  // namespace
+
+struct Session::LocalServer {
+  Server server;
+  std::thread thread;
+  explicit LocalServer(Session& s) : server(s) {}
+};
+
+Session::Session(int rank, int size, bool initialised_here)
+    : rank_(rank), size_(size), initialised_here_(initialised_here), relocation_(rank) {}
+
+Session& Session::get(int* argc, char*** argv) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  if (g_session != nullptr) return *g_session;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized != 0) throw Error("mpp::MpiPool: MPI has been finalised already; make the pools before");
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  int provided = MPI_THREAD_SINGLE;
+  if (initialized == 0) {
+    check(MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread");
+  } else {
+    MPI_Query_thread(&provided);
+  }
+  int rank = 0;
+  int size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  // Rank 0 calls MPI from its pools' dispatcher threads (one at a time, under the MPI lock).
+  if (provided < MPI_THREAD_SERIALIZED) {
+    throw Error(
+        "mpp::MpiPool: MPI gives too little thread support (mpp needs MPI_THREAD_SERIALIZED; initialise "
+        "MPI with MPI_Init_thread, or let mpp::MpiPool do it)");
+  }
+  auto* session = new Session(rank, size, initialized == 0);  // lives until the process ends
+  check(MPI_Comm_dup(MPI_COMM_WORLD, &session->requests_), "MPI_Comm_dup");
+  check(MPI_Comm_dup(MPI_COMM_WORLD, &session->skips_), "MPI_Comm_dup");
+  check(MPI_Comm_dup(MPI_COMM_WORLD, &session->results_), "MPI_Comm_dup");
+  g_session = session;
+  if (rank == 0) {
+    int keyval = MPI_KEYVAL_INVALID;
+    check(MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, &on_finalize, &keyval, nullptr),
+          "MPI_Comm_create_keyval");
+    check(MPI_Comm_set_attr(MPI_COMM_SELF, keyval, nullptr), "MPI_Comm_set_attr");
+    if (session->initialised_here_) std::atexit(&finalize_at_exit);
+    if (size == 1) session->start_local_server();
+  }
+  return *session;
+}
+
+void Session::start_local_server() {
+  std::fprintf(stderr,
+               "mpp::MpiPool: a single MPI rank (mpirun -np 1, or no mpirun): rank 0 runs every task itself, "
+               "on a thread of its own\n");
+  local_ = new LocalServer(*this);
+  local_->thread = std::thread([server = &local_->server] { server->serve(); });
+}
+
+void Session::serve_and_exit() {
+  {
+    Server server(*this);
+    server.serve();
+  }
+  std::fflush(nullptr);
+  MPI_Finalize();
+  std::exit(0);
+}
+
+void Session::release_servers() noexcept {
+  if (rank_ != 0 || released_) return;
+  released_ = true;
+  const Header quit{Kind::quit, 0, 0, 0, 0, 0, 0};
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t k = 0; k < servers(); ++k) {
+      MPI_Send(&quit, sizeof(quit), MPI_BYTE, server_rank(k), 0, requests_);
+    }
+  }
+  if (local_ != nullptr) {
+    local_->thread.join();
+    delete local_;
+    local_ = nullptr;
+  }
+}
+
+}  // namespace mpp::detail::mpi

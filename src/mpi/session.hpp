@@ -1,0 +1,114 @@
+// The MPI session: MPI initialised once per process, the communicators of mpp's protocol
+// (protocol.hpp), and the serving side (every rank but 0; with a single rank, a thread of rank 0).
+#pragma once
+
+#include <mpi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "mpi/function_table.hpp"
+#include "mpp/detail/codec.hpp"
+
+namespace mpp::detail::mpi {
+
+class Session {
+ public:
+  /// The session, started on first use: initialises MPI unless the program did (asking for
+  /// MPI_THREAD_MULTIPLE; MPI_THREAD_SERIALIZED is enough, as every call is made under mpi_mutex())
+  /// and duplicates MPI_COMM_WORLD three times, which is collective: every rank must get here.
+  /// Throws mpp::Error when MPI cannot give what mpp needs.
+  static Session& get(int* argc, char*** argv);
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  int rank() const noexcept { return rank_; }
+  /// Ranks that serve tasks: every rank but 0, or rank 0 itself (a thread) when it is alone.
+  std::size_t servers() const noexcept { return size_ > 1 ? static_cast<std::size_t>(size_ - 1) : 1; }
+  /// The rank of server `k` (0 <= k < servers()).
+  int server_rank(std::size_t k) const noexcept { return size_ > 1 ? static_cast<int>(k) + 1 : 0; }
+
+  MPI_Comm requests() const noexcept { return requests_; }
+  MPI_Comm skips() const noexcept { return skips_; }
+  MPI_Comm results() const noexcept { return results_; }
+  /// Held around every MPI call this process makes (its threads take turns).
+  std::mutex& mpi_mutex() noexcept { return mutex_; }
+  const ModuleRelocation& relocation() const noexcept { return relocation_; }
+  std::uint64_t new_pool_id() noexcept { return pools_.fetch_add(1) + 1; }
+
+  /// On a serving rank: serves until rank 0 ends the session, finalises MPI and exits with 0.
+  [[noreturn]] void serve_and_exit();
+
+  /// Rank 0: tells every server to end (at MPI_Finalize, or at exit). Idempotent.
+  void release_servers() noexcept;
+
+ private:
+  Session(int rank, int size, bool initialised_here);
+  void start_local_server();
+
+  int rank_;
+  int size_;
+  bool initialised_here_;
+  MPI_Comm requests_ = MPI_COMM_NULL;
+  MPI_Comm skips_ = MPI_COMM_NULL;
+  MPI_Comm results_ = MPI_COMM_NULL;
+  std::mutex mutex_;
+  ModuleRelocation relocation_;
+  std::atomic<std::uint64_t> pools_{0};
+  bool released_ = false;
+  struct LocalServer;
+  LocalServer* local_ = nullptr;
+};
+
+/// Bytes received or being built, grown without zero-filling (a message is written over at once).
+class Bytes {
+ public:
+  std::byte* data() noexcept { return data_.get(); }
+  const std::byte* data() const noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+  void clear() noexcept { size_ = 0; }
+  /// Room for `n` more bytes at the end; returns where they go (valid until the next growth).
+  std::byte* extend(std::size_t n);
+  void shrink(std::size_t size) noexcept { size_ = size; }
+  void append(const void* bytes, std::size_t n);
+
+ private:
+  std::unique_ptr<std::byte[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+/// How a rank waits on MPI. MPI offers nothing to sleep on: spin
+/// briefly (an answer is often microseconds away), then sleep longer and longer, up to `longest`,
+/// so that a waiting rank leaves its CPU to the ranks that compute (several ranks share a core
+/// when oversubscribed).
+class Poll {
+ public:
+  explicit Poll(std::chrono::microseconds longest) noexcept : longest_(longest) { restart(); }
+  /// Waits a moment; call when the last look found nothing.
+  void pause() noexcept;
+  void restart() noexcept;
+
+ private:
+  std::chrono::microseconds longest_;
+  std::chrono::steady_clock::time_point spin_until_{};
+  std::chrono::microseconds sleep_{0};
+};
+
+/// Receives the next message matching (source, tag) on `comm` into `buffer` if one has arrived;
+/// false if none has. Takes the MPI lock only while it calls MPI.
+bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer,
+                 MPI_Status* status = nullptr);
+
+/// Completes `request`, polling; the lock is taken for each test only.
+void wait(Session& session, MPI_Request& request, std::chrono::microseconds longest);
+
+/// Throws mpp::Error naming the MPI call and its error string unless `rc` is MPI_SUCCESS.
+void check(int rc, const char* call);
+
+}  // namespace mpp::detail::mpi

@@ -1,0 +1,29 @@
+// mpp::MpiPool as a typed-test pool type: the shared suites make pools of 1 to 16 workers, but an
+// MPI job has the serving ranks mpirun gave it, so a pool gets as many as asked for when the job has
+// them, and every rank otherwise (tests/mpi filters out the tests that need the exact size).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "mpp/mpi.hpp"
+
+namespace mpp_test {
+
+class MpiTestPool : public mpp::MpiPool {
+ public:
+  MpiTestPool() : MpiTestPool(0) {}
+  explicit MpiTestPool(std::size_t workers)
+      : mpp::MpiPool(mpp::MpiPoolOptions{.ranks = std::min(workers, available_ranks())}) {}
+};
+
+template <class P>
+struct PoolTraits;
+
+template <>
+struct PoolTraits<MpiTestPool> {
+  static constexpr const char* k_name = "mpp::MpiPool";
+  static constexpr const char* k_test_name = "MpiPool";
+};
+
+}  // namespace mpp_test
