@@ -506,8 +506,9 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
   // Runs the initializer on every rank of the pool; rethrows the first exception.
   void open_servers() {
     const Header open{Kind::open, 0, pool, 0, 0, 0, 1};
-    ByteBuffer message;
-    append_bytes(message, &open, sizeof(open));
+    // Sized, then copied into: g++ 12 at -O3 misreads an insert into an empty vector as an overflow.
+    ByteBuffer message(sizeof(open));
+    std::memcpy(message.data(), &open, sizeof(open));
     session.relocation().encode(message, reinterpret_cast<std::uintptr_t>(options.initializer));
     {
       std::lock_guard lock(session.mpi_mutex());
