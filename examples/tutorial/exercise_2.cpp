@@ -1,5 +1,5 @@
 // Exercise 2 of section 8: run three Python scripts in parallel, with `pool.map(run_python, scripts)`
-// on either pool and with one mpp::Process per script.
+// on either pool, with one mpp::Process per script, and with the mpp-run tool.
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <signal.h>
@@ -141,17 +141,12 @@ bool output_as_expected(std::string_view output, std::string_view expected, std:
   return output.substr(digits) == suffix;
 }
 
-}  // namespace
-
-std::pair<int, std::string> run_python(const std::string& path) {
-  // The tutorial's `os.system('python {}'.format(process))` hands the path to a shell, which would
-  // run whatever a file name like "x; rm -rf ~" says; posix_spawnp passes it as one argument.
-  // Its output comes back instead of going to the terminal, where three scripts run at once would
-  // mix their lines, and so does its exit code, which os.system's caller dropped.
+// Runs `args` (args[0] searched in PATH): its exit code (as exitcode_of) and its standard output.
+std::pair<int, std::string> run_captured(std::vector<std::string> args) {
   Pipe pipe = make_pipe();
-  std::string program = "python3";
-  std::string argument = path;
-  const std::array<char*, 3> argv{program.data(), argument.data(), nullptr};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -170,24 +165,75 @@ std::pair<int, std::string> run_python(const std::string& path) {
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   pid_t pid = -1;
-  const int error = ::posix_spawnp(&pid, program.c_str(), &actions, &attributes, argv.data(), environ);
+  const int error = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  pipe.write.reset();  // python's copy is now the only one: its exit ends our read
+  pipe.write.reset();  // the child's copy is now the only one: its exit ends our read
   if (error != 0) {
     throw std::runtime_error(
-        fmt::format("run_python: cannot start python3: {}", std::generic_category().message(error)));
+        fmt::format("cannot start {}: {}", args[0], std::generic_category().message(error)));
   }
   std::string output;
   try {
     output = read_all(pipe.read.get());
   } catch (...) {
-    pipe.read.reset();  // python may still write: let it end, and reap it
+    pipe.read.reset();  // the child may still write: let it end, and reap it
     wait_for(pid);
     throw;
   }
   return {wait_for(pid), std::move(output)};
 }
+
+}  // namespace
+
+std::pair<int, std::string> run_python(const std::string& path) {
+  // The tutorial's `os.system('python {}'.format(process))` hands the path to a shell, which would
+  // run whatever a file name like "x; rm -rf ~" says; posix_spawnp passes it as one argument.
+  // Its output comes back instead of going to the terminal, where three scripts run at once would
+  // mix their lines, and so does its exit code, which os.system's caller dropped.
+  return run_captured({"python3", path});
+}
+
+#ifdef MPP_TUTORIAL_MPP_RUN
+std::vector<ScriptRun> exercise_2_mpp_run(const ScriptFolder& folder) {
+  // The tool for the job, mpp's own:  mpp-run -k --joblog FILE python3 ::: script1.py ...
+  // Each script's output comes whole and in script order (-k), never mixed with another's, and the
+  // joblog says how each one ended (Exitval, Signal) and how much it printed (Receive).
+  const std::string joblog = folder.path() + "/joblog";
+  std::vector<std::string> args{MPP_TUTORIAL_MPP_RUN, "-k", "--joblog", joblog, "python3", ":::"};
+  args.insert(args.end(), folder.scripts().begin(), folder.scripts().end());
+  const auto [failed, output] = run_captured(std::move(args));  // exit status: how many failed
+  if (failed < 0 || failed > 100) throw std::runtime_error(fmt::format("mpp-run ended with {}", failed));
+
+  // Joblog rows, one per script, in the order they ended: Seq Host Starttime JobRuntime Send
+  // Receive Exitval Signal Command.
+  std::vector<ScriptRun> runs(folder.scripts().size());
+  std::vector<std::size_t> sizes(runs.size());
+  std::ifstream log(joblog);
+  std::string row;
+  std::getline(log, row);  // the header
+  while (std::getline(log, row)) {
+    std::vector<std::string> fields;
+    for (std::size_t start = 0, tab = 0; tab != std::string::npos; start = tab + 1) {
+      tab = row.find('\t', start);
+      fields.push_back(row.substr(start, tab - start));
+    }
+    const std::size_t seq = std::stoul(fields.at(0));
+    if (seq < 1 || seq > runs.size()) throw std::runtime_error("mpp-run's joblog: unexpected row " + row);
+    const int signal = std::stoi(fields.at(7));
+    runs[seq - 1].exitcode = signal != 0 ? -signal : std::stoi(fields.at(6));
+    sizes[seq - 1] = std::stoul(fields.at(5));
+  }
+  // -k wrote the outputs one after the other in script order: cut them apart by their sizes.
+  std::string_view rest = output;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runs[i].script = std::filesystem::path(folder.scripts()[i]).filename().string();
+    runs[i].output = std::string(rest.substr(0, sizes[i]));
+    rest.remove_prefix(std::min(sizes[i], rest.size()));
+  }
+  return runs;
+}
+#endif
 
 std::optional<std::string> find_python3() {
   // As posix_spawnp and execvp look: each folder of PATH in turn, an empty entry meaning the current

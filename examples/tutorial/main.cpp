@@ -135,6 +135,12 @@ void exercise_2(tutorial::Report& report) {
   report.checked(
       "exercise 2: mpp::Process per script", [&] { return tutorial::exercise_2_processes(folder); },
       tutorial::print_script_runs, tutorial::script_runs_as_expected);
+#ifdef MPP_TUTORIAL_MPP_RUN
+  fmt::print("The command-line way: mpp-run -k --joblog FILE python3 ::: script1.py script2.py script3.py\n");
+  report.checked(
+      "exercise 2: mpp-run python3 ::: scripts", [&] { return tutorial::exercise_2_mpp_run(folder); },
+      tutorial::print_script_runs, tutorial::script_runs_as_expected);
+#endif
 }
 
 int run(const Options& options) {

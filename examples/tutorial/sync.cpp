@@ -31,10 +31,11 @@ std::vector<int> section_5_1_apply(const std::vector<Row>& data, std::size_t wor
   // unless --workers says otherwise). `Pool` is mpp::Pool or mpp::ProcessPool.
   Pool pool(workers);
 
-  // Step 2: `pool.apply` the `howmany_within_range()`, one blocking call per row.
+  // Step 2: `pool.apply` the `howmany_within_range()`, one blocking call per row. The demo's longest
+  // run, so it shows a progress bar (mpp::progress: on standard error, and only on a terminal).
   std::vector<int> results;
   results.reserve(data.size());
-  for (const Row& row : data) results.push_back(pool.apply(howmany_within_range, row, 4, 8));
+  for (const Row& row : mpp::progress(data)) results.push_back(pool.apply(howmany_within_range, row, 4, 8));
 
   // Step 3: Don't forget to close (the destructor would close and join anyway).
   pool.close();

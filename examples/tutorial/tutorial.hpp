@@ -136,6 +136,11 @@ template <class Pool>
 // One mpp::Process per script, each becoming `python3 <script>` with execvp; its output comes back
 // through a pipe and its exit code from Process::exitcode().
 [[nodiscard]] std::vector<ScriptRun> exercise_2_processes(const ScriptFolder& folder);
+#ifdef MPP_TUTORIAL_MPP_RUN
+// The three scripts run by the mpp-run tool (MPP_TUTORIAL_MPP_RUN is its path), output in script
+// order (-k); exit codes and output sizes from its joblog.
+[[nodiscard]] std::vector<ScriptRun> exercise_2_mpp_run(const ScriptFolder& folder);
+#endif
 // Prints each run's exit code and output, in script order.
 void print_script_runs(const std::vector<ScriptRun>& runs);
 // Whether every run printed and returned what its script should (the pid aside, which changes).
