@@ -39,14 +39,14 @@ constexpr auto k_short_chunk = std::chrono::microseconds(200);
 // The dispatcher's longest sleep while chunks are out: how late, at worst, it sees a result that
 // nothing queued behind it hides (the last ones of a map, an apply).
 constexpr auto k_longest_sleep = std::chrono::microseconds(500);
-constexpr auto k_idle_spin = std::chrono::microseconds(20);
+constexpr auto k_idle_spin = std::chrono::microseconds(100);
 
 struct InFlight {
   Task* task;  // nullptr once cancelled: the outcome is dropped when it comes
   RemoteJob* job;
   std::uint64_t sequence;
-  ByteBuffer owned;  // the request's own bytes (the rest are views of the caller's items)
-  MPI_Request send = MPI_REQUEST_NULL;
+  ByteBuffer owned;                // the request's own bytes (the rest are views of the caller's items)
+  std::vector<MPI_Request> sends;  // one per part of the request
   Clock::time_point sent;
   bool skip_sent = false;
 };
@@ -119,6 +119,7 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
   // The dispatcher thread's own.
   std::deque<Task*> pending;
   RequestBuilder builder;
+  std::vector<std::unique_ptr<mpi::Bytes>> spare;  // receive buffers
 
   void wake() noexcept {
     wake_word.fetch_add(1, std::memory_order_seq_cst);
@@ -164,11 +165,13 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
 
   // Nothing happened: spin a moment, then sleep until woken or, with chunks out, until the next look.
   void idle(std::chrono::microseconds& nap) noexcept {
+    // Results often come microseconds later: look at MPI too while spinning.
     Spin spin(k_idle_spin);
     do {
       if (incoming_count.load(std::memory_order_relaxed) != 0 ||
           posted_count.load(std::memory_order_relaxed) != 0 ||
-          terminate_requested.load(std::memory_order_relaxed)) {
+          terminate_requested.load(std::memory_order_relaxed) || (any_inflight() && receive())) {
+        nap = std::chrono::microseconds(10);
         return;
       }
     } while (spin.again());
@@ -215,17 +218,28 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
     if (!any_inflight()) return false;
     bool any = false;
     for (;;) {
-      mpi::Bytes message;  // local: a callback may come back here (help()) while this one is read
+      // Its own buffer: a callback may come back here (help()) while this one is read. Buffers
+      // are reused, so that a large result does not fault in fresh pages each time.
+      std::unique_ptr<mpi::Bytes> message;
+      if (spare.empty()) {
+        message = std::make_unique<mpi::Bytes>();
+      } else {
+        message = std::move(spare.back());
+        spare.pop_back();
+      }
       MPI_Status status;
       try {
-        if (!mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), message,
-                              &status))
+        if (!mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), *message,
+                              &status)) {
+          spare.push_back(std::move(message));
           break;
+        }
       } catch (const std::exception& e) {
         fatal(e.what());
       }
       any = true;
-      handle(status.MPI_SOURCE, message);
+      handle(status.MPI_SOURCE, *message);
+      if (spare.size() < 4) spare.push_back(std::move(message));
     }
     return any;
   }
@@ -260,12 +274,10 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
     const auto now = Clock::now();
     s->service = (3 * s->service + (now - std::max(s->last_end, f->sent))) / 4;
     s->last_end = now;
-    if (f->send != MPI_REQUEST_NULL) {  // done: the rank has it; completes at once
-      try {
-        mpi::wait(session, f->send, std::chrono::microseconds(10));
-      } catch (const std::exception& e) {
-        fatal(e.what());
-      }
+    try {  // the rank has the request: its sends complete at once
+      for (MPI_Request& r : f->sends) mpi::wait(session, r);
+    } catch (const std::exception& e) {
+      fatal(e.what());
     }
     if (f->task == nullptr) return;  // cancelled by terminate()
     Task* task = f->task;
@@ -353,8 +365,7 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
     std::unique_ptr<InFlight> f;
     std::vector<RequestBuilder::Segment> segments;
     try {
-      f = std::make_unique<InFlight>(
-          InFlight{task, job, s.next_sequence, {}, MPI_REQUEST_NULL, Clock::now()});
+      f = std::make_unique<InFlight>(InFlight{task, job, s.next_sequence, {}, {}, Clock::now()});
       builder.clear();
       const Header header{Kind::chunk, 0, pool, s.next_sequence, task->begin, task->end, 0};
       append_bytes(builder.bytes(), &header, sizeof(header));
@@ -383,34 +394,33 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
     return true;
   }
 
-  // One message, straight from where its parts lie: the caller's raw items are not gathered into
-  // a buffer first (MPI reads them through a datatype of absolute addresses).
+  // Each part of the request as a message of its own, straight from where it lies: a map's raw
+  // items go from the caller's array, which MPI copies once, straight into the rank's buffer (a
+  // contiguous message takes Open MPI's single-copy path; a derived datatype would be packed in
+  // pieces). Part 0 starts with the Header, which says how many parts follow and their total size.
+  // The parts are posted under one hold of the MPI lock, so they arrive one after the other.
   void post_send(Server& s, InFlight& f, const std::vector<RequestBuilder::Segment>& segments) {
-    std::vector<int> lengths;
-    std::vector<MPI_Aint> places;
-    const std::byte* first = nullptr;
+    std::vector<std::pair<const std::byte*, std::size_t>> parts;
+    std::size_t total = 0;
     for (const auto& segment : segments) {
       if (segment.size == 0) continue;
-      const std::byte* at = segment.external != nullptr ? segment.external : f.owned.data() + segment.offset;
-      if (first == nullptr) first = at;
-      lengths.push_back(static_cast<int>(segment.size));
-      MPI_Aint address = 0;
-      mpi::check(MPI_Get_address(at, &address), "MPI_Get_address");
-      places.push_back(address);
+      parts.emplace_back(segment.external != nullptr ? segment.external : f.owned.data() + segment.offset,
+                         segment.size);
+      total += segment.size;
     }
+    MPP_ASSERT(!parts.empty() && parts[0].first == f.owned.data() && parts[0].second >= sizeof(Header));
+    Header header{};
+    std::memcpy(&header, f.owned.data(), sizeof(header));
+    header.reserved = static_cast<std::uint32_t>(parts.size());
+    header.flags = total;
+    std::memcpy(f.owned.data(), &header, sizeof(header));
+    f.sends.assign(parts.size(), MPI_REQUEST_NULL);
     std::lock_guard lock(session.mpi_mutex());
-    if (lengths.size() == 1) {
-      mpi::check(MPI_Isend(first, lengths[0], MPI_BYTE, s.rank, 0, session.requests(), &f.send), "MPI_Isend");
-      return;
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      mpi::check(MPI_Isend(parts[k].first, static_cast<int>(parts[k].second), MPI_BYTE, s.rank, 0,
+                           session.requests(), &f.sends[k]),
+                 "MPI_Isend");
     }
-    MPI_Datatype type = MPI_DATATYPE_NULL;
-    mpi::check(MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(), places.data(),
-                                        MPI_BYTE, &type),
-               "MPI_Type_create_hindexed");
-    mpi::check(MPI_Type_commit(&type), "MPI_Type_commit");
-    const int rc = MPI_Isend(MPI_BOTTOM, 1, type, s.rank, 0, session.requests(), &f.send);
-    MPI_Type_free(&type);  // MPI keeps it until the send completes
-    mpi::check(rc, "MPI_Isend");
   }
 
   // Chunks out at a rank that nobody wants any more (an abandoned imap): the rank skips what it

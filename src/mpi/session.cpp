@@ -84,12 +84,11 @@ bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& bu
     if (status != nullptr) *status = probed;
   }
   // A large message arrives while other threads of this rank may call MPI too.
-  wait(session, request, std::chrono::microseconds(100));
+  wait(session, request);
   return true;
 }
 
-void wait(Session& session, MPI_Request& request, std::chrono::microseconds longest) {
-  Poll poll(longest);
+void wait(Session& session, MPI_Request& request) {
   for (;;) {
     int done = 0;
     {
@@ -97,7 +96,7 @@ void wait(Session& session, MPI_Request& request, std::chrono::microseconds long
       check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
     }
     if (done != 0) return;
-    poll.pause();
+    sched_yield();
   }
 }
 
@@ -135,6 +134,7 @@ class Server final : public WorkerContext {
       Header header{};
       if (request_.size() < sizeof(header)) abort_job("a request too short for its header");
       std::memcpy(&header, request_.data(), sizeof(header));
+      if (header.kind == Kind::chunk && header.reserved > 1) receive_parts(header);
       switch (header.kind) {
         case Kind::open:
           open(header);
@@ -278,6 +278,42 @@ class Server final : public WorkerContext {
     }
   }
 
+  // The rest of a request sent in parts (the caller's items straight from its array): each is
+  // received in place after the one before, so the request is one buffer, copied once by MPI.
+  void receive_parts(const Header& header) noexcept {
+    const std::size_t total = header.flags;
+    std::size_t at = request_.size();
+    if (total < at) abort_job("a request shorter than its first part");
+    try {
+      request_.extend(total - at);
+      for (std::uint32_t k = 1; k < header.reserved; ++k) {
+        MPI_Request receive = MPI_REQUEST_NULL;
+        MPI_Status status;
+        int found = 0;
+        MPI_Message message = MPI_MESSAGE_NULL;
+        while (found == 0) {  // posted with the first part: here now or in a moment
+          {
+            std::lock_guard lock(session_.mpi_mutex());
+            check(MPI_Improbe(0, MPI_ANY_TAG, session_.requests(), &found, &message, &status), "MPI_Improbe");
+            if (found != 0) {
+              int count = 0;
+              check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+              if (static_cast<std::size_t>(count) > total - at)
+                abort_job("a request part larger than announced");
+              check(MPI_Imrecv(request_.data() + at, count, MPI_BYTE, &message, &receive), "MPI_Imrecv");
+              at += static_cast<std::size_t>(count);
+            }
+          }
+          if (found == 0) sched_yield();
+        }
+        wait(session_, receive);
+      }
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+    if (at != total) abort_job("a request whose parts do not add up");
+  }
+
   void open(const Header& header) noexcept {
     Header reply{Kind::ready, 0, header.pool, 0, 0, 0, 0};
     ByteBuffer error;
@@ -339,7 +375,7 @@ class Server final : public WorkerContext {
                         session_.results(), &request),
               "MPI_Isend");
       }
-      wait(session_, request, std::chrono::microseconds(200));
+      wait(session_, request);
     } catch (const std::exception& e) {
       abort_job(e.what());
     }

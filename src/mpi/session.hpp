@@ -105,8 +105,9 @@ class Poll {
 bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer,
                  MPI_Status* status = nullptr);
 
-/// Completes `request`, polling; the lock is taken for each test only.
-void wait(Session& session, MPI_Request& request, std::chrono::microseconds longest);
+/// Completes `request`, polling; the lock is taken for each test only. Spins (yielding its CPU)
+/// without sleeping: a transfer under way needs this side's progress calls to move on.
+void wait(Session& session, MPI_Request& request);
 
 /// Throws mpp::Error naming the MPI call and its error string unless `rc` is MPI_SUCCESS.
 void check(int rc, const char* call);
