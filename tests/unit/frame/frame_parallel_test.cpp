@@ -205,3 +205,37 @@ TEST(FrameParallelPool, MapRowsTakesACapturingLambda) {
 }
 
 }  // namespace
+
+namespace {
+
+// What frame a row function sees its row in: how many rows it has, and where the row sits in it.
+std::pair<std::size_t, std::size_t> rows_seen(const mpp::Row& row) {
+  return {row.frame().num_rows(), row.index() - row.position()};
+}
+
+// Threads read the caller's frame itself: every row is a view of it, nothing is copied.
+TEST(FrameParallelPool, MapRowsReadsTheCallersFrameInPlace) {
+  mpp::Pool pool(2);
+  const Frame frame = numbered(1000);
+  const auto same =
+      mpp::map_rows(pool, frame, [&frame](const mpp::Row& row) { return &row.frame() == &frame; });
+  EXPECT_EQ(same, std::vector<bool>(1000, true));
+}
+
+// A worker process gets whole partitions, never single rows: each row arrives inside its partition
+// of `chunksize` rows (0: about four partitions per worker), which keeps the rows' index.
+TEST(FrameParallelProcessPool, MapRowsSendsWholePartitions) {
+  mpp::ProcessPool pool(2);
+  const Frame frame = numbered(1000);
+  const auto seen = mpp::map_rows(pool, frame, &rows_seen, 100);
+  ASSERT_EQ(seen.size(), 1000U);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i], (std::pair<std::size_t, std::size_t>{100, i / 100 * 100})) << "row " << i;
+  }
+  const auto automatic = mpp::map_rows(pool, frame, &rows_seen);
+  for (std::size_t i = 0; i < automatic.size(); ++i) {
+    EXPECT_EQ(automatic[i].first, 125U) << "row " << i;  // 1000 rows in 4 × 2 partitions
+  }
+}
+
+}  // namespace
