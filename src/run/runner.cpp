@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -532,6 +533,14 @@ class Runner {
 }  // namespace
 
 int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io) {
+  // Three descriptors per running job: -j in the thousands needs more than the usual soft limit of
+  // 1024, and the hard limit is ours to take.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+      files.rlim_cur < 3 * options.jobs + 64 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   Runner runner(options, commands, io);
   return runner.run();
 }
