@@ -368,7 +368,8 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
       f = std::make_unique<InFlight>(InFlight{task, job, s.next_sequence, {}, {}, Clock::now()});
       builder.clear();
       const Header header{Kind::chunk, 0, pool, s.next_sequence, task->begin, task->end, 0};
-      append_bytes(builder.bytes(), &header, sizeof(header));
+      builder.bytes().resize(sizeof(header));  // not an insert: see open_servers()
+      std::memcpy(builder.bytes().data(), &header, sizeof(header));
       session.relocation().encode(builder.bytes(), reinterpret_cast<std::uintptr_t>(job->entry()));
       job->encode_request(task->begin, task->end, builder);
       segments = builder.segments();
