@@ -78,7 +78,7 @@ TEST(MppRunJobs, TimeoutKillsTheJobsProcessGroup) {
   ScratchDir dir;
   const std::string log = dir / "log";
   // The job's background child would outlive a kill of the job alone.
-  const Result r = run({"--timeout", "0.3", "--joblog", log, "-k",
+  const Result r = run({"--timeout", "1", "--joblog", log, "-k",
                         "sh -c 'sleep 30 & echo $! > " + (dir / "pid") + "; wait'", "echo quick"});
   EXPECT_EQ(r.code(), 1) << r;
   EXPECT_EQ(r.out, "quick\n");
@@ -89,7 +89,9 @@ TEST(MppRunJobs, TimeoutKillsTheJobsProcessGroup) {
       std::find_if(rows.begin(), rows.end(), [](const std::string& s) { return s.starts_with("1\t"); });
   ASSERT_NE(timed_out, rows.end());
   EXPECT_NE(timed_out->find("\t-1\t15\t"), std::string::npos) << *timed_out;
-  const pid_t pid = std::stoi(read_file(dir / "pid"));
+  const std::string pid_text = read_file(dir / "pid");
+  ASSERT_FALSE(pid_text.empty()) << "the job was killed before it started its background child";
+  const pid_t pid = std::stoi(pid_text);
   // SIGTERM reached the whole group: the background sleep is gone (or a zombie its new parent has
   // not reaped yet).
   EXPECT_TRUE(wait_until([&] {
