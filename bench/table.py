@@ -28,8 +28,9 @@ import time
 SUBJECT = "pool"  # mpp's contender; every other contender of a problem is a peer
 PROCESS_SUBJECT = "process_pool"  # ... except in the problems that have this one (process_*)
 RUN_SUBJECT = "mpp_run"  # ... and mpp-run where it runs (run_jobs)
+READ_CSV_SUBJECT = "read_csv"  # ... and mpp::read_csv (frame_read_csv)
 ORDER = ["serial", "pool", "process_pool", "mpp_run", "omp", "tbb", "condvar", "pipe", "futex", "xargs", "parallel",
-         "python"]
+         "python", "read_csv", "pandas_apply", "pandas_mp", "pandas_read_csv"]
 PEER_NAMES = {
     "serial": "serial loop",
     "pool": "mpp::Pool",
@@ -40,6 +41,10 @@ PEER_NAMES = {
     "pipe": "pipe ping-pong",
     "futex": "futex ping-pong, no spin",
     "python": "Python multiprocessing.Pool",
+    "pandas_apply": "pandas df.apply(axis=1)",
+    "pandas_mp": "pandas: np.array_split + multiprocessing.Pool",
+    "read_csv": "mpp::read_csv",
+    "pandas_read_csv": "pandas.read_csv (C engine)",
     "mpp_run": "mpp-run -j2",
     "xargs": "xargs -P2 (output not grouped)",
     "parallel": "GNU parallel -j2 --group",
@@ -48,9 +53,9 @@ TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
 def subject_of(contenders):
-    """The contender a problem's peers are compared with: mpp-run or mpp::ProcessPool where it runs, else
-    mpp::Pool."""
-    for subject in (RUN_SUBJECT, PROCESS_SUBJECT):
+    """The contender a problem's peers are compared with: mpp-run, mpp::ProcessPool or mpp::read_csv where
+    it runs, else mpp::Pool."""
+    for subject in (RUN_SUBJECT, PROCESS_SUBJECT, READ_CSV_SUBJECT):
         if subject in contenders:
             return subject
     return SUBJECT
@@ -155,7 +160,7 @@ def collect(report):
         entry["ns"].append(b["real_time"] * TO_NS[b.get("time_unit", "ns")])
         if "items_per_second" in b:
             entry["rate"].append(b["items_per_second"])
-        for key in ("p10_us", "p90_us", "p99_us", "mean_us"):
+        for key in ("p10_us", "p90_us", "p99_us", "mean_us", "peak_over_columns", "peak_MB", "columns_MB"):
             if key in b:
                 entry["counters"].setdefault(key, []).append(b[key])
     for contenders in problems.values():
@@ -210,7 +215,8 @@ def contender_order(name):
 def problem_order(problem):
     base, _, arg = problem.partition("/")
     order = ["tutorial", "tiny_tasks", "round_trip", "trivial_map", "imbalanced", "process_tutorial",
-             "process_tiny_tasks", "process_map", "process_round_trip", "process_startup", "run_jobs"]
+             "process_tiny_tasks", "process_map", "process_round_trip", "process_startup", "frame_map_rows",
+             "frame_read_csv", "run_jobs"]
     rank = order.index(base) if base in order else len(order)
     return (rank, base, int(arg) if arg.isdigit() else 0, arg)
 
@@ -290,7 +296,49 @@ def targets(problems, workers):
                                      f"(target ≤ 1.10)"))
     else:
         out.append((None, "imbalanced map: not measured"))
-    return out + process_targets(problems) + run_targets(problems)
+    return out + process_targets(problems) + frame_targets(problems, workers) + run_targets(problems)
+
+
+def frame_targets(problems, workers):
+    """The Frame issue's targets: (met or None when not measured, text)."""
+    out = []
+
+    def entry(problem, contender):
+        e = problems.get(problem, {}).get(contender)
+        return e if e and not e["error"] else None
+
+    pool, serial, apply = (entry("frame_map_rows", c) for c in ("pool", "serial", "pandas_apply"))
+    if pool and serial:
+        s = serial["median"] / pool["median"]
+        note = "" if workers == 2 else f" (the target is for 2 cores; this run had {workers} workers)"
+        out.append((s >= 1.8, f"map_rows over 10 000 000 rows on Pool ≥ 1.8× serial C++: serial ÷ pool = {s:.2f}×{note}"))
+    else:
+        out.append((None, "map_rows vs serial: not measured"))
+    if pool and apply and pool["rate_median"] and apply["rate_median"]:
+        r = pool["rate_median"] / apply["rate_median"]
+        out.append((r >= 100, f"map_rows on Pool ≥ 100× pandas df.apply(axis=1): {fmt_rate(pool['rate_median'])} vs "
+                              f"{fmt_rate(apply['rate_median'])} rows = {r:.0f}× (target ≥ 100×)"))
+    else:
+        out.append((None, "map_rows vs pandas apply(axis=1): not measured"))
+
+    mine, pandas = entry("frame_read_csv", "read_csv"), entry("frame_read_csv", "pandas_read_csv")
+    if mine and pandas:
+        out.append((mine["median"] <= pandas["median"],
+                    f"read_csv at least as fast as pandas.read_csv: {fmt_time(mine['median'])} vs "
+                    f"{fmt_time(pandas['median'])} = {mine['median'] / pandas['median']:.2f}× (target ≤ 1)"))
+    else:
+        out.append((None, "read_csv vs pandas.read_csv: not measured"))
+    peaks = mine["counters"].get("peak_over_columns") if mine else None
+    if peaks:
+        extra = ""
+        pandas_peaks = pandas["counters"].get("peak_over_columns") if pandas else None
+        if pandas_peaks:
+            extra = f"; pandas.read_csv: {statistics.median(pandas_peaks):.2f}× its own columns"
+        peak = statistics.median(peaks)
+        out.append((peak <= 2.0, f"read_csv peak memory ≤ 2× the parsed columns: {peak:.2f}×{extra}"))
+    else:
+        out.append((None, "read_csv peak memory: not measured"))
+    return out
 
 
 def process_targets(problems):
