@@ -12,6 +12,8 @@ Environment:
   MPP_BENCH_OUT     folder for the raw JSON of each suite and table.md (default: bench-results next to
                     this script, so in the build tree)
   MPP_SOURCE_DIR    mpp's source tree, to name the commit measured (the bench-table target sets it)
+  MPP_BENCH_SUITE_TIMEOUT  seconds a suite may run before it is stopped and reported as failed
+                    (default 900)
 """
 
 import datetime
@@ -122,18 +124,27 @@ def run_suite(exe, reps, out_dir):
             "--benchmark_enable_random_interleaving=true"]
     if os.environ.get("MPP_BENCH_FILTER"):
         args.append(f"--benchmark_filter={os.environ['MPP_BENCH_FILTER']}")
-    start = time.monotonic()
-    proc = subprocess.run(args, stdout=subprocess.PIPE, text=True, check=False)
-    took = time.monotonic() - start
     name = pathlib.Path(exe).name
+    limit = float(os.environ.get("MPP_BENCH_SUITE_TIMEOUT", "900"))
+    start = time.monotonic()
+    # A session of its own, so that a suite that hangs is stopped with everything it started
+    # (the MPI suite runs under mpirun) and the other suites still run.
+    with subprocess.Popen(args, stdout=subprocess.PIPE, text=True, start_new_session=True) as proc:
+        try:
+            stdout, _ = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.communicate()
+            raise RuntimeError(f"{name} ran past MPP_BENCH_SUITE_TIMEOUT ({limit:.0f} s) and was stopped") from None
+    took = time.monotonic() - start
     print(f"{name}: {took:.0f} s", file=sys.stderr, flush=True)
-    (out_dir / f"{name}.json").write_text(proc.stdout, encoding="utf-8")
+    (out_dir / f"{name}.json").write_text(stdout, encoding="utf-8")
     if proc.returncode != 0:
         raise RuntimeError(f"{name} exited with status {proc.returncode}")
-    if not proc.stdout.strip():
+    if not stdout.strip():
         return None  # MPP_BENCH_FILTER matched none of its benchmarks
     try:
-        return json.loads(proc.stdout)
+        return json.loads(stdout)
     except json.JSONDecodeError as e:
         raise RuntimeError(f"{name} wrote no valid JSON: {e}") from e
 
