@@ -31,8 +31,9 @@ SUBJECT = "pool"  # mpp's contender; every other contender of a problem is a pee
 PROCESS_SUBJECT = "process_pool"  # ... except in the problems that have this one (process_*)
 RUN_SUBJECT = "mpp_run"  # ... and mpp-run where it runs (run_jobs)
 READ_CSV_SUBJECT = "read_csv"  # ... and mpp::read_csv (frame_read_csv)
+MPI_SUBJECT = "mpi_pool"  # ... and mpp::MpiPool, against ProcessPool (mpi_*)
 ORDER = ["serial", "pool", "process_pool", "mpp_run", "omp", "tbb", "condvar", "pipe", "futex", "xargs", "parallel",
-         "python", "read_csv", "pandas_apply", "pandas_mp", "pandas_read_csv"]
+         "python", "mpi_pool", "read_csv", "pandas_apply", "pandas_mp", "pandas_read_csv"]
 PEER_NAMES = {
     "serial": "serial loop",
     "pool": "mpp::Pool",
@@ -46,6 +47,7 @@ PEER_NAMES = {
     "pandas_apply": "pandas df.apply(axis=1)",
     "pandas_mp": "pandas: np.array_split + multiprocessing.Pool",
     "read_csv": "mpp::read_csv",
+    "mpi_pool": "mpp::MpiPool",
     "pandas_read_csv": "pandas.read_csv (C engine)",
     "mpp_run": "mpp-run -j2",
     "xargs": "xargs -P2 (output not grouped)",
@@ -57,7 +59,7 @@ TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 def subject_of(contenders):
     """The contender a problem's peers are compared with: mpp-run, mpp::ProcessPool or mpp::read_csv where
     it runs, else mpp::Pool."""
-    for subject in (RUN_SUBJECT, PROCESS_SUBJECT, READ_CSV_SUBJECT):
+    for subject in (RUN_SUBJECT, MPI_SUBJECT, PROCESS_SUBJECT, READ_CSV_SUBJECT):
         if subject in contenders:
             return subject
     return SUBJECT
@@ -227,7 +229,7 @@ def problem_order(problem):
     base, _, arg = problem.partition("/")
     order = ["tutorial", "tiny_tasks", "round_trip", "trivial_map", "imbalanced", "process_tutorial",
              "process_tiny_tasks", "process_map", "process_round_trip", "process_startup", "frame_map_rows",
-             "frame_read_csv", "run_jobs"]
+             "frame_read_csv", "run_jobs", "mpi_tutorial", "mpi_coarse", "mpi_chunk"]
     rank = order.index(base) if base in order else len(order)
     return (rank, base, int(arg) if arg.isdigit() else 0, arg)
 
@@ -307,7 +309,8 @@ def targets(problems, workers):
                                      f"(target ≤ 1.10)"))
     else:
         out.append((None, "imbalanced map: not measured"))
-    return out + process_targets(problems) + frame_targets(problems, workers) + run_targets(problems)
+    return (out + process_targets(problems) + frame_targets(problems, workers) + run_targets(problems) +
+            mpi_targets(problems))
 
 
 def frame_targets(problems, workers):
@@ -349,6 +352,32 @@ def frame_targets(problems, workers):
         out.append((peak <= 2.0, f"read_csv peak memory ≤ 2× the parsed columns: {peak:.2f}×{extra}"))
     else:
         out.append((None, "read_csv peak memory: not measured"))
+    return out
+
+
+def mpi_targets(problems):
+    """The MpiPool issue's targets: (met or None when not measured, text)."""
+    out = []
+    m = lambda p, c: median_of(problems, p, c)  # noqa: E731
+    one, two = m("mpi_coarse/24/1", MPI_SUBJECT), m("mpi_coarse/24/2", MPI_SUBJECT)
+    if one and two:
+        e = one / (2 * two)
+        out.append((e >= 0.9, f"coarse workload, MpiPool from 1 to 2 serving ranks: parallel efficiency "
+                              f"{fmt_time(one)} / (2 × {fmt_time(two)}) = {100 * e:.0f}% (target ≥ 90%)"))
+    else:
+        out.append((None, "MpiPool coarse workload: not measured"))
+    rows = []
+    for problem in sorted((p for p in problems if p.startswith("mpi_tutorial/")), key=problem_order):
+        mine, theirs = m(problem, MPI_SUBJECT), m(problem, PROCESS_SUBJECT)
+        if mine and theirs:
+            rows.append((problem, mine / theirs))
+    if rows:
+        worst = max(r for _, r in rows)
+        shown = ", ".join(f"{p.removeprefix('mpi_tutorial/')} {r:.2f}×" for p, r in rows)
+        out.append((worst <= 2.0, f"tutorial map, MpiPool within 2× of ProcessPool with the same workers "
+                                  f"(rows/workers): {shown} (target ≤ 2×)"))
+    else:
+        out.append((None, "MpiPool tutorial map vs ProcessPool: not measured"))
     return out
 
 
@@ -467,7 +496,8 @@ def main(argv):
         f"- {reps} repetitions each (randomly interleaved); the median of the repetitions is shown, "
         "spread = (max - min) / median",
         "- pool ÷ peer: mpp's median time divided by the peer's, same run (< 1: mpp is faster); mpp is "
-        "mpp::ProcessPool in the process_* rows, mpp-run in the run_jobs rows, mpp::Pool elsewhere; "
+        "mpp::ProcessPool in the process_* rows, mpp::MpiPool in the mpi_* rows, mpp-run in the run_jobs rows, mpp::Pool "
+        "elsewhere; "
         "\"(rates)\": the two ran different numbers of items, and the quotient is the peer's rate ÷ mpp's",
     ]
     if python:
