@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/bench.hpp"
+#include "common/tutorial_map.hpp"
 #include "common/workloads.hpp"
 #include "mpi/coarse.hpp"
 #include "mpp/mpi.hpp"
@@ -16,17 +17,8 @@ namespace mpp::bench {
 namespace {
 
 void mpi_tutorial_mpi_pool(benchmark::State& state) {
-  const auto rows = static_cast<std::size_t>(state.range(0));
-  const std::vector<Row>& data = tutorial_rows(rows);
   mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1))});
-  for (auto _ : state) {
-    std::vector<int> results = pool.map(howmany_within_range_rowonly, data);
-    benchmark::DoNotOptimize(results.data());
-  }
-  const std::vector<int> results = pool.map(howmany_within_range_rowonly, data);
-  check(state, std::accumulate(results.begin(), results.end(), 0LL) == tutorial_expected(rows),
-        "wrong results");
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_tutorial_map(state, pool);
 }
 
 void mpi_coarse_mpi_pool(benchmark::State& state) {

@@ -5,29 +5,16 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstddef>
-#include <numeric>
-#include <vector>
-
 #include "common/bench.hpp"
+#include "common/tutorial_map.hpp"
 #include "common/workloads.hpp"
 
 namespace mpp::bench {
 namespace {
 
 void process_tutorial_process_pool(benchmark::State& state) {
-  const auto rows = static_cast<std::size_t>(state.range(0));
-  const std::vector<Row>& data = tutorial_rows(rows);
   mpp::ProcessPool pool(workers());  // setup: the workers are forked outside the timed loop
-  for (auto _ : state) {
-    std::vector<int> results = pool.map(howmany_within_range_rowonly, data);
-    benchmark::DoNotOptimize(results.data());
-    benchmark::ClobberMemory();
-  }
-  const std::vector<int> results = pool.map(howmany_within_range_rowonly, data);
-  check(state, std::accumulate(results.begin(), results.end(), 0LL) == tutorial_expected(rows),
-        "wrong results");
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_tutorial_map(state, pool);
 }
 
 BENCHMARK(process_tutorial_process_pool)
