@@ -4,10 +4,10 @@
 #include <omp.h>
 
 #include <cstddef>
-#include <numeric>
 #include <vector>
 
 #include "common/bench.hpp"
+#include "common/tutorial_map.hpp"
 #include "common/workloads.hpp"
 
 namespace mpp::bench {
@@ -22,18 +22,8 @@ std::vector<int> run(const std::vector<Row>& data) {
 }
 
 void tutorial_omp(benchmark::State& state) {
-  const auto rows = static_cast<std::size_t>(state.range(0));
-  const std::vector<Row>& data = tutorial_rows(rows);
   omp_set_num_threads(workers_int());
-  for (auto _ : state) {
-    std::vector<int> results = run(data);
-    benchmark::DoNotOptimize(results.data());
-    benchmark::ClobberMemory();
-  }
-  const std::vector<int> results = run(data);
-  check(state, std::accumulate(results.begin(), results.end(), 0LL) == tutorial_expected(rows),
-        "wrong results");
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_tutorial(state, run);
 }
 
 BENCHMARK(tutorial_omp)

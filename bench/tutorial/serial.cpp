@@ -2,10 +2,10 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
-#include <numeric>
 #include <vector>
 
 #include "common/bench.hpp"
+#include "common/tutorial_map.hpp"
 #include "common/workloads.hpp"
 
 namespace mpp::bench {
@@ -17,19 +17,7 @@ std::vector<int> run(const std::vector<Row>& data) {
   return results;
 }
 
-void tutorial_serial(benchmark::State& state) {
-  const auto rows = static_cast<std::size_t>(state.range(0));
-  const std::vector<Row>& data = tutorial_rows(rows);
-  for (auto _ : state) {
-    std::vector<int> results = run(data);
-    benchmark::DoNotOptimize(results.data());
-    benchmark::ClobberMemory();
-  }
-  const std::vector<int> results = run(data);
-  check(state, std::accumulate(results.begin(), results.end(), 0LL) == tutorial_expected(rows),
-        "wrong results");
-  state.SetItemsProcessed(state.iterations() * state.range(0));
-}
+void tutorial_serial(benchmark::State& state) { time_tutorial(state, run); }
 
 BENCHMARK(tutorial_serial)
     ->Name("tutorial/serial")

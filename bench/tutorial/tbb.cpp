@@ -6,10 +6,10 @@
 #include <tbb/task_arena.h>
 
 #include <cstddef>
-#include <numeric>
 #include <vector>
 
 #include "common/bench.hpp"
+#include "common/tutorial_map.hpp"
 #include "common/workloads.hpp"
 
 namespace mpp::bench {
@@ -28,19 +28,9 @@ std::vector<int> run(tbb::task_arena& arena, const std::vector<Row>& data) {
 }
 
 void tutorial_tbb(benchmark::State& state) {
-  const auto rows = static_cast<std::size_t>(state.range(0));
-  const std::vector<Row>& data = tutorial_rows(rows);
   tbb::task_arena arena(workers_int());
   arena.initialize();
-  for (auto _ : state) {
-    std::vector<int> results = run(arena, data);
-    benchmark::DoNotOptimize(results.data());
-    benchmark::ClobberMemory();
-  }
-  const std::vector<int> results = run(arena, data);
-  check(state, std::accumulate(results.begin(), results.end(), 0LL) == tutorial_expected(rows),
-        "wrong results");
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_tutorial(state, [&arena](const std::vector<Row>& data) { return run(arena, data); });
 }
 
 BENCHMARK(tutorial_tbb)
