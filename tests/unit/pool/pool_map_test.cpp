@@ -106,6 +106,24 @@ TYPED_TEST(PoolMap, EmptyInputReturnsAnEmptyResultAtOnce) {
   EXPECT_EQ(this->probe().calls.value(), 0);
 }
 
+// A result of 8 MiB or more is reserved and advised into huge pages before it is filled
+// (detail/huge_pages.hpp): every value still lands in its place, for raw and non-raw results.
+TYPED_TEST(PoolMap, LargeResultsAreCompleteAndInOrder) {
+  TypeParam pool(2);
+  constexpr std::size_t k_items = 1'500'000;  // 12 MB of std::int64_t
+  const auto squares = pool.map([](std::int64_t i) { return i * i; },
+                                std::views::iota(std::int64_t{0}, static_cast<std::int64_t>(k_items)));
+  ASSERT_EQ(squares.size(), k_items);
+  for (std::size_t i = 0; i < k_items; ++i) {
+    if (squares[i] != static_cast<std::int64_t>(i * i)) FAIL() << "item " << i << ": " << squares[i];
+  }
+  const auto pairs = pool.map([](int i) { return std::pair<int, int>{i, -i}; }, iota_vector(1'100'000));
+  ASSERT_EQ(pairs.size(), 1'100'000U);  // 8.8 MB of pairs, not trivially default-constructible
+  for (int i = 0; i < 1'100'000; ++i) {
+    if (pairs[static_cast<std::size_t>(i)] != std::pair<int, int>{i, -i}) FAIL() << "item " << i;
+  }
+}
+
 TYPED_TEST(PoolMap, VoidFunctionReturnsVoidAndRunsEveryItemOnce) {
   TypeParam pool(4);
   auto mark = [](int i) { mpp_test::probe().slot[static_cast<std::size_t>(i)].fetch_add(1); };
