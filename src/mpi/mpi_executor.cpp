@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <climits>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "mpi/protocol.hpp"
@@ -48,12 +50,14 @@ struct InFlight {
   ByteBuffer owned;                // the request's own bytes (the rest are views of the caller's items)
   std::vector<MPI_Request> sends;  // one per part of the request
   Clock::time_point sent;
-  bool skip_sent = false;
+  bool skip_sent = false;  // under Impl::inflight_mutex
 };
 
 struct Server {
   int rank = 0;
-  std::deque<std::unique_ptr<InFlight>> inflight;  // in the order sent, which is the order results come
+  // In the order sent, which is the order results come. Changed by the dispatcher thread only,
+  // under Impl::inflight_mutex (skip_unwanted() reads it from the thread that abandons an imap).
+  std::deque<std::unique_ptr<InFlight>> inflight;
   std::uint64_t next_sequence = 0;
   Clock::time_point last_end{};
   Clock::duration service{std::chrono::milliseconds(1)};  // recent time per chunk (average)
@@ -112,6 +116,9 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
   std::mutex join_mutex;
   bool joined MPP_GUARDED_BY(join_mutex) = false;
 
+  // Taken before the MPI lock, never after it; see Server::inflight.
+  std::mutex inflight_mutex;
+
   std::mutex posted_mutex;
   std::vector<StateBase*> posted MPP_GUARDED_BY(posted_mutex);
   std::atomic<std::size_t> posted_count{0};
@@ -165,17 +172,22 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
 
   // Nothing happened: spin a moment, then sleep until woken or, with chunks out, until the next look.
   void idle(std::chrono::microseconds& nap) noexcept {
-    // Results often come microseconds later: look at MPI too while spinning.
-    Spin spin(k_idle_spin);
+    const std::uint32_t seen = wake_word.load(std::memory_order_seq_cst);
+    // Results often come microseconds later: look at MPI too while spinning. Any wake() (new work,
+    // a callback, an abandoned imap closing its call) ends the spin. The clock is read every round:
+    // a look at MPI yields the CPU when ranks oversubscribe it, and on a loaded machine a handful
+    // of those took 80 ms (skip notices of an abandoned imap then came after its chunks ran).
+    const auto spin_end = Clock::now() + k_idle_spin;
     do {
-      if (incoming_count.load(std::memory_order_relaxed) != 0 ||
+      if (wake_word.load(std::memory_order_seq_cst) != seen ||
+          incoming_count.load(std::memory_order_relaxed) != 0 ||
           posted_count.load(std::memory_order_relaxed) != 0 ||
           terminate_requested.load(std::memory_order_relaxed) || (any_inflight() && receive())) {
         nap = std::chrono::microseconds(10);
         return;
       }
-    } while (spin.again());
-    const std::uint32_t seen = wake_word.load(std::memory_order_seq_cst);
+      yield_cpu();
+    } while (Clock::now() < spin_end);
     sleeping.store(1, std::memory_order_seq_cst);
     if (incoming_count.load(std::memory_order_seq_cst) == 0 &&
         posted_count.load(std::memory_order_seq_cst) == 0 &&
@@ -269,8 +281,12 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
       fatal("an unexpected message from rank " + std::to_string(rank));
     }
     // Out of the queue before any outcome is taken: callbacks may re-enter step().
-    std::unique_ptr<InFlight> f = std::move(s->inflight.front());
-    s->inflight.pop_front();
+    std::unique_ptr<InFlight> f;
+    {
+      std::lock_guard lock(inflight_mutex);
+      f = std::move(s->inflight.front());
+      s->inflight.pop_front();
+    }
     const auto now = Clock::now();
     s->service = (3 * s->service + (now - std::max(s->last_end, f->sent))) / 4;
     s->last_end = now;
@@ -391,6 +407,7 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
       return true;
     }
     ++s.next_sequence;
+    std::lock_guard lock(inflight_mutex);
     s.inflight.push_back(std::move(f));
     return true;
   }
@@ -425,26 +442,40 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
   }
 
   // Chunks out at a rank that nobody wants any more (an abandoned imap): the rank skips what it
-  // has not started.
+  // has not started. On the dispatcher thread, and at once on the thread that abandons an imap.
   bool send_skips() noexcept {
-    bool any = false;
-    for (Server& s : servers) {
-      for (auto& f : s.inflight) {
-        if (!f->skip_sent && (f->task == nullptr || !f->job->wanted())) {
-          send_skip(s, *f);
-          any = true;
-        }
-      }
-    }
-    return any;
+    std::lock_guard lock(inflight_mutex);
+    // do_terminate() gives the cancelled ones (task == nullptr) their notice.
+    return send_skips_locked([](const InFlight& f) { return !f.job->wanted(); });
   }
 
-  void send_skip(const Server& s, InFlight& f) noexcept {
-    f.skip_sent = true;
-    const Header notice{Kind::skip, 0, pool, f.sequence, 0, 0, 0};
-    std::lock_guard lock(session.mpi_mutex());
-    // Small: sent eagerly, MPI_Send returns at once.
-    MPI_Send(&notice, sizeof(notice), MPI_BYTE, s.rank, 0, session.skips());
+  // One notice per rank, naming every chunk out there that `unwanted` picks and that had none
+  // yet, all under one hold of the MPI lock: on a busy machine each MPI call may cost a time slice.
+  // The caller holds inflight_mutex.
+  template <class Unwanted>
+  bool send_skips_locked(const Unwanted& unwanted) noexcept {
+    struct Notice {
+      Header header;
+      std::array<std::uint64_t, k_max_pipeline> sequences;
+    };
+    std::unique_lock mpi_lock(session.mpi_mutex(), std::defer_lock);
+    bool any = false;
+    for (Server& s : servers) {
+      Notice n{{Kind::skip, 0, pool, 0, 0, 0, 0}, {}};
+      for (auto& f : s.inflight) {
+        if (f->skip_sent || !unwanted(*f)) continue;
+        f->skip_sent = true;
+        MPP_ASSERT(n.header.reserved < k_max_pipeline);  // a rank never holds more chunks
+        n.sequences[n.header.reserved++] = f->sequence;
+      }
+      if (n.header.reserved == 0) continue;
+      if (!mpi_lock.owns_lock()) mpi_lock.lock();
+      // Small: sent eagerly, MPI_Send returns at once.
+      MPI_Send(&n, static_cast<int>(sizeof(Header) + n.header.reserved * sizeof(std::uint64_t)), MPI_BYTE,
+               s.rank, 0, session.skips());
+      any = true;
+    }
+    return any;
   }
 
   // --- termination and callbacks --------------------------------------------------------------
@@ -452,14 +483,16 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
   void do_terminate() noexcept {
     closed.store(true, std::memory_order_seq_cst);
     terminated.store(true, std::memory_order_seq_cst);
-    for (Server& s : servers) {
-      for (auto& f : s.inflight) {
-        if (f->task != nullptr) {
-          Task* task = f->task;
-          f->task = nullptr;
-          cancel_task(task);
+    // Every chunk out at a rank: cancelled here, skipped there, its late outcome dropped. A callback
+    // that cancelling runs may abandon an imap, but skip_unwanted() does nothing once terminated,
+    // so the lock is not taken twice.
+    {
+      std::lock_guard lock(inflight_mutex);
+      send_skips_locked([](const InFlight&) { return true; });
+      for (Server& s : servers) {
+        for (auto& f : s.inflight) {
+          if (f->task != nullptr) cancel_task(std::exchange(f->task, nullptr));
         }
-        if (!f->skip_sent) send_skip(s, *f);
       }
     }
     {
@@ -664,6 +697,10 @@ void MpiExecutor::terminate() noexcept {
                impl.exited.load(std::memory_order_seq_cst);
       },
       impl.done_word, impl.done_waiters, WaitContext{}, k_no_deadline);
+}
+
+void MpiExecutor::skip_unwanted() noexcept {
+  if (!impl_->terminated.load(std::memory_order_acquire)) impl_->send_skips();
 }
 
 bool MpiExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }

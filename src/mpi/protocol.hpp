@@ -1,7 +1,8 @@
 // The messages between rank 0 (the driver) and the serving ranks. Three communicators of their own
 // (duplicates of MPI_COMM_WORLD), so that no message of the user's own MPI code can match ours:
 //   requests: rank 0 -> server, in order: Open (a pool starts; runs its initializer), Chunk, Quit
-//   skips:    rank 0 -> server: Skip (the chunk's results are no longer wanted), read while a chunk runs
+//   skips:    rank 0 -> server: Skip (chunks whose results are no longer wanted: their count in
+//             `reserved`, then their sequence numbers), read before and while a chunk runs
 //   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk); the tag names
 //             the pool, so that each pool's dispatcher receives its own
 #pragma once

@@ -271,7 +271,13 @@ class Server final : public WorkerContext {
         Header h{};
         if (notice.size() < sizeof(h)) abort_job("a skip notice too short for its header");
         std::memcpy(&h, notice.data(), sizeof(h));
-        skips_.emplace_back(h.pool, h.sequence);
+        if (notice.size() != sizeof(h) + h.reserved * sizeof(std::uint64_t))
+          abort_job("a skip notice whose length does not match its count");
+        for (std::uint32_t k = 0; k < h.reserved; ++k) {
+          std::uint64_t sequence = 0;
+          std::memcpy(&sequence, notice.data() + sizeof(h) + k * sizeof(sequence), sizeof(sequence));
+          skips_.emplace_back(h.pool, sequence);
+        }
       }
     } catch (const std::exception& e) {
       abort_job(e.what());

@@ -156,6 +156,8 @@ class ImapJob : public ImapJobBase<R> {
 
   void abandon() noexcept override {
     stop(/*report=*/false);
+    // Remote back ends whose workers learn of it only by message tell them now.
+    if constexpr (requires { executor_->skip_unwanted(); }) executor_->skip_unwanted();
     block_until([this] { return terminated_.load(std::memory_order_seq_cst) || settled(); }, events_,
                 waiters_, pool_->wait_context(), k_no_deadline);
   }

@@ -43,6 +43,10 @@ class MpiExecutor {
   /// Completes every unfinished task with TaskCancelled before returning. Chunks already running on
   /// a rank finish there (MPI cannot stop one rank) and their results are discarded.
   void terminate() noexcept;
+  /// A job stopped wanting its chunks (an abandoned imap): tells the ranks to skip those they have
+  /// not started, from the calling thread, before it returns. The dispatcher would too, but later
+  /// when the machine is busy, and a rank may start a queued chunk in the meantime.
+  void skip_unwanted() noexcept;
   bool terminated() const noexcept;
   void check_join(const char* who) const;
   /// Waits until every chunk sent to a rank has come back and every callback has run.
