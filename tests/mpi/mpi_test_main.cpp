@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <string>
 
@@ -62,6 +63,8 @@ void share_probe(int rank) {
 
 int main(int argc, char** argv) {
   int provided = 0;
+  // What mpp::MpiPool sets when it initialises MPI (src/mpi/session.cpp): this program does it.
+  ::setenv("OMPI_MCA_mpi_yield_when_idle", "0", /*overwrite=*/0);
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
