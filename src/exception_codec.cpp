@@ -191,6 +191,22 @@ void encode_exception_name_only(ByteBuffer& out, const std::exception_ptr& error
   encode(out, d);
 }
 
+bool encode_task_exception(ByteBuffer& out, const std::exception_ptr& error, const char* why) noexcept {
+  try {
+    out.clear();
+    encode_exception(out, error);
+    return true;
+  } catch (...) {
+  }
+  try {
+    out.clear();
+    encode_exception_name_only(out, error, why);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 std::exception_ptr decode_exception(std::span<const std::byte> bytes) noexcept {
   try {
     const auto d = decode_all<Description>(bytes);

@@ -22,6 +22,7 @@
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/throw.hpp"
 #include "mpp/errors.hpp"
+#include "remote_host.hpp"
 
 namespace mpp::detail {
 namespace {
@@ -63,19 +64,6 @@ struct Server {
   Clock::duration service{std::chrono::milliseconds(1)};  // recent time per chunk (average)
 };
 
-void release_task(Task* task) noexcept {
-  const bool owned = task->owned_by_executor;  // read first: the task may live inside its job
-  task->job->release();
-  if (owned) delete task;
-}
-
-void cancel_task(Task* task) noexcept {
-  task->job->cancel();
-  release_task(task);
-}
-
-thread_local const void* t_dispatcher = nullptr;
-
 std::exception_ptr serialization_error(const std::string& what) {
   try {
     throw_serialization(what);
@@ -86,49 +74,27 @@ std::exception_ptr serialization_error(const std::string& what) {
 
 }  // namespace
 
-struct MpiExecutor::Impl final : Helper, CallbackRunner {
-  Impl(const MpiExecutor* self, const MpiExecutorOptions& opts, Session& s)
-      : tag(self), options(opts), session(s), pool(s.new_pool_id()) {}
+struct MpiExecutor::Impl final : RemoteHost, Helper {
+  Impl(const MpiExecutor* self, const MpiExecutorOptions& opts, Session& s, std::size_t ranks)
+      : RemoteHost(self, ranks), options(opts), session(s), pool(s.new_pool_id()) {}
 
-  const void* tag;
   MpiExecutorOptions options;
   Session& session;
   std::uint64_t pool;
   std::deque<Server> servers;  // a deque: a Server is not copyable
-  std::thread thread;
-
-  std::mutex mutex;
-  std::deque<Task*> incoming MPP_GUARDED_BY(mutex);
-  std::size_t open_calls MPP_GUARDED_BY(mutex) = 0;
-  std::atomic<std::size_t> incoming_count{0};
-  std::atomic<bool> closed{false};
-  std::atomic<bool> terminate_requested{false};
-  std::atomic<bool> terminated{false};
-  std::atomic<bool> exited{false};
-  std::atomic<bool> all_cancelled{false};
-  std::atomic<std::uint32_t> done_word{0};  // bumped at all_cancelled and exited
-  std::atomic<std::uint32_t> done_waiters{0};
 
   // Wakes the dispatcher thread from its sleep.
   std::atomic<std::uint32_t> wake_word{0};
   std::atomic<std::uint32_t> sleeping{0};
 
-  std::mutex join_mutex;
-  bool joined MPP_GUARDED_BY(join_mutex) = false;
-
   // Taken before the MPI lock, never after it; see Server::inflight.
   std::mutex inflight_mutex;
 
-  std::mutex posted_mutex;
-  std::vector<StateBase*> posted MPP_GUARDED_BY(posted_mutex);
-  std::atomic<std::size_t> posted_count{0};
-
   // The dispatcher thread's own.
-  std::deque<Task*> pending;
   RequestBuilder builder;
   std::vector<std::unique_ptr<mpi::Bytes>> spare;  // receive buffers
 
-  void wake() noexcept {
+  void wake_dispatcher() noexcept override {
     wake_word.fetch_add(1, std::memory_order_seq_cst);
     if (sleeping.load(std::memory_order_seq_cst) != 0) futex_wake_all(wake_word);
   }
@@ -136,7 +102,7 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
   // --- the dispatcher loop -------------------------------------------------------------------
 
   void main() noexcept {
-    t_dispatcher = tag;
+    enter_dispatcher();
     set_thread_helper(this);
     t_function_relocation = &session.relocation();
     std::chrono::microseconds nap{10};
@@ -153,9 +119,7 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
     run_posted();
     t_function_relocation = nullptr;
     set_thread_helper(nullptr);
-    t_dispatcher = nullptr;
-    exited.store(true, std::memory_order_seq_cst);
-    notify_waiters(done_word, done_waiters);
+    leave_dispatcher();
   }
 
   bool any_inflight() const noexcept {
@@ -166,17 +130,16 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
     if (any_inflight()) return false;  // even terminated: a late result must not reach a later pool
     if (terminated.load(std::memory_order_relaxed)) return true;
     if (!closed.load(std::memory_order_acquire) || !pending.empty()) return false;
-    std::lock_guard lock(mutex);
-    return open_calls == 0 && incoming.empty();
+    return calls_done();
   }
 
   // Nothing happened: spin a moment, then sleep until woken or, with chunks out, until the next look.
   void idle(std::chrono::microseconds& nap) noexcept {
     const std::uint32_t seen = wake_word.load(std::memory_order_seq_cst);
-    // Results often come microseconds later: look at MPI too while spinning. Any wake() (new work,
+    // Results often come microseconds later: look at MPI too while spinning. Any wake (new work,
     // a callback, an abandoned imap closing its call) ends the spin. The clock is read every round:
-    // a look at MPI yields the CPU when ranks oversubscribe it, and on a loaded machine a handful
-    // of those took 80 ms (skip notices of an abandoned imap then came after its chunks ran).
+    // with Open MPI's yield on (oversubscribed ranks, see Session::get), a look at MPI may give up
+    // the CPU, and on a loaded machine a handful of those once took 80 ms.
     const auto spin_end = Clock::now() + k_idle_spin;
     do {
       if (wake_word.load(std::memory_order_seq_cst) != seen ||
@@ -213,15 +176,6 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
       progress |= feed();
     }
     return progress;
-  }
-
-  bool take_incoming() noexcept {
-    if (incoming_count.load(std::memory_order_seq_cst) == 0) return false;
-    std::lock_guard lock(mutex);
-    pending.insert(pending.end(), incoming.begin(), incoming.end());
-    incoming.clear();
-    incoming_count.store(0, std::memory_order_relaxed);
-    return true;
   }
 
   // --- results --------------------------------------------------------------------------------
@@ -480,9 +434,8 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
 
   // --- termination and callbacks --------------------------------------------------------------
 
-  void do_terminate() noexcept {
-    closed.store(true, std::memory_order_seq_cst);
-    terminated.store(true, std::memory_order_seq_cst);
+  void do_terminate() noexcept override {
+    mark_terminated();
     // Every chunk out at a rank: cancelled here, skipped there, its late outcome dropped. A callback
     // that cancelling runs may abandon an imap, but skip_unwanted() does nothing once terminated,
     // so the lock is not taken twice.
@@ -495,46 +448,7 @@ struct MpiExecutor::Impl final : Helper, CallbackRunner {
         }
       }
     }
-    {
-      std::lock_guard lock(mutex);
-      pending.insert(pending.end(), incoming.begin(), incoming.end());
-      incoming.clear();
-      incoming_count.store(0, std::memory_order_relaxed);
-    }
-    std::deque<Task*> cancelled;
-    cancelled.swap(pending);
-    for (Task* t : cancelled) cancel_task(t);
-    all_cancelled.store(true, std::memory_order_seq_cst);
-    notify_waiters(done_word, done_waiters);
-  }
-
-  bool here() const noexcept override { return t_dispatcher == tag; }
-
-  void post(StateBase* state) noexcept override {
-    try {
-      std::lock_guard lock(posted_mutex);
-      posted.push_back(state);
-    } catch (...) {  // out of memory: run the callbacks here rather than lose them
-      state->finish_posted();
-      state->release();
-      return;
-    }
-    posted_count.fetch_add(1, std::memory_order_seq_cst);
-    wake();
-  }
-
-  void run_posted() noexcept {
-    if (posted_count.load(std::memory_order_seq_cst) == 0) return;
-    std::vector<StateBase*> batch;
-    {
-      std::lock_guard lock(posted_mutex);
-      batch.swap(posted);
-      posted_count.store(0, std::memory_order_seq_cst);
-    }
-    for (StateBase* state : batch) {
-      state->finish_posted();
-      state->release();
-    }
+    cancel_queued();
   }
 
   // A callback on the dispatcher thread that waits on this pool keeps it moving.
@@ -596,9 +510,10 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
                                 " serving ranks, but the job has " + std::to_string(available) +
                                 " (start more with mpirun -np N)");
   }
-  impl_ = std::make_unique<Impl>(this, options, session);
-  Impl& impl = *impl_;
   const std::size_t count = options.ranks != 0 ? options.ranks : available;
+  auto owned = std::make_unique<Impl>(this, options, session, count);
+  Impl& impl = *owned;
+  host_ = std::move(owned);
   for (std::size_t k = 0; k < count; ++k)
     impl.servers.push_back(Server{session.server_rank(k), {}, 0, {}, {}});
   if (options.initializer != nullptr) impl.open_servers();
@@ -606,116 +521,12 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
 }
 
 MpiExecutor::~MpiExecutor() {
-  if (!impl_) return;
-  bool joined = false;
-  {
-    std::lock_guard lock(impl_->join_mutex);
-    joined = impl_->joined;
-  }
-  if (!joined) {
-    terminate();
-    if (impl_->thread.joinable()) impl_->thread.join();
-  }
-}
-
-std::size_t MpiExecutor::size() const noexcept { return impl_->servers.size(); }
-
-bool MpiExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
-
-bool MpiExecutor::open_call() noexcept {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->closed.load(std::memory_order_relaxed)) return false;
-  ++impl_->open_calls;
-  return true;
-}
-
-void MpiExecutor::close_call() noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    MPP_ASSERT(impl_->open_calls > 0);
-    --impl_->open_calls;
-  }
-  impl_->wake();
-}
-
-void MpiExecutor::submit(Task* task) noexcept { submit_batch(task, 1); }
-
-void MpiExecutor::submit_batch(Task* tasks, std::size_t count) noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->terminated.load(std::memory_order_relaxed) &&
-        !impl_->terminate_requested.load(std::memory_order_relaxed)) {
-      for (std::size_t i = 0; i < count; ++i) impl_->incoming.push_back(&tasks[i]);
-      impl_->incoming_count.fetch_add(count, std::memory_order_seq_cst);
-      count = 0;
-    }
-  }
-  for (std::size_t i = 0; i < count; ++i) cancel_task(&tasks[i]);
-  impl_->wake();
-}
-
-bool MpiExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->closed.load(std::memory_order_relaxed)) return false;
-    impl_->incoming.push_back(task);
-    impl_->incoming_count.fetch_add(1, std::memory_order_seq_cst);
-  }
-  impl_->wake();
-  return true;
-}
-
-CallbackRunner* MpiExecutor::callback_runner() noexcept { return impl_.get(); }
-
-void MpiExecutor::close() noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->closed.store(true, std::memory_order_seq_cst);
-  }
-  impl_->wake();
-}
-
-void MpiExecutor::terminate() noexcept {
-  Impl& impl = *impl_;
-  {
-    std::lock_guard lock(impl.mutex);
-    impl.closed.store(true, std::memory_order_seq_cst);
-    impl.terminate_requested.store(true, std::memory_order_seq_cst);
-  }
-  if (t_dispatcher == impl.tag) {  // from a callback: here, at once
-    if (!impl.terminated.load(std::memory_order_relaxed)) impl.do_terminate();
-    return;
-  }
-  {
-    std::lock_guard lock(impl.join_mutex);
-    if (impl.joined) return;
-  }
-  impl.wake();
-  block_until(
-      [&impl] {
-        return impl.all_cancelled.load(std::memory_order_seq_cst) ||
-               impl.exited.load(std::memory_order_seq_cst);
-      },
-      impl.done_word, impl.done_waiters, WaitContext{}, k_no_deadline);
+  if (host_) host_->shutdown();
 }
 
 void MpiExecutor::skip_unwanted() noexcept {
-  if (!impl_->terminated.load(std::memory_order_acquire)) impl_->send_skips();
-}
-
-bool MpiExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }
-
-void MpiExecutor::check_join(const char* who) const {
-  if (t_dispatcher == impl_->tag) throw_join_from_worker(who);
-}
-
-void MpiExecutor::join(const char* who) {
-  check_join(who);
-  std::lock_guard lock(impl_->join_mutex);
-  if (impl_->joined) return;
-  impl_->wake();
-  impl_->thread.join();
-  impl_->joined = true;
+  Impl& impl = static_cast<Impl&>(*host_);
+  if (!impl.terminated.load(std::memory_order_acquire)) impl.send_skips();
 }
 
 }  // namespace mpp::detail

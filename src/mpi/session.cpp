@@ -188,17 +188,8 @@ class Server final : public WorkerContext {
 
   void item_error(std::size_t i, const std::exception_ptr& error) noexcept override {
     close_block();
-    try {
-      error_.clear();
-      encode_exception(error_, error);
-    } catch (...) {
-      try {  // a message too large to copy: send its type at least
-        error_.clear();
-        encode_exception_name_only(error_, error, "(its message could not be sent to rank 0)");
-      } catch (...) {
-        abort_job("out of memory while reporting a task's exception");
-      }
-    }
+    if (!encode_task_exception(error_, error, "(its message could not be sent to rank 0)"))
+      abort_job("out of memory while reporting a task's exception");
     try {
       add_record(Record::error, i, error_);
     } catch (...) {

@@ -31,6 +31,7 @@
 #include "process/ring.hpp"
 #include "process/wire.hpp"
 #include "process/worker.hpp"
+#include "remote_host.hpp"
 
 namespace mpp::detail {
 namespace {
@@ -106,50 +107,21 @@ struct Slot {
   int init_failures = 0;
 };
 
-void release_task(Task* task) noexcept {
-  const bool owned = task->owned_by_executor;  // read first: the task may live inside its job
-  task->job->release();
-  if (owned) delete task;
-}
-
-void cancel_task(Task* task) noexcept {
-  task->job->cancel();
-  release_task(task);
-}
-
-thread_local const void* t_dispatcher = nullptr;
-
 }  // namespace
 
-struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
-  Impl(const ProcessExecutor* self, const ProcessExecutorOptions& opts) : tag(self), options(opts) {}
+struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
+  Impl(const ProcessExecutor* self, const ProcessExecutorOptions& opts)
+      : RemoteHost(self, opts.workers), options(opts) {}
 
-  const void* tag;
   ProcessExecutorOptions options;
   SharedObject<DispatcherShared> dispatcher_shared;
   int wake_fd = -1;
   std::vector<std::unique_ptr<Slot>> slots;
-  std::thread thread;
-
-  std::mutex mutex;
-  std::deque<Task*> incoming MPP_GUARDED_BY(mutex);
-  std::size_t open_calls MPP_GUARDED_BY(mutex) = 0;
-  std::atomic<std::size_t> incoming_count{0};
-  std::atomic<bool> closed{false};
-  std::atomic<bool> terminate_requested{false};
-  std::atomic<bool> terminated{false};
-  std::atomic<bool> exited{false};         // the dispatcher thread is done
-  std::atomic<bool> all_cancelled{false};  // do_terminate() has completed every task
-  std::atomic<std::uint32_t> terminated_word{0};
-  std::atomic<std::uint32_t> terminated_waiters{0};
 
   // Start-up handshake with the constructor.
   std::atomic<std::uint32_t> started_word{0};  // 1 once every worker is ready or start-up failed
   std::atomic<std::uint32_t> started_waiters{0};
   std::exception_ptr startup_error;  // written by the dispatcher before started_word
-
-  std::mutex join_mutex;
-  bool joined MPP_GUARDED_BY(join_mutex) = false;
 
   // The right to move the pool's work along (step()): the dispatcher thread's normally, a waiting
   // caller's while the dispatcher thread sleeps. Everything below it is touched under it only.
@@ -158,13 +130,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   std::atomic<bool> parked{false};   // the dispatcher thread sleeps (or is about to)
   bool thread_holds_role = false;    // dispatcher thread only
 
-  // Results whose callbacks must run on the dispatcher thread (a caller completed them).
-  std::mutex posted_mutex;
-  std::vector<StateBase*> posted MPP_GUARDED_BY(posted_mutex);
-  std::atomic<std::size_t> posted_count{0};
-
   // The dispatcher's own state.
-  std::deque<Task*> pending;
   bool starting_up = true;
   bool stopping = false;
   std::exception_ptr broken;             // no worker can be started: every task fails with this
@@ -215,12 +181,18 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       futex_wake_all(state.*word, FutexScope::shared);
   }
 
-  void wake_dispatcher() noexcept { detail::wake_dispatcher(*dispatcher_shared.get(), wake_fd); }
+  void wake_dispatcher() noexcept override { detail::wake_dispatcher(*dispatcher_shared.get(), wake_fd); }
+  // Callbacks posted by a caller that completed results: the thread runs them, even if it parked.
+  void wake_for_callbacks() noexcept override {
+    if (parked.load(std::memory_order_seq_cst)) wake_thread();
+  }
+  void wake_for_terminate() noexcept override { wake_thread(); }
+  bool callers_drive() const noexcept override { return true; }
 
   // --- the dispatcher loop -------------------------------------------------------------------
 
   void main() noexcept {
-    t_dispatcher = tag;
+    enter_dispatcher();
     set_thread_helper(this);
     std::unique_lock lock(role);
     thread_holds_role = true;
@@ -251,10 +223,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     lock.unlock();
     run_posted();
     set_thread_helper(nullptr);
-    t_dispatcher = nullptr;
-    exited.store(true, std::memory_order_seq_cst);
-    terminated_word.fetch_add(1, std::memory_order_seq_cst);
-    if (terminated_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(terminated_word);
+    leave_dispatcher();
   }
 
   // The dispatcher thread wants the role back from a driving caller. False: it parked meanwhile.
@@ -298,7 +267,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   // Driver: a caller waiting on a result moves the work along itself while it waits, saving two
   // hand-offs between threads per round trip.
   bool drive(FunctionRef<bool()> done, Deadline deadline) noexcept override {
-    if (t_dispatcher == tag) return done();  // the dispatcher thread helps through help()
+    if (here()) return done();  // the dispatcher thread helps through help()
     std::unique_lock lock(role, std::try_to_lock);
     if (!lock.owns_lock()) return false;
     driving.store(true, std::memory_order_seq_cst);
@@ -346,36 +315,6 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
   }
 
-  // CallbackRunner: callbacks run on the dispatcher thread only, wherever results complete.
-  bool here() const noexcept override { return t_dispatcher == tag; }
-
-  void post(StateBase* state) noexcept override {
-    try {
-      std::lock_guard lock(posted_mutex);
-      posted.push_back(state);
-    } catch (...) {  // out of memory: run the callbacks here rather than lose them
-      state->finish_posted();
-      state->release();
-      return;
-    }
-    posted_count.fetch_add(1, std::memory_order_seq_cst);
-    if (parked.load(std::memory_order_seq_cst)) wake_thread();
-  }
-
-  void run_posted() noexcept {
-    if (posted_count.load(std::memory_order_seq_cst) == 0) return;
-    std::vector<StateBase*> batch;
-    {
-      std::lock_guard lock(posted_mutex);
-      batch.swap(posted);
-      posted_count.store(0, std::memory_order_seq_cst);
-    }
-    for (StateBase* state : batch) {
-      state->finish_posted();
-      state->release();
-    }
-  }
-
   // One round of everything; true when something happened.
   bool step() noexcept {
     if (terminated.load(std::memory_order_relaxed)) return false;
@@ -383,7 +322,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     if (terminate_requested.load(std::memory_order_acquire) && !terminated.load(std::memory_order_relaxed)) {
       // On the dispatcher thread only, where the cancelled tasks' callbacks run before
       // terminate() returns; a driving caller hands the role back instead (see drive()).
-      if (t_dispatcher != tag) return false;
+      if (!here()) return false;
       do_terminate();
       return true;
     }
@@ -407,15 +346,6 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     if (!stopping) return false;
     return std::all_of(slots.begin(), slots.end(),
                        [](const auto& s) { return s->state == SlotState::empty; });
-  }
-
-  bool take_incoming() noexcept {
-    if (incoming_count.load(std::memory_order_seq_cst) == 0) return false;
-    std::lock_guard lock(mutex);
-    pending.insert(pending.end(), incoming.begin(), incoming.end());
-    incoming.clear();
-    incoming_count.store(0, std::memory_order_relaxed);
-    return true;
   }
 
   bool check_started() noexcept {
@@ -833,7 +763,7 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     // Forked by the dispatcher thread, never by a driving caller: a worker dies with the thread
     // that forked it (PR_SET_PDEATHSIG), and the pool's thread lives as long as the pool.
     s.respawn = true;
-    if (t_dispatcher != tag && parked.load(std::memory_order_seq_cst)) wake_thread();
+    if (!here() && parked.load(std::memory_order_seq_cst)) wake_thread();
   }
 
   // Dispatcher thread only: starts the replacements on_exit() asked for.
@@ -857,9 +787,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
     return any;
   }
 
-  void do_terminate() noexcept {
-    closed.store(true, std::memory_order_seq_cst);
-    terminated.store(true, std::memory_order_seq_cst);
+  void do_terminate() noexcept override {
+    mark_terminated();
     for (auto& s : slots) {
       s->child.signal(SIGKILL);
     }
@@ -868,19 +797,8 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
       chunks.swap(s->inflight);
       for (InFlight& f : chunks) cancel_task(f.task);
     }
-    {
-      std::lock_guard lock(mutex);
-      pending.insert(pending.end(), incoming.begin(), incoming.end());
-      incoming.clear();
-      incoming_count.store(0, std::memory_order_relaxed);
-    }
-    std::deque<Task*> cancelled;
-    cancelled.swap(pending);
-    for (Task* t : cancelled) cancel_task(t);
     // The workers are reaped when the dispatcher loop ends (this may run inside a callback).
-    all_cancelled.store(true, std::memory_order_seq_cst);
-    terminated_word.fetch_add(1, std::memory_order_seq_cst);
-    if (terminated_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(terminated_word);
+    cancel_queued();
   }
 
   // Helper: a callback running on the dispatcher thread that waits on this pool keeps it moving
@@ -895,10 +813,11 @@ struct ProcessExecutor::Impl final : Helper, Driver, CallbackRunner {
   }
 };
 
-ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options)
-    : impl_(std::make_unique<Impl>(this, options)) {
-  Impl& impl = *impl_;
+ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   MPP_ASSERT(options.workers > 0);
+  auto owned = std::make_unique<Impl>(this, options);
+  Impl& impl = *owned;
+  host_ = std::move(owned);
   impl.wake_fd =
       static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }));
   for (std::size_t i = 0; i < options.workers; ++i) impl.slots.push_back(std::make_unique<Slot>());
@@ -923,134 +842,12 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options)
 }
 
 ProcessExecutor::~ProcessExecutor() {
-  if (!impl_) return;
-  bool joined = false;
-  {
-    std::lock_guard lock(impl_->join_mutex);
-    joined = impl_->joined;
-  }
-  if (!joined) {
-    terminate();
-    if (impl_->thread.joinable()) impl_->thread.join();
-  }
-  if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
+  if (!host_) return;
+  host_->shutdown();
+  const int wake_fd = static_cast<Impl&>(*host_).wake_fd;
+  if (wake_fd >= 0) ::close(wake_fd);
 }
 
-std::size_t ProcessExecutor::size() const noexcept { return impl_->slots.size(); }
-
-bool ProcessExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
-
-bool ProcessExecutor::open_call() noexcept {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->closed.load(std::memory_order_relaxed)) return false;
-  ++impl_->open_calls;
-  return true;
-}
-
-void ProcessExecutor::close_call() noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    MPP_ASSERT(impl_->open_calls > 0);
-    --impl_->open_calls;
-  }
-  impl_->wake_dispatcher();
-}
-
-void ProcessExecutor::submit(Task* task) noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->terminated.load(std::memory_order_relaxed)) {
-      impl_->incoming.push_back(task);
-      task = nullptr;
-      impl_->incoming_count.fetch_add(1, std::memory_order_seq_cst);
-    }
-  }
-  if (task != nullptr) {
-    cancel_task(task);
-    return;
-  }
-  impl_->wake_dispatcher();
-}
-
-void ProcessExecutor::submit_batch(Task* tasks, std::size_t count) noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->terminated.load(std::memory_order_relaxed)) {
-      for (std::size_t i = 0; i < count; ++i) impl_->incoming.push_back(&tasks[i]);
-      impl_->incoming_count.fetch_add(count, std::memory_order_seq_cst);
-      count = 0;
-    }
-  }
-  for (std::size_t i = 0; i < count; ++i) cancel_task(&tasks[i]);
-  impl_->wake_dispatcher();
-}
-
-bool ProcessExecutor::submit_call(Task* task, bool caller_waits) noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->closed.load(std::memory_order_relaxed)) return false;
-    impl_->incoming.push_back(task);
-    impl_->incoming_count.fetch_add(1, std::memory_order_seq_cst);
-  }
-  // A caller about to wait drives the pool itself (or finds the dispatcher thread awake).
-  if (!caller_waits) impl_->wake_dispatcher();
-  return true;
-}
-
-Driver* ProcessExecutor::driver() noexcept { return impl_.get(); }
-
-CallbackRunner* ProcessExecutor::callback_runner() noexcept { return impl_.get(); }
-
-void ProcessExecutor::close() noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->closed.store(true, std::memory_order_seq_cst);
-  }
-  impl_->wake_dispatcher();
-}
-
-void ProcessExecutor::terminate() noexcept {
-  Impl& impl = *impl_;
-  {
-    std::lock_guard lock(impl.mutex);
-    impl.closed.store(true, std::memory_order_seq_cst);
-    impl.terminate_requested.store(true, std::memory_order_seq_cst);
-  }
-  if (t_dispatcher == impl.tag) {  // from a callback: do it here
-    if (!impl.terminated.load(std::memory_order_relaxed)) impl.do_terminate();
-    return;
-  }
-  {
-    std::lock_guard lock(impl.join_mutex);
-    if (impl.joined) return;  // the dispatcher is gone: nothing runs
-  }
-  // Wake the dispatcher even if it is not marked asleep (it may be about to sleep, or to finish on
-  // its own: either way this ends when it has terminated or exited).
-  const std::uint64_t one = 1;
-  posix::retried("write", [&] { return ::write(impl.wake_fd, &one, sizeof(one)); });
-  block_until(
-      [&impl] {
-        return impl.all_cancelled.load(std::memory_order_seq_cst) ||
-               impl.exited.load(std::memory_order_seq_cst);
-      },
-      impl.terminated_word, impl.terminated_waiters, WaitContext{}, k_no_deadline);
-}
-
-bool ProcessExecutor::terminated() const noexcept {
-  return impl_->terminated.load(std::memory_order_acquire);
-}
-
-void ProcessExecutor::check_join(const char* who) const {
-  if (t_dispatcher == impl_->tag) throw_join_from_worker(who);
-}
-
-void ProcessExecutor::join(const char* who) {
-  check_join(who);
-  std::lock_guard lock(impl_->join_mutex);
-  if (impl_->joined) return;
-  impl_->wake_dispatcher();
-  impl_->thread.join();
-  impl_->joined = true;
-}
+Driver* ProcessExecutor::driver() noexcept { return &static_cast<Impl&>(*host_); }
 
 }  // namespace mpp::detail

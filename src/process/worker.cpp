@@ -92,16 +92,8 @@ class Worker final : public WorkerContext {
 
   void item_error(std::size_t i, const std::exception_ptr& error) noexcept override {
     close_block();
-    try {
-      error_.clear();
-      encode_exception(error_, error);
-    } catch (...) {
-      try {  // a message too large to copy: send its type at least
-        error_.clear();
-        encode_exception_name_only(error_, error, "(its message could not be sent to the parent process)");
-      } catch (...) {
-        leave(6);  // nothing can be reported: the parent sees the item lost with this worker
-      }
+    if (!encode_task_exception(error_, error, "(its message could not be sent to the parent process)")) {
+      leave(6);  // nothing can be reported: the parent sees the item lost with this worker
     }
     try {
       const wire::ItemHeader header{i};

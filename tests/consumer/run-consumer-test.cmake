@@ -3,7 +3,9 @@
 #   cmake -DMPP_BUILD_DIR=<mpp build tree> -DSCRATCH_DIR=<scratch dir, wiped> \
 #         -DCONSUMER_SOURCE_DIR=<tests/consumer> -DCXX_COMPILER=<same compiler as mpp> \
 #         [-DGENERATOR=<generator>] [-DMAKE_PROGRAM=<ninja>] [-DBUILD_TYPE=<config>] \
-#         [-DCXX_FLAGS=<flags>] [-DLINKER_FLAGS=<flags>] -P run-consumer-test.cmake
+#         [-DCXX_FLAGS=<flags>] [-DLINKER_FLAGS=<flags>] [-DMPIRUN=<command line before NP>] \
+#         -P run-consumer-test.cmake
+# With MPIRUN (mpp built with MPI), the package must have mpp::mpi, and its consumer runs on 3 ranks.
 # CXX_FLAGS/LINKER_FLAGS carry -fsanitize=... in sanitizer builds: a sanitized libmpp.a needs the
 # sanitizer runtime in the program that links it, and the package rightly doesn't impose it.
 cmake_minimum_required(VERSION 3.25)
@@ -61,4 +63,11 @@ endif()
 
 step("build the consumer" ${CMAKE_COMMAND} --build ${build})
 step("run the consumer" ${build}/mpp-consumer)
+if(MPIRUN)
+  if(NOT EXISTS ${build}/mpp-consumer-mpi)
+    message(FATAL_ERROR "consumer test: the package has no mpp::mpi, though mpp was built with MPI")
+  endif()
+  separate_arguments(mpirun UNIX_COMMAND "${MPIRUN}")
+  step("run the MPI consumer" ${mpirun} 3 ${build}/mpp-consumer-mpi)
+endif()
 message(STATUS "consumer test: passed")

@@ -19,6 +19,11 @@ void encode_exception(ByteBuffer& out, const std::exception_ptr& error);
 /// type's name and `why`, rebuilt as mpp::RemoteError.
 void encode_exception_name_only(ByteBuffer& out, const std::exception_ptr& error, const char* why);
 
+/// What a worker sends for a task's exception, in `out` (cleared first): encode_exception's
+/// description, or, when that runs out of memory (a huge message), encode_exception_name_only's
+/// with `why`. False when not even that fits.
+bool encode_task_exception(ByteBuffer& out, const std::exception_ptr& error, const char* why) noexcept;
+
 /// The exception that encode_exception described; a corrupt description gives SerializationError.
 std::exception_ptr decode_exception(std::span<const std::byte> bytes) noexcept;
 

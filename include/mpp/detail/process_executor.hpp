@@ -1,14 +1,12 @@
 // The process back end: persistent forked workers, a shared-memory channel each, and a dispatcher
 // thread that feeds them chunks, collects outcomes, and supervises them (compiled in src/process/).
-// The pool algorithms see the same small interface as the thread executor's.
+// The pool algorithms see the remote executors' interface (remote_executor.hpp).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
-#include <memory>
 
-#include "mpp/detail/job.hpp"
-#include "mpp/detail/result_state.hpp"
+#include "mpp/detail/remote_executor.hpp"
 #include "mpp/detail/wait.hpp"
 
 namespace mpp::detail {
@@ -21,42 +19,19 @@ struct ProcessExecutorOptions {
   const char* name = "mpp::ProcessPool";
 };
 
-class ProcessExecutor {
+/// terminate() kills the workers.
+class ProcessExecutor : public RemoteExecutor {
  public:
   /// Forks the workers and waits until each ran the initializer; the first initializer exception
   /// is rethrown here (after stopping every worker).
   explicit ProcessExecutor(const ProcessExecutorOptions& options);
-  ProcessExecutor(const ProcessExecutor&) = delete;
-  ProcessExecutor& operator=(const ProcessExecutor&) = delete;
   /// Terminates and joins whatever still runs.
   ~ProcessExecutor();
 
-  std::size_t size() const noexcept;
-  bool accepting() const noexcept;
-  bool open_call() noexcept;
-  void close_call() noexcept;
-  /// Queues a task; its job must have a remote() side. Takes the task's reference.
-  void submit(Task* task) noexcept;
-  /// submit() for `count` tasks at once (one lock for all of them).
-  void submit_batch(Task* tasks, std::size_t count) noexcept;
-  /// `caller_waits`: the caller waits for it at once (apply) and drives the pool itself.
-  bool submit_call(Task* task, bool caller_waits = false) noexcept;
-  void close() noexcept;
-  /// Kills the workers and completes every unfinished task with TaskCancelled before returning.
-  void terminate() noexcept;
-  bool terminated() const noexcept;
-  void check_join(const char* who) const;
-  void join(const char* who);
-  const void* tag() const noexcept { return this; }
   /// Lets a thread that waits on a result move the pool's messages itself.
   Driver* driver() noexcept;
-  /// Callbacks run on the dispatcher thread.
-  CallbackRunner* callback_runner() noexcept;
 
   struct Impl;
-
- private:
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mpp::detail

@@ -1,0 +1,55 @@
+// What the pool algorithms see of a back end whose workers live elsewhere (ProcessExecutor's forked
+// processes, MpiExecutor's ranks): the same small interface as the thread executor's, written once
+// for both over their host (src/remote_host.hpp), which each back end extends with its dispatcher.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "mpp/detail/job.hpp"
+#include "mpp/detail/result_state.hpp"
+
+namespace mpp::detail {
+
+class RemoteHost;
+
+/// The executor interface the pool algorithms use, as ThreadExecutor's (thread_executor.hpp says
+/// what each call promises); what differs for remote workers is noted here.
+class RemoteExecutor {
+ public:
+  RemoteExecutor(const RemoteExecutor&) = delete;
+  RemoteExecutor& operator=(const RemoteExecutor&) = delete;
+
+  /// Workers (processes or ranks).
+  std::size_t size() const noexcept;
+  bool accepting() const noexcept;
+  bool open_call() noexcept;
+  void close_call() noexcept;
+  /// The task's job must have a remote() side.
+  void submit(Task* task) noexcept;
+  void submit_batch(Task* tasks, std::size_t count) noexcept;
+  /// `caller_waits`: a back end whose callers drive it themselves leaves its dispatcher asleep.
+  bool submit_call(Task* task, bool caller_waits = false) noexcept;
+  void close() noexcept;
+  /// Completes every unfinished task with TaskCancelled before returning; each back end says what
+  /// becomes of the chunks its workers run.
+  void terminate() noexcept;
+  bool terminated() const noexcept;
+  /// Throws std::logic_error on the dispatcher thread, where callbacks run.
+  void check_join(const char* who) const;
+  /// Waits until the dispatcher has sent every task and taken every outcome and callback.
+  void join(const char* who);
+  const void* tag() const noexcept { return this; }
+  /// Callbacks run on the dispatcher thread.
+  CallbackRunner* callback_runner() noexcept;
+
+ protected:
+  RemoteExecutor();
+  /// The back end's destructor calls host_->shutdown() first (terminates and joins whatever still
+  /// runs, unless join() did), while its own resources still exist.
+  ~RemoteExecutor();
+
+  std::unique_ptr<RemoteHost> host_;
+};
+
+}  // namespace mpp::detail
