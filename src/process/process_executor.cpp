@@ -583,9 +583,14 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       }
     }
     if (s.writer.busy()) {
-      const std::size_t before = s.requests.writable();
+      // Whether this published anything, from the head only this side moves: the free space
+      // also grows as the worker reads, and when the ring was full the writer writes exactly
+      // what the worker freed meanwhile, so comparing free space missed the wake-up, and the
+      // worker slept with the rest of a request (> 4 MiB) in the ring and the dispatcher
+      // waited for its results (a hang seen about once a minute in 10 MB chunks).
+      const std::uint64_t before = s.requests.state().head.load(std::memory_order_relaxed);
       s.writer.advance(s.requests);
-      if (s.requests.writable() != before) {
+      if (s.requests.state().head.load(std::memory_order_relaxed) != before) {
         wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
         progress = true;
       }
