@@ -436,18 +436,27 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   void do_terminate() noexcept override {
     mark_terminated();
-    // Every chunk out at a rank: cancelled here, skipped there, its late outcome dropped. A callback
-    // that cancelling runs may abandon an imap, but skip_unwanted() does nothing once terminated,
-    // so the lock is not taken twice.
+    // Every chunk out at a rank: skipped there, cancelled here, its late outcome dropped.
     {
       std::lock_guard lock(inflight_mutex);
       send_skips_locked([](const InFlight&) { return true; });
-      for (Server& s : servers) {
-        for (auto& f : s.inflight) {
-          if (f->task != nullptr) cancel_task(std::exchange(f->task, nullptr));
+    }
+    // Taken out of the queue first, cancelled after, without the lock: a cancelled task's callbacks
+    // run on this thread and may wait on the pool (help() -> step()), which takes the lock and pops
+    // the queue.
+    std::vector<Task*> running;
+    for (Server& s : servers) {
+      for (auto& f : s.inflight) {
+        if (f->task == nullptr) continue;
+        Task* task = std::exchange(f->task, nullptr);
+        try {
+          running.push_back(task);
+        } catch (...) {  // out of memory: at once
+          cancel_task(task);
         }
       }
     }
+    for (Task* task : running) cancel_task(task);
     cancel_queued();
   }
 

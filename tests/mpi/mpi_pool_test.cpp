@@ -1,16 +1,18 @@
 // mpp::MpiPool's own behaviour (the shared Pool behaviour runs on it through the typed suites):
 // size and ranks, exceptions across ranks, functions other ranks cannot resolve, the initializer,
-// dynamic balancing, large messages, several pools at once.
+// dynamic balancing, large messages, several pools at once, callbacks that wait during terminate.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -19,6 +21,7 @@
 
 #include "mpp/errors.hpp"
 #include "mpp/mpi.hpp"
+#include "mpp_test/probe.hpp"
 
 namespace {
 
@@ -208,6 +211,42 @@ TEST(MpiPool, SeveralPoolsAtOnceShareTheRanks) {
     ASSERT_EQ(va[static_cast<std::size_t>(i)], i + 1);
     ASSERT_EQ(vb[static_cast<std::size_t>(i)], i * 3);
   }
+}
+
+int start_then_sleep(int ms) {
+  mpp_test::probe().started.add();
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+
+class MpiPoolProbe : public mpp_test::ProbeTest {};
+
+// terminate() cancels the chunks out at ranks on the dispatcher thread, where their callbacks run.
+// A callback there that waits on another result of the pool moves the pool itself (help()), and
+// takes in the late results of the cancelled chunks: terminate() must not hold the pool's locks
+// while the callbacks run, or that wait never ends.
+TEST_F(MpiPoolProbe, ACallbackWaitingOnThePoolDuringTerminateEnds) {
+  if (world_size() < 3) GTEST_SKIP() << "needs two serving ranks at least (mpirun -np 3)";
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 2});
+  std::optional<mpp::AsyncResult<int>> first;
+  std::optional<mpp::AsyncResult<int>> second;
+  std::atomic<int> callbacks{0};
+  first.emplace(pool.apply_async(&start_then_sleep, 300));
+  second.emplace(pool.apply_async(&start_then_sleep, 300));
+  auto wait_on = [&](std::optional<mpp::AsyncResult<int>>& other) {
+    return [&callbacks, &other](const auto&) {
+      // Short waits, each of which helps the pool before it sleeps: the late results (300 ms)
+      // are taken in by one of them. The other is cancelled after this returns.
+      for (int i = 0; i < 600 && !other->ready(); ++i) other->wait(std::chrono::milliseconds(1));
+      ++callbacks;
+    };
+  };
+  first->then(wait_on(second), wait_on(second));
+  second->then(wait_on(first), wait_on(first));
+  ASSERT_TRUE(probe().started.wait_at_least(2));  // both chunks run on ranks
+  pool.terminate();
+  pool.join();
+  EXPECT_EQ(callbacks.load(), 2);
 }
 
 }  // namespace
