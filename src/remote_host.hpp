@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -35,8 +36,9 @@ inline void cancel_task(Task* task) noexcept {
 // A struct in all but name: each back end's Impl and executor use its parts directly.
 class RemoteHost : public CallbackRunner {
  public:
-  /// `tag`: the executor's tag(); `workers`: its size().
-  RemoteHost(const void* executor, std::size_t size) noexcept : tag(executor), workers(size) {}
+  /// `workers`: the executor's size(). The host is the executor's tag(): it may outlive the
+  /// executor (see shutdown), and a later executor at the same address must not look like it.
+  explicit RemoteHost(std::size_t size) noexcept : tag(this), workers(size) {}
   RemoteHost(const RemoteHost&) = delete;
   RemoteHost& operator=(const RemoteHost&) = delete;
   virtual ~RemoteHost() = default;
@@ -135,8 +137,22 @@ class RemoteHost : public CallbackRunner {
     joined = true;
   }
 
-  /// The executor's destructor: terminates and joins unless join() did.
+  /// Starts the dispatcher thread, which shares the host: a pool destroyed from its own callback
+  /// leaves the host to it (shutdown) until its loop ends.
+  template <class Host>
+  static void start_dispatcher(const std::shared_ptr<Host>& host) {
+    host->thread = std::thread([host] { host->main(); });
+  }
+
+  /// The executor's destructor: terminates and joins unless join() did. On the dispatcher thread
+  /// (a callback destroying its pool), which cannot wait for itself, it only closes the pool and
+  /// detaches the thread: the work already submitted still runs, callbacks too.
   void shutdown() noexcept {
+    if (here()) {
+      close();
+      thread.detach();
+      return;
+    }
     {
       std::lock_guard lock(join_mutex);
       if (joined) return;

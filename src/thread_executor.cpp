@@ -55,9 +55,9 @@ void cancel_task(Task* task) noexcept {
 }  // namespace
 
 struct ThreadExecutor::Impl {
-  explicit Impl(const ThreadExecutor* self) : tag(self) {}
-
-  const void* tag;
+  // The executor's tag(): Impl outlives the executor when destroyed from its own worker, and a
+  // later executor at the same address must not look like it.
+  const void* const tag = this;
   std::vector<std::unique_ptr<Worker>> workers;
   std::size_t max_spinners = 1;
 
@@ -343,6 +343,17 @@ struct ThreadExecutor::Impl {
     t_worker = nullptr;
   }
 
+  // The executor is destroyed by one of its own tasks or callbacks, which cannot wait for its own
+  // thread: close, so the work already submitted still runs, and leave Impl to the workers.
+  void orphan() noexcept {
+    {
+      std::lock_guard lock(mutex);
+      closed.store(true, std::memory_order_seq_cst);
+    }
+    for (auto& w : workers) w->thread.detach();
+    wake_all();
+  }
+
   void terminate() noexcept {
     std::deque<Task*> dropped;
     {
@@ -375,7 +386,7 @@ struct ThreadExecutor::Impl {
 };
 
 ThreadExecutor::ThreadExecutor(std::size_t workers, const std::function<void()>& initializer)
-    : impl_(std::make_unique<Impl>(this)) {
+    : impl_(std::make_shared<Impl>()) {
   MPP_ASSERT(workers > 0);
   Impl& impl = *impl_;
   impl.max_spinners = std::max<std::size_t>(1, workers / 2);
@@ -392,7 +403,9 @@ ThreadExecutor::ThreadExecutor(std::size_t workers, const std::function<void()>&
   try {
     for (auto& w : impl.workers) {
       Worker* worker = w.get();
-      worker->thread = std::thread([&impl, worker, initializer] { impl.worker_main(*worker, initializer); });
+      // Each thread shares Impl: it outlives the executor when a task or callback destroys the pool.
+      worker->thread =
+          std::thread([owner = impl_, worker, initializer] { owner->worker_main(*worker, initializer); });
       ++started;
     }
   } catch (...) {
@@ -418,6 +431,10 @@ ThreadExecutor::ThreadExecutor(std::size_t workers, const std::function<void()>&
 
 ThreadExecutor::~ThreadExecutor() {
   if (!impl_) return;
+  if (impl_->on_own_worker()) {
+    impl_->orphan();
+    return;
+  }
   bool joined = false;
   {
     std::lock_guard lock(impl_->join_mutex);
@@ -432,6 +449,8 @@ ThreadExecutor::~ThreadExecutor() {
 }
 
 std::size_t ThreadExecutor::size() const noexcept { return impl_->workers.size(); }
+
+const void* ThreadExecutor::tag() const noexcept { return impl_->tag; }
 
 bool ThreadExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
 

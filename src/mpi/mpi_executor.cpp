@@ -75,8 +75,8 @@ std::exception_ptr serialization_error(const std::string& what) {
 }  // namespace
 
 struct MpiExecutor::Impl final : RemoteHost, Helper {
-  Impl(const MpiExecutor* self, const MpiExecutorOptions& opts, Session& s, std::size_t ranks)
-      : RemoteHost(self, ranks), options(opts), session(s), pool(s.new_pool_id()) {}
+  Impl(const MpiExecutorOptions& opts, Session& s, std::size_t ranks)
+      : RemoteHost(ranks), options(opts), session(s), pool(s.new_pool_id()) {}
 
   MpiExecutorOptions options;
   Session& session;
@@ -520,13 +520,13 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
                                 " (start more with mpirun -np N)");
   }
   const std::size_t count = options.ranks != 0 ? options.ranks : available;
-  auto owned = std::make_unique<Impl>(this, options, session, count);
+  auto owned = std::make_shared<Impl>(options, session, count);
   Impl& impl = *owned;
-  host_ = std::move(owned);
+  host_ = owned;
   for (std::size_t k = 0; k < count; ++k)
     impl.servers.push_back(Server{session.server_rank(k), {}, 0, {}, {}});
   if (options.initializer != nullptr) impl.open_servers();
-  impl.thread = std::thread([&impl] { impl.main(); });
+  RemoteHost::start_dispatcher(owned);
 }
 
 MpiExecutor::~MpiExecutor() {

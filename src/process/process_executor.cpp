@@ -110,8 +110,10 @@ struct Slot {
 }  // namespace
 
 struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
-  Impl(const ProcessExecutor* self, const ProcessExecutorOptions& opts)
-      : RemoteHost(self, opts.workers), options(opts) {}
+  explicit Impl(const ProcessExecutorOptions& opts) : RemoteHost(opts.workers), options(opts) {}
+  ~Impl() override {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
 
   ProcessExecutorOptions options;
   SharedObject<DispatcherShared> dispatcher_shared;
@@ -820,37 +822,23 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
 ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   MPP_ASSERT(options.workers > 0);
-  auto owned = std::make_unique<Impl>(this, options);
+  auto owned = std::make_shared<Impl>(options);
   Impl& impl = *owned;
-  host_ = std::move(owned);
+  host_ = owned;
   impl.wake_fd =
       static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }));
   for (std::size_t i = 0; i < options.workers; ++i) impl.slots.push_back(std::make_unique<Slot>());
-  try {
-    impl.thread = std::thread([&impl] { impl.main(); });
-  } catch (...) {
-    ::close(impl.wake_fd);
-    throw;
-  }
+  RemoteHost::start_dispatcher(owned);  // on failure, host_'s destructor closes wake_fd
   block_until([&impl] { return impl.started_word.load(std::memory_order_seq_cst) != 0; }, impl.started_word,
               impl.started_waiters, WaitContext{}, k_no_deadline);
   if (impl.startup_error) {
     impl.thread.join();
-    {
-      std::lock_guard lock(impl.join_mutex);
-      impl.joined = true;
-    }
-    ::close(impl.wake_fd);
-    impl.wake_fd = -1;
     std::rethrow_exception(impl.startup_error);
   }
 }
 
 ProcessExecutor::~ProcessExecutor() {
-  if (!host_) return;
-  host_->shutdown();
-  const int wake_fd = static_cast<Impl&>(*host_).wake_fd;
-  if (wake_fd >= 0) ::close(wake_fd);
+  if (host_) host_->shutdown();
 }
 
 Driver* ProcessExecutor::driver() noexcept { return &static_cast<Impl&>(*host_); }

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <ranges>
+#include <stdexcept>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -163,12 +165,16 @@ class PoolFront {
   }
 
   /// As Python's `with` block ends, but gentler: close() then join(), so all submitted work
-  /// finishes and every callback has run before the pool is gone.
+  /// finishes and every callback has run before the pool is gone. From one of its own tasks or
+  /// callbacks, which cannot wait for themselves, it closes and returns at once: the work already
+  /// submitted still runs, callbacks included, and the workers free the rest when they end.
   ~PoolFront() {
     close();
     try {
       join();
-    } catch (...) {  // destroyed from one of its own tasks: nothing sensible is left to do
+    } catch (const std::logic_error&) {  // on its own thread: the executor's destructor leaves it running
+      shared_->keep_alive(executor_.shared_state());
+    } catch (...) {
     }
   }
 

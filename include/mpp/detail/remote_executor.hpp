@@ -39,17 +39,21 @@ class RemoteExecutor {
   void check_join(const char* who) const;
   /// Waits until the dispatcher has sent every task and taken every outcome and callback.
   void join(const char* who);
-  const void* tag() const noexcept { return this; }
+  /// The host, which outlives the executor when destroyed from a callback.
+  const void* tag() const noexcept { return host_.get(); }
   /// Callbacks run on the dispatcher thread.
   CallbackRunner* callback_runner() noexcept;
+  /// What a pool destroyed from its own callback keeps alive with its results: waiting callers
+  /// may still drive the host after the executor is gone.
+  std::shared_ptr<void> shared_state() const noexcept { return host_; }
 
  protected:
   RemoteExecutor();
   /// The back end's destructor calls host_->shutdown() first (terminates and joins whatever still
-  /// runs, unless join() did), while its own resources still exist.
+  /// runs, unless join() did; from a callback, leaves the host to its dispatcher thread).
   ~RemoteExecutor();
 
-  std::unique_ptr<RemoteHost> host_;
+  std::shared_ptr<RemoteHost> host_;
 };
 
 }  // namespace mpp::detail

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,6 +58,9 @@ class PoolShared : public RefCounted {
     runner_ = runner;
   }
   CallbackRunner* callback_runner() const noexcept { return runner_; }
+  /// Keeps an executor's state as long as the pool's results: a pool destroyed by its own task or
+  /// callback leaves it running, and callers waiting on its results may still drive it.
+  void keep_alive(std::shared_ptr<void> state) noexcept { executor_state_ = std::move(state); }
 
   /// Writes a callback's exception to standard error, naming the pool, and drops it.
   void report_callback_error(std::exception_ptr error) const noexcept;
@@ -74,6 +78,7 @@ class PoolShared : public RefCounted {
   const void* executor_;
   Driver* driver_ = nullptr;
   CallbackRunner* runner_ = nullptr;
+  std::shared_ptr<void> executor_state_;
 };
 
 /// One then() registration; a singly linked list hangs off the state.

@@ -19,7 +19,9 @@ class ThreadExecutor {
   ThreadExecutor(std::size_t workers, const std::function<void()>& initializer);
   ThreadExecutor(const ThreadExecutor&) = delete;
   ThreadExecutor& operator=(const ThreadExecutor&) = delete;
-  /// Terminates and joins whatever is still running (the pool closes and joins first).
+  /// Terminates and joins whatever is still running (the pool closes and joins first). From one of
+  /// its own workers (a task or callback destroying its pool) it closes instead and returns at
+  /// once: the work already submitted still runs, and the workers free the rest when they end.
   ~ThreadExecutor();
 
   std::size_t size() const noexcept;
@@ -48,15 +50,17 @@ class ThreadExecutor {
   void join(const char* who);
 
   /// The identity waiting code compares against the calling thread's executor (see help_one).
-  const void* tag() const noexcept { return this; }
+  const void* tag() const noexcept;
   /// Threads need no driving, and callbacks run on the worker that completes the result.
   Driver* driver() noexcept { return nullptr; }
   CallbackRunner* callback_runner() noexcept { return nullptr; }
+  /// What a pool destroyed from its own task or callback keeps alive with its results.
+  std::shared_ptr<void> shared_state() const noexcept { return impl_; }
 
   struct Impl;
 
  private:
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace mpp::detail

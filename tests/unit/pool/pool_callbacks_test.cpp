@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -411,6 +412,42 @@ TYPED_TEST(PoolCallbacks, EveryCallbackHasRunWhenTheDestructorReturns) {
     });
   }
   EXPECT_EQ(count, k_tasks + 1);
+}
+
+TYPED_TEST(PoolCallbacks, DestroyingThePoolInItsOwnCallbackLetsSubmittedWorkFinish) {
+  constexpr int k_later = 40;
+  auto pool = std::make_unique<TypeParam>(2);
+  auto first = pool->apply_async(&mpp_test::gated_identity, 7);
+  std::vector<mpp::AsyncResult<int>> later;
+  for (int i = 0; i < k_later; ++i) later.push_back(pool->apply_async(&square, i));
+  std::atomic<int> later_callbacks{0};
+  for (auto& r : later) r.then([&later_callbacks](int) { later_callbacks.fetch_add(1); });
+  mpp_test::Gate destroyed;
+  first.then([&pool, &destroyed](int) {
+    pool.reset();  // the pool's own callback thread: it cannot join itself
+    destroyed.open();
+  });
+  this->probe().release.open();
+  ASSERT_TRUE(destroyed.wait());
+  EXPECT_EQ(pool, nullptr);
+  EXPECT_EQ(first.get(), 7);
+  // Work submitted before the destructor still runs, and its callbacks too.
+  for (int i = 0; i < k_later; ++i) EXPECT_EQ(later[static_cast<std::size_t>(i)].get(), i * i);
+  EXPECT_EQ(later_callbacks.load(), k_later);  // get() returns after the callbacks attached before
+}
+
+TYPED_TEST(PoolCallbacks, APoolDestroyedInItsOwnCallbackCanBeReplacedThere) {
+  auto pool = std::make_unique<TypeParam>(1);
+  mpp_test::Gate replaced;
+  auto first = pool->apply_async(&square, 3);
+  first.then([&pool, &replaced](int) {
+    pool.reset();
+    pool = std::make_unique<TypeParam>(1);  // possibly at the old one's address
+    replaced.open();
+  });
+  ASSERT_TRUE(replaced.wait());
+  EXPECT_EQ(pool->apply(&square, 5), 25);
+  EXPECT_EQ(pool->map(&square, std::vector<int>{1, 2, 3}), (std::vector<int>{1, 4, 9}));
 }
 
 TYPED_TEST(PoolCallbacks, CopiesShareOneResultAndEachCallbackRunsOnce) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <ranges>
 #include <stdexcept>
@@ -530,6 +531,25 @@ TEST(ThreadPoolLifecycle, CloseFromInsideATaskLetsQueuedWorkRun) {
   EXPECT_EQ(after.get(), 25);
   EXPECT_THROW((void)pool.apply_async(&square, 1), mpp::PoolNotRunning);
   pool.join();
+}
+
+TEST(ThreadPoolLifecycle, DestroyingThePoolInsideItsOwnTaskLetsQueuedWorkRun) {
+  auto pool = std::make_unique<mpp::Pool>(1);
+  mpp_test::Gate queued;
+  mpp_test::Gate destroyed;
+  auto destroyer = pool->apply_async([&pool, &queued, &destroyed] {
+    queued.wait();
+    pool.reset();  // on the pool's only worker: it cannot join itself
+    destroyed.open();
+    return 1;
+  });
+  auto after = pool->apply_async(&square, 6);
+  auto mapped = pool->map_async(&square, std::vector<int>{1, 2, 3});
+  queued.open();
+  ASSERT_TRUE(destroyed.wait());
+  EXPECT_EQ(destroyer.get(), 1);
+  EXPECT_EQ(after.get(), 36);
+  EXPECT_EQ(mapped.get(), (std::vector<int>{1, 4, 9}));
 }
 
 }  // namespace
