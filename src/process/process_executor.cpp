@@ -708,7 +708,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
     const std::uint64_t running = s.shared->get()->running.load(std::memory_order_acquire);
     std::exception_ptr lost;
     if (!s.inflight.empty()) {
-      const std::size_t item = s.inflight.front().next;
+      const std::size_t item = s.inflight.front().job->input_position(s.inflight.front().next);
       try {
         if (s.killed_for_timeout != 0 && s.killed_for_timeout == running) {
           throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) +

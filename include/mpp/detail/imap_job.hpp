@@ -76,6 +76,7 @@ class ImapJob : public ImapJobBase<R> {
   struct Slot {
     std::vector<Item> items;
     std::vector<Outcome<R>> outcomes;
+    std::size_t first = 0;    // the input position of items[0]
     std::size_t pending = 0;  // items without an outcome (under mutex_)
     bool skipped = false;     // some item never ran (under mutex_)
     bool done = false;        // every item has its outcome (under mutex_)
@@ -172,6 +173,8 @@ class ImapJob : public ImapJobBase<R> {
   bool cancelled() const noexcept { return cancelled_flag_.load(std::memory_order_seq_cst); }
   std::size_t chunk() const noexcept { return chunk_; }
   Slot& slot(std::size_t s) noexcept { return slots_[s]; }
+  /// The input position of item `i` of the executor's runs (slot * chunk + k), for messages.
+  std::size_t input_position(std::size_t i) noexcept { return slots_[i / chunk_].first + i % chunk_; }
 
   /// `count` items of slot `s` have their outcome (or, `skipped`, never ran).
   void finish_items(std::size_t s, std::size_t count, bool skipped) noexcept {
@@ -258,6 +261,8 @@ class ImapJob : public ImapJobBase<R> {
         exhausted = true;
       }
       const std::size_t count = slot.items.size();
+      slot.first = read_;
+      read_ += count;
       {
         std::lock_guard lock(mutex_);
         if (count == 0) {
@@ -341,6 +346,7 @@ class ImapJob : public ImapJobBase<R> {
   bool ordered_;
 
   std::mutex pull_mutex_;  // one filler at a time: the consumer, or join() draining
+  std::size_t read_ MPP_GUARDED_BY(pull_mutex_) = 0;  // items taken from the input so far
   std::mutex mutex_;
   SlotTable<Slot> slots_;
   std::vector<std::size_t> free_ MPP_GUARDED_BY(mutex_);

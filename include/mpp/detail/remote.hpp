@@ -119,6 +119,9 @@ class RemoteJob {
   }
   /// Item `i` failed: its exception, WorkerLost or TimeoutError.
   virtual void accept_error(std::size_t i, std::exception_ptr error) noexcept = 0;
+  /// Where item `i` stands in the caller's input, for messages (an imap's runs are numbered by
+  /// the slots of its window).
+  virtual std::size_t input_position(std::size_t i) noexcept { return i; }
 
  protected:
   ~RemoteJob() = default;

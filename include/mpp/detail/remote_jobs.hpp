@@ -188,6 +188,8 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
     this->finish_items(i / this->chunk(), 1, false);
   }
 
+  std::size_t input_position(std::size_t i) noexcept override { return Base::input_position(i); }
+
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     const F f = decode_function<F>(request);
     if constexpr (RawCodable<Item> && RawCodable<R>) {

@@ -165,6 +165,32 @@ TEST_P(ProcessPoolCrash, OnlyThePoisonItemFailsInImapAndNoItemRunsTwice) {
   expect_pool_works(pool, 2);
 }
 
+// An imap's runs are numbered by the slots of its window; messages name the input position.
+TEST_F(CrashTest, ImapErrorsNameTheItemsPositionInTheInput) {
+  constexpr int k_items = 300;
+  constexpr int k_bad = 250;  // far past the first window of 2 * 2 chunks
+  poison(k_bad, Fault::abort);
+  mpp::ProcessPool pool(2);
+  for (const std::size_t chunksize : {std::size_t{1}, std::size_t{3}}) {
+    for (const bool ordered : {true, false}) {
+      auto results = ordered ? pool.imap(&crash_or_square, std::views::iota(0, k_items), chunksize)
+                             : pool.imap_unordered(&crash_or_square, std::views::iota(0, k_items), chunksize);
+      std::string message;
+      int values = 0;
+      for (;;) {
+        try {
+          if (!results.next()) break;
+          ++values;
+        } catch (const mpp::WorkerLost& e) {
+          message = e.what();
+        }
+      }
+      EXPECT_EQ(values, k_items - 1);
+      EXPECT_TRUE(contains(message.c_str(), "item 250 ")) << "chunksize " << chunksize << ": " << message;
+    }
+  }
+}
+
 TEST_P(ProcessPoolCrash, MapRethrowsWorkerLostAndNoItemRunsTwice) {
   const auto [fault, chunksize] = GetParam();
   constexpr int k_items = 96;
