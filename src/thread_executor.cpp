@@ -19,9 +19,87 @@
 namespace mpp::detail {
 namespace {
 
-// Tasks a worker takes from the shared queue at once (the rest go to its deque, where others can
-// steal them); amortises the queue's lock over many tiny tasks.
+// Tasks a worker takes from the overflow queue at once (the rest go to its deque, where others can
+// steal them); amortises that queue's lock over many tiny tasks.
 constexpr std::size_t k_inject_batch = 32;
+
+// Tasks the lock-free injection ring holds; more wait in the locked overflow queue.
+constexpr std::size_t k_ring_capacity = 4096;
+
+/// Where threads outside the pool hand tasks to the workers: a bounded multi-producer,
+/// multi-consumer ring (Vyukov's), one compare-and-swap a side, no lock. Sequentially consistent
+/// where it publishes and reads a task, so that a producer's later check of the executor's flags
+/// and a worker's later check for sleepers (and the reverse) always see one another.
+class InjectRing {
+ public:
+  InjectRing() : cells_(std::make_unique<Cell[]>(k_ring_capacity)) {
+    for (std::size_t i = 0; i < k_ring_capacity; ++i) cells_[i].sequence.store(i, std::memory_order_relaxed);
+  }
+
+  /// False when full.
+  bool push(Task* task) noexcept {
+    std::size_t pos = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      Cell& cell = cells_[pos & k_mask];
+      const std::size_t seq = cell.sequence.load(std::memory_order_seq_cst);
+      const auto diff = static_cast<std::ptrdiff_t>(seq - pos);
+      if (diff == 0) {
+        if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst)) {
+          cell.task = task;
+          cell.sequence.store(pos + 1, std::memory_order_seq_cst);
+          return true;
+        }
+      } else if (diff < 0) {
+        return false;
+      } else {
+        pos = tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  /// nullptr when empty (or when the oldest task is still being published).
+  Task* pop() noexcept {
+    std::size_t pos = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      Cell& cell = cells_[pos & k_mask];
+      const std::size_t seq = cell.sequence.load(std::memory_order_seq_cst);
+      const auto diff = static_cast<std::ptrdiff_t>(seq - (pos + 1));
+      if (diff == 0) {
+        if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst)) {
+          Task* task = cell.task;
+          cell.sequence.store(pos + k_ring_capacity, std::memory_order_release);
+          return task;
+        }
+      } else if (diff < 0) {
+        return nullptr;
+      } else {
+        pos = head_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  /// A hint: a push has begun that no pop has taken yet.
+  bool empty() const noexcept {
+    return tail_.load(std::memory_order_seq_cst) == head_.load(std::memory_order_seq_cst);
+  }
+
+ private:
+  static constexpr std::size_t k_mask = k_ring_capacity - 1;
+  static_assert((k_ring_capacity & k_mask) == 0, "a power of two");
+  struct Cell {
+    std::atomic<std::size_t> sequence{0};
+    Task* task = nullptr;
+  };
+  std::unique_ptr<Cell[]> cells_;
+  alignas(k_cache_line) std::atomic<std::size_t> tail_{0};
+  alignas(k_cache_line) std::atomic<std::size_t> head_{0};
+};
+
+// A worker's sleep state, its own futex word: wakers pick a sleeping worker and mark it notified,
+// so each wake-up goes to a different sleeper and none is paid twice.
+constexpr std::uint32_t k_awake = 0;
+constexpr std::uint32_t k_sleeping = 1;
+constexpr std::uint32_t k_notified = 2;
 
 struct Worker final : Helper {
   bool help(const void* executor) noexcept override;
@@ -36,6 +114,7 @@ struct Worker final : Helper {
   std::atomic<bool> taking{false};
   std::uint64_t rng = 0;
   std::thread thread;
+  alignas(k_cache_line) std::atomic<std::uint32_t> park{k_awake};
 };
 
 thread_local Worker* t_worker = nullptr;
@@ -61,18 +140,26 @@ struct ThreadExecutor::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::size_t max_spinners = 1;
 
+  // Tasks from threads outside the pool: the ring first; when it is full, the locked overflow
+  // queue, which new tasks keep using until it is empty again (so tasks start roughly in order).
+  InjectRing ring;
   std::mutex mutex;
   std::deque<Task*> inject MPP_GUARDED_BY(mutex);
-  std::size_t open_calls MPP_GUARDED_BY(mutex) = 0;
   std::atomic<std::size_t> inject_size{0};  // written under mutex; read without it as a hint
+
+  // Calls that may still submit (a map, an imap, a submit_call in progress). Atomic, with
+  // `closed` beside it: a caller increments it and then checks `closed`; a worker about to exit
+  // checks `closed` and then it (all sequentially consistent), so either the caller sees the pool
+  // closed or the worker sees the call.
+  alignas(k_cache_line) std::atomic<std::size_t> open_calls{0};
   std::atomic<bool> closed{false};
-  std::atomic<bool> terminated{false};
+  alignas(k_cache_line) std::atomic<bool> terminated{false};
   std::atomic<bool> drained{false};  // terminate() has cancelled everything it can see
 
-  // Idle workers: at most max_spinners spin, the rest sleep on sleep_word.
-  alignas(k_cache_line) std::atomic<std::uint32_t> sleep_word{0};
-  std::atomic<std::uint32_t> sleepers{0};
-  std::atomic<std::uint32_t> spinners{0};
+  // Idle workers spin a while (at most max_spinners at once), then sleep on their own `park` word.
+  alignas(k_cache_line) std::atomic<std::uint32_t> spinners{0};
+  alignas(k_cache_line) std::atomic<std::uint32_t> sleepers{0};
+  std::atomic<std::size_t> next_wake{0};
 
   std::mutex join_mutex;
   bool joined MPP_GUARDED_BY(join_mutex) = false;
@@ -85,29 +172,63 @@ struct ThreadExecutor::Impl {
   bool on_own_worker() const noexcept { return t_worker != nullptr && t_worker->owner == this; }
 
   bool has_work() const noexcept {
-    if (inject_size.load(std::memory_order_seq_cst) != 0) return true;
+    if (!ring.empty() || inject_size.load(std::memory_order_seq_cst) != 0) return true;
     return std::any_of(workers.begin(), workers.end(), [](const auto& w) { return !w->deque.empty(); });
   }
 
-  // Called after publishing work with a seq_cst store (deque push, inject_size), which orders it
-  // before these loads; a worker going to sleep increments `sleepers` and then looks for work, so
-  // one of the two always sees the other.
+  // Called after publishing work with a seq_cst store (deque push, ring, inject_size), which orders
+  // it before these loads; a worker going to sleep marks itself sleeping and then looks for work,
+  // so one of the two always sees the other.
   void wake_one() noexcept {
     // A spinning worker will find the task by itself; only wake a sleeper when nobody spins.
-    if (spinners.load(std::memory_order_seq_cst) == 0 && sleepers.load(std::memory_order_seq_cst) != 0) {
-      sleep_word.fetch_add(1, std::memory_order_seq_cst);
-      futex_wake_one(sleep_word);
+    if (spinners.load(std::memory_order_seq_cst) != 0 || sleepers.load(std::memory_order_seq_cst) == 0)
+      return;
+    const std::size_t n = workers.size();
+    const std::size_t start = next_wake.fetch_add(1, std::memory_order_relaxed);
+    for (std::size_t k = 0; k < n; ++k) {
+      Worker& w = *workers[(start + k) % n];
+      std::uint32_t expected = k_sleeping;
+      // One waker per sleeper: a worker already notified is on its way and is not woken again.
+      if (w.park.load(std::memory_order_seq_cst) == k_sleeping &&
+          w.park.compare_exchange_strong(expected, k_notified, std::memory_order_seq_cst)) {
+        futex_wake_one(w.park);
+        return;
+      }
     }
   }
 
   void wake_all() noexcept {
-    sleep_word.fetch_add(1, std::memory_order_seq_cst);
-    if (sleepers.load(std::memory_order_seq_cst) != 0) futex_wake_all(sleep_word);
+    for (auto& w : workers) {
+      std::uint32_t expected = k_sleeping;
+      if (w->park.compare_exchange_strong(expected, k_notified, std::memory_order_seq_cst)) {
+        futex_wake_one(w->park);
+      }
+    }
   }
 
   void push_local(Worker& w, Task* task) noexcept {
     w.deque.push(task);
     wake_one();
+  }
+
+  // Queues a task from outside the pool (an open call keeps the workers from exiting meanwhile).
+  // False when terminated: the caller cancels it then.
+  bool inject_task(Task* task) noexcept {
+    if (inject_size.load(std::memory_order_seq_cst) == 0 && ring.push(task)) {
+      // Pairs with terminate() (both seq_cst): either it drains the ring after our push, or we see
+      // its flag and drain the ring ourselves.
+      if (terminated.load(std::memory_order_seq_cst)) drain_ring();
+      return true;
+    }
+    std::lock_guard lock(mutex);
+    if (terminated.load(std::memory_order_relaxed)) return false;
+    inject.push_back(task);
+    inject_size.store(inject.size(), std::memory_order_seq_cst);
+    return true;
+  }
+
+  void drain_ring() noexcept {
+    while (Task* t = ring.pop()) cancel_task(t);
   }
 
   void submit(Task* task) noexcept {
@@ -118,15 +239,7 @@ struct ThreadExecutor::Impl {
       if (terminated.load(std::memory_order_seq_cst)) cancel_own(*t_worker);
       return;
     }
-    {
-      std::lock_guard lock(mutex);
-      if (!terminated.load(std::memory_order_relaxed)) {
-        inject.push_back(task);
-        inject_size.store(inject.size(), std::memory_order_seq_cst);
-        task = nullptr;
-      }
-    }
-    if (task != nullptr) {
+    if (!inject_task(task)) {
       cancel_task(task);
       return;
     }
@@ -144,20 +257,30 @@ struct ThreadExecutor::Impl {
   }
 
   void submit_batch(Task* tasks, std::size_t count) noexcept {
-    if (on_own_worker() || count == 1) {
+    if (on_own_worker()) {
       for (std::size_t i = 0; i < count; ++i) submit(&tasks[i]);
       return;
     }
-    {
-      std::lock_guard lock(mutex);
-      if (!terminated.load(std::memory_order_relaxed)) {
-        for (std::size_t i = 0; i < count; ++i) inject.push_back(&tasks[i]);
-        inject_size.store(inject.size(), std::memory_order_seq_cst);
-        count = 0;
-      }
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!inject_task(&tasks[i])) cancel_task(&tasks[i]);  // terminated meanwhile
     }
-    for (std::size_t i = 0; i < count; ++i) cancel_task(&tasks[i]);  // terminated meanwhile
+    // One worker now; each one that finds more work behind its task wakes the next.
     wake_one();
+  }
+
+  bool open_call() noexcept {
+    open_calls.fetch_add(1, std::memory_order_seq_cst);
+    if (closed.load(std::memory_order_seq_cst)) {
+      close_call();
+      return false;
+    }
+    return true;
+  }
+
+  void close_call() noexcept {
+    if (open_calls.fetch_sub(1, std::memory_order_seq_cst) == 1 && closed.load(std::memory_order_seq_cst)) {
+      wake_all();  // the workers may exit now
+    }
   }
 
   bool submit_call(Task* task) noexcept {
@@ -166,17 +289,21 @@ struct ThreadExecutor::Impl {
       push_local(*t_worker, task);
       return true;
     }
-    {
-      std::lock_guard lock(mutex);
-      if (closed.load(std::memory_order_relaxed)) return false;
-      inject.push_back(task);
-      inject_size.store(inject.size(), std::memory_order_seq_cst);
+    if (!open_call()) return false;
+    if (!inject_task(task)) {
+      cancel_task(task);
+    } else {
+      wake_one();
     }
-    wake_one();
+    close_call();
     return true;
   }
 
   Task* pop_inject(Worker& w) {
+    if (Task* t = ring.pop()) {
+      if (!ring.empty()) wake_one();  // more behind it: another worker may take it
+      return t;
+    }
     if (inject_size.load(std::memory_order_relaxed) == 0) return nullptr;
     Task* first = nullptr;
     bool more = false;
@@ -293,8 +420,8 @@ struct ThreadExecutor::Impl {
     }
     spinners.fetch_sub(1, std::memory_order_seq_cst);
 
-    const std::uint32_t seen = sleep_word.load(std::memory_order_seq_cst);
     sleepers.fetch_add(1, std::memory_order_seq_cst);
+    w.park.store(k_sleeping, std::memory_order_seq_cst);
     bool keep_going = true;
     if (terminated.load(std::memory_order_seq_cst)) {
       keep_going = false;
@@ -302,17 +429,20 @@ struct ThreadExecutor::Impl {
       if (should_exit()) {
         keep_going = false;
       } else {
-        futex_wait(sleep_word, seen, k_no_deadline);
+        while (w.park.load(std::memory_order_seq_cst) == k_sleeping) {
+          futex_wait(w.park, k_sleeping, k_no_deadline);
+        }
       }
     }
+    w.park.store(k_awake, std::memory_order_seq_cst);
     sleepers.fetch_sub(1, std::memory_order_seq_cst);
-    (void)w;
     return keep_going;
   }
 
-  bool should_exit() {
-    std::lock_guard lock(mutex);
-    return closed.load(std::memory_order_relaxed) && open_calls == 0 && inject.empty();
+  // Closed, no call open and nothing queued. In this order (see open_calls).
+  bool should_exit() noexcept {
+    return closed.load(std::memory_order_seq_cst) && open_calls.load(std::memory_order_seq_cst) == 0 &&
+           ring.empty() && inject_size.load(std::memory_order_seq_cst) == 0;
   }
 
   void worker_main(Worker& w, const std::function<void()>& initializer) {
@@ -346,10 +476,7 @@ struct ThreadExecutor::Impl {
   // The executor is destroyed by one of its own tasks or callbacks, which cannot wait for its own
   // thread: close, so the work already submitted still runs, and leave Impl to the workers.
   void orphan() noexcept {
-    {
-      std::lock_guard lock(mutex);
-      closed.store(true, std::memory_order_seq_cst);
-    }
+    closed.store(true, std::memory_order_seq_cst);  // as close(): the pool closed already
     for (auto& w : workers) w->thread.detach();
     wake_all();
   }
@@ -364,6 +491,7 @@ struct ThreadExecutor::Impl {
       inject_size.store(0, std::memory_order_seq_cst);
     }
     for (Task* t : dropped) cancel_task(t);
+    drain_ring();
     for (auto& w : workers) {
       // A worker between taking a task and publishing it finishes that step (nanoseconds).
       while (w->taking.load(std::memory_order_seq_cst)) cpu_relax();
@@ -454,22 +582,9 @@ const void* ThreadExecutor::tag() const noexcept { return impl_->tag; }
 
 bool ThreadExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
 
-bool ThreadExecutor::open_call() noexcept {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->closed.load(std::memory_order_relaxed)) return false;
-  ++impl_->open_calls;
-  return true;
-}
+bool ThreadExecutor::open_call() noexcept { return impl_->open_call(); }
 
-void ThreadExecutor::close_call() noexcept {
-  bool last = false;
-  {
-    std::lock_guard lock(impl_->mutex);
-    MPP_ASSERT(impl_->open_calls > 0);
-    last = --impl_->open_calls == 0 && impl_->closed.load(std::memory_order_relaxed);
-  }
-  if (last) impl_->wake_all();
-}
+void ThreadExecutor::close_call() noexcept { impl_->close_call(); }
 
 void ThreadExecutor::submit(Task* task) noexcept { impl_->submit(task); }
 
@@ -482,10 +597,7 @@ bool ThreadExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept {
 }
 
 void ThreadExecutor::close() noexcept {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->closed.store(true, std::memory_order_seq_cst);
-  }
+  impl_->closed.store(true, std::memory_order_seq_cst);
   impl_->wake_all();
 }
 

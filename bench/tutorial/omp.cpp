@@ -28,6 +28,8 @@ void tutorial_omp(benchmark::State& state) {
 
 BENCHMARK(tutorial_omp)
     ->Name("tutorial/omp")
+    ->Arg(2'000)
+    ->Arg(20'000)
     ->Arg(200'000)
     ->Arg(20'000'000)
     ->UseRealTime()

@@ -18,6 +18,8 @@ void tutorial_pool(benchmark::State& state) {
 
 BENCHMARK(tutorial_pool)
     ->Name("tutorial/pool")
+    ->Arg(2'000)
+    ->Arg(20'000)
     ->Arg(200'000)
     ->Arg(20'000'000)
     ->UseRealTime()

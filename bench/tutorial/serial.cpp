@@ -21,6 +21,8 @@ void tutorial_serial(benchmark::State& state) { time_tutorial(state, run); }
 
 BENCHMARK(tutorial_serial)
     ->Name("tutorial/serial")
+    ->Arg(2'000)
+    ->Arg(20'000)
     ->Arg(200'000)
     ->Arg(20'000'000)
     ->UseRealTime()

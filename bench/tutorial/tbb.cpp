@@ -35,6 +35,8 @@ void tutorial_tbb(benchmark::State& state) {
 
 BENCHMARK(tutorial_tbb)
     ->Name("tutorial/tbb")
+    ->Arg(2'000)
+    ->Arg(20'000)
     ->Arg(200'000)
     ->Arg(20'000'000)
     ->UseRealTime()

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -22,7 +23,7 @@ class ApplyJob : public ResultState<R> {
  public:
   template <class G, class... A>
   ApplyJob(Ref<PoolShared> pool, G&& f, A&&... args)
-      : ResultState<R>(std::move(pool)), f_(std::forward<G>(f)), args_(std::forward<A>(args)...) {
+      : ResultState<R>(std::move(pool)), call_(std::in_place, std::forward<G>(f), std::forward<A>(args)...) {
     task_.job = this;
     task_.begin = 0;
     task_.end = 1;
@@ -34,13 +35,16 @@ class ApplyJob : public ResultState<R> {
   void run(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {
     try {
       if constexpr (std::is_void_v<R>) {
-        std::apply(std::move(f_), std::move(args_));
+        std::apply(std::move(call_->f), std::move(call_->args));
+        release_call();
         complete([this] { this->set_value(); });
       } else {
-        R value = std::apply(std::move(f_), std::move(args_));
+        R value = std::apply(std::move(call_->f), std::move(call_->args));
+        release_call();
         complete([&] { this->set_value(std::move(value)); });
       }
     } catch (...) {
+      release_call();
       this->fail(std::current_exception());
     }
   }
@@ -58,10 +62,22 @@ class ApplyJob : public ResultState<R> {
     this->finish();
   }
 
-  std::decay_t<F> f_;
-  std::tuple<std::decay_t<Args>...> args_;
+  /// The function and its arguments, until the call has run.
+  const std::decay_t<F>& function() const noexcept { return call_->f; }
+  const std::tuple<std::decay_t<Args>...>& arguments() const noexcept { return call_->args; }
+
+  /// Destroys the function and the arguments once the call has run (before the result completes),
+  /// as Python drops a task: an AsyncResult kept alive does not keep its arguments alive.
+  void release_call() noexcept { call_.reset(); }
 
  private:
+  struct Call {
+    template <class G, class... A>
+    explicit Call(G&& g, A&&... a) : f(std::forward<G>(g)), args(std::forward<A>(a)...) {}
+    std::decay_t<F> f;
+    std::tuple<std::decay_t<Args>...> args;
+  };
+  std::optional<Call> call_;
   Task task_;
 };
 

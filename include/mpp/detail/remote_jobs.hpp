@@ -41,13 +41,14 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
   RemoteEntry entry() const noexcept override { return &worker_entry; }
 
   void encode_request(std::size_t /*begin*/, std::size_t /*end*/, RequestBuilder& out) override {
-    encode_function(out.bytes(), this->f_);
-    std::apply([&](const auto&... args) { (encode(out.bytes(), args), ...); }, this->args_);
+    encode_function(out.bytes(), this->function());
+    std::apply([&](const auto&... args) { (encode(out.bytes(), args), ...); }, this->arguments());
   }
 
   void drop(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {}
 
   void accept_value(std::size_t /*i*/, std::span<const std::byte> bytes) noexcept override {
+    this->release_call();  // the call has run: its function and arguments go now
     try {
       if constexpr (std::is_void_v<R>) {
         decode_result<R>(bytes);
@@ -62,6 +63,7 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
   }
 
   void accept_error(std::size_t /*i*/, std::exception_ptr error) noexcept override {
+    this->release_call();
     this->fail(std::move(error));
   }
 

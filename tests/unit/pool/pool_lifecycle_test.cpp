@@ -552,4 +552,103 @@ TEST(ThreadPoolLifecycle, DestroyingThePoolInsideItsOwnTaskLetsQueuedWorkRun) {
   EXPECT_EQ(mapped.get(), (std::vector<int>{1, 4, 9}));
 }
 
+TEST(ThreadPoolLifecycle, TasksBeyondTheInjectionQueueAllRun) {
+  // More tasks from outside the pool than its lock-free injection ring holds (4 096), from three
+  // threads at once, while the workers are held: the rest wait in the overflow queue, none is lost.
+  constexpr int k_per_thread = 5000;
+  mpp::Pool pool(2);
+  mpp_test::Gate held;
+  auto blockers = std::vector<mpp::AsyncResult<int>>{};
+  for (int i = 0; i < 2; ++i) {
+    blockers.push_back(pool.apply_async([&held] {
+      held.wait();
+      return 0;
+    }));
+  }
+  std::vector<std::vector<mpp::AsyncResult<int>>> results(3);
+  {
+    std::vector<std::jthread> submitters;
+    for (std::size_t t = 0; t < results.size(); ++t) {
+      submitters.emplace_back([&pool, &out = results[t]] {
+        for (int i = 0; i < k_per_thread; ++i) out.push_back(pool.apply_async(&square, i));
+      });
+    }
+  }
+  held.open();
+  for (auto& b : blockers) EXPECT_EQ(b.get(), 0);
+  for (auto& out : results) {
+    ASSERT_EQ(out.size(), static_cast<std::size_t>(k_per_thread));
+    for (int i = 0; i < k_per_thread; ++i) ASSERT_EQ(out[static_cast<std::size_t>(i)].get(), i * i);
+  }
+}
+
+TEST(ThreadPoolLifecycle, CloseRacingWithSubmittersLosesNoTask) {
+  // Threads submit until the pool refuses; close() comes meanwhile. Every accepted task must run
+  // (a worker that exited between a submitter's check and its push would leave it waiting forever).
+  for (int round = 0; round < 30; ++round) {
+    mpp::Pool pool(2);
+    std::vector<std::vector<mpp::AsyncResult<int>>> results(3);
+    std::atomic<int> accepted{0};
+    {
+      std::vector<std::jthread> submitters;
+      for (std::size_t t = 0; t < results.size(); ++t) {
+        submitters.emplace_back([&pool, &accepted, &out = results[t]] {
+          for (int i = 0; i < 400; ++i) {  // bounded: the submitters may outrun the main thread
+            try {
+              out.push_back(pool.apply_async(&square, i));
+              accepted.fetch_add(1);
+            } catch (const mpp::PoolNotRunning&) {
+              return;
+            }
+          }
+        });
+      }
+      while (accepted.load() < 50) std::this_thread::yield();
+      pool.close();
+    }
+    pool.join();
+    for (auto& out : results) {
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        ASSERT_TRUE(out[i].ready()) << "an accepted task did not run before join() returned";
+        ASSERT_EQ(out[i].get(), static_cast<int>(i * i));
+      }
+    }
+  }
+}
+
+TEST(ThreadPoolLifecycle, TerminateRacingWithSubmittersLeavesNoTaskUnfinished) {
+  for (int round = 0; round < 30; ++round) {
+    mpp::Pool pool(2);
+    std::vector<std::vector<mpp::AsyncResult<int>>> results(3);
+    std::atomic<int> accepted{0};
+    {
+      std::vector<std::jthread> submitters;
+      for (std::size_t t = 0; t < results.size(); ++t) {
+        submitters.emplace_back([&pool, &accepted, &out = results[t]] {
+          for (int i = 0; i < 400; ++i) {  // bounded: the submitters may outrun the main thread
+            try {
+              out.push_back(pool.apply_async(&square, i));
+              accepted.fetch_add(1);
+            } catch (const mpp::PoolNotRunning&) {
+              return;
+            }
+          }
+        });
+      }
+      while (accepted.load() < 50) std::this_thread::yield();
+      pool.terminate();
+    }
+    pool.join();
+    for (auto& out : results) {
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        ASSERT_TRUE(out[i].ready()) << "a task accepted before terminate() was left without an outcome";
+        try {
+          ASSERT_EQ(out[i].get(), static_cast<int>(i * i));
+        } catch (const mpp::TaskCancelled&) {
+        }
+      }
+    }
+  }
+}
+
 }  // namespace

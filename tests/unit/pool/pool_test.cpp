@@ -139,6 +139,50 @@ TYPED_TEST(PoolBasics, ApplyArgumentsAreCopiedIntoTheTaskAtSubmission) {
   EXPECT_EQ(moved.get(), "temporary");
 }
 
+/// Counts its live instances in this process: shows when a pool destroys a task's arguments.
+class Tracked {
+ public:
+  Tracked() { live().fetch_add(1); }
+  explicit Tracked(int value) : value_(value) { live().fetch_add(1); }
+  Tracked(const Tracked& other) : value_(other.value_) { live().fetch_add(1); }
+  Tracked(Tracked&& other) noexcept : value_(other.value_) { live().fetch_add(1); }
+  Tracked& operator=(const Tracked&) = default;
+  Tracked& operator=(Tracked&&) noexcept = default;
+  ~Tracked() { live().fetch_sub(1); }
+
+  int value() const { return value_; }
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(value_);
+  }
+  static std::atomic<int>& live() {
+    static std::atomic<int> count{0};
+    return count;
+  }
+
+ private:
+  int value_ = 0;
+};
+
+int tracked_value(const Tracked& t) { return t.value(); }
+
+int tracked_throws(const Tracked& t) { throw std::invalid_argument("tracked " + std::to_string(t.value())); }
+
+TYPED_TEST(PoolBasics, ApplyAsyncReleasesItsArgumentsOnceTheTaskHasRun) {
+  // As Python drops a task once it has run: holding the AsyncResult must not hold the arguments.
+  TypeParam pool(1);
+  ASSERT_EQ(Tracked::live().load(), 0);
+  auto result = pool.apply_async(&tracked_value, Tracked(7));
+  EXPECT_EQ(result.get(), 7);
+  EXPECT_EQ(Tracked::live().load(), 0) << "the arguments outlived the task";
+  auto failed = pool.apply_async(&tracked_throws, Tracked(8));
+  EXPECT_THROW(failed.get(), std::invalid_argument);
+  EXPECT_EQ(Tracked::live().load(), 0) << "the arguments of a failed task outlived it";
+  EXPECT_EQ(pool.apply(&tracked_value, Tracked(9)), 9);
+  EXPECT_EQ(Tracked::live().load(), 0);
+  EXPECT_TRUE(result.ready());  // still held: only its arguments are gone
+}
+
 TYPED_TEST(PoolBasics, EveryWorkerCountGivesCorrectResults) {
   for (std::size_t workers : k_worker_counts) {
     SCOPED_TRACE("workers = " + std::to_string(workers));
@@ -324,6 +368,26 @@ TEST(ThreadPool, MoveOnlyArgumentsAndCallables) {
   EXPECT_EQ(result.get(), "hi!");
   auto owner = std::make_unique<int>(9);
   EXPECT_EQ(pool.apply([p = std::move(owner)] { return *p; }), 9);
+}
+
+TEST(ThreadPool, ApplyAsyncReleasesTheCallablesStateOnceTheTaskHasRun) {
+  mpp::Pool pool(2);
+  auto captured = std::make_shared<std::vector<int>>(1000, 1);
+  auto argument = std::make_shared<int>(5);
+  const std::weak_ptr<std::vector<int>> captured_seen = captured;
+  const std::weak_ptr<int> argument_seen = argument;
+  auto result =
+      pool.apply_async([state = std::move(captured)](
+                           const std::shared_ptr<int>& p) { return static_cast<int>(state->size()) + *p; },
+                       std::move(argument));
+  EXPECT_EQ(result.get(), 1005);
+  EXPECT_TRUE(captured_seen.expired()) << "the callable's captures outlived the task";
+  EXPECT_TRUE(argument_seen.expired()) << "the argument outlived the task";
+  auto void_state = std::make_shared<int>(1);
+  const std::weak_ptr<int> void_seen = void_state;
+  auto unit = pool.apply_async([state = std::move(void_state)] { (void)state; });
+  unit.get();
+  EXPECT_TRUE(void_seen.expired()) << "a void task's captures outlived it";
 }
 
 TEST(ThreadPool, MutableStateIsVisibleAcrossWorkers) {
