@@ -12,6 +12,7 @@
 #include <exception>
 #include <new>
 
+#include "mpp/detail/child.hpp"
 #include "mpp/detail/exception_codec.hpp"
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/wait.hpp"
@@ -125,8 +126,8 @@ class Worker final : public WorkerContext {
 
  private:
   [[noreturn]] void leave(int code) noexcept {
-    // The worker's own output is flushed; the parent's atexit handlers never run here.
-    std::fflush(nullptr);
+    // The worker's own standard output is flushed; the parent's atexit handlers never run here.
+    flush_standard_streams();
     ::_exit(code);
   }
 
