@@ -133,6 +133,7 @@ class RemoteHost : public CallbackRunner {
     wake_dispatcher();
     thread.join();
     joined = true;
+    on_joined();
   }
 
   /// The executor's destructor: terminates and joins unless join() did.
@@ -143,6 +144,7 @@ class RemoteHost : public CallbackRunner {
     }
     terminate();
     if (thread.joinable()) thread.join();
+    on_joined();
   }
 
   // --- CallbackRunner: callbacks run on the dispatcher thread only ------------------------------
@@ -174,6 +176,8 @@ class RemoteHost : public CallbackRunner {
   virtual bool callers_drive() const noexcept { return false; }
   /// On the dispatcher thread: stops the workers' chunks and completes every task (cancel_queued).
   virtual void do_terminate() noexcept = 0;
+  /// The dispatcher thread has been joined: release what only it used (join() leaks nothing).
+  virtual void on_joined() noexcept {}
 
   // --- for the dispatcher loop ----------------------------------------------------------------
 

@@ -66,6 +66,12 @@ class SharedObject {
   }
   T* get() const noexcept { return object_; }
 
+  /// Replaces the pages with private zeroed ones at the same address (T must be valid all
+  /// zeroes): shared with no process any more, yet still there for a late access from this one.
+  void unshare() noexcept {
+    ::mmap(object_, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  }
+
  private:
   T* object_ = nullptr;
   std::size_t bytes_ = 0;
@@ -115,7 +121,11 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
   ProcessExecutorOptions options;
   SharedObject<DispatcherShared> dispatcher_shared;
+  // The dispatcher's wake-up eventfd. Set before the thread starts and closed once it has been
+  // joined (join() leaves no descriptor open); callers write it under wake_mutex, so a late
+  // wake-up (a close() after join()) never writes a descriptor number reused meanwhile.
   int wake_fd = -1;
+  std::mutex wake_mutex;
   std::vector<std::unique_ptr<Slot>> slots;
 
   // Start-up handshake with the constructor.
@@ -181,7 +191,13 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       futex_wake_all(state.*word, FutexScope::shared);
   }
 
-  void wake_dispatcher() noexcept override { detail::wake_dispatcher(*dispatcher_shared.get(), wake_fd); }
+  void wake_dispatcher() noexcept override {
+    // As the workers' detail::wake_dispatcher(): only the first to find it asleep writes.
+    DispatcherShared& d = *dispatcher_shared.get();
+    if (d.sleeping.load(std::memory_order_relaxed) != 0 &&
+        d.sleeping.exchange(0, std::memory_order_seq_cst) != 0)
+      wake_thread();
+  }
   // Callbacks posted by a caller that completed results: the thread runs them, even if it parked.
   void wake_for_callbacks() noexcept override {
     if (parked.load(std::memory_order_seq_cst)) wake_thread();
@@ -312,7 +328,21 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
   void wake_thread() noexcept {
     const std::uint64_t one = 1;
-    posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
+    std::lock_guard lock(wake_mutex);
+    if (wake_fd >= 0) posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
+  }
+
+  void close_wake_fd() noexcept {
+    std::lock_guard lock(wake_mutex);
+    if (wake_fd >= 0) ::close(wake_fd);
+    wake_fd = -1;
+  }
+
+  // RemoteHost: the dispatcher thread has been joined, every worker reaped: nothing shared is left
+  // once join() returns (a late wake-up from close() finds a private page and no descriptor).
+  void on_joined() noexcept override {
+    close_wake_fd();
+    dispatcher_shared.unshare();
   }
 
   // One round of everything; true when something happened.
@@ -829,7 +859,7 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   try {
     impl.thread = std::thread([&impl] { impl.main(); });
   } catch (...) {
-    ::close(impl.wake_fd);
+    impl.close_wake_fd();
     throw;
   }
   block_until([&impl] { return impl.started_word.load(std::memory_order_seq_cst) != 0; }, impl.started_word,
@@ -840,8 +870,7 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
       std::lock_guard lock(impl.join_mutex);
       impl.joined = true;
     }
-    ::close(impl.wake_fd);
-    impl.wake_fd = -1;
+    impl.close_wake_fd();
     std::rethrow_exception(impl.startup_error);
   }
 }
@@ -849,8 +878,7 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
 ProcessExecutor::~ProcessExecutor() {
   if (!host_) return;
   host_->shutdown();
-  const int wake_fd = static_cast<Impl&>(*host_).wake_fd;
-  if (wake_fd >= 0) ::close(wake_fd);
+  static_cast<Impl&>(*host_).close_wake_fd();
 }
 
 Driver* ProcessExecutor::driver() noexcept { return &static_cast<Impl&>(*host_); }

@@ -107,6 +107,21 @@ TEST(ProcessPoolHygiene, NoDescriptorOrMappingLeakOverTwentyPools) {
   expect_no_children();
 }
 
+TEST(ProcessPoolHygiene, NoDescriptorLeftOpenOnceJoinReturns) {
+  warm_up();
+  const Resources before;
+  mpp::ProcessPool pool(2);
+  EXPECT_EQ(pool.apply(&square, 3), 9);
+  pool.close();
+  pool.join();
+  // The pool object still exists: join() alone released everything.
+  expect_same(before, "by a joined pool that was not destroyed yet");
+  pool.close();  // a late close() wakes nothing and writes no descriptor
+  pool.join();
+  pool.terminate();
+  expect_same(before, "by close(), join() and terminate() after join()");
+}
+
 TEST(ProcessPoolHygiene, NoLeakAfterTerminate) {
   mpp_test::Shared<Blocker> blocker;
   g_blocker = blocker.get();
