@@ -778,8 +778,10 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
     if (starting_up) {
       if (!init_error && !startup_error) {
         try {
-          throw WorkerLost(std::string(options.name) + ": a worker died while starting (" +
-                           Child::describe(status) + ")");
+          throw WorkerLost(
+              std::string(options.name) + ": a worker died " +
+              (options.initializer != nullptr ? "while running the initializer" : "while starting") + " (" +
+              Child::describe(status) + ")");
         } catch (...) {
           startup_error = std::current_exception();
         }
@@ -787,11 +789,25 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       return;
     }
     if (stopping || was == SlotState::stopping || terminated.load(std::memory_order_relaxed)) return;
-    if (init_error) {
+    // A worker that ended before it was ready failed to start, however it ended: a thrown
+    // initializer exception, or a death (a signal, abort(), _exit()) while the initializer ran.
+    std::exception_ptr failure = init_error;
+    if (!failure && was == SlotState::starting) {
+      try {
+        throw WorkerLost(
+            std::string(options.name) + ": a replacement worker died " +
+            (options.initializer != nullptr ? "while running the initializer" : "while starting") + " (" +
+            Child::describe(status) + ")");
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+    if (failure) {
       if (++s.init_failures >= k_init_attempts) {
-        const bool none_left = std::all_of(slots.begin(), slots.end(),
-                                           [](const auto& o) { return o->state == SlotState::empty; });
-        if (none_left) broken = init_error;
+        const bool none_left = std::all_of(slots.begin(), slots.end(), [](const auto& o) {
+          return o->state == SlotState::empty && !o->respawn;  // none running, none to be started
+        });
+        if (none_left) broken = failure;
         return;
       }
     }

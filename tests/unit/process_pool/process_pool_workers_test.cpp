@@ -2,11 +2,14 @@
 // or one chunk of a map) and the initializer (once in every worker process, replacements
 // included; an exception from it during construction is rethrown by the constructor).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <map>
 #include <ranges>
 #include <stdexcept>
@@ -28,7 +31,10 @@ struct WorkerLog {
   std::array<std::atomic<pid_t>, k_items> init_pid{};  // the worker of each initializer run
   std::atomic<int> init_runs{0};
   std::atomic<bool> fail_init{false};  // from now on, initializers throw
+  std::atomic<int> crash_init{0};      // from now on, initializers kill their worker: a CrashMode
 };
+
+enum CrashMode { k_no_crash, k_abort, k_segv, k_exit3 };
 
 WorkerLog* g_log = nullptr;
 
@@ -40,6 +46,25 @@ void initializer() {
   const int k = log.init_runs.fetch_add(1);
   log.init_pid[static_cast<std::size_t>(k)].store(::getpid());
   if (log.fail_init.load()) throw std::runtime_error("initializer failed in a replacement");
+  g_initialized = 42;
+}
+
+/// Counts its runs; from when the test sets crash_init on, ends its worker that way.
+void crashing_initializer() {
+  WorkerLog& log = *g_log;
+  log.init_runs.fetch_add(1);
+  switch (log.crash_init.load()) {
+    case k_abort:
+      std::abort();
+    case k_segv:
+      ::signal(SIGSEGV, SIG_DFL);  // a real death by SIGSEGV, not a sanitizer's report
+      ::raise(SIGSEGV);
+      break;
+    case k_exit3:
+      ::_exit(3);
+    default:
+      break;
+  }
   g_initialized = 42;
 }
 
@@ -236,5 +261,42 @@ TEST_F(ProcessPoolInitializer, FailingReplacementsFailTasksInsteadOfHanging) {
   pool.close();
   pool.join();
 }
+
+class ProcessPoolCrashingInitializer : public LogTest, public ::testing::WithParamInterface<CrashMode> {};
+
+TEST_P(ProcessPoolCrashingInitializer, ReplacementsStopAfterThreeDeathsAndTasksFailWithTheCause) {
+  // docs/design.md: three failures in a row, then no restart, and tasks fail with the cause instead
+  // of waiting. A death during the initializer (a signal, abort(), _exit()) is such a failure.
+  mpp::ProcessPool pool(options(2, 1, &crashing_initializer));
+  log().crash_init.store(GetParam());
+  EXPECT_EQ(pool.apply(&record, 0), 42);  // each worker exits after one task
+  EXPECT_EQ(pool.apply(&record, 1), 42);
+  auto r = pool.apply_async(&record, 2);
+  ASSERT_TRUE(r.wait(std::chrono::seconds(10)))
+      << "the task waits for a worker that never starts (" << log().init_runs.load() << " initializer runs)";
+  const char* cause = GetParam() == k_abort  ? "SIGABRT"
+                      : GetParam() == k_segv ? "SIGSEGV"
+                                             : "exited with code 3";
+  try {
+    (void)r.get();
+    ADD_FAILURE() << "a task ran although no worker could start";
+  } catch (const mpp::WorkerLost& e) {
+    EXPECT_NE(std::string(e.what()).find("initializer"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(cause), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(log().runs[2].load(), 0);
+  // Two workers at start, then three tries for each of the two slots: no fork storm.
+  EXPECT_LE(log().init_runs.load(), 2 + 2 * 3);
+  pool.close();
+  pool.join();
+  EXPECT_TRUE(mpp_test::child_processes().empty());
+}
+
+std::string crash_mode_name(const ::testing::TestParamInfo<CrashMode>& mode) {
+  return mode.param == k_abort ? "Abort" : mode.param == k_segv ? "Sigsegv" : "ExitCode3";
+}
+
+INSTANTIATE_TEST_SUITE_P(Deaths, ProcessPoolCrashingInitializer, ::testing::Values(k_abort, k_segv, k_exit3),
+                         crash_mode_name);
 
 }  // namespace
