@@ -34,6 +34,9 @@
 #include "remote_host.hpp"
 
 namespace mpp::detail {
+
+std::atomic<void (*)()> g_before_timeout_kill{nullptr};
+
 namespace {
 
 // Each direction of each worker's channel. Large enough that a chunk of a big map streams with
@@ -531,7 +534,9 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
         if (header.index != f.next || f.next >= f.end) return protocol_error(s);
         const auto bytes = payload.subspan(sizeof(header));
         ++f.next;
-        if (record.kind == wire::Kind::value) {
+        if (s.killed_for_timeout == header.index + 1) {  // claimed for a timeout kill: it failed
+          f.job->accept_error(header.index, timeout_error(header.index));
+        } else if (record.kind == wire::Kind::value) {
           f.job->accept_value(header.index, bytes);
         } else {
           f.job->accept_error(header.index, decode_exception(bytes));
@@ -551,9 +556,18 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
             block->first != f.next || count > f.end - f.next) {
           return protocol_error(s);
         }
-        f.next += count;
-        if (count != 0)
-          f.job->accept_values(block->first, count, block->size, payload.data() + sizeof(wire::BlockHeader));
+        // A result for an item claimed for a timeout kill is replaced by the TimeoutError; the
+        // worker starts nothing after it.
+        const std::uint64_t claimed = s.killed_for_timeout;
+        const std::uint64_t kept =
+            claimed > block->first && claimed - 1 < block->first + count ? claimed - 1 - block->first : count;
+        f.next += kept;
+        if (kept != 0)
+          f.job->accept_values(block->first, kept, block->size, payload.data() + sizeof(wire::BlockHeader));
+        if (kept != count) {
+          f.job->accept_error(f.next, timeout_error(f.next));
+          ++f.next;
+        }
         return true;
       }
       case wire::Kind::chunk_end: {
@@ -684,17 +698,37 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
   // --- supervision ----------------------------------------------------------------------------
 
+  // Kills a worker whose item overran. The decision is final and about that item: it is claimed
+  // in the worker's `turn` word first (WorkerShared), so the worker cannot finish it and start
+  // another before the kill lands; whatever it still sends for the item is replaced by the
+  // TimeoutError (handle()), and the items after it run again elsewhere.
   void check_timeouts() noexcept {
     const std::int64_t limit = options.task_timeout.count();
     const std::int64_t now = monotonic_ns();
     for (auto& s : slots) {
       if (s->state != SlotState::ready || s->inflight.empty() || s->killed_for_timeout != 0) continue;
-      const std::uint64_t running = s->shared->get()->running.load(std::memory_order_acquire);
-      if (running == 0) continue;
-      if (now - s->shared->get()->started_ns.load(std::memory_order_relaxed) > limit) {
-        s->killed_for_timeout = running;
-        s->child.signal(SIGKILL);
-      }
+      WorkerShared& shared = *s->shared->get();
+      std::uint64_t turn = shared.turn.load(std::memory_order_acquire);
+      if ((turn & 1) == 0 || (turn & k_claimed) != 0) continue;  // between items
+      // Written before `turn`: this item's, unless it has ended since (then the claim fails).
+      const std::uint64_t running = shared.running.load(std::memory_order_relaxed);
+      const std::int64_t started = shared.started_ns.load(std::memory_order_relaxed);
+      // Its result is in already: it ended in time as far as we know.
+      if (running == 0 || running - 1 < s->inflight.front().next) continue;
+      if (now - started <= limit) continue;
+      if (!shared.turn.compare_exchange_strong(turn, turn | k_claimed, std::memory_order_acq_rel)) continue;
+      s->killed_for_timeout = running;
+      if (auto hook = g_before_timeout_kill.load(std::memory_order_acquire)) hook();
+      s->child.signal(SIGKILL);
+    }
+  }
+
+  std::exception_ptr timeout_error(std::size_t item) const noexcept {
+    try {
+      throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) +
+                         " ran longer than task_timeout; its worker was killed and replaced");
+    } catch (...) {
+      return std::current_exception();
     }
   }
 
@@ -739,8 +773,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       const std::size_t item = s.inflight.front().next;
       try {
         if (s.killed_for_timeout != 0 && s.killed_for_timeout == running) {
-          throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) +
-                             " ran longer than " + "task_timeout; its worker was killed and replaced");
+          std::rethrow_exception(timeout_error(item));
         }
         throw WorkerLost(
             std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
