@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,11 @@
 #include "mpp/detail/wait.hpp"
 
 namespace mpp::detail {
+
+/// How many times this process has been forked from its ancestors since the library was loaded
+/// (counted in each child, by a pthread_atfork handler registered on the first call): a host made
+/// in one process and used in a fork of it (a worker calling its own pool) sees it change.
+std::uint64_t fork_generation() noexcept;
 
 inline void release_task(Task* task) noexcept {
   const bool owned = task->owned_by_executor;  // read first: the task may live inside its job
@@ -36,14 +42,23 @@ inline void cancel_task(Task* task) noexcept {
 class RemoteHost : public CallbackRunner {
  public:
   /// `tag`: the executor's tag(); `workers`: its size().
-  RemoteHost(const void* executor, std::size_t size) noexcept : tag(executor), workers(size) {}
+  RemoteHost(const void* executor, std::size_t size) noexcept
+      : tag(executor), workers(size), generation(fork_generation()) {}
   RemoteHost(const RemoteHost&) = delete;
   RemoteHost& operator=(const RemoteHost&) = delete;
   virtual ~RemoteHost() = default;
 
   const void* const tag;
   const std::size_t workers;
-  std::thread thread;  // the dispatcher
+  const std::uint64_t generation;  // fork_generation() in the process that made it
+  std::thread thread;              // the dispatcher
+
+  /// In a process forked from the one that made the host (a worker's copy of its pool): nothing
+  /// of it works here (its dispatcher thread and rings are the parent's), and nothing may be
+  /// touched. The executor refuses every call.
+  bool in_fork() const noexcept { return fork_generation() != generation; }
+  /// "mpp::ProcessPool": names the pool in messages.
+  virtual const char* name() const noexcept { return "mpp pool"; }
 
   // --- the executor's interface ---------------------------------------------------------------
 
@@ -91,6 +106,7 @@ class RemoteHost : public CallbackRunner {
   }
 
   void close() noexcept {
+    if (in_fork()) return;  // the parent's pool: not ours to close (see RemoteExecutor::close)
     {
       std::lock_guard lock(mutex);
       closed.store(true, std::memory_order_seq_cst);
@@ -99,6 +115,7 @@ class RemoteHost : public CallbackRunner {
   }
 
   void terminate() noexcept {
+    if (in_fork()) return;  // the parent's pool: not ours to stop (see RemoteExecutor::terminate)
     {
       std::lock_guard lock(mutex);
       closed.store(true, std::memory_order_seq_cst);
@@ -123,6 +140,7 @@ class RemoteHost : public CallbackRunner {
   bool is_terminated() const noexcept { return terminated.load(std::memory_order_acquire); }
 
   void check_join(const char* who) const {
+    if (in_fork()) throw_pool_in_fork(who);
     if (here()) throw_join_from_worker(who);
   }
 
@@ -138,6 +156,7 @@ class RemoteHost : public CallbackRunner {
 
   /// The executor's destructor: terminates and joins unless join() did.
   void shutdown() noexcept {
+    if (in_fork()) return;  // the owner's executor destroys it (see ~ProcessExecutor)
     {
       std::lock_guard lock(join_mutex);
       if (joined) return;

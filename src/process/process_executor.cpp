@@ -341,6 +341,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
     wake_fd = -1;
   }
 
+  const char* name() const noexcept override { return options.name; }
+
   // RemoteHost: the dispatcher thread has been joined, every worker reaped: nothing shared is left
   // once join() returns (a late wake-up from close() finds a private page and no descriptor).
   void on_joined() noexcept override {
@@ -926,6 +928,12 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
 
 ProcessExecutor::~ProcessExecutor() {
   if (!host_) return;
+  if (host_->in_fork()) {
+    // A worker's copy of its pool (a task that called exit(), say): its thread, workers and pages
+    // are the parent's. Touch nothing; the process is ending.
+    (void)host_.release();
+    return;
+  }
   host_->shutdown();
   static_cast<Impl&>(*host_).close_wake_fd();
 }

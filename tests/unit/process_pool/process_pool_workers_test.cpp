@@ -14,6 +14,7 @@
 #include <ranges>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <typeinfo>
 #include <vector>
 
@@ -298,5 +299,97 @@ std::string crash_mode_name(const ::testing::TestParamInfo<CrashMode>& mode) {
 
 INSTANTIATE_TEST_SUITE_P(Deaths, ProcessPoolCrashingInitializer, ::testing::Values(k_abort, k_segv, k_exit3),
                          crash_mode_name);
+
+// --- a pool called from one of its own workers ----------------------------------------------------
+
+// The pool the tasks below call: set before the workers are forked, so each worker has a copy.
+alignas(mpp::ProcessPool) unsigned char g_pool_storage[sizeof(mpp::ProcessPool)];
+mpp::ProcessPool* g_pool = nullptr;
+
+int plus_one(int x) { return x + 1; }
+
+enum class Call { apply, apply_async, map, map_async, imap, starmap, join };
+
+int call_own_pool(int call) {
+  switch (static_cast<Call>(call)) {
+    case Call::apply:
+      return g_pool->apply(&plus_one, 1);
+    case Call::apply_async:
+      return g_pool->apply_async(&plus_one, 1).get();
+    case Call::map:
+      return g_pool->map(&plus_one, std::vector<int>{1, 2}).back();
+    case Call::map_async:
+      return g_pool->map_async(&plus_one, std::vector<int>{1, 2}).get().back();
+    case Call::imap:
+      return *g_pool->imap(&plus_one, std::vector<int>{1, 2}).next();
+    case Call::starmap:
+      return g_pool->starmap([](int a, int b) { return a + b; }, std::vector<std::tuple<int, int>>{{1, 2}})
+          .back();
+    case Call::join:
+      g_pool->join();
+      return 0;
+  }
+  return 0;
+}
+
+/// close() and terminate() cannot throw: in a worker they leave the owner's pool alone.
+int close_and_terminate_own_pool(int x) {
+  g_pool->close();
+  g_pool->terminate();
+  return x;
+}
+
+/// A worker that destroys its copy of the pool (as exit() would, running static destructors)
+/// must not touch the owner's threads, workers or pages.
+int exit_worker(int) {
+  g_pool->~ProcessPool();
+  ::_exit(0);
+}
+
+class ProcessPoolCalledFromItsWorker : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_pool = reinterpret_cast<mpp::ProcessPool*>(g_pool_storage);
+    new (g_pool_storage) mpp::ProcessPool(2);
+  }
+  void TearDown() override {
+    g_pool->~ProcessPool();
+    g_pool = nullptr;
+  }
+  mpp::ProcessPool& pool() { return *g_pool; }
+};
+
+TEST_F(ProcessPoolCalledFromItsWorker, EveryCallThrowsLogicErrorThatReachesTheCaller) {
+  for (Call call :
+       {Call::apply, Call::apply_async, Call::map, Call::map_async, Call::imap, Call::starmap, Call::join}) {
+    auto r = pool().apply_async(&call_own_pool, static_cast<int>(call));
+    ASSERT_TRUE(r.wait(std::chrono::seconds(10)))
+        << "call " << static_cast<int>(call) << " hangs in the worker";
+    try {
+      (void)r.get();
+      ADD_FAILURE() << "call " << static_cast<int>(call) << " returned";
+    } catch (const std::logic_error& e) {
+      EXPECT_NE(std::string(e.what()).find("mpp::ProcessPool: used in one of its own worker processes"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  // The pool and its workers are unharmed.
+  EXPECT_EQ(pool().map(&plus_one, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 3, 4}));
+}
+
+TEST_F(ProcessPoolCalledFromItsWorker, CloseAndTerminateInAWorkerLeaveThePoolRunning) {
+  auto r = pool().apply_async(&close_and_terminate_own_pool, 7);
+  ASSERT_TRUE(r.wait(std::chrono::seconds(10))) << "close() or terminate() hangs in the worker";
+  EXPECT_EQ(r.get(), 7);
+  EXPECT_EQ(pool().apply(&plus_one, 1), 2);
+}
+
+TEST_F(ProcessPoolCalledFromItsWorker, AWorkerRunningThePoolsDestructorLeavesTheOwnersPoolAlone) {
+  auto r = pool().apply_async(&exit_worker, 0);
+  ASSERT_TRUE(r.wait(std::chrono::seconds(10))) << "the pool's destructor hangs in the worker";
+  EXPECT_THROW((void)r.get(), mpp::WorkerLost);  // it exited with code 0 while running the item
+  EXPECT_EQ(pool().apply(&plus_one, 1), 2);
+}
 
 }  // namespace
