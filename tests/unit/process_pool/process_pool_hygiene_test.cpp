@@ -259,13 +259,15 @@ int crash_once(int x) {
     if (::pipe(in) != 0 || ::dup2(in[0], 0) < 0) ::_exit(2);
     std::thread reader([] {
       std::string line;
-      std::getline(std::cin, line);  // never returns: nobody writes the pipe
+      std::getline(std::cin, line);  // waits until the end: nobody writes the pipe
     });
     mpp_test::Counter locked;
-    std::thread holder([&locked] {
+    mpp_test::Counter release;
+    std::thread holder([&] {
       ::flockfile(stdout);
       locked.add();
-      for (;;) ::pause();  // holds it until the helper exits
+      release.wait_at_least(1);  // holds it until every step is done
+      ::funlockfile(stdout);
     });
     if (!locked.wait_at_least(1)) ::_exit(3);
     auto step = [out](char c) {
@@ -284,8 +286,11 @@ int crash_once(int x) {
     pool.close();
     pool.join();
     step('e');
-    reader.detach();
-    holder.detach();
+    // Let both threads go (a sanitizer's exit may want these locks too).
+    release.add();
+    holder.join();
+    ::close(in[1]);
+    reader.join();
     ::_exit(0);
   } catch (...) {
     ::_exit(6);
