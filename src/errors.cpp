@@ -49,6 +49,12 @@ void throw_join_from_worker(const char* who) {
                          "::join: called from one of the pool's own tasks, which would wait "
                          "for itself");
 }
+void throw_pool_in_fork(const char* who) {
+  throw std::logic_error(std::string(who) +
+                         ": used in one of its own worker processes (a forked copy of the pool, "
+                         "which reaches neither its workers nor its dispatcher); submit work, "
+                         "close, terminate and join from the process that created the pool");
+}
 void throw_cancelled(const char* who) {
   throw TaskCancelled(std::string(who) + ": the task was cancelled before it finished");
 }

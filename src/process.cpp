@@ -1,6 +1,7 @@
 #include "mpp/process.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -27,9 +28,7 @@ template <class Target>
     code = 1;
   }
   // The child's own output, not the parent's: the parent flushed before forking.
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
+  detail::flush_standard_streams();
   ::_exit(code);
 }
 
@@ -60,7 +59,19 @@ Process::~Process() {
 
 void Process::start() {
   if (child_) throw std::logic_error("mpp::Process::start: the process was already started");
-  child_ = detail::Child::fork([this] { child_main(*target_); });
+  const pid_t parent = ::getpid();
+  // Linux sends the parent-death signal when the thread that forked ends, not the process: only
+  // the main thread lives as long as the process, so only its children ask for it (a child
+  // started from a short-lived thread must not die with that thread).
+  const bool from_main_thread = ::gettid() == parent;
+  child_ = detail::Child::fork([this, parent, from_main_thread] {
+    if (from_main_thread) {
+      // Die with the parent, even when it is SIGKILLed, and check it did not die first.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(1);
+    }
+    child_main(*target_);
+  });
 }
 
 void Process::join() {

@@ -1,14 +1,36 @@
 #include "mpp/detail/remote_executor.hpp"
 
+#include <pthread.h>
+
+#include <atomic>
+
+#include "mpp/detail/throw.hpp"
 #include "remote_host.hpp"
 
 namespace mpp::detail {
+namespace {
+
+std::atomic<std::uint64_t> g_fork_generation{0};
+
+void count_fork() noexcept { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+}  // namespace
+
+std::uint64_t fork_generation() noexcept {
+  // Registered before the first host exists, so every fork after it is counted.
+  static const bool registered = ::pthread_atfork(nullptr, nullptr, &count_fork) == 0;
+  (void)registered;
+  return g_fork_generation.load(std::memory_order_relaxed);
+}
 
 RemoteExecutor::RemoteExecutor() = default;
 RemoteExecutor::~RemoteExecutor() = default;
 
 std::size_t RemoteExecutor::size() const noexcept { return host_->workers; }
-bool RemoteExecutor::accepting() const noexcept { return host_->accepting(); }
+bool RemoteExecutor::accepting() const {
+  if (host_->in_fork()) throw_pool_in_fork(host_->name());
+  return host_->accepting();
+}
 bool RemoteExecutor::open_call() noexcept { return host_->open_call(); }
 void RemoteExecutor::close_call() noexcept { host_->close_call(); }
 void RemoteExecutor::submit(Task* task) noexcept { host_->submit_batch(task, 1); }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,11 @@
 #include "mpp/detail/wait.hpp"
 
 namespace mpp::detail {
+
+/// How many times this process has been forked from its ancestors since the library was loaded
+/// (counted in each child, by a pthread_atfork handler registered on the first call): a host made
+/// in one process and used in a fork of it (a worker calling its own pool) sees it change.
+std::uint64_t fork_generation() noexcept;
 
 inline void release_task(Task* task) noexcept {
   const bool owned = task->owned_by_executor;  // read first: the task may live inside its job
@@ -38,14 +44,22 @@ class RemoteHost : public CallbackRunner {
  public:
   /// `workers`: the executor's size(). The host is the executor's tag(): it may outlive the
   /// executor (see shutdown), and a later executor at the same address must not look like it.
-  explicit RemoteHost(std::size_t size) noexcept : tag(this), workers(size) {}
+  explicit RemoteHost(std::size_t size) noexcept : tag(this), workers(size), generation(fork_generation()) {}
   RemoteHost(const RemoteHost&) = delete;
   RemoteHost& operator=(const RemoteHost&) = delete;
   virtual ~RemoteHost() = default;
 
   const void* const tag;
   const std::size_t workers;
-  std::thread thread;  // the dispatcher
+  const std::uint64_t generation;  // fork_generation() in the process that made it
+  std::thread thread;              // the dispatcher
+
+  /// In a process forked from the one that made the host (a worker's copy of its pool): nothing
+  /// of it works here (its dispatcher thread and rings are the parent's), and nothing may be
+  /// touched. The executor refuses every call.
+  bool in_fork() const noexcept { return fork_generation() != generation; }
+  /// "mpp::ProcessPool": names the pool in messages.
+  virtual const char* name() const noexcept { return "mpp pool"; }
 
   // --- the executor's interface ---------------------------------------------------------------
 
@@ -93,6 +107,7 @@ class RemoteHost : public CallbackRunner {
   }
 
   void close() noexcept {
+    if (in_fork()) return;  // the parent's pool: not ours to close (see RemoteExecutor::close)
     {
       std::lock_guard lock(mutex);
       closed.store(true, std::memory_order_seq_cst);
@@ -101,6 +116,7 @@ class RemoteHost : public CallbackRunner {
   }
 
   void terminate() noexcept {
+    if (in_fork()) return;  // the parent's pool: not ours to stop (see RemoteExecutor::terminate)
     {
       std::lock_guard lock(mutex);
       closed.store(true, std::memory_order_seq_cst);
@@ -125,6 +141,7 @@ class RemoteHost : public CallbackRunner {
   bool is_terminated() const noexcept { return terminated.load(std::memory_order_acquire); }
 
   void check_join(const char* who) const {
+    if (in_fork()) throw_pool_in_fork(who);
     if (here()) throw_join_from_worker(who);
   }
 
@@ -135,6 +152,7 @@ class RemoteHost : public CallbackRunner {
     wake_dispatcher();
     thread.join();
     joined = true;
+    on_joined();
   }
 
   /// Starts the dispatcher thread, which shares the host: a pool destroyed from its own callback
@@ -148,6 +166,7 @@ class RemoteHost : public CallbackRunner {
   /// (a callback destroying its pool), which cannot wait for itself, it only closes the pool and
   /// detaches the thread: the work already submitted still runs, callbacks too.
   void shutdown() noexcept {
+    if (in_fork()) return;  // the owner's executor destroys it (see ~ProcessExecutor)
     if (here()) {
       close();
       thread.detach();
@@ -159,6 +178,7 @@ class RemoteHost : public CallbackRunner {
     }
     terminate();
     if (thread.joinable()) thread.join();
+    on_joined();
   }
 
   // --- CallbackRunner: callbacks run on the dispatcher thread only ------------------------------
@@ -190,6 +210,8 @@ class RemoteHost : public CallbackRunner {
   virtual bool callers_drive() const noexcept { return false; }
   /// On the dispatcher thread: stops the workers' chunks and completes every task (cancel_queued).
   virtual void do_terminate() noexcept = 0;
+  /// The dispatcher thread has been joined: release what only it used (join() leaks nothing).
+  virtual void on_joined() noexcept {}
 
   // --- for the dispatcher loop ----------------------------------------------------------------
 

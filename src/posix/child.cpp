@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,7 +31,33 @@ void check(int rc, const char* what) {
   if (rc != 0) posix::throw_errno(what, rc);
 }
 
+// Flushes `stream` (and `cxx`, the C++ stream over it, when given) unless another thread holds
+// its lock: a thread waiting in fgets(stdin) or std::getline(std::cin), or one that keeps
+// flockfile(stdout), must never hold up a fork. False when it was held.
+bool flush_if_free(std::FILE* stream, std::ostream* cxx) noexcept {
+  if (::ftrylockfile(stream) != 0) return false;
+  if (cxx != nullptr) {
+    try {
+      cxx->flush();  // synced with stdio it ends in fflush(stream), whose lock (recursive) we hold
+    } catch (...) {  // a stream set to throw: its own error, not the fork's
+    }
+  }
+  ::fflush_unlocked(stream);
+  ::funlockfile(stream);
+  return true;
+}
+
 }  // namespace
+
+void flush_standard_streams() noexcept {
+  try {
+    std::cout.flush();
+    std::cerr.flush();
+  } catch (...) {  // a stream set to throw: nothing more can be reported from here
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+}
 
 Child::Child(Child&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
@@ -55,11 +82,17 @@ void Child::close_pidfd() noexcept {
 }
 
 Child Child::fork(FunctionRef<void()> body) {
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
+  // Only the standard streams, and only those no other thread holds: fflush(nullptr) would wait
+  // for every stream's lock. (fork() itself takes only glibc's list lock, never a stream's.)
+  // (Not std::cerr.flush(): std::cerr is tied to std::cout, and unit-buffered, so holds nothing.)
+  const bool out_flushed = flush_if_free(stdout, &std::cout);
+  const bool err_flushed = flush_if_free(stderr, nullptr);
   const pid_t pid = posix::checked("fork", [] { return ::fork(); });
   if (pid == 0) {
+    // What another thread was writing stays the parent's to write, not the child's too. (glibc
+    // resets every stream's lock in the child of a threaded parent.)
+    if (!out_flushed) ::__fpurge(stdout);
+    if (!err_flushed) ::__fpurge(stderr);
     body();
     ::_exit(127);  // the body must not return; if it does, fail loudly rather than run on
   }

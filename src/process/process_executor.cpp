@@ -34,6 +34,9 @@
 #include "remote_host.hpp"
 
 namespace mpp::detail {
+
+std::atomic<void (*)()> g_before_timeout_kill{nullptr};
+
 namespace {
 
 // Each direction of each worker's channel. Large enough that a chunk of a big map streams with
@@ -65,6 +68,12 @@ class SharedObject {
     ::munmap(object_, bytes_);
   }
   T* get() const noexcept { return object_; }
+
+  /// Replaces the pages with private zeroed ones at the same address (T must be valid all
+  /// zeroes): shared with no process any more, yet still there for a late access from this one.
+  void unshare() noexcept {
+    ::mmap(object_, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  }
 
  private:
   T* object_ = nullptr;
@@ -117,7 +126,11 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
   ProcessExecutorOptions options;
   SharedObject<DispatcherShared> dispatcher_shared;
+  // The dispatcher's wake-up eventfd. Set before the thread starts and closed once it has been
+  // joined (join() leaves no descriptor open); callers write it under wake_mutex, so a late
+  // wake-up (a close() after join()) never writes a descriptor number reused meanwhile.
   int wake_fd = -1;
+  std::mutex wake_mutex;
   std::vector<std::unique_ptr<Slot>> slots;
 
   // Start-up handshake with the constructor.
@@ -183,7 +196,13 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       futex_wake_all(state.*word, FutexScope::shared);
   }
 
-  void wake_dispatcher() noexcept override { detail::wake_dispatcher(*dispatcher_shared.get(), wake_fd); }
+  void wake_dispatcher() noexcept override {
+    // As the workers' detail::wake_dispatcher(): only the first to find it asleep writes.
+    DispatcherShared& d = *dispatcher_shared.get();
+    if (d.sleeping.load(std::memory_order_relaxed) != 0 &&
+        d.sleeping.exchange(0, std::memory_order_seq_cst) != 0)
+      wake_thread();
+  }
   // Callbacks posted by a caller that completed results: the thread runs them, even if it parked.
   void wake_for_callbacks() noexcept override {
     if (parked.load(std::memory_order_seq_cst)) wake_thread();
@@ -314,7 +333,23 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
   void wake_thread() noexcept {
     const std::uint64_t one = 1;
-    posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
+    std::lock_guard lock(wake_mutex);
+    if (wake_fd >= 0) posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
+  }
+
+  void close_wake_fd() noexcept {
+    std::lock_guard lock(wake_mutex);
+    if (wake_fd >= 0) ::close(wake_fd);
+    wake_fd = -1;
+  }
+
+  const char* name() const noexcept override { return options.name; }
+
+  // RemoteHost: the dispatcher thread has been joined, every worker reaped: nothing shared is left
+  // once join() returns (a late wake-up from close() finds a private page and no descriptor).
+  void on_joined() noexcept override {
+    close_wake_fd();
+    dispatcher_shared.unshare();
   }
 
   // One round of everything; true when something happened.
@@ -503,7 +538,9 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
         if (header.index != f.next || f.next >= f.end) return protocol_error(s);
         const auto bytes = payload.subspan(sizeof(header));
         ++f.next;
-        if (record.kind == wire::Kind::value) {
+        if (s.killed_for_timeout == header.index + 1) {  // claimed for a timeout kill: it failed
+          f.job->accept_error(header.index, timeout_error(header.index));
+        } else if (record.kind == wire::Kind::value) {
           f.job->accept_value(header.index, bytes);
         } else {
           f.job->accept_error(header.index, decode_exception(bytes));
@@ -523,9 +560,18 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
             block->first != f.next || count > f.end - f.next) {
           return protocol_error(s);
         }
-        f.next += count;
-        if (count != 0)
-          f.job->accept_values(block->first, count, block->size, payload.data() + sizeof(wire::BlockHeader));
+        // A result for an item claimed for a timeout kill is replaced by the TimeoutError; the
+        // worker starts nothing after it.
+        const std::uint64_t claimed = s.killed_for_timeout;
+        const std::uint64_t kept =
+            claimed > block->first && claimed - 1 < block->first + count ? claimed - 1 - block->first : count;
+        f.next += kept;
+        if (kept != 0)
+          f.job->accept_values(block->first, kept, block->size, payload.data() + sizeof(wire::BlockHeader));
+        if (kept != count) {
+          f.job->accept_error(f.next, timeout_error(f.next));
+          ++f.next;
+        }
         return true;
       }
       case wire::Kind::chunk_end: {
@@ -656,17 +702,37 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
   // --- supervision ----------------------------------------------------------------------------
 
+  // Kills a worker whose item overran. The decision is final and about that item: it is claimed
+  // in the worker's `turn` word first (WorkerShared), so the worker cannot finish it and start
+  // another before the kill lands; whatever it still sends for the item is replaced by the
+  // TimeoutError (handle()), and the items after it run again elsewhere.
   void check_timeouts() noexcept {
     const std::int64_t limit = options.task_timeout.count();
     const std::int64_t now = monotonic_ns();
     for (auto& s : slots) {
       if (s->state != SlotState::ready || s->inflight.empty() || s->killed_for_timeout != 0) continue;
-      const std::uint64_t running = s->shared->get()->running.load(std::memory_order_acquire);
-      if (running == 0) continue;
-      if (now - s->shared->get()->started_ns.load(std::memory_order_relaxed) > limit) {
-        s->killed_for_timeout = running;
-        s->child.signal(SIGKILL);
-      }
+      WorkerShared& shared = *s->shared->get();
+      std::uint64_t turn = shared.turn.load(std::memory_order_acquire);
+      if ((turn & 1) == 0 || (turn & k_claimed) != 0) continue;  // between items
+      // Written before `turn`: this item's, unless it has ended since (then the claim fails).
+      const std::uint64_t running = shared.running.load(std::memory_order_relaxed);
+      const std::int64_t started = shared.started_ns.load(std::memory_order_relaxed);
+      // Its result is in already: it ended in time as far as we know.
+      if (running == 0 || running - 1 < s->inflight.front().next) continue;
+      if (now - started <= limit) continue;
+      if (!shared.turn.compare_exchange_strong(turn, turn | k_claimed, std::memory_order_acq_rel)) continue;
+      s->killed_for_timeout = running;
+      if (auto hook = g_before_timeout_kill.load(std::memory_order_acquire)) hook();
+      s->child.signal(SIGKILL);
+    }
+  }
+
+  std::exception_ptr timeout_error(std::size_t item) const noexcept {
+    try {
+      throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) +
+                         " ran longer than task_timeout; its worker was killed and replaced");
+    } catch (...) {
+      return std::current_exception();
     }
   }
 
@@ -711,8 +777,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       const std::size_t item = s.inflight.front().job->input_position(s.inflight.front().next);
       try {
         if (s.killed_for_timeout != 0 && s.killed_for_timeout == running) {
-          throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) +
-                             " ran longer than " + "task_timeout; its worker was killed and replaced");
+          std::rethrow_exception(timeout_error(item));
         }
         throw WorkerLost(
             std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
@@ -750,8 +815,10 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
     if (starting_up) {
       if (!init_error && !startup_error) {
         try {
-          throw WorkerLost(std::string(options.name) + ": a worker died while starting (" +
-                           Child::describe(status) + ")");
+          throw WorkerLost(
+              std::string(options.name) + ": a worker died " +
+              (options.initializer != nullptr ? "while running the initializer" : "while starting") + " (" +
+              Child::describe(status) + ")");
         } catch (...) {
           startup_error = std::current_exception();
         }
@@ -759,11 +826,25 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       return;
     }
     if (stopping || was == SlotState::stopping || terminated.load(std::memory_order_relaxed)) return;
-    if (init_error) {
+    // A worker that ended before it was ready failed to start, however it ended: a thrown
+    // initializer exception, or a death (a signal, abort(), _exit()) while the initializer ran.
+    std::exception_ptr failure = init_error;
+    if (!failure && was == SlotState::starting) {
+      try {
+        throw WorkerLost(
+            std::string(options.name) + ": a replacement worker died " +
+            (options.initializer != nullptr ? "while running the initializer" : "while starting") + " (" +
+            Child::describe(status) + ")");
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+    if (failure) {
       if (++s.init_failures >= k_init_attempts) {
-        const bool none_left = std::all_of(slots.begin(), slots.end(),
-                                           [](const auto& o) { return o->state == SlotState::empty; });
-        if (none_left) broken = init_error;
+        const bool none_left = std::all_of(slots.begin(), slots.end(), [](const auto& o) {
+          return o->state == SlotState::empty && !o->respawn;  // none running, none to be started
+        });
+        if (none_left) broken = failure;
         return;
       }
     }
@@ -838,7 +919,15 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
 }
 
 ProcessExecutor::~ProcessExecutor() {
-  if (host_) host_->shutdown();
+  if (!host_) return;
+  if (host_->in_fork()) {
+    // A worker's copy of its pool (a task that called exit(), say): its thread, workers and pages
+    // are the parent's. Touch nothing, and never destroy it (that would join the parent's thread):
+    // the process is ending.
+    (void)new std::shared_ptr<RemoteHost>(std::move(host_));
+    return;
+  }
+  host_->shutdown();
 }
 
 Driver* ProcessExecutor::driver() noexcept { return &static_cast<Impl&>(*host_); }

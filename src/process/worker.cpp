@@ -12,6 +12,7 @@
 #include <exception>
 #include <new>
 
+#include "mpp/detail/child.hpp"
 #include "mpp/detail/exception_codec.hpp"
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/wait.hpp"
@@ -78,6 +79,8 @@ class Worker final : public WorkerContext {
     if (setup_.timed) setup_.shared->started_ns.store(monotonic_ns(), std::memory_order_relaxed);
     // Release: the parent reads it after our death; it must not run ahead of earlier results.
     setup_.shared->running.store(i + 1, std::memory_order_release);
+    // Even here (between items, never claimed): odd now, publishing the two stores above.
+    if (setup_.timed) setup_.shared->turn.fetch_add(1, std::memory_order_acq_rel);
   }
 
   void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) override {
@@ -125,8 +128,8 @@ class Worker final : public WorkerContext {
 
  private:
   [[noreturn]] void leave(int code) noexcept {
-    // The worker's own output is flushed; the parent's atexit handlers never run here.
-    std::fflush(nullptr);
+    // The worker's own standard output is flushed; the parent's atexit handlers never run here.
+    flush_standard_streams();
     ::_exit(code);
   }
 
@@ -152,7 +155,19 @@ class Worker final : public WorkerContext {
     send(wire::Kind::chunk_end, {});
   }
 
-  void item_done() noexcept { setup_.shared->running.store(0, std::memory_order_release); }
+  void item_done() noexcept {
+    if (setup_.timed) {
+      std::uint64_t turn = setup_.shared->turn.load(std::memory_order_relaxed);
+      // Odd: an item ran. Claimed by the dispatcher for a timeout (the CAS fails): it has decided
+      // this item overran and fails it, whatever we sent; the kill is on its way. Starting the
+      // next item now would let the kill land on that one.
+      if ((turn & 1) != 0 && ((turn & k_claimed) != 0 || !setup_.shared->turn.compare_exchange_strong(
+                                                             turn, turn + 1, std::memory_order_acq_rel))) {
+        for (;;) ::pause();
+      }
+    }
+    setup_.shared->running.store(0, std::memory_order_release);
+  }
 
   bool append_to_block(std::size_t i, std::span<const std::byte> bytes) noexcept {
     if (block_ == nullptr || bytes.size() != block_->size) return false;

@@ -26,9 +26,21 @@ struct WorkerShared {
   // index + 1 of the item running now, 0 between items: if the worker dies, that item is lost.
   alignas(k_cache_line) std::atomic<std::uint64_t> running{0};
   std::atomic<std::int64_t> started_ns{0};  // CLOCK_MONOTONIC, when timeouts are on
+  // With timeouts on: odd while an item runs (the worker adds 1 as it starts and as it ends one),
+  // even between items. The dispatcher claims a running item for a timeout kill by setting
+  // k_claimed on its odd value; a worker that finds its item claimed as it ends it reports
+  // nothing more and waits for the kill, so the kill lands on the item that overran, never on
+  // the next one.
+  std::atomic<std::uint64_t> turn{0};
   // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % k_max_pipeline.
   std::atomic<std::uint64_t> skip[k_max_pipeline] = {};
 };
+
+inline constexpr std::uint64_t k_claimed = std::uint64_t{1} << 63;
+
+/// Test hook: when set, the dispatcher calls it after it has claimed an item for a timeout kill
+/// and before it kills the worker (a test widens that window with it). Null in normal use.
+extern std::atomic<void (*)()> g_before_timeout_kill;
 
 /// The parent's shared page.
 struct DispatcherShared {

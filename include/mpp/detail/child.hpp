@@ -13,6 +13,10 @@
 
 namespace mpp::detail {
 
+/// In a forked child, before _exit: flushes stdout, stderr, std::cout and std::cerr (not other
+/// streams, which may hold the parent's unwritten output).
+void flush_standard_streams() noexcept;
+
 class Child {
  public:
   struct SpawnOptions {
@@ -34,7 +38,10 @@ class Child {
   ~Child();
 
   /// Forks; the child runs `body`, which must end the process (_exit), never return. Buffered
-  /// output is flushed first, so the child cannot write the parent's buffers a second time.
+  /// standard output and error (stdout, stderr, std::cout, std::cerr) are flushed first unless
+  /// another thread holds them, in which case the child drops its copy of what they held: the
+  /// child never writes the parent's buffers a second time, and the fork never waits for another
+  /// thread's lock. Other FILE streams are not flushed (that would wait for their locks).
   static Child fork(FunctionRef<void()> body);
   /// Runs argv[0] (searched in PATH, unless options.program names the file) with these arguments,
   /// no shell involved.

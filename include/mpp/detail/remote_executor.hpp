@@ -22,7 +22,10 @@ class RemoteExecutor {
 
   /// Workers (processes or ranks).
   std::size_t size() const noexcept;
-  bool accepting() const noexcept;
+  /// Throws std::logic_error in a process forked from the pool's owner (one of its own workers):
+  /// every pool call asks this first. close() and terminate() do nothing there (they cannot
+  /// throw); the destructor leaves the owner's pool alone.
+  bool accepting() const;
   bool open_call() noexcept;
   void close_call() noexcept;
   /// The task's job must have a remote() side.

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
 #include "posix/syscall.hpp"
 
@@ -411,6 +412,133 @@ TEST(Process, ThrowingChildStillFlushesItsOutput) {
   ASSERT_TRUE(WIFEXITED(status)) << status;
   ASSERT_EQ(WEXITSTATUS(status), 0);
   EXPECT_EQ(out.contents(), "parent|child-before-throw|");
+}
+
+TEST(Process, StartNeverWaitsForAnotherThreadsStdioLock) {
+  TempFile out;
+  // In a helper (a hang there is a deadline here): one thread waits in std::getline(std::cin) on a
+  // pipe nobody writes, another holds stdout locked with text in its buffer while start() forks.
+  const pid_t helper = ::fork();
+  ASSERT_GE(helper, 0);
+  if (helper == 0) {
+    int in[2];
+    if (::pipe(in) != 0 || ::dup2(in[0], 0) < 0) ::_exit(10);
+    if (std::freopen(out.path().c_str(), "w", stdout) == nullptr) ::_exit(11);
+    std::thread reader([] {
+      std::string line;
+      std::getline(std::cin, line);  // never returns: nobody writes the pipe
+    });
+    mpp_test::Counter locked;
+    mpp_test::Counter release;
+    std::thread holder([&] {
+      ::flockfile(stdout);
+      std::fputs("held|", stdout);  // the lock is recursive: buffered, not written yet
+      locked.add();
+      release.wait_at_least(1);
+      ::funlockfile(stdout);
+    });
+    if (!locked.wait_at_least(1)) ::_exit(12);
+    mpp::Process p([] { std::fputs("child|", stdout); });
+    p.start();
+    p.join();
+    if (p.exitcode() != 0) ::_exit(13);
+    release.add();
+    holder.join();
+    std::fflush(stdout);
+    reader.detach();
+    ::_exit(0);
+  }
+  const auto end = mpp_test::reap(helper, 10s);
+  if (!end) {
+    ::kill(helper, SIGKILL);
+    (void)mpp_test::reap(helper, 10s);
+  }
+  ASSERT_TRUE(end.has_value()) << "Process::start() waited for another thread's stdio lock";
+  ASSERT_TRUE(WIFEXITED(end->status) && WEXITSTATUS(end->status) == 0)
+      << mpp_test::describe_status(end->status);
+  // The parent's buffered text is written once, by the parent; the child's once, by the child.
+  const std::string text = out.contents();
+  EXPECT_EQ(count_of(text, "held|"), 1U) << text;
+  EXPECT_EQ(count_of(text, "child|"), 1U) << text;
+}
+
+TEST(Process, ChildNeverWritesTheParentsUnflushedFileStreams) {
+  TempFile out;
+  const int status = run_helper([&] {
+    std::FILE* file = std::fopen(out.path().c_str(), "w");
+    if (file == nullptr) return 10;
+    std::fputs("parent-file|", file);  // buffered in the parent, and in the child's copy
+    mpp::Process p([] {});
+    p.start();
+    p.join();
+    if (p.exitcode() != 0) return 11;
+    std::fclose(file);
+    return 0;
+  });
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << mpp_test::describe_status(status);
+  EXPECT_EQ(out.contents(), "parent-file|");
+}
+
+// -- the child dies with its parent ----------------------------------------------------------------
+
+TEST(Process, ChildDiesWhenItsParentIsKilled) {
+  // Orphans are reparented to us, so we can reap the child and see how it ended.
+  mpp_test::SubreaperScope subreaper;
+  ASSERT_TRUE(subreaper.ok());
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t parent = ::fork();
+  ASSERT_GE(parent, 0);
+  if (parent == 0) {
+    ::close(fds[0]);
+    const int report = fds[1];
+    mpp::Process child([report] {
+      const pid_t self = ::getpid();
+      if (::write(report, &self, sizeof(self)) != sizeof(self)) ::_exit(2);
+      for (;;) ::pause();
+    });
+    child.start();
+    for (;;) ::pause();  // until the test kills it
+  }
+  ::close(fds[1]);
+  pid_t child = 0;
+  const bool got = ::read(fds[0], &child, sizeof(child)) == sizeof(child);
+  ::close(fds[0]);
+  ASSERT_EQ(::kill(parent, SIGKILL), 0);
+  ASSERT_TRUE(mpp_test::reap(parent, 10s).has_value());
+  ASSERT_TRUE(got) << "the child did not report its pid";
+  const auto end = mpp_test::reap(child, 5s);
+  if (!end) {
+    ::kill(child, SIGKILL);
+    (void)mpp_test::reap(child, 5s);
+  }
+  ASSERT_TRUE(end.has_value()) << "the child outlived its SIGKILLed parent by 5 s";
+  EXPECT_TRUE(WIFSIGNALED(end->status) && WTERMSIG(end->status) == SIGKILL)
+      << mpp_test::describe_status(end->status);
+}
+
+TEST(Process, ChildStartedFromAnotherThreadOutlivesThatThread) {
+  // The parent-death signal follows the forking thread, not the process: a child started from a
+  // thread that ends must keep running (it is not asked for).
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const int from_test = fds[0];
+  std::optional<mpp::Process> p;
+  std::thread starter([&] {
+    p.emplace([from_test] {
+      char c = 0;
+      ::_exit(::read(from_test, &c, 1) == 1 ? 0 : 3);
+    });
+    p->start();
+  });
+  starter.join();
+  // Past the thread's end, long enough for a death signal sent at its exit to be delivered.
+  ASSERT_FALSE(p->join(200ms)) << "the child ended with the thread that started it";
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  p->join();
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(p->exitcode(), 0);
 }
 
 const char* g_atexit_marker_path = nullptr;

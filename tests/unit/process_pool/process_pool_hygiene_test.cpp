@@ -107,6 +107,21 @@ TEST(ProcessPoolHygiene, NoDescriptorOrMappingLeakOverTwentyPools) {
   expect_no_children();
 }
 
+TEST(ProcessPoolHygiene, NoDescriptorLeftOpenOnceJoinReturns) {
+  warm_up();
+  const Resources before;
+  mpp::ProcessPool pool(2);
+  EXPECT_EQ(pool.apply(&square, 3), 9);
+  pool.close();
+  pool.join();
+  // The pool object still exists: join() alone released everything.
+  expect_same(before, "by a joined pool that was not destroyed yet");
+  pool.close();  // a late close() wakes nothing and writes no descriptor
+  pool.join();
+  pool.terminate();
+  expect_same(before, "by close(), join() and terminate() after join()");
+}
+
 TEST(ProcessPoolHygiene, NoLeakAfterTerminate) {
   mpp_test::Shared<Blocker> blocker;
   g_blocker = blocker.get();
@@ -225,6 +240,86 @@ TEST(ProcessPoolHygiene, WorkersDieWithTheirOwnerWhenItIsKilled) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   expect_no_children();
   g_blocker = nullptr;
+}
+
+// --- forking never waits for another thread's stdio lock ----------------------------------------
+
+int crash_once(int x) {
+  if (x < 0) ::raise(SIGKILL);
+  return x + 1;
+}
+
+/// Runs in a forked helper (a hang there is a deadline here): one thread waits in
+/// std::getline(std::cin) on a pipe nobody writes, another holds flockfile(stdout) throughout, and
+/// the pool is built, loses a worker (replaced by a fork) and answers. Writes one letter per step
+/// done to `out`, so a hang names its step.
+[[noreturn]] void stdio_locked_pool(int out) {
+  try {
+    int in[2];
+    if (::pipe(in) != 0 || ::dup2(in[0], 0) < 0) ::_exit(2);
+    std::thread reader([] {
+      std::string line;
+      std::getline(std::cin, line);  // waits until the end: nobody writes the pipe
+    });
+    mpp_test::Counter locked;
+    mpp_test::Counter release;
+    std::thread holder([&] {
+      ::flockfile(stdout);
+      locked.add();
+      release.wait_at_least(1);  // holds it until every step is done
+      ::funlockfile(stdout);
+    });
+    if (!locked.wait_at_least(1)) ::_exit(3);
+    auto step = [out](char c) {
+      if (::write(out, &c, 1) != 1) ::_exit(4);
+    };
+    step('a');
+    mpp::ProcessPool pool(1);
+    step('b');
+    try {
+      (void)pool.apply(&crash_once, -1);
+    } catch (const mpp::WorkerLost&) {
+    }
+    step('c');
+    if (pool.apply(&crash_once, 41) != 42) ::_exit(5);
+    step('d');
+    pool.close();
+    pool.join();
+    step('e');
+    // Let both threads go (a sanitizer's exit may want these locks too).
+    release.add();
+    holder.join();
+    ::close(in[1]);
+    reader.join();
+    ::_exit(0);
+  } catch (...) {
+    ::_exit(6);
+  }
+}
+
+TEST(ProcessPoolHygiene, ForkingNeverWaitsForAnotherThreadsStdioLock) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t helper = ::fork();
+  ASSERT_GE(helper, 0);
+  if (helper == 0) {
+    ::close(fds[0]);
+    stdio_locked_pool(fds[1]);
+  }
+  ::close(fds[1]);
+  const auto end = mpp_test::reap(helper, 10s);
+  std::string steps;
+  char c = 0;
+  if (!end) ::kill(helper, SIGKILL);
+  while (::read(fds[0], &c, 1) == 1) steps += c;
+  ::close(fds[0]);
+  if (!end) (void)mpp_test::reap(helper, 10s);
+  ASSERT_TRUE(end.has_value())
+      << "the helper hung after steps '" << steps
+      << "' (a: ready, b: pool built, c: crashed worker replaced, d: apply, e: joined)";
+  EXPECT_TRUE(WIFEXITED(end->status) && WEXITSTATUS(end->status) == 0)
+      << mpp_test::describe_status(end->status);
+  EXPECT_EQ(steps, "abcde");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // with mpp::TimeoutError, its worker is killed and replaced, and every other item, those of the
 // same chunk included, gets its result. The timeout is per item, not per chunk.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstddef>
 #include <ranges>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "mpp/process_pool.hpp"
 #include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
+#include "process/worker.hpp"
 
 namespace {
 
@@ -189,6 +192,75 @@ TEST(ProcessPoolTimeoutPerItem, IdleWorkersAreNeverTimedOut) {
   std::set<pid_t> pids_before;
   for (const auto& c : before) pids_before.insert(c.pid);
   for (const auto& c : mpp_test::child_processes()) EXPECT_TRUE(pids_before.count(c.pid) == 1) << c.pid;
+}
+
+void spin_for(std::chrono::microseconds time) {
+  const auto until = Clock::now() + time;
+  while (Clock::now() < until) {
+  }
+}
+
+int g_started_write = -1;  // item 1 reports its start here (the pipe of the test below)
+int g_started_read = -1;
+
+/// Item 0 overruns the 50 ms timeout by 30 ms; item 1 reports that it started, then takes 30 ms.
+int overrun_then_next(int x) {
+  if (x == 0) {
+    spin_for(80ms);
+  } else {
+    if (::write(g_started_write, "s", 1) != 1) ::_exit(9);
+    spin_for(30ms);
+  }
+  return x;
+}
+
+/// The dispatcher has decided to kill for item 0: give the worker every chance to finish it and
+/// start item 1 before the kill lands (up to 500 ms, until item 1 reports it started).
+void let_the_worker_move_on() {
+  pollfd fd{g_started_read, POLLIN, 0};
+  if (::poll(&fd, 1, 500) == 1) {
+    char c = 0;
+    (void)::read(g_started_read, &c, 1);
+  }
+}
+
+/// Runs items 0 and 1 on one worker with the dispatcher held between its timeout decision and
+/// its kill; each item's outcome ('v' value, 'T' TimeoutError, 'L' WorkerLost).
+std::string outcomes_with_a_late_kill(std::size_t chunksize) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+  g_started_read = fds[0];
+  g_started_write = fds[1];
+  mpp::detail::g_before_timeout_kill.store(&let_the_worker_move_on);
+  std::string out;
+  {
+    mpp::ProcessPool pool(options(1, 50ms));
+    auto results = pool.imap(&overrun_then_next, std::views::iota(0, 2), chunksize);
+    for (int i = 0; i < 2; ++i) {
+      try {
+        const auto r = results.next();
+        out += r == i ? 'v' : '?';
+      } catch (const mpp::TimeoutError&) {
+        out += 'T';
+      } catch (const mpp::WorkerLost&) {
+        out += 'L';
+      }
+    }
+  }
+  mpp::detail::g_before_timeout_kill.store(nullptr);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  return out;
+}
+
+TEST(ProcessPoolTimeoutPerItem, TheKillFailsTheItemThatOverranNotTheNextInItsChunk) {
+  // Item 0 overran: it fails with TimeoutError even if the worker finished it before the kill; the
+  // kill never lands on item 1, which gets its value.
+  EXPECT_EQ(outcomes_with_a_late_kill(2), "Tv");
+}
+
+TEST(ProcessPoolTimeoutPerItem, TheKillFailsTheItemThatOverranNotTheNextChunk) {
+  EXPECT_EQ(outcomes_with_a_late_kill(1), "Tv");
 }
 
 }  // namespace

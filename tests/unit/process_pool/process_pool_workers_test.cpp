@@ -2,15 +2,19 @@
 // or one chunk of a map) and the initializer (once in every worker process, replacements
 // included; an exception from it during construction is rethrown by the constructor).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <map>
 #include <ranges>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <typeinfo>
 #include <vector>
 
@@ -28,7 +32,10 @@ struct WorkerLog {
   std::array<std::atomic<pid_t>, k_items> init_pid{};  // the worker of each initializer run
   std::atomic<int> init_runs{0};
   std::atomic<bool> fail_init{false};  // from now on, initializers throw
+  std::atomic<int> crash_init{0};      // from now on, initializers kill their worker: a CrashMode
 };
+
+enum CrashMode { k_no_crash, k_abort, k_segv, k_exit3 };
 
 WorkerLog* g_log = nullptr;
 
@@ -40,6 +47,25 @@ void initializer() {
   const int k = log.init_runs.fetch_add(1);
   log.init_pid[static_cast<std::size_t>(k)].store(::getpid());
   if (log.fail_init.load()) throw std::runtime_error("initializer failed in a replacement");
+  g_initialized = 42;
+}
+
+/// Counts its runs; from when the test sets crash_init on, ends its worker that way.
+void crashing_initializer() {
+  WorkerLog& log = *g_log;
+  log.init_runs.fetch_add(1);
+  switch (log.crash_init.load()) {
+    case k_abort:
+      std::abort();
+    case k_segv:
+      ::signal(SIGSEGV, SIG_DFL);  // a real death by SIGSEGV, not a sanitizer's report
+      ::raise(SIGSEGV);
+      break;
+    case k_exit3:
+      ::_exit(3);
+    default:
+      break;
+  }
   g_initialized = 42;
 }
 
@@ -235,6 +261,135 @@ TEST_F(ProcessPoolInitializer, FailingReplacementsFailTasksInsteadOfHanging) {
   EXPECT_EQ(log().runs[2].load(), 0);
   pool.close();
   pool.join();
+}
+
+class ProcessPoolCrashingInitializer : public LogTest, public ::testing::WithParamInterface<CrashMode> {};
+
+TEST_P(ProcessPoolCrashingInitializer, ReplacementsStopAfterThreeDeathsAndTasksFailWithTheCause) {
+  // docs/design.md: three failures in a row, then no restart, and tasks fail with the cause instead
+  // of waiting. A death during the initializer (a signal, abort(), _exit()) is such a failure.
+  mpp::ProcessPool pool(options(2, 1, &crashing_initializer));
+  log().crash_init.store(GetParam());
+  EXPECT_EQ(pool.apply(&record, 0), 42);  // each worker exits after one task
+  EXPECT_EQ(pool.apply(&record, 1), 42);
+  auto r = pool.apply_async(&record, 2);
+  ASSERT_TRUE(r.wait(std::chrono::seconds(10)))
+      << "the task waits for a worker that never starts (" << log().init_runs.load() << " initializer runs)";
+  const char* cause = GetParam() == k_abort  ? "SIGABRT"
+                      : GetParam() == k_segv ? "SIGSEGV"
+                                             : "exited with code 3";
+  try {
+    (void)r.get();
+    ADD_FAILURE() << "a task ran although no worker could start";
+  } catch (const mpp::WorkerLost& e) {
+    EXPECT_NE(std::string(e.what()).find("initializer"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(cause), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(log().runs[2].load(), 0);
+  // Two workers at start, then three tries for each of the two slots: no fork storm.
+  EXPECT_LE(log().init_runs.load(), 2 + 2 * 3);
+  pool.close();
+  pool.join();
+  EXPECT_TRUE(mpp_test::child_processes().empty());
+}
+
+std::string crash_mode_name(const ::testing::TestParamInfo<CrashMode>& mode) {
+  return mode.param == k_abort ? "Abort" : mode.param == k_segv ? "Sigsegv" : "ExitCode3";
+}
+
+INSTANTIATE_TEST_SUITE_P(Deaths, ProcessPoolCrashingInitializer, ::testing::Values(k_abort, k_segv, k_exit3),
+                         crash_mode_name);
+
+// --- a pool called from one of its own workers ----------------------------------------------------
+
+// The pool the tasks below call: set before the workers are forked, so each worker has a copy.
+alignas(mpp::ProcessPool) unsigned char g_pool_storage[sizeof(mpp::ProcessPool)];
+mpp::ProcessPool* g_pool = nullptr;
+
+int plus_one(int x) { return x + 1; }
+
+enum class Call { apply, apply_async, map, map_async, imap, starmap, join };
+
+int call_own_pool(int call) {
+  switch (static_cast<Call>(call)) {
+    case Call::apply:
+      return g_pool->apply(&plus_one, 1);
+    case Call::apply_async:
+      return g_pool->apply_async(&plus_one, 1).get();
+    case Call::map:
+      return g_pool->map(&plus_one, std::vector<int>{1, 2}).back();
+    case Call::map_async:
+      return g_pool->map_async(&plus_one, std::vector<int>{1, 2}).get().back();
+    case Call::imap:
+      return *g_pool->imap(&plus_one, std::vector<int>{1, 2}).next();
+    case Call::starmap:
+      return g_pool->starmap([](int a, int b) { return a + b; }, std::vector<std::tuple<int, int>>{{1, 2}})
+          .back();
+    case Call::join:
+      g_pool->join();
+      return 0;
+  }
+  return 0;
+}
+
+/// close() and terminate() cannot throw: in a worker they leave the owner's pool alone.
+int close_and_terminate_own_pool(int x) {
+  g_pool->close();
+  g_pool->terminate();
+  return x;
+}
+
+/// A worker that destroys its copy of the pool (as exit() would, running static destructors)
+/// must not touch the owner's threads, workers or pages.
+int exit_worker(int) {
+  g_pool->~ProcessPool();
+  ::_exit(0);
+}
+
+class ProcessPoolCalledFromItsWorker : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_pool = reinterpret_cast<mpp::ProcessPool*>(g_pool_storage);
+    new (g_pool_storage) mpp::ProcessPool(2);
+  }
+  void TearDown() override {
+    g_pool->~ProcessPool();
+    g_pool = nullptr;
+  }
+  mpp::ProcessPool& pool() { return *g_pool; }
+};
+
+TEST_F(ProcessPoolCalledFromItsWorker, EveryCallThrowsLogicErrorThatReachesTheCaller) {
+  for (Call call :
+       {Call::apply, Call::apply_async, Call::map, Call::map_async, Call::imap, Call::starmap, Call::join}) {
+    auto r = pool().apply_async(&call_own_pool, static_cast<int>(call));
+    ASSERT_TRUE(r.wait(std::chrono::seconds(10)))
+        << "call " << static_cast<int>(call) << " hangs in the worker";
+    try {
+      (void)r.get();
+      ADD_FAILURE() << "call " << static_cast<int>(call) << " returned";
+    } catch (const std::logic_error& e) {
+      EXPECT_NE(std::string(e.what()).find("mpp::ProcessPool: used in one of its own worker processes"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  // The pool and its workers are unharmed.
+  EXPECT_EQ(pool().map(&plus_one, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 3, 4}));
+}
+
+TEST_F(ProcessPoolCalledFromItsWorker, CloseAndTerminateInAWorkerLeaveThePoolRunning) {
+  auto r = pool().apply_async(&close_and_terminate_own_pool, 7);
+  ASSERT_TRUE(r.wait(std::chrono::seconds(10))) << "close() or terminate() hangs in the worker";
+  EXPECT_EQ(r.get(), 7);
+  EXPECT_EQ(pool().apply(&plus_one, 1), 2);
+}
+
+TEST_F(ProcessPoolCalledFromItsWorker, AWorkerRunningThePoolsDestructorLeavesTheOwnersPoolAlone) {
+  auto r = pool().apply_async(&exit_worker, 0);
+  ASSERT_TRUE(r.wait(std::chrono::seconds(10))) << "the pool's destructor hangs in the worker";
+  EXPECT_THROW((void)r.get(), mpp::WorkerLost);  // it exited with code 0 while running the item
+  EXPECT_EQ(pool().apply(&plus_one, 1), 2);
 }
 
 }  // namespace
