@@ -68,7 +68,7 @@ pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOption
     if (error == 0) {
       sigset_t none;
       sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
       if (options.program != nullptr || std::strchr(path, '/') != nullptr) {
         ::execve(path, argv, environ);
       } else {

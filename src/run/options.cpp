@@ -90,12 +90,15 @@ const std::string_view k_usage =
     "  --halt soon,fail=N    after N failed jobs, start no more and wait for the running ones\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
     "  --dry-run             print the commands instead of running them\n"
-    "  --no-bar              no progress bar (it is drawn on standard error only on a terminal)\n"
+    "  --bar                 the progress bar (the default; drawn on standard error only on a terminal)\n"
+    "  --no-bar              no progress bar\n"
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
     "Exit status: 0 when every job succeeded; 1-100 the number of failed jobs; 101 more than 100\n"
-    "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 255 bad usage or input.\n";
+    "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 255 bad usage or input.\n"
+    "GNU parallel's replacement strings other than {}, ::::, :::+ and options mpp-run does not know are\n"
+    "refused (255) before any job runs. Nothing a job started outlives mpp-run.\n";
 
 std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
   std::size_t value = 0;
@@ -267,8 +270,11 @@ void refuse_arguments_on_stdin(int stdin_fd) {
       S_ISBLK(info.st_mode)) {
     return;
   }
-  const std::string text = read_all(stdin_fd, "<stdin>");
-  if (text.empty()) return;
+  // One byte says it: no need to read a large file or a long stream to its end.
+  char byte = 0;
+  const ssize_t got = posix::retried("read", [&] { return ::read(stdin_fd, &byte, 1); });
+  if (got < 0) bad(std::string("<stdin>: ") + std::strerror(static_cast<int>(-got)));
+  if (got == 0) return;
   bad("standard input holds data, but the command line has no ::: and no -a: GNU parallel would read "
       "arguments from it; mpp-run runs each argument as a command. Read them with -a - TEMPLATE..., or "
       "run the arguments as commands with < /dev/null");

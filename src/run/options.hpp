@@ -62,9 +62,9 @@ inline constexpr int k_usage_status = 255;
 /// The commands to run, in order: `words` filled with each ::: value; else each line of the -a file
 /// (or of standard input, read from `stdin_fd`, when there are no words either), as a value for
 /// the template `words` when there are words, as a command when there are none; else each word is
-/// a command, and then standard input (`stdin_fd`), when it is a pipe or a file, is read to its
-/// end and must be empty: GNU parallel would take arguments from it. Throws mpp::ParseError for
-/// unreadable input, a line holding a NUL byte, or arguments on standard input.
+/// a command, and then standard input (`stdin_fd`), when it is a pipe or a file, must be at its
+/// end (one byte is read, waiting for the writer): GNU parallel would take arguments from it. Throws
+/// mpp::ParseError for unreadable input, a line holding a NUL byte, or arguments on standard input.
 [[nodiscard]] std::vector<std::string> make_commands(const Options& options, int stdin_fd);
 
 /// Splits `text` into lines: '\n' ends a line (with a '\r' before it: CRLF), a last line without

@@ -148,7 +148,9 @@ TEST(MppRun, BadUsageExits255WithAMessage) {
 TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
   ScratchDir dir;
   const std::string marker = dir / "ran";
-  const std::string touch = "touch " + marker;
+  // In the scratch folder: without the refusal, these jobs would create files named after the
+  // values and replacement strings.
+  const std::string touch = "cd " + dir.str() + " && touch ran";
   write_file(dir / "args", "a\n");
   struct Case {
     Words args;
