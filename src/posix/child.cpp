@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -12,13 +13,19 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <string_view>
 #include <utility>
 
 #include "posix/syscall.hpp"
 
 extern char** environ;
+// glibc's clone, exported under this name too (see spawn_with_parent_death_signal).
+extern "C" int __clone(int (*fn)(void*), void* stack, int flags, void* arg,
+                       ...);  // NOLINT(bugprone-reserved-identifier)
 
 namespace mpp::detail {
 namespace {
@@ -36,65 +43,112 @@ void check(int rc, const char* what) {
 // The signals a spawned child gets back with their default dispositions.
 constexpr int k_default_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
 
-// Child::spawn with a parent-death signal, which posix_spawn cannot set: vfork, then in the child
-// only system calls on its own state (no allocation, no locks, nothing returned to) until execve,
-// as glibc's posix_spawn does. An exec failure's errno comes back through a close-on-exec pipe,
-// which works the same when vfork is a plain fork (as under ThreadSanitizer).
+// What the child of spawn_with_parent_death_signal() does, prepared by the parent: the child
+// shares the parent's memory until execve, so it only reads this and writes `error`.
+struct SpawnRequest {
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const char* const* paths = nullptr;  // the files to try, in order, null-terminated
+  int fds[3] = {-1, -1, -1};
+  bool new_process_group = false;
+  int death_signal = 0;
+  pid_t parent = 0;
+  int error = 0;  // errno of the failure, written by the child
+};
+
+// The child, on a stack of its own, in the parent's memory (clone with CLONE_VM | CLONE_VFORK, as
+// glibc's posix_spawn does): only raw system calls, no libc state, no code a sanitizer instruments
+// or intercepts, since their bookkeeping is the parent's. Signals are blocked throughout (the
+// parent blocked them), so none of the parent's handlers runs here; those execve resets itself.
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): syscall(2)
+__attribute__((no_sanitize("address", "thread", "undefined"))) int spawn_child(void* arg) {
+  auto* request = static_cast<SpawnRequest*>(arg);
+  // Zeroes are SIG_DFL with no flags and an empty mask, whatever the kernel's struct layout.
+  const unsigned long defaults[8] = {};  // NOLINT(modernize-avoid-c-arrays)
+  for (int sig : k_default_signals) ::syscall(SYS_rt_sigaction, sig, defaults, nullptr, sizeof defaults[0]);
+  long rc = 0;
+  if (request->new_process_group) rc = ::syscall(SYS_setpgid, 0, 0);
+  if (rc == 0) rc = ::syscall(SYS_prctl, PR_SET_PDEATHSIG, request->death_signal, 0, 0, 0);
+  // The parent may have died before prctl: then nobody is left to send the signal.
+  if (rc == 0 && ::syscall(SYS_getppid) != request->parent) ::syscall(SYS_exit_group, 127);
+  for (int target = 0; target < 3 && rc == 0; ++target) {
+    const int fd = request->fds[target];
+    if (fd < 0) continue;
+    // dup3 returns the new descriptor: only -1 is a failure.
+    rc = (fd == target ? ::syscall(SYS_fcntl, fd, F_SETFD, 0) : ::syscall(SYS_dup3, fd, target, 0)) < 0 ? -1
+                                                                                                        : 0;
+  }
+  if (rc == 0) {
+    rc = ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, defaults, nullptr, sizeof defaults[0]);
+    int error = ENOENT;
+    // As execvp: the first file that runs; a file that exists but cannot run is the error to report.
+    for (const char* const* path = request->paths; rc == 0 && *path != nullptr; ++path) {
+      ::syscall(SYS_execve, *path, request->argv, request->envp);
+      if (errno != ENOENT && errno != ENOTDIR) error = errno;
+      if (errno == ENOEXEC) break;  // Child::spawn's caller decides what a file without #! means
+    }
+    request->error = error;
+  } else {
+    request->error = errno;
+  }
+  ::syscall(SYS_exit_group, 127);
+  return 127;
+}
+
+// Child::spawn with a parent-death signal, which posix_spawn cannot set.
 pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOptions& options) {
-  int report[2];
-  posix::checked("pipe2", [&] { return ::pipe2(report, O_CLOEXEC); });
-  // All signals blocked across vfork: a handler of the parent's must not run in the child, which
-  // shares its memory (and its descriptors, so mpp-run's signal pipe) until execve.
+  // The files to try: the one given, argv[0] when it has a slash, else argv[0] in each directory
+  // of PATH, looked up here, where allocating is allowed.
+  std::vector<std::string> files;
+  if (options.program != nullptr) {
+    files.emplace_back(options.program);
+  } else if (std::strchr(argv[0], '/') != nullptr) {
+    files.emplace_back(argv[0]);
+  } else {
+    const char* const env = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): read only
+    std::string_view dirs = env != nullptr ? env : "/bin:/usr/bin";
+    for (;;) {
+      const std::size_t colon = dirs.find(':');
+      const std::string_view dir = dirs.substr(0, colon);
+      files.push_back(std::string(dir.empty() ? "." : dir) + "/" + argv[0]);
+      if (colon == std::string_view::npos) break;
+      dirs.remove_prefix(colon + 1);
+    }
+  }
+  std::vector<const char*> paths;
+  paths.reserve(files.size() + 1);
+  for (const std::string& file : files) paths.push_back(file.c_str());
+  paths.push_back(nullptr);
+
+  SpawnRequest request;
+  request.argv = argv;
+  request.envp = environ;
+  request.paths = paths.data();
+  request.fds[0] = options.stdin_fd;
+  request.fds[1] = options.stdout_fd;
+  request.fds[2] = options.stderr_fd;
+  request.new_process_group = options.new_process_group;
+  request.death_signal = options.parent_death_signal;
+  request.parent = ::getpid();
+  // The child's stack: it calls syscall() and little else.
+  constexpr std::size_t k_stack_size = 64 * 1024;
+  const auto stack = std::make_unique<std::max_align_t[]>(k_stack_size / sizeof(std::max_align_t));
+
   sigset_t all;
   sigset_t previous;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-  const pid_t parent = ::getpid();
-  const char* const path = options.program != nullptr ? options.program : argv[0];
-  const pid_t pid = ::vfork();
-  if (pid == 0) {
-    struct sigaction fallback = {};
-    fallback.sa_handler = SIG_DFL;
-    for (int sig : k_default_signals) ::sigaction(sig, &fallback, nullptr);
-    int error = 0;
-    if (options.new_process_group && ::setpgid(0, 0) != 0) error = errno;
-    if (error == 0 && ::prctl(PR_SET_PDEATHSIG, options.parent_death_signal) != 0) error = errno;
-    // The parent may have died before prctl: then nobody is left to send the signal.
-    if (error == 0 && ::getppid() != parent) ::_exit(127);
-    const int fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
-    for (int target = 0; target < 3 && error == 0; ++target) {
-      if (fds[target] >= 0 && ::dup2(fds[target], target) < 0) error = errno;
-    }
-    if (error == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
-      if (options.program != nullptr || std::strchr(path, '/') != nullptr) {
-        ::execve(path, argv, environ);
-      } else {
-        ::execvpe(path, argv, environ);
-      }
-      error = errno;
-    }
-    [[maybe_unused]] const ssize_t written = ::write(report[1], &error, sizeof error);
-    ::_exit(127);
-  }
-  const int fork_error = errno;
+  // glibc's clone under its other exported name: ThreadSanitizer intercepts `clone` to treat the
+  // child as a fork of its own, which this child, running none of its code, does not need.
+  const int pid = ::__clone(spawn_child, stack.get() + k_stack_size / sizeof(std::max_align_t),
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+  const int clone_error = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  ::close(report[1]);
-  if (pid < 0) {
-    ::close(report[0]);
-    posix::throw_errno("vfork", fork_error);
-  }
-  // Also from this side: a signal to the group must not race the child's own setpgid.
-  if (options.new_process_group) ::setpgid(pid, pid);
-  int error = 0;
-  const ssize_t got = posix::retried("read", [&] { return ::read(report[0], &error, sizeof error); });
-  ::close(report[0]);
-  if (got == static_cast<ssize_t>(sizeof error)) {
+  if (pid < 0) posix::throw_errno("clone", clone_error);
+  if (request.error != 0) {
     int status = 0;
     posix::retried("waitpid", [&] { return ::waitpid(pid, &status, 0); });
-    posix::throw_errno((std::string("execve ") + argv[0]).c_str(), error);
+    posix::throw_errno((std::string("execve ") + argv[0]).c_str(), request.error);
   }
   return pid;
 }
