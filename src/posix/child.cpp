@@ -24,8 +24,8 @@
 
 extern char** environ;
 // glibc's clone, exported under this name too (see spawn_with_parent_death_signal).
-extern "C" int __clone(int (*fn)(void*), void* stack, int flags, void* arg,
-                       ...);  // NOLINT(bugprone-reserved-identifier)
+// NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): glibc's name
+extern "C" int __clone(int (*fn)(void*), void* stack, int flags, void* arg, ...);
 
 namespace mpp::detail {
 namespace {
@@ -131,7 +131,7 @@ pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOption
   request.death_signal = options.parent_death_signal;
   request.parent = ::getpid();
   // The child's stack: it calls syscall() and little else.
-  constexpr std::size_t k_stack_size = 64 * 1024;
+  constexpr std::size_t k_stack_size = std::size_t{64} * 1024;
   const auto stack = std::make_unique<std::max_align_t[]>(k_stack_size / sizeof(std::max_align_t));
 
   sigset_t all;

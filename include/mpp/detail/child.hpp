@@ -25,7 +25,8 @@ class Child {
     const char* program = nullptr;
     /// Non-zero: the child gets this signal when the thread that spawned it ends, its parent's
     /// death included (PR_SET_PDEATHSIG; the kernel clears it when the child runs a set-user-ID
-    /// program). Spawned with vfork and prctl then, since posix_spawn cannot set it.
+    /// program). Spawned as posix_spawn does (clone with CLONE_VM | CLONE_VFORK), plus prctl,
+    /// since posix_spawn cannot set it.
     int parent_death_signal = 0;
   };
 
