@@ -1,22 +1,32 @@
 #include "mpp/detail/child.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio_ext.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <memory>
+#include <string_view>
 #include <utility>
 
 #include "posix/syscall.hpp"
 
 extern char** environ;
+// glibc's clone, exported under this name too (see spawn_with_parent_death_signal).
+// NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): glibc's name
+extern "C" int __clone(int (*fn)(void*), void* stack, int flags, void* arg, ...);
 
 namespace mpp::detail {
 namespace {
@@ -45,6 +55,119 @@ bool flush_if_free(std::FILE* stream, std::ostream* cxx) noexcept {
   ::fflush_unlocked(stream);
   ::funlockfile(stream);
   return true;
+}
+
+// The signals a spawned child gets back with their default dispositions.
+constexpr int k_default_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
+
+// What the child of spawn_with_parent_death_signal() does, prepared by the parent: the child
+// shares the parent's memory until execve, so it only reads this and writes `error`.
+struct SpawnRequest {
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const char* const* paths = nullptr;  // the files to try, in order, null-terminated
+  int fds[3] = {-1, -1, -1};
+  bool new_process_group = false;
+  int death_signal = 0;
+  pid_t parent = 0;
+  int error = 0;  // errno of the failure, written by the child
+};
+
+// The child, on a stack of its own, in the parent's memory (clone with CLONE_VM | CLONE_VFORK, as
+// glibc's posix_spawn does): only raw system calls, no libc state, no code a sanitizer instruments
+// or intercepts, since their bookkeeping is the parent's. Signals are blocked throughout (the
+// parent blocked them), so none of the parent's handlers runs here; those execve resets itself.
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): syscall(2)
+__attribute__((no_sanitize("address", "thread", "undefined"))) int spawn_child(void* arg) {
+  auto* request = static_cast<SpawnRequest*>(arg);
+  // Zeroes are SIG_DFL with no flags and an empty mask, whatever the kernel's struct layout.
+  const unsigned long defaults[8] = {};  // NOLINT(modernize-avoid-c-arrays)
+  for (int sig : k_default_signals) ::syscall(SYS_rt_sigaction, sig, defaults, nullptr, sizeof defaults[0]);
+  long rc = 0;
+  if (request->new_process_group) rc = ::syscall(SYS_setpgid, 0, 0);
+  if (rc == 0) rc = ::syscall(SYS_prctl, PR_SET_PDEATHSIG, request->death_signal, 0, 0, 0);
+  // The parent may have died before prctl: then nobody is left to send the signal.
+  if (rc == 0 && ::syscall(SYS_getppid) != request->parent) ::syscall(SYS_exit_group, 127);
+  for (int target = 0; target < 3 && rc == 0; ++target) {
+    const int fd = request->fds[target];
+    if (fd < 0) continue;
+    // dup3 returns the new descriptor: only -1 is a failure.
+    rc = (fd == target ? ::syscall(SYS_fcntl, fd, F_SETFD, 0) : ::syscall(SYS_dup3, fd, target, 0)) < 0 ? -1
+                                                                                                        : 0;
+  }
+  if (rc == 0) {
+    rc = ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, defaults, nullptr, sizeof defaults[0]);
+    int error = ENOENT;
+    // As execvp: the first file that runs; a file that exists but cannot run is the error to report.
+    for (const char* const* path = request->paths; rc == 0 && *path != nullptr; ++path) {
+      ::syscall(SYS_execve, *path, request->argv, request->envp);
+      if (errno != ENOENT && errno != ENOTDIR) error = errno;
+      if (errno == ENOEXEC) break;  // Child::spawn's caller decides what a file without #! means
+    }
+    request->error = error;
+  } else {
+    request->error = errno;
+  }
+  ::syscall(SYS_exit_group, 127);
+  return 127;
+}
+
+// Child::spawn with a parent-death signal, which posix_spawn cannot set.
+pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOptions& options) {
+  // The files to try: the one given, argv[0] when it has a slash, else argv[0] in each directory
+  // of PATH, looked up here, where allocating is allowed.
+  std::vector<std::string> files;
+  if (options.program != nullptr) {
+    files.emplace_back(options.program);
+  } else if (std::strchr(argv[0], '/') != nullptr) {
+    files.emplace_back(argv[0]);
+  } else {
+    const char* const env = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): read only
+    std::string_view dirs = env != nullptr ? env : "/bin:/usr/bin";
+    for (;;) {
+      const std::size_t colon = dirs.find(':');
+      const std::string_view dir = dirs.substr(0, colon);
+      files.push_back(std::string(dir.empty() ? "." : dir) + "/" + argv[0]);
+      if (colon == std::string_view::npos) break;
+      dirs.remove_prefix(colon + 1);
+    }
+  }
+  std::vector<const char*> paths;
+  paths.reserve(files.size() + 1);
+  for (const std::string& file : files) paths.push_back(file.c_str());
+  paths.push_back(nullptr);
+
+  SpawnRequest request;
+  request.argv = argv;
+  request.envp = environ;
+  request.paths = paths.data();
+  request.fds[0] = options.stdin_fd;
+  request.fds[1] = options.stdout_fd;
+  request.fds[2] = options.stderr_fd;
+  request.new_process_group = options.new_process_group;
+  request.death_signal = options.parent_death_signal;
+  request.parent = ::getpid();
+  // The child's stack: it calls syscall() and little else.
+  constexpr std::size_t k_stack_size = std::size_t{64} * 1024;
+  const auto stack = std::make_unique<std::max_align_t[]>(k_stack_size / sizeof(std::max_align_t));
+
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+  // glibc's clone under its other exported name: ThreadSanitizer intercepts `clone` to treat the
+  // child as a fork of its own, which this child, running none of its code, does not need.
+  const int pid = ::__clone(spawn_child, stack.get() + k_stack_size / sizeof(std::max_align_t),
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+  const int clone_error = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (pid < 0) posix::throw_errno("clone", clone_error);
+  if (request.error != 0) {
+    int status = 0;
+    posix::retried("waitpid", [&] { return ::waitpid(pid, &status, 0); });
+    posix::throw_errno((std::string("execve ") + argv[0]).c_str(), request.error);
+  }
+  return pid;
 }
 
 }  // namespace
@@ -105,6 +228,10 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
   args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  if (options.parent_death_signal != 0) {
+    const pid_t pid = spawn_with_parent_death_signal(args.data(), options);
+    return Child(pid, open_pidfd(pid));
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
@@ -128,7 +255,7 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
     sigset_t defaults;
     sigemptyset(&none);
     sigemptyset(&defaults);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
+    for (int sig : k_default_signals) sigaddset(&defaults, sig);
     check(posix_spawnattr_setsigmask(&attributes, &none), "posix_spawnattr_setsigmask");
     check(posix_spawnattr_setsigdefault(&attributes, &defaults), "posix_spawnattr_setsigdefault");
     check(posix_spawnattr_setflags(&attributes, flags), "posix_spawnattr_setflags");
@@ -154,6 +281,22 @@ std::optional<int> Child::poll() {
   status_ = status;
   close_pidfd();
   return status_;
+}
+
+std::optional<int> Child::peek() {
+  if (status_ || pid_ <= 0) return status_;
+  siginfo_t info = {};
+  posix::checked(
+      "waitid", [&] { return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT); });
+  if (info.si_pid == 0) return std::nullopt;
+  switch (info.si_code) {
+    case CLD_EXITED:
+      return W_EXITCODE(info.si_status, 0);
+    case CLD_DUMPED:
+      return info.si_status | 0x80;  // WCOREDUMP's bit
+    default:
+      return info.si_status;  // CLD_KILLED: the signal, as waitpid's status holds it
+  }
 }
 
 int Child::wait() {

@@ -73,6 +73,34 @@ std::string fill_template(std::string_view command_template, std::string_view va
   }
 }
 
+std::optional<std::string> unsupported_replacement(std::string_view text) {
+  static constexpr std::string_view k_modifiers[] = {"", ".", "/", "//", "/."};
+  for (std::size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
+    std::string_view rest = text.substr(open + 1);
+    // {N...}: an input source's number, negative counting from the last.
+    std::size_t digits = rest.starts_with('-') ? 1 : 0;
+    const std::size_t sign = digits;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+    const bool numbered = digits > sign;
+    if (!numbered) digits = 0;
+    const std::string_view after = rest.substr(digits);
+    // {=perl=} and {N=perl=}: the expression may hold anything, braces included, up to "=}".
+    if (after.starts_with('=')) {
+      const std::size_t end = after.find("=}", 1);
+      if (end != std::string_view::npos) return std::string(text.substr(open, 1 + digits + end + 2));
+      continue;
+    }
+    const std::size_t close = after.find('}');
+    if (close == std::string_view::npos) return std::nullopt;
+    const std::string_view modifier = after.substr(0, close);
+    const bool known = std::ranges::find(k_modifiers, modifier) != std::end(k_modifiers);
+    if ((numbered && known) ||
+        (!numbered && !modifier.empty() && (known || modifier == "#" || modifier == "%")))
+      return std::string(text.substr(open, 1 + digits + close + 1));
+  }
+  return std::nullopt;
+}
+
 std::optional<std::vector<std::string>> plain_words(std::string_view command) {
   std::vector<std::string> words;
   std::string word;

@@ -19,6 +19,13 @@ namespace mpp::detail::run {
 /// ` ` and the quoted value appended (as GNU parallel does).
 [[nodiscard]] std::string fill_template(std::string_view command_template, std::string_view value);
 
+/// The first replacement string of GNU parallel's in `text` that mpp-run does not implement
+/// (all but `{}`): `{.}`, `{/}`, `{//}`, `{/.}`, `{#}`, `{%}`, `{N}` (`{1}`, `{-1}`) and `{N.}`,
+/// `{N/}`, `{N//}`, `{N/.}`, and the Perl expressions `{=...=}` and `{N=...=}`. Empty when there
+/// is none. GNU parallel would replace them; mpp-run refuses such a template rather than run it
+/// with the text left as it is.
+[[nodiscard]] std::optional<std::string> unsupported_replacement(std::string_view text);
+
 /// The words of `command` when it is a plain list of words that /bin/sh would run as one program
 /// with these arguments: words of unquoted letters, digits and `_@%+:,./-=` (and bytes beyond
 /// ASCII), 'single-quoted' text, "double-quoted" text without `$`, backquote or backslash, and

@@ -1,6 +1,7 @@
 #include "run/options.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,13 @@ constexpr std::size_t k_max_tries = 1000;
 constexpr double k_max_seconds = 1e7;  // about 115 days
 
 constexpr std::string_view k_separator = ":::";
+
+// GNU parallel's other input sources, which mpp-run does not implement, and what they mean there.
+constexpr std::pair<std::string_view, std::string_view> k_other_separators[] = {
+    {"::::", "reads the values from files; mpp-run reads one file with -a FILE"},
+    {":::+", "links a second list of values to the first"},
+    {"::::+", "links the lines of a file to the values before it"},
+};
 
 [[noreturn]] void bad(const std::string& message) { throw ParseError(message); }
 
@@ -82,12 +90,15 @@ const std::string_view k_usage =
     "  --halt soon,fail=N    after N failed jobs, start no more and wait for the running ones\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
     "  --dry-run             print the commands instead of running them\n"
-    "  --no-bar              no progress bar (it is drawn on standard error only on a terminal)\n"
+    "  --bar                 the progress bar (the default; drawn on standard error only on a terminal)\n"
+    "  --no-bar              no progress bar\n"
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
     "Exit status: 0 when every job succeeded; 1-100 the number of failed jobs; 101 more than 100\n"
-    "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 255 bad usage or input.\n";
+    "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 255 bad usage or input.\n"
+    "GNU parallel's replacement strings other than {}, ::::, :::+ and options mpp-run does not know are\n"
+    "refused (255) before any job runs. Nothing a job started outlives mpp-run.\n";
 
 std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
   std::size_t value = 0;
@@ -161,6 +172,8 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--dry-run", options.dry_run);
   bool no_bar = false;
   app.add_flag("--no-bar", no_bar);
+  bool with_bar = false;  // GNU parallel's --bar: the bar mpp-run draws on a terminal anyway
+  app.add_flag("--bar", with_bar);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -173,6 +186,10 @@ Options parse_command_line(int argc, const char* const* argv) {
     options.tries = std::max<std::size_t>(1, parse_count("--retries", retries, 0, k_max_tries));
   if (!halt.empty()) options.halt = parse_halt(halt);
   if (app.count("--joblog") > 0 && options.joblog.empty()) bad("--joblog needs a file name");
+  if (options.joblog.starts_with('+')) {
+    bad("--joblog +FILE (GNU parallel: append to FILE) is not implemented by mpp-run; write ./+FILE for a "
+        "file whose name starts with +");
+  }
   if (app.count("--arg-file") > 0) {
     if (arg_file.empty()) bad("-a needs a file name");
     options.arg_file = arg_file;
@@ -184,6 +201,14 @@ Options parse_command_line(int argc, const char* const* argv) {
       rest.front() != k_separator) {
     bad("unknown option '" + rest.front() + "'");
   }
+  for (const std::string& word : rest) {
+    for (const auto& [other, meaning] : k_other_separators) {
+      if (word == other) {
+        bad("'" + word + "' is GNU parallel's: it " + std::string(meaning) +
+            ". mpp-run does not implement it");
+      }
+    }
+  }
   const auto separator = std::find(rest.begin(), rest.end(), k_separator);
   options.words.assign(rest.begin(), separator);
   if (separator != rest.end()) {
@@ -194,6 +219,24 @@ Options parse_command_line(int argc, const char* const* argv) {
     if (options.arg_file) bad("-a and ::: cannot be used together");
     options.values = std::move(values);
   }
+  // GNU parallel would fill in these; run with the text left as it is, a job would do something
+  // else than asked (`cp {} {.}.bak` writing every copy to one file).
+  for (const std::string& word : options.words) {
+    if (auto found = unsupported_replacement(word)) {
+      bad("'" + *found +
+          "' is a replacement string of GNU parallel's that mpp-run does not implement (it implements {} "
+          "only)");
+    }
+  }
+  if (!options.values && !options.arg_file) {
+    for (const std::string& word : options.words) {
+      if (word.find("{}") != std::string::npos) {
+        bad("'{}' in a command without ::: or -a: GNU parallel would read its values from standard input; "
+            "mpp-run runs each argument as a command. Give the values with ::: VALUE... or -a FILE "
+            "(-a - for standard input)");
+      }
+    }
+  }
   return options;
 }
 
@@ -203,7 +246,9 @@ std::vector<std::string> split_lines(std::string_view text, const std::string& n
   while (!text.empty()) {
     ++line_number;
     const std::size_t newline = text.find('\n');
-    const std::string_view line = text.substr(0, newline);
+    std::string_view line = text.substr(0, newline);
+    // A CRLF line (a file from Windows) ends before its \r: a value or command never needs one.
+    if (newline != std::string_view::npos && line.ends_with('\r')) line.remove_suffix(1);
     if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos) {
       throw ParseError("a NUL byte cannot be part of a command", name, line_number, nul + 1);
     }
@@ -213,6 +258,29 @@ std::vector<std::string> split_lines(std::string_view text, const std::string& n
   }
   return lines;
 }
+
+namespace {
+
+// The form "each argument is a command" is GNU parallel's "read the arguments from standard
+// input": refused when standard input holds something, which GNU parallel would have read.
+void refuse_arguments_on_stdin(int stdin_fd) {
+  // A terminal, /dev/null and other devices are nobody's list of arguments; a pipe or a file is.
+  struct stat info {};
+  if (::fstat(stdin_fd, &info) != 0 || S_ISCHR(info.st_mode) || S_ISDIR(info.st_mode) ||
+      S_ISBLK(info.st_mode)) {
+    return;
+  }
+  // One byte says it: no need to read a large file or a long stream to its end.
+  char byte = 0;
+  const ssize_t got = posix::retried("read", [&] { return ::read(stdin_fd, &byte, 1); });
+  if (got < 0) bad(std::string("<stdin>: ") + std::strerror(static_cast<int>(-got)));
+  if (got == 0) return;
+  bad("standard input holds data, but the command line has no ::: and no -a: GNU parallel would read "
+      "arguments from it; mpp-run runs each argument as a command. Read them with -a - TEMPLATE..., or "
+      "run the arguments as commands with < /dev/null");
+}
+
+}  // namespace
 
 std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
   const std::string command_template = join(options.words);
@@ -237,6 +305,7 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
     // As commands, empty lines are nothing to run; as values, they are empty values.
     from_values(split_lines(text, name), true);
   } else {
+    refuse_arguments_on_stdin(stdin_fd);
     commands = options.words;
   }
   return commands;

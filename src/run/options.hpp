@@ -41,7 +41,11 @@ struct Options {
 /// jobs, so a usage error cannot share one of them).
 inline constexpr int k_usage_status = 255;
 
-/// Parses argv (argv[0] is the program). Throws mpp::ParseError, whose message says what is wrong.
+/// Parses argv (argv[0] is the program). Throws mpp::ParseError, whose message says what is wrong:
+/// also for GNU parallel's syntax that mpp-run does not implement (replacement strings other than
+/// {}, `::::`, `:::+`, `::::+`, several ::: lists or -a files, `--joblog +FILE`, `{}` with no values)
+/// rather than run it with another meaning. Options it does not know are refused too. `--bar` is
+/// accepted: the bar is drawn on a terminal anyway.
 [[nodiscard]] Options parse_command_line(int argc, const char* const* argv);
 
 /// "never", "now,fail=N", "soon,fail=N", or GNU parallel's shorthands 0, 1 (soon,fail=1) and
@@ -58,12 +62,14 @@ inline constexpr int k_usage_status = 255;
 /// The commands to run, in order: `words` filled with each ::: value; else each line of the -a file
 /// (or of standard input, read from `stdin_fd`, when there are no words either), as a value for
 /// the template `words` when there are words, as a command when there are none; else each word is
-/// a command. Throws mpp::ParseError for unreadable input or a line holding a NUL byte.
+/// a command, and then standard input (`stdin_fd`), when it is a pipe or a file, must be at its
+/// end (one byte is read, waiting for the writer): GNU parallel would take arguments from it. Throws
+/// mpp::ParseError for unreadable input, a line holding a NUL byte, or arguments on standard input.
 [[nodiscard]] std::vector<std::string> make_commands(const Options& options, int stdin_fd);
 
-/// Splits `text` into lines: '\n' ends a line, a last line without one counts, nothing else is
-/// removed. Throws mpp::ParseError (with `name` and the line) for a NUL byte, which no command
-/// line can hold.
+/// Splits `text` into lines: '\n' ends a line (with a '\r' before it: CRLF), a last line without
+/// one counts, nothing else is removed. Throws mpp::ParseError (with `name` and the line) for a NUL byte,
+/// which no command line can hold.
 [[nodiscard]] std::vector<std::string> split_lines(std::string_view text, const std::string& name);
 
 /// The text of --help.

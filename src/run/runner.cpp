@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -39,6 +42,13 @@ constexpr ssize_t k_default_pipe = 64 * 1024;
 constexpr int k_large_pipe = 1 << 20;
 // Reads go through one buffer as large as the largest pipe, then to the job's output.
 constexpr std::size_t k_read_block = k_large_pipe;
+// How often the groups of killed jobs are looked at during their grace period.
+constexpr int k_doomed_poll_ms = 10;
+// How often orphans are reaped at most.
+constexpr auto k_orphan_check_interval = std::chrono::milliseconds(100);
+// A bound on the final SIGKILL rounds: each kills everything found, whose children then come
+// to mpp-run; a fork bomb could outrun any number.
+constexpr int k_max_sweeps = 100;
 
 // Writes all of `data`; 0, or the errno of the failure.
 int write_all(int fd, std::string_view data) noexcept {
@@ -76,6 +86,57 @@ std::string signal_name(int sig) {
   return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
+// What /proc says of one process: its process group and its state ('Z' for a zombie).
+struct ProcessState {
+  pid_t pid = 0;
+  pid_t group = 0;
+  char state = '?';
+};
+
+std::optional<ProcessState> process_state(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(in, text)) return std::nullopt;
+  // "pid (comm) state ppid pgrp ...": comm may hold anything, so read after the last ')'.
+  const std::size_t close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  ProcessState info;
+  info.pid = pid;
+  pid_t parent = 0;
+  if (std::sscanf(text.c_str() + close + 1, " %c %d %d", &info.state, &parent, &info.group) != 3)
+    return std::nullopt;
+  return info;
+}
+
+// The children of `pid` (zombies included), from /proc/PID/task/TID/children; empty when the
+// kernel has no such file (CONFIG_PROC_CHILDREN).
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  std::error_code ignored;
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(task, ignored)) {
+    std::ifstream in(entry.path() / "children");
+    for (pid_t child = 0; in >> child;) out.push_back(child);
+  }
+  return out;
+}
+
+// Every process below mpp-run. mpp-run is their subreaper, so a process whose parent ended is its
+// child and still in this tree; only one that a descendant subreaper took in sits deeper.
+std::vector<ProcessState> descendants() {
+  std::vector<ProcessState> out;
+  std::vector<pid_t> todo = children_of(::getpid());
+  while (!todo.empty()) {
+    const pid_t pid = todo.back();
+    todo.pop_back();
+    const auto info = process_state(pid);
+    if (!info) continue;  // gone meanwhile
+    out.push_back(*info);
+    for (pid_t child : children_of(pid)) todo.push_back(child);
+  }
+  return out;
+}
+
 struct Output {
   std::string out;
   std::string err;
@@ -97,6 +158,7 @@ struct Running {
   Deadline kill_at = k_no_deadline;  // SIGKILL unless it ended by then
   bool timed_out = false;
   bool stopped = false;  // killed by mpp-run for --halt now or a signal: neither failed nor retried
+  bool zombie = false;   // ended during its grace period, left unreaped until SIGKILL reached its group
 
   [[nodiscard]] bool done() const noexcept { return status && out_fd < 0 && err_fd < 0; }
 };
@@ -118,16 +180,22 @@ class Runner {
   Runner& operator=(const Runner&) = delete;
   ~Runner() {
     // Only reached with jobs running when something threw: they must not outlive mpp-run.
-    for (auto& r : running_) {
-      if (!r->status) {
-        r->child.signal_group(SIGKILL);
-        try {
-          r->child.wait();
-        } catch (...) {  // destructors never throw
+    for (auto* jobs : {&running_, &doomed_}) {
+      for (auto& r : *jobs) {
+        if (!r->status || r->zombie) {
+          r->child.signal_group(SIGKILL);
+          try {
+            r->child.wait();
+          } catch (...) {  // destructors never throw
+          }
         }
+        close_fd(r->out_fd);
+        close_fd(r->err_fd);
       }
-      close_fd(r->out_fd);
-      close_fd(r->err_fd);
+    }
+    try {
+      sweep(true);
+    } catch (...) {  // destructors never throw
     }
     close_fd(joblog_);
     close_fd(devnull_);
@@ -140,11 +208,12 @@ class Runner {
         pending_.pop_front();
         start(job);
       }
-      if (running_.empty()) break;
+      if (running_.empty() && doomed_.empty()) break;
       wait_for_events();
       finish_done_jobs();
     }
     flush_ordered();
+    sweep(signals_ > 1);
     bar_.finish();
     report_stop();
     if (signal_ != 0) return 128 + signal_;
@@ -189,6 +258,8 @@ class Runner {
     spawn.stdin_fd = devnull_;       // jobs do not compete for mpp-run's input or the terminal
     spawn.stdout_fd = out[1];
     spawn.stderr_fd = err[1];
+    // A SIGKILL of mpp-run, which it cannot catch, still takes the job along.
+    spawn.parent_death_signal = SIGKILL;
     try {
       Plan plan = plan_command(commands_[job]);
       spawn.program = find_program(plan.argv.front());
@@ -267,6 +338,8 @@ class Runner {
         next = std::min({next, r->timeout_at, r->kill_at});
       }
     }
+    for (auto& d : doomed_) next = std::min(next, d->kill_at);
+    if (orphans_may_wait_) next = std::min(next, next_orphan_check_);
     int timeout = -1;
     const auto now = Clock::now();
     if (next != k_no_deadline) {
@@ -274,6 +347,9 @@ class Runner {
       timeout = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
     }
     if (need_polling && (timeout < 0 || timeout > 10)) timeout = 10;
+    // A killed job's group has no event that says it has emptied: look every few milliseconds
+    // during its grace period, rather than hold its zombie for the whole of it.
+    if (!doomed_.empty() && (timeout < 0 || timeout > k_doomed_poll_ms)) timeout = k_doomed_poll_ms;
     posix::checked("poll", [&] { return ::poll(fds_.data(), fds_.size(), timeout); });
 
     for (std::size_t i = 0; i < fds_.size(); ++i) {
@@ -281,7 +357,13 @@ class Runner {
       Running* r = owners_[i].running;
       switch (owners_[i].source) {
         case Source::signals:
-          while (const int sig = io_.signals->take()) interrupt(sig);
+          while (const int sig = io_.signals->take()) {
+            if (sig == SIGCHLD) {
+              orphans_may_wait_ = true;
+            } else {
+              interrupt(sig);
+            }
+          }
           break;
         case Source::out:
           read_some(r->out_fd, r->output.out, r->large_out);
@@ -300,6 +382,8 @@ class Runner {
       }
     }
     enforce_deadlines();
+    settle_doomed(false);
+    reap_orphans();
     bar_.tick();
   }
 
@@ -319,7 +403,15 @@ class Runner {
 
   void reap(Running& r) {
     if (r.status) return;
-    r.status = r.child.poll();
+    if (r.kill_at != k_no_deadline) {
+      // Ended during its grace period: the leader stays a zombie until then, so that its pid, the
+      // id of its process group, cannot be reused, and the SIGKILL that ends the grace period
+      // reaches whatever of the group ignored SIGTERM (settle_doomed()).
+      r.status = r.child.peek();
+      r.zombie = r.status.has_value();
+    } else {
+      r.status = r.child.poll();
+    }
     if (!r.status) return;
     // Everything the job wrote is in its pipes now; a background process it left behind may hold
     // them open for long, and does not keep the job from ending.
@@ -364,18 +456,117 @@ class Runner {
   void interrupt(int sig) {
     const auto now = Clock::now();
     // A second signal does not wait for the grace period.
+    ++signals_;
     const bool again = signal_ != 0;
     if (!again) signal_ = sig;
     stop();
     for (auto& r : running_) {
-      if (r->status) continue;
+      if (r->status && !r->zombie) continue;
       r->stopped = true;
       if (again) {
         r->child.signal_group(SIGKILL);
+        r->kill_at = std::min(r->kill_at, now);
       } else {
         terminate(*r, now);
       }
     }
+    if (again) settle_doomed(true);
+  }
+
+  // The jobs that ended during their grace period: at its end (or at once, or as soon as nothing
+  // else is left in the group), SIGKILL to the group, whatever of it is left, then the leader is
+  // reaped.
+  void settle_doomed(bool at_once) {
+    if (doomed_.empty()) return;
+    const auto now = Clock::now();
+    std::vector<ProcessState> below;
+    bool looked = false;
+    for (std::size_t i = 0; i < doomed_.size();) {
+      Running& d = *doomed_[i];
+      bool settle = at_once || now >= d.kill_at;
+      if (!settle) {
+        if (!looked) below = descendants();
+        looked = true;
+        const pid_t group = d.child.pid();
+        settle = std::none_of(below.begin(), below.end(), [&](const ProcessState& p) {
+          return p.group == group && p.pid != group && p.state != 'Z';
+        });
+      }
+      if (!settle) {
+        ++i;
+        continue;
+      }
+      d.child.signal_group(SIGKILL);
+      d.child.wait();  // the zombie: no wait at all
+      doomed_.erase(doomed_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+
+  // Processes the jobs left behind come to mpp-run when their parent ends (it is their
+  // subreaper): reaped as they end, so that no zombies pile up over a long run.
+  void reap_orphans() {
+    if (!subreaper_ || !orphans_may_wait_) return;
+    const auto now = Clock::now();
+    if (now < next_orphan_check_) return;
+    // At most every k_orphan_check_interval: every job's end is a SIGCHLD too, and a look at /proc
+    // per job would cost more than a small job.
+    next_orphan_check_ = now + k_orphan_check_interval;
+    orphans_may_wait_ = false;
+    for (pid_t pid : children_of(::getpid())) {
+      if (is_job(pid)) continue;
+      int status = 0;
+      ::waitpid(pid, &status, WNOHANG);
+    }
+  }
+
+  [[nodiscard]] bool is_job(pid_t pid) const {
+    const auto leads = [&](const std::unique_ptr<Running>& r) { return r->child.pid() == pid; };
+    return std::any_of(running_.begin(), running_.end(), leads) ||
+           std::any_of(doomed_.begin(), doomed_.end(), leads);
+  }
+
+  // After the last job: nothing of a job may outlive mpp-run. What the jobs left behind
+  // (background processes, daemons that left their job's group with setsid) gets SIGTERM, and
+  // SIGKILL after the grace period (at once when `at_once`); mpp-run reaps what comes to it.
+  void sweep(bool at_once) {
+    if (!subreaper_) return;
+    const auto live = [] {
+      std::vector<ProcessState> out = descendants();
+      std::erase_if(out, [](const ProcessState& p) { return p.state == 'Z'; });
+      return out;
+    };
+    std::vector<ProcessState> left = live();
+    if (!left.empty() && !at_once) {
+      for (const ProcessState& p : left) ::kill(p.pid, SIGTERM);
+      const Deadline until = Clock::now() + k_kill_grace;
+      // Processes that are not mpp-run's children give no event when they end: look every few
+      // milliseconds, within the grace period.
+      while (!left.empty() && Clock::now() < until) {
+        ::poll(nullptr, 0, k_doomed_poll_ms);
+        reap_children();
+        left = live();
+      }
+    }
+    // SIGKILL to what is left; their children come to mpp-run in turn. Until nothing is left.
+    for (int round = 0; round < k_max_sweeps; ++round) {
+      for (const ProcessState& p : left) ::kill(p.pid, SIGKILL);
+      const bool any = reap_children(left);
+      left = live();
+      if (left.empty() && !any) break;
+    }
+  }
+
+  // Reaps mpp-run's children (all of them orphans by now: every job is reaped); true when there
+  // were any. Waits for those in `killed` (sent SIGKILL), not for the others.
+  bool reap_children(const std::vector<ProcessState>& killed = {}) {
+    const std::vector<pid_t> children = children_of(::getpid());
+    for (pid_t pid : children) {
+      const bool wait =
+          std::any_of(killed.begin(), killed.end(), [&](const ProcessState& p) { return p.pid == pid; });
+      int status = 0;
+      posix::retried("waitpid", [&] { return ::waitpid(pid, &status, wait ? 0 : WNOHANG); });
+    }
+    return !children.empty();
   }
 
   void stop() {
@@ -393,12 +584,14 @@ class Runner {
       std::unique_ptr<Running> r = std::move(running_[i]);
       running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
       finish(*r);
+      if (r->zombie) doomed_.push_back(std::move(r));
     }
   }
 
   void finish(Running& r) {
     const int status = *r.status;
-    const bool failed = !r.stopped && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    // A job that timed out failed, even when it then ended well on the SIGTERM.
+    const bool failed = !r.stopped && (r.timed_out || !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
     if (failed && !stopping_ && tries_[r.job] < options_.tries) {
       pending_.push_front(r.job);  // its output is dropped: only the last try's is shown
       return;
@@ -513,7 +706,8 @@ class Runner {
   std::vector<std::size_t> tries_;
   std::deque<std::size_t> pending_;
   std::vector<std::unique_ptr<Running>> running_;
-  std::vector<std::optional<Output>> ordered_;  // --keep-order: finished outputs waiting their turn
+  std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
+  std::vector<std::optional<Output>> ordered_;    // --keep-order: finished outputs waiting their turn
   std::size_t next_ordered_ = 0;
   std::vector<pollfd> fds_;
   std::vector<Owner> owners_;
@@ -527,7 +721,13 @@ class Runner {
   bool stopping_ = false;
   bool halted_ = false;
   int signal_ = 0;
+  int signals_ = 0;  // how many stopping signals came
   int write_error_ = 0;
+  // Made the subreaper of its descendants (PR_SET_CHILD_SUBREAPER), so that what a job leaves
+  // behind stays within reach.
+  bool subreaper_ = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  Deadline next_orphan_check_ = Clock::now();
+  bool orphans_may_wait_ = false;  // a SIGCHLD came since the last look
 };
 
 }  // namespace

@@ -47,6 +47,7 @@ SignalPipe::SignalPipe() {
     action.sa_handler = k_signals[i] == SIGPIPE ? SIG_IGN : on_signal;
     // SA_RESTART: a blocking write of job output resumes instead of failing with EINTR.
     action.sa_flags = SA_RESTART;
+    if (k_signals[i] == SIGCHLD) action.sa_flags |= SA_NOCLDSTOP;  // ended children only
     ::sigaction(k_signals[i], &action, &previous_[i]);
   }
 }

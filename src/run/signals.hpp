@@ -4,9 +4,12 @@
 
 #include <signal.h>
 
+#include <iterator>
+
 namespace mpp::detail::run {
 
-/// While it lives: SIGINT, SIGTERM and SIGHUP are caught and queued on fd(); SIGPIPE is ignored
+/// While it lives: SIGINT, SIGTERM and SIGHUP are caught and queued on fd(), and so is SIGCHLD (a
+/// child of mpp-run ended: an orphan a job left behind may be there to reap); SIGPIPE is ignored
 /// (a closed standard output becomes EPIPE, which the runner handles by stopping its jobs). The
 /// previous dispositions come back on destruction. Jobs get the default dispositions back: Child
 /// spawns them so.
@@ -25,10 +28,10 @@ class SignalPipe {
   int take() noexcept;
 
  private:
-  static constexpr int k_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  static constexpr int k_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
   int read_fd_ = -1;
   int write_fd_ = -1;
-  struct sigaction previous_[4] = {};
+  struct sigaction previous_[std::size(k_signals)] = {};
 };
 
 }  // namespace mpp::detail::run

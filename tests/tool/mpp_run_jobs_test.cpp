@@ -105,6 +105,48 @@ TEST(MppRunJobs, TimeoutEndsInSigkillWhenTermIsIgnored) {
   EXPECT_EQ(r.code(), 1) << r;
 }
 
+TEST(MppRunJobs, TimeoutKillsAChildIgnoringSigtermAfterItsLeaderEnded) {
+  // The job's shell dies of the SIGTERM; its child ignores it, and must not outlive the timeout:
+  // the SIGKILL that follows the grace period reaches the job's whole group all the same. The
+  // next job watches the child while mpp-run still runs, so this is the timeout's doing, not that
+  // of mpp-run's end; it ignores SIGTERM itself, so that its own timeout leaves it a second more
+  // (its SIGKILL comes a grace period after the child's).
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  const std::string child = dir / "child";
+  write_file(dir / "child.sh", "trap '' TERM\n" + write_pid(child) + "\nexec sleep 30\n");
+  write_file(dir / "watch.sh", "trap '' TERM\n" + wait_for(child) + "\np=$(cat " + child +
+                                   ")\n"
+                                   "i=0; while kill -0 $p 2>/dev/null && [ $i -lt 500 ]; do sleep 0.01; "
+                                   "i=$((i+1)); done\n"
+                                   "kill -0 $p 2>/dev/null && echo alive || echo gone\n");
+  const Result r = run({"-j", "1", "--timeout", "0.5",
+                        "sh -c 'sh " + (dir / "child.sh") + " & " + wait_for(child) + "; wait'",
+                        "sh " + (dir / "watch.sh")});
+  cleanup.add(read_pid(child));
+  EXPECT_EQ(r.code(), 2) << r;  // both ran past the timeout
+  EXPECT_EQ(r.out, "gone\n") << r;
+  EXPECT_TRUE(ended_within(read_pid(child), 0s));
+}
+
+TEST(MppRunJobs, NothingAJobLeftBehindOutlivesMppRun) {
+  // A job that ended well left a process behind in its group and another one in a session of its
+  // own, both ignoring SIGTERM: neither survives mpp-run.
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  write_file(dir / "stay.sh", "trap '' TERM\n" + write_pid("$1") + "\nexec sleep 30\n");
+  const std::string job = "sh -c 'sh " + (dir / "stay.sh") + " " + (dir / "grouped") + " & setsid sh " +
+                          (dir / "stay.sh") + " " + (dir / "away") + " & " + wait_for(dir / "grouped") +
+                          "; " + wait_for(dir / "away") + "'";
+  const Result r = run({job});
+  cleanup.add(read_pid(dir / "grouped"));
+  cleanup.add(read_pid(dir / "away"));
+  EXPECT_EQ(r.code(), 0) << r;
+  // mpp-run, their subreaper, has killed and reaped them before it exited.
+  EXPECT_TRUE(ended_within(read_pid(dir / "grouped"), 0s));
+  EXPECT_TRUE(ended_within(read_pid(dir / "away"), 0s));
+}
+
 TEST(MppRunJobs, RetriesSucceedOnTheSecondTry) {
   ScratchDir dir;
   const std::string state = dir / "state";

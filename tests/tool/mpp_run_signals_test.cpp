@@ -79,6 +79,52 @@ TEST(MppRunSignals, JobsIgnoringSigtermAreKilled) {
   stop_with_signal(SIGINT, "SIGINT", "trap \"\" TERM INT; ");
 }
 
+// A job whose shell dies of SIGTERM while its child ignores it: after `sig` to mpp-run, the child
+// is gone too, by the time mpp-run has exited.
+void stop_job_with_child_ignoring_sigterm(int sig) {
+  mpp_test::SubreaperScope subreaper;
+  ASSERT_TRUE(subreaper.ok());
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  const std::string child = dir / "child";
+  write_file(dir / "child.sh", "trap '' TERM\n" + write_pid(child) + "\nexec sleep 30\n");
+  Tool tool({"sh -c 'sh " + (dir / "child.sh") + " & wait'"}, {}, /*own_group=*/true);
+  const pid_t pid = cleanup.add(read_pid(child));
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(-tool.pid(), sig), 0);
+  const Result r = tool.finish();
+  EXPECT_EQ(r.code(), 128 + sig) << r;
+  EXPECT_TRUE(ended_within(pid, 0s)) << "the job's child " << pid << " outlived mpp-run";
+}
+
+TEST(MppRunSignals, CtrlCKillsAChildIgnoringSigterm) { stop_job_with_child_ignoring_sigterm(SIGINT); }
+
+TEST(MppRunSignals, SigtermKillsAChildIgnoringSigterm) { stop_job_with_child_ignoring_sigterm(SIGTERM); }
+
+TEST(MppRunSignals, SigkillOfMppRunTakesItsJobsAlong) {
+  // mpp-run cannot catch SIGKILL; its jobs get SIGKILL when it dies (PR_SET_PDEATHSIG). This process
+  // is their subreaper then, so it reaps them and sees how they ended.
+  mpp_test::SubreaperScope subreaper;
+  ASSERT_TRUE(subreaper.ok());
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  Tool tool({"-j", "2", "sh -c '" + write_pid(dir / "first") + "; exec sleep 30'",
+             "sh -c 'trap \"\" TERM INT HUP; " + write_pid(dir / "second") + "; exec sleep 30'"});
+  const pid_t first = cleanup.add(read_pid(dir / "first"));
+  const pid_t second = cleanup.add(read_pid(dir / "second"));
+  ASSERT_GT(first, 0);
+  ASSERT_GT(second, 0);
+  ASSERT_EQ(::kill(tool.pid(), SIGKILL), 0);
+  const Result r = tool.finish();
+  EXPECT_EQ(r.code(), 128 + SIGKILL) << r;
+  for (pid_t job : {first, second}) {
+    const auto reaped = mpp_test::reap(job, 10s);
+    ASSERT_TRUE(reaped) << "job " << job << " outlived mpp-run";
+    EXPECT_TRUE(WIFSIGNALED(reaped->status) && WTERMSIG(reaped->status) == SIGKILL)
+        << mpp_test::describe_status(reaped->status);
+  }
+}
+
 TEST(MppRunSignals, ClosedStandardOutputStopsTheJobs) {
   mpp_test::SubreaperScope subreaper;
   ASSERT_TRUE(subreaper.ok());

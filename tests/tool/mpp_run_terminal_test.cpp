@@ -94,6 +94,16 @@ TEST(MppRunTerminal, DrawsTheProgressBar) {
   EXPECT_NE(screen.find("\r"), std::string::npos) << screen;
 }
 
+TEST(MppRunTerminal, BarOptionDrawsTheProgressBar) {
+  Words args{"--bar", "-j", "2"};
+  for (int i = 0; i < 5; ++i) args.push_back("true");
+  OnTerminal terminal(args);
+  ASSERT_TRUE(terminal.ok());
+  const auto [screen, code] = terminal.finish();
+  EXPECT_EQ(code, 0) << screen;
+  EXPECT_NE(screen.find("100% 5/5"), std::string::npos) << screen;
+}
+
 TEST(MppRunTerminal, NoBarWhenAskedNot) {
   OnTerminal terminal({"--no-bar", "true", "echo visible"});
   ASSERT_TRUE(terminal.ok());

@@ -145,6 +145,71 @@ TEST(MppRun, BadUsageExits255WithAMessage) {
   }
 }
 
+TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
+  ScratchDir dir;
+  const std::string marker = dir / "ran";
+  // In the scratch folder: without the refusal, these jobs would create files named after the
+  // values and replacement strings.
+  const std::string touch = "cd " + dir.str() + " && touch ran";
+  write_file(dir / "args", "a\n");
+  struct Case {
+    Words args;
+    std::string input;    // mpp-run's standard input
+    std::string message;  // a part of the error
+  };
+  const std::vector<Case> cases = {
+      {{touch + " {.}", ":::", "a.txt"}, "", "'{.}'"},
+      {{touch + " {/}", ":::", "a"}, "", "'{/}'"},
+      {{touch + " {//}", ":::", "a"}, "", "'{//}'"},
+      {{touch + " {/.}", ":::", "a"}, "", "'{/.}'"},
+      {{touch + " {#}", ":::", "a"}, "", "'{#}'"},
+      {{touch + " {%}", ":::", "a"}, "", "'{%}'"},
+      {{touch + " {1}", ":::", "a"}, "", "'{1}'"},
+      {{touch + " {1.}", ":::", "a"}, "", "'{1.}'"},
+      {{touch + " {1/}", ":::", "a"}, "", "'{1/}'"},
+      {{touch + " {1//}", ":::", "a"}, "", "'{1//}'"},
+      {{touch + " {1/.}", ":::", "a"}, "", "'{1/.}'"},
+      {{touch + " {=uc=}", ":::", "a"}, "", "'{=uc=}'"},
+      {{touch + " {1=uc=}", ":::", "a"}, "", "'{1=uc=}'"},
+      {{"-a", dir / "args", touch + " {.}"}, "", "'{.}'"},
+      {{touch, "{}"}, "", "'{}' in a command without ::: or -a"},
+      {{touch}, "a.txt\n", "standard input holds data"},
+      {{touch, "::::", dir / "args"}, "", "'::::'"},
+      {{touch, ":::", "a", ":::+", "b"}, "", "':::+'"},
+      {{touch, ":::", "a", "::::+", dir / "args"}, "", "'::::+'"},
+      {{touch, ":::", "a", ":::", "b"}, "", "one ::: list"},
+      {{"-a", dir / "args", "-a", dir / "args", touch}, "", "--arg-file"},
+      {{"--joblog", "+" + (dir / "log"), touch}, "", "--joblog +FILE"},
+      {{"--pipe", touch}, "", "unknown option"},
+      {{"-X", touch}, "", "unknown option"},
+      {{"-j", "50%", touch}, "", "-j"},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(c.args, c.input);
+    EXPECT_EQ(r.code(), 255) << c.args.front() << " " << c.args.back() << ": " << r;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r;
+    EXPECT_EQ(r.err.rfind("mpp-run: ", 0), 0u) << r;
+    EXPECT_FALSE(std::filesystem::exists(marker)) << "a job ran: " << c.args.front();
+    std::filesystem::remove(marker);
+  }
+}
+
+TEST(MppRun, BarIsAccepted) {
+  // GNU parallel's --bar: the bar mpp-run draws on a terminal (here standard error is a pipe).
+  const Result r = run({"--bar", "-k", "echo", ":::", "a", "b"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "a\nb\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(MppRun, CrlfArgumentFileGivesValuesWithoutCarriageReturns) {
+  ScratchDir dir;
+  write_file(dir / "args", "one\r\ntwo\r\n");
+  const Result r = run({"-k", "-a", dir / "args", "printf '[%s]\\n'"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "[one]\n[two]\n");
+}
+
 TEST(MppRun, NulInInputExits255) {
   const Result r = run({}, std::string("true\nec\0ho\n", 11));
   EXPECT_EQ(r.code(), 255) << r;

@@ -191,4 +191,21 @@ TEST(PlanCommand, DirectOrThroughTheShell) {
   EXPECT_EQ(shell.argv, (Words{"/bin/sh", "-c", "gzip -9 *.log"}));
 }
 
+TEST(UnsupportedReplacement, FindsGnuParallelsReplacementStrings) {
+  using mpp::detail::run::unsupported_replacement;
+  for (const char* text : {"{.}", "{/}", "{//}", "{/.}", "{#}", "{%}", "{1}", "{12}", "{-1}", "{3.}", "{3/}",
+                           "{3//}", "{3/.}", "{=1=}", "{= s/x/y/ =}", "{2=uc=}", "{= \"}\" =}"}) {
+    EXPECT_EQ(unsupported_replacement(std::string("cp ") + text + " x"), text) << text;
+  }
+  EXPECT_EQ(unsupported_replacement("cp {} {.}.bak {/}"), "{.}");
+}
+
+TEST(UnsupportedReplacement, LeavesOtherBracesAlone) {
+  using mpp::detail::run::unsupported_replacement;
+  for (const char* text : {"", "{}", "gzip {}", "awk '{print $1}'", "echo {a,b}", "echo ${HOME}", "{1..3}",
+                           "{x}", "{-}", "{.x}", "{=unclosed", "{", "}{", "{{}}"}) {
+    EXPECT_EQ(unsupported_replacement(text), std::nullopt) << text;
+  }
+}
+
 }  // namespace

@@ -192,9 +192,82 @@ TEST(MakeCommands, NulByteIsAnErrorWithItsPlace) {
 
 TEST(SplitLines, KeepsEverythingButTheNewlines) {
   using mpp::detail::run::split_lines;
-  EXPECT_EQ(split_lines("a\r\nb\n\nc", "x"), (Words{"a\r", "b", "", "c"}));
+  EXPECT_EQ(split_lines("a\rb\n\nc\r", "x"), (Words{"a\rb", "", "c\r"}));
   EXPECT_EQ(split_lines("", "x"), Words{});
   EXPECT_EQ(split_lines("\n", "x"), Words{""});
+}
+
+TEST(SplitLines, CrlfLinesLoseTheirCarriageReturn) {
+  using mpp::detail::run::split_lines;
+  EXPECT_EQ(split_lines("a\r\nb c\r\n\r\nd\r\r\n", "x"), (Words{"a", "b c", "", "d\r"}));
+}
+
+TEST(MakeCommands, CrlfArgumentFileGivesValuesWithoutCarriageReturns) {
+  EXPECT_EQ(commands(parse({"-a", "-", "gzip"}), "a.txt\r\nb.txt\r\n"), (Words{"gzip a.txt", "gzip b.txt"}));
+}
+
+TEST(MakeCommands, ArgumentsOnStandardInputAreRefusedWhenEachArgumentIsACommand) {
+  // GNU parallel reads arguments from standard input when it has a command and no :::.
+  try {
+    (void)commands(parse({"gzip"}), "a.txt\n");
+    ADD_FAILURE() << "arguments on standard input must throw";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("standard input holds data"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(commands(parse({"gzip"}), ""), Words{"gzip"});  // an empty pipe holds no arguments
+  const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(null, 0);
+  EXPECT_EQ(mpp::detail::run::make_commands(parse({"true", "false"}), null), (Words{"true", "false"}));
+  ::close(null);
+}
+
+TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
+  struct Case {
+    std::vector<const char*> args;
+    const char* message;  // a part of the error
+  };
+  const Case cases[] = {
+      {{"cp {} {.}.bak", ":::", "a"}, "'{.}' is a replacement string"},
+      {{"echo", "{/}", ":::", "a"}, "'{/}'"},
+      {{"echo {//}", ":::", "a"}, "'{//}'"},
+      {{"echo {/.}", ":::", "a"}, "'{/.}'"},
+      {{"echo {#}", ":::", "a"}, "'{#}'"},
+      {{"echo {%}", ":::", "a"}, "'{%}'"},
+      {{"echo {1}", ":::", "a"}, "'{1}'"},
+      {{"echo {-1}", ":::", "a"}, "'{-1}'"},
+      {{"echo {2.}", ":::", "a"}, "'{2.}'"},
+      {{"echo {1/}", ":::", "a"}, "'{1/}'"},
+      {{"echo {1//}", ":::", "a"}, "'{1//}'"},
+      {{"echo {1/.}", ":::", "a"}, "'{1/.}'"},
+      {{"echo {= s/a/b/ =}", ":::", "a"}, "'{= s/a/b/ =}'"},
+      {{"echo {1= $_ .= \"}\" =}", ":::", "a"}, "'{1= $_ .= \"}\" =}'"},
+      {{"-a", "-", "echo {.}"}, "'{.}'"},
+      {{"echo {.}"}, "'{.}'"},
+      {{"echo", "{}"}, "'{}' in a command without ::: or -a"},
+      {{"echo", "::::", "file"}, "'::::' is GNU parallel's"},
+      {{"echo", ":::", "a", ":::+", "b"}, "':::+' is GNU parallel's"},
+      {{"echo", ":::", "a", "::::+", "f"}, "'::::+' is GNU parallel's"},
+      {{"echo", ":::", "a", ":::", "b"}, "one ::: list"},
+      {{"-a", "f", "-a", "g", "echo"}, "--arg-file"},
+      {{"--joblog", "+log", "echo"}, "--joblog +FILE"},
+      {{"--pipe", "wc"}, "unknown option '--pipe'"},
+      {{"--plus", "echo"}, "unknown option '--plus'"},
+      {{"-X", "echo"}, "unknown option '-X'"},
+      {{"-j", "50%", "echo"}, "whole number"},
+      {{"--halt", "now,fail=10%", "echo"}, "whole number"},
+      {{"--halt", "soon,success=1", "echo"}, "fail=N"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_NE(parse_error(c.args).find(c.message), std::string::npos)
+        << c.args.front() << "...: " << parse_error(c.args);
+  }
+}
+
+TEST(RunOptions, BracesThatAreNoReplacementStringsStay) {
+  EXPECT_EQ(parse({"awk '{print $1}'", ":::", "a"}).words, Words{"awk '{print $1}'"});
+  EXPECT_EQ(parse({"sh -c 'echo {a,b} ${x}'", ":::", "a"}).words, Words{"sh -c 'echo {a,b} ${x}'"});
+  EXPECT_EQ(parse({"echo {} {{}} {=x}", ":::", "a"}).words, Words{"echo {} {{}} {=x}"});
+  EXPECT_EQ(parse({"--bar", "echo"}).words, Words{"echo"});
 }
 
 }  // namespace

@@ -232,6 +232,53 @@ class Tool {
   int err_ = -1;
 };
 
+/// The pid a job wrote to `path` (written to path.tmp and renamed, so never read half-written);
+/// 0 when none came within k_limit.
+inline pid_t read_pid(const std::string& path) {
+  if (!wait_until([&] { return std::filesystem::exists(path); })) return 0;
+  return static_cast<pid_t>(std::stol(read_file(path)));
+}
+
+/// A shell command that writes the pid of the shell running it to `path`, whole (see read_pid).
+inline std::string write_pid(const std::string& path) {
+  return "echo $$ > " + path + ".tmp && mv " + path + ".tmp " + path;
+}
+
+/// True when `pid` has ended (no such process, or a zombie nobody has reaped yet) within `limit`.
+inline bool ended_within(pid_t pid, std::chrono::nanoseconds limit) {
+  return wait_until(
+      [&] {
+        const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+        return stat.empty() || stat.find(") Z ") != std::string::npos;
+      },
+      limit);
+}
+
+/// Processes a test started and must not leave behind, whatever it found: each one still there
+/// when the test ends gets SIGKILL, and is reaped when it is this process's child (an orphan
+/// that came to it as a subreaper).
+class KillAtEnd {
+ public:
+  KillAtEnd() = default;
+  KillAtEnd(const KillAtEnd&) = delete;
+  KillAtEnd& operator=(const KillAtEnd&) = delete;
+  ~KillAtEnd() {
+    for (pid_t pid : pids_) {
+      if (pid <= 0) continue;
+      if (!ended_within(pid, std::chrono::nanoseconds(0))) ::kill(pid, SIGKILL);
+      ended_within(pid, k_limit);
+      ::waitpid(pid, nullptr, WNOHANG);
+    }
+  }
+  pid_t add(pid_t pid) {
+    pids_.push_back(pid);
+    return pid;
+  }
+
+ private:
+  std::vector<pid_t> pids_;
+};
+
 /// Runs `mpp-run args...` to its end.
 inline Result run(const std::vector<std::string>& args, std::string input = {}) {
   Tool tool(args, std::move(input));

@@ -27,6 +27,11 @@ class Child {
     /// The file to run, when the caller has already found it (mpp-run looks each program up in
     /// PATH once, not once per job); null: argv[0], searched in PATH. argv[0] is passed on as is.
     const char* program = nullptr;
+    /// Non-zero: the child gets this signal when the thread that spawned it ends, its parent's
+    /// death included (PR_SET_PDEATHSIG; the kernel clears it when the child runs a set-user-ID
+    /// program). Spawned as posix_spawn does (clone with CLONE_VM | CLONE_VFORK), plus prctl,
+    /// since posix_spawn cannot set it.
+    int parent_death_signal = 0;
   };
 
   Child() = default;
@@ -55,6 +60,10 @@ class Child {
   /// The wait status (as waitpid's) once the child has ended, reaping it; empty while it runs.
   /// Never blocks.
   std::optional<int> poll();
+  /// The wait status once the child has ended, leaving it a zombie (waitid's WNOWAIT): its pid,
+  /// and the process group it leads, stay reserved, so signal_group() still reaches that group
+  /// and nobody else. poll() or wait() reap it later. Never blocks.
+  std::optional<int> peek();
   /// Blocks until the child ends; its wait status.
   int wait();
   /// Waits until the deadline at most; the wait status, or empty if it still runs.
