@@ -234,14 +234,14 @@ TEST(Row, NullValues) {
 
 // Generic code, where the member form would need `.template`: the free form, unqualified (found by
 // argument-dependent lookup) and qualified.
-template <class ColumnType_>
-double sum_of(const ColumnType_& column) {
+template <class ColumnLike>
+double sum_of(const ColumnLike& column) {
   double sum = 0;
   for (std::size_t i = 0; i < column.size(); ++i) sum += get<double>(column, i);
   return sum;
 }
-template <class RowType>
-std::string describe(const RowType& row) {
+template <class RowLike>
+std::string describe(const RowLike& row) {
   return std::to_string(mpp::get<I>(row, 0)) + ":" + mpp::get<std::string>(row, "c") + ":" +
          (get_optional<double>(row, "b") ? "b" : "-") +
          (mpp::get_optional<I>(row, std::size_t{0}) ? "a" : "-");
