@@ -43,6 +43,7 @@ using detail::NumberForm;
 using detail::ParsedNumber;
 
 constexpr std::size_t k_block_size = std::size_t{1} << 20;  // bytes read and parsed at a time
+constexpr std::size_t k_min_step = 4096;                    // libcsv's field buffer grows by at least this
 constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 
 // Line breaks in [begin, end): CR LF, LF and a lone CR each end one line, as they end records.
@@ -539,7 +540,7 @@ class CsvParser {
     csv_set_delim(&parser_, static_cast<unsigned char>(delimiter));
     csv_set_quote(&parser_, '"');
     csv_set_space_func(&parser_, &note_quote);
-    csv_set_blk_size(&parser_, 4096);
+    csv_set_blk_size(&parser_, k_min_step);
   }
   CsvParser(const CsvParser&) = delete;
   CsvParser& operator=(const CsvParser&) = delete;
@@ -669,6 +670,12 @@ class Tokenizer {
         } else if (too_large(*parser.get())) {
           block->error = TokenError::field_too_large;
           block->last = true;
+        } else {
+          // libcsv grows its field buffer by blk_size at a time: a constant step would copy a long
+          // field over and over (quadratic where realloc cannot grow in place), so the step
+          // follows the buffer's size, up to the limit; the buffer at most doubles it.
+          csv_set_blk_size(parser.get(), std::max(k_min_step, std::min(csv_get_buffer_size(parser.get()),
+                                                                       max_field_size_)));
         }
         const bool last = block->last;
         publish(std::move(block));
