@@ -2,6 +2,7 @@
 // inference. Parsing is libcsv's (Debian's libcsv-dev); inference, positions and errors are ours.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <iosfwd>
 #include <string>
@@ -23,6 +24,12 @@ struct CsvOptions {
   /// header). Every non-null field of such a column must parse as that type, else ParseError; a
   /// string column takes any field as it is.
   std::vector<std::pair<std::string, ColumnType>> types = {};
+  /// read_csv: the most bytes one field may hold (after unquoting), 16 MiB by default. A longer
+  /// field is a ParseError (with its file, line and field), found after reading at most this many
+  /// bytes of it and one block (1 MiB) more: so a quote never closed, /dev/zero or a binary file
+  /// fails at once with bounded memory instead of growing to gigabytes. Raise it for longer fields
+  /// (std::numeric_limits<std::size_t>::max() means no limit).
+  std::size_t max_field_size = std::size_t{16} << 20;
 };
 
 /// Reads a CSV file into a Frame. The file is read in blocks, so memory holds the columns, not
@@ -44,13 +51,19 @@ struct CsvOptions {
 /// - Errors: an empty input (no header), a repeated column name, a record with more or fewer
 ///   fields than the header (blank lines are skipped when there are two or more columns, and are
 ///   null values when there is one), a quote inside an unquoted field or text after a closing
-///   quote, a quoted field that never ends.
+///   quote, a quoted field that never ends, a field longer than CsvOptions::max_field_size.
+/// - Linear time and bounded memory on any input: the header's names are checked with a hash
+///   table, and no field grows past max_field_size.
+/// - An input that cannot seek (a pipe, a FIFO, /dev/stdin, a socket) is copied as it is read into
+///   an unnamed temporary file (in $TMPDIR, else /tmp; it has no name, so nothing is left behind),
+///   which the second pass reads when a column turns out to be text after numeric rows. Memory
+///   holds the columns either way; the disk holds a copy of a pipe's input while it is read.
 ///
 /// Thread safety: reentrant; it reads only its arguments.
 [[nodiscard]] Frame read_csv(const std::filesystem::path& path, const CsvOptions& options = {});
 /// As above, from a stream (errors name the file "<stream>"). When a column turns out to be
-/// text after numeric rows, the input is read a second time: a seekable stream is rewound, and
-/// a pipe is kept in memory as it is read for that.
+/// text after numeric rows, the input is read a second time: a seekable stream is rewound to
+/// where it was, and one that cannot seek is copied to a temporary file as it is read, as above.
 [[nodiscard]] Frame read_csv(std::istream& in, const CsvOptions& options = {});
 
 /// Writes `frame` as CSV that read_csv reads back into an equal frame: integers as they are,

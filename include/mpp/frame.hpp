@@ -527,6 +527,39 @@ std::optional<T> Row::get_optional(std::string_view column) const {
 inline bool Row::is_null(std::size_t column) const { return frame_->column(column).null_at(position_); }
 inline bool Row::is_null(std::string_view column) const { return frame_->column(column).null_at(position_); }
 
+// -- free forms of get -------------------------------------------------------------------------
+
+/// `mpp::get<T>(column, i)` is `column.get<T>(i)`, and `mpp::get<T>(row, column)` is
+/// `row.get<T>(column)`, for generic code: where the column's or row's type depends on a template
+/// parameter, the member form must be written `column.template get<T>(i)`, the free form need
+/// not. Argument-dependent lookup finds it unqualified too: `get<double>(row, "x")`. Same
+/// results, errors and thread safety as the members.
+template <detail::ColumnGettable T>
+[[nodiscard]] T get(const Column& column, std::size_t i) {
+  return column.get<T>(i);
+}
+template <detail::ColumnGettable T>
+[[nodiscard]] T get(const Row& row, std::size_t column) {
+  return row.get<T>(column);
+}
+template <detail::ColumnGettable T>
+[[nodiscard]] T get(const Row& row, std::string_view column) {
+  return row.get<T>(column);
+}
+/// As get(), with std::nullopt for a null: `column.get_optional<T>(i)`, `row.get_optional<T>(column)`.
+template <detail::ColumnGettable T>
+[[nodiscard]] std::optional<T> get_optional(const Column& column, std::size_t i) {
+  return column.get_optional<T>(i);
+}
+template <detail::ColumnGettable T>
+[[nodiscard]] std::optional<T> get_optional(const Row& row, std::size_t column) {
+  return row.get_optional<T>(column);
+}
+template <detail::ColumnGettable T>
+[[nodiscard]] std::optional<T> get_optional(const Row& row, std::string_view column) {
+  return row.get_optional<T>(column);
+}
+
 template <class Archive>
 void Column::save(Archive& archive) const {
   archive(data_->name, static_cast<std::uint8_t>(data_->values.index()));

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,22 @@ using detail::NumberForm;
 using detail::ParsedNumber;
 
 constexpr std::size_t k_block_size = std::size_t{1} << 20;  // bytes read and parsed at a time
+constexpr std::size_t k_min_step = 4096;                    // libcsv's field buffer grows by at least this
 constexpr std::string_view k_bom = "\xEF\xBB\xBF";
+
+// Line breaks in [begin, end): CR LF, LF and a lone CR each end one line, as they end records.
+template <class Char>
+std::size_t count_line_breaks(const Char* begin, const Char* end) noexcept {
+  std::size_t breaks = 0;
+  for (const Char* c = begin; c != end; ++c) {
+    if (*c == '\n') {
+      ++breaks;
+    } else if (*c == '\r' && (c + 1 == end || c[1] != '\n')) {
+      ++breaks;
+    }
+  }
+  return breaks;
+}
 
 // -- where the bytes come from ------------------------------------------------------------------
 
@@ -54,10 +70,100 @@ class Source {
   virtual ~Source() = default;
   /// Up to `size` bytes; 0 at the end. Throws std::system_error when reading fails.
   virtual std::size_t read(char* buffer, std::size_t size) = 0;
-  /// Back to the first byte, for a second pass.
-  virtual void rewind() = 0;
+  /// Back to the first byte, for a second pass, which `column` needs (for the error message).
+  virtual void rewind(const std::string& column) = 0;
   /// The input's size in bytes when known (to size the columns ahead), else 0.
   [[nodiscard]] virtual std::uint64_t size_hint() const noexcept { return 0; }
+};
+
+// An input that cannot seek (a pipe, a FIFO, a socket, a terminal, a stream without seekg) is
+// copied as it is read into an unnamed temporary file, which a second pass reads back: the disk,
+// not memory, holds the copy, and having no name it disappears with its descriptor, even if the
+// process dies. Making or writing the file may fail (no temporary folder, no room left): that is
+// remembered and fails only a read that turns out to need the second pass.
+class Spool {
+ public:
+  Spool() = default;
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  ~Spool() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  /// Appends `size` bytes of the input to the copy (the first call makes the file).
+  void keep(const char* data, std::size_t size) {
+    if (error_ != 0 || size == 0) return;
+    if (fd_ < 0 && !open()) return;
+    while (size > 0) {
+      const ssize_t wrote = detail::posix::retried("write", [&] { return ::write(fd_, data, size); });
+      if (wrote <= 0) {
+        error_ = wrote < 0 ? static_cast<int>(-wrote) : ENOSPC;
+        return;
+      }
+      data += wrote;
+      size -= static_cast<std::size_t>(wrote);
+    }
+  }
+
+  /// From now on read() returns the copy from its first byte. Throws std::system_error when the
+  /// copy could not be made.
+  void replay(const std::string& column) {
+    if (error_ != 0) {
+      throw std::system_error(
+          error_, std::generic_category(),
+          "mpp::read_csv: column '" + column +
+              "' turned to text after numeric rows, so the input must be read a second time, but it cannot "
+              "seek and its copy in a temporary file in '" +
+              folder_ + "' failed (give the column's type in CsvOptions::types, or free room in $TMPDIR)");
+    }
+    replaying_ = true;
+    offset_ = 0;
+  }
+  [[nodiscard]] bool replaying() const noexcept { return replaying_; }
+
+  /// Up to `size` bytes of the copy, from where the last call ended; 0 at its end.
+  std::size_t read(char* buffer, std::size_t size) {
+    if (fd_ < 0) return 0;  // nothing was kept: the input was empty
+    const ssize_t got = detail::posix::retried("pread", [&] { return ::pread(fd_, buffer, size, offset_); });
+    if (got < 0) {
+      throw std::system_error(static_cast<int>(-got), std::generic_category(),
+                              "mpp::read_csv: cannot read the temporary copy of the input");
+    }
+    offset_ += got;
+    return static_cast<std::size_t>(got);
+  }
+
+ private:
+  bool open() {
+    std::error_code error;
+    const std::filesystem::path folder = std::filesystem::temp_directory_path(error);
+    if (error) {
+      folder_ = "$TMPDIR";
+      error_ = error.value();
+      return false;
+    }
+    folder_ = folder.string();
+    int fd = detail::posix::retried(
+        "open", [&] { return ::open(folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, S_IRUSR | S_IWUSR); });
+    if (fd == -EOPNOTSUPP || fd == -EISDIR || fd == -EINVAL) {
+      // A file system without O_TMPFILE: a named file, unlinked at once.
+      std::string name = (folder / "mpp-read-csv-XXXXXX").string();
+      fd = detail::posix::retried("mkostemp", [&] { return ::mkostemp(name.data(), O_CLOEXEC); });
+      if (fd >= 0) ::unlink(name.c_str());
+    }
+    if (fd < 0) {
+      error_ = -fd;
+      return false;
+    }
+    fd_ = fd;
+    return true;
+  }
+
+  int fd_ = -1;
+  int error_ = 0;  // why the copy failed, or 0
+  std::string folder_;
+  bool replaying_ = false;
+  off_t offset_ = 0;
 };
 
 class FileSource final : public Source {
@@ -67,18 +173,28 @@ class FileSource final : public Source {
     if (fd < 0) fail("cannot open", -fd);
     fd_ = fd;
     struct stat info {};
-    if (::fstat(fd_, &info) == 0 && S_ISREG(info.st_mode)) size_ = static_cast<std::uint64_t>(info.st_size);
+    if (::fstat(fd_, &info) == 0) {
+      if (S_ISREG(info.st_mode)) size_ = static_cast<std::uint64_t>(info.st_size);
+      // Anything else (a pipe, a FIFO, /dev/stdin, a socket, a character device) may not seek back.
+      seekable_ = S_ISREG(info.st_mode) || S_ISBLK(info.st_mode);
+    }
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
   ~FileSource() override { ::close(fd_); }
 
   std::size_t read(char* buffer, std::size_t size) override {
+    if (spool_.replaying()) return spool_.read(buffer, size);
     const ssize_t got = detail::posix::retried("read", [&] { return ::read(fd_, buffer, size); });
     if (got < 0) fail("cannot read", static_cast<int>(-got));
+    if (!seekable_) spool_.keep(buffer, static_cast<std::size_t>(got));
     return static_cast<std::size_t>(got);
   }
-  void rewind() override {
+  void rewind(const std::string& column) override {
+    if (!seekable_) {
+      spool_.replay(column);
+      return;
+    }
     const off_t at = detail::posix::retried("lseek", [&] { return ::lseek(fd_, 0, SEEK_SET); });
     if (at < 0) fail("cannot read again", static_cast<int>(-at));
   }
@@ -92,10 +208,12 @@ class FileSource final : public Source {
   std::filesystem::path path_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
+  bool seekable_ = false;
+  Spool spool_;
 };
 
-// A stream that can seek is rewound for a second pass; one that cannot (a pipe) is kept in memory
-// as it is read, for that pass.
+// A stream that can seek is rewound for a second pass; one that cannot (a pipe) is copied to a
+// temporary file as it is read, for that pass.
 class StreamSource final : public Source {
  public:
   explicit StreamSource(std::istream& in) : in_(in), start_(in.tellg()) {
@@ -110,23 +228,17 @@ class StreamSource final : public Source {
   }
 
   std::size_t read(char* buffer, std::size_t size) override {
-    if (replay_) {
-      const std::size_t n = std::min(size, kept_.size() - replayed_);
-      std::memcpy(buffer, kept_.data() + replayed_, n);
-      replayed_ += n;
-      return n;
-    }
+    if (spool_.replaying()) return spool_.read(buffer, size);
     if (in_.bad()) fail();
     in_.read(buffer, static_cast<std::streamsize>(size));
     const auto got = static_cast<std::size_t>(in_.gcount());
     if (in_.bad()) fail();
-    if (start_ == std::streampos(-1)) kept_.append(buffer, got);
+    if (start_ == std::streampos(-1)) spool_.keep(buffer, got);
     return got;
   }
-  void rewind() override {
+  void rewind(const std::string& column) override {
     if (start_ == std::streampos(-1)) {
-      replay_ = true;
-      replayed_ = 0;
+      spool_.replay(column);
       return;
     }
     in_.clear();
@@ -143,9 +255,7 @@ class StreamSource final : public Source {
   std::istream& in_;
   std::streampos start_;
   std::uint64_t size_ = 0;
-  std::string kept_;
-  bool replay_ = false;
-  std::size_t replayed_ = 0;
+  Spool spool_;
 };
 
 // -- one column as it is read ---------------------------------------------------------------------
@@ -295,10 +405,12 @@ class ColumnBuilder {
           doubles_.assign(count_, detail::null_placeholder<double>());
         }
         ints_ = {};
-        // The integers so far: their nulls hold 0, a null holds NaN.
+        // The integers so far: their nulls hold 0, a null holds NaN; "-0" was 0 and is -0.0.
         for (std::size_t i = 0; i < nulls_.size(); ++i) {
           if (nulls_[i] != 0) doubles_[i] = detail::null_placeholder<double>();
         }
+        for (const std::size_t i : negative_zeros_) doubles_[i] = -0.0;
+        negative_zeros_ = {};
         break;
       case State::string:
         strings_.assign(count_, std::string());
@@ -306,6 +418,7 @@ class ColumnBuilder {
       case State::deferred:
         ints_ = {};
         doubles_ = {};
+        negative_zeros_ = {};
         break;
       case State::unknown:
         break;
@@ -347,11 +460,12 @@ class ColumnBuilder {
     }
     if (number.form == NumberForm::integer && !number.integer_out_of_range) {
       if (state_ == State::float64) {
-        // The nearest double, as std::from_chars would read it: both round to nearest.
-        doubles_.push_back(static_cast<double>(number.integer));
+        doubles_.push_back(number.as_double());
         return;
       }
       if (state_ == State::unknown) become(State::int64);
+      // "-0" is 0 as an integer, but -0.0 if the column becomes float64.
+      if (number.integer == 0 && number.negative) negative_zeros_.push_back(count_);
       ints_.push_back(number.integer);
       return;
     }
@@ -381,8 +495,7 @@ class ColumnBuilder {
         const ParsedNumber number = detail::parse_number(text);
         if (number.form == NumberForm::text) refuse("is not a number");
         if (number.real_out_of_range) refuse("is out of the range of double");
-        const bool integer = number.form == NumberForm::integer && !number.integer_out_of_range;
-        doubles_.push_back(integer ? static_cast<double>(number.integer) : number.real);
+        doubles_.push_back(number.as_double());
         break;
       }
       default:
@@ -399,6 +512,7 @@ class ColumnBuilder {
   std::vector<std::int64_t> ints_;
   std::vector<double> doubles_;
   std::vector<std::string> strings_;
+  std::vector<std::size_t> negative_zeros_;  // int64: the rows that read "-0"
   std::vector<std::uint8_t> nulls_;  // grown lazily: shorter than count_ means "not null" past its end
   bool real_form_ = false;           // some value is a number but not an integer
   std::optional<PendingError> integer_overflow_;  // message: the field's text
@@ -426,7 +540,7 @@ class CsvParser {
     csv_set_delim(&parser_, static_cast<unsigned char>(delimiter));
     csv_set_quote(&parser_, '"');
     csv_set_space_func(&parser_, &note_quote);
-    csv_set_blk_size(&parser_, 4096);
+    csv_set_blk_size(&parser_, k_min_step);
   }
   CsvParser(const CsvParser&) = delete;
   CsvParser& operator=(const CsvParser&) = delete;
@@ -483,7 +597,8 @@ struct Block {
 // most, so memory holds the columns, not the file.
 class Tokenizer {
  public:
-  Tokenizer(Source& source, char delimiter) : source_(source), delimiter_(delimiter) {
+  Tokenizer(Source& source, char delimiter, std::size_t max_field_size)
+      : source_(source), delimiter_(delimiter), max_field_size_(max_field_size) {
     for (std::size_t i = 0; i < k_blocks; ++i) free_.push_back(std::make_unique<Block>());
     thread_ = std::thread([this] { run(); });
   }
@@ -552,6 +667,15 @@ class Tokenizer {
         } else if (parsed != size) {
           classify_error(*parser.get(), *block);
           block->last = true;
+        } else if (too_large(*parser.get())) {
+          block->error = TokenError::field_too_large;
+          block->last = true;
+        } else {
+          // libcsv grows its field buffer by blk_size at a time: a constant step would copy a long
+          // field over and over (quadratic where realloc cannot grow in place), so the step
+          // follows the buffer's size, up to the limit; the buffer at most doubles it.
+          csv_set_blk_size(parser.get(), std::max(k_min_step, std::min(csv_get_buffer_size(parser.get()),
+                                                                       max_field_size_)));
         }
         const bool last = block->last;
         publish(std::move(block));
@@ -563,6 +687,13 @@ class Tokenizer {
       block->last = true;
       publish(std::move(block));
     }
+  }
+
+  // Whether the field libcsv is in the middle of has more than max_field_size bytes already (its
+  // buffer may also hold a quoted field's closing quote). Checked after every block, so the
+  // buffer holds at most max_field_size bytes and one block more.
+  [[nodiscard]] bool too_large(const csv_parser& parser) const noexcept {
+    return parser.entry_pos > 1 && parser.entry_pos - 1 > max_field_size_;
   }
 
   static void classify_error(const csv_parser& parser, Block& block) {
@@ -577,8 +708,7 @@ class Tokenizer {
         break;
     }
     // The field being read so far is in libcsv's buffer: its line breaks move the line on.
-    block.error_breaks = static_cast<std::size_t>(
-        std::count(parser.entry_buf, parser.entry_buf + parser.entry_pos, static_cast<unsigned char>('\n')));
+    block.error_breaks = count_line_breaks(parser.entry_buf, parser.entry_buf + parser.entry_pos);
     block.error =
         parser.quoted != 0 ? TokenError::text_after_closing_quote : TokenError::quote_in_unquoted_field;
   }
@@ -631,6 +761,7 @@ class Tokenizer {
 
   Source& source_;
   const char delimiter_;
+  const std::size_t max_field_size_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::unique_ptr<Block>> free_ MPP_GUARDED_BY(mutex_);
@@ -657,7 +788,10 @@ class Reader {
       }
     }
     if (first) fail(first->at, first->message);
-    if (std::any_of(columns_.begin(), columns_.end(), [](const ColumnBuilder& c) { return c.deferred(); })) {
+    const auto deferred =
+        std::find_if(columns_.begin(), columns_.end(), [](const ColumnBuilder& c) { return c.deferred(); });
+    if (deferred != columns_.end()) {
+      const std::string first_deferred = deferred->name();
       const std::size_t rows = rows_;
       second_pass_ = true;
       for (ColumnBuilder& column : columns_) {
@@ -669,7 +803,7 @@ class Reader {
           collect_.push_back(false);
         }
       }
-      source_.rewind();
+      source_.rewind(first_deferred);
       run_pass();
       if (rows_ != rows) fail({line_, 0}, "the input changed while it was read");
     }
@@ -692,7 +826,7 @@ class Reader {
     after_cr_ = false;
     first_record_.clear();
     if (second_pass_) header_done_ = false;
-    Tokenizer tokenizer(source_, options_.delimiter);
+    Tokenizer tokenizer(source_, options_.delimiter, options_.max_field_size);
     std::uint64_t consumed = 0;
     for (;;) {
       std::unique_ptr<Block> block = tokenizer.next();
@@ -748,15 +882,20 @@ class Reader {
       case TokenError::unterminated_quote:
         fail({line_, fields_ + 1}, "a quoted field is not closed: the input ends inside it");
       case TokenError::field_too_large:
-        fail({line_, fields_ + 1}, "a field is too large");
+        too_large({line_, fields_ + 1});
     }
+  }
+
+  [[noreturn]] void too_large(Location at) const {
+    fail(at, "a field is longer than CsvOptions::max_field_size, " + std::to_string(options_.max_field_size) +
+                 " bytes (a quote that is never closed, or input that is not CSV, makes one; raise the limit "
+                 "to read longer fields)");
   }
 
   void field(const char* text, std::size_t size, bool quoted) {
     const Location at{line_, fields_ + 1};
-    if (quoted && size > 0) {
-      line_ += static_cast<std::size_t>(std::count(text, text + size, '\n'));
-    }
+    if (quoted && size > 0) line_ += count_line_breaks(text, text + size);
+    if (text != nullptr && size > options_.max_field_size) too_large(at);
     ++fields_;
     after_cr_ = false;
     if (!header_done_) {
@@ -821,28 +960,28 @@ class Reader {
     for (std::size_t i = 0; i < first_record_.size(); ++i) {
       names.push_back(options_.header ? first_record_[i].text.value_or(std::string()) : std::to_string(i));
     }
+    // Hash tables, not pairwise comparisons: a header of n names costs O(n), however wide.
+    std::unordered_map<std::string_view, std::size_t> positions;  // name -> its first field
+    positions.reserve(names.size());
     for (std::size_t i = 0; i < names.size(); ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (names[i] == names[j]) {
-          fail({line, i + 1}, "column name '" + names[i] + "' is repeated (fields " + std::to_string(j + 1) +
-                                  " and " + std::to_string(i + 1) + ")");
-        }
+      const auto [it, inserted] = positions.try_emplace(names[i], i);
+      if (!inserted) {
+        fail({line, i + 1}, "column name '" + names[i] + "' is repeated (fields " +
+                                std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
       }
     }
-    for (const auto& [name, type] : options_.types) {
-      if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::vector<std::optional<ColumnType>> forced(names.size());
+    for (const auto& [name, type] : options_.types) {  // the last entry for a name wins
+      const auto it = positions.find(name);
+      if (it == positions.end()) {
         throw std::invalid_argument("mpp::read_csv: CsvOptions::types names column '" + name +
                                     "', which the input does not have");
       }
+      forced[it->second] = type;
     }
+    positions.clear();  // its keys view `names`, moved from below
     columns_.reserve(names.size());
-    for (std::string& name : names) {
-      std::optional<ColumnType> forced;
-      for (const auto& [given, type] : options_.types) {
-        if (given == name) forced = type;
-      }
-      columns_.emplace_back(std::move(name), forced);
-    }
+    for (std::size_t i = 0; i < names.size(); ++i) columns_.emplace_back(std::move(names[i]), forced[i]);
     if (!options_.header) replay_first_record();
   }
 

@@ -25,8 +25,18 @@ struct ParsedNumber {
   /// A number whose magnitude is too large for a double (`real` is then ±infinity). One too small
   /// reads as ±0, as strtod rounds it, and is not out of range.
   bool real_out_of_range = false;
+  /// The text starts with '-' (so "-0" is negative zero as a double).
+  bool negative = false;
   std::int64_t integer = 0;
   double real = 0;
+
+  /// The number as a double: `real`, or for an integer the nearest double (std::from_chars and
+  /// the conversion both round to nearest), keeping the sign of a negative zero ("-0", "-000").
+  [[nodiscard]] double as_double() const noexcept {
+    if (form != NumberForm::integer || integer_out_of_range) return real;
+    if (integer == 0 && negative) return -0.0;
+    return static_cast<double>(integer);
+  }
 };
 
 /// Whether `text` is [+-]?[0-9]+.
@@ -81,6 +91,7 @@ inline ParsedNumber parse_number(std::string_view text) noexcept {
     if (digits.empty() || digits.front() == '-' || digits.front() == '+') return out;
   }
   if (digits.empty()) return out;
+  out.negative = digits.front() == '-';
   const char* const first = digits.data();
   const char* const last = first + digits.size();
   if (is_integer_form(digits)) {
@@ -95,12 +106,12 @@ inline ParsedNumber parse_number(std::string_view text) noexcept {
   if (end != last || (error != std::errc() && error != std::errc::result_out_of_range)) return out;
   if (out.form == NumberForm::text) out.form = NumberForm::real;
   if (error == std::errc::result_out_of_range) {
-    const bool negative = digits.front() == '-';
     if (overflows(digits)) {
       out.real_out_of_range = true;
-      value = negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+      value =
+          out.negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
     } else {
-      value = negative ? -0.0 : 0.0;
+      value = out.negative ? -0.0 : 0.0;
     }
   }
   out.real = value;

@@ -109,16 +109,21 @@ class PoolFront {
   }
 
   /// `std::apply(f, element)` for every tuple-like element (std::tuple, std::pair, std::array), as
-  /// map() otherwise.
+  /// map() otherwise. Other elements (a std::vector per item) are refused at compile time by a
+  /// static_assert that names starmap.
   template <class F, std::ranges::input_range Range>
   auto starmap(F&& f, Range&& range, std::size_t chunksize = 0) {
-    return map(Unpack<std::decay_t<F>>{std::forward<F>(f)}, std::forward<Range>(range), chunksize);
+    if constexpr (check_starmap_item<std::ranges::range_value_t<Range>>()) {
+      return map(Unpack<std::decay_t<F>>{std::forward<F>(f)}, std::forward<Range>(range), chunksize);
+    }
   }
 
   /// As starmap(), without blocking.
   template <class F, std::ranges::input_range Range>
   [[nodiscard]] auto starmap_async(F&& f, Range&& range, std::size_t chunksize = 0) {
-    return map_async(Unpack<std::decay_t<F>>{std::forward<F>(f)}, std::forward<Range>(range), chunksize);
+    if constexpr (check_starmap_item<std::ranges::range_value_t<Range>>()) {
+      return map_async(Unpack<std::decay_t<F>>{std::forward<F>(f)}, std::forward<Range>(range), chunksize);
+    }
   }
 
   /// Lazy, ordered map: returns at once an ImapRange whose elements are the results in input

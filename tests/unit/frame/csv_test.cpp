@@ -3,13 +3,18 @@
 #include "mpp/csv.hpp"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -20,6 +25,7 @@
 #include <streambuf>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -256,6 +262,33 @@ TEST(ReadCsv, NumbersAtTheEdgesOfTheirTypes) {
   EXPECT_TRUE(std::signbit(read_text("d\n-1e-400\n").column(0).get<double>(0)));
 }
 
+TEST(ReadCsv, MinusZeroKeepsItsSignInFloat64Columns) {
+  // "-0" is an integer: 0 in an int64 column, but -0.0 (as "-0.0" is) once the column is float64,
+  // whether the float64 value comes before it, after it, or from a given type.
+  for (const char* text : {"d\n1.5\n-0\n", "d\n-0\n1.5\n", "d\n-000\n\n1.5\n", "d\n-0.0\n1.5\n"}) {
+    const mpp::Column column = read_text(text).column(0);
+    ASSERT_EQ(column.type(), ColumnType::float64) << text;
+    const std::size_t at = column.get_optional<double>(0) == 1.5 ? 1 : 0;
+    EXPECT_EQ(column.get<double>(at), 0.0) << text;
+    EXPECT_TRUE(std::signbit(column.get<double>(at))) << text;
+  }
+  const Frame given = read_text("d\n-0\n0\n", {.types = {{"d", ColumnType::float64}}});
+  EXPECT_TRUE(std::signbit(given.column(0).get<double>(0)));
+  EXPECT_FALSE(std::signbit(given.column(0).get<double>(1)));
+  // Only a minus makes a negative zero; an int64 column has none.
+  EXPECT_FALSE(std::signbit(read_text("d\n0\n+0\n1.5\n").column(0).get<double>(0)));
+  EXPECT_FALSE(std::signbit(read_text("d\n0\n+0\n1.5\n").column(0).get<double>(1)));
+  EXPECT_EQ(read_text("i\n-0\n1\n").column(0), mpp::Column("i", std::vector<I>{0, 1}));
+  // Nulls before and after stay nulls.
+  const mpp::Column with_nulls = read_text("d,x\n,a\n-0,b\n,c\n2.5,d\n").column(0);
+  EXPECT_TRUE(with_nulls.is_null(0));
+  EXPECT_TRUE(std::signbit(with_nulls.get<double>(1)));
+  EXPECT_TRUE(with_nulls.is_null(2));
+  // And it survives the round trip.
+  const Frame negative_zero{{"d", std::vector<double>{-0.0, 0.0}}};
+  EXPECT_EQ(read_text(write_text(negative_zero)), negative_zero);
+}
+
 TEST(ReadCsv, AnIntegerColumnValueOutsideInt64IsAParseError) {
   expect_parse_error(
       "id,x\n1,a\n2,b\n9223372036854775808,c\n", 4, 1,
@@ -284,6 +317,12 @@ TEST(ReadCsv, RaggedRowsAreParseErrors) {
   // Lines count physical lines, so a field spanning two lines moves the count on.
   expect_parse_error("a,b\n\"x\ny\",2\n3\n", 4, 2, "a record with 1 field");
   expect_parse_error("a,b\r\n1,2\r\n3\r\n", 3, 2, "a record with 1 field");
+  // With every line ending, inside quotes too: CR LF is one line break, a lone CR (old Mac files)
+  // or LF is one.
+  expect_parse_error("a,b\r\"x\ry\",2\r3\r", 4, 2, "a record with 1 field");
+  expect_parse_error("a,b\r\"x\r\ry\",2\r3\r", 5, 2, "a record with 1 field");
+  expect_parse_error("a,b\r\n\"x\r\ny\",2\r\n3\r\n", 4, 2, "a record with 1 field");
+  expect_parse_error("a,b\n\"x\n\r\ny\r\",2\n3\n", 6, 2, "a record with 1 field");
   expect_parse_error("1,2\n3\n", 2, 2, "where there are 2 columns", {.header = false});
   expect_parse_error("1,2\n3,4,5\n", 2, 3, "more fields than the 2 columns of the first record",
                      {.header = false});
@@ -294,6 +333,8 @@ TEST(ReadCsv, BadQuotingIsAParseError) {
   expect_parse_error("a,b\n1,x\"y\n", 2, 2, "a quote inside an unquoted field");
   expect_parse_error("a,b\n1,\"x\"y\n", 2, 2, "text after the closing quote");
   expect_parse_error("a,b\n1,\"x\ny\"z\n", 3, 2, "text after the closing quote");
+  expect_parse_error("a,b\r1,\"x\ry\"z\r", 3, 2, "text after the closing quote");
+  expect_parse_error("a,b\r\n1,\"x\r\ny\"z\r\n", 3, 2, "text after the closing quote");
   expect_parse_error("a,b\n1,\"x\" \n", 2, 2, "text after the closing quote");
 }
 
@@ -348,6 +389,240 @@ TEST(ReadCsv, LargeInputAcrossBlocks) {
   // An error near the end still gets its line: two lines per record, after the header.
   text += "1,2\n";
   expect_parse_error(text, 2 + 2 * 80000, 3, "a record with 2 fields");
+}
+
+// -- hostile input: linear time, bounded memory -----------------------------------------------------
+
+TEST(ReadCsv, AHundredThousandColumnHeaderReadsInLinearTime) {
+  constexpr std::size_t k_columns = 100'000;
+  std::string header;
+  std::string row;
+  for (std::size_t c = 0; c < k_columns; ++c) {
+    header += (c == 0 ? "c" : ",c") + std::to_string(c);
+    row += (c == 0 ? "" : ",") + std::to_string(c);
+  }
+  // Pairwise name checks took about 15 s of CPU (optimised); a hash table, under 1 s unoptimised.
+  // CPU time, not wall time, so that a loaded machine does not matter; the bound is far above
+  // the linear time even under sanitizers, and far below the quadratic one.
+  const std::clock_t start = std::clock();
+  const Frame frame = read_text(header + "\n" + row + "\n");
+  EXPECT_LT(static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC, 10.0);
+  ASSERT_EQ(frame.shape(), (std::pair<std::size_t, std::size_t>{1, k_columns}));
+  EXPECT_EQ(frame.column(k_columns - 1).name(), "c99999");
+  EXPECT_EQ(frame.column("c99999").get<I>(0), 99999);
+  // A repeated name at the far end is found, with both positions, as fast.
+  expect_parse_error(header + ",c5\n", 1, k_columns + 1,
+                     "column name 'c5' is repeated (fields 6 and " + std::to_string(k_columns + 1) + ")");
+}
+
+// Expects read_csv on `path` to fail with a ParseError at `line` and `field` over max_field_size.
+void expect_too_long(const fs::path& path, std::size_t line, std::size_t field,
+                     const mpp::CsvOptions& options) {
+  try {
+    (void)mpp::read_csv(path, options);
+    ADD_FAILURE() << "no ParseError for " << path;
+  } catch (const mpp::ParseError& e) {
+    EXPECT_EQ(e.file(), path.string());
+    EXPECT_EQ(e.line(), line) << e.what();
+    EXPECT_EQ(e.column(), field) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a field is longer than CsvOptions::max_field_size, " +
+                                         std::to_string(options.max_field_size) + " bytes"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ReadCsv, AFieldLongerThanMaxFieldSizeIsAParseError) {
+  // /dev/zero is one endless field: it fails once the field passes the default 16 MiB, instead
+  // of growing until memory runs out.
+  ASSERT_EQ(mpp::CsvOptions{}.max_field_size, std::size_t{16} << 20);
+  expect_too_long("/dev/zero", 1, 1, {});
+
+  const TempDir dir;
+  const mpp::CsvOptions small{.max_field_size = 10};
+  // Exactly the limit is fine, quoted or not; the limit counts a field's bytes after unquoting.
+  EXPECT_EQ(
+      mpp::read_csv(
+          dir.file("fits.csv", "a,b\n1,0123456789\n2,\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\n"), small),
+      Frame({{"a", std::vector<I>{1, 2}},
+             {"b", std::vector<std::string>{"0123456789", std::string(10, '"')}}}));
+  // One byte more is an error naming the file, the line where the field starts and its field.
+  expect_too_long(dir.file("row.csv", "a,b\n1,0123456789\n2,0123456789A\n"), 3, 2, small);
+  expect_too_long(dir.file("header.csv", "a,0123456789A\n1,2\n"), 1, 2, small);
+  expect_too_long(dir.file("quoted.csv", "a,b\n1,\"x\ny\"\n2,\"0123\n456789A\"\n"), 4, 2, small);
+  // A quote never closed is stopped by the limit long before the input ends (3 MiB here, read
+  // a block at a time), at the line where it opened.
+  expect_too_long(dir.file("open.csv", "a,b\n1,2\n3,\"" + std::string(3 << 20, 'x')), 3, 2,
+                  {.max_field_size = 1000});
+  // Without a limit, the same file reads to its end (and finds the quote never closed).
+  try {
+    (void)mpp::read_csv(dir.path() / "open.csv", {.max_field_size = std::numeric_limits<std::size_t>::max()});
+    ADD_FAILURE() << "no ParseError";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("a quoted field is not closed"), std::string::npos) << e.what();
+  }
+}
+
+// A FIFO in a scratch folder and a thread that writes `text` into it.
+class Fifo {
+ public:
+  Fifo(const TempDir& dir, std::string text) : path_(dir.path() / "input.fifo") {
+    if (::mkfifo(path_.c_str(), 0600) != 0) throw std::system_error(errno, std::generic_category(), "mkfifo");
+    writer_ = std::thread([this, text = std::move(text)] {
+      // Opening blocks until the reader opens its end; the reader reads to the end of the input.
+      std::ofstream(path_, std::ios::binary) << text;
+    });
+  }
+  Fifo(const Fifo&) = delete;
+  Fifo& operator=(const Fifo&) = delete;
+  ~Fifo() { writer_.join(); }
+  [[nodiscard]] const fs::path& path() const noexcept { return path_; }
+
+ private:
+  fs::path path_;
+  std::thread writer_;
+};
+
+// Rows whose first column is numeric until its very last value, which is text: the reader learns
+// only at the end of the input that it must read it again. Over 1 MiB, so it spans blocks.
+std::pair<std::string, Frame> late_text_input() {
+  std::string text = "n,s\n";
+  std::vector<std::string> numbers;
+  std::vector<std::string> words;
+  for (int i = 0; i < 100'000; ++i) {
+    numbers.push_back(std::to_string(i) + (i % 3 == 0 ? ".5" : ""));
+    words.push_back("w" + std::to_string(i));
+    text += numbers.back() + "," + words.back() + "\n";
+  }
+  numbers.emplace_back("late text");
+  words.emplace_back("end");
+  text += "late text,end\n";
+  return {text, Frame({{"n", numbers}, {"s", words}})};
+}
+
+TEST(ReadCsv, AFifoIsReadTwiceWhenAColumnTurnsToTextLate) {
+  const auto [text, expected] = late_text_input();
+  ASSERT_GT(text.size(), std::size_t{1} << 20);
+  const TempDir dir;
+  {
+    const Fifo fifo(dir, text);
+    EXPECT_EQ(mpp::read_csv(fifo.path()), expected);
+  }
+  fs::remove(dir.path() / "input.fifo");
+  {
+    const Fifo fifo(dir, text);
+    std::ifstream in(fifo.path(), std::ios::binary);  // a stream that cannot seek
+    EXPECT_EQ(mpp::read_csv(in), expected);
+  }
+}
+
+// Sets an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(ReadCsv, APipeNeedsATemporaryFileOnlyForASecondPass) {
+  const TempDir dir;
+  const ScopedEnv tmpdir("TMPDIR", (dir.path() / "missing").string());
+  // No temporary folder: a pipe that needs no second pass reads as ever...
+  EXPECT_EQ(read_pipe("n,s\n1,a\n2,b\n"),
+            Frame({{"n", std::vector<I>{1, 2}}, {"s", std::vector<std::string>{"a", "b"}}}));
+  // ...and one that does fails, saying which column needed it and what to do.
+  try {
+    (void)read_pipe("n,s\n1,a\nx,b\n");
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("column 'n' turned to text after numeric rows"), std::string::npos) << message;
+    EXPECT_NE(message.find("CsvOptions::types"), std::string::npos) << message;
+  }
+  // Given its type, the column needs no second pass.
+  EXPECT_EQ(
+      read_text("n,s\n1,a\nx,b\n", {.types = {{"n", ColumnType::string}}}).column(0).get<std::string>(1),
+      "x");
+}
+
+// An endless-looking pipe of `rows` records of one int64 column, each written with `width` digits
+// ("000...0042"), made as it is read: the test itself holds none of it.
+class GeneratedPipe : public std::streambuf {
+ public:
+  GeneratedPipe(std::size_t rows, std::size_t width) : rows_(rows), line_(width + 1, '0') {
+    line_.back() = '\n';
+    header_ = "n\n";
+    setg(header_.data(), header_.data(), header_.data() + header_.size());
+  }
+
+ private:
+  int_type underflow() override {
+    if (row_ == rows_) return traits_type::eof();
+    const std::string digits = std::to_string(row_++);
+    std::copy(digits.begin(), digits.end(), line_.end() - 1 - static_cast<std::ptrdiff_t>(digits.size()));
+    setg(line_.data(), line_.data(), line_.data() + line_.size());
+    return traits_type::to_int_type(line_.front());
+  }
+
+  std::size_t rows_;
+  std::size_t row_ = 0;
+  std::string line_;
+  std::string header_;
+};
+
+// The process's resident memory (VmRSS) or its peak (VmHWM) in bytes, from /proc/self/status.
+std::size_t status_bytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with(field + ":")) return std::stoul(line.substr(field.size() + 1)) * 1024;
+  }
+  throw std::runtime_error("no " + field + " in /proc/self/status");
+}
+
+TEST(ReadCsv, APipeIsNotKeptInMemory) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizers' shadow memory and quarantine make resident memory no measure of what "
+                  "read_csv keeps";
+#endif
+  // 24 MiB of input whose column takes 0.75 MiB: a copy of the input in memory would show.
+  constexpr std::size_t k_rows = 96 * 1024;
+  constexpr std::size_t k_width = 255;
+  const std::size_t input = k_rows * (k_width + 1);
+  // Memory freed by earlier tests but still resident would hide what this read allocates: give
+  // it back to the system first.
+  ::malloc_trim(0);
+  {
+    std::ofstream reset("/proc/self/clear_refs");
+    reset << "5";  // resets VmHWM to VmRSS
+  }
+  const std::size_t before = status_bytes("VmRSS");
+  ASSERT_LE(status_bytes("VmHWM"), before + (std::size_t{1} << 20)) << "VmHWM was not reset";
+  GeneratedPipe pipe(k_rows, k_width);
+  std::istream in(&pipe);
+  const Frame frame = mpp::read_csv(in);
+  const std::size_t peak = status_bytes("VmHWM") - before;
+  ASSERT_EQ(frame.num_rows(), k_rows);
+  EXPECT_EQ(frame.column(0).get<I>(k_rows - 1), static_cast<I>(k_rows - 1));
+  // The column (0.75 MiB, more while its vector grows), three blocks of tokens in flight and the
+  // allocator's slack, about 7 MiB in all; a copy of the 24 MiB input would be more than this.
+  EXPECT_LT(peak, input / 2) << "peak " << peak << " bytes above the start for " << input
+                             << " bytes of input";
+  RecordProperty("PeakBytes", std::to_string(peak));
 }
 
 // -- writing ----------------------------------------------------------------------------------------

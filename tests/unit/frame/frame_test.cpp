@@ -232,6 +232,36 @@ TEST(Row, NullValues) {
   EXPECT_THROW((void)frame.row(0).get<I>(0), std::invalid_argument);
 }
 
+// Generic code, where the member form would need `.template`: the free form, unqualified (found by
+// argument-dependent lookup) and qualified.
+template <class ColumnLike>
+double sum_of(const ColumnLike& column) {
+  double sum = 0;
+  for (std::size_t i = 0; i < column.size(); ++i) sum += get<double>(column, i);
+  return sum;
+}
+template <class RowLike>
+std::string describe(const RowLike& row) {
+  return std::to_string(mpp::get<I>(row, 0)) + ":" + mpp::get<std::string>(row, "c") + ":" +
+         (get_optional<double>(row, "b") ? "b" : "-") +
+         (mpp::get_optional<I>(row, std::size_t{0}) ? "a" : "-");
+}
+
+TEST(Row, FreeGetNeedsNoTemplateKeywordInGenericCode) {
+  const Frame frame = numbered(4);
+  EXPECT_EQ(sum_of(frame.column("a")), 6.0);
+  EXPECT_EQ(sum_of(frame.column("b")), 1.5);
+  EXPECT_EQ(describe(frame.row(2)), "2:s2:ba");
+  const Frame with_null{{"a", std::vector<std::optional<I>>{std::nullopt}}};
+  EXPECT_EQ(mpp::get_optional<I>(with_null.column(0), 0), std::nullopt);
+  EXPECT_EQ(mpp::get_optional<double>(with_null.row(0), "a"), std::nullopt);
+  // The members' errors, named as theirs.
+  EXPECT_THROW((void)mpp::get<I>(with_null.column(0), 0), std::invalid_argument);
+  EXPECT_THROW((void)mpp::get<I>(with_null.column(0), 1), std::out_of_range);
+  EXPECT_THROW((void)mpp::get<I>(with_null.row(0), "z"), std::out_of_range);
+  EXPECT_THROW((void)mpp::get<std::string>(frame.row(0), 0), std::invalid_argument);
+}
+
 TEST(Frame, RowsAreARandomAccessViewInOrder) {
   const Frame frame = numbered(100);
   auto rows = frame.rows();
