@@ -25,15 +25,21 @@ if(NOT TARGET mpp::csv)
     INTERFACE_INCLUDE_DIRECTORIES "${MPP_CSV_INCLUDE_DIR}")
 endif()
 
-# Open MPI for mpp::MpiPool (src/mpi/, the target mpp::mpi): optional. Only its C interface is used,
-# through the CXX component (the project enables no C compiler), without the deprecated C++ bindings.
-set(MPI_CXX_SKIP_MPICXX ON CACHE BOOL "mpp uses MPI's C interface only")
-find_package(MPI COMPONENTS CXX QUIET)
-if(MPI_CXX_FOUND)
-  set(MPP_HAVE_MPI ON)
-  message(STATUS "mpp: MPI found (MPI ${MPI_CXX_VERSION}): building mpp::mpi")
+# Open MPI for mpp::MpiPool (src/mpi/, the target mpp::mpi): optional, and looked for only with
+# MPP_WITH_MPI (on at top level, off in a parent's build unless it asks). Only MPI's C interface is
+# used, through the CXX component (the project enables no C compiler), without the deprecated C++
+# bindings.
+set(MPP_HAVE_MPI OFF)
+if(MPP_WITH_MPI)
+  set(MPI_CXX_SKIP_MPICXX ON CACHE BOOL "mpp uses MPI's C interface only")
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(MPI_CXX_FOUND)
+    set(MPP_HAVE_MPI ON)
+    message(STATUS "mpp: MPI found (MPI ${MPI_CXX_VERSION}): building mpp::mpi")
+  else()
+    message(STATUS "mpp: MPI not found: mpp::mpi (mpp::MpiPool) is not built; install the Debian packages "
+      "'libopenmpi-dev' and 'openmpi-bin' (scripts/install-deps does it)")
+  endif()
 else()
-  set(MPP_HAVE_MPI OFF)
-  message(STATUS "mpp: MPI not found: mpp::mpi (mpp::MpiPool) is not built; install the Debian packages "
-    "'libopenmpi-dev' and 'openmpi-bin' (scripts/install-deps does it)")
+  message(STATUS "mpp: MPP_WITH_MPI is OFF: MPI not looked for, mpp::mpi (mpp::MpiPool) not built")
 endif()

@@ -53,7 +53,9 @@ void Report::summary() const {
   for (std::size_t r = 1; r < rows.size(); ++r) print_row(rows[r]);
   fmt::print(
       "correct: equal to serial's results; for exercise 2, the scripts' expected output and exit code.\n"
-      "vs serial: only for the sections' methods; the exercises' data are too small for a speed-up.\n");
+      "vs serial: only for the sections' methods; the exercises' data are too small for a speed-up.\n"
+      "apply and apply_async send one task per row, a round trip to a worker each: the tutorial's slow\n"
+      "pattern; map hands the rows out in chunks and is its fast one, as the tutorial says.\n");
 }
 
 bool Report::all_correct() const {
