@@ -60,6 +60,19 @@ bool flush_if_free(std::FILE* stream, std::ostream* cxx) noexcept {
 // The signals a spawned child gets back with their default dispositions.
 constexpr int k_default_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD};
 
+// Those of k_default_signals to reset in a child: all, or with `keep_ignored` those the parent
+// does not ignore (execve resets caught ones by itself; ignored ones it keeps).
+sigset_t signals_to_reset(bool keep_ignored) {
+  sigset_t reset;
+  sigemptyset(&reset);
+  for (int sig : k_default_signals) {
+    struct sigaction current = {};
+    if (keep_ignored && ::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+    sigaddset(&reset, sig);
+  }
+  return reset;
+}
+
 // What the child of spawn_with_parent_death_signal() does, prepared by the parent: the child
 // shares the parent's memory until execve, so it only reads this and writes `error`.
 struct SpawnRequest {
@@ -68,6 +81,7 @@ struct SpawnRequest {
   const char* const* paths = nullptr;  // the files to try, in order, null-terminated
   int fds[3] = {-1, -1, -1};
   bool new_process_group = false;
+  sigset_t reset;  // the signals to give their default dispositions
   int death_signal = 0;
   pid_t parent = 0;
   int error = 0;  // errno of the failure, written by the child
@@ -82,7 +96,10 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int spawn_child(v
   auto* request = static_cast<SpawnRequest*>(arg);
   // Zeroes are SIG_DFL with no flags and an empty mask, whatever the kernel's struct layout.
   const unsigned long defaults[8] = {};  // NOLINT(modernize-avoid-c-arrays)
-  for (int sig : k_default_signals) ::syscall(SYS_rt_sigaction, sig, defaults, nullptr, sizeof defaults[0]);
+  for (int sig : k_default_signals) {
+    if (sigismember(&request->reset, sig) == 1)
+      ::syscall(SYS_rt_sigaction, sig, defaults, nullptr, sizeof defaults[0]);
+  }
   long rc = 0;
   if (request->new_process_group) rc = ::syscall(SYS_setpgid, 0, 0);
   if (rc == 0) rc = ::syscall(SYS_prctl, PR_SET_PDEATHSIG, request->death_signal, 0, 0, 0);
@@ -145,6 +162,7 @@ pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOption
   request.fds[1] = options.stdout_fd;
   request.fds[2] = options.stderr_fd;
   request.new_process_group = options.new_process_group;
+  request.reset = signals_to_reset(options.keep_ignored_signals);
   request.death_signal = options.parent_death_signal;
   request.parent = ::getpid();
   // The child's stack: it calls syscall() and little else.
@@ -252,10 +270,8 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
     }
     // A clean slate: no blocked signals, default dispositions for those a parent may change.
     sigset_t none;
-    sigset_t defaults;
+    const sigset_t defaults = signals_to_reset(options.keep_ignored_signals);
     sigemptyset(&none);
-    sigemptyset(&defaults);
-    for (int sig : k_default_signals) sigaddset(&defaults, sig);
     check(posix_spawnattr_setsigmask(&attributes, &none), "posix_spawnattr_setsigmask");
     check(posix_spawnattr_setsigdefault(&attributes, &defaults), "posix_spawnattr_setsigdefault");
     check(posix_spawnattr_setflags(&attributes, flags), "posix_spawnattr_setflags");

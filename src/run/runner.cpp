@@ -260,6 +260,7 @@ class Runner {
     spawn.stderr_fd = err[1];
     // A SIGKILL of mpp-run, which it cannot catch, still takes the job along.
     spawn.parent_death_signal = SIGKILL;
+    spawn.keep_ignored_signals = true;  // nohup mpp-run ...: the jobs ignore SIGHUP too
     try {
       Plan plan = plan_command(commands_[job]);
       spawn.program = find_program(plan.argv.front());

@@ -28,6 +28,10 @@ extern "C" void on_signal(int sig) {
   errno = saved;
 }
 
+// SIGPIPE is caught, not ignored, so that jobs get its default back at execve (a write to a closed
+// pipe still fails with EPIPE, which the runner handles).
+extern "C" void on_sigpipe(int /*sig*/) {}
+
 }  // namespace
 
 SignalPipe::SignalPipe() {
@@ -42,13 +46,17 @@ SignalPipe::SignalPipe() {
     throw std::logic_error("mpp-run: only one SignalPipe at a time");
   }
   for (std::size_t i = 0; i < std::size(k_signals); ++i) {
+    ::sigaction(k_signals[i], nullptr, &previous_[i]);
+    // Ignored when mpp-run started (nohup, a script's `cmd &`): stays ignored, for the jobs too.
+    // SIGCHLD is always caught: ignoring it would reap the jobs behind mpp-run's back.
+    if (k_signals[i] != SIGCHLD && previous_[i].sa_handler == SIG_IGN) continue;
     struct sigaction action = {};
     sigemptyset(&action.sa_mask);
-    action.sa_handler = k_signals[i] == SIGPIPE ? SIG_IGN : on_signal;
+    action.sa_handler = k_signals[i] == SIGPIPE ? on_sigpipe : on_signal;
     // SA_RESTART: a blocking write of job output resumes instead of failing with EINTR.
     action.sa_flags = SA_RESTART;
     if (k_signals[i] == SIGCHLD) action.sa_flags |= SA_NOCLDSTOP;  // ended children only
-    ::sigaction(k_signals[i], &action, &previous_[i]);
+    ::sigaction(k_signals[i], &action, nullptr);
   }
 }
 

@@ -9,10 +9,11 @@
 namespace mpp::detail::run {
 
 /// While it lives: SIGINT, SIGTERM and SIGHUP are caught and queued on fd(), and so is SIGCHLD (a
-/// child of mpp-run ended: an orphan a job left behind may be there to reap); SIGPIPE is ignored
-/// (a closed standard output becomes EPIPE, which the runner handles by stopping its jobs). The
-/// previous dispositions come back on destruction. Jobs get the default dispositions back: Child
-/// spawns them so.
+/// child of mpp-run ended: an orphan a job left behind may be there to reap); SIGPIPE is caught and
+/// dropped (a closed standard output becomes EPIPE, which the runner handles by stopping its jobs).
+/// A signal ignored when mpp-run started (nohup's SIGHUP) stays ignored, and jobs inherit that;
+/// the caught ones are back at their defaults in jobs (execve resets them). The previous
+/// dispositions come back on destruction.
 ///
 /// One at a time per process (the handler has one pipe to write to). Not thread-safe.
 class SignalPipe {

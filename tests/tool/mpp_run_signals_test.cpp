@@ -125,6 +125,29 @@ TEST(MppRunSignals, SigkillOfMppRunTakesItsJobsAlong) {
   }
 }
 
+TEST(MppRunSignals, ASignalIgnoredAtStartStaysIgnoredForMppRunAndItsJobs) {
+  // nohup mpp-run ...: SIGHUP, ignored when mpp-run starts, neither stops it nor its jobs.
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  const std::string job = "sh -c 'grep SigIgn /proc/self/status > " + (dir / "ignored") + "; " +
+                          write_pid(dir / "job") + "; while [ ! -e " + (dir / "go") +
+                          " ]; do sleep 0.01; done; echo finished'";
+  Tool tool({job}, {}, /*own_group=*/false, {"/bin/sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""});
+  const pid_t pid = cleanup.add(read_pid(dir / "job"));
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(tool.pid(), SIGHUP), 0);
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  write_file(dir / "go", "");
+  const Result r = tool.finish();
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "finished\n") << r;
+  const std::string status = read_file(dir / "ignored");  // "SigIgn:\t<hex mask>"
+  const auto tab = status.find('\t');
+  ASSERT_NE(tab, std::string::npos) << status;
+  const unsigned long long ignored = std::stoull(status.substr(tab + 1), nullptr, 16);
+  EXPECT_NE(ignored & (1ULL << (SIGHUP - 1)), 0U) << status;
+}
+
 TEST(MppRunSignals, ClosedStandardOutputStopsTheJobs) {
   mpp_test::SubreaperScope subreaper;
   ASSERT_TRUE(subreaper.ok());

@@ -120,7 +120,10 @@ class Tool {
  public:
   /// Starts `mpp-run args...`; `input` is its whole standard input. In its own process group when
   /// `own_group` (as a shell starts a foreground job), so that a test can signal that group.
-  explicit Tool(const std::vector<std::string>& args, std::string input = {}, bool own_group = false)
+  /// `launcher`, when given, runs first with mpp-run's path and arguments after it (as `$0 "$@"`
+  /// of a `sh -c` that sets something up and execs).
+  explicit Tool(const std::vector<std::string>& args, std::string input = {}, bool own_group = false,
+                const std::vector<std::string>& launcher = {})
       : input_(std::move(input)) {
     int in[2];
     int out[2];
@@ -128,7 +131,8 @@ class Tool {
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
       throw std::system_error(errno, std::generic_category(), "pipe2");
     }
-    std::vector<std::string> argv{MPP_RUN_BINARY};
+    std::vector<std::string> argv = launcher;
+    argv.emplace_back(MPP_RUN_BINARY);
     argv.insert(argv.end(), args.begin(), args.end());
     mpp::detail::Child::SpawnOptions options;
     options.new_process_group = own_group;

@@ -32,6 +32,10 @@ class Child {
     /// program). Spawned as posix_spawn does (clone with CLONE_VM | CLONE_VFORK), plus prctl,
     /// since posix_spawn cannot set it.
     int parent_death_signal = 0;
+    /// Signals the parent ignores stay ignored in the child, as a shell passes on nohup's SIGHUP;
+    /// otherwise the child starts with SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE and SIGCHLD at
+    /// their defaults.
+    bool keep_ignored_signals = false;
   };
 
   Child() = default;
