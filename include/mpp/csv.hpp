@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpp/errors.hpp"  // mpp::ParseError, which read_csv throws
 #include "mpp/frame.hpp"
 
 namespace mpp {

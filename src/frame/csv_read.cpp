@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -138,7 +139,9 @@ class Spool {
     std::error_code error;
     const std::filesystem::path folder = std::filesystem::temp_directory_path(error);
     if (error) {
-      folder_ = "$TMPDIR";
+      // temp_directory_path() refuses a TMPDIR that is not a folder: name what it was given.
+      const char* tmpdir = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): read only
+      folder_ = tmpdir != nullptr ? std::string(tmpdir) : std::string("$TMPDIR");
       error_ = error.value();
       return false;
     }

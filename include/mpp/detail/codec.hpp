@@ -36,6 +36,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <unordered_map>
@@ -117,6 +118,15 @@ inline constexpr bool is_specialization_v<Template<Args...>, Template> = true;
 template <class T>
 struct raw_parts : std::true_type {};
 
+/// Views (std::string_view, std::span) are trivially copyable, but their bytes are an address in
+/// this process: what they show would not travel. The owning type (std::string, std::vector) does.
+template <class T>
+inline constexpr bool is_view_v = false;
+template <class C, class Traits>
+inline constexpr bool is_view_v<std::basic_string_view<C, Traits>> = true;
+template <class T, std::size_t N>
+inline constexpr bool is_view_v<std::span<T, N>> = true;
+
 /// Sent as their bytes: trivially copyable types, except those bytes can misrepresent (pointers,
 /// meaningless in another process; bool, optional and variant, whose flag or index a corrupt
 /// message could set to a value that is no value at all: those go through the checking archive).
@@ -124,8 +134,9 @@ template <class T>
 concept RawCodable =
     // Copy-constructible too: g++ calls a struct holding a std::mutex trivially copyable.
     std::is_trivially_copyable_v<T> && std::is_copy_constructible_v<T> && !std::is_pointer_v<T> &&
-    !std::is_member_pointer_v<T> && !std::is_same_v<std::remove_cv_t<T>, bool> &&
-    !is_specialization_v<T, std::optional> && !is_specialization_v<T, std::variant> && raw_parts<T>::value;
+    !std::is_member_pointer_v<T> && !is_view_v<std::remove_cv_t<T>> &&
+    !std::is_same_v<std::remove_cv_t<T>, bool> && !is_specialization_v<T, std::optional> &&
+    !is_specialization_v<T, std::variant> && raw_parts<T>::value;
 
 template <class T, std::size_t N>
 struct raw_parts<std::array<T, N>> : std::bool_constant<RawCodable<T>> {};
