@@ -582,32 +582,39 @@ TEST(ThreadPoolLifecycle, TasksBeyondTheInjectionQueueAllRun) {
   }
 }
 
+// Three threads submit until the pool refuses while `stop` (close() or terminate()) comes from
+// this thread; returns, after join(), what each thread had accepted.
+template <class Stop>
+std::vector<std::vector<mpp::AsyncResult<int>>> submit_racing_with(mpp::Pool& pool, Stop stop) {
+  std::vector<std::vector<mpp::AsyncResult<int>>> results(3);
+  std::atomic<int> accepted{0};
+  {
+    std::vector<std::jthread> submitters;
+    for (auto& out : results) {
+      submitters.emplace_back([&pool, &accepted, &out] {
+        for (int i = 0; i < 400; ++i) {  // bounded: the submitters may outrun the main thread
+          try {
+            out.push_back(pool.apply_async(&square, i));
+            accepted.fetch_add(1);
+          } catch (const mpp::PoolNotRunning&) {
+            return;
+          }
+        }
+      });
+    }
+    while (accepted.load() < 50) std::this_thread::yield();
+    stop();
+  }
+  pool.join();
+  return results;
+}
+
 TEST(ThreadPoolLifecycle, CloseRacingWithSubmittersLosesNoTask) {
-  // Threads submit until the pool refuses; close() comes meanwhile. Every accepted task must run
-  // (a worker that exited between a submitter's check and its push would leave it waiting forever).
+  // Every accepted task must run (a worker that exited between a submitter's check and its push
+  // would leave it waiting forever).
   for (int round = 0; round < 30; ++round) {
     mpp::Pool pool(2);
-    std::vector<std::vector<mpp::AsyncResult<int>>> results(3);
-    std::atomic<int> accepted{0};
-    {
-      std::vector<std::jthread> submitters;
-      for (std::size_t t = 0; t < results.size(); ++t) {
-        submitters.emplace_back([&pool, &accepted, &out = results[t]] {
-          for (int i = 0; i < 400; ++i) {  // bounded: the submitters may outrun the main thread
-            try {
-              out.push_back(pool.apply_async(&square, i));
-              accepted.fetch_add(1);
-            } catch (const mpp::PoolNotRunning&) {
-              return;
-            }
-          }
-        });
-      }
-      while (accepted.load() < 50) std::this_thread::yield();
-      pool.close();
-    }
-    pool.join();
-    for (auto& out : results) {
+    for (auto& out : submit_racing_with(pool, [&pool] { pool.close(); })) {
       for (std::size_t i = 0; i < out.size(); ++i) {
         ASSERT_TRUE(out[i].ready()) << "an accepted task did not run before join() returned";
         ASSERT_EQ(out[i].get(), static_cast<int>(i * i));
@@ -619,27 +626,7 @@ TEST(ThreadPoolLifecycle, CloseRacingWithSubmittersLosesNoTask) {
 TEST(ThreadPoolLifecycle, TerminateRacingWithSubmittersLeavesNoTaskUnfinished) {
   for (int round = 0; round < 30; ++round) {
     mpp::Pool pool(2);
-    std::vector<std::vector<mpp::AsyncResult<int>>> results(3);
-    std::atomic<int> accepted{0};
-    {
-      std::vector<std::jthread> submitters;
-      for (std::size_t t = 0; t < results.size(); ++t) {
-        submitters.emplace_back([&pool, &accepted, &out = results[t]] {
-          for (int i = 0; i < 400; ++i) {  // bounded: the submitters may outrun the main thread
-            try {
-              out.push_back(pool.apply_async(&square, i));
-              accepted.fetch_add(1);
-            } catch (const mpp::PoolNotRunning&) {
-              return;
-            }
-          }
-        });
-      }
-      while (accepted.load() < 50) std::this_thread::yield();
-      pool.terminate();
-    }
-    pool.join();
-    for (auto& out : results) {
+    for (auto& out : submit_racing_with(pool, [&pool] { pool.terminate(); })) {
       for (std::size_t i = 0; i < out.size(); ++i) {
         ASSERT_TRUE(out[i].ready()) << "a task accepted before terminate() was left without an outcome";
         try {
