@@ -7,6 +7,7 @@
 
 #include "mpp/detail/demangle.hpp"
 #include "mpp/detail/throw.hpp"
+#include "mpp/errors.hpp"
 
 namespace mpp::detail {
 namespace {
@@ -84,6 +85,14 @@ void StateBase::cancel() noexcept {
     set_error(std::current_exception());
   }
   finish();
+}
+
+std::exception_ptr StateBase::cancelled_by_caller(const char* what) const noexcept {
+  try {
+    throw TaskCancelled(pool_->name() + ": " + what);
+  } catch (...) {
+    return std::current_exception();
+  }
 }
 
 void StateBase::finish() noexcept {

@@ -124,6 +124,17 @@ class AsyncResult {
     return !s.failed();
   }
 
+  /// Cancels what has not started, as concurrent.futures' Future.cancel(). True when it did:
+  /// - `apply_async`: the call had not started (on a process pool: had not been sent to a
+  ///   worker); it never runs, and the result completes at once with mpp::TaskCancelled (on_error
+  ///   callbacks run, in this thread on a thread pool, on the pool's callback thread otherwise).
+  ///   False when it had started or finished: a call that runs is left to finish.
+  /// - `map_async`, `starmap_async`: no chunk starts any more; chunks already running finish (on
+  ///   a process pool, a worker skips the items of its chunk not yet started), their results are
+  ///   dropped, and then the result completes with mpp::TaskCancelled (the input is in use until
+  ///   then). False when the map had finished, or had failed first (its result is that failure).
+  bool cancel() { return state("mpp::AsyncResult::cancel").cancel_unstarted(); }
+
   /// Attaches callbacks: `on_result(const T&)` (no argument for T = void) when the task succeeds,
   /// `on_error(std::exception_ptr)` when it throws; either may be nullptr. Attached before the task
   /// finishes, they run (on the worker that finished it) before get(), wait() and ready() see the

@@ -327,7 +327,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     pending.pop_front();
     RemoteJob* job = task->job->remote();
     MPP_ASSERT(job != nullptr);
-    if (!job->wanted()) {
+    if (!job->begin_send()) {
       job->drop(task->begin, task->end);
       release_task(task);
       return true;

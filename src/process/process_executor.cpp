@@ -658,7 +658,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
     pending.pop_front();
     RemoteJob* job = task->job->remote();
     MPP_ASSERT(job != nullptr);
-    if (!job->wanted()) {
+    if (!job->begin_send()) {
       job->drop(task->begin, task->end);
       release_task(task);
       return true;

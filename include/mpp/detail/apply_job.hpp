@@ -1,7 +1,9 @@
 // apply / apply_async: one call, one task, one allocation (the job is its own result state).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -33,6 +35,7 @@ class ApplyJob : public ResultState<R> {
   Task* task() noexcept { return &task_; }
 
   void run(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {
+    if (!start()) return;  // cancelled: already complete
     try {
       if constexpr (std::is_void_v<R>) {
         std::apply(std::move(call_->f), std::move(call_->args));
@@ -66,6 +69,31 @@ class ApplyJob : public ResultState<R> {
   const std::decay_t<F>& function() const noexcept { return call_->f; }
   const std::tuple<std::decay_t<Args>...>& arguments() const noexcept { return call_->args; }
 
+  /// Queued -> started; false when AsyncResult::cancel() came first (the job is complete then, and
+  /// its function and arguments are gone). Executors call it once, as the call starts (threads) or
+  /// is sent to a worker (processes, ranks).
+  bool start() noexcept {
+    std::uint8_t expected = k_queued;
+    return phase_.compare_exchange_strong(expected, k_started, std::memory_order_acq_rel) ||
+           expected == k_started;
+  }
+  bool cancelled_before_start() const noexcept {
+    return phase_.load(std::memory_order_acquire) == k_cancelled;
+  }
+
+ public:
+  bool cancel_unstarted() noexcept override {
+    std::uint8_t expected = k_queued;
+    if (!phase_.compare_exchange_strong(expected, k_cancelled, std::memory_order_acq_rel)) return false;
+    release_call();                    // never runs: the function and arguments go now, as after a run
+    if (!this->claim()) return false;  // terminate() cancelled it first
+    this->set_error(
+        this->cancelled_by_caller("the task was cancelled (AsyncResult::cancel) before it started"));
+    this->finish();
+    return true;
+  }
+
+ protected:
   /// Destroys the function and the arguments once the call has run (before the result completes),
   /// as Python drops a task: an AsyncResult kept alive does not keep its arguments alive.
   void release_call() noexcept { call_.reset(); }
@@ -77,7 +105,11 @@ class ApplyJob : public ResultState<R> {
     std::decay_t<F> f;
     std::tuple<std::decay_t<Args>...> args;
   };
+  static constexpr std::uint8_t k_queued = 0;
+  static constexpr std::uint8_t k_started = 1;
+  static constexpr std::uint8_t k_cancelled = 2;
   std::optional<Call> call_;
+  std::atomic<std::uint8_t> phase_{k_queued};
   Task task_;
 };
 

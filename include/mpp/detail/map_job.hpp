@@ -62,6 +62,25 @@ class MapJob : public ResultState<MapResult<R>> {
     items_done(end - begin);
   }
 
+  /// AsyncResult::cancel(): no item starts any more (as after a failure); the result completes
+  /// with TaskCancelled once the runs under way end (the input stays in use until then). False
+  /// when the map had finished, or failed first (then its result is that failure).
+  bool cancel_unstarted() noexcept override {
+    // Hold the job open meanwhile: no completion can start until the failure is written.
+    std::size_t left = remaining_.load(std::memory_order_acquire);
+    do {
+      if (left == 0) return false;  // finished, or finishing
+    } while (!remaining_.compare_exchange_weak(left, left + 1, std::memory_order_acq_rel));
+    bool expected = false;
+    const bool won = failed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel);
+    if (won) {
+      first_error_ = this->cancelled_by_caller(
+          "the map was cancelled (AsyncResult::cancel); its items not started did not run");
+    }
+    items_done(1);  // the hold
+    return won;
+  }
+
   /// Called by the pool when no item will run (an empty map).
   void complete() noexcept {
     if (!this->claim()) return;

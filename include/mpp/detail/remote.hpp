@@ -107,8 +107,12 @@ class RemoteJob {
   virtual RemoteEntry entry() const noexcept = 0;
   /// Appends what the worker needs to run items [begin, end): the function's state, the items.
   virtual void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) = 0;
-  /// False when the job no longer needs items run (failed map, abandoned imap): drop() them.
+  /// False when the job no longer needs items run (failed or cancelled map, abandoned imap):
+  /// drop() them.
   virtual bool wanted() const noexcept { return true; }
+  /// Asked once before items [begin, end) are sent: wanted(), and for a job that
+  /// AsyncResult::cancel() may stop until it starts (an apply), the point where it starts.
+  virtual bool begin_send() noexcept { return wanted(); }
   virtual void drop(std::size_t begin, std::size_t end) noexcept = 0;
   /// Item `i` succeeded with this encoded result.
   virtual void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept = 0;

@@ -107,6 +107,10 @@ class StateBase : public Job {
 
   void cancel() noexcept override;
 
+  /// AsyncResult::cancel(): keeps the work that has not started from ever starting. True when it
+  /// did (see each job for what that means). The default: nothing can be cancelled.
+  virtual bool cancel_unstarted() noexcept { return false; }
+
   /// finish(), on the pool's callback thread, for a state posted there.
   void finish_posted() noexcept;
 
@@ -121,6 +125,8 @@ class StateBase : public Job {
   void finish() noexcept;
   /// claim() + set_error + finish.
   void fail(std::exception_ptr error) noexcept;
+  /// The TaskCancelled that AsyncResult::cancel() leaves as the result: "<pool>: <what>".
+  std::exception_ptr cancelled_by_caller(const char* what) const noexcept;
 
  private:
   static constexpr std::uint32_t k_pending = 0;
