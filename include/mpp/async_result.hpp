@@ -17,6 +17,15 @@
 
 namespace mpp {
 
+/// What AsyncResult::cancel() may stop.
+enum class Cancel {
+  /// Only what has not started (concurrent.futures' Future.cancel()).
+  if_not_started,
+  /// Also an apply_async call already running, on a pool that can stop it: a ProcessPool kills
+  /// the worker running it and starts a replacement. Threads and MPI ranks finish the call.
+  even_running,
+};
+
 namespace detail {
 
 /// The argument on_result receives: the value, or nothing for AsyncResult<void>.
@@ -128,12 +137,17 @@ class AsyncResult {
   /// - `apply_async`: the call had not started (on a process pool: had not been sent to a
   ///   worker); it never runs, and the result completes at once with mpp::TaskCancelled (on_error
   ///   callbacks run, in this thread on a thread pool, on the pool's callback thread otherwise).
-  ///   False when it had started or finished: a call that runs is left to finish.
+  ///   False when it had started or finished: a call that runs is left to finish, unless `how` is
+  ///   Cancel::even_running and the pool can stop it (ProcessPool): then this waits until the
+  ///   pool has stopped it (its worker killed and replaced; true, the result is TaskCancelled) or
+  ///   seen it end first (false, the result is the call's own).
   /// - `map_async`, `starmap_async`: no chunk starts any more; chunks already running finish (on
   ///   a process pool, a worker skips the items of its chunk not yet started), their results are
   ///   dropped, and then the result completes with mpp::TaskCancelled (the input is in use until
   ///   then). False when the map had finished, or had failed first (its result is that failure).
-  bool cancel() { return state("mpp::AsyncResult::cancel").cancel_unstarted(); }
+  bool cancel(Cancel how = Cancel::if_not_started) {
+    return state("mpp::AsyncResult::cancel").cancel_request(how == Cancel::even_running);
+  }
 
   /// Attaches callbacks: `on_result(const T&)` (no argument for T = void) when the task succeeds,
   /// `on_error(std::exception_ptr)` when it throws; either may be nullptr. Attached before the task

@@ -105,12 +105,13 @@ struct Slot {
   RequestBuilder builder;
   wire::ChunkHeader chunk_header{};
   std::vector<wire::Part> parts;
-  std::size_t chunks_sent = 0;           // also the next chunk's sequence
-  std::uint64_t killed_for_timeout = 0;  // index + 1 of the item it was killed for
-  bool corrupt = false;                  // sent something that breaks the protocol: killed
-  bool reading = false;                  // its records are being handled (callbacks may re-enter)
-  bool respawn = false;                  // exited: the dispatcher thread starts a replacement
-  Clock::time_point last_end{};          // when its last chunk ended
+  std::size_t chunks_sent = 0;    // also the next chunk's sequence
+  std::uint64_t killed_for = 0;   // index + 1 of the item it was killed for (claimed)
+  bool killed_to_cancel = false;  // ... by AsyncResult::cancel(), not for task_timeout
+  bool corrupt = false;           // sent something that breaks the protocol: killed
+  bool reading = false;           // its records are being handled (callbacks may re-enter)
+  bool respawn = false;           // exited: the dispatcher thread starts a replacement
+  Clock::time_point last_end{};   // when its last chunk ended
   Clock::duration service{std::chrono::milliseconds(1)};  // recent time per chunk (average)
   std::exception_ptr init_error;
   int init_failures = 0;
@@ -118,7 +119,7 @@ struct Slot {
 
 }  // namespace
 
-struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
+struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper {
   explicit Impl(const ProcessExecutorOptions& opts) : RemoteHost(opts.workers), options(opts) {}
   ~Impl() override {
     if (wake_fd >= 0) ::close(wake_fd);
@@ -148,9 +149,10 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
   // The dispatcher's own state.
   bool starting_up = true;
   bool stopping = false;
-  std::exception_ptr broken;             // no worker can be started: every task fails with this
-  Clock::time_point last_death_check{};  // under the role
-  std::atomic<bool> exit_seen{false};    // a poll() without the role saw a pidfd ready
+  std::exception_ptr broken;              // no worker can be started: every task fails with this
+  Clock::time_point last_death_check{};   // under the role
+  std::atomic<bool> exit_seen{false};     // a poll() without the role saw a pidfd ready
+  std::atomic<bool> stops_wanted{false};  // a job asks for its running call to be stopped
 
   // --- spawning -------------------------------------------------------------------------------
 
@@ -171,7 +173,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
     s.writer = wire::RecordWriter();
     s.reader = wire::RecordReader();
     s.chunks_sent = 0;
-    s.killed_for_timeout = 0;
+    s.killed_for = 0;
+    s.killed_to_cancel = false;
     s.corrupt = false;
     s.init_error = nullptr;
     const WorkerSetup& setup = s.setup;
@@ -373,6 +376,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
       if (broken) progress |= fail_pending();
       progress |= feed_all();
       if (options.task_timeout.count() > 0) check_timeouts();
+      check_stops();
       progress |= maybe_stop();
     }
     return progress;
@@ -538,8 +542,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
         if (header.index != f.next || f.next >= f.end) return protocol_error(s);
         const auto bytes = payload.subspan(sizeof(header));
         ++f.next;
-        if (s.killed_for_timeout == header.index + 1) {  // claimed for a timeout kill: it failed
-          f.job->accept_error(header.index, timeout_error(header.index));
+        if (s.killed_for == header.index + 1) {  // claimed for a kill: it failed
+          f.job->accept_error(header.index, kill_error(s, header.index));
         } else if (record.kind == wire::Kind::value) {
           f.job->accept_value(header.index, bytes);
         } else {
@@ -560,16 +564,16 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
             block->first != f.next || count > f.end - f.next) {
           return protocol_error(s);
         }
-        // A result for an item claimed for a timeout kill is replaced by the TimeoutError; the
-        // worker starts nothing after it.
-        const std::uint64_t claimed = s.killed_for_timeout;
+        // A result for an item claimed for a kill is replaced by the kill's error; the worker
+        // starts nothing after it.
+        const std::uint64_t claimed = s.killed_for;
         const std::uint64_t kept =
             claimed > block->first && claimed - 1 < block->first + count ? claimed - 1 - block->first : count;
         f.next += kept;
         if (kept != 0)
           f.job->accept_values(block->first, kept, block->size, payload.data() + sizeof(wire::BlockHeader));
         if (kept != count) {
-          f.job->accept_error(f.next, timeout_error(f.next));
+          f.job->accept_error(f.next, kill_error(s, f.next));
           ++f.next;
         }
         return true;
@@ -702,28 +706,78 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
 
   // --- supervision ----------------------------------------------------------------------------
 
-  // Kills a worker whose item overran. The decision is final and about that item: it is claimed
-  // in the worker's `turn` word first (WorkerShared), so the worker cannot finish it and start
-  // another before the kill lands; whatever it still sends for the item is replaced by the
-  // TimeoutError (handle()), and the items after it run again elsewhere.
+  // Kills the worker of `s` for the item it runs now, when `due(started_ns)` says so. The decision
+  // is final and about that item: it is claimed in the worker's `turn` word first (WorkerShared),
+  // so the worker cannot finish it and start another before the kill lands; whatever it still
+  // sends for the item is replaced by the kill's error (handle()), and the items after it run
+  // again elsewhere. False when nothing was claimed.
+  template <class Due>
+  bool claim_and_kill(Slot& s, bool to_cancel, const Due& due) noexcept {
+    if (s.state != SlotState::ready || s.inflight.empty() || s.killed_for != 0) return false;
+    WorkerShared& shared = *s.shared->get();
+    std::uint64_t turn = shared.turn.load(std::memory_order_acquire);
+    if ((turn & 1) == 0 || (turn & k_claimed) != 0) return false;  // between items
+    // Written before `turn`: this item's, unless it has ended since (then the claim fails).
+    const std::uint64_t running = shared.running.load(std::memory_order_relaxed);
+    // Its result is in already: it ended before the decision.
+    if (running == 0 || running - 1 < s.inflight.front().next) return false;
+    if (!due(shared.started_ns.load(std::memory_order_relaxed))) return false;
+    if (!shared.turn.compare_exchange_strong(turn, turn | k_claimed, std::memory_order_acq_rel)) return false;
+    s.killed_for = running;
+    s.killed_to_cancel = to_cancel;
+    if (auto hook = g_before_timeout_kill.load(std::memory_order_acquire)) hook();
+    s.child.signal(SIGKILL);
+    return true;
+  }
+
+  // Kills a worker whose item overran.
   void check_timeouts() noexcept {
     const std::int64_t limit = options.task_timeout.count();
     const std::int64_t now = monotonic_ns();
     for (auto& s : slots) {
-      if (s->state != SlotState::ready || s->inflight.empty() || s->killed_for_timeout != 0) continue;
-      WorkerShared& shared = *s->shared->get();
-      std::uint64_t turn = shared.turn.load(std::memory_order_acquire);
-      if ((turn & 1) == 0 || (turn & k_claimed) != 0) continue;  // between items
-      // Written before `turn`: this item's, unless it has ended since (then the claim fails).
-      const std::uint64_t running = shared.running.load(std::memory_order_relaxed);
-      const std::int64_t started = shared.started_ns.load(std::memory_order_relaxed);
-      // Its result is in already: it ended in time as far as we know.
-      if (running == 0 || running - 1 < s->inflight.front().next) continue;
-      if (now - started <= limit) continue;
-      if (!shared.turn.compare_exchange_strong(turn, turn | k_claimed, std::memory_order_acq_rel)) continue;
-      s->killed_for_timeout = running;
-      if (auto hook = g_before_timeout_kill.load(std::memory_order_acquire)) hook();
-      s->child.signal(SIGKILL);
+      claim_and_kill(*s, false, [&](std::int64_t started) { return now - started > limit; });
+    }
+  }
+
+  // RunningStopper: AsyncResult::cancel(Cancel::even_running) of a call sent to a worker.
+  void stop_requested() noexcept override {
+    stops_wanted.store(true, std::memory_order_seq_cst);
+    if (parked.load(std::memory_order_seq_cst)) wake_thread();
+    wake_dispatcher();
+  }
+
+  // A call to stop that its worker has not started is skipped there (its outcome is then a
+  // TaskCancelled from the worker); the one it runs is claimed and its worker killed. Looked at
+  // again on every round until each such call has its outcome.
+  void check_stops() noexcept {
+    if (!stops_wanted.exchange(false, std::memory_order_acq_rel)) return;
+    bool left = false;
+    for (auto& s : slots) {
+      if (s->state != SlotState::ready) continue;
+      for (InFlight& f : s->inflight) {
+        if (!f.job->stop_requested()) continue;
+        left = true;
+        if (!f.skip_sent) {
+          s->shared->get()->skip[f.sequence % k_max_pipeline].store(f.sequence + 1,
+                                                                    std::memory_order_release);
+          f.skip_sent = true;
+        }
+        if (&f == &s->inflight.front()) claim_and_kill(*s, true, [](std::int64_t) { return true; });
+      }
+    }
+    if (left) stops_wanted.store(true, std::memory_order_release);
+  }
+
+  // What a claimed item fails with.
+  std::exception_ptr kill_error(const Slot& s, std::size_t item) const noexcept {
+    if (!s.killed_to_cancel) return timeout_error(item);
+    try {
+      throw TaskCancelled(
+          std::string(options.name) +
+          ": the call was cancelled while it ran (AsyncResult::cancel with Cancel::even_running); "
+          "its worker was killed and replaced");
+    } catch (...) {
+      return std::current_exception();
     }
   }
 
@@ -776,9 +830,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver {
     if (!s.inflight.empty()) {
       const std::size_t item = s.inflight.front().job->input_position(s.inflight.front().next);
       try {
-        if (s.killed_for_timeout != 0 && s.killed_for_timeout == running) {
-          std::rethrow_exception(timeout_error(item));
-        }
+        if (s.killed_for != 0 && s.killed_for == running) std::rethrow_exception(kill_error(s, item));
         throw WorkerLost(
             std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
             (s.corrupt ? std::string("it sent a corrupt message") : Child::describe(status)) + ")");
@@ -931,5 +983,7 @@ ProcessExecutor::~ProcessExecutor() {
 }
 
 Driver* ProcessExecutor::driver() noexcept { return &static_cast<Impl&>(*host_); }
+
+RunningStopper* ProcessExecutor::stopper() noexcept { return &static_cast<Impl&>(*host_); }
 
 }  // namespace mpp::detail

@@ -80,7 +80,7 @@ class Worker final : public WorkerContext {
     // Release: the parent reads it after our death; it must not run ahead of earlier results.
     setup_.shared->running.store(i + 1, std::memory_order_release);
     // Even here (between items, never claimed): odd now, publishing the two stores above.
-    if (setup_.timed) setup_.shared->turn.fetch_add(1, std::memory_order_acq_rel);
+    if (claimable_) setup_.shared->turn.fetch_add(1, std::memory_order_acq_rel);
   }
 
   void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) override {
@@ -144,6 +144,9 @@ class Worker final : public WorkerContext {
     begin_ = header.begin;
     end_ = header.end;
     sequence_ = header.sequence;
+    // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
+    // chunk of one item (an apply_async) that AsyncResult::cancel() asks to stop.
+    claimable_ = setup_.timed || end_ - begin_ == 1;
     const auto entry = reinterpret_cast<RemoteEntry>(static_cast<std::uintptr_t>(header.entry));
     try {
       entry(*this, in);
@@ -156,11 +159,11 @@ class Worker final : public WorkerContext {
   }
 
   void item_done() noexcept {
-    if (setup_.timed) {
+    if (claimable_) {
       std::uint64_t turn = setup_.shared->turn.load(std::memory_order_relaxed);
-      // Odd: an item ran. Claimed by the dispatcher for a timeout (the CAS fails): it has decided
-      // this item overran and fails it, whatever we sent; the kill is on its way. Starting the
-      // next item now would let the kill land on that one.
+      // Odd: an item ran. Claimed by the dispatcher for a kill (the CAS fails): it has decided
+      // this item overran or was cancelled and fails it, whatever we sent; the kill is on its way. Starting
+      // the next item now would let the kill land on that one.
       if ((turn & 1) != 0 && ((turn & k_claimed) != 0 || !setup_.shared->turn.compare_exchange_strong(
                                                              turn, turn + 1, std::memory_order_acq_rel))) {
         for (;;) ::pause();
@@ -262,6 +265,7 @@ class Worker final : public WorkerContext {
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   std::uint64_t sequence_ = 0;
+  bool claimable_ = false;
   wire::BlockHeader* block_ = nullptr;
   std::byte* block_data_ = nullptr;
   ByteBuffer scratch_;

@@ -26,10 +26,11 @@ struct WorkerShared {
   // index + 1 of the item running now, 0 between items: if the worker dies, that item is lost.
   alignas(k_cache_line) std::atomic<std::uint64_t> running{0};
   std::atomic<std::int64_t> started_ns{0};  // CLOCK_MONOTONIC, when timeouts are on
-  // With timeouts on: odd while an item runs (the worker adds 1 as it starts and as it ends one),
-  // even between items. The dispatcher claims a running item for a timeout kill by setting
+  // In a chunk whose items may be killed (timeouts on; a one-item chunk, which
+  // AsyncResult::cancel() may stop): odd while an item runs (the worker adds 1 as it starts and as
+  // it ends one), even between items. The dispatcher claims a running item for a kill by setting
   // k_claimed on its odd value; a worker that finds its item claimed as it ends it reports
-  // nothing more and waits for the kill, so the kill lands on the item that overran, never on
+  // nothing more and waits for the kill, so the kill lands on the item it was meant for, never on
   // the next one.
   std::atomic<std::uint64_t> turn{0};
   // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % k_max_pipeline.

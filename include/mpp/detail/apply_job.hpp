@@ -13,6 +13,7 @@
 
 #include "mpp/detail/job.hpp"
 #include "mpp/detail/result_state.hpp"
+#include "mpp/errors.hpp"
 
 namespace mpp::detail {
 
@@ -80,17 +81,35 @@ class ApplyJob : public ResultState<R> {
   bool cancelled_before_start() const noexcept {
     return phase_.load(std::memory_order_acquire) == k_cancelled;
   }
+  /// AsyncResult::cancel(Cancel::even_running) asked to stop the call while it runs.
+  bool stop_asked() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
 
  public:
-  bool cancel_unstarted() noexcept override {
+  bool cancel_request(bool stop_running) override {
     std::uint8_t expected = k_queued;
-    if (!phase_.compare_exchange_strong(expected, k_cancelled, std::memory_order_acq_rel)) return false;
-    release_call();                    // never runs: the function and arguments go now, as after a run
-    if (!this->claim()) return false;  // terminate() cancelled it first
-    this->set_error(
-        this->cancelled_by_caller("the task was cancelled (AsyncResult::cancel) before it started"));
-    this->finish();
-    return true;
+    if (phase_.compare_exchange_strong(expected, k_cancelled, std::memory_order_acq_rel)) {
+      release_call();                    // never runs: the function and arguments go now, as after a run
+      if (!this->claim()) return false;  // terminate() cancelled it first
+      this->set_error(
+          this->cancelled_by_caller("the task was cancelled (AsyncResult::cancel) before it started"));
+      this->finish();
+      return true;
+    }
+    RunningStopper* stopper = this->pool().stopper();
+    if (!stop_running || expected != k_started || stopper == nullptr || this->ready()) return false;
+    // The pool skips the call if its worker has not started it yet, or kills the worker running
+    // it; either way the result is a TaskCancelled, unless the call ended first.
+    stop_requested_.store(true, std::memory_order_release);
+    stopper->stop_requested();
+    this->wait_until(k_no_deadline);
+    if (!this->failed()) return false;
+    try {
+      std::rethrow_exception(this->error());
+    } catch (const TaskCancelled&) {
+      return true;
+    } catch (...) {
+      return false;
+    }
   }
 
  protected:
@@ -110,6 +129,7 @@ class ApplyJob : public ResultState<R> {
   static constexpr std::uint8_t k_cancelled = 2;
   std::optional<Call> call_;
   std::atomic<std::uint8_t> phase_{k_queued};
+  std::atomic<bool> stop_requested_{false};
   Task task_;
 };
 

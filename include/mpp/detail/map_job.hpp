@@ -65,7 +65,7 @@ class MapJob : public ResultState<MapResult<R>> {
   /// AsyncResult::cancel(): no item starts any more (as after a failure); the result completes
   /// with TaskCancelled once the runs under way end (the input stays in use until then). False
   /// when the map had finished, or failed first (then its result is that failure).
-  bool cancel_unstarted() noexcept override {
+  bool cancel_request(bool /*stop_running*/) noexcept override {
     // Hold the job open meanwhile: no completion can start until the failure is written.
     std::size_t left = remaining_.load(std::memory_order_acquire);
     do {

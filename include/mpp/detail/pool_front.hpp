@@ -166,7 +166,8 @@ class PoolFront {
   explicit PoolFront(ExecutorArgs&&... args)
       : shared_(Ref<PoolShared>::adopt(new PoolShared(Backend::k_name, nullptr))),
         executor_(std::forward<ExecutorArgs>(args)...) {
-    shared_->set_executor(executor_.tag(), executor_.driver(), executor_.callback_runner());
+    shared_->set_executor(executor_.tag(), executor_.driver(), executor_.callback_runner(),
+                          executor_.stopper());
   }
 
   /// As Python's `with` block ends, but gentler: close() then join(), so all submitted work

@@ -113,6 +113,8 @@ class RemoteJob {
   /// Asked once before items [begin, end) are sent: wanted(), and for a job that
   /// AsyncResult::cancel() may stop until it starts (an apply), the point where it starts.
   virtual bool begin_send() noexcept { return wanted(); }
+  /// AsyncResult::cancel(Cancel::even_running): stop this job's items where they run.
+  virtual bool stop_requested() const noexcept { return false; }
   virtual void drop(std::size_t begin, std::size_t end) noexcept = 0;
   /// Item `i` succeeded with this encoded result.
   virtual void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept = 0;

@@ -48,6 +48,7 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
   // Cancelled before it was sent: AsyncResult::cancel() completed it already.
   bool wanted() const noexcept override { return !this->cancelled_before_start(); }
   bool begin_send() noexcept override { return this->start(); }
+  bool stop_requested() const noexcept override { return this->stop_asked(); }
   void drop(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {}
 
   void accept_value(std::size_t /*i*/, std::span<const std::byte> bytes) noexcept override {

@@ -41,6 +41,16 @@ class CallbackRunner {
   ~CallbackRunner() = default;
 };
 
+/// A pool that can stop a call while it runs (ProcessPool: by killing and replacing its worker).
+class RunningStopper {
+ public:
+  /// A job now answers RemoteJob::stop_requested(): find it among the running calls.
+  virtual void stop_requested() noexcept = 0;
+
+ protected:
+  ~RunningStopper() = default;
+};
+
 /// What the results of one pool share: the lock that serialises the pool's callbacks, the pool's
 /// name for messages, how waiters may help the pool, and the live imaps.
 class PoolShared : public RefCounted {
@@ -52,12 +62,16 @@ class PoolShared : public RefCounted {
   std::recursive_mutex& callback_mutex() noexcept { return callback_mutex_; }
   const std::string& name() const noexcept { return name_; }
   WaitContext wait_context() const noexcept { return {executor_, driver_}; }
-  void set_executor(const void* executor, Driver* driver, CallbackRunner* runner) noexcept {
+  void set_executor(const void* executor, Driver* driver, CallbackRunner* runner,
+                    RunningStopper* stopper) noexcept {
     executor_ = executor;
     driver_ = driver;
     runner_ = runner;
+    stopper_ = stopper;
   }
   CallbackRunner* callback_runner() const noexcept { return runner_; }
+  /// nullptr: a call that runs cannot be stopped (threads, MPI ranks).
+  RunningStopper* stopper() const noexcept { return stopper_; }
   /// Keeps an executor's state as long as the pool's results: a pool destroyed by its own task or
   /// callback leaves it running, and callers waiting on its results may still drive it.
   void keep_alive(std::shared_ptr<void> state) noexcept { executor_state_ = std::move(state); }
@@ -78,6 +92,7 @@ class PoolShared : public RefCounted {
   const void* executor_;
   Driver* driver_ = nullptr;
   CallbackRunner* runner_ = nullptr;
+  RunningStopper* stopper_ = nullptr;
   std::shared_ptr<void> executor_state_;
 };
 
@@ -107,9 +122,10 @@ class StateBase : public Job {
 
   void cancel() noexcept override;
 
-  /// AsyncResult::cancel(): keeps the work that has not started from ever starting. True when it
-  /// did (see each job for what that means). The default: nothing can be cancelled.
-  virtual bool cancel_unstarted() noexcept { return false; }
+  /// AsyncResult::cancel(): keeps the work that has not started from ever starting and, with
+  /// `stop_running`, has the pool stop a call that runs where it can. True when the result is
+  /// now cancelled (see each job for what that means). The default: nothing can be cancelled.
+  virtual bool cancel_request(bool /*stop_running*/) { return false; }
 
   /// finish(), on the pool's callback thread, for a state posted there.
   void finish_posted() noexcept;

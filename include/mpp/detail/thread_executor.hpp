@@ -53,6 +53,8 @@ class ThreadExecutor {
   const void* tag() const noexcept;
   /// Threads need no driving, and callbacks run on the worker that completes the result.
   Driver* driver() noexcept { return nullptr; }
+  /// A thread cannot be stopped: a call that runs finishes.
+  RunningStopper* stopper() noexcept { return nullptr; }
   CallbackRunner* callback_runner() noexcept { return nullptr; }
   /// What a pool destroyed from its own task or callback keeps alive with its results.
   std::shared_ptr<void> shared_state() const noexcept { return impl_; }

@@ -148,6 +148,42 @@ TYPED_TEST(AsyncResultCancel, CancelAfterTerminateReturnsFalse) {
   pool.join();
 }
 
+TYPED_TEST(AsyncResultCancel, EvenRunningStopsARunningCallOnlyWhereThePoolCan) {
+  TypeParam pool(1);
+  auto running = pool.apply_async(&mpp_test::gated_identity, 5);
+  ASSERT_TRUE(this->probe().started.wait_at_least(1));
+  if constexpr (std::is_same_v<TypeParam, mpp::ProcessPool>) {
+    // Its worker is killed and replaced; the gate never opens, so nothing else could end it.
+    EXPECT_TRUE(running.cancel(mpp::Cancel::even_running));
+    try {
+      (void)running.get();
+      ADD_FAILURE() << "a stopped call returned a value";
+    } catch (const mpp::TaskCancelled& e) {
+      EXPECT_TRUE(std::string(e.what()).find("cancelled while it ran") != std::string::npos) << e.what();
+    }
+    EXPECT_EQ(this->probe().finished.value(), 0);
+    EXPECT_EQ(pool.apply(&square, 3), 9);  // the replacement works
+    this->probe().release.open();
+  } else {
+    // A thread (or a rank) cannot be stopped: the call finishes and keeps its value.
+    EXPECT_FALSE(running.cancel(mpp::Cancel::even_running));
+    this->probe().release.open();
+    EXPECT_EQ(running.get(), 5);
+  }
+}
+
+TYPED_TEST(AsyncResultCancel, EvenRunningSkipsACallSentAheadWithoutTouchingTheRunningOne) {
+  TypeParam pool(1);
+  auto busy = this->occupy(pool);
+  // On a process pool, sent_ahead waits in the busy worker's channel (started, not running) and
+  // is skipped there; on threads and ranks it has not started.
+  EXPECT_TRUE(busy.sent_ahead.cancel(mpp::Cancel::even_running));
+  EXPECT_THROW((void)busy.sent_ahead.get(), mpp::TaskCancelled);
+  this->probe().release.open();
+  EXPECT_EQ(busy.blocker.get(), -1);  // the call that ran was not touched
+  EXPECT_EQ(pool.apply(&square, 2), 4);
+}
+
 TEST(AsyncResultCancel, ADefaultConstructedResultThrowsLogicError) {
   mpp::AsyncResult<int> none;
   EXPECT_THROW((void)none.cancel(), std::logic_error);
