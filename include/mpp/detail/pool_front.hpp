@@ -17,6 +17,7 @@
 #include "mpp/async_result.hpp"
 #include "mpp/detail/apply_job.hpp"
 #include "mpp/detail/chunking.hpp"
+#include "mpp/detail/executor.hpp"
 #include "mpp/detail/imap_job.hpp"
 #include "mpp/detail/map_job.hpp"
 #include "mpp/detail/ref.hpp"
@@ -65,6 +66,7 @@ template <class Backend>
 class PoolFront {
  public:
   using Executor = typename Backend::Executor;
+  static_assert(PoolExecutor<Executor>, "a back end's executor must satisfy PoolExecutor (executor.hpp)");
 
   PoolFront(const PoolFront&) = delete;
   PoolFront& operator=(const PoolFront&) = delete;

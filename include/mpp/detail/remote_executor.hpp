@@ -13,8 +13,8 @@ namespace mpp::detail {
 
 class RemoteHost;
 
-/// The executor interface the pool algorithms use, as ThreadExecutor's (thread_executor.hpp says
-/// what each call promises); what differs for remote workers is noted here.
+/// The part of PoolExecutor (executor.hpp, which says what each member promises) that the process
+/// and MPI back ends share; what differs for remote workers is noted here.
 class RemoteExecutor {
  public:
   RemoteExecutor(const RemoteExecutor&) = delete;

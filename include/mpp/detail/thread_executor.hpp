@@ -1,5 +1,6 @@
 // The thread back end: persistent workers with work-stealing deques (compiled in
-// src/thread_executor.cpp). The pool algorithms see only this small interface.
+// src/thread_executor.cpp). It satisfies PoolExecutor (executor.hpp), which says what each member
+// promises; only what is particular to threads is noted here.
 #pragma once
 
 #include <cstddef>
@@ -25,31 +26,21 @@ class ThreadExecutor {
   ~ThreadExecutor();
 
   std::size_t size() const noexcept;
-
-  /// Whether new calls are accepted (not closed, not terminated).
   bool accepting() const noexcept;
-  /// Opens a call that will submit tasks over time (a map, an imap): false when not accepting.
-  /// Workers stay while a call is open, even after close().
   bool open_call() noexcept;
   void close_call() noexcept;
-  /// Queues a task of an open call (or of a task running on a worker). Takes the task's job
-  /// reference; after terminate() the job is cancelled instead.
+  /// A task submitted from one of the workers goes to that worker's own deque.
   void submit(Task* task) noexcept;
-  /// submit() for `count` tasks at once (one lock for all of them).
   void submit_batch(Task* tasks, std::size_t count) noexcept;
-  /// open_call + submit + close_call in one step: false (nothing queued) when not accepting.
-  /// `caller_waits` (the caller will wait for it at once) makes no difference to threads.
+  /// `caller_waits` makes no difference to threads.
   bool submit_call(Task* task, bool caller_waits = false) noexcept;
-
   void close() noexcept;
+  /// A task already running on a thread finishes; its result is discarded.
   void terminate() noexcept;
   bool terminated() const noexcept;
-  /// Throws std::logic_error when called from a worker of this executor (it would wait for itself).
+  /// Throw std::logic_error when called from a worker of this executor.
   void check_join(const char* who) const;
-  /// Waits for the workers to exit. Throws std::logic_error from a worker of this executor.
   void join(const char* who);
-
-  /// The identity waiting code compares against the calling thread's executor (see help_one).
   const void* tag() const noexcept;
   /// Threads need no driving, and callbacks run on the worker that completes the result.
   Driver* driver() noexcept { return nullptr; }
