@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <system_error>
 
 #include "mpp/errors.hpp"
@@ -103,8 +104,9 @@ const std::string_view k_usage =
 std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
   std::size_t value = 0;
   const char* const end = text.data() + text.size();
+  if (text.empty()) bad(std::string(option) + " needs a value: a whole number (it was given an empty one)");
   const auto [ptr, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error == std::errc::invalid_argument || ptr != end) {
+  if (error == std::errc::invalid_argument || ptr != end) {
     bad(std::string(option) + " needs a whole number, not '" + std::string(text) + "'");
   }
   if (error == std::errc::result_out_of_range || value > max) {
@@ -118,8 +120,10 @@ std::size_t parse_count(std::string_view option, std::string_view text, std::siz
 double parse_seconds(std::string_view option, std::string_view text) {
   double value = 0;
   const char* const end = text.data() + text.size();
+  if (text.empty())
+    bad(std::string(option) + " needs a value: a number of seconds (it was given an empty one)");
   const auto [ptr, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc{} || ptr != end || !std::isfinite(value)) {
+  if (error != std::errc{} || ptr != end || !std::isfinite(value)) {
     bad(std::string(option) + " needs a number of seconds, not '" + std::string(text) + "'");
   }
   if (value <= 0) bad(std::string(option) + " must be more than 0 seconds");
@@ -128,6 +132,7 @@ double parse_seconds(std::string_view option, std::string_view text) {
 }
 
 Halt parse_halt(std::string_view text) {
+  if (text.empty()) bad("--halt needs a value: never, now,fail=N or soon,fail=N (it was given an empty one)");
   if (text == "never" || text == "0") return {};
   if (text == "1") return {Halt::When::soon, 1};
   if (text == "2") return {Halt::When::now, 1};
@@ -150,7 +155,49 @@ Halt parse_halt(std::string_view text) {
   return halt;
 }
 
+namespace {
+
+// The options that take no value, and those that take one (the next word, or after '=').
+constexpr std::string_view k_flags[] = {"-h",           "--help",    "--version", "-k",
+                                        "--keep-order", "--dry-run", "--bar",     "--no-bar"};
+constexpr std::string_view k_with_value[] = {"-j",       "--jobs", "--timeout", "--retries",
+                                             "--joblog", "--halt", "-a",        "--arg-file"};
+
+bool one_of(std::string_view word, std::span<const std::string_view> names) {
+  return std::find(names.begin(), names.end(), word) != names.end();
+}
+
+// CLI11 reads `--dry-run=0` as "no dry run" and `--keep-order=1` as the flag; GNU parallel's flags
+// take no value, so a value there is a mistake: refused before CLI11 gives it a meaning. And
+// `--timeout=` would take the next word for its value. Only the options before the command are
+// looked at (the command's own words may be anything).
+void refuse_flag_values(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--" || !word.starts_with('-') || word == "-") return;
+    const std::size_t equals = word.find('=');
+    const std::string_view name = word.substr(0, equals);
+    if (one_of(name, k_flags)) {
+      if (equals != std::string_view::npos) {
+        bad(std::string(name) + " takes no value (given '" + std::string(word) + "')");
+      }
+    } else if (one_of(name, k_with_value)) {
+      if (equals == std::string_view::npos) {
+        ++i;  // its value is the next word
+      } else if (equals + 1 == word.size()) {
+        // CLI11 would take the next word for the value of `--timeout=`.
+        bad(std::string(name) + " needs a value (given '" + std::string(word) + "', an empty one)");
+      }
+    } else if (!(name.size() > 2 && name[1] != '-' && one_of(name.substr(0, 2), k_with_value))) {
+      return;  // -j4 is -j with 4; anything else CLI11 judges
+    }
+  }
+}
+
+}  // namespace
+
 Options parse_command_line(int argc, const char* const* argv) {
+  refuse_flag_values(argc, argv);
   Options options;
   CLI::App app("mpp-run", "mpp-run");
   app.set_help_flag();   // ours, so that the text is ours too
@@ -180,11 +227,13 @@ Options parse_command_line(int argc, const char* const* argv) {
     bad(e.what());
   }
   options.bar = !no_bar;
-  if (!jobs.empty()) options.jobs = parse_count("-j", jobs, 1, k_max_jobs);
-  if (!timeout.empty()) options.timeout = parse_seconds("--timeout", timeout);
-  if (!retries.empty())
+  options.bar_requested = with_bar;
+  // Given, even empty (`-j ''`, `--timeout=`): an empty value is a mistake, not "the default".
+  if (app.count("--jobs") > 0) options.jobs = parse_count("-j", jobs, 1, k_max_jobs);
+  if (app.count("--timeout") > 0) options.timeout = parse_seconds("--timeout", timeout);
+  if (app.count("--retries") > 0)
     options.tries = std::max<std::size_t>(1, parse_count("--retries", retries, 0, k_max_tries));
-  if (!halt.empty()) options.halt = parse_halt(halt);
+  if (app.count("--halt") > 0) options.halt = parse_halt(halt);
   if (app.count("--joblog") > 0 && options.joblog.empty()) bad("--joblog needs a file name");
   if (options.joblog.starts_with('+')) {
     bad("--joblog +FILE (GNU parallel: append to FILE) is not implemented by mpp-run; write ./+FILE for a "

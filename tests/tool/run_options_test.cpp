@@ -120,6 +120,44 @@ TEST(RunOptions, BadCommandLines) {
   EXPECT_NE(parse_error({"-a", "f", "x", ":::", "a"}).find("together"), std::string::npos);
 }
 
+TEST(RunOptions, EmptyValuesAreRefused) {
+  // Not "the default": `-j ''` from an unset variable is a mistake to report.
+  for (const std::vector<const char*>& args : {std::vector<const char*>{"-j", "", "x"},
+                                               {"--jobs=", "x"},
+                                               {"--timeout", "", "x"},
+                                               {"--timeout=", "x"},
+                                               {"--retries", "", "x"},
+                                               {"--retries=", "x"},
+                                               {"--halt", "", "x"},
+                                               {"--halt=", "x"}}) {
+    const std::string error = parse_error(args);
+    EXPECT_NE(error.find("needs a value"), std::string::npos) << args[0] << ": " << error;
+    EXPECT_NE(error.find(std::string(args[0]).substr(0, 4)), std::string::npos) << error;
+  }
+}
+
+TEST(RunOptions, FlagsTakeNoValue) {
+  for (const char* flag : {"--dry-run=0", "--keep-order=1", "--bar=1", "--no-bar=0", "--help=x",
+                           "--version=1", "--dry-run=true", "--keep-order="}) {
+    const std::string error = parse_error({flag, "x"});
+    EXPECT_NE(error.find("takes no value"), std::string::npos) << flag << ": " << error;
+  }
+  // Behind options with values too, in both spellings.
+  EXPECT_NE(
+      parse_error({"-j", "2", "--timeout=3", "-j4", "--dry-run=0", "x"}).find("--dry-run takes no value"),
+      std::string::npos);
+  // The command's own words are the command's.
+  const Options o = parse({"-k", "grep", "--dry-run=0", "--keep-order=1"});
+  EXPECT_TRUE(o.keep_order);
+  EXPECT_EQ(o.words, (Words{"grep", "--dry-run=0", "--keep-order=1"}));
+}
+
+TEST(RunOptions, BarAskedFor) {
+  EXPECT_FALSE(parse({"x"}).bar_requested);
+  EXPECT_TRUE(parse({"--bar", "x"}).bar_requested);
+  EXPECT_FALSE(parse({"--bar", "--no-bar", "x"}).bar);
+}
+
 TEST(RunOptions, Halt) {
   using mpp::detail::run::parse_halt;
   EXPECT_EQ(parse_halt("never").when, Halt::When::never);

@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
     run::SignalPipe signals;  // from here on, Ctrl-C stops the jobs instead of mpp-run alone
     run::RunIo io;
     io.signals = &signals;
-    io.bar = options.bar && mpp::detail::ProgressBar::is_terminal(io.err);
+    // On a terminal by default; anywhere (a log, zenity) when --bar asks for it, as in GNU parallel.
+    io.bar = options.bar && (options.bar_requested || mpp::detail::ProgressBar::is_terminal(io.err));
     return run::run_jobs(options, commands, io);
   } catch (const mpp::ParseError& e) {
     std::fprintf(stderr, "mpp-run: %s\nTry 'mpp-run --help'.\n", e.what());
