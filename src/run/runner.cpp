@@ -29,6 +29,7 @@
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
+#include "run/output.hpp"
 #include "run/signals.hpp"
 
 namespace mpp::detail::run {
@@ -49,6 +50,13 @@ constexpr auto k_orphan_check_interval = std::chrono::milliseconds(100);
 // A bound on the final SIGKILL rounds: each kills everything found, whose children then come
 // to mpp-run; a fork bomb could outrun any number.
 constexpr int k_max_sweeps = 100;
+// No job starts while more than this much output waits for a slow reader: the jobs wait, as
+// they would behind a blocking write, instead of their output piling up in memory.
+constexpr std::size_t k_max_backlog = 4 << 20;
+// Descriptors a run holds besides 3 per running job (its two pipes and its pidfd): /dev/null, the
+// joblog, the copies of standard output and error, the write ends of the pipes of a job being
+// started, and those of /proc being read.
+constexpr std::size_t k_fixed_descriptors = 12;
 
 // Writes all of `data`; 0, or the errno of the failure.
 int write_all(int fd, std::string_view data) noexcept {
@@ -165,16 +173,27 @@ struct Running {
 
 class Runner {
  public:
-  Runner(const Options& options, const std::vector<std::string>& commands, const RunIo& io)
+  // `jobs`: options.jobs, or fewer where the open-file limit says so (`warning` says why).
+  Runner(const Options& options, std::size_t jobs, const std::vector<std::string>& commands, const RunIo& io,
+         const std::string& warning)
       : options_(options),
+        jobs_(jobs),
         commands_(commands),
         io_(io),
         tries_(commands.size(), 0),
-        joblog_(open_joblog(options.joblog)),
-        bar_(commands.size(), io.err, io.bar) {
+        out_(io.out),
+        err_own_(out_.same_file(io.err) ? nullptr : std::make_unique<OutputStream>(io.err)),
+        err_(err_own_ ? *err_own_ : out_),
+        joblog_(open_joblog(options.joblog, out_)),
+        bar_(commands.size(), io.err, io.bar, [this](std::string_view text) { err_.write(text); }) {
     if (options_.keep_order) ordered_.resize(commands.size());
     for (std::size_t i = 0; i < commands.size(); ++i) pending_.push_back(i);
     devnull_ = posix::checked("open /dev/null", [] { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); });
+    if (!warning.empty()) {
+      bar_.clear();
+      err_.write(warning);
+      bar_.draw();
+    }
   }
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
@@ -197,18 +216,19 @@ class Runner {
       sweep(true);
     } catch (...) {  // destructors never throw
     }
-    close_fd(joblog_);
+    if (joblog_ != STDOUT_FILENO) close_fd(joblog_);
     close_fd(devnull_);
   }
 
   int run() {
+    check_writes();  // a reader gone before the start, an unwritable joblog header
     for (;;) {
-      while (!stopping_ && running_.size() < options_.jobs && !pending_.empty()) {
+      while (!stopping_ && running_.size() < jobs_ && !pending_.empty() && !backlogged()) {
         const std::size_t job = pending_.front();
         pending_.pop_front();
         start(job);
       }
-      if (running_.empty() && doomed_.empty()) break;
+      if (running_.empty() && doomed_.empty() && (stopping_ || pending_.empty())) break;
       wait_for_events();
       finish_done_jobs();
     }
@@ -216,20 +236,36 @@ class Runner {
     sweep(signals_ > 1);
     bar_.finish();
     report_stop();
+    drain_output();
     if (signal_ != 0) return 128 + signal_;
     if (write_error_ != 0) return write_error_ == EPIPE ? 128 + SIGPIPE : k_usage_status;
+    if (joblog_error_ != 0) return k_usage_status;
     return static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
   }
 
  private:
-  // Before anything runs, so that a joblog that cannot be written stops mpp-run at once.
-  static int open_joblog(const std::string& path) {
+  // Before anything runs, so that a joblog that cannot be written stops mpp-run at once. "-" is
+  // standard output (as GNU parallel's), where the rows join the jobs' output.
+  static int open_joblog(const std::string& path, OutputStream& out) {
+    static constexpr std::string_view k_header =
+        "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
     if (path.empty()) return -1;
+    if (path == "-") {
+      out.write(k_header);
+      return STDOUT_FILENO;
+    }
     const int fd = posix::retried(
         "open", [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); });
     if (fd < 0) throw ParseError("cannot write the joblog " + path + ": " + std::strerror(-fd));
-    write_all(fd, "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
+    if (const int error = write_all(fd, k_header); error != 0) {
+      ::close(fd);
+      throw ParseError("cannot write the joblog " + path + ": " + std::strerror(error));
+    }
     return fd;
+  }
+
+  [[nodiscard]] bool backlogged() const noexcept {
+    return out_.pending() + (err_own_ ? err_own_->pending() : 0) > k_max_backlog;
   }
 
   void start(std::size_t job) {
@@ -318,6 +354,12 @@ class Runner {
       fds_.push_back({io_.signals->fd(), POLLIN, 0});
       owners_.push_back({nullptr, Source::signals});
     }
+    for (OutputStream* stream : streams()) {
+      if (stream->poll_fd() >= 0 && stream->error() == 0) {
+        fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
+        owners_.push_back({nullptr, stream == &out_ ? Source::stdout_ready : Source::stderr_ready});
+      }
+    }
     Deadline next = bar_.next_redraw();
     bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
     for (auto& r : running_) {
@@ -375,8 +417,15 @@ class Runner {
         case Source::exit:
           reap(*r);
           break;
+        case Source::stdout_ready:
+          out_.on_ready(fds_[i].revents);
+          break;
+        case Source::stderr_ready:
+          err_.on_ready(fds_[i].revents);
+          break;
       }
     }
+    check_writes();
     if (need_polling) {
       for (auto& r : running_) {
         if (!r->status && r->child.pidfd() < 0) reap(*r);
@@ -603,13 +652,14 @@ class Runner {
                       " s, killed: " + commands_[r.job] + "\n";
     }
     if (failed) ++failed_;
+    // Counted before its output is written, so that the bar drawn after that output counts it.
+    bar_.advance();
     if (options_.keep_order) {
       ordered_[r.job] = std::move(r.output);
       flush_ordered();
     } else {
       write_output(r.output);
     }
-    bar_.advance();
     if (failed && options_.halt.when != Halt::When::never && failed_ >= options_.halt.failures &&
         !stopping_) {
       halted_ = true;
@@ -637,8 +687,20 @@ class Runner {
     char head[160];
     std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
                   r.output.out.size(), exitval, sig);
+    const std::string row = std::string(head) + log_field(commands_[r.job]) + "\n";
+    if (joblog_ == STDOUT_FILENO) {
+      out_.write(row);  // checked with the jobs' output
+      return;
+    }
+    if (joblog_error_ != 0) return;
     // One write per line, so the log is whole however mpp-run ends.
-    write_all(joblog_, std::string(head) + log_field(commands_[r.job]) + "\n");
+    joblog_error_ = write_all(joblog_, row);
+    if (joblog_error_ != 0) {
+      // The record of what ran is lost from here on: as for output nobody can read, stop.
+      err_.write("mpp-run: cannot write the joblog " + options_.joblog + ": " + std::strerror(joblog_error_) +
+                 "\n");
+      if (signal_ == 0) interrupt_quietly();
+    }
   }
 
   void flush_ordered() {
@@ -655,19 +717,80 @@ class Runner {
     }
   }
 
+  // Queues a job's output: written as the readers take it, never waited for here.
   void write_output(const Output& output) {
     if (output.out.empty() && output.err.empty()) return;
     if (write_error_ != 0) return;
     bar_.clear();
-    int error = write_all(io_.out, output.out);
-    if (error == 0) error = write_all(io_.err, output.err);
-    if (error != 0) {
-      // Nobody reads our output any more (EPIPE: `mpp-run ... | head`): the jobs' work is lost
-      // too, so stop them.
-      write_error_ = error;
-      if (signal_ == 0) interrupt_quietly();
-    }
+    out_.write(output.out);
+    err_.write(output.err);
     bar_.draw();
+    check_writes();
+  }
+
+  // A write that failed, now or when poll() said so (EPIPE: the reader has gone, as in
+  // `mpp-run ... | head -1`, noticed as soon as it goes even with nothing to write): the jobs'
+  // work is lost too, so they are stopped at once and no more start.
+  void check_writes() {
+    if (write_error_ != 0) return;
+    write_error_ = out_.error() != 0 ? out_.error() : err_.error();
+    if (write_error_ == 0) return;
+    if (signal_ == 0) interrupt_quietly();
+  }
+
+  [[nodiscard]] std::vector<OutputStream*> streams() {
+    if (err_own_) return {&out_, err_own_.get()};
+    return {&out_};
+  }
+
+  // After the last job: what is still queued is written as the readers take it, while signals
+  // are still heard. After a stop by signal, a reader that takes nothing for the grace period
+  // (or a second signal) gets nothing more: mpp-run exits rather than wait for it.
+  void drain_output() {
+    std::size_t progress = 0;
+    Deadline give_up = k_no_deadline;
+    for (;;) {
+      const std::vector<OutputStream*> all = streams();
+      if (!std::any_of(all.begin(), all.end(),
+                       [](OutputStream* s) { return s->error() == 0 && s->pending() > 0; }))
+        return;
+      std::size_t written = 0;
+      for (OutputStream* stream : all) written += stream->written();
+      const auto now = Clock::now();
+      if (signal_ != 0) {
+        if (give_up == k_no_deadline || written != progress) give_up = now + k_kill_grace;
+        if (now >= give_up || signals_ > 1) {
+          for (OutputStream* stream : all) stream->drop();
+          return;
+        }
+      }
+      progress = written;
+      fds_.clear();
+      if (io_.signals != nullptr) fds_.push_back({io_.signals->fd(), POLLIN, 0});
+      for (OutputStream* stream : all) {
+        if (stream->poll_fd() >= 0 && stream->error() == 0)
+          fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
+      }
+      int timeout = -1;
+      if (give_up != k_no_deadline) {
+        timeout = static_cast<int>(
+            std::chrono::ceil<std::chrono::milliseconds>(std::max(give_up - now, Clock::duration{})).count());
+      }
+      posix::checked("poll", [&] { return ::poll(fds_.data(), fds_.size(), timeout); });
+      for (const pollfd& p : fds_) {
+        if (p.revents == 0) continue;
+        if (io_.signals != nullptr && p.fd == io_.signals->fd()) {
+          while (const int sig = io_.signals->take()) {
+            if (sig != SIGCHLD) interrupt(sig);
+          }
+          continue;
+        }
+        for (OutputStream* stream : all) {
+          if (stream->poll_fd() == p.fd) stream->on_ready(p.revents);
+        }
+      }
+      if (write_error_ == 0) write_error_ = out_.error() != 0 ? out_.error() : err_.error();
+    }
   }
 
   void interrupt_quietly() {
@@ -692,16 +815,18 @@ class Runner {
     }
     if (message.empty()) return;
     if (not_started_ > 0) message += "; " + std::to_string(not_started_) + " not started";
-    write_all(io_.err, message + "\n");
+    bar_.clear();
+    err_.write(message + "\n");
   }
 
-  enum class Source { signals, out, err, exit };
+  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready };
   struct Owner {
     Running* running;
     Source source;
   };
 
   const Options& options_;
+  std::size_t jobs_;
   const std::vector<std::string>& commands_;
   RunIo io_;
   std::vector<std::size_t> tries_;
@@ -714,7 +839,12 @@ class Runner {
   std::vector<Owner> owners_;
   std::unordered_map<std::string, std::string> programs_;  // name -> path, "" when not found
   std::unique_ptr<char[]> scratch_ = std::make_unique_for_overwrite<char[]>(k_read_block);
-  int joblog_ = -1;
+  // Before the joblog and the bar, which write to them from their constructors.
+  OutputStream out_;
+  std::unique_ptr<OutputStream> err_own_;  // none when standard error is standard output's file
+  OutputStream& err_;
+  int joblog_ = -1;  // STDOUT_FILENO for `--joblog -`: then its rows go through out_
+  int joblog_error_ = 0;
   ProgressBar bar_;
   int devnull_ = -1;
   std::size_t failed_ = 0;
@@ -731,18 +861,51 @@ class Runner {
   bool orphans_may_wait_ = false;  // a SIGCHLD came since the last look
 };
 
-}  // namespace
-
-int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io) {
+// How many of `jobs` slots the open-file limit allows, after raising the soft limit as far as it
+// goes; `warning` says so when that is fewer. Throws mpp::ParseError when it allows none.
+std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning) {
   // Three descriptors per running job: -j in the thousands needs more than the usual soft limit of
   // 1024, and the hard limit is ours to take.
   rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
-      files.rlim_cur < 3 * options.jobs + 64 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return jobs;
+  const std::size_t wanted = 3 * jobs + k_fixed_descriptors + 64;
+  if (files.rlim_cur < wanted && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, std::max<rlim_t>(wanted, files.rlim_cur));
     ::setrlimit(RLIMIT_NOFILE, &files);
+    ::getrlimit(RLIMIT_NOFILE, &files);
   }
-  Runner runner(options, commands, io);
+  // What is open already (standard streams, the signal pipe, what the caller inherited) counts
+  // against the limit too.
+  std::size_t open_now = 0;
+  std::error_code ignored;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ignored);
+       it != std::filesystem::directory_iterator(); it.increment(ignored)) {
+    ++open_now;
+  }
+  const std::size_t limit = files.rlim_cur;
+  const std::size_t fixed = open_now + k_fixed_descriptors;
+  const std::size_t fit = limit > fixed ? (limit - fixed) / 3 : 0;
+  if (jobs <= fit) return jobs;
+  if (fit == 0) {
+    throw ParseError("the open-file limit (ulimit -n: " + std::to_string(limit) +
+                     ") leaves no descriptors for a job: each needs 3, and mpp-run about " +
+                     std::to_string(fixed));
+  }
+  // As GNU parallel: run fewer at once rather than fail half-way.
+  warning = "mpp-run: warning: only enough file descriptors to run " + std::to_string(fit) +
+            " jobs at once (ulimit -n: " + std::to_string(limit) + "), not " + std::to_string(jobs) +
+            "; raise it with ulimit -n, up to the hard limit (ulimit -Hn)\n";
+  return fit;
+}
+
+}  // namespace
+
+int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io) {
+  std::string warning;
+  // No more slots than jobs: -j 1000 for three commands needs three.
+  const std::size_t jobs =
+      jobs_within_file_limit(std::min(options.jobs, std::max<std::size_t>(commands.size(), 1)), warning);
+  Runner runner(options, jobs, commands, io, warning);
   return runner.run();
 }
 
