@@ -16,6 +16,7 @@
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
+#include "run/input.hpp"
 
 namespace mpp::detail::run {
 namespace {
@@ -360,6 +361,22 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
     commands = options.words;
   }
   return commands;
+}
+
+CommandSource make_source(const Options& options, int stdin_fd) {
+  if (options.values) return CommandSource(make_commands(options, stdin_fd));
+  if (options.arg_file || options.words.empty()) {
+    const std::string command_template = join(options.words);
+    if (!options.arg_file || *options.arg_file == "-") {
+      return CommandSource(stdin_fd, "<stdin>", command_template, false);
+    }
+    const std::string& path = *options.arg_file;
+    const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
+    return CommandSource(fd, path, command_template, true);
+  }
+  refuse_arguments_on_stdin(stdin_fd);
+  return CommandSource(options.words);
 }
 
 }  // namespace mpp::detail::run

@@ -29,6 +29,7 @@
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
+#include "run/input.hpp"
 #include "run/output.hpp"
 #include "run/signals.hpp"
 
@@ -150,9 +151,18 @@ struct Output {
   std::string err;
 };
 
+// A job waiting to start: a retry, or a command taken from the source.
+struct Pending {
+  std::size_t job = 0;  // its place in the input, from 0
+  std::string command;
+  std::size_t tries = 0;  // how many times it ran already
+};
+
 // One try of a job, from its start to its reaping.
 struct Running {
   std::size_t job = 0;
+  std::string command;
+  std::size_t tries = 0;  // this one included
   Child child;
   int out_fd = -1;
   int err_fd = -1;
@@ -174,20 +184,19 @@ struct Running {
 class Runner {
  public:
   // `jobs`: options.jobs, or fewer where the open-file limit says so (`warning` says why).
-  Runner(const Options& options, std::size_t jobs, const std::vector<std::string>& commands, const RunIo& io,
+  // `source.total()` must be known when io.bar is set.
+  Runner(const Options& options, std::size_t jobs, CommandSource& source, const RunIo& io,
          const std::string& warning)
       : options_(options),
         jobs_(jobs),
-        commands_(commands),
+        source_(source),
         io_(io),
-        tries_(commands.size(), 0),
         out_(io.out),
         err_own_(out_.same_file(io.err) ? nullptr : std::make_unique<OutputStream>(io.err)),
         err_(err_own_ ? *err_own_ : out_),
         joblog_(open_joblog(options.joblog, out_)),
-        bar_(commands.size(), io.err, io.bar, [this](std::string_view text) { err_.write(text); }) {
-    if (options_.keep_order) ordered_.resize(commands.size());
-    for (std::size_t i = 0; i < commands.size(); ++i) pending_.push_back(i);
+        bar_(source.total().value_or(0), io.err, io.bar && source.total(),
+             [this](std::string_view text) { err_.write(text); }) {
     devnull_ = posix::checked("open /dev/null", [] { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); });
     if (!warning.empty()) {
       bar_.clear();
@@ -223,12 +232,12 @@ class Runner {
   int run() {
     check_writes();  // a reader gone before the start, an unwritable joblog header
     for (;;) {
-      while (!stopping_ && running_.size() < jobs_ && !pending_.empty() && !backlogged()) {
-        const std::size_t job = pending_.front();
-        pending_.pop_front();
-        start(job);
+      while (!stopping_ && running_.size() < jobs_ && !backlogged()) {
+        std::optional<Pending> job = next_job();
+        if (!job) break;
+        start(std::move(*job));
       }
-      if (running_.empty() && doomed_.empty() && (stopping_ || pending_.empty())) break;
+      if (running_.empty() && doomed_.empty() && (stopping_ || no_more_jobs())) break;
       wait_for_events();
       finish_done_jobs();
     }
@@ -239,7 +248,7 @@ class Runner {
     drain_output();
     if (signal_ != 0) return 128 + signal_;
     if (write_error_ != 0) return write_error_ == EPIPE ? 128 + SIGPIPE : k_usage_status;
-    if (joblog_error_ != 0) return k_usage_status;
+    if (joblog_error_ != 0 || input_error_) return k_usage_status;
     return static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
   }
 
@@ -264,14 +273,46 @@ class Runner {
     return fd;
   }
 
+  // A retry first, else the source's next command, if it has one without reading.
+  std::optional<Pending> next_job() {
+    if (!pending_.empty()) {
+      Pending job = std::move(pending_.front());
+      pending_.pop_front();
+      return job;
+    }
+    std::optional<std::string> command = source_.next();
+    if (!command) return std::nullopt;
+    return Pending{next_index_++, std::move(*command), 0};
+  }
+
+  [[nodiscard]] bool no_more_jobs() const noexcept {
+    return pending_.empty() && source_.at_end() && source_.total() == source_.given();
+  }
+
+  // Reads the next lines of input when a slot waits for them (poll() said they are there).
+  void read_input() {
+    try {
+      source_.read_some();
+    } catch (const ParseError& e) {
+      // Bad input found after jobs started: no more start, the running ones finish, and the
+      // exit status says so.
+      input_error_ = true;
+      bar_.clear();
+      err_.write(std::string("mpp-run: ") + e.what() + "\n");
+      bar_.draw();
+      stop();
+    }
+  }
+
   [[nodiscard]] bool backlogged() const noexcept {
     return out_.pending() + (err_own_ ? err_own_->pending() : 0) > k_max_backlog;
   }
 
-  void start(std::size_t job) {
-    ++tries_[job];
+  void start(Pending job) {
     auto r = std::make_unique<Running>();
-    r->job = job;
+    r->job = job.job;
+    r->command = std::move(job.command);
+    r->tries = job.tries + 1;
     r->started_wall = WallClock::now();
     r->started = Clock::now();
     if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));
@@ -298,7 +339,7 @@ class Runner {
     spawn.parent_death_signal = SIGKILL;
     spawn.keep_ignored_signals = true;  // nohup mpp-run ...: the jobs ignore SIGHUP too
     try {
-      Plan plan = plan_command(commands_[job]);
+      Plan plan = plan_command(r->command);
       spawn.program = find_program(plan.argv.front());
       try {
         r->child = Child::spawn(plan.argv, spawn);
@@ -306,12 +347,12 @@ class Runner {
         // A file without #! is a shell script to sh, as to execvp; posix_spawnp does not retry.
         if (e.code().value() != ENOEXEC || plan.shell) throw;
         spawn.program = nullptr;
-        r->child = Child::spawn({k_shell, "-c", commands_[job]}, spawn);
+        r->child = Child::spawn({k_shell, "-c", r->command}, spawn);
       }
     } catch (const std::system_error& e) {
       // As a shell would: 127 for a program that is not there, 126 for one that cannot run.
       const int error = e.code().value();
-      const Plan plan = plan_command(commands_[job]);
+      const Plan plan = plan_command(r->command);
       r->output.err = "mpp-run: " + plan.argv.front() + ": " +
                       (error == ENOENT ? std::string("command not found") : std::strerror(error)) + "\n";
       r->status = W_EXITCODE(error == ENOENT ? 127 : 126, 0);
@@ -359,6 +400,11 @@ class Runner {
         fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
         owners_.push_back({nullptr, stream == &out_ ? Source::stdout_ready : Source::stderr_ready});
       }
+    }
+    if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 &&
+        !backlogged()) {
+      fds_.push_back({source_.poll_fd(), POLLIN, 0});
+      owners_.push_back({nullptr, Source::input});
     }
     Deadline next = bar_.next_redraw();
     bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
@@ -419,6 +465,9 @@ class Runner {
           break;
         case Source::stdout_ready:
           out_.on_ready(fds_[i].revents);
+          break;
+        case Source::input:
+          read_input();
           break;
         case Source::stderr_ready:
           err_.on_ready(fds_[i].revents);
@@ -622,7 +671,9 @@ class Runner {
   void stop() {
     if (stopping_) return;
     stopping_ = true;
-    not_started_ = pending_.size();
+    // With what the source holds already (all of the rest when it has been read to its end).
+    not_started_ = pending_.size() + source_.buffered();
+    input_left_ = !source_.at_end();
   }
 
   void finish_done_jobs() {
@@ -642,20 +693,23 @@ class Runner {
     const int status = *r.status;
     // A job that timed out failed, even when it then ended well on the SIGTERM.
     const bool failed = !r.stopped && (r.timed_out || !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
-    if (failed && !stopping_ && tries_[r.job] < options_.tries) {
-      pending_.push_front(r.job);  // its output is dropped: only the last try's is shown
+    if (failed && !stopping_ && r.tries < options_.tries) {
+      // Its output is dropped: only the last try's is shown.
+      pending_.push_front(Pending{r.job, std::move(r.command), r.tries});
       return;
     }
     log(r);
     if (r.timed_out) {
-      r.output.err += "mpp-run: timed out after " + std::to_string(options_.timeout) +
-                      " s, killed: " + commands_[r.job] + "\n";
+      r.output.err +=
+          "mpp-run: timed out after " + std::to_string(options_.timeout) + " s, killed: " + r.command + "\n";
     }
     if (failed) ++failed_;
     // Counted before its output is written, so that the bar drawn after that output counts it.
     bar_.advance();
     if (options_.keep_order) {
-      ordered_[r.job] = std::move(r.output);
+      const std::size_t place = r.job - next_ordered_;
+      if (ordered_.size() <= place) ordered_.resize(place + 1);
+      ordered_[place] = std::move(r.output);
       flush_ordered();
     } else {
       write_output(r.output);
@@ -687,7 +741,7 @@ class Runner {
     char head[160];
     std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
                   r.output.out.size(), exitval, sig);
-    const std::string row = std::string(head) + log_field(commands_[r.job]) + "\n";
+    const std::string row = std::string(head) + log_field(r.command) + "\n";
     if (joblog_ == STDOUT_FILENO) {
       out_.write(row);  // checked with the jobs' output
       return;
@@ -704,15 +758,15 @@ class Runner {
   }
 
   void flush_ordered() {
-    while (next_ordered_ < ordered_.size() && ordered_[next_ordered_]) {
-      write_output(*ordered_[next_ordered_]);
-      ordered_[next_ordered_].reset();
+    while (!ordered_.empty() && ordered_.front()) {
+      write_output(*ordered_.front());
+      ordered_.pop_front();
       ++next_ordered_;
     }
     // After a stop, the jobs that never ran leave holes: the outputs behind them still count.
-    if (running_.empty() && (stopping_ || pending_.empty())) {
-      for (; next_ordered_ < ordered_.size(); ++next_ordered_) {
-        if (ordered_[next_ordered_]) write_output(*ordered_[next_ordered_]);
+    if (running_.empty() && (stopping_ || no_more_jobs())) {
+      for (; !ordered_.empty(); ordered_.pop_front(), ++next_ordered_) {
+        if (ordered_.front()) write_output(*ordered_.front());
       }
     }
   }
@@ -815,11 +869,12 @@ class Runner {
     }
     if (message.empty()) return;
     if (not_started_ > 0) message += "; " + std::to_string(not_started_) + " not started";
+    if (input_left_) message += "; the rest of the input was not read";
     bar_.clear();
     err_.write(message + "\n");
   }
 
-  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready };
+  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, input };
   struct Owner {
     Running* running;
     Source source;
@@ -827,13 +882,14 @@ class Runner {
 
   const Options& options_;
   std::size_t jobs_;
-  const std::vector<std::string>& commands_;
+  CommandSource& source_;
   RunIo io_;
-  std::vector<std::size_t> tries_;
-  std::deque<std::size_t> pending_;
+  std::deque<Pending> pending_;  // retries, before what the source gives
+  std::size_t next_index_ = 0;   // the place in the input of the source's next command
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
-  std::vector<std::optional<Output>> ordered_;    // --keep-order: finished outputs waiting their turn
+  // --keep-order: finished outputs waiting their turn, from the job at next_ordered_ on.
+  std::deque<std::optional<Output>> ordered_;
   std::size_t next_ordered_ = 0;
   std::vector<pollfd> fds_;
   std::vector<Owner> owners_;
@@ -849,6 +905,8 @@ class Runner {
   int devnull_ = -1;
   std::size_t failed_ = 0;
   std::size_t not_started_ = 0;
+  bool input_left_ = false;  // stopped before the input was read to its end
+  bool input_error_ = false;
   bool stopping_ = false;
   bool halted_ = false;
   int signal_ = 0;
@@ -900,23 +958,37 @@ std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning) {
 
 }  // namespace
 
-int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io) {
+int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   std::string warning;
   // No more slots than jobs: -j 1000 for three commands needs three.
+  const std::size_t known = commands.total().value_or(options.jobs);
   const std::size_t jobs =
-      jobs_within_file_limit(std::min(options.jobs, std::max<std::size_t>(commands.size(), 1)), warning);
+      jobs_within_file_limit(std::min(options.jobs, std::max<std::size_t>(known, 1)), warning);
   Runner runner(options, jobs, commands, io, warning);
   return runner.run();
 }
 
-int print_commands(const std::vector<std::string>& commands, int out) {
+int print_commands(CommandSource& commands, int out) {
+  // In pieces, as the input is read: a long input is never held whole.
   std::string text;
-  for (const std::string& command : commands) {
-    text += command;
-    text += '\n';
+  const auto flush = [&] {
+    const int error = write_all(out, text);
+    text.clear();
+    return error == 0 ? 0 : error == EPIPE ? 128 + SIGPIPE : k_usage_status;
+  };
+  for (;;) {
+    if (std::optional<std::string> command = commands.next()) {
+      text += *command;
+      text += '\n';
+      if (text.size() >= k_read_block) {
+        if (const int status = flush(); status != 0) return status;
+      }
+    } else if (commands.at_end()) {
+      return flush();
+    } else {
+      commands.read_some();
+    }
   }
-  const int error = write_all(out, text);
-  return error == 0 ? 0 : error == EPIPE ? 128 + SIGPIPE : k_usage_status;
 }
 
 }  // namespace mpp::detail::run

@@ -15,6 +15,7 @@
 namespace mpp::detail::run {
 
 class SignalPipe;
+class CommandSource;
 
 /// Where a run writes, and what interrupts it.
 struct RunIo {
@@ -40,9 +41,15 @@ inline constexpr int k_max_failed_status = 101;
 /// been reaped when it returns, whatever happened. Throws mpp::ParseError before starting
 /// anything when the joblog cannot be opened or its header written, or when the open-file limit
 /// leaves no room for a single job.
-[[nodiscard]] int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io);
+/// The commands are taken from `commands` as slots free up; its lines are read only when a slot
+/// waits for them and poll() says they are there, so a long input is never held whole, and a
+/// slow one never holds up the loop. Bad input found then (a NUL byte) is reported, no more jobs
+/// start, the running ones finish, and the status is 255. With io.bar, commands.total() must be
+/// known (read_all()).
+[[nodiscard]] int run_jobs(const Options& options, CommandSource& commands, const RunIo& io);
 
-/// --dry-run: each command on its own line, as it would run. Returns the exit status.
-[[nodiscard]] int print_commands(const std::vector<std::string>& commands, int out);
+/// --dry-run: each command on its own line, as it would run, written as the input is read.
+/// Returns the exit status. Throws mpp::ParseError for bad input.
+[[nodiscard]] int print_commands(CommandSource& commands, int out);
 
 }  // namespace mpp::detail::run

@@ -1,6 +1,7 @@
 // mpp-run, the real binary: where commands come from, quoting of hostile values, help and version,
 // --dry-run, bad command lines, exit statuses and the joblog.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -423,6 +424,44 @@ TEST(MppRun, OutputOnAFullDiskStopsTheJobs) {
   EXPECT_EQ(r.code(), 255) << r;
   EXPECT_NE(r.err.find("cannot write the output: No space left on device"), std::string::npos) << r;
   EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+}
+
+TEST(MppRun, ArgumentsFromStandardInputAreReadAsJobsNeedThem) {
+  // The first line's job runs while the input is still open (its writer waits for that job's
+  // file): mpp-run does not read to the end first.
+  ScratchDir dir;
+  const std::string producer = "{ echo " + (dir / "first") + "; while [ ! -e " + (dir / "first") +
+                               " ]; do sleep 0.01; done; echo " + (dir / "second") + "; }";
+  // In a process group of its own, so that a failure kills the producer too.
+  Tool tool({"--no-bar", "-a", "-", "touch"}, {}, /*own_group=*/true,
+            {"/bin/sh", "-c", producer + " | exec \"$0\" \"$@\""});
+  const Result r = tool.finish();
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_TRUE(std::filesystem::exists(dir / "second"));
+}
+
+// The largest resident size of any process this one has waited for, directly or below (kB).
+long children_max_rss() {
+  rusage usage{};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST(MppRun, LongInputIsNeverHeldWhole) {
+  // 16 MB of arguments on standard input cost mpp-run no more memory than 1 MB do (it once read
+  // all of it, a huge input ending in std::bad_alloc). --dry-run reads and prints them as a run would.
+  const auto run_over = [](int megabytes) {
+    const std::string feed = "yes $(printf '%099d' 0) | head -c " + std::to_string(megabytes << 20) +
+                             " | \"$0\" \"$@\" > /dev/null";
+    Tool tool({"--dry-run", "-a", "-", "echo"}, {}, false, {"/bin/sh", "-c", feed});
+    const Result r = tool.finish();
+    EXPECT_EQ(r.code(), 0) << r;
+    return children_max_rss();
+  };
+  const long small = run_over(1);
+  const long large = run_over(16);
+  EXPECT_LT(large - small, 8 * 1024) << small << " kB for 1 MB, " << large << " kB for 16 MB";
 }
 
 TEST(MppRun, JobsGetAnEmptyStandardInput) {
