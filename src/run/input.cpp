@@ -13,7 +13,7 @@ namespace mpp::detail::run {
 namespace {
 
 // One read at a time: a few hundred lines of a listing, not the whole of it.
-constexpr std::size_t k_read_size = 64 * 1024;
+constexpr std::size_t k_read_size = std::size_t{64} * 1024;
 
 }  // namespace
 
