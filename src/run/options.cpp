@@ -368,12 +368,12 @@ CommandSource make_source(const Options& options, int stdin_fd) {
   if (options.arg_file || options.words.empty()) {
     const std::string command_template = join(options.words);
     if (!options.arg_file || *options.arg_file == "-") {
-      return CommandSource(stdin_fd, "<stdin>", command_template, false);
+      return {stdin_fd, "<stdin>", command_template, false};
     }
     const std::string& path = *options.arg_file;
     const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
-    return CommandSource(fd, path, command_template, true);
+    return {fd, path, command_template, true};
   }
   refuse_arguments_on_stdin(stdin_fd);
   return CommandSource(options.words);
