@@ -46,8 +46,8 @@ std::size_t terminal_width(int fd) noexcept {
 
 }  // namespace
 
-ProgressBar::ProgressBar(std::size_t total, int fd, bool enabled) noexcept
-    : total_(total), fd_(fd), enabled_(enabled), start_(Clock::now()) {
+ProgressBar::ProgressBar(std::size_t total, int fd, bool enabled, Sink sink) noexcept
+    : total_(total), fd_(fd), enabled_(enabled), start_(Clock::now()), sink_(std::move(sink)) {
   draw();
 }
 
@@ -70,14 +70,14 @@ void ProgressBar::tick() noexcept {
 
 Deadline ProgressBar::next_redraw() const noexcept {
   if (!enabled_) return k_no_deadline;
-  // Once a second is enough when only the clock moves.
-  return last_draw_ + std::chrono::seconds(1);
+  // A count not shown yet is shown within k_redraw_interval; once a second is enough when only
+  // the clock moves.
+  return last_draw_ + (drawn_done_ != done_ ? Clock::duration(k_redraw_interval) : std::chrono::seconds(1));
 }
 
 void ProgressBar::clear() noexcept {
   if (!enabled_ || !visible_) return;
-  static constexpr char k_erase[] = "\r\033[K";
-  posix::retried("write", [&] { return ::write(fd_, k_erase, sizeof k_erase - 1); });
+  emit("\r\033[K");
   visible_ = false;
 }
 
@@ -92,6 +92,7 @@ void ProgressBar::write_line(bool end_line) noexcept {
   if (!enabled_) return;
   const auto now = Clock::now();
   last_draw_ = now;
+  drawn_done_ = done_;
   try {
     const double seconds = std::chrono::duration<double>(now - start_).count();
     // One column short of the width: a terminal that wraps at the last column would scroll.
@@ -101,10 +102,21 @@ void ProgressBar::write_line(bool end_line) noexcept {
     if (end_line) line += '\n';
     // One write, so the line never reaches the terminal in pieces; a bar that cannot be drawn
     // (the terminal went away) is not worth failing the caller's work for.
-    posix::retried("write", [&] { return ::write(fd_, line.data(), line.size()); });
+    emit(line);
     visible_ = !end_line;
   } catch (...) {  // std::bad_alloc: no bar this time
   }
+}
+
+void ProgressBar::emit(std::string_view text) noexcept {
+  if (sink_) {
+    try {
+      sink_(text);
+    } catch (...) {  // std::bad_alloc: no bar this time
+    }
+    return;
+  }
+  posix::retried("write", [&] { return ::write(fd_, text.data(), text.size()); });
 }
 
 std::string ProgressBar::render(std::size_t done, std::size_t total, double seconds, std::size_t width) {

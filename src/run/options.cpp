@@ -10,11 +10,13 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <system_error>
 
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
+#include "run/input.hpp"
 
 namespace mpp::detail::run {
 namespace {
@@ -85,26 +87,29 @@ const std::string_view k_usage =
     "  -k, --keep-order      write the outputs in input order (default: as jobs end)\n"
     "  --timeout SECONDS     kill a job's process group when it runs longer (SIGTERM, then SIGKILL)\n"
     "  --retries N           run a failing job up to N times in all\n"
-    "  --joblog FILE         one line per job, with GNU parallel's columns\n"
+    "  --joblog FILE         one line per job, with GNU parallel's columns ('-': standard output)\n"
     "  --halt now,fail=N     after N failed jobs, kill the running ones and stop\n"
     "  --halt soon,fail=N    after N failed jobs, start no more and wait for the running ones\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
     "  --dry-run             print the commands instead of running them\n"
-    "  --bar                 the progress bar (the default; drawn on standard error only on a terminal)\n"
+    "  --bar                 the progress bar on standard error even when it is no terminal\n"
+    "                        (without it: on a terminal only)\n"
     "  --no-bar              no progress bar\n"
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
     "Exit status: 0 when every job succeeded; 1-100 the number of failed jobs; 101 more than 100\n"
-    "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 255 bad usage or input.\n"
+    "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 141 when the reader of the\n"
+    "output went away; 255 bad usage or input, or output or joblog that could not be written.\n"
     "GNU parallel's replacement strings other than {}, ::::, :::+ and options mpp-run does not know are\n"
     "refused (255) before any job runs. Nothing a job started outlives mpp-run.\n";
 
 std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
   std::size_t value = 0;
   const char* const end = text.data() + text.size();
+  if (text.empty()) bad(std::string(option) + " needs a value: a whole number (it was given an empty one)");
   const auto [ptr, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error == std::errc::invalid_argument || ptr != end) {
+  if (error == std::errc::invalid_argument || ptr != end) {
     bad(std::string(option) + " needs a whole number, not '" + std::string(text) + "'");
   }
   if (error == std::errc::result_out_of_range || value > max) {
@@ -118,8 +123,10 @@ std::size_t parse_count(std::string_view option, std::string_view text, std::siz
 double parse_seconds(std::string_view option, std::string_view text) {
   double value = 0;
   const char* const end = text.data() + text.size();
+  if (text.empty())
+    bad(std::string(option) + " needs a value: a number of seconds (it was given an empty one)");
   const auto [ptr, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc{} || ptr != end || !std::isfinite(value)) {
+  if (error != std::errc{} || ptr != end || !std::isfinite(value)) {
     bad(std::string(option) + " needs a number of seconds, not '" + std::string(text) + "'");
   }
   if (value <= 0) bad(std::string(option) + " must be more than 0 seconds");
@@ -128,6 +135,7 @@ double parse_seconds(std::string_view option, std::string_view text) {
 }
 
 Halt parse_halt(std::string_view text) {
+  if (text.empty()) bad("--halt needs a value: never, now,fail=N or soon,fail=N (it was given an empty one)");
   if (text == "never" || text == "0") return {};
   if (text == "1") return {Halt::When::soon, 1};
   if (text == "2") return {Halt::When::now, 1};
@@ -150,7 +158,49 @@ Halt parse_halt(std::string_view text) {
   return halt;
 }
 
+namespace {
+
+// The options that take no value, and those that take one (the next word, or after '=').
+constexpr std::string_view k_flags[] = {"-h",           "--help",    "--version", "-k",
+                                        "--keep-order", "--dry-run", "--bar",     "--no-bar"};
+constexpr std::string_view k_with_value[] = {"-j",       "--jobs", "--timeout", "--retries",
+                                             "--joblog", "--halt", "-a",        "--arg-file"};
+
+bool one_of(std::string_view word, std::span<const std::string_view> names) {
+  return std::find(names.begin(), names.end(), word) != names.end();
+}
+
+// CLI11 reads `--dry-run=0` as "no dry run" and `--keep-order=1` as the flag; GNU parallel's flags
+// take no value, so a value there is a mistake: refused before CLI11 gives it a meaning. And
+// `--timeout=` would take the next word for its value. Only the options before the command are
+// looked at (the command's own words may be anything).
+void refuse_flag_values(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--" || !word.starts_with('-') || word == "-") return;
+    const std::size_t equals = word.find('=');
+    const std::string_view name = word.substr(0, equals);
+    if (one_of(name, k_flags)) {
+      if (equals != std::string_view::npos) {
+        bad(std::string(name) + " takes no value (given '" + std::string(word) + "')");
+      }
+    } else if (one_of(name, k_with_value)) {
+      if (equals == std::string_view::npos) {
+        ++i;  // its value is the next word
+      } else if (equals + 1 == word.size()) {
+        // CLI11 would take the next word for the value of `--timeout=`.
+        bad(std::string(name) + " needs a value (given '" + std::string(word) + "', an empty one)");
+      }
+    } else if (!(name.size() > 2 && name[1] != '-' && one_of(name.substr(0, 2), k_with_value))) {
+      return;  // -j4 is -j with 4; anything else CLI11 judges
+    }
+  }
+}
+
+}  // namespace
+
 Options parse_command_line(int argc, const char* const* argv) {
+  refuse_flag_values(argc, argv);
   Options options;
   CLI::App app("mpp-run", "mpp-run");
   app.set_help_flag();   // ours, so that the text is ours too
@@ -180,11 +230,13 @@ Options parse_command_line(int argc, const char* const* argv) {
     bad(e.what());
   }
   options.bar = !no_bar;
-  if (!jobs.empty()) options.jobs = parse_count("-j", jobs, 1, k_max_jobs);
-  if (!timeout.empty()) options.timeout = parse_seconds("--timeout", timeout);
-  if (!retries.empty())
+  options.bar_requested = with_bar;
+  // Given, even empty (`-j ''`, `--timeout=`): an empty value is a mistake, not "the default".
+  if (app.count("--jobs") > 0) options.jobs = parse_count("-j", jobs, 1, k_max_jobs);
+  if (app.count("--timeout") > 0) options.timeout = parse_seconds("--timeout", timeout);
+  if (app.count("--retries") > 0)
     options.tries = std::max<std::size_t>(1, parse_count("--retries", retries, 0, k_max_tries));
-  if (!halt.empty()) options.halt = parse_halt(halt);
+  if (app.count("--halt") > 0) options.halt = parse_halt(halt);
   if (app.count("--joblog") > 0 && options.joblog.empty()) bad("--joblog needs a file name");
   if (options.joblog.starts_with('+')) {
     bad("--joblog +FILE (GNU parallel: append to FILE) is not implemented by mpp-run; write ./+FILE for a "
@@ -309,6 +361,22 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
     commands = options.words;
   }
   return commands;
+}
+
+CommandSource make_source(const Options& options, int stdin_fd) {
+  if (options.values) return CommandSource(make_commands(options, stdin_fd));
+  if (options.arg_file || options.words.empty()) {
+    const std::string command_template = join(options.words);
+    if (!options.arg_file || *options.arg_file == "-") {
+      return {stdin_fd, "<stdin>", command_template, false};
+    }
+    const std::string& path = *options.arg_file;
+    const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
+    return {fd, path, command_template, true};
+  }
+  refuse_arguments_on_stdin(stdin_fd);
+  return CommandSource(options.words);
 }
 
 }  // namespace mpp::detail::run

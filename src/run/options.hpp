@@ -26,10 +26,11 @@ struct Options {
   bool keep_order = false;
   double timeout = 0;     // seconds; 0: none
   std::size_t tries = 1;  // --retries N: a failing job runs at most N times in all (as GNU parallel)
-  std::string joblog;     // empty: none
+  std::string joblog;     // empty: none; "-": standard output
   Halt halt;
   bool dry_run = false;
-  bool bar = true;                                 // --no-bar turns the terminal's progress bar off
+  bool bar = true;                                 // --no-bar turns the progress bar off
+  bool bar_requested = false;                      // --bar: drawn even when stderr is no terminal
   std::optional<std::string> arg_file;             // -a; "-" is standard input
   std::vector<std::string> words;                  // the command words after the options (before :::)
   std::optional<std::vector<std::string>> values;  // the values after :::

@@ -29,6 +29,8 @@
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
+#include "run/input.hpp"
+#include "run/output.hpp"
 #include "run/signals.hpp"
 
 namespace mpp::detail::run {
@@ -49,6 +51,13 @@ constexpr auto k_orphan_check_interval = std::chrono::milliseconds(100);
 // A bound on the final SIGKILL rounds: each kills everything found, whose children then come
 // to mpp-run; a fork bomb could outrun any number.
 constexpr int k_max_sweeps = 100;
+// No job starts while more than this much output waits for a slow reader: the jobs wait, as
+// they would behind a blocking write, instead of their output piling up in memory.
+constexpr std::size_t k_max_backlog = 4 << 20;
+// Descriptors a run holds besides 3 per running job (its two pipes and its pidfd): /dev/null, the
+// joblog, the copies of standard output and error, the write ends of the pipes of a job being
+// started, and those of /proc being read.
+constexpr std::size_t k_fixed_descriptors = 12;
 
 // Writes all of `data`; 0, or the errno of the failure.
 int write_all(int fd, std::string_view data) noexcept {
@@ -142,9 +151,18 @@ struct Output {
   std::string err;
 };
 
+// A job waiting to start: a retry, or a command taken from the source.
+struct Pending {
+  std::size_t job = 0;  // its place in the input, from 0
+  std::string command;
+  std::size_t tries = 0;  // how many times it ran already
+};
+
 // One try of a job, from its start to its reaping.
 struct Running {
   std::size_t job = 0;
+  std::string command;
+  std::size_t tries = 0;  // this one included
   Child child;
   int out_fd = -1;
   int err_fd = -1;
@@ -165,16 +183,26 @@ struct Running {
 
 class Runner {
  public:
-  Runner(const Options& options, const std::vector<std::string>& commands, const RunIo& io)
+  // `jobs`: options.jobs, or fewer where the open-file limit says so (`warning` says why).
+  // `source.total()` must be known when io.bar is set.
+  Runner(const Options& options, std::size_t jobs, CommandSource& source, const RunIo& io,
+         const std::string& warning)
       : options_(options),
-        commands_(commands),
+        jobs_(jobs),
+        source_(source),
         io_(io),
-        tries_(commands.size(), 0),
-        joblog_(open_joblog(options.joblog)),
-        bar_(commands.size(), io.err, io.bar) {
-    if (options_.keep_order) ordered_.resize(commands.size());
-    for (std::size_t i = 0; i < commands.size(); ++i) pending_.push_back(i);
+        out_(io.out),
+        err_own_(out_.same_file(io.err) ? nullptr : std::make_unique<OutputStream>(io.err)),
+        err_(err_own_ ? *err_own_ : out_),
+        joblog_(open_joblog(options.joblog, out_)),
+        bar_(source.total().value_or(0), io.err, io.bar && source.total(),
+             [this](std::string_view text) { err_.write(text); }) {
     devnull_ = posix::checked("open /dev/null", [] { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); });
+    if (!warning.empty()) {
+      bar_.clear();
+      err_.write(warning);
+      bar_.draw();
+    }
   }
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
@@ -197,18 +225,19 @@ class Runner {
       sweep(true);
     } catch (...) {  // destructors never throw
     }
-    close_fd(joblog_);
+    if (joblog_ != STDOUT_FILENO) close_fd(joblog_);
     close_fd(devnull_);
   }
 
   int run() {
+    check_writes();  // a reader gone before the start, an unwritable joblog header
     for (;;) {
-      while (!stopping_ && running_.size() < options_.jobs && !pending_.empty()) {
-        const std::size_t job = pending_.front();
-        pending_.pop_front();
-        start(job);
+      while (!stopping_ && running_.size() < jobs_ && !backlogged()) {
+        std::optional<Pending> job = next_job();
+        if (!job) break;
+        start(std::move(*job));
       }
-      if (running_.empty() && doomed_.empty()) break;
+      if (running_.empty() && doomed_.empty() && (stopping_ || no_more_jobs())) break;
       wait_for_events();
       finish_done_jobs();
     }
@@ -216,26 +245,74 @@ class Runner {
     sweep(signals_ > 1);
     bar_.finish();
     report_stop();
+    drain_output();
     if (signal_ != 0) return 128 + signal_;
     if (write_error_ != 0) return write_error_ == EPIPE ? 128 + SIGPIPE : k_usage_status;
+    if (joblog_error_ != 0 || input_error_) return k_usage_status;
     return static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
   }
 
  private:
-  // Before anything runs, so that a joblog that cannot be written stops mpp-run at once.
-  static int open_joblog(const std::string& path) {
+  // Before anything runs, so that a joblog that cannot be written stops mpp-run at once. "-" is
+  // standard output (as GNU parallel's), where the rows join the jobs' output.
+  static int open_joblog(const std::string& path, OutputStream& out) {
+    static constexpr std::string_view k_header =
+        "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
     if (path.empty()) return -1;
+    if (path == "-") {
+      out.write(k_header);
+      return STDOUT_FILENO;
+    }
     const int fd = posix::retried(
         "open", [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); });
     if (fd < 0) throw ParseError("cannot write the joblog " + path + ": " + std::strerror(-fd));
-    write_all(fd, "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
+    if (const int error = write_all(fd, k_header); error != 0) {
+      ::close(fd);
+      throw ParseError("cannot write the joblog " + path + ": " + std::strerror(error));
+    }
     return fd;
   }
 
-  void start(std::size_t job) {
-    ++tries_[job];
+  // A retry first, else the source's next command, if it has one without reading.
+  std::optional<Pending> next_job() {
+    if (!pending_.empty()) {
+      Pending job = std::move(pending_.front());
+      pending_.pop_front();
+      return job;
+    }
+    std::optional<std::string> command = source_.next();
+    if (!command) return std::nullopt;
+    return Pending{next_index_++, std::move(*command), 0};
+  }
+
+  [[nodiscard]] bool no_more_jobs() const noexcept {
+    return pending_.empty() && source_.at_end() && source_.total() == source_.given();
+  }
+
+  // Reads the next lines of input when a slot waits for them (poll() said they are there).
+  void read_input() {
+    try {
+      source_.read_some();
+    } catch (const ParseError& e) {
+      // Bad input found after jobs started: no more start, the running ones finish, and the
+      // exit status says so.
+      input_error_ = true;
+      bar_.clear();
+      err_.write(std::string("mpp-run: ") + e.what() + "\n");
+      bar_.draw();
+      stop();
+    }
+  }
+
+  [[nodiscard]] bool backlogged() const noexcept {
+    return out_.pending() + (err_own_ ? err_own_->pending() : 0) > k_max_backlog;
+  }
+
+  void start(Pending job) {
     auto r = std::make_unique<Running>();
-    r->job = job;
+    r->job = job.job;
+    r->command = std::move(job.command);
+    r->tries = job.tries + 1;
     r->started_wall = WallClock::now();
     r->started = Clock::now();
     if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));
@@ -262,7 +339,7 @@ class Runner {
     spawn.parent_death_signal = SIGKILL;
     spawn.keep_ignored_signals = true;  // nohup mpp-run ...: the jobs ignore SIGHUP too
     try {
-      Plan plan = plan_command(commands_[job]);
+      Plan plan = plan_command(r->command);
       spawn.program = find_program(plan.argv.front());
       try {
         r->child = Child::spawn(plan.argv, spawn);
@@ -270,12 +347,12 @@ class Runner {
         // A file without #! is a shell script to sh, as to execvp; posix_spawnp does not retry.
         if (e.code().value() != ENOEXEC || plan.shell) throw;
         spawn.program = nullptr;
-        r->child = Child::spawn({k_shell, "-c", commands_[job]}, spawn);
+        r->child = Child::spawn({k_shell, "-c", r->command}, spawn);
       }
     } catch (const std::system_error& e) {
       // As a shell would: 127 for a program that is not there, 126 for one that cannot run.
       const int error = e.code().value();
-      const Plan plan = plan_command(commands_[job]);
+      const Plan plan = plan_command(r->command);
       r->output.err = "mpp-run: " + plan.argv.front() + ": " +
                       (error == ENOENT ? std::string("command not found") : std::strerror(error)) + "\n";
       r->status = W_EXITCODE(error == ENOENT ? 127 : 126, 0);
@@ -317,6 +394,17 @@ class Runner {
     if (io_.signals != nullptr) {
       fds_.push_back({io_.signals->fd(), POLLIN, 0});
       owners_.push_back({nullptr, Source::signals});
+    }
+    for (OutputStream* stream : streams()) {
+      if (stream->poll_fd() >= 0 && stream->error() == 0) {
+        fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
+        owners_.push_back({nullptr, stream == &out_ ? Source::stdout_ready : Source::stderr_ready});
+      }
+    }
+    if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 &&
+        !backlogged()) {
+      fds_.push_back({source_.poll_fd(), POLLIN, 0});
+      owners_.push_back({nullptr, Source::input});
     }
     Deadline next = bar_.next_redraw();
     bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
@@ -375,8 +463,18 @@ class Runner {
         case Source::exit:
           reap(*r);
           break;
+        case Source::stdout_ready:
+          out_.on_ready(fds_[i].revents);
+          break;
+        case Source::input:
+          read_input();
+          break;
+        case Source::stderr_ready:
+          err_.on_ready(fds_[i].revents);
+          break;
       }
     }
+    check_writes();
     if (need_polling) {
       for (auto& r : running_) {
         if (!r->status && r->child.pidfd() < 0) reap(*r);
@@ -573,7 +671,9 @@ class Runner {
   void stop() {
     if (stopping_) return;
     stopping_ = true;
-    not_started_ = pending_.size();
+    // With what the source holds already (all of the rest when it has been read to its end).
+    not_started_ = pending_.size() + source_.buffered();
+    input_left_ = !source_.at_end();
   }
 
   void finish_done_jobs() {
@@ -593,23 +693,27 @@ class Runner {
     const int status = *r.status;
     // A job that timed out failed, even when it then ended well on the SIGTERM.
     const bool failed = !r.stopped && (r.timed_out || !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
-    if (failed && !stopping_ && tries_[r.job] < options_.tries) {
-      pending_.push_front(r.job);  // its output is dropped: only the last try's is shown
+    if (failed && !stopping_ && r.tries < options_.tries) {
+      // Its output is dropped: only the last try's is shown.
+      pending_.push_front(Pending{r.job, std::move(r.command), r.tries});
       return;
     }
     log(r);
     if (r.timed_out) {
-      r.output.err += "mpp-run: timed out after " + std::to_string(options_.timeout) +
-                      " s, killed: " + commands_[r.job] + "\n";
+      r.output.err +=
+          "mpp-run: timed out after " + std::to_string(options_.timeout) + " s, killed: " + r.command + "\n";
     }
     if (failed) ++failed_;
+    // Counted before its output is written, so that the bar drawn after that output counts it.
+    bar_.advance();
     if (options_.keep_order) {
-      ordered_[r.job] = std::move(r.output);
+      const std::size_t place = r.job - next_ordered_;
+      if (ordered_.size() <= place) ordered_.resize(place + 1);
+      ordered_[place] = std::move(r.output);
       flush_ordered();
     } else {
       write_output(r.output);
     }
-    bar_.advance();
     if (failed && options_.halt.when != Halt::When::never && failed_ >= options_.halt.failures &&
         !stopping_) {
       halted_ = true;
@@ -637,37 +741,110 @@ class Runner {
     char head[160];
     std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
                   r.output.out.size(), exitval, sig);
+    const std::string row = std::string(head) + log_field(r.command) + "\n";
+    if (joblog_ == STDOUT_FILENO) {
+      out_.write(row);  // checked with the jobs' output
+      return;
+    }
+    if (joblog_error_ != 0) return;
     // One write per line, so the log is whole however mpp-run ends.
-    write_all(joblog_, std::string(head) + log_field(commands_[r.job]) + "\n");
+    joblog_error_ = write_all(joblog_, row);
+    if (joblog_error_ != 0) {
+      // The record of what ran is lost from here on: as for output nobody can read, stop.
+      err_.write("mpp-run: cannot write the joblog " + options_.joblog + ": " + std::strerror(joblog_error_) +
+                 "\n");
+      if (signal_ == 0) interrupt_quietly();
+    }
   }
 
   void flush_ordered() {
-    while (next_ordered_ < ordered_.size() && ordered_[next_ordered_]) {
-      write_output(*ordered_[next_ordered_]);
-      ordered_[next_ordered_].reset();
+    while (!ordered_.empty() && ordered_.front()) {
+      write_output(*ordered_.front());
+      ordered_.pop_front();
       ++next_ordered_;
     }
     // After a stop, the jobs that never ran leave holes: the outputs behind them still count.
-    if (running_.empty() && (stopping_ || pending_.empty())) {
-      for (; next_ordered_ < ordered_.size(); ++next_ordered_) {
-        if (ordered_[next_ordered_]) write_output(*ordered_[next_ordered_]);
+    if (running_.empty() && (stopping_ || no_more_jobs())) {
+      for (; !ordered_.empty(); ordered_.pop_front(), ++next_ordered_) {
+        if (ordered_.front()) write_output(*ordered_.front());
       }
     }
   }
 
+  // Queues a job's output: written as the readers take it, never waited for here.
   void write_output(const Output& output) {
     if (output.out.empty() && output.err.empty()) return;
     if (write_error_ != 0) return;
     bar_.clear();
-    int error = write_all(io_.out, output.out);
-    if (error == 0) error = write_all(io_.err, output.err);
-    if (error != 0) {
-      // Nobody reads our output any more (EPIPE: `mpp-run ... | head`): the jobs' work is lost
-      // too, so stop them.
-      write_error_ = error;
-      if (signal_ == 0) interrupt_quietly();
-    }
+    out_.write(output.out);
+    err_.write(output.err);
     bar_.draw();
+    check_writes();
+  }
+
+  // A write that failed, now or when poll() said so (EPIPE: the reader has gone, as in
+  // `mpp-run ... | head -1`, noticed as soon as it goes even with nothing to write): the jobs'
+  // work is lost too, so they are stopped at once and no more start.
+  void check_writes() {
+    if (write_error_ != 0) return;
+    write_error_ = out_.error() != 0 ? out_.error() : err_.error();
+    if (write_error_ == 0) return;
+    if (signal_ == 0) interrupt_quietly();
+  }
+
+  [[nodiscard]] std::vector<OutputStream*> streams() {
+    if (err_own_) return {&out_, err_own_.get()};
+    return {&out_};
+  }
+
+  // After the last job: what is still queued is written as the readers take it, while signals
+  // are still heard. After a stop by signal, a reader that takes nothing for the grace period
+  // (or a second signal) gets nothing more: mpp-run exits rather than wait for it.
+  void drain_output() {
+    std::size_t progress = 0;
+    Deadline give_up = k_no_deadline;
+    for (;;) {
+      const std::vector<OutputStream*> all = streams();
+      if (!std::any_of(all.begin(), all.end(),
+                       [](OutputStream* s) { return s->error() == 0 && s->pending() > 0; }))
+        return;
+      std::size_t written = 0;
+      for (OutputStream* stream : all) written += stream->written();
+      const auto now = Clock::now();
+      if (signal_ != 0) {
+        if (give_up == k_no_deadline || written != progress) give_up = now + k_kill_grace;
+        if (now >= give_up || signals_ > 1) {
+          for (OutputStream* stream : all) stream->drop();
+          return;
+        }
+      }
+      progress = written;
+      fds_.clear();
+      if (io_.signals != nullptr) fds_.push_back({io_.signals->fd(), POLLIN, 0});
+      for (OutputStream* stream : all) {
+        if (stream->poll_fd() >= 0 && stream->error() == 0)
+          fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
+      }
+      int timeout = -1;
+      if (give_up != k_no_deadline) {
+        timeout = static_cast<int>(
+            std::chrono::ceil<std::chrono::milliseconds>(std::max(give_up - now, Clock::duration{})).count());
+      }
+      posix::checked("poll", [&] { return ::poll(fds_.data(), fds_.size(), timeout); });
+      for (const pollfd& p : fds_) {
+        if (p.revents == 0) continue;
+        if (io_.signals != nullptr && p.fd == io_.signals->fd()) {
+          while (const int sig = io_.signals->take()) {
+            if (sig != SIGCHLD) interrupt(sig);
+          }
+          continue;
+        }
+        for (OutputStream* stream : all) {
+          if (stream->poll_fd() == p.fd) stream->on_ready(p.revents);
+        }
+      }
+      if (write_error_ == 0) write_error_ = out_.error() != 0 ? out_.error() : err_.error();
+    }
   }
 
   void interrupt_quietly() {
@@ -692,33 +869,44 @@ class Runner {
     }
     if (message.empty()) return;
     if (not_started_ > 0) message += "; " + std::to_string(not_started_) + " not started";
-    write_all(io_.err, message + "\n");
+    if (input_left_) message += "; the rest of the input was not read";
+    bar_.clear();
+    err_.write(message + "\n");
   }
 
-  enum class Source { signals, out, err, exit };
+  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, input };
   struct Owner {
     Running* running;
     Source source;
   };
 
   const Options& options_;
-  const std::vector<std::string>& commands_;
+  std::size_t jobs_;
+  CommandSource& source_;
   RunIo io_;
-  std::vector<std::size_t> tries_;
-  std::deque<std::size_t> pending_;
+  std::deque<Pending> pending_;  // retries, before what the source gives
+  std::size_t next_index_ = 0;   // the place in the input of the source's next command
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
-  std::vector<std::optional<Output>> ordered_;    // --keep-order: finished outputs waiting their turn
+  // --keep-order: finished outputs waiting their turn, from the job at next_ordered_ on.
+  std::deque<std::optional<Output>> ordered_;
   std::size_t next_ordered_ = 0;
   std::vector<pollfd> fds_;
   std::vector<Owner> owners_;
   std::unordered_map<std::string, std::string> programs_;  // name -> path, "" when not found
   std::unique_ptr<char[]> scratch_ = std::make_unique_for_overwrite<char[]>(k_read_block);
-  int joblog_ = -1;
+  // Before the joblog and the bar, which write to them from their constructors.
+  OutputStream out_;
+  std::unique_ptr<OutputStream> err_own_;  // none when standard error is standard output's file
+  OutputStream& err_;
+  int joblog_ = -1;  // STDOUT_FILENO for `--joblog -`: then its rows go through out_
+  int joblog_error_ = 0;
   ProgressBar bar_;
   int devnull_ = -1;
   std::size_t failed_ = 0;
   std::size_t not_started_ = 0;
+  bool input_left_ = false;  // stopped before the input was read to its end
+  bool input_error_ = false;
   bool stopping_ = false;
   bool halted_ = false;
   int signal_ = 0;
@@ -731,29 +919,76 @@ class Runner {
   bool orphans_may_wait_ = false;  // a SIGCHLD came since the last look
 };
 
-}  // namespace
-
-int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io) {
+// How many of `jobs` slots the open-file limit allows, after raising the soft limit as far as it
+// goes; `warning` says so when that is fewer. Throws mpp::ParseError when it allows none.
+std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning) {
   // Three descriptors per running job: -j in the thousands needs more than the usual soft limit of
   // 1024, and the hard limit is ours to take.
   rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
-      files.rlim_cur < 3 * options.jobs + 64 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return jobs;
+  const std::size_t wanted = 3 * jobs + k_fixed_descriptors + 64;
+  if (files.rlim_cur < wanted && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, std::max<rlim_t>(wanted, files.rlim_cur));
     ::setrlimit(RLIMIT_NOFILE, &files);
+    ::getrlimit(RLIMIT_NOFILE, &files);
   }
-  Runner runner(options, commands, io);
+  // What is open already (standard streams, the signal pipe, what the caller inherited) counts
+  // against the limit too.
+  std::size_t open_now = 0;
+  std::error_code ignored;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ignored);
+       it != std::filesystem::directory_iterator(); it.increment(ignored)) {
+    ++open_now;
+  }
+  const std::size_t limit = files.rlim_cur;
+  const std::size_t fixed = open_now + k_fixed_descriptors;
+  const std::size_t fit = limit > fixed ? (limit - fixed) / 3 : 0;
+  if (jobs <= fit) return jobs;
+  if (fit == 0) {
+    throw ParseError("the open-file limit (ulimit -n: " + std::to_string(limit) +
+                     ") leaves no descriptors for a job: each needs 3, and mpp-run about " +
+                     std::to_string(fixed));
+  }
+  // As GNU parallel: run fewer at once rather than fail half-way.
+  warning = "mpp-run: warning: only enough file descriptors to run " + std::to_string(fit) +
+            " jobs at once (ulimit -n: " + std::to_string(limit) + "), not " + std::to_string(jobs) +
+            "; raise it with ulimit -n, up to the hard limit (ulimit -Hn)\n";
+  return fit;
+}
+
+}  // namespace
+
+int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
+  std::string warning;
+  // No more slots than jobs: -j 1000 for three commands needs three.
+  const std::size_t known = commands.total().value_or(options.jobs);
+  const std::size_t jobs =
+      jobs_within_file_limit(std::min(options.jobs, std::max<std::size_t>(known, 1)), warning);
+  Runner runner(options, jobs, commands, io, warning);
   return runner.run();
 }
 
-int print_commands(const std::vector<std::string>& commands, int out) {
+int print_commands(CommandSource& commands, int out) {
+  // In pieces, as the input is read: a long input is never held whole.
   std::string text;
-  for (const std::string& command : commands) {
-    text += command;
-    text += '\n';
+  const auto flush = [&] {
+    const int error = write_all(out, text);
+    text.clear();
+    return error == 0 ? 0 : error == EPIPE ? 128 + SIGPIPE : k_usage_status;
+  };
+  for (;;) {
+    if (std::optional<std::string> command = commands.next()) {
+      text += *command;
+      text += '\n';
+      if (text.size() >= k_read_block) {
+        if (const int status = flush(); status != 0) return status;
+      }
+    } else if (commands.at_end()) {
+      return flush();
+    } else {
+      commands.read_some();
+    }
   }
-  const int error = write_all(out, text);
-  return error == 0 ? 0 : error == EPIPE ? 128 + SIGPIPE : k_usage_status;
 }
 
 }  // namespace mpp::detail::run

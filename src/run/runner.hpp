@@ -1,7 +1,7 @@
 // mpp-run's engine: starts the jobs, at most -j at once, each in its own process group with its
 // standard output and error captured through pipes; one poll loop watches the pipes, the jobs'
-// pidfds, the signal pipe and the deadlines (timeouts, the kill that follows a SIGTERM, the
-// progress bar). A job's output is written whole when it ends. Built on mpp::detail::Child.
+// pidfds, the signal pipe, mpp-run's own output and the deadlines (timeouts, the kill that follows a
+// SIGTERM, the progress bar). A job's output is written whole when it ends. Built on mpp::detail::Child.
 #pragma once
 
 #include <unistd.h>
@@ -15,6 +15,7 @@
 namespace mpp::detail::run {
 
 class SignalPipe;
+class CommandSource;
 
 /// Where a run writes, and what interrupts it.
 struct RunIo {
@@ -32,12 +33,23 @@ inline constexpr int k_max_failed_status = 101;
 
 /// Runs `commands` as `options` say (jobs, keep_order, timeout, tries, joblog, halt; options.jobs
 /// must be resolved, at least 1) and returns mpp-run's exit status: 0 when every job succeeded,
-/// else the number of failed jobs (at most 101), 128+N after signal N. Every job it started has
-/// ended and been reaped when it returns, whatever happened. Throws mpp::ParseError before
-/// starting anything when the joblog cannot be opened.
-[[nodiscard]] int run_jobs(const Options& options, const std::vector<std::string>& commands, const RunIo& io);
+/// else the number of failed jobs (at most 101), 128+N after signal N, 141 (128+SIGPIPE) when the
+/// reader of `out` or `err` went away, 255 when they or the joblog could not be written (with a
+/// message). Writing to `out` and `err` never blocks the loop (OutputStream): signals and timeouts
+/// are acted on while output waits for a reader. Runs fewer jobs at once than options.jobs, with
+/// a warning, when the open-file limit has no room for them. Every job it started has ended and
+/// been reaped when it returns, whatever happened. Throws mpp::ParseError before starting
+/// anything when the joblog cannot be opened or its header written, or when the open-file limit
+/// leaves no room for a single job.
+/// The commands are taken from `commands` as slots free up; its lines are read only when a slot
+/// waits for them and poll() says they are there, so a long input is never held whole, and a
+/// slow one never holds up the loop. Bad input found then (a NUL byte) is reported, no more jobs
+/// start, the running ones finish, and the status is 255. With io.bar, commands.total() must be
+/// known (read_all()).
+[[nodiscard]] int run_jobs(const Options& options, CommandSource& commands, const RunIo& io);
 
-/// --dry-run: each command on its own line, as it would run. Returns the exit status.
-[[nodiscard]] int print_commands(const std::vector<std::string>& commands, int out);
+/// --dry-run: each command on its own line, as it would run, written as the input is read.
+/// Returns the exit status. Throws mpp::ParseError for bad input.
+[[nodiscard]] int print_commands(CommandSource& commands, int out);
 
 }  // namespace mpp::detail::run

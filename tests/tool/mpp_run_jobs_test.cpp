@@ -247,5 +247,59 @@ TEST(MppRunJobs, OutputIsGroupedUnderLoad) {
   }
 }
 
+TEST(MppRunJobs, TimeoutKillsWhileStandardOutputIsBlocked) {
+  // The first job's output waits for a reader that never reads; the second job's timeout is
+  // enforced all the same, while mpp-run still runs.
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  Tool tool({"-j1", "--timeout", "0.5", "head -c 1000000 /dev/zero",
+             "sh -c '" + write_pid(dir / "second") + "; exec sleep 30'"});
+  tool.hold_output();
+  const pid_t second = cleanup.add(read_pid(dir / "second"));
+  ASSERT_GT(second, 0) << "the second job never started: mpp-run is stuck writing the first's output";
+  EXPECT_TRUE(ended_within(second, 10s)) << "the timeout was not enforced";
+  EXPECT_EQ(::kill(tool.pid(), 0), 0) << "mpp-run ended with its output unwritten";
+  tool.close_output();  // the reader goes: mpp-run stops as for `| head`
+  const Result r = tool.finish(10s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 128 + SIGPIPE) << r;
+}
+
+TEST(MppRunJobs, NoJobStartsWhileMuchOutputWaits) {
+  // Output a reader does not take is not piled up without end: past a few MiB waiting, the next
+  // job waits for the reader, as it would behind a blocking write.
+  ScratchDir dir;
+  Words args{"-j1"};
+  for (int i = 0; i < 4; ++i) {
+    args.push_back("sh -c 'head -c 3000000 /dev/zero; touch " + (dir / ("ran" + std::to_string(i))) + "'");
+  }
+  Tool tool(args);
+  tool.hold_output();
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "ran1"); }));
+  // Two jobs' output (6 MB) waits: the third does not start, however long we look.
+  EXPECT_FALSE(wait_until([&] { return std::filesystem::exists(dir / "ran2"); }, 300ms));
+  tool.close_output();
+  const Result r = tool.finish();
+  EXPECT_EQ(r.code(), 128 + SIGPIPE) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran3"));
+}
+
+TEST(MppRunJobs, JobsAboveTheOpenFileLimitAreLowered) {
+  // -j 100 with descriptors for far fewer (3 each): a warning, then every job runs, fewer at once,
+  // instead of failing half-way (GNU parallel does the same).
+  Words args{"-j", "100", "-k", "echo", ":::"};
+  std::string expected;
+  for (int i = 0; i < 100; ++i) {
+    args.push_back(std::to_string(i));
+    expected += std::to_string(i) + "\n";
+  }
+  Tool tool(args, {}, false, {"/bin/sh", "-c", "ulimit -n 48 && exec \"$0\" \"$@\""});
+  const Result r = tool.finish();
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, expected);
+  EXPECT_NE(r.err.find("warning: only enough file descriptors to run"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("ulimit -n"), std::string::npos) << r;
+}
+
 }  // namespace
 }  // namespace mpp_run_test

@@ -164,5 +164,51 @@ TEST(MppRunSignals, ClosedStandardOutputStopsTheJobs) {
   expect_nothing_left(read_pids(dir / "pids"));
 }
 
+TEST(MppRunSignals, ClosedStandardOutputIsNoticedWithoutAWrite) {
+  // `mpp-run ... | head -1` once head has gone: noticed at once, not at the next output. These jobs
+  // print nothing and would run 30 s.
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  Tool tool({"-j2", "sh -c '" + write_pid(dir / "first") + "; exec sleep 30'",
+             "sh -c '" + write_pid(dir / "second") + "; exec sleep 30'", "touch " + (dir / "third")});
+  const pid_t first = cleanup.add(read_pid(dir / "first"));
+  const pid_t second = cleanup.add(read_pid(dir / "second"));
+  ASSERT_GT(first, 0);
+  ASSERT_GT(second, 0);
+  tool.close_output();
+  const Result r = tool.finish(10s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 128 + SIGPIPE) << r;
+  EXPECT_TRUE(ended_within(first, 0s));
+  EXPECT_TRUE(ended_within(second, 0s));
+  EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+}
+
+// One job at a time: the first prints more than a pipe holds, to a reader that never reads; the
+// second starts behind it (its output waits, it does not block mpp-run) and writes its pid.
+Words blocked_output_jobs(const ScratchDir& dir) {
+  return {"-j1", "head -c 1000000 /dev/zero", "sh -c '" + write_pid(dir / "second") + "; exec sleep 30'",
+          "touch " + (dir / "third")};
+}
+
+TEST(MppRunSignals, SigtermStopsEverythingWhileStandardOutputIsBlocked) {
+  ScratchDir dir;
+  KillAtEnd cleanup;
+  Tool tool(blocked_output_jobs(dir));
+  tool.hold_output();
+  const pid_t second = cleanup.add(read_pid(dir / "second"));
+  ASSERT_GT(second, 0) << "the second job never started: mpp-run is stuck writing the first's output";
+  ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
+  const auto start = Clock::now();
+  const Result r = tool.finish(10s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 128 + SIGTERM) << r;
+  EXPECT_NE(r.err.find("SIGTERM"), std::string::npos) << r;
+  EXPECT_TRUE(ended_within(second, 0s));
+  EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+  // The job ends on SIGTERM at once; what waits for the reader gets one grace period (1 s).
+  EXPECT_LT(Clock::now() - start, 5s);
+}
+
 }  // namespace
 }  // namespace mpp_run_test

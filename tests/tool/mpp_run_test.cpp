@@ -1,7 +1,9 @@
 // mpp-run, the real binary: where commands come from, quoting of hostile values, help and version,
 // --dry-run, bad command lines, exit statuses and the joblog.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -194,12 +196,60 @@ TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
   }
 }
 
-TEST(MppRun, BarIsAccepted) {
-  // GNU parallel's --bar: the bar mpp-run draws on a terminal (here standard error is a pipe).
-  const Result r = run({"--bar", "-k", "echo", ":::", "a", "b"});
-  EXPECT_EQ(r.code(), 0) << r;
-  EXPECT_EQ(r.out, "a\nb\n");
-  EXPECT_EQ(r.err, "");
+TEST(MppRun, BarIsDrawnOnlyOnATerminalUnlessAskedFor) {
+  // Standard error is a pipe here: no bar by default, GNU parallel's --bar draws it all the same
+  // (for a log, or zenity), and --no-bar wins.
+  const Result plain = run({"-k", "echo", ":::", "a", "b"});
+  EXPECT_EQ(plain.code(), 0) << plain;
+  EXPECT_EQ(plain.err, "");
+  const Result asked = run({"--bar", "-k", "echo", ":::", "a", "b"});
+  EXPECT_EQ(asked.code(), 0) << asked;
+  EXPECT_EQ(asked.out, "a\nb\n");
+  EXPECT_NE(asked.err.find("100% 2/2"), std::string::npos) << asked;
+  EXPECT_TRUE(asked.err.ends_with("\n")) << asked;
+  const Result off = run({"--bar", "--no-bar", "echo", ":::", "a"});
+  EXPECT_EQ(off.err, "");
+}
+
+// The drawings of the bar in `err`, in order: the text between each '\r' and the escape that ends
+// it, and the job output between them as lines of their own.
+std::vector<std::string> bar_and_lines(const std::string& err) {
+  std::vector<std::string> items;
+  std::size_t i = 0;
+  while (i < err.size()) {
+    if (err[i] == '\r') {
+      const std::size_t end = err.find('\033', i);
+      if (end == std::string::npos) break;
+      if (end > i + 1) items.push_back(err.substr(i + 1, end - i - 1));
+      i = err.find('K', end) + 1;
+    } else if (err[i] == '\n') {
+      ++i;
+    } else {
+      const std::size_t end = err.find_first_of("\r\n", i);
+      items.push_back(err.substr(i, end - i));
+      i = end;
+    }
+  }
+  return items;
+}
+
+TEST(MppRun, BarCountsEachJobBeforeItsOutput) {
+  // One job at a time, each writing a line to standard error, where the bar is: the drawing that
+  // follows job N's line counts N jobs done, and the last one all of them.
+  const Result r =
+      run({"--bar", "-j1", "sh -c 'echo job1 >&2'", "sh -c 'echo job2 >&2'", "sh -c 'echo job3 >&2'"});
+  ASSERT_EQ(r.code(), 0) << r;
+  const std::vector<std::string> items = bar_and_lines(r.err);
+  for (int job = 1; job <= 3; ++job) {
+    const std::string line = "job" + std::to_string(job);
+    const auto at = std::find(items.begin(), items.end(), line);
+    ASSERT_NE(at, items.end()) << line << " missing in " << r;
+    ASSERT_NE(at + 1, items.end()) << "no bar after " << line << " in " << r;
+    EXPECT_NE((at + 1)->find(" " + std::to_string(job) + "/3 "), std::string::npos)
+        << "after " << line << ": " << *(at + 1);
+  }
+  ASSERT_FALSE(items.empty());
+  EXPECT_NE(items.back().find("100% 3/3"), std::string::npos) << items.back();
 }
 
 TEST(MppRun, CrlfArgumentFileGivesValuesWithoutCarriageReturns) {
@@ -305,6 +355,117 @@ TEST(MppRun, JoblogThatCannotBeWrittenStopsBeforeRunning) {
   EXPECT_EQ(r.code(), 255) << r;
   EXPECT_NE(r.err.find("joblog"), std::string::npos) << r;
   EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+TEST(MppRun, EmptyOptionValuesExit255BeforeAnyJob) {
+  ScratchDir dir;
+  const std::string touch = "touch " + (dir / "ran");
+  for (const Words& args :
+       {Words{"-j", "", touch}, Words{"--timeout=", touch}, Words{"--retries", "", touch},
+        Words{"--halt=", touch}, Words{"--dry-run=0", touch}, Words{"--keep-order=1", touch}}) {
+    const Result r = run(args);
+    EXPECT_EQ(r.code(), 255) << args[0] << ": " << r;
+    EXPECT_NE(r.err.find(args[0].substr(0, 4)), std::string::npos) << r;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+// `mpp-run args...` started in `dir`, to its end.
+Result run_in(const ScratchDir& dir, const Words& args) {
+  Tool tool(args, {}, false, {"/bin/sh", "-c", "cd " + dir.str() + " && exec \"$0\" \"$@\""});
+  return tool.finish();
+}
+
+TEST(MppRun, JoblogDashIsStandardOutput) {
+  // GNU parallel's --joblog -: the rows go to standard output, with the jobs' output; no file "-".
+  ScratchDir dir;
+  const Result r = run_in(dir, {"--joblog", "-", "-j1", "echo hello", "sh -c 'exit 3'"});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "-"));
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r;
+  EXPECT_EQ(lines[0], "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+  EXPECT_TRUE(lines[1].starts_with("1\t:\t") && lines[1].ends_with("\t0\t0\techo hello")) << lines[1];
+  EXPECT_EQ(lines[2], "hello");
+  EXPECT_TRUE(lines[3].starts_with("2\t:\t") && lines[3].ends_with("\t3\t0\tsh -c 'exit 3'")) << lines[3];
+}
+
+TEST(MppRun, JoblogOnAFullDiskStopsBeforeRunning) {
+  ScratchDir dir;
+  const Result r = run({"--joblog", "/dev/full", "touch " + (dir / "ran")});
+  EXPECT_EQ(r.code(), 255) << r;
+  EXPECT_NE(r.err.find("cannot write the joblog /dev/full: No space left on device"), std::string::npos) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+TEST(MppRun, JoblogThatFailsDuringTheRunStopsIt) {
+  // The joblog grows past the file-size limit (512-byte blocks; SIGXFSZ ignored, so the write fails
+  // with EFBIG): reported, no more jobs start, and the exit status says so.
+  ScratchDir dir;
+  const std::string padding(300, 'x');
+  Words args{"--joblog", dir / "log", "-j1"};
+  for (int i = 0; i < 20; ++i) args.push_back("echo " + std::to_string(i) + padding);
+  Tool tool(args, {}, false, {"/bin/sh", "-c", "trap '' XFSZ; ulimit -f 1 && exec \"$0\" \"$@\""});
+  const Result r = tool.finish();
+  EXPECT_EQ(r.code(), 255) << r;
+  EXPECT_NE(r.err.find("cannot write the joblog " + (dir / "log") + ": File too large"), std::string::npos)
+      << r;
+  EXPECT_LT(lines_of(r.out).size(), 5u) << r;
+}
+
+TEST(MppRun, OutputOnAFullDiskStopsTheJobs) {
+  // Standard output is /dev/full: the first output fails, the job still running is killed (well
+  // before its 30 s), the third never starts, and the error is reported.
+  ScratchDir dir;
+  Tool tool({"-j2", "echo first", "sleep 30", "touch " + (dir / "third")}, {}, false,
+            {"/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full"});
+  const Result r = tool.finish(10s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 255) << r;
+  EXPECT_NE(r.err.find("cannot write the output: No space left on device"), std::string::npos) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+}
+
+TEST(MppRun, ArgumentsFromStandardInputAreReadAsJobsNeedThem) {
+  // The first line's job runs while the input is still open (its writer waits for that job's
+  // file): mpp-run does not read to the end first.
+  ScratchDir dir;
+  const std::string producer = "{ echo " + (dir / "first") + "; while [ ! -e " + (dir / "first") +
+                               " ]; do sleep 0.01; done; echo " + (dir / "second") + "; }";
+  // In a process group of its own, so that a failure kills the producer too.
+  Tool tool({"--no-bar", "-a", "-", "touch"}, {}, /*own_group=*/true,
+            {"/bin/sh", "-c", producer + " | exec \"$0\" \"$@\""});
+  const Result r = tool.finish();
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_TRUE(std::filesystem::exists(dir / "second"));
+}
+
+// The largest resident size of any process this one has waited for, directly or below (kB).
+long children_max_rss() {
+  rusage usage{};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST(MppRun, LongInputIsNeverHeldWhole) {
+  // 16 MB of arguments on standard input cost mpp-run no more memory than 1 MB do (it once read
+  // all of it, a huge input ending in std::bad_alloc). --dry-run reads and prints them as a run would.
+  const auto run_over = [](int megabytes) {
+    // Under AddressSanitizer, freed memory stays resident in its quarantine: not what is measured.
+    const std::string feed =
+        "export ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0\"; yes $(printf '%099d' "
+        "0) | "
+        "head -c " +
+        std::to_string(megabytes << 20) + " | \"$0\" \"$@\" > /dev/null";
+    Tool tool({"--dry-run", "-a", "-", "echo"}, {}, false, {"/bin/sh", "-c", feed});
+    const Result r = tool.finish();
+    EXPECT_EQ(r.code(), 0) << r;
+    return children_max_rss();
+  };
+  const long small = run_over(1);
+  const long large = run_over(16);
+  EXPECT_LT(large - small, 8 * 1024) << small << " kB for 1 MB, " << large << " kB for 16 MB";
 }
 
 TEST(MppRun, JobsGetAnEmptyStandardInput) {

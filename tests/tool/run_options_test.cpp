@@ -1,12 +1,14 @@
 // mpp-run's command line and inputs (src/run/options.hpp).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
 
 #include "mpp/errors.hpp"
+#include "run/input.hpp"
 #include "run/options.hpp"
 
 namespace {
@@ -120,6 +122,44 @@ TEST(RunOptions, BadCommandLines) {
   EXPECT_NE(parse_error({"-a", "f", "x", ":::", "a"}).find("together"), std::string::npos);
 }
 
+TEST(RunOptions, EmptyValuesAreRefused) {
+  // Not "the default": `-j ''` from an unset variable is a mistake to report.
+  for (const std::vector<const char*>& args : {std::vector<const char*>{"-j", "", "x"},
+                                               {"--jobs=", "x"},
+                                               {"--timeout", "", "x"},
+                                               {"--timeout=", "x"},
+                                               {"--retries", "", "x"},
+                                               {"--retries=", "x"},
+                                               {"--halt", "", "x"},
+                                               {"--halt=", "x"}}) {
+    const std::string error = parse_error(args);
+    EXPECT_NE(error.find("needs a value"), std::string::npos) << args[0] << ": " << error;
+    EXPECT_NE(error.find(std::string(args[0]).substr(0, 4)), std::string::npos) << error;
+  }
+}
+
+TEST(RunOptions, FlagsTakeNoValue) {
+  for (const char* flag : {"--dry-run=0", "--keep-order=1", "--bar=1", "--no-bar=0", "--help=x",
+                           "--version=1", "--dry-run=true", "--keep-order="}) {
+    const std::string error = parse_error({flag, "x"});
+    EXPECT_NE(error.find("takes no value"), std::string::npos) << flag << ": " << error;
+  }
+  // Behind options with values too, in both spellings.
+  EXPECT_NE(
+      parse_error({"-j", "2", "--timeout=3", "-j4", "--dry-run=0", "x"}).find("--dry-run takes no value"),
+      std::string::npos);
+  // The command's own words are the command's.
+  const Options o = parse({"-k", "grep", "--dry-run=0", "--keep-order=1"});
+  EXPECT_TRUE(o.keep_order);
+  EXPECT_EQ(o.words, (Words{"grep", "--dry-run=0", "--keep-order=1"}));
+}
+
+TEST(RunOptions, BarAskedFor) {
+  EXPECT_FALSE(parse({"x"}).bar_requested);
+  EXPECT_TRUE(parse({"--bar", "x"}).bar_requested);
+  EXPECT_FALSE(parse({"--bar", "--no-bar", "x"}).bar);
+}
+
 TEST(RunOptions, Halt) {
   using mpp::detail::run::parse_halt;
   EXPECT_EQ(parse_halt("never").when, Halt::When::never);
@@ -219,6 +259,71 @@ TEST(MakeCommands, ArgumentsOnStandardInputAreRefusedWhenEachArgumentIsACommand)
   ASSERT_GE(null, 0);
   EXPECT_EQ(mpp::detail::run::make_commands(parse({"true", "false"}), null), (Words{"true", "false"}));
   ::close(null);
+}
+
+// The commands a CommandSource gives for `options`, with `input` as standard input (a file in
+// memory: it may be larger than a pipe holds), read as the runner reads it.
+Words streamed(const Options& options, const std::string& input) {
+  const int fd = ::memfd_create("input", MFD_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(::write(fd, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  EXPECT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+  Words out;
+  try {
+    mpp::detail::run::CommandSource source = mpp::detail::run::make_source(options, fd);
+    for (;;) {
+      if (auto command = source.next()) {
+        out.push_back(*command);
+      } else if (source.at_end()) {
+        break;
+      } else {
+        source.read_some();
+      }
+    }
+    EXPECT_EQ(source.total(), out.size());
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST(CommandSource, GivesWhatMakeCommandsLists) {
+  for (const std::string input : {"", "a\n", "a\r\nb c\r\n\r\nd\r\r\n", "a\n\nb", "x\ry\n\n\n"}) {
+    for (const Options& options : {parse({"-a", "-", "echo"}), parse({})}) {
+      EXPECT_EQ(streamed(options, input), commands(options, input)) << input;
+    }
+  }
+  EXPECT_EQ(streamed(parse({"x", ":::", "a", "b c"}), ""), (Words{"x a", "x 'b c'"}));
+}
+
+TEST(CommandSource, LinesLongerThanOneRead) {
+  const std::string line(200000, 'v');
+  EXPECT_EQ(streamed(parse({"-a", "-", "echo"}), line + "\n" + line),
+            (Words{"echo " + line, "echo " + line}));
+}
+
+TEST(CommandSource, NulByteIsAnErrorWithItsPlace) {
+  try {
+    (void)streamed(parse({"-a", "-", "echo"}),
+                   "a\nb\n" + std::string(100000, 'c') + std::string("\nd\0e\n", 5));
+    FAIL() << "no error";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_EQ(e.line(), 4u);
+    EXPECT_EQ(e.column(), 2u);
+    EXPECT_NE(std::string(e.what()).find("<stdin>"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CommandSource, LineLongerThanAnyCommandLineIsAnError) {
+  const std::string huge(mpp::detail::run::k_max_line + 10, 'x');
+  try {
+    (void)streamed(parse({"-a", "-", "echo"}), huge);
+    FAIL() << "no error";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 1 is longer than"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {

@@ -169,15 +169,19 @@ class Tool {
     out_ = -1;
   }
 
-  /// Feeds the input, reads the output until both pipes end, and reaps mpp-run; kills it when
-  /// `limit` passes first.
+  /// From now on, nobody reads mpp-run's standard output, which stays open: a reader that does
+  /// not read (`mpp-run ... | (sleep 1000)`). finish() then reads standard error only.
+  void hold_output() { hold_output_ = true; }
+
+  /// Feeds the input, reads the output until both pipes end (standard error only after
+  /// hold_output()), and reaps mpp-run; kills it when `limit` passes first.
   Result finish(std::chrono::nanoseconds limit = k_limit) {
     Result result;
     const auto deadline = Clock::now() + limit;
-    while (out_ >= 0 || err_ >= 0) {
+    while ((out_ >= 0 && !hold_output_) || err_ >= 0) {
       std::vector<pollfd> fds;
       if (in_ >= 0) fds.push_back({in_, POLLOUT, 0});
-      if (out_ >= 0) fds.push_back({out_, POLLIN, 0});
+      if (out_ >= 0 && !hold_output_) fds.push_back({out_, POLLIN, 0});
       if (err_ >= 0) fds.push_back({err_, POLLIN, 0});
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -231,6 +235,7 @@ class Tool {
   mpp::detail::Child child_;
   std::string input_;
   std::size_t written_ = 0;
+  bool hold_output_ = false;
   int in_ = -1;
   int out_ = -1;
   int err_ = -1;

@@ -10,6 +10,7 @@
 #include "mpp/cpu.hpp"
 #include "mpp/detail/progress_bar.hpp"
 #include "mpp/errors.hpp"
+#include "run/input.hpp"
 #include "run/options.hpp"
 #include "run/runner.hpp"
 #include "run/signals.hpp"
@@ -28,13 +29,18 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (options.jobs == 0) options.jobs = mpp::usable_cpu_count();
-    const std::vector<std::string> commands = run::make_commands(options, STDIN_FILENO);
+    run::CommandSource commands = run::make_source(options, STDIN_FILENO);
     if (options.dry_run) return run::print_commands(commands, STDOUT_FILENO);
 
-    run::SignalPipe signals;  // from here on, Ctrl-C stops the jobs instead of mpp-run alone
     run::RunIo io;
+    // On a terminal by default; anywhere (a log, zenity) when --bar asks for it, as in GNU parallel.
+    io.bar = options.bar && (options.bar_requested || mpp::detail::ProgressBar::is_terminal(io.err));
+    // The bar needs the total: its input is read to the end first (Ctrl-C still ends mpp-run
+    // then: no job runs yet). Without a bar, lines are read as jobs need them.
+    if (io.bar) commands.read_all();
+
+    run::SignalPipe signals;  // from here on, Ctrl-C stops the jobs instead of mpp-run alone
     io.signals = &signals;
-    io.bar = options.bar && mpp::detail::ProgressBar::is_terminal(io.err);
     return run::run_jobs(options, commands, io);
   } catch (const mpp::ParseError& e) {
     std::fprintf(stderr, "mpp-run: %s\nTry 'mpp-run --help'.\n", e.what());

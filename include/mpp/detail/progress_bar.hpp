@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "mpp/detail/wait.hpp"
 
@@ -20,8 +22,13 @@ class ProgressBar {
  public:
   static constexpr auto k_redraw_interval = std::chrono::milliseconds(100);
 
+  /// Where the bar's text goes instead of a write() to the descriptor (a writer that must never
+  /// block, such as mpp-run's, queues it behind the output it holds).
+  using Sink = std::function<void(std::string_view)>;
+
   /// A bar on `fd` when `enabled` (its owner decides, usually is_terminal(fd)); draws 0/total now.
-  ProgressBar(std::size_t total, int fd, bool enabled) noexcept;
+  /// With a `sink`, the text goes there and `fd` only gives the width (80 when not a terminal).
+  ProgressBar(std::size_t total, int fd, bool enabled, Sink sink = {}) noexcept;
   /// A bar on standard error when standard error is a terminal, silent otherwise.
   explicit ProgressBar(std::size_t total) noexcept;
   ProgressBar(const ProgressBar&) = delete;
@@ -55,14 +62,17 @@ class ProgressBar {
 
  private:
   void write_line(bool end_line) noexcept;
+  void emit(std::string_view text) noexcept;
 
   std::size_t total_;
   std::size_t done_ = 0;
+  std::size_t drawn_done_ = 0;  // the count the last drawing showed
   int fd_;
   bool enabled_;
   bool visible_ = false;
   Clock::time_point start_;
   Clock::time_point last_draw_{};
+  Sink sink_;
 };
 
 }  // namespace mpp::detail
