@@ -59,6 +59,7 @@ Process::~Process() {
 
 void Process::start() {
   if (child_) throw std::logic_error("mpp::Process::start: the process was already started");
+  detail::check_exit_status_available("mpp::Process::start");
   const pid_t parent = ::getpid();
   // Linux sends the parent-death signal when the thread that forked ends, not the process: only
   // the main thread lives as long as the process, so only its children ask for it (a child

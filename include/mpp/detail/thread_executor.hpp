@@ -26,8 +26,10 @@ class ThreadExecutor {
 
   std::size_t size() const noexcept;
 
-  /// Whether new calls are accepted (not closed, not terminated).
-  bool accepting() const noexcept;
+  /// Whether new calls are accepted (not closed, not terminated). Throws std::logic_error in a
+  /// process forked from the one that made the executor: its threads exist only in the parent.
+  /// close() and terminate() do nothing there, and the destructor leaves it alone.
+  bool accepting() const;
   /// Opens a call that will submit tasks over time (a map, an imap): false when not accepting.
   /// Workers stay while a call is open, even after close().
   bool open_call() noexcept;
