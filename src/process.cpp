@@ -36,11 +36,9 @@ template <class Target>
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
-    if (child_ && !child_.poll()) {
-      try {
-        child_.wait();
-      } catch (...) {  // as the destructor
-      }
+    try {
+      if (child_ && !child_.poll()) child_.wait();
+    } catch (...) {  // as the destructor
     }
     target_ = std::move(other.target_);
     child_ = std::move(other.child_);
@@ -49,11 +47,9 @@ Process& Process::operator=(Process&& other) noexcept {
 }
 
 Process::~Process() {
-  if (child_ && !child_.poll()) {
-    try {
-      child_.wait();
-    } catch (...) {  // destructors never throw
-    }
+  try {
+    if (child_ && !child_.poll()) child_.wait();
+  } catch (...) {  // destructors never throw (a status lost to an ignored SIGCHLD, say)
   }
 }
 

@@ -334,6 +334,45 @@ TEST_P(ProcessWithSigchldIgnored, ExitCodesAndJoinWorkOrStartRefusesClearly) {
   EXPECT_EQ(killed.exitcode(), -SIGKILL);
 }
 
+// A kernel without PIDFD_INFO_EXIT (played by failing the ioctl): start() refuses, saying why.
+TEST_P(ProcessWithSigchldIgnored, StartRefusesClearlyWhereTheKernelCannotKeepTheStatus) {
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  FaultHookGuard guard(
+      [](const char* what) noexcept { return std::string_view(what) == "PIDFD_GET_INFO" ? ENOTTY : 0; });
+  mpp::Process p([] {});
+  try {
+    p.start();
+    ADD_FAILURE() << "start() did not throw";
+  } catch (const mpp::Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "mpp::Process::start: SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT), so the kernel would reap "
+              "child processes itself and their exit status (a crash, its signal) would be lost; this kernel "
+              "cannot report it afterwards (that needs Linux 6.15): restore SIGCHLD's default disposition "
+              "(signal(SIGCHLD, SIG_DFL)) before starting processes");
+  }
+  EXPECT_EQ(p.pid(), -1);
+}
+
+// SIGCHLD ignored only after start(), on such a kernel: join() says the status is lost (an
+// mpp::Error), not ECHILD.
+TEST_P(ProcessWithSigchldIgnored, JoinSaysTheStatusIsLostWhenSigchldIsIgnoredAfterStart) {
+  mpp_test::Shared<mpp_test::Gate> release;
+  mpp::Process p([&] {
+    if (!release->wait()) ::_exit(3);
+  });
+  p.start();
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  FaultHookGuard guard(
+      [](const char* what) noexcept { return std::string_view(what) == "PIDFD_GET_INFO" ? ENOTTY : 0; });
+  release->open();
+  try {
+    p.join();
+    ADD_FAILURE() << "join() returned, exit code " << p.exitcode().value_or(-1000);
+  } catch (const mpp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is lost: SIGCHLD is ignored"), std::string::npos) << e.what();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Dispositions, ProcessWithSigchldIgnored,
                          ::testing::Values(mpp_test::SigchldIgnored::sig_ign,
                                            mpp_test::SigchldIgnored::sa_nocldwait),

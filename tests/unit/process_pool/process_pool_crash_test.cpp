@@ -15,6 +15,7 @@
 #include <ostream>
 #include <ranges>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "mpp/process_pool.hpp"
 #include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
+#include "posix/syscall.hpp"
 
 namespace {
 
@@ -394,6 +396,26 @@ TEST_P(ProcessPoolSigchldIgnored, CrashesAreReportedWithTheirSignalOrTheConstruc
   expect_pool_works(*pool, 2);
   pool->close();
   pool->join();
+}
+
+// A kernel without PIDFD_INFO_EXIT (played by failing the ioctl): the constructor refuses.
+TEST_P(ProcessPoolSigchldIgnored, TheConstructorRefusesClearlyWhereTheKernelCannotKeepTheStatus) {
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  mpp::detail::posix::set_fault_hook(
+      [](const char* what) noexcept { return std::string_view(what) == "PIDFD_GET_INFO" ? ENOTTY : 0; });
+  std::string message;
+  try {
+    mpp::ProcessPool pool(2);
+  } catch (const mpp::Error& e) {
+    message = e.what();
+  }
+  mpp::detail::posix::set_fault_hook(nullptr);
+  EXPECT_EQ(
+      message.rfind("mpp::ProcessPool: SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT), so the kernel would "
+                    "reap child processes itself",
+                    0),
+      0U)
+      << message;
 }
 
 INSTANTIATE_TEST_SUITE_P(Dispositions, ProcessPoolSigchldIgnored,
