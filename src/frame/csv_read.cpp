@@ -996,14 +996,14 @@ class Reader {
     std::vector<std::optional<ColumnType>> forced(names.size());
     {
       const detail::NameIndex index(names.size(), name_of);
-      if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::npos) {
+      if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::k_npos) {
         fail({line, repeat.second + 1}, "column name '" + names[repeat.second] + "' is repeated (fields " +
                                             std::to_string(repeat.first + 1) + " and " +
                                             std::to_string(repeat.second + 1) + ")");
       }
       for (const auto& [name, type] : options_.types) {  // the last entry for a name wins
         const std::size_t position = index.find(name, name_of);
-        if (position == detail::NameIndex::npos) {
+        if (position == detail::NameIndex::k_npos) {
           throw std::invalid_argument("mpp::read_csv: CsvOptions::types names column '" + name +
                                       "', which the input does not have");
         }

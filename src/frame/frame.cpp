@@ -181,7 +181,7 @@ Frame::Frame(std::vector<Column> columns) : columns_(std::move(columns)) {
   }
   const detail::NameIndex index(columns_.size(),
                                 [this](std::size_t i) { return std::string_view(columns_[i].name()); });
-  if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::npos) {
+  if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::k_npos) {
     detail::throw_frame_invalid("mpp::Frame",
                                 "two columns are named '" + columns_[repeat.second].name() + "'");
   }

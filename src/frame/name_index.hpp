@@ -3,6 +3,7 @@
 // costs some 40 bytes a name more).
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +16,7 @@ namespace mpp::detail {
 
 class NameIndex {
  public:
-  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  static constexpr std::size_t k_npos = static_cast<std::size_t>(-1);
 
   /// Room for `count` names; `name_of(i)` gives the name at position i (positions below count).
   template <class NameOf>
@@ -39,24 +40,27 @@ class NameIndex {
     }
   }
 
-  /// The first name found twice: its earlier and later positions; npos, npos when none is.
+  /// The first name found twice: its earlier and later positions; k_npos, k_npos when none is.
   struct Repeat {
-    std::size_t first = npos;
-    std::size_t second = npos;
+    std::size_t first = k_npos;
+    std::size_t second = k_npos;
   };
   [[nodiscard]] Repeat repeated() const noexcept { return repeated_; }
 
-  /// The position of `name`, or npos. Only meaningful when no name is repeated.
+  /// The position of `name`, or k_npos. Only meaningful when no name is repeated.
   template <class NameOf>
   [[nodiscard]] std::size_t find(std::string_view name, NameOf name_of) const {
     for (std::size_t s = hash(name);; s = (s + 1) & mask_) {
-      if (slots_[s] == 0) return npos;
+      if (slots_[s] == 0) return k_npos;
       if (name_of(slots_[s] - 1) == name) return slots_[s] - 1;
     }
   }
 
  private:
-  std::size_t hash(std::string_view name) const noexcept { return std::hash<std::string_view>{}(name)&mask_; }
+  std::size_t hash(std::string_view name) const noexcept {
+    const std::size_t h = std::hash<std::string_view>{}(name);
+    return h & mask_;
+  }
 
   std::vector<std::uint32_t> slots_;  // position + 1; 0 = empty
   std::size_t mask_ = 0;
