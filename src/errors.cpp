@@ -55,6 +55,12 @@ void throw_pool_in_fork(const char* who) {
                          "which reaches neither its workers nor its dispatcher); submit work, "
                          "close, terminate and join from the process that created the pool");
 }
+void throw_pool_of_parent(const char* who) {
+  throw std::logic_error(std::string(who) +
+                         ": used in a process forked from the one that created it; the pool belongs "
+                         "to the parent process (its worker threads exist only there): create a new "
+                         "pool in the child");
+}
 void throw_cancelled(const char* who) {
   throw TaskCancelled(std::string(who) + ": the task was cancelled before it finished");
 }

@@ -36,11 +36,9 @@ template <class Target>
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
-    if (child_ && !child_.poll()) {
-      try {
-        child_.wait();
-      } catch (...) {  // as the destructor
-      }
+    try {
+      if (child_ && !child_.poll()) child_.wait();
+    } catch (...) {  // as the destructor
     }
     target_ = std::move(other.target_);
     child_ = std::move(other.child_);
@@ -49,16 +47,15 @@ Process& Process::operator=(Process&& other) noexcept {
 }
 
 Process::~Process() {
-  if (child_ && !child_.poll()) {
-    try {
-      child_.wait();
-    } catch (...) {  // destructors never throw
-    }
+  try {
+    if (child_ && !child_.poll()) child_.wait();
+  } catch (...) {  // destructors never throw (a status lost to an ignored SIGCHLD, say)
   }
 }
 
 void Process::start() {
   if (child_) throw std::logic_error("mpp::Process::start: the process was already started");
+  detail::check_exit_status_available("mpp::Process::start");
   const pid_t parent = ::getpid();
   // Linux sends the parent-death signal when the thread that forked ends, not the process: only
   // the main thread lives as long as the process, so only its children ask for it (a child

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "fork_generation.hpp"
 #include "mpp/detail/config.hpp"
 #include "mpp/detail/job.hpp"
 #include "mpp/detail/result_state.hpp"
@@ -22,11 +23,6 @@
 #include "mpp/detail/wait.hpp"
 
 namespace mpp::detail {
-
-/// How many times this process has been forked from its ancestors since the library was loaded
-/// (counted in each child, by a pthread_atfork handler registered on the first call): a host made
-/// in one process and used in a fork of it (a worker calling its own pool) sees it change.
-std::uint64_t fork_generation() noexcept;
 
 inline void release_task(Task* task) noexcept {
   const bool owned = task->owned_by_executor;  // read first: the task may live inside its job

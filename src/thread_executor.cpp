@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "fork_generation.hpp"
 #include "mpp/detail/config.hpp"
 #include "mpp/detail/throw.hpp"
 #include "mpp/detail/wait.hpp"
@@ -18,6 +19,9 @@
 
 namespace mpp::detail {
 namespace {
+
+// How the pool names itself in messages (mpp::Pool is the only user of this executor).
+constexpr const char* k_pool_name = "mpp::Pool";
 
 // Tasks a worker takes from the overflow queue at once (the rest go to its deque, where others can
 // steal them); amortises that queue's lock over many tiny tasks.
@@ -137,6 +141,9 @@ struct ThreadExecutor::Impl {
   // The executor's tag(): Impl outlives the executor when destroyed from its own worker, and a
   // later executor at the same address must not look like it.
   const void* const tag = this;
+  // fork_generation() in the process that made it: a copy inherited by a forked child has none of
+  // the worker threads, which exist only in the parent.
+  const std::uint64_t generation = fork_generation();
   std::vector<std::unique_ptr<Worker>> workers;
   std::size_t max_spinners = 1;
 
@@ -170,6 +177,10 @@ struct ThreadExecutor::Impl {
   std::optional<std::latch> initialised;
 
   bool on_own_worker() const noexcept { return t_worker != nullptr && t_worker->owner == this; }
+  bool in_fork() const noexcept { return fork_generation() != generation; }
+  void check_not_in_fork() const {
+    if (in_fork()) throw_pool_of_parent(k_pool_name);
+  }
 
   bool has_work() const noexcept {
     if (!ring.empty() || inject_size.load(std::memory_order_seq_cst) != 0) return true;
@@ -559,6 +570,12 @@ ThreadExecutor::ThreadExecutor(std::size_t workers, const std::function<void()>&
 
 ThreadExecutor::~ThreadExecutor() {
   if (!impl_) return;
+  if (impl_->in_fork()) {
+    // A forked child's copy of a parent's pool: its threads are the parent's and cannot be joined
+    // here, and destroying a joinable std::thread would end the process. Touch nothing.
+    (void)new std::shared_ptr<Impl>(std::move(impl_));
+    return;
+  }
   if (impl_->on_own_worker()) {
     impl_->orphan();
     return;
@@ -580,7 +597,10 @@ std::size_t ThreadExecutor::size() const noexcept { return impl_->workers.size()
 
 const void* ThreadExecutor::tag() const noexcept { return impl_->tag; }
 
-bool ThreadExecutor::accepting() const noexcept { return !impl_->closed.load(std::memory_order_acquire); }
+bool ThreadExecutor::accepting() const {
+  impl_->check_not_in_fork();
+  return !impl_->closed.load(std::memory_order_acquire);
+}
 
 bool ThreadExecutor::open_call() noexcept { return impl_->open_call(); }
 
@@ -597,15 +617,20 @@ bool ThreadExecutor::submit_call(Task* task, bool /*caller_waits*/) noexcept {
 }
 
 void ThreadExecutor::close() noexcept {
+  if (impl_->in_fork()) return;  // the parent's pool: not ours to close
   impl_->closed.store(true, std::memory_order_seq_cst);
   impl_->wake_all();
 }
 
-void ThreadExecutor::terminate() noexcept { impl_->terminate(); }
+void ThreadExecutor::terminate() noexcept {
+  if (impl_->in_fork()) return;  // the parent's pool: not ours to stop
+  impl_->terminate();
+}
 
 bool ThreadExecutor::terminated() const noexcept { return impl_->terminated.load(std::memory_order_acquire); }
 
 void ThreadExecutor::check_join(const char* who) const {
+  impl_->check_not_in_fork();
   if (impl_->on_own_worker()) throw_join_from_worker(who);
 }
 

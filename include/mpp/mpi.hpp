@@ -32,14 +32,23 @@ struct MpiBackend {
   static constexpr bool k_splittable = false;
   using Executor = MpiExecutor;
   template <class R, class F, class... Args>
-  using Apply = RemoteApplyJob<R, F, Args...>;
+  using Apply = RemoteApply<R, F, Args...>;
   template <class R, class F, class V>
   using Map = RemoteMapJob<R, F, V>;
   template <class R, class F, class V>
   using Imap = RemoteImapJob<R, F, V, MpiExecutor>;
 
+  // C string arguments of apply cross as std::string (remote_arg_t).
   template <class F, class R, class... Args>
   static constexpr void check_apply() {
+    check_call<F, R, remote_arg_t<Args>...>();
+  }
+  template <class F, class R, class Item>
+  static constexpr void check_map() {
+    check_call<F, R, Item>();
+  }
+  template <class F, class R, class... Args>
+  static constexpr void check_call() {
     static_assert(RemoteCallable<F>,
                   "mpp::MpiPool: f must be a function pointer, a captureless lambda, or a "
                   "default-constructible stateless function object; a capturing lambda cannot be "
@@ -52,10 +61,6 @@ struct MpiBackend {
                   "mpp::MpiPool: the function's result must be serialisable to come back from another rank: "
                   "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, "
                   "optional or variant of those, or a type with a cereal serialize() function");
-  }
-  template <class F, class R, class Item>
-  static constexpr void check_map() {
-    check_apply<F, R, Item>();
   }
 };
 

@@ -36,14 +36,23 @@ struct ProcessBackend {
   static constexpr bool k_splittable = false;
   using Executor = ProcessExecutor;
   template <class R, class F, class... Args>
-  using Apply = RemoteApplyJob<R, F, Args...>;
+  using Apply = RemoteApply<R, F, Args...>;
   template <class R, class F, class V>
   using Map = RemoteMapJob<R, F, V>;
   template <class R, class F, class V>
   using Imap = RemoteImapJob<R, F, V, ProcessExecutor>;
 
+  // C string arguments of apply cross as std::string (remote_arg_t).
   template <class F, class R, class... Args>
   static constexpr void check_apply() {
+    check_call<F, R, remote_arg_t<Args>...>();
+  }
+  template <class F, class R, class Item>
+  static constexpr void check_map() {
+    check_call<F, R, Item>();
+  }
+  template <class F, class R, class... Args>
+  static constexpr void check_call() {
     static_assert(RemoteCallable<F>,
                   "mpp::ProcessPool: f must be a function pointer, a captureless lambda, or a "
                   "default-constructible stateless function object; a capturing lambda cannot be "
@@ -58,10 +67,6 @@ struct ProcessBackend {
         "mpp::ProcessPool: the function's result must be serialisable to come back from a worker process: "
         "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, optional "
         "or variant of those, or a type with a cereal serialize() function");
-  }
-  template <class F, class R, class Item>
-  static constexpr void check_map() {
-    check_apply<F, R, Item>();
   }
 };
 

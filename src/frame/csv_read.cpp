@@ -25,10 +25,10 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "frame/name_index.hpp"
 #include "mpp/csv.hpp"
 #include "mpp/detail/config.hpp"
 #include "mpp/detail/frame_number.hpp"
@@ -342,15 +342,18 @@ class ColumnBuilder {
   /// number outside double's range in a float64 column.
   [[nodiscard]] std::optional<PendingError> pending_error() const {
     if (state_ != State::float64) return std::nullopt;
-    if (integer_overflow_ && !real_form_) {
-      return PendingError{integer_overflow_->at, "integer " + integer_overflow_->message +
-                                                     " does not fit int64 (every value of column '" + name_ +
-                                                     "' is an integer, so its type is int64)"};
+    if (!overflows_) return std::nullopt;
+    const auto& integer_overflow = overflows_->integer;
+    const auto& real_overflow = overflows_->real;
+    if (integer_overflow && !real_form_) {
+      return PendingError{integer_overflow->at, "integer " + integer_overflow->message +
+                                                    " does not fit int64 (every value of column '" + name_ +
+                                                    "' is an integer, so its type is int64)"};
     }
-    if (real_overflow_) {
-      return PendingError{real_overflow_->at, "number " + real_overflow_->message +
-                                                  " is out of the range of double (column '" + name_ +
-                                                  "' is float64)"};
+    if (real_overflow) {
+      return PendingError{real_overflow->at, "number " + real_overflow->message +
+                                                 " is out of the range of double (column '" + name_ +
+                                                 "' is float64)"};
     }
     return std::nullopt;
   }
@@ -362,13 +365,13 @@ class ColumnBuilder {
     data->name = std::move(name_);
     switch (state_) {
       case State::int64:
-        data->values = std::move(ints_);
+        data->values = trimmed(std::move(ints_));
         break;
       case State::float64:
-        data->values = std::move(doubles_);
+        data->values = trimmed(std::move(doubles_));
         break;
       default:
-        data->values = std::move(strings_);
+        data->values = trimmed(std::move(strings_));
         break;
     }
     MPP_ASSERT(count_ == rows);
@@ -382,6 +385,14 @@ class ColumnBuilder {
   [[nodiscard]] std::size_t count() const noexcept { return count_; }
 
  private:
+  // The room reserved from the first block's estimate is kept when it is about right; a column
+  // of a few rows (a wide file) gives back the rest.
+  template <class T>
+  static std::vector<T> trimmed(std::vector<T> values) {
+    if (values.capacity() - values.size() > 16 + values.size() / 4) values.shrink_to_fit();
+    return values;
+  }
+
   static State state_of(ColumnType type) noexcept {
     switch (type) {
       case ColumnType::int64:
@@ -473,9 +484,13 @@ class ColumnBuilder {
       return;
     }
     if (number.form == NumberForm::real) real_form_ = true;
-    if (number.integer_out_of_range && !integer_overflow_)
-      integer_overflow_ = PendingError{at, std::string(text)};
-    if (number.real_out_of_range && !real_overflow_) real_overflow_ = PendingError{at, std::string(text)};
+    if (number.integer_out_of_range || number.real_out_of_range) {
+      if (!overflows_) overflows_ = std::make_unique<Overflows>();
+      if (number.integer_out_of_range && !overflows_->integer)
+        overflows_->integer = PendingError{at, std::string(text)};
+      if (number.real_out_of_range && !overflows_->real)
+        overflows_->real = PendingError{at, std::string(text)};
+    }
     if (state_ != State::float64) become(State::float64);
     doubles_.push_back(number.real);
   }
@@ -518,8 +533,12 @@ class ColumnBuilder {
   std::vector<std::size_t> negative_zeros_;  // int64: the rows that read "-0"
   std::vector<std::uint8_t> nulls_;  // grown lazily: shorter than count_ means "not null" past its end
   bool real_form_ = false;           // some value is a number but not an integer
-  std::optional<PendingError> integer_overflow_;  // message: the field's text
-  std::optional<PendingError> real_overflow_;
+  // The first number out of range, kept apart: rare, and a wide file has millions of columns.
+  struct Overflows {
+    std::optional<PendingError> integer;  // message: the field's text
+    std::optional<PendingError> real;
+  };
+  std::unique_ptr<Overflows> overflows_;
 };
 
 // -- the reader -----------------------------------------------------------------------------------
@@ -813,6 +832,7 @@ class Reader {
     std::vector<Column> columns;
     columns.reserve(columns_.size());
     for (ColumnBuilder& column : columns_) columns.push_back(column.finish(rows_));
+    std::vector<ColumnBuilder>().swap(columns_);  // emptied: their room goes before the frame checks names
     return Frame(std::move(columns));
   }
 
@@ -865,7 +885,11 @@ class Reader {
     if (total == 0 || consumed == 0 || second_pass_) return;
     const double rows =
         static_cast<double>(rows_) * static_cast<double>(total) / static_cast<double>(consumed);
-    const auto expected = static_cast<std::size_t>(rows * 1.02) + 16;
+    // A little slack beyond the estimate, less of it for a wide file: 16 rows for each of 6
+    // million columns would be 800 MB reserved for nothing.
+    const std::size_t slack =
+        std::clamp<std::size_t>((std::size_t{1} << 20) / std::max<std::size_t>(columns_.size(), 1), 1, 16);
+    const auto expected = static_cast<std::size_t>(rows * 1.02) + slack;
     for (ColumnBuilder& column : columns_) column.expect(expected);
   }
 
@@ -961,28 +985,31 @@ class Reader {
     std::vector<std::string> names;
     names.reserve(first_record_.size());
     for (std::size_t i = 0; i < first_record_.size(); ++i) {
-      names.push_back(options_.header ? first_record_[i].text.value_or(std::string()) : std::to_string(i));
+      names.push_back(options_.header ? std::move(first_record_[i].text).value_or(std::string())
+                                      : std::to_string(i));
     }
-    // Hash tables, not pairwise comparisons: a header of n names costs O(n), however wide.
-    std::unordered_map<std::string_view, std::size_t> positions;  // name -> its first field
-    positions.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      const auto [it, inserted] = positions.try_emplace(names[i], i);
-      if (!inserted) {
-        fail({line, i + 1}, "column name '" + names[i] + "' is repeated (fields " +
-                                std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
-      }
-    }
+    // The header's fields are names now: free them before the columns take room (a header of
+    // millions of names).
+    if (options_.header) std::vector<FirstField>().swap(first_record_);
+    // Hashing, not pairwise comparisons: a header of n names costs O(n), however wide.
+    const auto name_of = [&names](std::size_t i) { return std::string_view(names[i]); };
     std::vector<std::optional<ColumnType>> forced(names.size());
-    for (const auto& [name, type] : options_.types) {  // the last entry for a name wins
-      const auto it = positions.find(name);
-      if (it == positions.end()) {
-        throw std::invalid_argument("mpp::read_csv: CsvOptions::types names column '" + name +
-                                    "', which the input does not have");
+    {
+      const detail::NameIndex index(names.size(), name_of);
+      if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::k_npos) {
+        fail({line, repeat.second + 1}, "column name '" + names[repeat.second] + "' is repeated (fields " +
+                                            std::to_string(repeat.first + 1) + " and " +
+                                            std::to_string(repeat.second + 1) + ")");
       }
-      forced[it->second] = type;
+      for (const auto& [name, type] : options_.types) {  // the last entry for a name wins
+        const std::size_t position = index.find(name, name_of);
+        if (position == detail::NameIndex::k_npos) {
+          throw std::invalid_argument("mpp::read_csv: CsvOptions::types names column '" + name +
+                                      "', which the input does not have");
+        }
+        forced[position] = type;
+      }
     }
-    positions.clear();  // its keys view `names`, moved from below
     columns_.reserve(names.size());
     for (std::size_t i = 0; i < names.size(); ++i) columns_.emplace_back(std::move(names[i]), forced[i]);
     if (!options_.header) replay_first_record();

@@ -12,11 +12,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "frame/name_index.hpp"
 #include "mpp/detail/frame_storage.hpp"
 #include "mpp/detail/frame_throw.hpp"
 
@@ -171,7 +171,6 @@ Frame::Frame(std::initializer_list<Column> columns) : Frame(std::vector<Column>(
 Frame::Frame(std::vector<Column> columns) : columns_(std::move(columns)) {
   if (columns_.empty()) return;
   rows_ = columns_.front().size();
-  std::unordered_set<std::string_view> names;
   for (const Column& column : columns_) {
     if (column.size() != rows_) {
       detail::throw_frame_invalid("mpp::Frame",
@@ -179,9 +178,12 @@ Frame::Frame(std::vector<Column> columns) : columns_(std::move(columns)) {
                                       " values but column '" + columns_.front().name() + "' has " +
                                       std::to_string(rows_) + ": every column must have as many");
     }
-    if (!names.insert(column.name()).second) {
-      detail::throw_frame_invalid("mpp::Frame", "two columns are named '" + column.name() + "'");
-    }
+  }
+  const detail::NameIndex index(columns_.size(),
+                                [this](std::size_t i) { return std::string_view(columns_[i].name()); });
+  if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::k_npos) {
+    detail::throw_frame_invalid("mpp::Frame",
+                                "two columns are named '" + columns_[repeat.second].name() + "'");
   }
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mpi/protocol.hpp"
+#include "mpp/detail/child.hpp"
 #include "mpp/detail/exception_codec.hpp"
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/wait.hpp"
@@ -484,7 +485,9 @@ void Session::serve_and_exit() {
     Server server(*this);
     server.serve();
   }
-  std::fflush(nullptr);
+  // Only the standard streams, never waiting for a lock another thread (a task's) may hold:
+  // fflush(nullptr) would wait for every stream's.
+  flush_free_standard_streams();
   MPI_Finalize();
   std::exit(0);
 }

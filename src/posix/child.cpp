@@ -7,12 +7,15 @@
 #include <spawn.h>
 #include <stdio_ext.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +24,7 @@
 #include <string_view>
 #include <utility>
 
+#include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 
 extern char** environ;
@@ -35,6 +39,79 @@ int open_pidfd(pid_t pid) noexcept {
   // Kernels before 5.3 have no pidfd_open: then waiting polls waitpid instead.
   const long fd = posix::retried("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); });
   return fd < 0 ? -1 : static_cast<int>(fd);
+}
+
+// Linux 6.15's PIDFD_GET_INFO with PIDFD_INFO_EXIT (<linux/pidfd.h>; Debian 12's headers predate
+// it): a pidfd gives the wait status of its process even after the kernel reaped it.
+struct PidfdInfo {
+  std::uint64_t mask;
+  std::uint64_t cgroupid;
+  std::uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+  std::int32_t exit_code;  // the wait status, as waitpid's
+  std::uint32_t coredump_mask;
+  std::uint32_t spare;
+};
+constexpr unsigned long k_pidfd_get_info = _IOWR(0xFF, 11, PidfdInfo);
+constexpr std::uint64_t k_pidfd_info_exit = std::uint64_t{1} << 3;
+
+// The wait status of a child that the kernel reaped itself (SIGCHLD ignored), read from its pidfd;
+// empty on kernels before 6.15. The child has ended: the kernel records the status as it releases
+// the process, a moment after waitpid stops seeing it, hence the short wait.
+std::optional<int> reaped_status(int pidfd) noexcept {
+  if (pidfd < 0) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (;;) {
+    PidfdInfo info = {};
+    info.mask = k_pidfd_info_exit;
+    // Tests inject a failure here to play a kernel before 6.13 (no PIDFD_GET_INFO).
+    if (posix::retried("PIDFD_GET_INFO", [&] { return ::ioctl(pidfd, k_pidfd_get_info, &info); }) != 0)
+      return std::nullopt;
+    if ((info.mask & k_pidfd_info_exit) != 0) return info.exit_code;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;  // before Linux 6.15
+    ::sched_yield();
+  }
+}
+
+bool sigchld_ignored() noexcept {
+  struct sigaction current = {};
+  if (::sigaction(SIGCHLD, nullptr, &current) != 0) return false;
+  return current.sa_handler == SIG_IGN || (current.sa_flags & SA_NOCLDWAIT) != 0;
+}
+
+[[noreturn]] void throw_status_lost(pid_t pid) {
+  throw Error("mpp: the exit status of process " + std::to_string(pid) +
+              " is lost: SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT), so the kernel reaped it, and this "
+              "kernel cannot report it afterwards (that needs Linux 6.15); restore SIGCHLD's default "
+              "disposition while mpp's processes run");
+}
+
+// Whether this kernel keeps a reaped child's status for its pidfd: a child that ends at once,
+// reaped by the kernel (only asked while SIGCHLD is ignored), its pidfd opened before it ends.
+bool kernel_keeps_reaped_status() {
+  static const bool keeps = [] {
+    int gate[2];
+    if (::pipe2(gate, O_CLOEXEC) != 0) return false;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(gate[1]);
+      char byte = 0;
+      while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      ::_exit(0);
+    }
+    ::close(gate[0]);
+    const int pidfd = pid > 0 ? open_pidfd(pid) : -1;
+    ::close(gate[1]);  // the child reads end-of-file and exits
+    if (pidfd < 0) return false;
+    pollfd ended{pidfd, POLLIN, 0};
+    posix::retried("poll", [&] { return ::poll(&ended, 1, 10000); });
+    int status = 0;
+    ::waitpid(pid, &status, 0);  // ECHILD once the kernel has reaped it; reaps it otherwise
+    const bool result = reaped_status(pidfd).has_value();
+    ::close(pidfd);
+    return result;
+  }();
+  return keeps;
 }
 
 void check(int rc, const char* what) {
@@ -190,6 +267,24 @@ pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOption
 
 }  // namespace
 
+void check_exit_status_available(const char* who) {
+  if (!sigchld_ignored()) return;
+  if (posix::injected_fault("PIDFD_GET_INFO") == 0 && kernel_keeps_reaped_status()) return;
+  throw Error(std::string(who) +
+              ": SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT), so the kernel would reap child processes "
+              "itself and their exit status (a crash, its signal) would be lost; this kernel cannot report "
+              "it afterwards (that needs Linux 6.15): restore SIGCHLD's default disposition "
+              "(signal(SIGCHLD, SIG_DFL)) before starting processes");
+}
+
+StandardStreamsFlushed flush_free_standard_streams() noexcept {
+  // (Not std::cerr.flush(): std::cerr is tied to std::cout, and unit-buffered, so holds nothing.)
+  StandardStreamsFlushed flushed;
+  flushed.out = flush_if_free(stdout, &std::cout);
+  flushed.err = flush_if_free(stderr, nullptr);
+  return flushed;
+}
+
 void flush_standard_streams() noexcept {
   try {
     std::cout.flush();
@@ -225,19 +320,40 @@ void Child::close_pidfd() noexcept {
 Child Child::fork(FunctionRef<void()> body) {
   // Only the standard streams, and only those no other thread holds: fflush(nullptr) would wait
   // for every stream's lock. (fork() itself takes only glibc's list lock, never a stream's.)
-  // (Not std::cerr.flush(): std::cerr is tied to std::cout, and unit-buffered, so holds nothing.)
-  const bool out_flushed = flush_if_free(stdout, &std::cout);
-  const bool err_flushed = flush_if_free(stderr, nullptr);
-  const pid_t pid = posix::checked("fork", [] { return ::fork(); });
+  const StandardStreamsFlushed flushed = flush_free_standard_streams();
+  // While SIGCHLD is ignored the kernel reaps the child itself: its status then lives only in a
+  // pidfd opened before it ended, so the child waits for the parent to open it.
+  int gate[2] = {-1, -1};
+  if (sigchld_ignored()) posix::checked("pipe2", [&] { return ::pipe2(gate, O_CLOEXEC); });
+  const pid_t pid = posix::retried("fork", [] { return ::fork(); });
+  if (pid < 0) {
+    if (gate[0] >= 0) {
+      ::close(gate[0]);
+      ::close(gate[1]);
+    }
+    posix::throw_errno("fork", static_cast<int>(-pid));
+  }
   if (pid == 0) {
+    if (gate[0] >= 0) {
+      ::close(gate[1]);
+      char byte = 0;
+      while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      ::close(gate[0]);
+    }
     // What another thread was writing stays the parent's to write, not the child's too. (glibc
     // resets every stream's lock in the child of a threaded parent.)
-    if (!out_flushed) ::__fpurge(stdout);
-    if (!err_flushed) ::__fpurge(stderr);
+    if (!flushed.out) ::__fpurge(stdout);
+    if (!flushed.err) ::__fpurge(stderr);
     body();
     ::_exit(127);  // the body must not return; if it does, fail loudly rather than run on
   }
-  return Child(pid, open_pidfd(pid));
+  Child child(pid, open_pidfd(pid));
+  if (gate[0] >= 0) {
+    ::close(gate[0]);
+    ::close(gate[1]);  // the child reads end-of-file and goes on
+  }
+  return child;
 }
 
 Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
@@ -292,8 +408,9 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
 std::optional<int> Child::poll() {
   if (status_ || pid_ <= 0) return status_;
   int status = 0;
-  const pid_t rc = posix::checked("waitpid", [&] { return ::waitpid(pid_, &status, WNOHANG); });
+  const pid_t rc = posix::retried("waitpid", [&] { return ::waitpid(pid_, &status, WNOHANG); });
   if (rc == 0) return std::nullopt;
+  if (rc < 0) status = status_of_reaped(static_cast<int>(-rc));
   status_ = status;
   close_pidfd();
   return status_;
@@ -302,8 +419,9 @@ std::optional<int> Child::poll() {
 std::optional<int> Child::peek() {
   if (status_ || pid_ <= 0) return status_;
   siginfo_t info = {};
-  posix::checked(
+  const int rc = posix::retried(
       "waitid", [&] { return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT); });
+  if (rc < 0) return poll();  // reaped by the kernel (SIGCHLD ignored): no zombie to keep
   if (info.si_pid == 0) return std::nullopt;
   switch (info.si_code) {
     case CLD_EXITED:
@@ -318,7 +436,9 @@ std::optional<int> Child::peek() {
 int Child::wait() {
   if (status_) return *status_;
   int status = 0;
-  posix::checked("waitpid", [&] { return ::waitpid(pid_, &status, 0); });
+  // Where the kernel reaps the child itself, waitpid returns ECHILD once it has ended.
+  const pid_t rc = posix::retried("waitpid", [&] { return ::waitpid(pid_, &status, 0); });
+  if (rc < 0) status = status_of_reaped(static_cast<int>(-rc));
   status_ = status;
   close_pidfd();
   return status;
@@ -338,6 +458,12 @@ std::optional<int> Child::wait_until(Deadline deadline) {
       ::usleep(static_cast<useconds_t>(std::min(timeout, 1) * 1000));
     }
   }
+}
+
+int Child::status_of_reaped(int error) {
+  if (error != ECHILD) posix::throw_errno("waitpid", error);
+  if (auto status = reaped_status(pidfd_)) return *status;
+  throw_status_lost(pid_);
 }
 
 void Child::signal(int sig) noexcept {

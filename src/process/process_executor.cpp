@@ -543,7 +543,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
         const auto bytes = payload.subspan(sizeof(header));
         ++f.next;
         if (s.killed_for == header.index + 1) {  // claimed for a kill: it failed
-          f.job->accept_error(header.index, kill_error(s, header.index));
+          f.job->accept_error(header.index, kill_error(s, *f.job, header.index));
         } else if (record.kind == wire::Kind::value) {
           f.job->accept_value(header.index, bytes);
         } else {
@@ -573,7 +573,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
         if (kept != 0)
           f.job->accept_values(block->first, kept, block->size, payload.data() + sizeof(wire::BlockHeader));
         if (kept != count) {
-          f.job->accept_error(f.next, kill_error(s, f.next));
+          f.job->accept_error(f.next, kill_error(s, *f.job, f.next));
           ++f.next;
         }
         return true;
@@ -769,8 +769,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   }
 
   // What a claimed item fails with.
-  std::exception_ptr kill_error(const Slot& s, std::size_t item) const noexcept {
-    if (!s.killed_to_cancel) return timeout_error(item);
+  std::exception_ptr kill_error(const Slot& s, RemoteJob& job, std::size_t item) const noexcept {
+    if (!s.killed_to_cancel) return timeout_error(job, item);
     try {
       throw TaskCancelled(
           std::string(options.name) +
@@ -781,9 +781,15 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     }
   }
 
-  std::exception_ptr timeout_error(std::size_t item) const noexcept {
+  // "item 250" (its position in the caller's input), or "the task" for an apply_async.
+  static std::string describe_item(RemoteJob& job, std::size_t i) {
+    if (job.single_task()) return "the task";
+    return "item " + std::to_string(job.input_position(i));
+  }
+
+  std::exception_ptr timeout_error(RemoteJob& job, std::size_t i) const noexcept {
     try {
-      throw TimeoutError(std::string(options.name) + ": item " + std::to_string(item) +
+      throw TimeoutError(std::string(options.name) + ": " + describe_item(job, i) +
                          " ran longer than task_timeout; its worker was killed and replaced");
     } catch (...) {
       return std::current_exception();
@@ -813,10 +819,15 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   void on_exit(Slot& s) noexcept {
     // Never blocks: a descriptor number seen by an outer poll() may belong to a newer worker by now.
     std::optional<int> ended;
+    std::string status_lost;  // why its wait status cannot be had, if it cannot
     try {
       ended = s.child ? s.child.poll() : std::nullopt;
-    } catch (...) {  // ECHILD: reaped elsewhere; treat as gone
+    } catch (const std::exception& e) {  // reaped where its status is lost: gone all the same
       ended = 0;
+      status_lost = e.what();
+    } catch (...) {
+      ended = 0;
+      status_lost = "its exit status is lost";
     }
     if (!ended) return;
     const int status = *ended;
@@ -828,12 +839,17 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     const std::uint64_t running = s.shared->get()->running.load(std::memory_order_acquire);
     std::exception_ptr lost;
     if (!s.inflight.empty()) {
-      const std::size_t item = s.inflight.front().job->input_position(s.inflight.front().next);
       try {
-        if (s.killed_for != 0 && s.killed_for == running) std::rethrow_exception(kill_error(s, item));
-        throw WorkerLost(
-            std::string(options.name) + ": the worker running item " + std::to_string(item) + " died (" +
-            (s.corrupt ? std::string("it sent a corrupt message") : Child::describe(status)) + ")");
+        const InFlight& front = s.inflight.front();
+        if (s.killed_for != 0 && s.killed_for == running) {
+          std::rethrow_exception(kill_error(s, *front.job, front.next));
+        }
+        throw WorkerLost(std::string(options.name) + ": the worker running " +
+                         describe_item(*front.job, front.next) + " died (" +
+                         (s.corrupt              ? std::string("it sent a corrupt message")
+                          : !status_lost.empty() ? status_lost
+                                                 : Child::describe(status)) +
+                         ")");
       } catch (...) {
         lost = std::current_exception();
       }
@@ -955,6 +971,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
 
 ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   MPP_ASSERT(options.workers > 0);
+  check_exit_status_available(options.name);
   auto owned = std::make_shared<Impl>(options);
   Impl& impl = *owned;
   host_ = owned;

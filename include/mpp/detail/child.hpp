@@ -17,6 +17,23 @@ namespace mpp::detail {
 /// streams, which may hold the parent's unwritten output).
 void flush_standard_streams() noexcept;
 
+/// Which of the standard streams flush_free_standard_streams() flushed.
+struct StandardStreamsFlushed {
+  bool out = false;  // stdout and std::cout
+  bool err = false;  // stderr
+};
+
+/// Flushes stdout (with std::cout over it) and stderr, each only if no other thread holds its
+/// lock: never waits for another thread (one blocked in fgets(stdin) or keeping flockfile(stdout)).
+/// Other FILE streams are left alone (fflush(nullptr) would wait for each one's lock). Used before
+/// a fork and where a process ends (an MPI rank).
+StandardStreamsFlushed flush_free_standard_streams() noexcept;
+
+/// Throws mpp::Error naming `who` when this process ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) and
+/// the kernel cannot give the exit status of a child it reaped itself (before Linux 6.15): a
+/// crash would be lost. Otherwise (the usual case) returns at once.
+void check_exit_status_available(const char* who);
+
 class Child {
  public:
   struct SpawnOptions {
@@ -85,6 +102,9 @@ class Child {
  private:
   Child(pid_t pid, int pidfd) noexcept : pid_(pid), pidfd_(pidfd) {}
   void close_pidfd() noexcept;
+  /// After waitpid failed with `error`: ECHILD when the kernel reaped the child itself (SIGCHLD
+  /// ignored), whose status the pidfd still gives (Linux 6.15); otherwise throws.
+  int status_of_reaped(int error);
 
   pid_t pid_ = -1;
   int pidfd_ = -1;

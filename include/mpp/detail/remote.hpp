@@ -128,6 +128,8 @@ class RemoteJob {
   /// Where item `i` stands in the caller's input, for messages (an imap's runs are numbered by
   /// the slots of its window).
   virtual std::size_t input_position(std::size_t i) noexcept { return i; }
+  /// A single task (apply_async): messages name "the task", not an item position.
+  virtual bool single_task() const noexcept { return false; }
 
  protected:
   ~RemoteJob() = default;

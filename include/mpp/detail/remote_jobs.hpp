@@ -9,6 +9,7 @@
 #include <functional>
 #include <ranges>
 #include <span>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -32,6 +33,47 @@ auto decode_result(std::span<const std::byte> bytes) {
   }
 }
 
+/// A C string (const char*, char*) cannot cross to another process as a pointer: apply's C
+/// string arguments travel as std::string, and the worker passes the function a pointer to its own
+/// copy, so `pool.apply(f, "abc")` works as on mpp::Pool whether f takes a std::string or a
+/// const char*.
+template <class A>
+inline constexpr bool is_c_string_v = std::is_same_v<A, const char*> || std::is_same_v<A, char*>;
+template <class A>
+using remote_arg_t = std::conditional_t<is_c_string_v<A>, std::string, A>;
+
+/// F called with the caller's argument types `Args` from what crossed (remote_arg_t<Args>...).
+template <class F, class... Args>
+struct CStringCall {
+  using wraps = F;  // crosses to another process when F can (remote.hpp)
+  F f;
+  explicit CStringCall(F g) noexcept(std::is_nothrow_move_constructible_v<F>) : f(std::move(g)) {}
+  template <class... Crossed>
+  decltype(auto) operator()(Crossed&&... crossed) const {
+    return std::invoke(f, pass<Args>(std::forward<Crossed>(crossed))...);
+  }
+
+ private:
+  template <class A, class C>
+  static decltype(auto) pass(C&& crossed) noexcept {
+    if constexpr (is_c_string_v<A>) {
+      return static_cast<A>(crossed.data());
+    } else {
+      return std::forward<C>(crossed);
+    }
+  }
+};
+
+template <class F, class... Args>
+using remote_function_t = std::conditional_t<(is_c_string_v<Args> || ...), CStringCall<F, Args...>, F>;
+
+template <class R, class F, class... Args>
+class RemoteApplyJob;
+
+/// The apply job of a remote back end, for the caller's (decayed) F and Args.
+template <class R, class F, class... Args>
+using RemoteApply = RemoteApplyJob<R, remote_function_t<F, Args...>, remote_arg_t<Args>...>;
+
 template <class R, class F, class... Args>
 class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
  public:
@@ -50,6 +92,7 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
   bool begin_send() noexcept override { return this->start(); }
   bool stop_requested() const noexcept override { return this->stop_asked(); }
   void drop(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {}
+  bool single_task() const noexcept override { return true; }
 
   void accept_value(std::size_t /*i*/, std::span<const std::byte> bytes) noexcept override {
     this->release_call();  // the call has run: its function and arguments go now

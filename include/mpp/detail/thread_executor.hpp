@@ -26,7 +26,10 @@ class ThreadExecutor {
   ~ThreadExecutor();
 
   std::size_t size() const noexcept;
-  bool accepting() const noexcept;
+  /// Throws std::logic_error in a process forked from the one that made the executor: its threads
+  /// exist only in the parent. close() and terminate() do nothing there, and the destructor
+  /// leaves it alone.
+  bool accepting() const;
   bool open_call() noexcept;
   void close_call() noexcept;
   /// A task submitted from one of the workers goes to that worker's own deque.

@@ -12,6 +12,7 @@ namespace mpp::detail {
 [[noreturn]] void throw_join_from_worker(const char* who);
 /// A process pool used in a process forked from its owner (one of its own workers).
 [[noreturn]] void throw_pool_in_fork(const char* who);
+[[noreturn]] void throw_pool_of_parent(const char* who);
 [[noreturn]] void throw_cancelled(const char* who);
 [[noreturn]] void throw_timeout(const char* who, const char* what);
 [[noreturn]] void throw_not_ready(const char* what);

@@ -153,4 +153,43 @@ inline std::string describe_status(int status) {
   return "status " + std::to_string(status);
 }
 
+/// How a program can make the kernel reap its children itself.
+enum class SigchldIgnored { sig_ign, sa_nocldwait };
+
+inline const char* sigchld_ignored_name(SigchldIgnored how) {
+  return how == SigchldIgnored::sig_ign ? "SigIgn" : "SaNocldwait";
+}
+
+/// The test-name suffix of a SigchldIgnored parameter.
+struct SigchldIgnoredName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& param) const {
+    return sigchld_ignored_name(param.param);
+  }
+};
+
+/// While it lives, SIGCHLD is ignored as a server does: signal(SIGCHLD, SIG_IGN), or a handler with
+/// SA_NOCLDWAIT. The kernel then reaps this process's children itself.
+class SigchldIgnoredScope {
+ public:
+  explicit SigchldIgnoredScope(SigchldIgnored how) {
+    struct sigaction action = {};
+    sigemptyset(&action.sa_mask);
+    if (how == SigchldIgnored::sig_ign) {
+      action.sa_handler = SIG_IGN;
+    } else {
+      action.sa_handler = &on_sigchld;
+      action.sa_flags = SA_NOCLDWAIT | SA_RESTART;
+    }
+    ::sigaction(SIGCHLD, &action, &previous_);
+  }
+  SigchldIgnoredScope(const SigchldIgnoredScope&) = delete;
+  SigchldIgnoredScope& operator=(const SigchldIgnoredScope&) = delete;
+  ~SigchldIgnoredScope() { ::sigaction(SIGCHLD, &previous_, nullptr); }
+
+ private:
+  static void on_sigchld(int /*sig*/) {}
+  struct sigaction previous_ = {};
+};
+
 }  // namespace mpp_test

@@ -3,6 +3,8 @@
 #include "mpp/pool.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,8 +21,10 @@
 #include <vector>
 
 #include "mpp/cpu.hpp"
+#include "mpp/process.hpp"
 #include "mpp_test/pools.hpp"
 #include "mpp_test/probe.hpp"
+#include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
 
 namespace {
@@ -137,6 +141,29 @@ TYPED_TEST(PoolBasics, ApplyArgumentsAreCopiedIntoTheTaskAtSubmission) {
   this->probe().release.open();
   EXPECT_EQ(copied.get(), "before");
   EXPECT_EQ(moved.get(), "temporary");
+}
+
+std::string shout(std::string s) { return s + "!"; }
+std::size_t c_length(const char* s) { return std::string(s).size(); }
+std::string joined(int n, const std::string& a, const char* b) { return std::to_string(n) + a + b; }
+
+// A string literal (a const char*) is an argument on every pool: a process pool sends the
+// characters (as std::string) and passes the function what it takes, a std::string or a pointer
+// to the worker's copy.
+TYPED_TEST(PoolBasics, ApplyTakesStringLiteralsAndCStrings) {
+  TypeParam pool(2);
+  EXPECT_EQ(pool.apply(&shout, "abc"), "abc!");
+  EXPECT_EQ(pool.apply(&c_length, "four"), 4U);
+  EXPECT_EQ(pool.apply(&joined, 7, "x", "yz"), "7xyz");
+  std::string text = "from a std::string";
+  const char* c_string = text.c_str();
+  char buffer[] = "mutable";
+  char* mutable_string = buffer;
+  auto async = pool.apply_async(&shout, c_string);
+  auto from_char_pointer = pool.apply_async([](char* s) { return std::string(s); }, mutable_string);
+  EXPECT_EQ(async.get(), "from a std::string!");
+  EXPECT_EQ(from_char_pointer.get(), "mutable");
+  EXPECT_EQ(pool.apply([](const std::string& s) { return s.size(); }, ""), 0U);
 }
 
 /// Counts its live instances in this process: shows when a pool destroys a task's arguments.
@@ -266,6 +293,63 @@ TEST(ThreadPool, TasksNeverRunOnTheCallingThread) {
 }
 
 thread_local bool t_initialised = false;
+
+// What a forked child finds when it uses the Pool it inherited: bit k set when check k failed.
+int use_inherited_pool(mpp::Pool* pool) {
+  int failed = 0;
+  const auto refused = [](auto call) {
+    try {
+      call();
+    } catch (const std::logic_error& e) {
+      return std::string(e.what()).find(
+                 "mpp::Pool: used in a process forked from the one that created it; "
+                 "the pool belongs to the parent process") != std::string::npos;
+    } catch (...) {
+    }
+    return false;
+  };
+  if (!refused([&] { (void)pool->apply(&square, 3); })) failed |= 1;
+  if (!refused([&] { (void)pool->apply_async(&square, 3); })) failed |= 2;
+  if (!refused([&] { (void)pool->map(&square, std::vector<int>{1, 2, 3}); })) failed |= 4;
+  if (!refused([&] { (void)pool->imap(&square, std::vector<int>{1, 2, 3}); })) failed |= 8;
+  pool->close();  // the parent's pool: nothing to do here, and no waiting
+  pool->terminate();
+  if (!refused([&] { pool->join(); })) failed |= 16;
+  delete pool;  // must neither wait for the parent's threads nor end the process
+  return failed;
+}
+
+// A Pool inherited by a forked child has none of its worker threads there: every call throws
+// std::logic_error instead of waiting forever, and destroying it returns at once. Meanwhile the
+// parent's pool is untouched.
+TEST(ThreadPool, AnInheritedPoolRefusesWorkInAForkedChildAndIsDestroyedWithoutHanging) {
+  auto* pool = new mpp::Pool(2);
+  EXPECT_EQ(pool->apply(&square, 2), 4);  // its threads are running
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) ::_exit(use_inherited_pool(pool));
+  const auto reaped = mpp_test::reap(pid, mpp_test::k_deadlock_limit);
+  if (!reaped) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(reaped) << "the child hangs on its copy of the pool";
+  EXPECT_EQ(reaped->status, 0) << mpp_test::describe_status(reaped->status);
+  EXPECT_EQ(pool->map(&square, std::vector<int>{1, 2, 3}), (std::vector<int>{1, 4, 9}));
+  delete pool;
+}
+
+// The same through mpp::Process, whose child is a fork too.
+TEST(ThreadPool, AnInheritedPoolRefusesWorkInAnMppProcess) {
+  auto* pool = new mpp::Pool(2);
+  EXPECT_EQ(pool->apply(&square, 2), 4);
+  mpp::Process child([pool] {
+    const int failed = use_inherited_pool(pool);
+    if (failed != 0) ::_exit(failed);
+  });
+  child.start();
+  ASSERT_TRUE(child.join(mpp_test::k_deadlock_limit)) << "the child hangs on its copy of the pool";
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_EQ(pool->apply(&square, 5), 25);
+  delete pool;
+}
 
 TEST(ThreadPool, InitializerRunsOnceInEachWorkerBeforeAnyTask) {
   for (std::size_t workers : {1U, 3U, 8U}) {

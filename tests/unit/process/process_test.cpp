@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpp/errors.hpp"
 #include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
 #include "posix/syscall.hpp"
@@ -273,6 +274,109 @@ TEST(Process, AbortGivesMinusSigabrt) {
   p.join();
   EXPECT_EQ(p.exitcode(), -SIGABRT);
 }
+
+// -- SIGCHLD ignored (a server's signal(SIGCHLD, SIG_IGN)) ----------------------------------------
+
+// The kernel reaps the children of a process that ignores SIGCHLD: mpp reads their status from
+// their pidfd (Linux 6.15 keeps it there), so exit codes and join() work as usual; a kernel that
+// cannot do that makes start() refuse, saying why, rather than lose a crash.
+class ProcessWithSigchldIgnored : public ::testing::TestWithParam<mpp_test::SigchldIgnored> {};
+
+TEST_P(ProcessWithSigchldIgnored, ExitCodesAndJoinWorkOrStartRefusesClearly) {
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  mpp::Process crash([] {
+    std::signal(SIGSEGV, SIG_DFL);  // sanitizer runtimes catch it; the default action is under test
+    std::raise(SIGSEGV);
+  });
+  try {
+    crash.start();
+  } catch (const mpp::Error& e) {
+    EXPECT_EQ(
+        std::string(e.what()).rfind("mpp::Process::start: SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT), "
+                                    "so the kernel would reap child processes itself",
+                                    0),
+        0U)
+        << e.what();
+    GTEST_SKIP() << "this kernel cannot give a reaped child's status (needs Linux 6.15); start() refused";
+  }
+  crash.join();
+  EXPECT_EQ(crash.exitcode(), -SIGSEGV);
+
+  mpp::Process exits([] { ::_exit(7); });
+  exits.start();
+  exits.join();
+  EXPECT_EQ(exits.exitcode(), 7);
+
+  mpp::Process returns([] {});
+  returns.start();
+  EXPECT_TRUE(returns.join(20s));
+  EXPECT_EQ(returns.exitcode(), 0);
+
+  // is_alive() and a join with a timeout while it runs, then its end seen without join().
+  mpp_test::Shared<mpp_test::Gate> release;
+  mpp::Process waits([&] {
+    if (!release->wait()) ::_exit(3);
+    ::_exit(5);
+  });
+  waits.start();
+  EXPECT_FALSE(waits.join(10ms));
+  EXPECT_TRUE(waits.is_alive());
+  release->open();
+  EXPECT_TRUE(mpp_test::poll_until([&] { return !waits.is_alive(); }, 20s));
+  EXPECT_EQ(waits.exitcode(), 5);
+
+  mpp::Process killed([] {
+    for (;;) ::pause();
+  });
+  killed.start();
+  killed.kill();
+  killed.join();
+  EXPECT_EQ(killed.exitcode(), -SIGKILL);
+}
+
+// A kernel without PIDFD_INFO_EXIT (played by failing the ioctl): start() refuses, saying why.
+TEST_P(ProcessWithSigchldIgnored, StartRefusesClearlyWhereTheKernelCannotKeepTheStatus) {
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  FaultHookGuard guard(
+      [](const char* what) noexcept { return std::string_view(what) == "PIDFD_GET_INFO" ? ENOTTY : 0; });
+  mpp::Process p([] {});
+  try {
+    p.start();
+    ADD_FAILURE() << "start() did not throw";
+  } catch (const mpp::Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "mpp::Process::start: SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT), so the kernel would reap "
+              "child processes itself and their exit status (a crash, its signal) would be lost; this kernel "
+              "cannot report it afterwards (that needs Linux 6.15): restore SIGCHLD's default disposition "
+              "(signal(SIGCHLD, SIG_DFL)) before starting processes");
+  }
+  EXPECT_EQ(p.pid(), -1);
+}
+
+// SIGCHLD ignored only after start(), on such a kernel: join() says the status is lost (an
+// mpp::Error), not ECHILD.
+TEST_P(ProcessWithSigchldIgnored, JoinSaysTheStatusIsLostWhenSigchldIsIgnoredAfterStart) {
+  mpp_test::Shared<mpp_test::Gate> release;
+  mpp::Process p([&] {
+    if (!release->wait()) ::_exit(3);
+  });
+  p.start();
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  FaultHookGuard guard(
+      [](const char* what) noexcept { return std::string_view(what) == "PIDFD_GET_INFO" ? ENOTTY : 0; });
+  release->open();
+  try {
+    p.join();
+    ADD_FAILURE() << "join() returned, exit code " << p.exitcode().value_or(-1000);
+  } catch (const mpp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is lost: SIGCHLD is ignored"), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dispositions, ProcessWithSigchldIgnored,
+                         ::testing::Values(mpp_test::SigchldIgnored::sig_ign,
+                                           mpp_test::SigchldIgnored::sa_nocldwait),
+                         mpp_test::SigchldIgnoredName());
 
 // -- join, is_alive ------------------------------------------------------------------------------
 

@@ -11,9 +11,11 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdlib>
+#include <optional>
 #include <ostream>
 #include <ranges>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "mpp/process_pool.hpp"
 #include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
+#include "posix/syscall.hpp"
 
 namespace {
 
@@ -320,6 +323,105 @@ TEST_F(ProcessPoolCrashMore, ApplyRethrowsWorkerLostAndTheNextApplyWorks) {
   EXPECT_EQ(log().runs[5].load(), 1);
   expect_pool_works(pool, 1);
 }
+
+// An apply_async is one task, not an item of an input: its message names "the task"; a map's
+// and an imap's keep naming the item's position.
+TEST_F(ProcessPoolCrashMore, ApplyMessagesNameTheTaskAndMapMessagesTheItem) {
+  poison(5, Fault::abort);
+  mpp::ProcessPool pool(2);
+  std::string message;
+  try {
+    (void)pool.apply(&crash_or_square, 5);
+  } catch (const mpp::WorkerLost& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message, "mpp::ProcessPool: the worker running the task died (killed by signal SIGABRT (6))");
+  message.clear();
+  log().runs[5].store(0);
+  try {
+    (void)pool.map(&crash_or_square, std::views::iota(0, 8), 2);
+  } catch (const mpp::WorkerLost& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message, "mpp::ProcessPool: the worker running item 5 died (killed by signal SIGABRT (6))");
+  message.clear();
+  log().runs[5].store(0);
+  auto results = pool.imap(&crash_or_square, std::views::iota(0, 8), 3);
+  for (;;) {
+    try {
+      if (!results.next()) break;
+    } catch (const mpp::WorkerLost& e) {
+      message = e.what();
+    }
+  }
+  EXPECT_EQ(message, "mpp::ProcessPool: the worker running item 5 died (killed by signal SIGABRT (6))");
+}
+
+// A program that ignores SIGCHLD (a server's signal(SIGCHLD, SIG_IGN)) has its children reaped by
+// the kernel: a worker's crash is still reported with its signal, not as "exited with code 0", and
+// the pool replaces it and joins. A kernel that cannot give the status of a reaped child (before
+// Linux 6.15) makes the constructor refuse, saying why.
+class ProcessPoolSigchldIgnored : public ProcessPoolCrashMore,
+                                  public ::testing::WithParamInterface<mpp_test::SigchldIgnored> {};
+
+TEST_P(ProcessPoolSigchldIgnored, CrashesAreReportedWithTheirSignalOrTheConstructorRefuses) {
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  poison(3, Fault::segv);
+  poison(4, Fault::exit3);
+  std::optional<mpp::ProcessPool> pool;
+  try {
+    pool.emplace(2);
+  } catch (const mpp::Error& e) {
+    EXPECT_EQ(
+        std::string(e.what()).rfind("mpp::ProcessPool: SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT)", 0), 0U)
+        << e.what();
+    GTEST_SKIP() << "this kernel cannot give a reaped child's status (needs Linux 6.15); the pool refused";
+  }
+  std::string message;
+  try {
+    (void)pool->apply(&crash_or_square, 3);
+  } catch (const mpp::WorkerLost& e) {
+    message = e.what();
+  }
+  EXPECT_TRUE(contains(message.c_str(), "killed by signal SIGSEGV")) << message;
+  message.clear();
+  try {
+    (void)pool->map(&crash_or_square, std::views::iota(0, 8), 1);
+  } catch (const mpp::WorkerLost& e) {
+    message = e.what();
+  }
+  EXPECT_TRUE(contains(message.c_str(), "item 3 died (killed by signal SIGSEGV") ||
+              contains(message.c_str(), "item 4 died (exited with code 3)"))
+      << message;
+  expect_pool_works(*pool, 2);
+  pool->close();
+  pool->join();
+}
+
+// A kernel without PIDFD_INFO_EXIT (played by failing the ioctl): the constructor refuses.
+TEST_P(ProcessPoolSigchldIgnored, TheConstructorRefusesClearlyWhereTheKernelCannotKeepTheStatus) {
+  const mpp_test::SigchldIgnoredScope ignored(GetParam());
+  mpp::detail::posix::set_fault_hook(
+      [](const char* what) noexcept { return std::string_view(what) == "PIDFD_GET_INFO" ? ENOTTY : 0; });
+  std::string message;
+  try {
+    mpp::ProcessPool pool(2);
+  } catch (const mpp::Error& e) {
+    message = e.what();
+  }
+  mpp::detail::posix::set_fault_hook(nullptr);
+  EXPECT_EQ(
+      message.rfind("mpp::ProcessPool: SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT), so the kernel would "
+                    "reap child processes itself",
+                    0),
+      0U)
+      << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Dispositions, ProcessPoolSigchldIgnored,
+                         ::testing::Values(mpp_test::SigchldIgnored::sig_ign,
+                                           mpp_test::SigchldIgnored::sa_nocldwait),
+                         mpp_test::SigchldIgnoredName());
 
 TEST_F(ProcessPoolCrashMore, ErrorCallbackReceivesWorkerLost) {
   poison(1, Fault::segv);

@@ -138,6 +138,45 @@ TEST_P(ProcessPoolTimeout, ApplyThrowsTimeoutErrorAndThePoolGoesOn) {
   EXPECT_NE(log().pid[2].load(), log().pid[1].load()) << "item 2 ran on the killed worker";
 }
 
+// An apply_async is one task: its TimeoutError names "the task", not an item position.
+TEST(ProcessPoolTimeoutMessages, ApplyNamesTheTaskNotAnItem) {
+  mpp_test::Shared<TimeoutLog> log;
+  g_log = log.get();
+  log->hang[1].store(static_cast<int>(Hang::sleep));
+  mpp::ProcessPool pool(options(1, 100ms));
+  std::string message;
+  try {
+    (void)pool.apply(&hang_or_square, 1);
+  } catch (const mpp::TimeoutError& e) {
+    message = e.what();
+  }
+  g_log = nullptr;
+  EXPECT_EQ(message,
+            "mpp::ProcessPool: the task ran longer than task_timeout; its worker was killed and replaced");
+}
+
+// An imap's runs are numbered by the slots of its window: its TimeoutError names the position in
+// the input.
+TEST(ProcessPoolTimeoutMessages, ImapNamesTheItemsPositionInTheInput) {
+  mpp_test::Shared<TimeoutLog> log;
+  g_log = log.get();
+  constexpr int k_bad = 200;  // far past the first window of 2 * 2 chunks
+  log->hang[k_bad].store(static_cast<int>(Hang::sleep));
+  mpp::ProcessPool pool(options(2, 100ms));
+  auto results = pool.imap(&hang_or_square, std::views::iota(0, k_bad + 10), 1);
+  std::string message;
+  for (;;) {
+    try {
+      if (!results.next()) break;
+    } catch (const mpp::TimeoutError& e) {
+      message = e.what();
+    }
+  }
+  g_log = nullptr;
+  EXPECT_EQ(message,
+            "mpp::ProcessPool: item 200 ran longer than task_timeout; its worker was killed and replaced");
+}
+
 TEST_P(ProcessPoolTimeout, MapRethrowsTimeoutError) {
   log().hang[13].store(static_cast<int>(GetParam()));
   mpp::ProcessPool pool(options(2, 200ms));
