@@ -55,6 +55,12 @@ void throw_pool_in_fork(const char* who) {
                          "which reaches neither its workers nor its dispatcher); submit work, "
                          "close, terminate and join from the process that created the pool");
 }
+void throw_needs_freeze_support(const char* who) {
+  throw std::logic_error(std::string(who) +
+                         ": the spawn start method needs mpp::freeze_support(argc, argv) at the top of "
+                         "main(): a spawned worker runs the program again and becomes a worker there, "
+                         "instead of running main() a second time");
+}
 void throw_cancelled(const char* who) {
   throw TaskCancelled(std::string(who) + ": the task was cancelled before it finished");
 }
