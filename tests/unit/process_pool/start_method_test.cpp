@@ -104,18 +104,20 @@ TEST_F(StartMethodTest, TheSpawnVariableDoesNotLeakIntoTheWorkerOrItsChildren) {
 }
 
 // A spawned worker may start pools of its own, of either method (its main() called freeze_support
-// too); the functions it sends travel as each of those pools needs.
+// too); the functions it sends travel as each of those pools needs, whichever thread encodes them
+// (one apply after another: the waiting caller, this worker's main thread, mostly sends them).
 int sum_in_a_nested_pool(int method) {
   mpp::ProcessPool nested(options(static_cast<mpp::StartMethod>(method), 2));
   int sum = 0;
+  for (int i = 1; i <= 20; ++i) sum += nested.apply(&twice, i);
   for (int v : nested.map(&twice, std::vector<int>{1, 2, 3, 4})) sum += v;
   return sum;
 }
 
 TEST_F(StartMethodTest, ASpawnedWorkerCanRunPoolsOfBothMethods) {
   mpp::ProcessPool pool(options(mpp::StartMethod::spawn));
-  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::fork)), 20);
-  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::spawn)), 20);
+  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::fork)), 440);
+  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::spawn)), 440);
 }
 
 // --- functions a spawned worker cannot resolve ------------------------------------------------
