@@ -25,6 +25,7 @@
 
 #include "mpp/errors.hpp"
 #include "mpp/process_pool.hpp"
+#include "mpp_test/processes.hpp"
 
 namespace {
 
@@ -220,6 +221,25 @@ TEST_F(StartMethodTest, TaskTimeoutAndMaxtasksperchildWorkUnderSpawn) {
   std::set<int> pids;
   for (int i = 0; i < 3; ++i) pids.insert(pool.apply(&own_pid, 0));
   EXPECT_EQ(pids.size(), 3U);  // a fresh worker for every task
+}
+
+TEST_F(StartMethodTest, ASpawnPoolLeavesNoDescriptorMappingOrChildOnceJoined) {
+  {  // what the process sets up once (the C++ runtime, the sanitizers) is there before counting
+    mpp::ProcessPool warm_up(options(mpp::StartMethod::spawn, 2));
+    EXPECT_EQ(warm_up.apply(&twice, 1), 2);
+  }
+  const std::size_t fds = mpp_test::open_fd_count();
+  const std::size_t maps = mpp_test::shared_mapping_count();
+  for (int round = 0; round < 5; ++round) {
+    mpp::ProcessPool pool(options(mpp::StartMethod::spawn, 2));
+    EXPECT_THROW((void)pool.apply(&crash, 0), mpp::WorkerLost);  // and its replacement
+    EXPECT_EQ(pool.map(&twice, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 4, 6}));
+    pool.close();
+    pool.join();
+    EXPECT_EQ(mpp_test::open_fd_count(), fds) << "descriptors left open by a joined spawn pool";
+    EXPECT_EQ(mpp_test::shared_mapping_count(), maps) << "shared mappings left by a joined spawn pool";
+    EXPECT_TRUE(mpp_test::child_processes().empty()) << "a worker outlived join()";
+  }
 }
 
 // --- the fork hazard ---------------------------------------------------------------------------
