@@ -94,12 +94,12 @@ void record_freeze_support(const char* argv0) {
 }
 
 const FunctionRelocation& spawn_relocation() noexcept {
-  static const ModuleRelocation relocation(
+  static const ModuleRelocation k_relocation(
       {"mpp::ProcessPool", "a spawned worker", "in the worker process", "spawned workers",
        "a spawned worker is a fresh run of the program: it has the libraries the program links, not "
        "those its parent dlopen()ed later; link the library, or dlopen() it in the pool's initializer "
        "too"});
-  return relocation;
+  return k_relocation;
 }
 
 Child spawn_worker(const SpawnSetup& setup) {
@@ -222,6 +222,7 @@ void run_spawned_worker(int fd) noexcept {
   if (header.initializer_bytes != 0) {
     try {
       ByteReader in(std::span<const std::byte>(buffer.data() + sizeof(header), header.initializer_bytes));
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): a code address, resolved in this process
       setup.initializer = reinterpret_cast<void (*)()>(spawn_relocation().decode(in));
     } catch (...) {
       // Reported as the initializer's failure (init_error), as if it had thrown.
