@@ -374,4 +374,25 @@ TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
   EXPECT_EQ(counted, "main\n");  // main() ran once: no worker ran a second copy of it
 }
 
+// This test program run with MPP_SPAWN_FD set by someone else than a pool: freeze_support() ends
+// it with a message and exit code 7, whatever the value; no test runs.
+TEST_F(StartMethodTest, AStraySpawnVariableEndsTheProgramWithAMessage) {
+  char self[4096] = {};
+  const ssize_t length = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  ASSERT_GT(length, 0);
+  for (const char* value : {"abc", "", "1", "99", "-3"}) {
+    const std::string command =
+        std::string("MPP_SPAWN_FD='") + value + "' '" + self + "' --gtest_list_tests 2>&1 </dev/null";
+    FILE* out = ::popen(command.c_str(), "r");
+    ASSERT_NE(out, nullptr);
+    std::string text;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof(buffer), out) != nullptr) text += buffer;
+    const int status = ::pclose(out);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << value << ": " << status << "\n" << text;
+    EXPECT_TRUE(contains(text, "mpp::freeze_support: MPP_SPAWN_FD is set")) << value << ": " << text;
+    EXPECT_FALSE(contains(text, "StartMethodTest")) << value << ": the tests were listed";
+  }
+}
+
 }  // namespace
