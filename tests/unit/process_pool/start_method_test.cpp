@@ -281,16 +281,27 @@ class LockHolder {
     cv_.wait(lock, [&] { return held_ == want; });
   }
 
+  // g_user_lock is taken and released without mutex_ held, so the two are only ever nested one
+  // way (g_user_lock, then mutex_).
   void run() {
-    std::unique_lock lock(mutex_);
-    std::unique_lock<std::mutex> user(g_user_lock, std::defer_lock);
     for (;;) {
-      cv_.wait(lock, [&] { return quit_ || want_ != held_; });
-      if (want_ && !held_) user.lock();
-      if (!want_ && held_) user.unlock();
-      held_ = want_;
+      bool want = false;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return quit_ || want_ != held_; });
+        if (quit_ && !held_) return;
+        want = !quit_ && want_;
+      }
+      if (want) {
+        g_user_lock.lock();
+      } else {
+        g_user_lock.unlock();
+      }
+      {
+        const std::lock_guard lock(mutex_);
+        held_ = want;
+      }
       cv_.notify_all();
-      if (quit_) return;
     }
   }
 
