@@ -46,6 +46,15 @@ struct PoolTraits<SpawnProcessPool> {
   static constexpr const char* k_test_name = "SpawnProcessPool";
 };
 
+/// Tests that make pools in a loop (rounds of create, submit, terminate) make this many times
+/// fewer of a pool type whose every worker costs an exec of the program: the races they look for
+/// are in code every ProcessPool shares whatever its start method, and under ThreadSanitizer 400
+/// spawned workers take most of a minute.
+template <class P>
+inline constexpr int k_fewer_rounds = 1;
+template <>
+inline constexpr int k_fewer_rounds<SpawnProcessPool> = 10;
+
 #ifdef MPP_TEST_MPI_POOLS
 }  // namespace mpp_test
 // The MPI tests (tests/mpi) compile the same typed suites again for mpp::MpiPool alone.
