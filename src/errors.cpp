@@ -61,6 +61,12 @@ void throw_pool_of_parent(const char* who) {
                          "to the parent process (its worker threads exist only there): create a new "
                          "pool in the child");
 }
+void throw_needs_freeze_support(const char* who) {
+  throw std::logic_error(std::string(who) +
+                         ": the spawn start method needs mpp::freeze_support(argc, argv) at the top of "
+                         "main(): a spawned worker runs the program again and becomes a worker there, "
+                         "instead of running main() a second time");
+}
 void throw_cancelled(const char* who) {
   throw TaskCancelled(std::string(who) + ": the task was cancelled before it finished");
 }

@@ -1,6 +1,8 @@
 #include "mpp/process_pool.hpp"
 
 #include "mpp/cpu.hpp"
+#include "mpp/detail/throw.hpp"
+#include "process/spawn.hpp"
 
 namespace mpp {
 namespace {
@@ -11,6 +13,9 @@ detail::ProcessExecutorOptions executor_options(const ProcessPoolOptions& option
   out.maxtasksperchild = options.maxtasksperchild;
   out.task_timeout = options.task_timeout;
   out.name = detail::ProcessBackend::k_name;
+  out.start_method = options.start_method.value_or(get_start_method());
+  if (out.start_method == StartMethod::spawn && !detail::freeze_support_called())
+    detail::throw_needs_freeze_support(out.name);
   return out;
 }
 }  // namespace

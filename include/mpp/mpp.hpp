@@ -12,3 +12,4 @@
 #include "mpp/process_pool.hpp"
 #include "mpp/progress.hpp"
 #include "mpp/queue.hpp"
+#include "mpp/start_method.hpp"

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <type_traits>
 
 #include "mpp/async_result.hpp"
@@ -12,6 +13,7 @@
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/remote_jobs.hpp"
 #include "mpp/imap_range.hpp"
+#include "mpp/start_method.hpp"
 
 namespace mpp {
 
@@ -27,6 +29,10 @@ struct ProcessPoolOptions {
   /// An item running longer fails with mpp::TimeoutError and its worker is killed and replaced;
   /// zero = no limit. Applies to each item, also inside a map's chunk.
   std::chrono::nanoseconds task_timeout{0};
+  /// How workers (and their replacements) are started; empty: the program's default,
+  /// mpp::get_start_method() when the pool is constructed. StartMethod::spawn needs
+  /// mpp::freeze_support(argc, argv) at the top of main() (<mpp/start_method.hpp>).
+  std::optional<StartMethod> start_method{};
 };
 
 namespace detail {
@@ -74,7 +80,8 @@ struct ProcessBackend {
 
 /// A pool of worker processes with exactly the interface of mpp::Pool (see detail::PoolFront for
 /// every member), for code that may crash, leak, or keep global state that is not thread-safe.
-/// Workers are forked in the constructor and reused. A worker that dies fails only the item it was
+/// Workers are started in the constructor (forked, or spawned: ProcessPoolOptions::start_method)
+/// and reused. A worker that dies fails only the item it was
 /// running (mpp::WorkerLost) and is replaced; the pool never hangs on a dead worker. Functions must
 /// be function pointers or stateless lambdas and arguments and results serialisable: both are
 /// checked at compile time.
@@ -86,6 +93,8 @@ class ProcessPool : public detail::PoolFront<detail::ProcessBackend> {
   ProcessPool();
   /// `processes` workers (0 = usable_cpu_count()).
   explicit ProcessPool(std::size_t processes);
+  /// Throws std::logic_error when the start method is spawn and main() did not call
+  /// mpp::freeze_support().
   explicit ProcessPool(const ProcessPoolOptions& options);
   ~ProcessPool() = default;
 };

@@ -424,7 +424,12 @@ struct Session::LocalServer {
 };
 
 Session::Session(int rank, int size, bool initialised_here)
-    : rank_(rank), size_(size), initialised_here_(initialised_here), relocation_(rank) {}
+    : rank_(rank),
+      size_(size),
+      initialised_here_(initialised_here),
+      relocation_({"mpp::MpiPool", "rank " + std::to_string(rank), "on this rank", "other ranks",
+                   "every rank must load the libraries whose functions it runs, e.g. dlopen() them on "
+                   "every rank"}) {}
 
 Session& Session::get(int* argc, char*** argv) {
   static std::mutex mutex;

@@ -11,7 +11,7 @@
 #include <memory>
 #include <mutex>
 
-#include "mpi/function_table.hpp"
+#include "function_table.hpp"
 #include "mpp/detail/codec.hpp"
 
 namespace mpp::detail::mpi {

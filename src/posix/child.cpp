@@ -24,6 +24,7 @@
 #include <string_view>
 #include <utility>
 
+#include "mpp/detail/config.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 
@@ -150,6 +151,26 @@ sigset_t signals_to_reset(bool keep_ignored) {
   return reset;
 }
 
+// The child's environment: the parent's, with `extra`'s entries ("NAME=value") replacing those of
+// the same name. Empty when `extra` is: then the child gets `environ` as it is. The strings stay
+// the parent's (environ's) or `extra`'s.
+std::vector<char*> environment_with(const std::vector<std::string>& extra) {
+  std::vector<char*> env;
+  if (extra.empty()) return env;
+  auto replaced = [&](std::string_view entry) {
+    const std::string_view name = entry.substr(0, entry.find('=') + 1);
+    return std::any_of(extra.begin(), extra.end(), [&](const std::string& e) {
+      return std::string_view(e).substr(0, name.size()) == name;
+    });
+  };
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    if (!replaced(*e)) env.push_back(*e);
+  }
+  for (const std::string& e : extra) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+  return env;
+}
+
 // What the child of spawn_with_parent_death_signal() does, prepared by the parent: the child
 // shares the parent's memory until execve, so it only reads this and writes `error`.
 struct SpawnRequest {
@@ -157,6 +178,8 @@ struct SpawnRequest {
   char* const* envp = nullptr;
   const char* const* paths = nullptr;  // the files to try, in order, null-terminated
   int fds[3] = {-1, -1, -1};
+  int pass_fd = -1;  // placed at pass_fd_as
+  int pass_fd_as = -1;
   bool new_process_group = false;
   sigset_t reset;  // the signals to give their default dispositions
   int death_signal = 0;
@@ -186,6 +209,12 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int spawn_child(v
     const int fd = request->fds[target];
     if (fd < 0) continue;
     // dup3 returns the new descriptor: only -1 is a failure.
+    rc = (fd == target ? ::syscall(SYS_fcntl, fd, F_SETFD, 0) : ::syscall(SYS_dup3, fd, target, 0)) < 0 ? -1
+                                                                                                        : 0;
+  }
+  if (rc == 0 && request->pass_fd >= 0) {
+    const int fd = request->pass_fd;
+    const int target = request->pass_fd_as;
     rc = (fd == target ? ::syscall(SYS_fcntl, fd, F_SETFD, 0) : ::syscall(SYS_dup3, fd, target, 0)) < 0 ? -1
                                                                                                         : 0;
   }
@@ -231,13 +260,16 @@ pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOption
   for (const std::string& file : files) paths.push_back(file.c_str());
   paths.push_back(nullptr);
 
+  const std::vector<char*> env = environment_with(options.environment);
   SpawnRequest request;
   request.argv = argv;
-  request.envp = environ;
+  request.envp = env.empty() ? environ : env.data();
   request.paths = paths.data();
   request.fds[0] = options.stdin_fd;
   request.fds[1] = options.stdout_fd;
   request.fds[2] = options.stderr_fd;
+  request.pass_fd = options.pass_fd;
+  request.pass_fd_as = options.pass_fd_as;
   request.new_process_group = options.new_process_group;
   request.reset = signals_to_reset(options.keep_ignored_signals);
   request.death_signal = options.parent_death_signal;
@@ -358,6 +390,7 @@ Child Child::fork(FunctionRef<void()> body) {
 
 Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) throw std::invalid_argument("mpp: cannot spawn an empty command");
+  MPP_ASSERT(options.pass_fd < 0 || options.pass_fd_as == options.pass_fd || options.pass_fd_as > 2);
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -379,6 +412,9 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
       if (fds[target] >= 0)
         check(posix_spawn_file_actions_adddup2(&actions, fds[target], target), "posix_spawn");
     }
+    // (glibc clears the close-on-exec flag when a descriptor is dup2'ed onto itself.)
+    if (options.pass_fd >= 0)
+      check(posix_spawn_file_actions_adddup2(&actions, options.pass_fd, options.pass_fd_as), "posix_spawn");
     short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     if (options.new_process_group) {
       flags |= POSIX_SPAWN_SETPGROUP;
@@ -391,9 +427,11 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
     check(posix_spawnattr_setsigmask(&attributes, &none), "posix_spawnattr_setsigmask");
     check(posix_spawnattr_setsigdefault(&attributes, &defaults), "posix_spawnattr_setsigdefault");
     check(posix_spawnattr_setflags(&attributes, flags), "posix_spawnattr_setflags");
+    const std::vector<char*> env = environment_with(options.environment);
+    char* const* envp = env.empty() ? environ : env.data();
     rc = options.program != nullptr
-             ? posix_spawn(&pid, options.program, &actions, &attributes, args.data(), environ)
-             : posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+             ? posix_spawn(&pid, options.program, &actions, &attributes, args.data(), envp)
+             : posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), envp);
   } catch (...) {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);

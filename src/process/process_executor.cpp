@@ -29,6 +29,7 @@
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "process/ring.hpp"
+#include "process/spawn.hpp"
 #include "process/wire.hpp"
 #include "process/worker.hpp"
 #include "remote_host.hpp"
@@ -50,15 +51,27 @@ constexpr auto k_idle_spin = std::chrono::microseconds(20);
 // A replacement worker whose initializer fails this many times in a row is not started again.
 constexpr int k_init_attempts = 3;
 
-// An object in its own MAP_SHARED pages, which forked workers share.
+// An object in its own MAP_SHARED pages, which forked workers share. `exportable`: the pages are
+// a memfd's, kept open (close-on-exec) as fd() so that a spawned worker can map them too.
 template <class T>
 class SharedObject {
  public:
-  SharedObject() {
+  explicit SharedObject(bool exportable = false) {
     const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     bytes_ = (sizeof(T) + page - 1) / page * page;
-    void* memory = posix::checked_mmap("mmap", nullptr, bytes_, PROT_READ | PROT_WRITE,
-                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (exportable) {
+      fd_ = posix::checked("memfd_create", [] { return ::memfd_create("mpp-shared", MFD_CLOEXEC); });
+    }
+    void* memory = nullptr;
+    try {
+      if (exportable)
+        posix::checked("ftruncate", [&] { return ::ftruncate(fd_, static_cast<off_t>(bytes_)); });
+      memory = posix::checked_mmap("mmap", nullptr, bytes_, PROT_READ | PROT_WRITE,
+                                   exportable ? MAP_SHARED : MAP_SHARED | MAP_ANONYMOUS, fd_, 0);
+    } catch (...) {
+      close_fd();
+      throw;
+    }
     object_ = new (memory) T();
   }
   SharedObject(const SharedObject&) = delete;
@@ -66,8 +79,14 @@ class SharedObject {
   ~SharedObject() {
     object_->~T();
     ::munmap(object_, bytes_);
+    close_fd();
   }
   T* get() const noexcept { return object_; }
+  int fd() const noexcept { return fd_; }
+  void close_fd() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
 
   /// Replaces the pages with private zeroed ones at the same address (T must be valid all
   /// zeroes): shared with no process any more, yet still there for a late access from this one.
@@ -78,6 +97,22 @@ class SharedObject {
  private:
   T* object_ = nullptr;
   std::size_t bytes_ = 0;
+  int fd_ = -1;
+};
+
+// Sets the calling thread's function relocation (remote.hpp) for a scope, restoring the one it
+// had: one thread may drive pools of both start methods, and MPI's, in turn.
+class RelocationScope {
+ public:
+  explicit RelocationScope(const FunctionRelocation* relocation) noexcept : saved_(t_function_relocation) {
+    t_function_relocation = relocation;
+  }
+  RelocationScope(const RelocationScope&) = delete;
+  RelocationScope& operator=(const RelocationScope&) = delete;
+  ~RelocationScope() { t_function_relocation = saved_; }
+
+ private:
+  const FunctionRelocation* saved_;
 };
 
 struct InFlight {
@@ -120,12 +155,18 @@ struct Slot {
 }  // namespace
 
 struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper {
-  explicit Impl(const ProcessExecutorOptions& opts) : RemoteHost(opts.workers), options(opts) {}
+  explicit Impl(const ProcessExecutorOptions& opts)
+      : RemoteHost(opts.workers),
+        options(opts),
+        relocation(opts.start_method == StartMethod::spawn ? &spawn_relocation() : nullptr),
+        dispatcher_shared(opts.start_method == StartMethod::spawn) {}
   ~Impl() override {
     if (wake_fd >= 0) ::close(wake_fd);
   }
 
   ProcessExecutorOptions options;
+  // How function addresses cross: null under fork (as they are), the spawn relocation under spawn.
+  const FunctionRelocation* relocation;
   SharedObject<DispatcherShared> dispatcher_shared;
   // The dispatcher's wake-up eventfd. Set before the thread starts and closed once it has been
   // joined (join() leaves no descriptor open); callers write it under wake_mutex, so a late
@@ -156,10 +197,14 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
 
   // --- spawning -------------------------------------------------------------------------------
 
+  // Starts the worker of `s` by the pool's start method. Dispatcher thread only: a worker dies
+  // with the thread that started it (PR_SET_PDEATHSIG), and the pool's thread lives as long as
+  // the pool.
   void spawn(Slot& s) {
-    s.shared = std::make_unique<SharedObject<WorkerShared>>();
-    s.requests = Ring(k_ring_bytes, &s.shared->get()->requests);
-    s.responses = Ring(k_ring_bytes, &s.shared->get()->responses);
+    const bool spawned = options.start_method == StartMethod::spawn;
+    s.shared = std::make_unique<SharedObject<WorkerShared>>(spawned);
+    s.requests = Ring(k_ring_bytes, &s.shared->get()->requests, spawned);
+    s.responses = Ring(k_ring_bytes, &s.shared->get()->responses, spawned);
     s.setup = WorkerSetup{s.shared->get(),
                           &s.requests,
                           &s.responses,
@@ -168,7 +213,9 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
                           ::getpid(),
                           options.initializer,
                           options.maxtasksperchild,
-                          options.task_timeout.count() > 0};
+                          options.task_timeout.count() > 0,
+                          nullptr,
+                          nullptr};
     s.inflight.clear();
     s.writer = wire::RecordWriter();
     s.reader = wire::RecordReader();
@@ -177,8 +224,18 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     s.killed_to_cancel = false;
     s.corrupt = false;
     s.init_error = nullptr;
-    const WorkerSetup& setup = s.setup;
-    s.child = Child::fork([&setup] { worker_main(setup); });
+    if (spawned) {
+      s.child = spawn_worker(SpawnSetup{s.shared->fd(), s.requests.fd(), s.responses.fd(), k_ring_bytes,
+                                        dispatcher_shared.fd(), wake_fd, options.initializer,
+                                        options.maxtasksperchild, options.task_timeout.count() > 0});
+      // Mapped in both processes now: the descriptors are not needed any more.
+      s.shared->close_fd();
+      s.requests.close_fd();
+      s.responses.close_fd();
+    } else {
+      const WorkerSetup& setup = s.setup;
+      s.child = Child::fork([&setup] { worker_main(setup); });
+    }
     s.state = SlotState::starting;
   }
 
@@ -352,6 +409,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   // once join() returns (a late wake-up from close() finds a private page and no descriptor).
   void on_joined() noexcept override {
     close_wake_fd();
+    dispatcher_shared.close_fd();
     dispatcher_shared.unshare();
   }
 
@@ -669,10 +727,15 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     }
     try {
       s.builder.clear();
+      // Under spawn the entry follows the header as (module, offset), and so do the functions in
+      // the request: whichever thread encodes (the dispatcher, or a caller driving the pool).
+      const RelocationScope scope(relocation);
+      const auto entry = reinterpret_cast<std::uintptr_t>(job->entry());
+      if (relocation != nullptr) relocation->encode(s.builder.bytes(), entry);
       job->encode_request(task->begin, task->end, s.builder);
       s.parts.clear();
-      s.chunk_header = {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(job->entry())),
-                        task->begin, task->end, s.chunks_sent};
+      s.chunk_header = {relocation != nullptr ? 0 : static_cast<std::uint64_t>(entry), task->begin, task->end,
+                        s.chunks_sent};
       s.parts.push_back({reinterpret_cast<const std::byte*>(&s.chunk_header), sizeof(s.chunk_header)});
       for (const auto& segment : s.builder.segments()) {
         s.parts.push_back(
@@ -916,8 +979,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
         return;
       }
     }
-    // Forked by the dispatcher thread, never by a driving caller: a worker dies with the thread
-    // that forked it (PR_SET_PDEATHSIG), and the pool's thread lives as long as the pool.
+    // Started by the dispatcher thread, never by a driving caller: a worker dies with the thread
+    // that started it (PR_SET_PDEATHSIG), and the pool's thread lives as long as the pool.
     s.respawn = true;
     if (!here() && parked.load(std::memory_order_seq_cst)) wake_thread();
   }

@@ -26,8 +26,13 @@ struct RingState {
 class Ring {
  public:
   Ring() = default;
-  /// Maps `capacity` bytes (a multiple of the page size) twice; `state` is shared memory.
-  Ring(std::size_t capacity, RingState* state);
+  /// Maps `capacity` bytes (a power of two, at least a page) of a new memfd twice; `state` is
+  /// shared memory. With `keep_fd`, the memfd stays open (close-on-exec) for fd(), to be passed to
+  /// a spawned worker; otherwise it is closed at once (the mappings keep the memory).
+  Ring(std::size_t capacity, RingState* state, bool keep_fd = false);
+  /// Maps the ring in `fd` (another process's ring: a spawned worker's side) twice. Does not take
+  /// `fd`: the caller closes it.
+  static Ring attach(int fd, std::size_t capacity, RingState* state);
   Ring(Ring&& other) noexcept;
   Ring& operator=(Ring&& other) noexcept;
   Ring(const Ring&) = delete;
@@ -35,6 +40,9 @@ class Ring {
   ~Ring();
 
   std::size_t capacity() const noexcept { return capacity_; }
+  /// The kept memfd (see the constructor), -1 when none.
+  int fd() const noexcept { return fd_; }
+  void close_fd() noexcept;
   RingState& state() const noexcept { return *state_; }
 
   // Producer side.
@@ -63,12 +71,14 @@ class Ring {
   }
 
  private:
+  void map(int fd);
   void unmap() noexcept;
 
   RingState* state_ = nullptr;
   std::byte* data_ = nullptr;
   std::size_t capacity_ = 0;
   std::uint64_t mask_ = 0;
+  int fd_ = -1;
 };
 
 }  // namespace mpp::detail

@@ -49,8 +49,9 @@ class Worker final : public WorkerContext {
       : setup_(setup), requests_(*setup.requests), responses_(*setup.responses) {}
 
   [[noreturn]] void run() noexcept {
-    if (setup_.initializer != nullptr) {
+    if (setup_.initializer != nullptr || setup_.initializer_error) {
       try {
+        if (setup_.initializer_error) std::rethrow_exception(setup_.initializer_error);
         setup_.initializer();
       } catch (...) {
         ByteBuffer error;
@@ -76,6 +77,7 @@ class Worker final : public WorkerContext {
   std::size_t end() const noexcept override { return end_; }
 
   void start_item(std::size_t i) noexcept override {
+    started_ = true;
     if (setup_.timed) setup_.shared->started_ns.store(monotonic_ns(), std::memory_order_relaxed);
     // Release: the parent reads it after our death; it must not run ahead of earlier results.
     setup_.shared->running.store(i + 1, std::memory_order_release);
@@ -111,6 +113,7 @@ class Worker final : public WorkerContext {
   ByteBuffer& scratch() noexcept override { return scratch_; }
 
   RawResults open_results(std::size_t first, std::size_t size) override {
+    started_ = true;
     close_block();
     // With task_timeout every item's start is stamped: that takes the one-by-one path.
     if (setup_.timed || !open_block(first, size)) return {};
@@ -147,9 +150,23 @@ class Worker final : public WorkerContext {
     // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
     // chunk of one item (an apply_async) that AsyncResult::cancel() asks to stop.
     claimable_ = setup_.timed || end_ - begin_ == 1;
-    const auto entry = reinterpret_cast<RemoteEntry>(static_cast<std::uintptr_t>(header.entry));
+    started_ = false;
     try {
+      // A spawned worker's entry follows the header as (module, offset): this process loaded the
+      // program at an address of its own.
+      const auto entry = reinterpret_cast<RemoteEntry>(setup_.relocation != nullptr
+                                                           ? setup_.relocation->decode(in)
+                                                           : static_cast<std::uintptr_t>(header.entry));
       entry(*this, in);
+    } catch (const SerializationError&) {
+      // The entry or the job's function cannot be resolved here (before any item started): every
+      // item fails with the reason, and the worker goes on.
+      if (started_) leave(5);
+      const auto error = std::current_exception();
+      for (std::size_t i = begin_; i < end_; ++i) {
+        start_item(i);
+        item_error(i, error);
+      }
     } catch (...) {
       // An entry reports per item and does not throw, but for the channel failing under it.
       leave(5);
@@ -266,6 +283,7 @@ class Worker final : public WorkerContext {
   std::size_t end_ = 0;
   std::uint64_t sequence_ = 0;
   bool claimable_ = false;
+  bool started_ = false;  // an item of the current chunk has started
   wire::BlockHeader* block_ = nullptr;
   std::byte* block_data_ = nullptr;
   ByteBuffer scratch_;
@@ -284,6 +302,7 @@ void worker_main(const WorkerSetup& setup) noexcept {
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
   set_thread_helper(nullptr);
+  t_function_relocation = setup.relocation;
   Worker worker(setup);
   worker.run();
 }

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 
 #include "mpp/detail/config.hpp"
+#include "mpp/detail/remote.hpp"
 #include "process/ring.hpp"
 
 namespace mpp::detail {
@@ -48,7 +50,8 @@ struct DispatcherShared {
   alignas(k_cache_line) std::atomic<std::uint32_t> sleeping{0};  // the dispatcher sleeps in poll()
 };
 
-/// What a forked worker needs; fork copies it into the child.
+/// What a worker needs: fork copies it into the child; a spawned worker builds it from what its
+/// parent sent (process/spawn.hpp).
 struct WorkerSetup {
   WorkerShared* shared = nullptr;
   Ring* requests = nullptr;
@@ -59,9 +62,14 @@ struct WorkerSetup {
   void (*initializer)() = nullptr;
   std::size_t maxtasks = 0;  // chunks before the worker exits; 0 = never
   bool timed = false;        // record each item's start time (task_timeout)
+  /// How functions arrive: null in a forked worker (addresses as they are), the spawn relocation
+  /// in a spawned one (the chunk's entry then follows its header, relocated).
+  const FunctionRelocation* relocation = nullptr;
+  /// Set when the initializer could not even be found (a spawned worker): reported as its failure.
+  std::exception_ptr initializer_error;
 };
 
-/// Runs in the forked child; never returns (ends with _exit).
+/// Runs in the worker process (forked, or spawned); never returns (ends with _exit).
 [[noreturn]] void worker_main(const WorkerSetup& setup) noexcept;
 
 /// Nanoseconds of CLOCK_MONOTONIC (comparable between processes, unlike steady_clock in theory).

@@ -53,6 +53,14 @@ class Child {
     /// otherwise the child starts with SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE and SIGCHLD at
     /// their defaults.
     bool keep_ignored_signals = false;
+    /// Non-negative: this descriptor is placed at number `pass_fd_as` in the child (itself's, or
+    /// one that is not 0, 1 or 2), without its close-on-exec flag; every other descriptor is as the parent's
+    /// (close-on-exec ones closed). A spawned ProcessPool worker gets its setup socket this way.
+    int pass_fd = -1;
+    int pass_fd_as = -1;
+    /// "NAME=value" entries added to the child's environment (the parent's otherwise), replacing
+    /// any of the same name. Prepared before the child starts: the child allocates nothing.
+    std::vector<std::string> environment;
   };
 
   Child() = default;

@@ -14,6 +14,8 @@ namespace mpp::detail {
 [[noreturn]] void throw_pool_in_fork(const char* who);
 [[noreturn]] void throw_pool_of_parent(const char* who);
 [[noreturn]] void throw_cancelled(const char* who);
+/// A spawn pool in a program whose main() did not call mpp::freeze_support().
+[[noreturn]] void throw_needs_freeze_support(const char* who);
 [[noreturn]] void throw_timeout(const char* who, const char* what);
 [[noreturn]] void throw_not_ready(const char* what);
 [[noreturn]] void throw_no_state(const char* what);

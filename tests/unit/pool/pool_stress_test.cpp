@@ -106,7 +106,7 @@ TYPED_TEST(PoolStress, ConcurrentSubmittersWhileThePoolCloses) {
 }
 
 TYPED_TEST(PoolStress, CreateSubmitTerminateRounds) {
-  constexpr int k_rounds = 100;
+  constexpr int k_rounds = 100 / mpp_test::k_fewer_rounds<TypeParam>;
   for (int round = 0; round < k_rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     const std::size_t workers = round % 2 == 0 ? 2 : 4;

@@ -1,4 +1,4 @@
-#include "mpi/function_table.hpp"
+#include "function_table.hpp"
 
 #include <elf.h>
 #include <link.h>
@@ -125,8 +125,8 @@ std::string hex(std::uint64_t v) {
 void ModuleRelocation::encode(ByteBuffer& out, std::uintptr_t address) const {
   Module m;
   if (!table().find([&](const Module& c) { return in_code(c, address); }, m)) {
-    throw_serialization("mpp::MpiPool: the function at " + hex(address) +
-                        " is not in the code of any loaded module, so other ranks cannot find it");
+    throw_serialization(words_.who + ": the function at " + hex(address) +
+                        " is not in the code of any loaded module, so " + words_.others + " cannot find it");
   }
   const std::uint64_t offset = address - m.base;
   const auto length = static_cast<std::uint16_t>(std::min<std::size_t>(m.name.size(), 255));
@@ -144,16 +144,14 @@ std::uintptr_t ModuleRelocation::decode(ByteReader& in) const {
   const std::string name(reinterpret_cast<const char*>(name_bytes.data()), name_bytes.size());
   Module m;
   if (!table().find([&](const Module& c) { return c.id == id; }, m)) {
-    throw_serialization("mpp::MpiPool: rank " + std::to_string(rank_) + " cannot resolve a function of " +
-                        name +
-                        ": that module is not loaded on this rank (every rank must load the "
-                        "libraries whose functions it runs, e.g. dlopen() them on every rank)");
+    throw_serialization(words_.who + ": " + words_.here + " cannot resolve a function of " + name +
+                        ": that module is not loaded " + words_.where + " (" + words_.hint + ")");
   }
   const std::uintptr_t address = m.base + offset;
   if (!in_code(m, address)) {
-    throw_serialization("mpp::MpiPool: rank " + std::to_string(rank_) +
-                        " cannot resolve a function at offset " + hex(offset) + " of " + name +
-                        ": it is not code there (do all ranks run the same build?)");
+    throw_serialization(words_.who + ": " + words_.here + " cannot resolve a function at offset " +
+                        hex(offset) + " of " + name + ": it is not code there (do " + words_.others +
+                        " run the same build?)");
   }
   return address;
 }

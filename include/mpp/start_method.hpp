@@ -1,0 +1,43 @@
+// How mpp::ProcessPool starts its worker processes, as Python's multiprocessing start methods: the
+// program's default, and the call a program makes at the top of main() so that spawned workers can
+// run (mpp::freeze_support, Python's name for the same role).
+#pragma once
+
+namespace mpp {
+
+/// How a ProcessPool starts its workers (and the replacements of workers that died).
+enum class StartMethod {
+  /// fork() the pool's process: the worker is a copy of the parent at that moment. Fast, and any
+  /// function or captured state is there already; but the parent is multi-threaded by then (at
+  /// least the pool's dispatcher thread, which also forks the replacements), and a lock another
+  /// thread held at the fork (a std::mutex, malloc's, an iostream's) stays locked forever in the
+  /// worker: a worker function that takes it hangs. The default in this version.
+  fork,
+  /// Run the program's own binary afresh (/proc/self/exe) for each worker: it inherits no lock and
+  /// no thread. Its static initialisers run, then main() up to mpp::freeze_support(), which turns
+  /// the process into a worker and never returns. Functions cross as (module, offset), as to MPI
+  /// ranks. The program must call mpp::freeze_support(argc, argv) at the top of main().
+  spawn,
+};
+
+/// Sets the start method of the ProcessPools constructed afterwards without one of their own
+/// (ProcessPoolOptions::start_method empty), as multiprocessing.set_start_method. Pools already
+/// running keep theirs. Thread-safe; may be called again to change it.
+void set_start_method(StartMethod method) noexcept;
+
+/// The program's default start method: StartMethod::fork unless set_start_method() changed it.
+/// Thread-safe.
+[[nodiscard]] StartMethod get_start_method() noexcept;
+
+/// Call first thing in main(), before any other work (and before any thread starts), as Python's
+/// multiprocessing.freeze_support():
+///   - in the program itself, it records that the program cooperates with the spawn start method
+///     (and argv[0]) and returns at once;
+///   - in a worker process that a spawn ProcessPool started, it becomes the worker: it serves the
+///     pool until the pool stops it and ends the process (_exit), never returning. So in a spawned
+///     worker the program's static initialisers run, and main() runs only up to this call.
+/// A ProcessPool with StartMethod::spawn in a program whose main() did not call it throws
+/// std::logic_error from its constructor. Not thread-safe: call it once, from main().
+void freeze_support(int argc, char** argv);
+
+}  // namespace mpp

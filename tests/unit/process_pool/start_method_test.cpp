@@ -1,0 +1,409 @@
+// Start methods (<mpp/start_method.hpp>): the program's default and its round trip, what a spawned
+// worker is (a fresh run of the program: no copy of the parent's memory, no inherited lock, no
+// leaked MPP_SPAWN_FD), functions that a spawned worker cannot resolve, and the worker life cycle
+// (initializer, crash, task_timeout, maxtasksperchild) under spawn as under fork. The fork hazard:
+// a lock another thread holds while workers are forked stays locked in them. This program's main()
+// calls mpp::freeze_support() (tests/support/mpp_test/main.cpp).
+#include "mpp/start_method.hpp"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mpp/errors.hpp"
+#include "mpp/process_pool.hpp"
+#include "mpp_test/processes.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+mpp::ProcessPoolOptions options(mpp::StartMethod method, std::size_t processes = 1) {
+  return mpp::ProcessPoolOptions{.processes = processes, .start_method = method};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Set in the test process before its pools start: a forked worker has a copy, a spawned one does not.
+int g_marker = 0;
+int read_marker(int /*unused*/) { return g_marker; }
+
+int twice(int x) { return 2 * x; }
+int own_pid(int /*unused*/) { return static_cast<int>(::getpid()); }
+
+// Restores the program's default start method, whatever a test set.
+class StartMethodTest : public ::testing::Test {
+ protected:
+  void TearDown() override { mpp::set_start_method(mpp::StartMethod::fork); }
+};
+
+TEST_F(StartMethodTest, DefaultIsForkAndSetStartMethodRoundTrips) {
+  EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::fork);
+  mpp::set_start_method(mpp::StartMethod::spawn);
+  EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::spawn);
+  mpp::set_start_method(mpp::StartMethod::fork);
+  EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::fork);
+}
+
+TEST_F(StartMethodTest, APoolWithoutAMethodOfItsOwnTakesTheProgramsDefault) {
+  g_marker = 42;
+  {
+    mpp::ProcessPool forked(1);
+    EXPECT_EQ(forked.apply(&read_marker, 0), 42);  // a copy of this process
+  }
+  mpp::set_start_method(mpp::StartMethod::spawn);
+  {
+    mpp::ProcessPool spawned(1);
+    EXPECT_EQ(spawned.apply(&read_marker, 0), 0);  // a fresh run of the program
+    // Its own method wins over the default.
+    mpp::ProcessPool forked(options(mpp::StartMethod::fork));
+    EXPECT_EQ(forked.apply(&read_marker, 0), 42);
+  }
+  g_marker = 0;
+}
+
+TEST_F(StartMethodTest, ASpawnedWorkerRunsMapsAndApplies) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::spawn, 2));
+  std::vector<int> items(1000);
+  for (int i = 0; i < 1000; ++i) items[static_cast<std::size_t>(i)] = i;
+  const std::vector<int> doubled = pool.map(&twice, items, 7);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(doubled[static_cast<std::size_t>(i)], 2 * i);
+  EXPECT_EQ(pool.apply([](const std::string& s) { return s + "!"; }, std::string("spawned")), "spawned!");
+  EXPECT_NE(pool.apply(&own_pid, 0), static_cast<int>(::getpid()));
+}
+
+// --- what a spawned worker inherits -------------------------------------------------------------
+
+bool spawn_variable_set(int /*unused*/) { return std::getenv("MPP_SPAWN_FD") != nullptr; }
+
+// The worker's own child process (through /bin/sh) does not see the variable either.
+int spawn_variable_in_a_child(int /*unused*/) {
+  return std::system("test -z \"${MPP_SPAWN_FD+set}\"");  // NOLINT(concurrency-mt-unsafe)
+}
+
+TEST_F(StartMethodTest, TheSpawnVariableDoesNotLeakIntoTheWorkerOrItsChildren) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::spawn));
+  EXPECT_FALSE(pool.apply(&spawn_variable_set, 0));
+  const int status = pool.apply(&spawn_variable_in_a_child, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "a spawned worker's child saw MPP_SPAWN_FD";
+}
+
+// A spawned worker may start pools of its own, of either method (its main() called freeze_support
+// too); the functions it sends travel as each of those pools needs, whichever thread encodes them
+// (one apply after another: the waiting caller, this worker's main thread, mostly sends them).
+int sum_in_a_nested_pool(int method) {
+  mpp::ProcessPool nested(options(static_cast<mpp::StartMethod>(method), 2));
+  int sum = 0;
+  for (int i = 1; i <= 20; ++i) sum += nested.apply(&twice, i);
+  for (int v : nested.map(&twice, std::vector<int>{1, 2, 3, 4})) sum += v;
+  return sum;
+}
+
+TEST_F(StartMethodTest, ASpawnedWorkerCanRunPoolsOfBothMethods) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::spawn));
+  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::fork)), 440);
+  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::spawn)), 440);
+}
+
+// --- functions a spawned worker cannot resolve ------------------------------------------------
+
+TEST_F(StartMethodTest, AFunctionOfALibraryOnlyTheParentLoadedIsASerializationError) {
+  void* library = ::dlopen(MPP_TEST_PLUGIN, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << ::dlerror();
+  using Triple = int (*)(int);
+  const auto triple = reinterpret_cast<Triple>(::dlsym(library, "mpp_test_plugin_triple"));
+  ASSERT_NE(triple, nullptr);
+  {
+    // A forked worker has the library: it is a copy of this process.
+    mpp::ProcessPool forked(options(mpp::StartMethod::fork));
+    EXPECT_EQ(forked.apply(triple, 2), 6);
+  }
+  mpp::ProcessPool pool(options(mpp::StartMethod::spawn, 2));
+  try {
+    (void)pool.apply(triple, 2);
+    ADD_FAILURE() << "no exception";
+  } catch (const mpp::SerializationError& e) {
+    EXPECT_TRUE(
+        contains(e.what(), "a spawned worker cannot resolve a function of libmpp_test_spawn_plugin.so"))
+        << e.what();
+  }
+  // In a map the function is decoded once per chunk, before any item: every item fails with it.
+  try {
+    (void)pool.map(triple, std::vector<int>{1, 2, 3, 4, 5}, 2);
+    ADD_FAILURE() << "no exception";
+  } catch (const mpp::SerializationError& e) {
+    EXPECT_TRUE(contains(e.what(), "cannot resolve")) << e.what();
+  }
+  // The workers are unharmed.
+  EXPECT_EQ(pool.map(&twice, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 4, 6}));
+  pool.close();
+  pool.join();
+  ::dlclose(library);
+}
+
+// --- the worker life cycle under spawn ---------------------------------------------------------
+
+int g_initialised = 0;  // in a spawned worker, only its initializer sets it
+void set_initialised() { g_initialised = 7; }
+int read_initialised(int /*unused*/) { return g_initialised; }
+void failing_initializer() { throw std::invalid_argument("no configuration in the worker"); }
+
+TEST_F(StartMethodTest, TheInitializerRunsInEachSpawnedWorker) {
+  mpp::ProcessPoolOptions o = options(mpp::StartMethod::spawn, 2);
+  o.initializer = &set_initialised;
+  mpp::ProcessPool pool(o);
+  EXPECT_EQ(pool.map(&read_initialised, std::vector<int>(8, 0), 1), std::vector<int>(8, 7));
+  EXPECT_EQ(g_initialised, 0);  // not here
+}
+
+TEST_F(StartMethodTest, AnInitializerFailureInASpawnedWorkerIsRethrownByTheConstructor) {
+  mpp::ProcessPoolOptions o = options(mpp::StartMethod::spawn, 2);
+  o.initializer = &failing_initializer;
+  try {
+    mpp::ProcessPool pool(o);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_TRUE(contains(e.what(), "no configuration in the worker")) << e.what();
+  }
+}
+
+int crash(int /*unused*/) {
+  ::raise(SIGKILL);
+  return 0;
+}
+
+TEST_F(StartMethodTest, ASpawnedWorkerThatDiesFailsItsItemAndIsReplaced) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::spawn));
+  const int first = pool.apply(&own_pid, 0);
+  try {
+    (void)pool.apply(&crash, 0);
+    ADD_FAILURE() << "no exception";
+  } catch (const mpp::WorkerLost& e) {
+    EXPECT_TRUE(contains(e.what(), "SIGKILL")) << e.what();
+  }
+  const int replacement = pool.apply(&own_pid, 0);
+  EXPECT_NE(replacement, first);
+  EXPECT_EQ(pool.apply(&twice, 21), 42);
+}
+
+int sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+
+TEST_F(StartMethodTest, TaskTimeoutAndMaxtasksperchildWorkUnderSpawn) {
+  mpp::ProcessPoolOptions o = options(mpp::StartMethod::spawn);
+  o.task_timeout = 300ms;
+  {
+    mpp::ProcessPool pool(o);
+    EXPECT_THROW((void)pool.apply(&sleep_ms, 5000), mpp::TimeoutError);
+    EXPECT_EQ(pool.apply(&sleep_ms, 1), 1);  // on its replacement
+  }
+  o.task_timeout = 0ns;
+  o.maxtasksperchild = 1;
+  mpp::ProcessPool pool(o);
+  std::set<int> pids;
+  for (int i = 0; i < 3; ++i) pids.insert(pool.apply(&own_pid, 0));
+  EXPECT_EQ(pids.size(), 3U);  // a fresh worker for every task
+}
+
+TEST_F(StartMethodTest, ASpawnPoolLeavesNoDescriptorMappingOrChildOnceJoined) {
+  {  // what the process sets up once (the C++ runtime, the sanitizers) is there before counting
+    mpp::ProcessPool warm_up(options(mpp::StartMethod::spawn, 2));
+    EXPECT_EQ(warm_up.apply(&twice, 1), 2);
+  }
+  const std::size_t fds = mpp_test::open_fd_count();
+  const std::size_t maps = mpp_test::shared_mapping_count();
+  for (int round = 0; round < 5; ++round) {
+    mpp::ProcessPool pool(options(mpp::StartMethod::spawn, 2));
+    EXPECT_THROW((void)pool.apply(&crash, 0), mpp::WorkerLost);  // and its replacement
+    EXPECT_EQ(pool.map(&twice, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 4, 6}));
+    pool.close();
+    pool.join();
+    EXPECT_EQ(mpp_test::open_fd_count(), fds) << "descriptors left open by a joined spawn pool";
+    EXPECT_EQ(mpp_test::shared_mapping_count(), maps) << "shared mappings left by a joined spawn pool";
+    EXPECT_TRUE(mpp_test::child_processes().empty()) << "a worker outlived join()";
+  }
+}
+
+// --- the fork hazard ---------------------------------------------------------------------------
+
+// The lock a user thread holds while the pool starts (or replaces) its workers, and that the
+// worker function takes.
+std::mutex g_user_lock;
+int under_user_lock(int x) {
+  const std::lock_guard lock(g_user_lock);
+  return x;
+}
+
+// A thread of the test program that takes g_user_lock when asked and keeps it until released.
+class LockHolder {
+ public:
+  LockHolder() : thread_([this] { run(); }) {}
+  LockHolder(const LockHolder&) = delete;
+  LockHolder& operator=(const LockHolder&) = delete;
+  ~LockHolder() {
+    {
+      const std::lock_guard lock(mutex_);
+      quit_ = true;
+      want_ = false;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  /// Returns once the thread holds the lock.
+  void hold() { set(true); }
+  /// Returns once the thread has released it.
+  void release() { set(false); }
+
+ private:
+  void set(bool want) {
+    std::unique_lock lock(mutex_);
+    want_ = want;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return held_ == want; });
+  }
+
+  // g_user_lock is taken and released without mutex_ held, so the two are only ever nested one
+  // way (g_user_lock, then mutex_).
+  void run() {
+    for (;;) {
+      bool want = false;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return quit_ || want_ != held_; });
+        if (quit_ && !held_) return;
+        want = !quit_ && want_;
+      }
+      if (want) {
+        g_user_lock.lock();
+      } else {
+        g_user_lock.unlock();
+      }
+      {
+        const std::lock_guard lock(mutex_);
+        held_ = want;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool want_ = false;
+  bool held_ = false;
+  bool quit_ = false;
+  std::thread thread_;
+};
+
+// Starts a one-worker pool while another thread holds g_user_lock, then releases it: whether the
+// worker can take the lock afterwards. Then the same for a replacement: the lock held while the
+// worker dies and another is started in its place. Under fork the worker's copy of the lock stays
+// locked (the thread that held it does not exist there): its item hangs until task_timeout.
+struct HazardOutcome {
+  bool first_worker_took_the_lock = false;
+  bool replacement_took_the_lock = false;
+};
+
+HazardOutcome run_with_a_held_lock(mpp::StartMethod method) {
+  LockHolder holder;
+  mpp::ProcessPoolOptions o = options(method);
+  o.task_timeout = 500ms;  // how long a hung item may take before it counts as hung
+  HazardOutcome outcome;
+  holder.hold();
+  mpp::ProcessPool pool(o);  // returns once the worker started: with the lock held
+  holder.release();
+  try {
+    outcome.first_worker_took_the_lock = pool.apply(&under_user_lock, 1) == 1;
+  } catch (const mpp::TimeoutError&) {
+  }
+  holder.hold();
+  EXPECT_THROW((void)pool.apply(&crash, 0), mpp::WorkerLost);
+  EXPECT_EQ(pool.apply(&twice, 2), 4);  // a replacement runs: it started with the lock held
+  holder.release();
+  try {
+    outcome.replacement_took_the_lock = pool.apply(&under_user_lock, 2) == 2;
+  } catch (const mpp::TimeoutError&) {
+  }
+  return outcome;
+}
+
+TEST_F(StartMethodTest, ForkedWorkersInheritALockAnotherThreadHeldAndHangOnIt) {
+  const HazardOutcome outcome = run_with_a_held_lock(mpp::StartMethod::fork);
+  EXPECT_FALSE(outcome.first_worker_took_the_lock);
+  EXPECT_FALSE(outcome.replacement_took_the_lock);
+}
+
+TEST_F(StartMethodTest, SpawnedWorkersInheritNoLock) {
+  const HazardOutcome outcome = run_with_a_held_lock(mpp::StartMethod::spawn);
+  EXPECT_TRUE(outcome.first_worker_took_the_lock);
+  EXPECT_TRUE(outcome.replacement_took_the_lock);
+}
+
+// --- a program that never called freeze_support -----------------------------------------------
+
+TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
+  // The helper program's main() makes a spawn pool without calling freeze_support (it prints
+  // what it caught, and counts its own runs of main() in the file it is given).
+  char counter[] = "/tmp/mpp_test_no_freeze_XXXXXX";
+  const int fd = ::mkstemp(counter);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  const std::string command = std::string(MPP_TEST_NO_FREEZE_SUPPORT) + " " + counter + " 2>&1";
+  FILE* out = ::popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof(buffer), out) != nullptr) text += buffer;
+  const int status = ::pclose(out);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << text;
+  EXPECT_TRUE(contains(text, "std::logic_error")) << text;
+  EXPECT_TRUE(contains(text, "mpp::freeze_support(argc, argv)")) << text;
+  FILE* runs = std::fopen(counter, "r");
+  ASSERT_NE(runs, nullptr);
+  std::string counted;
+  while (std::fgets(buffer, sizeof(buffer), runs) != nullptr) counted += buffer;
+  std::fclose(runs);
+  ::unlink(counter);
+  EXPECT_EQ(counted, "main\n");  // main() ran once: no worker ran a second copy of it
+}
+
+// This test program run with MPP_SPAWN_FD set by someone else than a pool: freeze_support() ends
+// it with a message and exit code 7, whatever the value; no test runs.
+TEST_F(StartMethodTest, AStraySpawnVariableEndsTheProgramWithAMessage) {
+  char self[4096] = {};
+  const ssize_t length = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  ASSERT_GT(length, 0);
+  for (const char* value : {"abc", "", "1", "99", "-3"}) {
+    const std::string command =
+        std::string("MPP_SPAWN_FD='") + value + "' '" + self + "' --gtest_list_tests 2>&1 </dev/null";
+    FILE* out = ::popen(command.c_str(), "r");
+    ASSERT_NE(out, nullptr);
+    std::string text;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof(buffer), out) != nullptr) text += buffer;
+    const int status = ::pclose(out);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << value << ": " << status << "\n" << text;
+    EXPECT_TRUE(contains(text, "mpp::freeze_support: MPP_SPAWN_FD is set")) << value << ": " << text;
+    EXPECT_FALSE(contains(text, "StartMethodTest")) << value << ": the tests were listed";
+  }
+}
+
+}  // namespace
