@@ -46,6 +46,9 @@ constexpr int k_large_pipe = 1 << 20;
 constexpr std::size_t k_read_block = k_large_pipe;
 // How often the groups of killed jobs are looked at during their grace period.
 constexpr int k_doomed_poll_ms = 10;
+// How often a FIFO given as the joblog is opened again while it has no reader (nothing gives an
+// event when one comes); signals are heard meanwhile.
+constexpr int k_fifo_retry_ms = 50;
 // How often orphans are reaped at most.
 constexpr auto k_orphan_check_interval = std::chrono::milliseconds(100);
 // A bound on the final SIGKILL rounds: each kills everything found, whose children then come
@@ -88,6 +91,13 @@ std::string log_field(std::string_view command) {
     }
   }
   return out;
+}
+
+// Seconds as a person writes them: "1", "0.5", "2.25" (to_string's "1.000000" is noise).
+std::string seconds_text(double seconds) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.15g", seconds);
+  return text;
 }
 
 std::string signal_name(int sig) {
@@ -177,6 +187,8 @@ struct Running {
   bool timed_out = false;
   bool stopped = false;  // killed by mpp-run for --halt now or a signal: neither failed nor retried
   bool zombie = false;   // ended during its grace period, left unreaped until SIGKILL reached its group
+  bool log_when_settled = false;  // a zombie whose joblog row waits for the rest of its group
+  bool group_killed = false;      // the rest of its group outlived the grace period: SIGKILL ended it
 
   [[nodiscard]] bool done() const noexcept { return status && out_fd < 0 && err_fd < 0; }
 };
@@ -185,8 +197,9 @@ class Runner {
  public:
   // `jobs`: options.jobs, or fewer where the open-file limit says so (`warning` says why).
   // `source.total()` must be known when io.bar is set.
+  // `joblog_fd`: the joblog file (open_joblog(); the caller closes it), -1 for none or `-`.
   Runner(const Options& options, std::size_t jobs, CommandSource& source, const RunIo& io,
-         const std::string& warning)
+         const std::string& warning, int joblog_fd)
       : options_(options),
         jobs_(jobs),
         source_(source),
@@ -194,9 +207,13 @@ class Runner {
         out_(io.out),
         err_own_(out_.same_file(io.err) ? nullptr : std::make_unique<OutputStream>(io.err)),
         err_(err_own_ ? *err_own_ : out_),
-        joblog_(open_joblog(options.joblog, out_)),
+        joblog_own_(joblog_fd < 0 || out_.same_file(joblog_fd) || err_.same_file(joblog_fd)
+                        ? nullptr
+                        : std::make_unique<OutputStream>(joblog_fd)),
+        joblog_(joblog_stream(options.joblog, joblog_fd)),
         bar_(source.total().value_or(0), io.err, io.bar && source.total(),
              [this](std::string_view text) { err_.write(text); }) {
+    write_joblog_header(options.joblog);
     devnull_ = posix::checked("open /dev/null", [] { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); });
     if (!warning.empty()) {
       bar_.clear();
@@ -225,7 +242,6 @@ class Runner {
       sweep(true);
     } catch (...) {  // destructors never throw
     }
-    if (joblog_ != STDOUT_FILENO) close_fd(joblog_);
     close_fd(devnull_);
   }
 
@@ -253,24 +269,25 @@ class Runner {
   }
 
  private:
-  // Before anything runs, so that a joblog that cannot be written stops mpp-run at once. "-" is
-  // standard output (as GNU parallel's), where the rows join the jobs' output.
-  static int open_joblog(const std::string& path, OutputStream& out) {
+  // Where the joblog's rows go: standard output for "-" (as GNU parallel's, the rows join the jobs'
+  // output), and for a file that is the same pipe or terminal as standard output or error, that
+  // stream, so that what is queued on it keeps its order; else a stream of its own, which never
+  // blocks the loop either (a FIFO or pipe whose reader does not read).
+  OutputStream* joblog_stream(const std::string& path, int fd) {
+    if (path.empty()) return nullptr;
+    if (joblog_own_) return joblog_own_.get();
+    if (path == "-" || out_.same_file(fd)) return &out_;
+    return &err_;
+  }
+
+  // Before anything runs, so that a joblog that cannot be written stops mpp-run at once.
+  void write_joblog_header(const std::string& path) {
     static constexpr std::string_view k_header =
         "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
-    if (path.empty()) return -1;
-    if (path == "-") {
-      out.write(k_header);
-      return STDOUT_FILENO;
-    }
-    const int fd = posix::retried(
-        "open", [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); });
-    if (fd < 0) throw ParseError("cannot write the joblog " + path + ": " + std::strerror(-fd));
-    if (const int error = write_all(fd, k_header); error != 0) {
-      ::close(fd);
-      throw ParseError("cannot write the joblog " + path + ": " + std::strerror(error));
-    }
-    return fd;
+    if (joblog_ == nullptr) return;
+    joblog_->write(k_header);
+    if (joblog_own_ && joblog_own_->error() != 0)
+      throw ParseError("cannot write the joblog " + path + ": " + std::strerror(joblog_own_->error()));
   }
 
   // A retry first, else the source's next command, if it has one without reading.
@@ -305,7 +322,9 @@ class Runner {
   }
 
   [[nodiscard]] bool backlogged() const noexcept {
-    return out_.pending() + (err_own_ ? err_own_->pending() : 0) > k_max_backlog;
+    return out_.pending() + (err_own_ ? err_own_->pending() : 0) +
+               (joblog_own_ ? joblog_own_->pending() : 0) >
+           k_max_backlog;
   }
 
   void start(Pending job) {
@@ -398,7 +417,9 @@ class Runner {
     for (OutputStream* stream : streams()) {
       if (stream->poll_fd() >= 0 && stream->error() == 0) {
         fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
-        owners_.push_back({nullptr, stream == &out_ ? Source::stdout_ready : Source::stderr_ready});
+        owners_.push_back({nullptr, stream == &out_               ? Source::stdout_ready
+                                    : stream == joblog_own_.get() ? Source::joblog_ready
+                                                                  : Source::stderr_ready});
       }
     }
     if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 &&
@@ -471,6 +492,9 @@ class Runner {
           break;
         case Source::stderr_ready:
           err_.on_ready(fds_[i].revents);
+          break;
+        case Source::joblog_ready:
+          joblog_own_->on_ready(fds_[i].revents);
           break;
       }
     }
@@ -582,18 +606,23 @@ class Runner {
     bool looked = false;
     for (std::size_t i = 0; i < doomed_.size();) {
       Running& d = *doomed_[i];
-      bool settle = at_once || now >= d.kill_at;
-      if (!settle) {
+      const bool deadline = at_once || now >= d.kill_at;
+      bool group_left = true;  // something of the group besides the zombie leader still runs
+      if (!deadline || d.log_when_settled) {
         if (!looked) below = descendants();
         looked = true;
         const pid_t group = d.child.pid();
-        settle = std::none_of(below.begin(), below.end(), [&](const ProcessState& p) {
+        group_left = std::any_of(below.begin(), below.end(), [&](const ProcessState& p) {
           return p.group == group && p.pid != group && p.state != 'Z';
         });
       }
-      if (!settle) {
+      if (!deadline && group_left) {
         ++i;
         continue;
+      }
+      if (d.log_when_settled) {
+        d.group_killed = group_left;
+        log(d);
       }
       d.child.signal_group(SIGKILL);
       d.child.wait();  // the zombie: no wait at all
@@ -698,10 +727,16 @@ class Runner {
       pending_.push_front(Pending{r.job, std::move(r.command), r.tries});
       return;
     }
-    log(r);
+    // A job whose group outlives its leader has not ended yet: its row is written when the group has
+    // gone, with the signal that ended it (SIGKILL when part of it ignored SIGTERM).
+    if (r.zombie) {
+      r.log_when_settled = true;
+    } else {
+      log(r);
+    }
     if (r.timed_out) {
       r.output.err +=
-          "mpp-run: timed out after " + std::to_string(options_.timeout) + " s, killed: " + r.command + "\n";
+          "mpp-run: timed out after " + seconds_text(options_.timeout) + " s, killed: " + r.command + "\n";
     }
     if (failed) ++failed_;
     // Counted before its output is written, so that the bar drawn after that output counts it.
@@ -730,31 +765,35 @@ class Runner {
   }
 
   void log(const Running& r) {
-    if (joblog_ < 0) return;
+    if (joblog_ == nullptr) return;
     const int status = *r.status;
     const double runtime = std::chrono::duration<double>(Clock::now() - r.started).count();
     const double start = std::chrono::duration<double>(r.started_wall.time_since_epoch()).count();
     // GNU parallel's conventions: Exitval -1 for a job killed for its timeout, 0 for one a signal
     // killed (Signal says which).
     const int exitval = r.timed_out ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 0;
-    const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    const int sig = r.group_killed ? SIGKILL : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     char head[160];
     std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
                   r.output.out.size(), exitval, sig);
     const std::string row = std::string(head) + log_field(r.command) + "\n";
-    if (joblog_ == STDOUT_FILENO) {
-      out_.write(row);  // checked with the jobs' output
-      return;
-    }
     if (joblog_error_ != 0) return;
-    // One write per line, so the log is whole however mpp-run ends.
-    joblog_error_ = write_all(joblog_, row);
-    if (joblog_error_ != 0) {
-      // The record of what ran is lost from here on: as for output nobody can read, stop.
-      err_.write("mpp-run: cannot write the joblog " + options_.joblog + ": " + std::strerror(joblog_error_) +
-                 "\n");
-      if (signal_ == 0) interrupt_quietly();
-    }
+    if (joblog_ == &err_) bar_.clear();
+    // Queued as one piece, so the rows stay whole (a regular file takes it at once); checked with
+    // the jobs' output when it goes to standard output or error.
+    joblog_->write(row);
+    if (joblog_ == &err_) bar_.draw();
+    check_joblog();
+  }
+
+  // A joblog of its own that could not be written: the record of what ran is lost from here on,
+  // so, as for output nobody can read, mpp-run stops.
+  void check_joblog() {
+    if (!joblog_own_ || joblog_error_ != 0 || joblog_own_->error() == 0) return;
+    joblog_error_ = joblog_own_->error();
+    err_.write("mpp-run: cannot write the joblog " + options_.joblog + ": " + std::strerror(joblog_error_) +
+               "\n");
+    if (signal_ == 0) interrupt_quietly();
   }
 
   void flush_ordered() {
@@ -786,6 +825,7 @@ class Runner {
   // `mpp-run ... | head -1`, noticed as soon as it goes even with nothing to write): the jobs'
   // work is lost too, so they are stopped at once and no more start.
   void check_writes() {
+    check_joblog();
     if (write_error_ != 0) return;
     write_error_ = out_.error() != 0 ? out_.error() : err_.error();
     if (write_error_ == 0) return;
@@ -793,8 +833,10 @@ class Runner {
   }
 
   [[nodiscard]] std::vector<OutputStream*> streams() {
-    if (err_own_) return {&out_, err_own_.get()};
-    return {&out_};
+    std::vector<OutputStream*> all{&out_};
+    if (err_own_) all.push_back(err_own_.get());
+    if (joblog_own_) all.push_back(joblog_own_.get());
+    return all;
   }
 
   // After the last job: what is still queued is written as the readers take it, while signals
@@ -844,6 +886,7 @@ class Runner {
         }
       }
       if (write_error_ == 0) write_error_ = out_.error() != 0 ? out_.error() : err_.error();
+      check_joblog();
     }
   }
 
@@ -874,7 +917,7 @@ class Runner {
     err_.write(message + "\n");
   }
 
-  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, input };
+  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, joblog_ready, input };
   struct Owner {
     Running* running;
     Source source;
@@ -899,7 +942,8 @@ class Runner {
   OutputStream out_;
   std::unique_ptr<OutputStream> err_own_;  // none when standard error is standard output's file
   OutputStream& err_;
-  int joblog_ = -1;  // STDOUT_FILENO for `--joblog -`: then its rows go through out_
+  std::unique_ptr<OutputStream> joblog_own_;  // none without a joblog, or one written through out_ or err_
+  OutputStream* joblog_ = nullptr;            // where the rows go: joblog_own_, out_ or err_; none without
   int joblog_error_ = 0;
   ProgressBar bar_;
   int devnull_ = -1;
@@ -956,6 +1000,31 @@ std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning) {
   return fit;
 }
 
+// Opens the joblog file (not "-") before anything runs; a file that cannot be opened is an error.
+// A FIFO with no reader yet is waited for, opened without blocking and again every few
+// milliseconds while the signals are heard: -1 with `signal` set when one came first.
+int open_joblog(const std::string& path, SignalPipe* signals, int& signal) {
+  for (;;) {
+    const int fd = posix::retried("open", [&] {
+      return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+    });
+    if (fd >= 0) {
+      // Blocking again: OutputStream makes a non-blocking copy of its own where a write could wait.
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+      return fd;
+    }
+    if (fd != -ENXIO) throw ParseError("cannot write the joblog " + path + ": " + std::strerror(-fd));
+    pollfd p{signals != nullptr ? signals->fd() : -1, POLLIN, 0};
+    posix::retried("poll", [&] { return ::poll(&p, 1, k_fifo_retry_ms); });
+    while (const int sig = signals != nullptr ? signals->take() : 0) {
+      if (sig == SIGCHLD) continue;
+      signal = sig;
+      return -1;
+    }
+  }
+}
+
 }  // namespace
 
 int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
@@ -964,7 +1033,24 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   const std::size_t known = commands.total().value_or(options.jobs);
   const std::size_t jobs =
       jobs_within_file_limit(std::min(options.jobs, std::max<std::size_t>(known, 1)), warning);
-  Runner runner(options, jobs, commands, io, warning);
+  int joblog_fd = -1;
+  if (!options.joblog.empty() && options.joblog != "-") {
+    int signal = 0;
+    joblog_fd = open_joblog(options.joblog, io.signals, signal);
+    if (signal != 0) {
+      OutputStream err(io.err);  // a message that never blocks either; dropped if nobody reads
+      err.write("mpp-run: " + signal_name(signal) + ": stopped waiting for a reader of the joblog " +
+                options.joblog + "; no job was started\n");
+      return 128 + signal;
+    }
+  }
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd >= 0) ::close(fd);
+    }
+  } const joblog_closer{joblog_fd};
+  Runner runner(options, jobs, commands, io, warning, joblog_fd);
   return runner.run();
 }
 

@@ -74,6 +74,26 @@ TEST(MppRunJobs, OutputsComeAsJobsEnd) {
   EXPECT_EQ(r.out, "second\nfirst\n");
 }
 
+TEST(MppRunJobs, JoblogRowOfATimedOutJobSaysTheSignalThatEndedIt) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  // The shell ends on SIGTERM, its background child ignores it: the job ends only on the SIGKILL
+  // that follows the grace period, and its row is written then.
+  const Result r = run({"--timeout", "0.2", "--joblog", log, "sh -c '(trap \"\" TERM; sleep 30) & wait'"});
+  EXPECT_EQ(r.code(), 1) << r;
+  const auto rows = lines_of(read_file(log));
+  ASSERT_EQ(rows.size(), 2u) << read_file(log);
+  EXPECT_NE(rows[1].find("\t-1\t9\t"), std::string::npos) << rows[1];
+  // JobRuntime covers the grace period (1 s) it took to end.
+  EXPECT_GE(std::stod(rows[1].substr(rows[1].find('\t', rows[1].find('\t', 2) + 1) + 1)), 1.0) << rows[1];
+}
+
+TEST(MppRunJobs, TimeoutMessageShowsTheTimeoutAsGiven) {
+  const Result r = run({"--timeout", "0.2", "sleep 30"});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_NE(r.err.find("timed out after 0.2 s, killed: sleep 30"), std::string::npos) << r;
+}
+
 TEST(MppRunJobs, TimeoutKillsTheJobsProcessGroup) {
   ScratchDir dir;
   const std::string log = dir / "log";

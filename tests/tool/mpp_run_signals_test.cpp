@@ -4,6 +4,7 @@
 // orphaned children come back to it and it can see how they ended.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <string>
 #include <vector>
@@ -208,6 +209,91 @@ TEST(MppRunSignals, SigtermStopsEverythingWhileStandardOutputIsBlocked) {
   EXPECT_FALSE(std::filesystem::exists(dir / "third"));
   // The job ends on SIGTERM at once; what waits for the reader gets one grace period (1 s).
   EXPECT_LT(Clock::now() - start, 5s);
+}
+
+// A FIFO at a fresh path in `dir`.
+std::string make_fifo(const ScratchDir& dir) {
+  const std::string path = dir / "fifo";
+  if (::mkfifo(path.c_str(), 0600) != 0) throw std::system_error(errno, std::generic_category(), "mkfifo");
+  return path;
+}
+
+// Whether `pid` catches `sig` now (/proc/PID/status, SigCgt): mpp-run has set up its handlers.
+bool catches(pid_t pid, int sig) {
+  for (const std::string& line : lines_of(read_file("/proc/" + std::to_string(pid) + "/status"))) {
+    if (line.starts_with("SigCgt:"))
+      return ((std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1) != 0;
+  }
+  return false;
+}
+
+// One job at a time, with a joblog at `joblog` that is not read: 160 KB of rows, more than a pipe
+// holds, then a job that writes its pid and sleeps. SIGTERM must still stop everything at once.
+void sigterm_while_the_joblog_is_blocked(const std::string& joblog, const ScratchDir& dir, bool hold_output) {
+  KillAtEnd cleanup;
+  Words args{"-j1", "--joblog", joblog};
+  const std::string long_command = "true " + std::string(4000, 'x');
+  for (int i = 0; i < 40; ++i) args.push_back(long_command);
+  args.push_back("sh -c '" + write_pid(dir / "second") + "; exec sleep 30'");
+  args.push_back("touch " + (dir / "third"));
+  Tool tool(args);
+  if (hold_output) tool.hold_output();
+  const pid_t second = cleanup.add(read_pid(dir / "second"));
+  EXPECT_GT(second, 0) << "the sleeper never started: mpp-run is stuck writing the joblog";
+  ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
+  const Result r = tool.finish(10s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 128 + SIGTERM) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+}
+
+TEST(MppRunSignals, SigtermStopsEverythingWhileAFifoJoblogIsBlocked) {
+  ScratchDir dir;
+  const std::string fifo = make_fifo(dir);
+  // A reader that never reads.
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  sigterm_while_the_joblog_is_blocked(fifo, dir, false);
+  ::close(reader);
+}
+
+TEST(MppRunSignals, SigtermStopsEverythingWhileAJoblogOnBlockedStandardOutputIsBlocked) {
+  // `mpp-run --joblog /dev/stdout ... | (sleep 1000)`: the joblog is the pipe standard output is.
+  ScratchDir dir;
+  sigterm_while_the_joblog_is_blocked("/dev/stdout", dir, true);
+}
+
+TEST(MppRunSignals, SigtermWhileWaitingForAReaderOfAFifoJoblogExits143) {
+  ScratchDir dir;
+  const std::string fifo = make_fifo(dir);
+  Tool tool({"--joblog", fifo, "touch " + (dir / "ran")});
+  ASSERT_TRUE(wait_until([&] { return catches(tool.pid(), SIGTERM); }));
+  ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
+  const Result r = tool.finish(10s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_EQ(r.code(), 128 + SIGTERM) << r;
+  EXPECT_NE(r.err.find("SIGTERM: stopped waiting for a reader of the joblog " + fifo), std::string::npos)
+      << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+TEST(MppRunSignals, AFifoJoblogWaitsForItsReader) {
+  ScratchDir dir;
+  const std::string fifo = make_fifo(dir);
+  Tool tool({"--joblog", fifo, "echo hello"});
+  ASSERT_TRUE(wait_until([&] { return catches(tool.pid(), SIGTERM); }));
+  // Blocks until mpp-run opens the FIFO for writing; reads the whole joblog.
+  std::ifstream in(fifo);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const Result r = tool.finish(10s);
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "hello\n");
+  const auto rows = lines_of(text.str());
+  ASSERT_EQ(rows.size(), 2u) << text.str();
+  EXPECT_TRUE(rows[0].starts_with("Seq\t")) << rows[0];
+  EXPECT_TRUE(rows[1].starts_with("1\t")) << rows[1];
+  EXPECT_TRUE(rows[1].ends_with("\techo hello")) << rows[1];
 }
 
 }  // namespace
