@@ -12,6 +12,7 @@
 #include <limits>
 #include <span>
 #include <system_error>
+#include <vector>
 
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
@@ -170,11 +171,28 @@ bool one_of(std::string_view word, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), word) != names.end();
 }
 
+// An option that takes a value given a second time: CLI11 would say "At Most 1 required but
+// received 2"; mpp-run says which option, and for -a what GNU parallel would have done.
+void refuse_repeated(std::string_view name, std::vector<std::string_view>& seen) {
+  const std::string_view canonical = name == "-j" ? "--jobs" : name == "-a" ? "--arg-file" : name;
+  if (std::find(seen.begin(), seen.end(), canonical) == seen.end()) {
+    seen.push_back(canonical);
+    return;
+  }
+  if (canonical == "--arg-file") {
+    bad("-a/--arg-file is given more than once: mpp-run reads one argument file (GNU parallel's several -a "
+        "files, combined, are not implemented)");
+  }
+  const std::string shown = canonical == "--jobs" ? "-j/--jobs" : std::string(canonical);
+  bad(shown + " is given more than once: give it once");
+}
+
 // CLI11 reads `--dry-run=0` as "no dry run" and `--keep-order=1` as the flag; GNU parallel's flags
 // take no value, so a value there is a mistake: refused before CLI11 gives it a meaning. And
 // `--timeout=` would take the next word for its value. Only the options before the command are
 // looked at (the command's own words may be anything).
 void refuse_flag_values(int argc, const char* const* argv) {
+  std::vector<std::string_view> seen;  // the options with a value met so far
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word == "--" || !word.starts_with('-') || word == "-") return;
@@ -185,14 +203,17 @@ void refuse_flag_values(int argc, const char* const* argv) {
         bad(std::string(name) + " takes no value (given '" + std::string(word) + "')");
       }
     } else if (one_of(name, k_with_value)) {
+      refuse_repeated(name, seen);
       if (equals == std::string_view::npos) {
         ++i;  // its value is the next word
       } else if (equals + 1 == word.size()) {
         // CLI11 would take the next word for the value of `--timeout=`.
         bad(std::string(name) + " needs a value (given '" + std::string(word) + "', an empty one)");
       }
-    } else if (!(name.size() > 2 && name[1] != '-' && one_of(name.substr(0, 2), k_with_value))) {
-      return;  // -j4 is -j with 4; anything else CLI11 judges
+    } else if (name.size() > 2 && name[1] != '-' && one_of(name.substr(0, 2), k_with_value)) {
+      refuse_repeated(name.substr(0, 2), seen);  // -j4 is -j with 4
+    } else {
+      return;  // anything else CLI11 judges
     }
   }
 }

@@ -264,7 +264,7 @@ class Runner {
     drain_output();
     if (signal_ != 0) return 128 + signal_;
     if (write_error_ != 0) return write_error_ == EPIPE ? 128 + SIGPIPE : k_usage_status;
-    if (joblog_error_ != 0 || input_error_) return k_usage_status;
+    if (joblog_error_ != 0 || input_error_ || descriptor_error_) return k_usage_status;
     return static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
   }
 
@@ -328,6 +328,24 @@ class Runner {
   }
 
   void start(Pending job) {
+    int out[2];
+    int err[2];
+    // Close-on-exec: a job started later must not inherit these, or the end of this job's output
+    // would wait for that one to end too. Child::spawn's dup2 gives the job its own copies.
+    try {
+      posix::checked("pipe2", [&] { return ::pipe2(out, O_CLOEXEC); });
+      try {
+        posix::checked("pipe2", [&] { return ::pipe2(err, O_CLOEXEC); });
+      } catch (...) {
+        ::close(out[0]);
+        ::close(out[1]);
+        throw;
+      }
+    } catch (const std::system_error& e) {
+      if (!out_of_descriptors(e.code().value())) throw;
+      no_descriptors_for(std::move(job));
+      return;
+    }
     auto r = std::make_unique<Running>();
     r->job = job.job;
     r->command = std::move(job.command);
@@ -335,18 +353,6 @@ class Runner {
     r->started_wall = WallClock::now();
     r->started = Clock::now();
     if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));
-    int out[2];
-    int err[2];
-    // Close-on-exec: a job started later must not inherit these, or the end of this job's output
-    // would wait for that one to end too. Child::spawn's dup2 gives the job its own copies.
-    posix::checked("pipe2", [&] { return ::pipe2(out, O_CLOEXEC); });
-    try {
-      posix::checked("pipe2", [&] { return ::pipe2(err, O_CLOEXEC); });
-    } catch (...) {
-      ::close(out[0]);
-      ::close(out[1]);
-      throw;
-    }
     r->out_fd = out[0];
     r->err_fd = err[0];
     Child::SpawnOptions spawn;
@@ -369,8 +375,16 @@ class Runner {
         r->child = Child::spawn({k_shell, "-c", r->command}, spawn);
       }
     } catch (const std::system_error& e) {
-      // As a shell would: 127 for a program that is not there, 126 for one that cannot run.
       const int error = e.code().value();
+      if (out_of_descriptors(error)) {
+        ::close(out[0]);
+        ::close(out[1]);
+        ::close(err[0]);
+        ::close(err[1]);
+        no_descriptors_for(Pending{r->job, std::move(r->command), r->tries - 1});
+        return;
+      }
+      // As a shell would: 127 for a program that is not there, 126 for one that cannot run.
       const Plan plan = plan_command(r->command);
       r->output.err = "mpp-run: " + plan.argv.front() + ": " +
                       (error == ENOENT ? std::string("command not found") : std::strerror(error)) + "\n";
@@ -379,6 +393,31 @@ class Runner {
     ::close(out[1]);
     ::close(err[1]);
     running_.push_back(std::move(r));
+  }
+
+  static bool out_of_descriptors(int error) noexcept { return error == EMFILE || error == ENFILE; }
+
+  // A job could not start for want of file descriptors (the open-file limit was lowered while
+  // mpp-run ran, or something else holds more than it counted): it goes back to wait. With jobs
+  // running, fewer run at once from now on; with none, nothing can ever start: mpp-run says why
+  // and stops, the jobs' output still written, with status 255.
+  void no_descriptors_for(Pending job) {
+    pending_.push_front(std::move(job));
+    rlimit files{};
+    const bool known = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY;
+    const std::string limit = known ? " (ulimit -n: " + std::to_string(files.rlim_cur) + ")" : "";
+    bar_.clear();
+    if (!running_.empty()) {
+      jobs_ = running_.size();
+      err_.write("mpp-run: warning: the open-file limit" + limit + " is reached: running at most " +
+                 std::to_string(jobs_) + " jobs at once from now on\n");
+    } else {
+      descriptor_error_ = true;
+      err_.write("mpp-run: cannot start a job: the open-file limit" + limit +
+                 " is reached; raise it with ulimit -n, up to the hard limit (ulimit -Hn)\n");
+      stop();
+    }
+    bar_.draw();
   }
 
   // Where execvp would find `name`, looked up once per program: with a long PATH, a search per
@@ -951,6 +990,7 @@ class Runner {
   std::size_t not_started_ = 0;
   bool input_left_ = false;  // stopped before the input was read to its end
   bool input_error_ = false;
+  bool descriptor_error_ = false;  // the open-file limit left no room for a single job
   bool stopping_ = false;
   bool halted_ = false;
   int signal_ = 0;

@@ -2,6 +2,7 @@
 // and how their outputs come out (--keep-order, completion order, grouping under load).
 // Jobs that must wait for each other wait on files, never on a guess of how long something takes.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -319,6 +320,56 @@ TEST(MppRunJobs, JobsAboveTheOpenFileLimitAreLowered) {
   EXPECT_EQ(r.out, expected);
   EXPECT_NE(r.err.find("warning: only enough file descriptors to run"), std::string::npos) << r;
   EXPECT_NE(r.err.find("ulimit -n"), std::string::npos) << r;
+}
+
+// How many descriptors `pid` has open.
+std::size_t open_descriptors(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+// The open-file limit of the running mpp-run lowered under what it holds with its first job
+// running (it prints "first" and waits for the file "go"): once that job ends, the next one cannot
+// get its pipes.
+Result lower_the_file_limit_during_a_job(const ScratchDir& dir, const std::string& jobs, const Words& more) {
+  Words args{"-j", jobs,
+             "sh -c 'echo first; " + write_pid(dir / "first") + "; " + wait_for(dir / "go") + "'"};
+  args.insert(args.end(), more.begin(), more.end());
+  Tool tool(args);
+  EXPECT_GT(read_pid(dir / "first"), 0);
+  const std::size_t open = open_descriptors(tool.pid());
+  rlimit files{};
+  EXPECT_EQ(::prlimit(tool.pid(), RLIMIT_NOFILE, nullptr, &files), 0);
+  files.rlim_cur = open - 3;  // the first job's two pipes and pidfd: closed when it ends
+  EXPECT_EQ(::prlimit(tool.pid(), RLIMIT_NOFILE, &files, nullptr), 0);
+  write_file(dir / "go", "");
+  return tool.finish();
+}
+
+TEST(MppRunJobs, NoDescriptorForAnyJobIsAClearError) {
+  ScratchDir dir;
+  const Result r = lower_the_file_limit_during_a_job(dir, "1", {"touch " + (dir / "second")});
+  EXPECT_EQ(r.code(), 255) << r;
+  EXPECT_NE(r.err.find("cannot start a job: the open-file limit (ulimit -n: "), std::string::npos) << r;
+  EXPECT_EQ(r.err.find("pipe2"), std::string::npos) << r;
+  EXPECT_EQ(r.out, "first\n") << r;  // the output of the job that ran is still written
+  EXPECT_FALSE(std::filesystem::exists(dir / "second"));
+}
+
+TEST(MppRunJobs, NoDescriptorForAnotherJobRunsFewerAtOnce) {
+  ScratchDir dir;
+  // Both slots taken: the second job waits for "go" too. The third cannot start beside it.
+  const Result r = lower_the_file_limit_during_a_job(
+      dir, "2", {"sh -c '" + wait_for(dir / "go") + "; echo second'", "echo third"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_NE(r.err.find("warning: the open-file limit (ulimit -n: "), std::string::npos) << r;
+  auto rows = lines_of(r.out);
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, (Words{"first", "second", "third"})) << r;
 }
 
 }  // namespace

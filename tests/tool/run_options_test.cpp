@@ -138,6 +138,21 @@ TEST(RunOptions, EmptyValuesAreRefused) {
   }
 }
 
+TEST(RunOptions, AnOptionWithAValueGivenTwiceIsRefusedByName) {
+  const std::string twice_a = parse_error({"-a", "x", "-a", "y", "echo"});
+  EXPECT_NE(twice_a.find("-a/--arg-file is given more than once"), std::string::npos) << twice_a;
+  EXPECT_EQ(twice_a.find("At Most"), std::string::npos) << twice_a;
+  EXPECT_NE(parse_error({"-a", "x", "--arg-file=y", "echo"}).find("-a/--arg-file"), std::string::npos);
+  EXPECT_NE(parse_error({"-j4", "--jobs", "2", "x"}).find("-j/--jobs is given more than once"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--joblog", "a", "--joblog=b", "x"}).find("--joblog is given more than once"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--timeout", "1", "--timeout", "2", "x"}).find("--timeout is given more than once"),
+            std::string::npos);
+  // Flags may repeat; the command's own words are not options of mpp-run.
+  EXPECT_TRUE(parse({"-k", "-k", "x", "-a", "-a"}).keep_order);
+}
+
 TEST(RunOptions, FlagsTakeNoValue) {
   for (const char* flag : {"--dry-run=0", "--keep-order=1", "--bar=1", "--no-bar=0", "--help=x",
                            "--version=1", "--dry-run=true", "--keep-order="}) {
@@ -145,9 +160,9 @@ TEST(RunOptions, FlagsTakeNoValue) {
     EXPECT_NE(error.find("takes no value"), std::string::npos) << flag << ": " << error;
   }
   // Behind options with values too, in both spellings.
-  EXPECT_NE(
-      parse_error({"-j", "2", "--timeout=3", "-j4", "--dry-run=0", "x"}).find("--dry-run takes no value"),
-      std::string::npos);
+  EXPECT_NE(parse_error({"--retries", "2", "--timeout=3", "-j4", "--dry-run=0", "x"})
+                .find("--dry-run takes no value"),
+            std::string::npos);
   // The command's own words are the command's.
   const Options o = parse({"-k", "grep", "--dry-run=0", "--keep-order=1"});
   EXPECT_TRUE(o.keep_order);
