@@ -322,29 +322,37 @@ TEST(MppRunJobs, JobsAboveTheOpenFileLimitAreLowered) {
   EXPECT_NE(r.err.find("ulimit -n"), std::string::npos) << r;
 }
 
-// How many descriptors `pid` has open.
-std::size_t open_descriptors(pid_t pid) {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
-    ++n;
+// The descriptor of mpp-run that reads the standard output of its job `job`: the first one it
+// opened for that job (pipe2 takes the lowest numbers free), so every lower one is held by mpp-run
+// for its whole run.
+int job_output_descriptor(pid_t tool, pid_t job) {
+  std::error_code error;
+  const auto target = std::filesystem::read_symlink("/proc/" + std::to_string(job) + "/fd/1", error);
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(tool) + "/fd")) {
+    if (std::filesystem::read_symlink(entry.path(), error) == target)
+      return std::stoi(entry.path().filename());
   }
-  return n;
+  return -1;
 }
 
-// The open-file limit of the running mpp-run lowered under what it holds with its first job
-// running (it prints "first" and waits for the file "go"): once that job ends, the next one cannot
-// get its pipes.
-Result lower_the_file_limit_during_a_job(const ScratchDir& dir, const std::string& jobs, const Words& more) {
-  Words args{"-j", jobs,
-             "sh -c 'echo first; " + write_pid(dir / "first") + "; " + wait_for(dir / "go") + "'"};
+// The open-file limit of the running mpp-run lowered, while its first job runs (it prints "first"
+// and waits for the file "go"), to the first descriptor that job holds: once it ends, no other job
+// can get its pipes (RLIMIT_NOFILE bounds the numbers of new descriptors, and every lower one stays
+// taken). Not lower: poll() refuses more descriptors than the limit.
+// `started`: pid files (write_pid) of other jobs that must have started first.
+Result lower_the_file_limit_during_a_job(const ScratchDir& dir, Words args, const Words& more,
+                                         const Words& started = {}) {
+  args.push_back("sh -c 'echo first; " + write_pid(dir / "first") + "; " + wait_for(dir / "go") + "'");
   args.insert(args.end(), more.begin(), more.end());
   Tool tool(args);
-  EXPECT_GT(read_pid(dir / "first"), 0);
-  const std::size_t open = open_descriptors(tool.pid());
+  const pid_t first = read_pid(dir / "first");
+  EXPECT_GT(first, 0);
+  for (const std::string& path : started) EXPECT_GT(read_pid(path), 0) << path;
+  const int lowest = job_output_descriptor(tool.pid(), first);
+  EXPECT_GT(lowest, 2);
   rlimit files{};
   EXPECT_EQ(::prlimit(tool.pid(), RLIMIT_NOFILE, nullptr, &files), 0);
-  files.rlim_cur = open - 3;  // the first job's two pipes and pidfd: closed when it ends
+  files.rlim_cur = static_cast<rlim_t>(lowest);
   EXPECT_EQ(::prlimit(tool.pid(), RLIMIT_NOFILE, &files, nullptr), 0);
   write_file(dir / "go", "");
   return tool.finish();
@@ -352,7 +360,7 @@ Result lower_the_file_limit_during_a_job(const ScratchDir& dir, const std::strin
 
 TEST(MppRunJobs, NoDescriptorForAnyJobIsAClearError) {
   ScratchDir dir;
-  const Result r = lower_the_file_limit_during_a_job(dir, "1", {"touch " + (dir / "second")});
+  const Result r = lower_the_file_limit_during_a_job(dir, {"-j1"}, {"touch " + (dir / "second")});
   EXPECT_EQ(r.code(), 255) << r;
   EXPECT_NE(r.err.find("cannot start a job: the open-file limit (ulimit -n: "), std::string::npos) << r;
   EXPECT_EQ(r.err.find("pipe2"), std::string::npos) << r;
@@ -360,16 +368,21 @@ TEST(MppRunJobs, NoDescriptorForAnyJobIsAClearError) {
   EXPECT_FALSE(std::filesystem::exists(dir / "second"));
 }
 
-TEST(MppRunJobs, NoDescriptorForAnotherJobRunsFewerAtOnce) {
+TEST(MppRunJobs, NoDescriptorForAnotherJobWaitsForTheRunningOnes) {
   ScratchDir dir;
-  // Both slots taken: the second job waits for "go" too. The third cannot start beside it.
+  // Both slots taken: the second job runs until the first's joblog row is written, which mpp-run
+  // does before it tries the next job (it reaps the second only after that). The third cannot
+  // start beside it: mpp-run runs fewer at once and waits for the second, whose output is kept;
+  // then it cannot start alone either.
+  const std::string log = dir / "log";
   const Result r = lower_the_file_limit_during_a_job(
-      dir, "2", {"sh -c '" + wait_for(dir / "go") + "; echo second'", "echo third"});
-  EXPECT_EQ(r.code(), 0) << r;
+      dir, {"-j2", "--joblog", log},
+      {"sh -c '" + write_pid(dir / "second") + "; " + wait_for_log(log, 1) + "; echo second'", "echo third"},
+      {dir / "second"});
+  EXPECT_EQ(r.code(), 255) << r;
   EXPECT_NE(r.err.find("warning: the open-file limit (ulimit -n: "), std::string::npos) << r;
-  auto rows = lines_of(r.out);
-  std::sort(rows.begin(), rows.end());
-  EXPECT_EQ(rows, (Words{"first", "second", "third"})) << r;
+  EXPECT_NE(r.err.find("cannot start a job: the open-file limit (ulimit -n: "), std::string::npos) << r;
+  EXPECT_EQ(r.out, "first\nsecond\n") << r << "\n--- joblog ---\n" << read_file(log);
 }
 
 }  // namespace
