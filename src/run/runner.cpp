@@ -332,17 +332,17 @@ class Runner {
     int err[2];
     // Close-on-exec: a job started later must not inherit these, or the end of this job's output
     // would wait for that one to end too. Child::spawn's dup2 gives the job its own copies.
-    try {
-      posix::checked("pipe2", [&] { return ::pipe2(out, O_CLOEXEC); });
-      try {
-        posix::checked("pipe2", [&] { return ::pipe2(err, O_CLOEXEC); });
-      } catch (...) {
+    // Errors as values, not exceptions: out of descriptors is an expected outcome here.
+    int pipe_error = -posix::retried("pipe2", [&] { return ::pipe2(out, O_CLOEXEC); });
+    if (pipe_error <= 0) {
+      pipe_error = -posix::retried("pipe2", [&] { return ::pipe2(err, O_CLOEXEC); });
+      if (pipe_error > 0) {
         ::close(out[0]);
         ::close(out[1]);
-        throw;
       }
-    } catch (const std::system_error& e) {
-      if (!out_of_descriptors(e.code().value())) throw;
+    }
+    if (pipe_error > 0) {
+      if (!out_of_descriptors(pipe_error)) posix::throw_errno("pipe2", pipe_error);
       no_descriptors_for(std::move(job));
       return;
     }
