@@ -50,6 +50,10 @@ constexpr auto k_death_check = std::chrono::milliseconds(1);
 constexpr auto k_idle_spin = std::chrono::microseconds(20);
 // A replacement worker whose initializer fails this many times in a row is not started again.
 constexpr int k_init_attempts = 3;
+// A chunk whose workers die this many times in a row before its first item starts (a request too
+// large for the worker's memory, a worker killed from outside) fails that item with WorkerLost
+// instead of being sent round again forever.
+constexpr std::uint32_t k_unattributed_losses = 3;
 
 // An object in its own MAP_SHARED pages, which forked workers share. `exportable`: the pages are
 // a memfd's, kept open (close-on-exec) as fd() so that a spawned worker can map them too.
@@ -859,6 +863,19 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     }
   }
 
+  // The chunk's workers died `losses` times in a row before item i started: it fails with
+  // WorkerLost, which says how the last one ended (`death`).
+  std::exception_ptr unattributed_error(RemoteJob& job, std::size_t i, std::uint32_t losses,
+                                        const std::string& death) const noexcept {
+    try {
+      throw WorkerLost(std::string(options.name) + ": " + std::to_string(losses) +
+                       " workers in a row died before " + describe_item(job, i) +
+                       " started; it is not sent again (the last: " + death + ")");
+    } catch (...) {
+      return std::current_exception();
+    }
+  }
+
   // When the next item could time out, as far as we know now.
   Deadline next_timeout() noexcept {
     if (options.task_timeout.count() <= 0) return k_no_deadline;
@@ -901,18 +918,18 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     s.reading = true;
     const std::uint64_t running = s.shared->get()->running.load(std::memory_order_acquire);
     std::exception_ptr lost;
+    std::string death;  // how it ended, for messages
     if (!s.inflight.empty()) {
       try {
         const InFlight& front = s.inflight.front();
         if (s.killed_for != 0 && s.killed_for == running) {
           std::rethrow_exception(kill_error(s, *front.job, front.next));
         }
+        death = s.corrupt              ? std::string("it sent a corrupt message")
+                : !status_lost.empty() ? status_lost
+                                       : Child::describe(status);
         throw WorkerLost(std::string(options.name) + ": the worker running " +
-                         describe_item(*front.job, front.next) + " died (" +
-                         (s.corrupt              ? std::string("it sent a corrupt message")
-                          : !status_lost.empty() ? status_lost
-                                                 : Child::describe(status)) +
-                         ")");
+                         describe_item(*front.job, front.next) + " died (" + death + ")");
       } catch (...) {
         lost = std::current_exception();
       }
@@ -922,15 +939,24 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     std::deque<InFlight> chunks;
     chunks.swap(s.inflight);
     for (InFlight& f : chunks) {
-      if (first && running != 0 && running - 1 == f.next && f.next < f.end) {
-        f.job->accept_error(f.next, lost);
-        ++f.next;
+      std::uint32_t losses = 0;
+      if (first && f.next < f.end) {
+        const bool blamed = running != 0 && running - 1 == f.next;
+        if (!blamed && f.next == f.task->begin) losses = f.task->unattributed_losses + 1;
+        if (losses >= k_unattributed_losses) {
+          f.job->accept_error(f.next, unattributed_error(*f.job, f.next, losses, death));
+          losses = 0;
+          ++f.next;
+        } else if (blamed) {
+          f.job->accept_error(f.next, lost);
+          ++f.next;
+        }
       }
       first = false;
       if (f.next < f.end) {
         try {
           f.task->job->add_ref();
-          again.push_back(new Task{f.task->job, f.next, f.end, 0, true});
+          again.push_back(new Task{f.task->job, f.next, f.end, 0, true, losses});
         } catch (...) {
           f.task->job->release();
           for (std::size_t i = f.next; i < f.end; ++i) f.job->accept_error(i, std::current_exception());

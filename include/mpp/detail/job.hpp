@@ -22,6 +22,9 @@ struct Task {
   std::size_t grain = 0;
   /// Allocated by the executor (a split): deleted after it ran.
   bool owned_by_executor = false;
+  /// Process back end: workers that died in a row while this run was theirs and before its first
+  /// item started (nothing to blame them on); at a limit, that item fails instead of going round.
+  std::uint32_t unattributed_losses = 0;
 };
 
 /// The pool algorithms' side of a unit of work. Executors call these; about one virtual call per

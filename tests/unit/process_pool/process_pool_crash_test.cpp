@@ -4,12 +4,14 @@
 // runs twice; the pool replaces the worker and keeps working at the same size.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <csignal>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <ostream>
@@ -460,3 +462,35 @@ TEST_F(ProcessPoolCrashMore, CrashedWorkersAreReapedWhileThePoolRuns) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// A worker that dies before the item starts leaves nothing to blame: the chunk goes to another
+// worker. When that happens a few times in a row (here every worker's memory is too small to take
+// the request in), the item fails with WorkerLost instead of being sent round forever, and the
+// pool goes on.
+
+/// The initializer: the worker's address space may grow by 32 MiB at most.
+void limit_worker_memory() {
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  if (statm == nullptr || std::fscanf(statm, "%lu", &pages) != 1) std::abort();
+  std::fclose(statm);
+  const rlim_t limit = pages * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + (rlim_t{32} << 20);
+  const rlimit r{limit, limit};
+  if (::setrlimit(RLIMIT_AS, &r) != 0) std::abort();
+}
+
+std::size_t length_of(const std::string& s) { return s.size(); }
+
+TEST(ProcessPoolUnattributedDeaths, ARequestNoWorkerCanTakeFailsAfterAFewDeathsAndThePoolGoesOn) {
+  mpp::ProcessPool pool(mpp::ProcessPoolOptions{.processes = 1, .initializer = &limit_worker_memory});
+  const std::string huge(std::size_t{96} << 20, 'x');
+  try {
+    (void)pool.apply(&length_of, huge);
+    ADD_FAILURE() << "a 96 MiB request reached a worker limited to 32 MiB more";
+  } catch (const mpp::WorkerLost& e) {
+    EXPECT_TRUE(contains(e.what(), "3 workers in a row died before the task started")) << e.what();
+  }
+  EXPECT_EQ(pool.apply(&length_of, std::string("abc")), 3U);
+  EXPECT_EQ(pool.size(), 1U);
+}
