@@ -22,6 +22,8 @@
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/throw.hpp"
 #include "mpp/errors.hpp"
+#include "remote/outcomes.hpp"
+#include "remote/scheduling.hpp"
 #include "remote_host.hpp"
 
 namespace mpp::detail {
@@ -29,20 +31,7 @@ namespace {
 
 using mpi::Header;
 using mpi::Kind;
-using mpi::Record;
 using mpi::Session;
-
-// Chunks queued at a rank: the next one waits there while it runs the current one, so it never
-// idles between chunks; few, so that a slow rank holds back little (dynamic balancing).
-constexpr std::size_t k_pipeline = 2;
-// Chunks this short (on average, at a rank) queue deeper, so the rank does not wait for the
-// dispatcher's next look between them.
-constexpr std::size_t k_max_pipeline = 4;
-constexpr auto k_short_chunk = std::chrono::microseconds(200);
-// The dispatcher's longest sleep while chunks are out: how late, at worst, it sees a result that
-// nothing queued behind it hides (the last ones of a map, an apply).
-constexpr auto k_longest_sleep = std::chrono::microseconds(500);
-constexpr auto k_idle_spin = std::chrono::microseconds(100);
 
 struct InFlight {
   Task* task;  // nullptr once cancelled: the outcome is dropped when it comes
@@ -60,8 +49,7 @@ struct Server {
   // under Impl::inflight_mutex (skip_unwanted() reads it from the thread that abandons an imap).
   std::deque<std::unique_ptr<InFlight>> inflight;
   std::uint64_t next_sequence = 0;
-  Clock::time_point last_end{};
-  Clock::duration service{std::chrono::milliseconds(1)};  // recent time per chunk (average)
+  ServiceTime service;
 };
 
 std::exception_ptr serialization_error(const std::string& what) {
@@ -140,7 +128,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     // a callback, an abandoned imap closing its call) ends the spin. The clock is read every round:
     // with Open MPI's yield on (oversubscribed ranks, see Session::get), a look at MPI may give up
     // the CPU, and on a loaded machine a handful of those once took 80 ms.
-    const auto spin_end = Clock::now() + k_idle_spin;
+    const auto spin_end = Clock::now() + k_mpi_dispatcher_spin;
     do {
       if (wake_word.load(std::memory_order_seq_cst) != seen ||
           incoming_count.load(std::memory_order_relaxed) != 0 ||
@@ -158,7 +146,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
         !(closed.load(std::memory_order_seq_cst) && finished())) {
       const bool out = any_inflight();
       futex_wait(wake_word, seen, out ? Clock::now() + nap : k_no_deadline);
-      if (out) nap = std::min<std::chrono::microseconds>(k_longest_sleep, nap * 2);
+      if (out) nap = std::min<std::chrono::microseconds>(k_mpi_longest_sleep, nap * 2);
     }
     sleeping.store(0, std::memory_order_seq_cst);
   }
@@ -224,7 +212,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     return nullptr;
   }
 
-  void handle(int rank, const mpi::Bytes& message) noexcept {
+  void handle(int rank, mpi::Bytes& message) noexcept {
     Header header{};
     Server* s = server_of(rank);
     if (message.size() < sizeof(header) || s == nullptr)
@@ -241,9 +229,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       f = std::move(s->inflight.front());
       s->inflight.pop_front();
     }
-    const auto now = Clock::now();
-    s->service = (3 * s->service + (now - std::max(s->last_end, f->sent))) / 4;
-    s->last_end = now;
+    s->service.chunk_ended(f->sent, Clock::now());
     try {  // the rank has the request: its sends complete at once
       for (MPI_Request& r : f->sends) mpi::wait(session, r);
     } catch (const std::exception& e) {
@@ -256,82 +242,37 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   }
 
   // Every item of the chunk gets exactly one outcome, whatever the message holds.
-  void take_outcomes(int rank, const Task& task, RemoteJob& job, const mpi::Bytes& message) noexcept {
-    std::size_t next = task.begin;
-    std::size_t at = sizeof(Header);
-    bool broken = false;
-    while (at < message.size() && next < task.end) {
-      if (terminated.load(std::memory_order_relaxed)) {  // a callback terminated the pool
-        task.job->cancel();
-        return;
-      }
-      Record r{};
-      if (message.size() - at < sizeof(r)) {
-        broken = true;
-        break;
-      }
-      std::memcpy(&r, message.data() + at, sizeof(r));
-      at += sizeof(r);
-      const std::size_t length = r.type == Record::block ? r.bytes : mpi::padded(r.bytes);
-      if (r.index != next || r.count == 0 || r.count > task.end - next || length > message.size() - at ||
-          (r.type != Record::block && r.count != 1) || (r.type == Record::block && r.bytes % r.count != 0)) {
-        broken = true;
-        break;
-      }
-      const std::byte* payload = message.data() + at;
-      switch (r.type) {
-        case Record::value:
-          job.accept_value(next, {payload, r.bytes});
-          break;
-        case Record::error:
-          job.accept_error(next, decode_exception({payload, r.bytes}));
-          break;
-        case Record::block:
-          job.accept_values(next, r.count, r.bytes / r.count, payload);
-          break;
-        default:
-          broken = true;
-      }
-      if (broken) break;
-      next += r.count;
-      at += r.type == Record::block ? mpi::padded(r.bytes) : length;
+  void take_outcomes(int rank, const Task& task, RemoteJob& job, mpi::Bytes& message) noexcept {
+    ChunkProgress chunk{&job, task.begin, task.end};
+    const bool valid =
+        detail::take_outcomes(chunk, std::span(message.data(), message.size()).subspan(sizeof(Header)),
+                              [this] { return terminated.load(std::memory_order_relaxed); });
+    if (terminated.load(std::memory_order_relaxed)) {  // a callback terminated the pool
+      task.job->cancel();
+      return;
     }
-    if (next < task.end) {
+    if (chunk.next < chunk.end) {
       const auto error = serialization_error(std::string(options.name) + ": rank " + std::to_string(rank) +
-                                             (broken ? " sent a malformed result" : " sent too few results"));
-      for (; next < task.end; ++next) job.accept_error(next, error);
+                                             (valid ? " sent too few results" : " sent a malformed result"));
+      for (; chunk.next < chunk.end; ++chunk.next) job.accept_error(chunk.next, error);
     }
   }
 
   // --- requests -------------------------------------------------------------------------------
 
-  std::size_t pipeline_depth(const Server& s) const noexcept {
-    return s.service < k_short_chunk && pending.size() > servers.size() * k_max_pipeline ? k_max_pipeline
-                                                                                         : k_pipeline;
-  }
-
   // Every rank with room gets a chunk in turn, one per round: a rank that finishes sooner gets more.
   bool feed() noexcept {
-    bool progress = false;
-    for (bool took = true; took && !pending.empty();) {
-      took = false;
-      for (Server& s : servers) took |= send_one(s);
-      progress |= took;
-    }
-    return progress;
+    return feed_in_turn(pending, servers, [this](Server& s) { return send_one(s); });
   }
 
   bool send_one(Server& s) noexcept {
-    if (pending.empty() || s.inflight.size() >= pipeline_depth(s)) return false;
-    Task* task = pending.front();
-    pending.pop_front();
-    RemoteJob* job = task->job->remote();
-    MPP_ASSERT(job != nullptr);
-    if (!job->begin_send()) {
-      job->drop(task->begin, task->end);
-      release_task(task);
-      return true;
+    if (pending.empty() ||
+        s.inflight.size() >= pipeline_depth(k_mpi_pipeline, s.service, pending.size(), servers.size())) {
+      return false;
     }
+    Task* task = nullptr;
+    RemoteJob* job = take_pending(pending, task);
+    if (job == nullptr) return true;
     std::unique_ptr<InFlight> f;
     std::vector<RequestBuilder::Segment> segments;
     try {
@@ -355,9 +296,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       builder.clear();
       post_send(s, *f, segments);
     } catch (...) {  // an argument that cannot be encoded fails its items, not the pool
-      const auto error = std::current_exception();
-      for (std::size_t i = task->begin; i < task->end; ++i) job->accept_error(i, error);
-      release_task(task);
+      fail_task(task, std::current_exception());
       return true;
     }
     ++s.next_sequence;
@@ -410,7 +349,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   bool send_skips_locked(const Unwanted& unwanted) noexcept {
     struct Notice {
       Header header;
-      std::array<std::uint64_t, k_max_pipeline> sequences;
+      std::array<std::uint64_t, k_mpi_pipeline.short_depth> sequences;
     };
     std::unique_lock mpi_lock(session.mpi_mutex(), std::defer_lock);
     bool any = false;
@@ -419,7 +358,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       for (auto& f : s.inflight) {
         if (f->skip_sent || !unwanted(*f)) continue;
         f->skip_sent = true;
-        MPP_ASSERT(n.header.reserved < k_max_pipeline);  // a rank never holds more chunks
+        MPP_ASSERT(n.header.reserved < k_mpi_pipeline.short_depth);  // a rank never holds more chunks
         n.sequences[n.header.reserved++] = f->sequence;
       }
       if (n.header.reserved == 0) continue;
@@ -523,8 +462,7 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
   auto owned = std::make_shared<Impl>(options, session, count);
   Impl& impl = *owned;
   host_ = owned;
-  for (std::size_t k = 0; k < count; ++k)
-    impl.servers.push_back(Server{session.server_rank(k), {}, 0, {}, {}});
+  for (std::size_t k = 0; k < count; ++k) impl.servers.push_back(Server{session.server_rank(k), {}, 0, {}});
   if (options.initializer != nullptr) impl.open_servers();
   RemoteHost::start_dispatcher(owned);
 }

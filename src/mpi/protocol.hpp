@@ -3,8 +3,9 @@
 //   requests: rank 0 -> server, in order: Open (a pool starts; runs its initializer), Chunk, Quit
 //   skips:    rank 0 -> server: Skip (chunks whose results are no longer wanted: their count in
 //             `reserved`, then their sequence numbers), read before and while a chunk runs
-//   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk); the tag names
-//             the pool, so that each pool's dispatcher receives its own
+//   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk: the chunk's
+//             outcome records, remote/records.hpp, follow the Header); the tag names the pool, so
+//             that each pool's dispatcher receives its own
 #pragma once
 
 #include <cstdint>
@@ -31,18 +32,6 @@ struct Header {
   std::uint64_t end;
   std::uint64_t flags;  // open: 1 when an initializer (a function id) follows
 };
-
-/// One item's or a run of items' outcome, in a Results message. Payload padded to 8 bytes.
-struct Record {
-  enum Type : std::uint32_t { value = 1, error = 2, block = 3 };
-  Type type;
-  std::uint32_t reserved;
-  std::uint64_t index;  // the item; block: the first
-  std::uint64_t count;  // block: items (each `bytes / count` long); else 1
-  std::uint64_t bytes;  // payload bytes, padding excluded
-};
-
-constexpr std::size_t padded(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
 
 /// The results communicator's tag for a pool: tags are at least 0..32767 (MPI guarantees no more).
 inline int pool_tag(std::uint64_t pool) noexcept { return static_cast<int>(pool % 32768); }

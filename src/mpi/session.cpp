@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 #include <thread>
 #include <utility>
@@ -18,6 +19,8 @@
 #include "mpp/detail/remote.hpp"
 #include "mpp/detail/wait.hpp"
 #include "mpp/errors.hpp"
+#include "remote/reporter.hpp"
+#include "remote/tunables.hpp"
 
 namespace mpp::detail::mpi {
 
@@ -103,12 +106,6 @@ void wait(Session& session, MPI_Request& request) {
 
 namespace {
 
-// How long an idle server sleeps at most between looks for a request: the first chunk after a
-// pause waits this long at worst; later ones are queued before they are needed (pipelining).
-constexpr auto k_server_idle_poll = std::chrono::microseconds(1000);
-// How often a server running a chunk looks for Skip notices.
-constexpr auto k_skip_look = std::chrono::milliseconds(1);
-
 [[noreturn]] void abort_job(const char* why) noexcept {
   std::fprintf(stderr, "mpp::MpiPool: %s; ending the job\n", why);
   std::fflush(stderr);
@@ -118,7 +115,7 @@ constexpr auto k_skip_look = std::chrono::milliseconds(1);
 
 // A serving rank (or rank 0's serving thread): runs the chunks rank 0 sends, one at a time, and
 // sends back each chunk's outcomes as one message.
-class Server final : public WorkerContext {
+class Server final : public ChunkReporter {
  public:
   explicit Server(Session& session) : session_(session) {}
 
@@ -126,7 +123,7 @@ class Server final : public WorkerContext {
   void serve() noexcept {
     t_function_relocation = &session_.relocation();
     for (;;) {
-      Poll poll(k_server_idle_poll);
+      Poll poll(k_mpi_server_idle_poll);
       try {
         while (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) poll.pause();
       } catch (const std::exception& e) {
@@ -153,14 +150,12 @@ class Server final : public WorkerContext {
   }
 
   // WorkerContext
-  std::size_t begin() const noexcept override { return begin_; }
-  std::size_t end() const noexcept override { return end_; }
   // A rank that dies ends the job (MPI's rule), so nothing needs to know which item was running.
   void start_item(std::size_t /*i*/) noexcept override {}
 
   bool skip() const noexcept override {
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_skip_look_ >= k_skip_look) {
+    if (now - last_skip_look_ >= k_mpi_skip_look) {
       last_skip_look_ = now;
       const_cast<Server*>(this)->read_skips();
     }
@@ -168,93 +163,49 @@ class Server final : public WorkerContext {
                        [&](const auto& s) { return s.first == pool_ && s.second == sequence_; });
   }
 
-  void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) override {
-    if (fixed_size) {
-      if (block_at_ == k_none || block_size_ != bytes.size() || block_first_ + block_count_ != i) {
-        close_block();
-        block_at_ = response_.size();
-        block_first_ = i;
-        block_size_ = bytes.size();
-        block_count_ = 0;
-        response_.extend(sizeof(Record));
-      }
-      response_.append(bytes.data(), bytes.size());
-      ++block_count_;
-    } else {
-      close_block();
-      add_record(Record::value, i, bytes);
-    }
-    next_ = i + 1;
-  }
-
-  void item_error(std::size_t i, const std::exception_ptr& error) noexcept override {
-    close_block();
-    if (!encode_task_exception(error_, error, "(its message could not be sent to rank 0)"))
-      abort_job("out of memory while reporting a task's exception");
-    try {
-      add_record(Record::error, i, error_);
-    } catch (...) {
-      abort_job("out of memory while reporting a task's exception");
-    }
-    next_ = i + 1;
-  }
-
-  ByteBuffer& scratch() noexcept override { return scratch_; }
-
-  RawResults open_results(std::size_t first, std::size_t size) override {
-    close_block();
-    // Room for every result left in the chunk, written in place: the message is sent as it is.
-    const std::size_t count = end_ - first;
-    block_at_ = response_.size();
-    block_first_ = first;
-    block_size_ = size;
-    block_count_ = 0;
-    std::byte* at = response_.extend(sizeof(Record) + padded(count * size));
-    raw_count_.store(0, std::memory_order_relaxed);
-    raw_open_ = true;
-    return {at + sizeof(Record), count, &raw_count_, &raw_running_};
-  }
-
-  void close_results() noexcept override {
-    if (!raw_open_) return;
-    raw_open_ = false;
-    block_count_ = raw_count_.load(std::memory_order_relaxed);
-    response_.shrink(block_at_ + sizeof(Record) + block_count_ * block_size_);
-    if (block_count_ != 0) next_ = block_first_ + block_count_;
-    close_block();
-  }
-
  private:
-  static constexpr std::size_t k_none = ~std::size_t{0};
-
-  void add_record(Record::Type type, std::size_t i, std::span<const std::byte> bytes) {
-    const Record record{type, 0, i, 1, bytes.size()};
-    response_.append(&record, sizeof(record));
-    response_.append(bytes.data(), bytes.size());
-    pad();
-  }
-
-  void pad() {
+  // ChunkReporter: records go into the chunk's one results message, after its Header.
+  void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override {
+    std::size_t size = 0;
+    for (const wire::Part& p : parts) size += p.size;
+    const wire::RecordHeader header{size, kind, 0};
+    response_.append(&header, sizeof(header));
+    for (const wire::Part& p : parts) response_.append(p.data, p.size);
     static constexpr std::byte zeros[8] = {};
-    response_.append(zeros, padded(response_.size()) - response_.size());
+    response_.append(zeros, wire::padded(size) - size);
   }
 
-  void close_block() noexcept {
-    if (block_at_ == k_none) return;
-    if (block_count_ == 0) {
-      response_.shrink(block_at_);  // nothing was written to it
-    } else {
-      const Record record{Record::block, 0, block_first_, block_count_, block_count_ * block_size_};
-      std::memcpy(response_.data() + block_at_, &record, sizeof(record));
-      response_.shrink(block_at_ + sizeof(Record) + block_count_ * block_size_);
-      try {
-        pad();
-      } catch (...) {  // cannot happen: padding fits in what extend() reserved, or grows by 8 bytes
-        abort_job("out of memory");
-      }
-    }
-    block_at_ = k_none;
+  // Room for every result asked for, written in place: the message is sent as it is.
+  wire::BlockHeader* reserve_block(std::size_t first, std::size_t size, std::size_t wanted) override {
+    const std::size_t payload = sizeof(wire::BlockHeader) + wanted * size;
+    std::byte* at = response_.extend(wire::record_span(payload));
+    const wire::RecordHeader record{payload, wire::Kind::block, 0};
+    std::memcpy(at, &record, sizeof(record));
+    return new (at + sizeof(record)) wire::BlockHeader{first, size, wanted, {0}, {0}, 0};
   }
+
+  // Shrunk to what was filled (gone if nothing was).
+  void publish_block(wire::BlockHeader& block) noexcept override {
+    std::byte* record_at = reinterpret_cast<std::byte*>(&block) - sizeof(wire::RecordHeader);
+    const auto at = static_cast<std::size_t>(record_at - response_.data());
+    const std::uint64_t count = block.count.load(std::memory_order_relaxed);
+    if (count == 0) {
+      response_.shrink(at);
+      return;
+    }
+    block.capacity = count;
+    block.closed.store(1, std::memory_order_relaxed);
+    const std::size_t payload = sizeof(wire::BlockHeader) + count * block.size;
+    const wire::RecordHeader record{payload, wire::Kind::block, 0};
+    std::memcpy(record_at, &record, sizeof(record));
+    response_.shrink(at + wire::record_span(payload));
+  }
+
+  std::atomic<std::uint64_t>* raw_running() noexcept override { return &raw_running_; }
+  [[noreturn]] void cannot_report() noexcept override {
+    abort_job("out of memory while reporting a task's outcome");
+  }
+  const char* recipient() const noexcept override { return "rank 0"; }
 
   void read_skips() noexcept {
     Bytes notice;
@@ -336,8 +287,6 @@ class Server final : public WorkerContext {
   }
 
   void run_chunk(const Header& header) noexcept {
-    begin_ = next_ = header.begin;
-    end_ = header.end;
     pool_ = header.pool;
     sequence_ = header.sequence;
     response_.clear();
@@ -347,18 +296,7 @@ class Server final : public WorkerContext {
     read_skips();
     last_skip_look_ = std::chrono::steady_clock::now();
     ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Header)));
-    try {
-      const auto entry = reinterpret_cast<RemoteEntry>(session_.relocation().decode(in));
-      entry(*this, in);
-    } catch (...) {
-      // The entry cannot be found here (or reporting failed under it): every item not yet
-      // reported fails with the reason.
-      close_results();
-      const auto error = std::current_exception();
-      for (std::size_t i = next_; i < end_; ++i) item_error(i, error);
-    }
-    close_results();
-    close_block();
+    ChunkReporter::run_chunk(header.begin, header.end, in, 0, &session_.relocation());
     send(header.pool);
     // Notices for this chunk or earlier ones of the pool are spent.
     std::erase_if(skips_, [&](const auto& s) { return s.first == pool_ && s.second <= sequence_; });
@@ -382,20 +320,9 @@ class Server final : public WorkerContext {
   Session& session_;
   Bytes request_;
   Bytes response_;
-  ByteBuffer scratch_;
-  ByteBuffer error_;
-  std::size_t begin_ = 0;
-  std::size_t end_ = 0;
-  std::size_t next_ = 0;  // the first item without an outcome
   std::uint64_t pool_ = 0;
   std::uint64_t sequence_ = 0;
-  std::size_t block_at_ = k_none;  // offset of the open block's Record
-  std::size_t block_first_ = 0;
-  std::size_t block_size_ = 0;
-  std::size_t block_count_ = 0;
-  bool raw_open_ = false;
-  std::atomic<std::uint64_t> raw_count_{0};
-  std::atomic<std::uint64_t> raw_running_{0};
+  std::atomic<std::uint64_t> raw_running_{0};  // nothing reads it: a rank that dies ends the job
   mutable std::chrono::steady_clock::time_point last_skip_look_{};
   std::vector<std::pair<std::uint64_t, std::uint64_t>> skips_;  // (pool, sequence) not wanted
 };

@@ -32,6 +32,8 @@
 #include "process/spawn.hpp"
 #include "process/wire.hpp"
 #include "process/worker.hpp"
+#include "remote/outcomes.hpp"
+#include "remote/scheduling.hpp"
 #include "remote_host.hpp"
 
 namespace mpp::detail {
@@ -39,21 +41,6 @@ namespace mpp::detail {
 std::atomic<void (*)()> g_before_timeout_kill{nullptr};
 
 namespace {
-
-// Each direction of each worker's channel. Large enough that a chunk of a big map streams with
-// few wake-ups; pages are only allocated as they are touched.
-constexpr std::size_t k_ring_bytes = std::size_t{4} << 20;
-// While busy, the dispatcher looks for dead workers this often (idle, poll() tells it at once).
-constexpr auto k_death_check = std::chrono::milliseconds(1);
-// How long the dispatcher thread looks for work before it sleeps. Short: a waiting caller drives
-// the pool itself, so the thread only needs to bridge bursts.
-constexpr auto k_idle_spin = std::chrono::microseconds(20);
-// A replacement worker whose initializer fails this many times in a row is not started again.
-constexpr int k_init_attempts = 3;
-// A chunk whose workers die this many times in a row before its first item starts (a request too
-// large for the worker's memory, a worker killed from outside) fails that item with WorkerLost
-// instead of being sent round again forever.
-constexpr std::uint32_t k_unattributed_losses = 3;
 
 // An object in its own MAP_SHARED pages, which forked workers share. `exportable`: the pages are
 // a memfd's, kept open (close-on-exec) as fd() so that a spawned worker can map them too.
@@ -119,11 +106,9 @@ class RelocationScope {
   const FunctionRelocation* saved_;
 };
 
-struct InFlight {
+// A chunk sent to a worker: its items without an outcome yet (ChunkProgress), and its task.
+struct InFlight : ChunkProgress {
   Task* task;
-  RemoteJob* job;
-  std::size_t next;  // the first item without an outcome (a worker runs a chunk's items in order)
-  std::size_t end;
   std::uint64_t sequence;
   Clock::time_point sent;
   bool skip_sent = false;
@@ -150,8 +135,7 @@ struct Slot {
   bool corrupt = false;           // sent something that breaks the protocol: killed
   bool reading = false;           // its records are being handled (callbacks may re-enter)
   bool respawn = false;           // exited: the dispatcher thread starts a replacement
-  Clock::time_point last_end{};   // when its last chunk ended
-  Clock::duration service{std::chrono::milliseconds(1)};  // recent time per chunk (average)
+  ServiceTime service;
   std::exception_ptr init_error;
   int init_failures = 0;
 };
@@ -328,7 +312,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
 
   // Nothing to do: spin a little with the role, then sleep without it.
   void idle(std::unique_lock<std::mutex>& lock) noexcept {
-    Spin spin(k_idle_spin);
+    Spin spin(k_ring_dispatcher_spin);
     do {
       if (step() || finished() || posted_count.load(std::memory_order_relaxed) != 0) return;
     } while (spin.again());
@@ -596,57 +580,19 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
         s.init_error = decode_exception(payload);
         return true;
       case wire::Kind::value:
-      case wire::Kind::error: {
-        wire::ItemHeader header{};
-        if (payload.size() < sizeof(header) || s.inflight.empty()) return protocol_error(s);
-        std::memcpy(&header, payload.data(), sizeof(header));
-        InFlight& f = s.inflight.front();
-        if (header.index != f.next || f.next >= f.end) return protocol_error(s);
-        const auto bytes = payload.subspan(sizeof(header));
-        ++f.next;
-        if (s.killed_for == header.index + 1) {  // claimed for a kill: it failed
-          f.job->accept_error(header.index, kill_error(s, *f.job, header.index));
-        } else if (record.kind == wire::Kind::value) {
-          f.job->accept_value(header.index, bytes);
-        } else {
-          f.job->accept_error(header.index, decode_exception(bytes));
-        }
-        return true;
-      }
+      case wire::Kind::error:
       case wire::Kind::block: {
-        if (payload.size() < sizeof(wire::BlockHeader) || s.inflight.empty()) return protocol_error(s);
-        auto* block = reinterpret_cast<wire::BlockHeader*>(payload.data());
-        if (block->closed.load(std::memory_order_acquire) == 0 && !dead) return false;
-        const std::uint64_t count = block->count.load(std::memory_order_acquire);
+        if (s.inflight.empty()) return protocol_error(s);
         InFlight& f = s.inflight.front();
-        // Results of size 0 (void functions) are fine: only the count matters then.
-        if (count > block->capacity ||
-            (block->size != 0 &&
-             block->capacity > (payload.size() - sizeof(wire::BlockHeader)) / block->size) ||
-            block->first != f.next || count > f.end - f.next) {
-          return protocol_error(s);
-        }
-        // A result for an item claimed for a kill is replaced by the kill's error; the worker
-        // starts nothing after it.
-        const std::uint64_t claimed = s.killed_for;
-        const std::uint64_t kept =
-            claimed > block->first && claimed - 1 < block->first + count ? claimed - 1 - block->first : count;
-        f.next += kept;
-        if (kept != 0)
-          f.job->accept_values(block->first, kept, block->size, payload.data() + sizeof(wire::BlockHeader));
-        if (kept != count) {
-          f.job->accept_error(f.next, kill_error(s, *f.job, f.next));
-          ++f.next;
-        }
-        return true;
+        const Taken taken = take_outcome(f, record, dead, s.killed_for,
+                                         [&](std::size_t i) { return kill_error(s, *f.job, i); });
+        if (taken == Taken::malformed) return protocol_error(s);
+        return taken == Taken::yes;
       }
       case wire::Kind::chunk_end: {
         if (s.inflight.empty() || s.inflight.front().next != s.inflight.front().end) return protocol_error(s);
-        // How long chunks take this worker (from when it could start this one): short ones queue
-        // deeper (pipeline_depth()).
-        const auto now = Clock::now();
-        s.service = (3 * s.service + (now - std::max(s.last_end, s.inflight.front().sent))) / 4;
-        s.last_end = now;
+        // Short chunks queue deeper (pipeline_depth()).
+        s.service.chunk_ended(s.inflight.front().sent, Clock::now());
         release_task(s.inflight.front().task);
         s.inflight.pop_front();
         return true;
@@ -663,26 +609,11 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
 
   // --- requests -------------------------------------------------------------------------------
 
-  // Chunks shorter than this on average queue up to k_max_pipeline deep at their worker.
-  static constexpr auto k_short_chunk = std::chrono::microseconds(20);
-
-  std::size_t pipeline_depth(const Slot& s) const noexcept {
-    // Deep only for short chunks and while there is plenty left for every worker, so that
-    // long items never wait behind each other at one worker while another idles.
-    return s.service < k_short_chunk && pending.size() > slots.size() * k_max_pipeline ? k_max_pipeline
-                                                                                       : k_pipeline;
-  }
-
   // Every ready worker gets chunks in turn, one per round, up to its pipeline depth.
   bool feed_all() noexcept {
     bool progress = false;
     for (auto& s : slots) progress |= continue_writing(*s);
-    for (bool took = true; took && !pending.empty();) {
-      took = false;
-      for (auto& s : slots) took |= send_one(*s);
-      progress |= took;
-    }
-    return progress;
+    return feed_in_turn(pending, slots, [this](auto& s) { return send_one(*s); }) || progress;
   }
 
   // Tells workers to skip chunks nobody wants any more, and goes on writing a request larger
@@ -692,7 +623,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     bool progress = false;
     for (InFlight& f : s.inflight) {
       if (!f.skip_sent && !f.job->wanted()) {  // an abandoned imap: its worker skips what is left
-        s.shared->get()->skip[f.sequence % k_max_pipeline].store(f.sequence + 1, std::memory_order_release);
+        s.shared->get()->skip[f.sequence % k_ring_pipeline.short_depth].store(f.sequence + 1,
+                                                                              std::memory_order_release);
         f.skip_sent = true;
       }
     }
@@ -716,19 +648,13 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   // when `s` cannot take one now.
   bool send_one(Slot& s) noexcept {
     if (s.state != SlotState::ready || s.writer.busy() || pending.empty() ||
-        s.inflight.size() >= pipeline_depth(s) ||
+        s.inflight.size() >= pipeline_depth(k_ring_pipeline, s.service, pending.size(), slots.size()) ||
         (options.maxtasksperchild != 0 && s.chunks_sent >= options.maxtasksperchild)) {
       return false;
     }
-    Task* task = pending.front();
-    pending.pop_front();
-    RemoteJob* job = task->job->remote();
-    MPP_ASSERT(job != nullptr);
-    if (!job->begin_send()) {
-      job->drop(task->begin, task->end);
-      release_task(task);
-      return true;
-    }
+    Task* task = nullptr;
+    RemoteJob* job = take_pending(pending, task);
+    if (job == nullptr) return true;
     try {
       s.builder.clear();
       // Under spawn the entry follows the header as (module, offset), and so do the functions in
@@ -747,13 +673,11 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
              segment.size});
       }
     } catch (...) {  // an argument that cannot be encoded fails its items, not the pool
-      const auto error = std::current_exception();
-      for (std::size_t i = task->begin; i < task->end; ++i) job->accept_error(i, error);
-      release_task(task);
+      fail_task(task, std::current_exception());
       return true;
     }
     s.writer.start(wire::Kind::chunk, s.parts);
-    s.inflight.push_back({task, job, task->begin, task->end, s.chunks_sent, Clock::now()});
+    s.inflight.push_back({{job, task->begin, task->end}, task, s.chunks_sent, Clock::now()});
     ++s.chunks_sent;
     s.writer.advance(s.requests);  // the rest, if it does not fit, as the worker reads
     wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
@@ -765,8 +689,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     while (!pending.empty()) {
       Task* task = pending.front();
       pending.pop_front();
-      for (std::size_t i = task->begin; i < task->end; ++i) task->job->remote()->accept_error(i, broken);
-      release_task(task);
+      fail_task(task, broken);
     }
     return true;
   }
@@ -825,8 +748,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
         if (!f.job->stop_requested()) continue;
         left = true;
         if (!f.skip_sent) {
-          s->shared->get()->skip[f.sequence % k_max_pipeline].store(f.sequence + 1,
-                                                                    std::memory_order_release);
+          s->shared->get()->skip[f.sequence % k_ring_pipeline.short_depth].store(f.sequence + 1,
+                                                                                 std::memory_order_release);
           f.skip_sent = true;
         }
         if (&f == &s->inflight.front()) claim_and_kill(*s, true, [](std::int64_t) { return true; });

@@ -18,6 +18,7 @@
 #include "mpp/detail/wait.hpp"
 #include "posix/syscall.hpp"
 #include "process/wire.hpp"
+#include "remote/reporter.hpp"
 
 namespace mpp::detail {
 
@@ -39,11 +40,7 @@ void wake_dispatcher(DispatcherShared& dispatcher, int wake_fd) noexcept {
 
 namespace {
 
-// Most results of a block before it is closed and handed over: bounds what a crash can hold back
-// and lets the parent start copying a long chunk's results before the chunk ends.
-constexpr std::uint64_t k_block_items = 64 * 1024;
-
-class Worker final : public WorkerContext {
+class Worker final : public ChunkReporter {
  public:
   explicit Worker(const WorkerSetup& setup)
       : setup_(setup), requests_(*setup.requests), responses_(*setup.responses) {}
@@ -73,11 +70,7 @@ class Worker final : public WorkerContext {
   }
 
   // WorkerContext
-  std::size_t begin() const noexcept override { return begin_; }
-  std::size_t end() const noexcept override { return end_; }
-
   void start_item(std::size_t i) noexcept override {
-    started_ = true;
     if (setup_.timed) setup_.shared->started_ns.store(monotonic_ns(), std::memory_order_relaxed);
     // Release: the parent reads it after our death; it must not run ahead of earlier results.
     setup_.shared->running.store(i + 1, std::memory_order_release);
@@ -85,51 +78,60 @@ class Worker final : public WorkerContext {
     if (claimable_) setup_.shared->turn.fetch_add(1, std::memory_order_acq_rel);
   }
 
-  void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) override {
-    if (fixed_size && append_to_block(i, bytes)) return item_done();
-    close_block();
-    if (fixed_size && open_block(i, bytes.size()) && append_to_block(i, bytes)) return item_done();
-    const wire::ItemHeader header{i};
-    send(wire::Kind::value,
-         {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {bytes.data(), bytes.size()}});
-    item_done();
-  }
-
-  void item_error(std::size_t i, const std::exception_ptr& error) noexcept override {
-    close_block();
-    if (!encode_task_exception(error_, error, "(its message could not be sent to the parent process)")) {
-      leave(6);  // nothing can be reported: the parent sees the item lost with this worker
-    }
-    try {
-      const wire::ItemHeader header{i};
-      send(wire::Kind::error,
-           {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {error_.data(), error_.size()}});
-    } catch (...) {
-      leave(6);
-    }
-    item_done();
-  }
-
-  ByteBuffer& scratch() noexcept override { return scratch_; }
-
-  RawResults open_results(std::size_t first, std::size_t size) override {
-    started_ = true;
-    close_block();
-    // With task_timeout every item's start is stamped: that takes the one-by-one path.
-    if (setup_.timed || !open_block(first, size)) return {};
-    return {block_data_, block_->capacity, &block_->count, &setup_.shared->running};
-  }
-
-  void close_results() noexcept override {
-    close_block();
-    item_done();
-  }
-
   bool skip() const noexcept override {
-    return setup_.shared->skip[sequence_ % k_max_pipeline].load(std::memory_order_acquire) == sequence_ + 1;
+    return setup_.shared->skip[sequence_ % k_ring_pipeline.short_depth].load(std::memory_order_acquire) ==
+           sequence_ + 1;
   }
 
  private:
+  // ChunkReporter: records go into the responses ring.
+  void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override { send(kind, parts); }
+
+  // In place in the ring: the header's record, the results, up to 7 bytes of padding.
+  wire::BlockHeader* reserve_block(std::size_t first, std::size_t size, std::size_t wanted) override {
+    const std::size_t fixed = wire::record_span(sizeof(wire::BlockHeader)) + 8;
+    const std::size_t largest = (responses_.capacity() - fixed) / std::max<std::size_t>(size, 1);
+    if (largest == 0) return nullptr;
+    wait_for_space(fixed + wire::padded(size));
+    const std::size_t room = (responses_.writable() - fixed) / std::max<std::size_t>(size, 1);
+    const std::uint64_t capacity = std::min<std::uint64_t>({wanted, room, k_ring_block_items});
+    const std::size_t payload = sizeof(wire::BlockHeader) + capacity * size;
+    std::byte* at = responses_.write_pointer();
+    const wire::RecordHeader record{payload, wire::Kind::block, 0};
+    std::memcpy(at, &record, sizeof(record));
+    auto* block = new (at + sizeof(record)) wire::BlockHeader{first, size, capacity, {0}, {0}, 0};
+    responses_.commit_write(wire::record_span(payload));
+    return block;
+  }
+
+  void publish_block(wire::BlockHeader& block) noexcept override {
+    block.closed.store(1, std::memory_order_release);
+    wake_dispatcher(*setup_.dispatcher, setup_.wake_fd);
+  }
+
+  // With task_timeout every item's start is stamped: that takes the one-by-one path.
+  std::atomic<std::uint64_t>* raw_running() noexcept override {
+    return setup_.timed ? nullptr : &setup_.shared->running;
+  }
+
+  void item_reported() noexcept override {
+    if (claimable_) {
+      std::uint64_t turn = setup_.shared->turn.load(std::memory_order_relaxed);
+      // Odd: an item ran. Claimed by the dispatcher for a kill (the CAS fails): it has decided
+      // this item overran or was cancelled and fails it, whatever we sent; the kill is on its way. Starting
+      // the next item now would let the kill land on that one.
+      if ((turn & 1) != 0 && ((turn & k_claimed) != 0 || !setup_.shared->turn.compare_exchange_strong(
+                                                             turn, turn + 1, std::memory_order_acq_rel))) {
+        for (;;) ::pause();
+      }
+    }
+    setup_.shared->running.store(0, std::memory_order_release);
+  }
+
+  // The parent sees the item lost with this worker.
+  [[noreturn]] void cannot_report() noexcept override { leave(6); }
+  const char* recipient() const noexcept override { return "the parent process"; }
+
   [[noreturn]] void leave(int code) noexcept {
     // The worker's own standard output is flushed; the parent's atexit handlers never run here.
     flush_standard_streams();
@@ -144,85 +146,14 @@ class Worker final : public WorkerContext {
     } catch (...) {
       leave(4);  // a corrupt request: nothing sensible to report it against
     }
-    begin_ = header.begin;
-    end_ = header.end;
     sequence_ = header.sequence;
     // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
     // chunk of one item (an apply_async) that AsyncResult::cancel() asks to stop.
-    claimable_ = setup_.timed || end_ - begin_ == 1;
-    started_ = false;
-    try {
-      // A spawned worker's entry follows the header as (module, offset): this process loaded the
-      // program at an address of its own.
-      const auto entry = reinterpret_cast<RemoteEntry>(setup_.relocation != nullptr
-                                                           ? setup_.relocation->decode(in)
-                                                           : static_cast<std::uintptr_t>(header.entry));
-      entry(*this, in);
-    } catch (const SerializationError&) {
-      // The entry or the job's function cannot be resolved here (before any item started): every
-      // item fails with the reason, and the worker goes on.
-      if (started_) leave(5);
-      const auto error = std::current_exception();
-      for (std::size_t i = begin_; i < end_; ++i) {
-        start_item(i);
-        item_error(i, error);
-      }
-    } catch (...) {
-      // An entry reports per item and does not throw, but for the channel failing under it.
-      leave(5);
-    }
-    close_block();
+    claimable_ = setup_.timed || header.end - header.begin == 1;
+    // A spawned worker's entry follows the header as (module, offset): this process loaded the
+    // program at an address of its own.
+    ChunkReporter::run_chunk(header.begin, header.end, in, header.entry, setup_.relocation);
     send(wire::Kind::chunk_end, {});
-  }
-
-  void item_done() noexcept {
-    if (claimable_) {
-      std::uint64_t turn = setup_.shared->turn.load(std::memory_order_relaxed);
-      // Odd: an item ran. Claimed by the dispatcher for a kill (the CAS fails): it has decided
-      // this item overran or was cancelled and fails it, whatever we sent; the kill is on its way. Starting
-      // the next item now would let the kill land on that one.
-      if ((turn & 1) != 0 && ((turn & k_claimed) != 0 || !setup_.shared->turn.compare_exchange_strong(
-                                                             turn, turn + 1, std::memory_order_acq_rel))) {
-        for (;;) ::pause();
-      }
-    }
-    setup_.shared->running.store(0, std::memory_order_release);
-  }
-
-  bool append_to_block(std::size_t i, std::span<const std::byte> bytes) noexcept {
-    if (block_ == nullptr || bytes.size() != block_->size) return false;
-    const std::uint64_t count = block_->count.load(std::memory_order_relaxed);
-    if (count == block_->capacity || block_->first + count != i) return false;
-    if (!bytes.empty()) std::memcpy(block_data_ + count * bytes.size(), bytes.data(), bytes.size());
-    block_->count.store(count + 1, std::memory_order_release);
-    if (count + 1 == block_->capacity) close_block();
-    return true;
-  }
-
-  // Reserves a block for the results of items i, i+1, ... of one size, up to the chunk's end.
-  bool open_block(std::size_t i, std::size_t size) {
-    // The header's record, plus up to 7 bytes of padding after the results.
-    const std::size_t fixed = wire::record_span(sizeof(wire::BlockHeader)) + 8;
-    const std::size_t largest = (responses_.capacity() - fixed) / std::max<std::size_t>(size, 1);
-    if (largest == 0) return false;
-    wait_for_space(fixed + wire::padded(size));
-    const std::size_t room = (responses_.writable() - fixed) / std::max<std::size_t>(size, 1);
-    const std::uint64_t capacity = std::min<std::uint64_t>({end_ - i, room, k_block_items});
-    const std::size_t payload = sizeof(wire::BlockHeader) + capacity * size;
-    std::byte* at = responses_.write_pointer();
-    const wire::RecordHeader record{payload, wire::Kind::block, 0};
-    std::memcpy(at, &record, sizeof(record));
-    block_ = new (at + sizeof(record)) wire::BlockHeader{i, size, capacity, {0}, {0}, 0};
-    block_data_ = at + sizeof(record) + sizeof(wire::BlockHeader);
-    responses_.commit_write(wire::record_span(payload));
-    return true;
-  }
-
-  void close_block() noexcept {
-    if (block_ == nullptr) return;
-    block_->closed.store(1, std::memory_order_release);
-    block_ = nullptr;
-    wake_dispatcher(*setup_.dispatcher, setup_.wake_fd);
   }
 
   // Writes a record, waiting for room as the parent reads.
@@ -279,15 +210,8 @@ class Worker final : public WorkerContext {
   Ring& responses_;
   wire::RecordReader reader_;
   wire::RecordWriter writer_;
-  std::size_t begin_ = 0;
-  std::size_t end_ = 0;
   std::uint64_t sequence_ = 0;
   bool claimable_ = false;
-  bool started_ = false;  // an item of the current chunk has started
-  wire::BlockHeader* block_ = nullptr;
-  std::byte* block_data_ = nullptr;
-  ByteBuffer scratch_;
-  ByteBuffer error_;
 };
 
 }  // namespace

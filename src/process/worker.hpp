@@ -11,15 +11,9 @@
 #include "mpp/detail/config.hpp"
 #include "mpp/detail/remote.hpp"
 #include "process/ring.hpp"
+#include "remote/tunables.hpp"
 
 namespace mpp::detail {
-
-/// Chunks queued at a worker: the next one waits in its ring while it runs the current one, so it
-/// never idles between chunks, yet a slow worker holds back little. Chunks that take a worker
-/// microseconds each queue deeper, up to k_max_pipeline, so it does not wait for the dispatcher
-/// between them.
-inline constexpr std::size_t k_pipeline = 2;
-inline constexpr std::size_t k_max_pipeline = 16;
 
 /// One worker's shared page: its rings' state and what it runs right now.
 struct WorkerShared {
@@ -35,8 +29,8 @@ struct WorkerShared {
   // nothing more and waits for the kill, so the kill lands on the item it was meant for, never on
   // the next one.
   std::atomic<std::uint64_t> turn{0};
-  // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % k_max_pipeline.
-  std::atomic<std::uint64_t> skip[k_max_pipeline] = {};
+  // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % its most in flight.
+  std::atomic<std::uint64_t> skip[k_ring_pipeline.short_depth] = {};
 };
 
 inline constexpr std::uint64_t k_claimed = std::uint64_t{1} << 63;

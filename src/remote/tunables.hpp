@@ -1,0 +1,64 @@
+// The numbers that tune the remote pools, per transport, side by side: each is named by what it
+// means; where the transports differ, the comment says why.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace mpp::detail {
+
+using namespace std::chrono_literals;
+
+/// How many chunks queue at one worker. `depth`: normally; the next chunk waits there while the
+/// worker runs one, so it never idles between chunks, yet a slow worker holds back little
+/// (dynamic balancing). `short_depth`: when the worker's chunks take less than `short_chunk` on
+/// average and plenty are pending, so that it does not wait for the host between them.
+struct Pipeline {
+  std::size_t depth;
+  std::size_t short_depth;
+  std::chrono::microseconds short_chunk;
+};
+
+// --- worker processes on shared-memory rings (ProcessPool) ---------------------------------------
+
+/// A chunk reaches a worker in about a microsecond and the host looks at the rings continuously
+/// while busy: only chunks of a few microseconds need a deep queue.
+inline constexpr Pipeline k_ring_pipeline{2, 16, 20us};
+/// Each direction of each worker's channel. Large enough that a chunk of a big map streams with
+/// few wake-ups; pages are only allocated as they are touched.
+inline constexpr std::size_t k_ring_bytes = std::size_t{4} << 20;
+/// Most results of one block before the worker hands it over: bounds what a crash can hold back
+/// and lets the host start copying a long chunk's results before the chunk ends.
+inline constexpr std::uint64_t k_ring_block_items = 64 * 1024;
+/// How long the dispatcher thread looks for work before it sleeps. Short: a waiting caller drives
+/// the pool itself, so the thread only needs to bridge bursts.
+inline constexpr auto k_ring_dispatcher_spin = 20us;
+/// While busy, the dispatcher looks for dead workers this often (idle, poll() tells it at once).
+inline constexpr auto k_death_check = 1ms;
+/// A replacement worker whose initializer fails this many times in a row is not started again.
+inline constexpr int k_init_attempts = 3;
+/// A chunk whose workers die this many times in a row before its first item starts (a request too
+/// large for the worker's memory, a worker killed from outside) fails that item with WorkerLost
+/// instead of being sent round again forever.
+inline constexpr std::uint32_t k_unattributed_losses = 3;
+
+// --- MPI ranks (MpiPool) -------------------------------------------------------------------------
+
+/// A message costs tens of microseconds and the dispatcher sleeps between looks while chunks are
+/// out (k_mpi_longest_sleep), so chunks count as short up to 200 µs; at most 4 deep, since chunks
+/// queued at one rank cannot move to another that idles.
+inline constexpr Pipeline k_mpi_pipeline{2, 4, 200us};
+/// How long the dispatcher looks for work (and for results, which often come microseconds later)
+/// before it sleeps.
+inline constexpr auto k_mpi_dispatcher_spin = 100us;
+/// The dispatcher's longest sleep while chunks are out: how late, at worst, it sees a result that
+/// nothing queued behind it hides (the last ones of a map, an apply).
+inline constexpr auto k_mpi_longest_sleep = 500us;
+/// How long an idle serving rank sleeps at most between looks for a request: the first chunk after
+/// a pause waits this long at worst; later ones are queued before they are needed (pipelining).
+inline constexpr auto k_mpi_server_idle_poll = 1000us;
+/// How often a serving rank running a chunk looks for skip notices.
+inline constexpr auto k_mpi_skip_look = 1ms;
+
+}  // namespace mpp::detail
