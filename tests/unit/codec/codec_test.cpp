@@ -54,12 +54,17 @@ void* allocate(std::size_t size) {
 }
 }  // namespace
 
+// The replaced operators pair malloc with free; g++ at -O1 (the sanitizer presets) inlines them
+// into gtest's code and then mistakes the pair for a mismatch.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t size) { return allocate(size); }
 void* operator new[](std::size_t size) { return allocate(size); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t /*size*/) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t /*size*/) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace {
 
