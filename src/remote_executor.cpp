@@ -46,5 +46,8 @@ bool RemoteExecutor::terminated() const noexcept { return host_->is_terminated()
 void RemoteExecutor::check_join(const char* who) const { host_->check_join(who); }
 void RemoteExecutor::join(const char* who) { host_->join(who); }
 CallbackRunner* RemoteExecutor::callback_runner() noexcept { return host_.get(); }
+Driver* RemoteExecutor::driver() noexcept { return host_->driver(); }
+RunningStopper* RemoteExecutor::stopper() noexcept { return host_->stopper(); }
+void RemoteExecutor::skip_unwanted() noexcept { host_->skip_unwanted(); }
 
 }  // namespace mpp::detail

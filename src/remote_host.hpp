@@ -208,6 +208,12 @@ class RemoteHost : public CallbackRunner {
   virtual void do_terminate() noexcept = 0;
   /// The dispatcher thread has been joined: release what only it used (join() leaks nothing).
   virtual void on_joined() noexcept {}
+  /// PoolExecutor's driver() and stopper() (executor.hpp): none unless the back end has one.
+  virtual Driver* driver() noexcept { return nullptr; }
+  virtual RunningStopper* stopper() noexcept { return nullptr; }
+  /// A job stopped wanting its chunks (an abandoned imap): a back end whose workers cannot see
+  /// that for themselves is told at once, from the calling thread.
+  virtual void skip_unwanted() noexcept {}
 
   // --- for the dispatcher loop ----------------------------------------------------------------
 

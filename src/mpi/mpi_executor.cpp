@@ -399,6 +399,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     cancel_queued();
   }
 
+  void skip_unwanted() noexcept override {
+    if (!terminated.load(std::memory_order_acquire)) send_skips();
+  }
+
   // A callback on the dispatcher thread that waits on this pool keeps it moving.
   bool help(const void* executor) noexcept override {
     if (executor != tag) return false;
@@ -469,11 +473,6 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
 
 MpiExecutor::~MpiExecutor() {
   if (host_) host_->shutdown();
-}
-
-void MpiExecutor::skip_unwanted() noexcept {
-  Impl& impl = static_cast<Impl&>(*host_);
-  if (!impl.terminated.load(std::memory_order_acquire)) impl.send_skips();
 }
 
 }  // namespace mpp::detail

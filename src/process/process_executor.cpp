@@ -392,6 +392,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   }
 
   const char* name() const noexcept override { return options.name; }
+  Driver* driver() noexcept override { return this; }
+  RunningStopper* stopper() noexcept override { return this; }
 
   // RemoteHost: the dispatcher thread has been joined, every worker reaped: nothing shared is left
   // once join() returns (a late wake-up from close() finds a private page and no descriptor).
@@ -1010,9 +1012,5 @@ ProcessExecutor::~ProcessExecutor() {
   }
   host_->shutdown();
 }
-
-Driver* ProcessExecutor::driver() noexcept { return &static_cast<Impl&>(*host_); }
-
-RunningStopper* ProcessExecutor::stopper() noexcept { return &static_cast<Impl&>(*host_); }
 
 }  // namespace mpp::detail

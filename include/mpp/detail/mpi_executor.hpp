@@ -29,15 +29,6 @@ class MpiExecutor : public RemoteExecutor {
   /// Terminates and joins whatever still runs.
   ~MpiExecutor();
 
-  /// Nullptr: only the dispatcher thread calls MPI for the pool.
-  Driver* driver() noexcept { return nullptr; }
-  /// A rank runs its items in its own process: a call that runs finishes.
-  RunningStopper* stopper() noexcept { return nullptr; }
-  /// A job stopped wanting its chunks (an abandoned imap): tells the ranks to skip those they have
-  /// not started, from the calling thread, before it returns. The dispatcher would too, but later
-  /// when the machine is busy, and a rank may start a queued chunk in the meantime.
-  void skip_unwanted() noexcept;
-
   struct Impl;
 };
 

@@ -30,11 +30,6 @@ class ProcessExecutor : public RemoteExecutor {
   /// Terminates and joins whatever still runs.
   ~ProcessExecutor();
 
-  /// Lets a thread that waits on a result move the pool's messages itself.
-  Driver* driver() noexcept;
-  /// AsyncResult::cancel(Cancel::even_running): the worker running the call is killed and replaced.
-  RunningStopper* stopper() noexcept;
-
   struct Impl;
 };
 

@@ -46,6 +46,16 @@ class RemoteExecutor {
   const void* tag() const noexcept { return host_.get(); }
   /// Callbacks run on the dispatcher thread.
   CallbackRunner* callback_runner() noexcept;
+  /// The process back end's: a waiting thread moves the pool's messages itself. MPI's: none
+  /// (only the dispatcher thread calls MPI for the pool).
+  Driver* driver() noexcept;
+  /// The process back end's: AsyncResult::cancel(Cancel::even_running) kills and replaces the
+  /// worker running the call. MPI's: none (a rank runs its items in its own process).
+  RunningStopper* stopper() noexcept;
+  /// A job stopped wanting its chunks (an abandoned imap): MPI ranks are told to skip those they
+  /// have not started, from the calling thread, before it returns (the dispatcher would too, but
+  /// later when the machine is busy). Process workers see it in shared memory.
+  void skip_unwanted() noexcept;
   /// What a pool destroyed from its own callback keeps alive with its results: waiting callers
   /// may still drive the host after the executor is gone.
   std::shared_ptr<void> shared_state() const noexcept { return host_; }
