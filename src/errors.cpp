@@ -92,4 +92,11 @@ namespace mpp::detail {
 void throw_serialization(const char* what) { throw SerializationError(std::string("mpp: ") + what); }
 void throw_serialization(const std::string& what) { throw SerializationError("mpp: " + what); }
 
+void throw_result_of_parent(const char* who) {
+  throw std::logic_error(std::string(who) +
+                         ": a result waited on in a process forked from the one that made the pool; "
+                         "the pool runs only there, so it cannot arrive here (an AsyncResult ready "
+                         "before the fork can still be read)");
+}
+
 }  // namespace mpp::detail

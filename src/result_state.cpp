@@ -5,6 +5,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "fork_generation.hpp"
 #include "mpp/detail/demangle.hpp"
 #include "mpp/detail/throw.hpp"
 #include "mpp/errors.hpp"
@@ -27,7 +28,10 @@ Callback* closed_list() noexcept {
 PoolShared::PoolShared(const char* kind, const void* executor)
     : name_(std::string(kind) + " #" +
             std::to_string(g_pool_numbers.fetch_add(1, std::memory_order_relaxed) + 1)),
-      executor_(executor) {}
+      executor_(executor),
+      generation_(fork_generation()) {}
+
+bool PoolShared::in_fork() const noexcept { return fork_generation() != generation_; }
 
 void PoolShared::report_callback_error(std::exception_ptr error) const noexcept {
   try {
@@ -68,6 +72,7 @@ StateBase::~StateBase() {
 }
 
 bool StateBase::wait_until(Deadline deadline) {
+  if (!ready() && pool_->in_fork()) throw_result_of_parent(pool_->name().c_str());
   return block_until([this] { return ready(); }, status_, waiters_, pool_->wait_context(), deadline);
 }
 

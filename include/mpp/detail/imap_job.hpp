@@ -114,6 +114,7 @@ class ImapJob : public ImapJobBase<R> {
 
   std::optional<ItemValue<R>> next(Deadline deadline, bool& timed_out) override {
     timed_out = false;
+    if (pool_->in_fork()) throw_result_of_parent(pool_->name().c_str());
     for (;;) {
       refill();
       std::unique_lock lock(mutex_);

@@ -76,6 +76,10 @@ class PoolShared : public RefCounted {
   /// callback leaves it running, and callers waiting on its results may still drive it.
   void keep_alive(std::shared_ptr<void> state) noexcept { executor_state_ = std::move(state); }
 
+  /// In a process forked from the one that made the pool: nothing of the pool runs here, so a
+  /// result not ready at the fork never will be.
+  bool in_fork() const noexcept;
+
   /// Writes a callback's exception to standard error, naming the pool, and drops it.
   void report_callback_error(std::exception_ptr error) const noexcept;
 
@@ -94,6 +98,7 @@ class PoolShared : public RefCounted {
   CallbackRunner* runner_ = nullptr;
   RunningStopper* stopper_ = nullptr;
   std::shared_ptr<void> executor_state_;
+  std::uint64_t generation_;  // fork_generation() where the pool was made
 };
 
 /// One then() registration; a singly linked list hangs off the state.

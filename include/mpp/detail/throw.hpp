@@ -23,4 +23,7 @@ namespace mpp::detail {
 [[noreturn]] void throw_serialization(const char* what);
 [[noreturn]] void throw_serialization(const std::string& what);
 
+/// An AsyncResult not ready at a fork, or an imap, waited on in the forked child.
+[[noreturn]] void throw_result_of_parent(const char* who);
+
 }  // namespace mpp::detail

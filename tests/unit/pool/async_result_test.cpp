@@ -3,6 +3,8 @@
 #include "mpp/async_result.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -17,6 +19,7 @@
 #include "mpp/pool.hpp"
 #include "mpp_test/pools.hpp"
 #include "mpp_test/probe.hpp"
+#include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
 
 namespace {
@@ -79,6 +82,57 @@ TYPED_TEST(AsyncResultTest, GetWithTimeoutThrowsTimeoutErrorUntilReady) {
   EXPECT_EQ(result.get(1h), 6);
   EXPECT_EQ(result.get(std::chrono::hours::max()), 6);  // no overflow
   EXPECT_TRUE(result.wait(0s));
+}
+
+// What a forked child finds when it waits on results of its parent's pool: bit k set when check k
+// failed. The pool runs only in the parent, so nothing not ready at the fork can arrive here.
+template <class R, class Imap>
+int wait_in_forked_child(R& ready, R& pending, Imap& imap) {
+  int failed = 0;
+  const auto refused = [](auto call) {
+    try {
+      call();
+    } catch (const std::logic_error& e) {
+      return std::string(e.what()).find(
+                 "a result waited on in a process forked from the one that made the pool") !=
+             std::string::npos;
+    } catch (...) {
+    }
+    return false;
+  };
+  try {
+    if (ready.get() != 9) failed |= 1;  // ready before the fork: still readable
+  } catch (...) {
+    failed |= 1;
+  }
+  if (!refused([&] { (void)pending.get(); })) failed |= 2;
+  if (!refused([&] { pending.wait(); })) failed |= 4;
+  if (!refused([&] { (void)pending.get(1h); })) failed |= 8;
+  if (!refused([&] { (void)imap.next(); })) failed |= 16;
+  return failed;
+}
+
+// Waiting in a forked child on a result of the parent's pool throws std::logic_error instead of
+// waiting forever; the parent's results are untouched.
+TYPED_TEST(AsyncResultTest, AForkedChildWaitingOnTheParentsResultsIsRefusedNotHung) {
+  TypeParam pool(2);
+  auto ready = pool.apply_async(&square, 3);
+  ASSERT_EQ(ready.get(), 9);
+  auto pending = pool.apply_async(&mpp_test::gated_identity, 6);
+  ASSERT_TRUE(this->probe().started.wait_at_least(1));
+  auto imap = pool.imap(&square, std::vector<int>{1, 2, 3});
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) ::_exit(wait_in_forked_child(ready, pending, imap));
+  const auto reaped = mpp_test::reap(pid, mpp_test::k_deadlock_limit);
+  if (!reaped) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(reaped) << "the child hangs waiting on its parent's result";
+  EXPECT_EQ(reaped->status, 0) << mpp_test::describe_status(reaped->status);
+  this->probe().release.open();
+  EXPECT_EQ(pending.get(), 6);
+  std::vector<int> squares;
+  for (int r : imap) squares.push_back(r);
+  EXPECT_EQ(squares, (std::vector<int>{1, 4, 9}));
 }
 
 TYPED_TEST(AsyncResultTest, SuccessfulIsFalseAfterFailureAndGetRethrowsEveryTime) {
