@@ -279,8 +279,8 @@ class RemoteHost : public CallbackRunner {
   }
 
   std::mutex mutex;
-  std::deque<Task*> incoming MPP_GUARDED_BY(mutex);
-  std::size_t open_calls MPP_GUARDED_BY(mutex) = 0;
+  std::deque<Task*> incoming;  // under mutex
+  std::size_t open_calls = 0;  // under mutex
   std::atomic<std::size_t> incoming_count{0};
   std::atomic<bool> closed{false};
   std::atomic<bool> terminate_requested{false};
@@ -291,10 +291,10 @@ class RemoteHost : public CallbackRunner {
   std::atomic<std::uint32_t> done_waiters{0};
 
   std::mutex join_mutex;
-  bool joined MPP_GUARDED_BY(join_mutex) = false;
+  bool joined = false;  // under join_mutex
 
   std::mutex posted_mutex;
-  std::vector<StateBase*> posted MPP_GUARDED_BY(posted_mutex);
+  std::vector<StateBase*> posted;  // under posted_mutex
   std::atomic<std::size_t> posted_count{0};
 
   std::deque<Task*> pending;  // the dispatcher's own: taken, not yet sent

@@ -151,7 +151,7 @@ struct ThreadExecutor::Impl {
   // queue, which new tasks keep using until it is empty again (so tasks start roughly in order).
   InjectRing ring;
   std::mutex mutex;
-  std::deque<Task*> inject MPP_GUARDED_BY(mutex);
+  std::deque<Task*> inject;                 // under mutex
   std::atomic<std::size_t> inject_size{0};  // written under mutex; read without it as a hint
 
   // Calls that may still submit (a map, an imap, a submit_call in progress). Atomic, with
@@ -169,11 +169,11 @@ struct ThreadExecutor::Impl {
   std::atomic<std::size_t> next_wake{0};
 
   std::mutex join_mutex;
-  bool joined MPP_GUARDED_BY(join_mutex) = false;
+  bool joined = false;  // under join_mutex
 
   // Initialisation handshake: the constructor waits for every initializer.
   std::mutex init_mutex;
-  std::exception_ptr init_error MPP_GUARDED_BY(init_mutex);
+  std::exception_ptr init_error;  // under init_mutex
   std::optional<std::latch> initialised;
 
   bool on_own_worker() const noexcept { return t_worker != nullptr && t_worker->owner == this; }

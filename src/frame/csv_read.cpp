@@ -786,10 +786,10 @@ class Tokenizer {
   const std::size_t max_field_size_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<std::unique_ptr<Block>> free_ MPP_GUARDED_BY(mutex_);
-  std::deque<std::unique_ptr<Block>> ready_ MPP_GUARDED_BY(mutex_);
-  bool stop_ MPP_GUARDED_BY(mutex_) = false;
-  std::thread thread_;  // last: started once everything it uses is built
+  std::vector<std::unique_ptr<Block>> free_;  // under mutex_
+  std::deque<std::unique_ptr<Block>> ready_;  // under mutex_
+  bool stop_ = false;                         // under mutex_
+  std::thread thread_;                        // last: started once everything it uses is built
 };
 
 class Reader {

@@ -350,19 +350,19 @@ class ImapJob : public ImapJobBase<R> {
   bool ordered_;
 
   std::mutex pull_mutex_;  // one filler at a time: the consumer, or join() draining
-  std::size_t read_ MPP_GUARDED_BY(pull_mutex_) = 0;  // items taken from the input so far
+  std::size_t read_ = 0;   // under pull_mutex_; items taken from the input so far
   std::mutex mutex_;
   SlotTable<Slot> slots_;
-  std::vector<std::size_t> free_ MPP_GUARDED_BY(mutex_);
-  std::deque<std::size_t> order_ MPP_GUARDED_BY(mutex_);      // in flight, in submission order
-  std::deque<std::size_t> completed_ MPP_GUARDED_BY(mutex_);  // unordered: done, in completion order
-  std::size_t in_flight_ MPP_GUARDED_BY(mutex_) = 0;
-  bool input_done_ MPP_GUARDED_BY(mutex_) = false;
-  bool call_open_ MPP_GUARDED_BY(mutex_) = true;
-  bool cancelled_ MPP_GUARDED_BY(mutex_) = false;
-  std::exception_ptr input_error_ MPP_GUARDED_BY(mutex_);
-  std::size_t current_ = k_none;  // consumer only
-  std::size_t position_ = 0;      // consumer only
+  std::vector<std::size_t> free_;      // under mutex_
+  std::deque<std::size_t> order_;      // under mutex_; in flight, in submission order
+  std::deque<std::size_t> completed_;  // under mutex_; unordered: done, in completion order
+  std::size_t in_flight_ = 0;          // under mutex_
+  bool input_done_ = false;            // under mutex_
+  bool call_open_ = true;              // under mutex_
+  bool cancelled_ = false;             // under mutex_
+  std::exception_ptr input_error_;     // under mutex_
+  std::size_t current_ = k_none;       // consumer only
+  std::size_t position_ = 0;           // consumer only
 
   std::atomic<bool> cancelled_flag_{false};
   std::atomic<std::uint32_t> running_{0};

@@ -90,7 +90,7 @@ class PoolShared : public RefCounted {
 
  private:
   std::mutex drains_mutex_;
-  std::vector<InputDrain*> drains_ MPP_GUARDED_BY(drains_mutex_);
+  std::vector<InputDrain*> drains_;  // under drains_mutex_
   std::recursive_mutex callback_mutex_;
   std::string name_;
   const void* executor_;
