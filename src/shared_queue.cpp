@@ -41,36 +41,23 @@ void check(int rc, const char* what) {
 
 }  // namespace
 
-SharedQueue::SharedQueue() {
+SharedQueue::SharedQueue()
+    : fd_(posix::checked("memfd_create", [] { return ::memfd_create("mpp-queue", MFD_CLOEXEC); })) {
   static_assert(sizeof(Header) <= 4096);
-  fd_ = static_cast<int>(
-      posix::checked("memfd_create", [] { return ::memfd_create("mpp-queue", MFD_CLOEXEC); }));
-  try {
-    const std::size_t page = page_size();
-    posix::checked("ftruncate",
-                   [&] { return ::ftruncate(fd_, static_cast<off_t>(page + k_initial_capacity)); });
-    header_ = static_cast<Header*>(
-        posix::checked_mmap("mmap", nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0));
-    new (header_) Header{};
-    pthread_mutexattr_t attributes;
-    check(pthread_mutexattr_init(&attributes), "pthread_mutexattr_init");
-    check(pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED), "pthread_mutexattr_setpshared");
-    check(pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST), "pthread_mutexattr_setrobust");
-    check(pthread_mutex_init(&header_->mutex, &attributes), "pthread_mutex_init");
-    pthread_mutexattr_destroy(&attributes);
-    header_->capacity = k_initial_capacity;
-    map_current();
-  } catch (...) {
-    if (header_ != nullptr) ::munmap(header_, page_size());
-    ::close(fd_);
-    throw;
-  }
-}
-
-SharedQueue::~SharedQueue() {
-  if (data_ != nullptr) ::munmap(data_, mapped_);
-  if (header_ != nullptr) ::munmap(header_, page_size());
-  if (fd_ >= 0) ::close(fd_);
+  const std::size_t page = page_size();
+  posix::checked("ftruncate",
+                 [&] { return ::ftruncate(fd_.get(), static_cast<off_t>(page + k_initial_capacity)); });
+  header_page_ = Mapping(
+      posix::checked_mmap("mmap", nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0), page);
+  header_ = new (header_page_.get()) Header{};
+  pthread_mutexattr_t attributes;
+  check(pthread_mutexattr_init(&attributes), "pthread_mutexattr_init");
+  check(pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED), "pthread_mutexattr_setpshared");
+  check(pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST), "pthread_mutexattr_setrobust");
+  check(pthread_mutex_init(&header_->mutex, &attributes), "pthread_mutex_init");
+  pthread_mutexattr_destroy(&attributes);
+  header_->capacity = k_initial_capacity;
+  map_current();
 }
 
 void SharedQueue::lock() {
@@ -86,19 +73,14 @@ void SharedQueue::lock() {
 
 void SharedQueue::unlock() noexcept { pthread_mutex_unlock(&header_->mutex); }
 
-std::byte* SharedQueue::map_data(std::size_t capacity) const {
-  return static_cast<std::byte*>(posix::checked_mmap("mmap", nullptr, capacity, PROT_READ | PROT_WRITE,
-                                                     MAP_SHARED, fd_, static_cast<long>(page_size())));
-}
-
-void SharedQueue::use_mapping(std::byte* data, std::size_t capacity) noexcept {
-  if (data_ != nullptr) ::munmap(data_, mapped_);
-  data_ = data;
-  mapped_ = capacity;
+Mapping SharedQueue::map_data(std::size_t capacity) const {
+  return Mapping(posix::checked_mmap("mmap", nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(),
+                                     static_cast<long>(page_size())),
+                 capacity);
 }
 
 void SharedQueue::map_current() {
-  if (mapped_ != header_->capacity) use_mapping(map_data(header_->capacity), header_->capacity);
+  if (data_.size() != header_->capacity) data_ = map_data(header_->capacity);
 }
 
 void SharedQueue::put(std::span<const std::byte> message) {
@@ -114,17 +96,17 @@ void SharedQueue::put(std::span<const std::byte> message) {
       std::uint64_t capacity = h.capacity;
       while (capacity - h.size < need) capacity *= 2;
       posix::checked("ftruncate",
-                     [&] { return ::ftruncate(fd_, static_cast<off_t>(page_size() + capacity)); });
-      std::byte* grown = map_data(capacity);
+                     [&] { return ::ftruncate(fd_.get(), static_cast<off_t>(page_size() + capacity)); });
+      Mapping grown = map_data(capacity);
       const std::uint64_t old = h.capacity;
-      if (h.head + h.size > old) std::memcpy(grown + old, grown, h.head + h.size - old);
+      if (h.head + h.size > old) std::memcpy(grown.bytes() + old, grown.bytes(), h.head + h.size - old);
       h.capacity = capacity;
-      use_mapping(grown, capacity);
+      data_ = std::move(grown);
     }
     auto write = [&](const void* from, std::size_t n, std::uint64_t at) {
       const std::size_t first = std::min<std::size_t>(n, h.capacity - at);
-      std::memcpy(data_ + at, from, first);
-      std::memcpy(data_, static_cast<const std::byte*>(from) + first, n - first);
+      std::memcpy(data_.bytes() + at, from, first);
+      std::memcpy(data_.bytes(), static_cast<const std::byte*>(from) + first, n - first);
     };
     const std::uint64_t tail = (h.head + h.size) % h.capacity;
     write(&length, sizeof(length), tail);
@@ -161,8 +143,8 @@ bool SharedQueue::get(ByteBuffer& out, Deadline deadline) {
     Header& h = *header_;
     auto read = [&](void* to, std::size_t n, std::uint64_t at) {
       const std::size_t first = std::min<std::size_t>(n, h.capacity - at);
-      std::memcpy(to, data_ + at, first);
-      std::memcpy(static_cast<std::byte*>(to) + first, data_, n - first);
+      std::memcpy(to, data_.bytes() + at, first);
+      std::memcpy(static_cast<std::byte*>(to) + first, data_.bytes(), n - first);
     };
     std::uint64_t length = 0;
     read(&length, sizeof(length), h.head);

@@ -31,6 +31,7 @@
 #include "frame/name_index.hpp"
 #include "mpp/csv.hpp"
 #include "mpp/detail/config.hpp"
+#include "mpp/detail/fd.hpp"
 #include "mpp/detail/frame_number.hpp"
 #include "mpp/detail/frame_storage.hpp"
 #include "mpp/errors.hpp"
@@ -87,16 +88,14 @@ class Spool {
   Spool() = default;
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;
-  ~Spool() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~Spool() = default;
 
   /// Appends `size` bytes of the input to the copy (the first call makes the file).
   void keep(const char* data, std::size_t size) {
     if (error_ != 0 || size == 0) return;
-    if (fd_ < 0 && !open()) return;
+    if (!fd_ && !open()) return;
     while (size > 0) {
-      const ssize_t wrote = detail::posix::retried("write", [&] { return ::write(fd_, data, size); });
+      const ssize_t wrote = detail::posix::retried("write", [&] { return ::write(fd_.get(), data, size); });
       if (wrote <= 0) {
         error_ = wrote < 0 ? static_cast<int>(-wrote) : ENOSPC;
         return;
@@ -124,8 +123,9 @@ class Spool {
 
   /// Up to `size` bytes of the copy, from where the last call ended; 0 at its end.
   std::size_t read(char* buffer, std::size_t size) {
-    if (fd_ < 0) return 0;  // nothing was kept: the input was empty
-    const ssize_t got = detail::posix::retried("pread", [&] { return ::pread(fd_, buffer, size, offset_); });
+    if (!fd_) return 0;  // nothing was kept: the input was empty
+    const ssize_t got =
+        detail::posix::retried("pread", [&] { return ::pread(fd_.get(), buffer, size, offset_); });
     if (got < 0) {
       throw std::system_error(static_cast<int>(-got), std::generic_category(),
                               "mpp::read_csv: cannot read the temporary copy of the input");
@@ -158,11 +158,11 @@ class Spool {
       error_ = -fd;
       return false;
     }
-    fd_ = fd;
+    fd_.reset(fd);
     return true;
   }
 
-  int fd_ = -1;
+  detail::Fd fd_;
   int error_ = 0;  // why the copy failed, or 0
   std::string folder_;
   bool replaying_ = false;
@@ -174,9 +174,9 @@ class FileSource final : public Source {
   explicit FileSource(const std::filesystem::path& path) : path_(path) {
     const int fd = detail::posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) fail("cannot open", -fd);
-    fd_ = fd;
+    fd_.reset(fd);
     struct stat info {};
-    if (::fstat(fd_, &info) == 0) {
+    if (::fstat(fd_.get(), &info) == 0) {
       if (S_ISREG(info.st_mode)) size_ = static_cast<std::uint64_t>(info.st_size);
       // Anything else (a pipe, a FIFO, /dev/stdin, a socket, a character device) may not seek back.
       seekable_ = S_ISREG(info.st_mode) || S_ISBLK(info.st_mode);
@@ -184,11 +184,11 @@ class FileSource final : public Source {
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
-  ~FileSource() override { ::close(fd_); }
+  ~FileSource() override = default;
 
   std::size_t read(char* buffer, std::size_t size) override {
     if (spool_.replaying()) return spool_.read(buffer, size);
-    const ssize_t got = detail::posix::retried("read", [&] { return ::read(fd_, buffer, size); });
+    const ssize_t got = detail::posix::retried("read", [&] { return ::read(fd_.get(), buffer, size); });
     if (got < 0) fail("cannot read", static_cast<int>(-got));
     if (!seekable_) spool_.keep(buffer, static_cast<std::size_t>(got));
     return static_cast<std::size_t>(got);
@@ -198,7 +198,7 @@ class FileSource final : public Source {
       spool_.replay(column);
       return;
     }
-    const off_t at = detail::posix::retried("lseek", [&] { return ::lseek(fd_, 0, SEEK_SET); });
+    const off_t at = detail::posix::retried("lseek", [&] { return ::lseek(fd_.get(), 0, SEEK_SET); });
     if (at < 0) fail("cannot read again", static_cast<int>(-at));
   }
   [[nodiscard]] std::uint64_t size_hint() const noexcept override { return size_; }
@@ -209,7 +209,7 @@ class FileSource final : public Source {
                             "mpp::read_csv: " + std::string(what) + " '" + path_.string() + "'");
   }
   std::filesystem::path path_;
-  int fd_ = -1;
+  detail::Fd fd_;
   std::uint64_t size_ = 0;
   bool seekable_ = false;
   Spool spool_;

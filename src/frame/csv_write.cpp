@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "mpp/csv.hpp"
+#include "mpp/detail/fd.hpp"
 #include "mpp/detail/frame_number.hpp"
 #include "mpp/frame.hpp"
 #include "posix/syscall.hpp"
@@ -115,18 +116,16 @@ class FileSink {
     const int fd = detail::posix::retried(
         "open", [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666); });
     if (fd < 0) fail("cannot create", -fd);
-    fd_ = fd;
+    fd_.reset(fd);
   }
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
-  ~FileSink() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~FileSink() = default;
 
   void operator()(std::string_view bytes) {
     while (!bytes.empty()) {
       const ssize_t wrote =
-          detail::posix::retried("write", [&] { return ::write(fd_, bytes.data(), bytes.size()); });
+          detail::posix::retried("write", [&] { return ::write(fd_.get(), bytes.data(), bytes.size()); });
       if (wrote < 0) fail("cannot write", static_cast<int>(-wrote));
       bytes.remove_prefix(static_cast<std::size_t>(wrote));
     }
@@ -134,8 +133,7 @@ class FileSink {
 
   // close() reports what a delayed write failure (a full disk over NFS) leaves for it.
   void close() {
-    const int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0 && errno != EINTR) fail("cannot write", errno);
+    if (const int error = -fd_.close(); error != 0) fail("cannot write", error);
   }
 
  private:
@@ -144,7 +142,7 @@ class FileSink {
                             "mpp::write_csv: " + std::string(what) + " '" + path_.string() + "'");
   }
   std::filesystem::path path_;
-  int fd_ = -1;
+  detail::Fd fd_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "mpp/detail/config.hpp"
+#include "mpp/detail/fd.hpp"
 
 namespace mpp::detail {
 
@@ -33,16 +34,16 @@ class Ring {
   /// Maps the ring in `fd` (another process's ring: a spawned worker's side) twice. Does not take
   /// `fd`: the caller closes it.
   static Ring attach(int fd, std::size_t capacity, RingState* state);
-  Ring(Ring&& other) noexcept;
-  Ring& operator=(Ring&& other) noexcept;
+  Ring(Ring&& other) noexcept = default;
+  Ring& operator=(Ring&& other) noexcept = default;
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
-  ~Ring();
+  ~Ring() = default;
 
   std::size_t capacity() const noexcept { return capacity_; }
   /// The kept memfd (see the constructor), -1 when none.
-  int fd() const noexcept { return fd_; }
-  void close_fd() noexcept;
+  int fd() const noexcept { return fd_.get(); }
+  void close_fd() noexcept { fd_.reset(); }
   RingState& state() const noexcept { return *state_; }
 
   // Producer side.
@@ -51,7 +52,7 @@ class Ring {
                                                 state_->tail.load(std::memory_order_acquire));
   }
   std::byte* write_pointer() const noexcept {
-    return data_ + (state_->head.load(std::memory_order_relaxed) & mask_);
+    return mapping_.bytes() + (state_->head.load(std::memory_order_relaxed) & mask_);
   }
   /// Publishes `size` written bytes (seq_cst: ordered before the producer's check of sleepers).
   void commit_write(std::size_t size) noexcept {
@@ -64,7 +65,7 @@ class Ring {
                                     state_->tail.load(std::memory_order_relaxed));
   }
   const std::byte* read_pointer() const noexcept {
-    return data_ + (state_->tail.load(std::memory_order_relaxed) & mask_);
+    return mapping_.bytes() + (state_->tail.load(std::memory_order_relaxed) & mask_);
   }
   void commit_read(std::size_t size) noexcept {
     state_->tail.store(state_->tail.load(std::memory_order_relaxed) + size, std::memory_order_seq_cst);
@@ -72,13 +73,12 @@ class Ring {
 
  private:
   void map(int fd);
-  void unmap() noexcept;
 
   RingState* state_ = nullptr;
-  std::byte* data_ = nullptr;
+  Mapping mapping_;  // twice the capacity: the same pages, back to back
   std::size_t capacity_ = 0;
   std::uint64_t mask_ = 0;
-  int fd_ = -1;
+  Fd fd_;
 };
 
 }  // namespace mpp::detail

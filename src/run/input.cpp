@@ -22,14 +22,12 @@ CommandSource::CommandSource(std::vector<std::string> commands)
 
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd)
     : fd_(fd),
-      owns_fd_(owns_fd),
+      owned_(owns_fd ? fd : -1),
       at_end_(false),
       name_(std::move(name)),
       template_(std::move(command_template)) {}
 
-CommandSource::~CommandSource() {
-  if (owns_fd_ && fd_ >= 0) ::close(fd_);
-}
+CommandSource::~CommandSource() = default;
 
 std::optional<std::string> CommandSource::next() {
   if (ready_.empty()) return std::nullopt;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "mpp/detail/fd.hpp"
 #include "run/options.hpp"
 
 namespace mpp::detail::run {
@@ -54,7 +55,7 @@ class CommandSource {
 
   std::deque<std::string> ready_;
   int fd_ = -1;
-  bool owns_fd_ = false;
+  Fd owned_;  // fd_, when the source owns it
   bool at_end_ = true;
   std::string name_;
   std::string template_;

@@ -14,6 +14,7 @@
 #include <system_error>
 #include <vector>
 
+#include "mpp/detail/fd.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
@@ -50,16 +51,9 @@ std::string read_all(int fd, const std::string& name) {
 }
 
 std::string read_file(const std::string& path) {
-  const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
-  try {
-    std::string text = read_all(fd, path);
-    ::close(fd);
-    return text;
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
+  const Fd fd(posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd) bad("cannot read the argument file " + path + ": " + std::strerror(-fd.get()));
+  return read_all(fd.get(), path);
 }
 
 std::string join(const std::vector<std::string>& words) {

@@ -37,7 +37,7 @@ OutputStream::OutputStream(int fd) : fd_(fd) {
   const int copy = posix::retried(
       "open", [&] { return ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC); });
   if (copy >= 0) {
-    own_fd_ = copy;
+    own_fd_.reset(copy);
     fd_ = copy;
     nonblocking_ = true;
   } else if (copy == -ENXIO && S_ISFIFO(info.st_mode)) {
@@ -46,9 +46,7 @@ OutputStream::OutputStream(int fd) : fd_(fd) {
   // Anything else (no /proc): writes to `fd` block, as they always did.
 }
 
-OutputStream::~OutputStream() {
-  if (own_fd_ >= 0) ::close(own_fd_);
-}
+OutputStream::~OutputStream() = default;
 
 bool OutputStream::same_file(int fd) const noexcept {
   struct stat info {};

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "mpp/detail/fd.hpp"
+
 namespace mpp::detail::run {
 
 /// Text queued for one descriptor and written as it can take it.
@@ -55,8 +57,8 @@ class OutputStream {
   void flush();
   [[nodiscard]] ssize_t write_some(const char* data, std::size_t size) const noexcept;
 
-  int fd_ = -1;      // where writes go: the caller's, or our non-blocking copy
-  int own_fd_ = -1;  // our copy, closed with the stream
+  int fd_ = -1;  // where writes go: the caller's, or our non-blocking copy
+  Fd own_fd_;    // our copy, closed with the stream
   bool socket_ = false;
   bool nonblocking_ = false;
   std::string queue_;

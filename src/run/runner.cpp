@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "mpp/detail/child.hpp"
+#include "mpp/detail/fd.hpp"
 #include "mpp/detail/progress_bar.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
@@ -72,9 +73,14 @@ int write_all(int fd, std::string_view data) noexcept {
   return 0;
 }
 
-void close_fd(int& fd) noexcept {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
+// A pipe as two owned ends: 0, or the errno of pipe2's failure. Close-on-exec.
+int make_pipe(Fd& read, Fd& write) noexcept {
+  int ends[2];
+  const int rc = posix::retried("pipe2", [&] { return ::pipe2(ends, O_CLOEXEC); });
+  if (rc < 0) return -rc;
+  read.reset(ends[0]);
+  write.reset(ends[1]);
+  return 0;
 }
 
 // The command as one joblog field: tabs and newlines would break the columns.
@@ -174,8 +180,8 @@ struct Running {
   std::string command;
   std::size_t tries = 0;  // this one included
   Child child;
-  int out_fd = -1;
-  int err_fd = -1;
+  Fd out;  // the read ends of its standard output and error, until their end
+  Fd err;
   bool large_out = false;  // its pipes were enlarged
   bool large_err = false;
   Output output;
@@ -190,7 +196,7 @@ struct Running {
   bool log_when_settled = false;  // a zombie whose joblog row waits for the rest of its group
   bool group_killed = false;      // the rest of its group outlived the grace period: SIGKILL ended it
 
-  [[nodiscard]] bool done() const noexcept { return status && out_fd < 0 && err_fd < 0; }
+  [[nodiscard]] bool done() const noexcept { return status && !out && !err; }
 };
 
 class Runner {
@@ -214,7 +220,8 @@ class Runner {
         bar_(source.total().value_or(0), io.err, io.bar && source.total(),
              [this](std::string_view text) { err_.write(text); }) {
     write_joblog_header(options.joblog);
-    devnull_ = posix::checked("open /dev/null", [] { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); });
+    devnull_.reset(
+        posix::checked("open /dev/null", [] { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }));
     if (!warning.empty()) {
       bar_.clear();
       err_.write(warning);
@@ -234,15 +241,15 @@ class Runner {
           } catch (...) {  // destructors never throw
           }
         }
-        close_fd(r->out_fd);
-        close_fd(r->err_fd);
+        r->out.reset();
+        r->err.reset();
       }
     }
     try {
       sweep(true);
     } catch (...) {  // destructors never throw
     }
-    close_fd(devnull_);
+    devnull_.reset();
   }
 
   int run() {
@@ -328,20 +335,14 @@ class Runner {
   }
 
   void start(Pending job) {
-    int out[2];
-    int err[2];
+    Fd out[2];
+    Fd err[2];
     // Close-on-exec: a job started later must not inherit these, or the end of this job's output
     // would wait for that one to end too. Child::spawn's dup2 gives the job its own copies.
     // Errors as values, not exceptions: out of descriptors is an expected outcome here.
-    int pipe_error = -posix::retried("pipe2", [&] { return ::pipe2(out, O_CLOEXEC); });
-    if (pipe_error <= 0) {
-      pipe_error = -posix::retried("pipe2", [&] { return ::pipe2(err, O_CLOEXEC); });
-      if (pipe_error > 0) {
-        ::close(out[0]);
-        ::close(out[1]);
-      }
-    }
-    if (pipe_error > 0) {
+    int pipe_error = make_pipe(out[0], out[1]);
+    if (pipe_error == 0) pipe_error = make_pipe(err[0], err[1]);
+    if (pipe_error != 0) {
       if (!out_of_descriptors(pipe_error)) posix::throw_errno("pipe2", pipe_error);
       no_descriptors_for(std::move(job));
       return;
@@ -353,13 +354,11 @@ class Runner {
     r->started_wall = WallClock::now();
     r->started = Clock::now();
     if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));
-    r->out_fd = out[0];
-    r->err_fd = err[0];
     Child::SpawnOptions spawn;
-    spawn.new_process_group = true;  // a timeout or Ctrl-C kills the job's whole group
-    spawn.stdin_fd = devnull_;       // jobs do not compete for mpp-run's input or the terminal
-    spawn.stdout_fd = out[1];
-    spawn.stderr_fd = err[1];
+    spawn.new_process_group = true;   // a timeout or Ctrl-C kills the job's whole group
+    spawn.stdin_fd = devnull_.get();  // jobs do not compete for mpp-run's input or the terminal
+    spawn.stdout_fd = out[1].get();
+    spawn.stderr_fd = err[1].get();
     // A SIGKILL of mpp-run, which it cannot catch, still takes the job along.
     spawn.parent_death_signal = SIGKILL;
     spawn.keep_ignored_signals = true;  // nohup mpp-run ...: the jobs ignore SIGHUP too
@@ -377,10 +376,6 @@ class Runner {
     } catch (const std::system_error& e) {
       const int error = e.code().value();
       if (out_of_descriptors(error)) {
-        ::close(out[0]);
-        ::close(out[1]);
-        ::close(err[0]);
-        ::close(err[1]);
         no_descriptors_for(Pending{r->job, std::move(r->command), r->tries - 1});
         return;
       }
@@ -390,8 +385,8 @@ class Runner {
                       (error == ENOENT ? std::string("command not found") : std::strerror(error)) + "\n";
       r->status = W_EXITCODE(error == ENOENT ? 127 : 126, 0);
     }
-    ::close(out[1]);
-    ::close(err[1]);
+    r->out = std::move(out[0]);  // the write ends close here: the job has its own copies
+    r->err = std::move(err[0]);
     running_.push_back(std::move(r));
   }
 
@@ -469,12 +464,12 @@ class Runner {
     Deadline next = bar_.next_redraw();
     bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
     for (auto& r : running_) {
-      if (r->out_fd >= 0) {
-        fds_.push_back({r->out_fd, POLLIN, 0});
+      if (r->out) {
+        fds_.push_back({r->out.get(), POLLIN, 0});
         owners_.push_back({r.get(), Source::out});
       }
-      if (r->err_fd >= 0) {
-        fds_.push_back({r->err_fd, POLLIN, 0});
+      if (r->err) {
+        fds_.push_back({r->err.get(), POLLIN, 0});
         owners_.push_back({r.get(), Source::err});
       }
       if (!r->status) {
@@ -515,10 +510,10 @@ class Runner {
           }
           break;
         case Source::out:
-          read_some(r->out_fd, r->output.out, r->large_out);
+          read_some(r->out, r->output.out, r->large_out);
           break;
         case Source::err:
-          read_some(r->err_fd, r->output.err, r->large_err);
+          read_some(r->err, r->output.err, r->large_err);
           break;
         case Source::exit:
           reap(*r);
@@ -550,16 +545,17 @@ class Runner {
   }
 
   // One read of what the pipe holds (poll said it would not block); closes the pipe at its end.
-  void read_some(int& fd, std::string& buffer, bool& enlarged) {
-    const ssize_t got = posix::retried("read", [&] { return ::read(fd, scratch_.get(), k_read_block); });
+  void read_some(Fd& fd, std::string& buffer, bool& enlarged) {
+    const ssize_t got =
+        posix::retried("read", [&] { return ::read(fd.get(), scratch_.get(), k_read_block); });
     if (got <= 0) {  // the end, or an error that ends it just as well
-      close_fd(fd);
+      fd.reset();
       return;
     }
     buffer.append(scratch_.get(), static_cast<std::size_t>(got));
     if (got == k_default_pipe && !enlarged) {
       enlarged = true;
-      ::fcntl(fd, F_SETPIPE_SZ, k_large_pipe);  // best effort: a smaller pipe only costs wake-ups
+      ::fcntl(fd.get(), F_SETPIPE_SZ, k_large_pipe);  // best effort: a smaller pipe only costs wake-ups
     }
   }
 
@@ -577,17 +573,17 @@ class Runner {
     if (!r.status) return;
     // Everything the job wrote is in its pipes now; a background process it left behind may hold
     // them open for long, and does not keep the job from ending.
-    drain(r.out_fd, r.output.out);
-    drain(r.err_fd, r.output.err);
+    drain(r.out, r.output.out);
+    drain(r.err, r.output.err);
   }
 
   // Reads what the pipe holds now, then closes it.
-  void drain(int& fd, std::string& buffer) {
+  void drain(Fd& fd, std::string& buffer) {
     bool enlarged = true;
-    while (fd >= 0) {
-      pollfd p{fd, POLLIN, 0};
+    while (fd) {
+      pollfd p{fd.get(), POLLIN, 0};
       if (posix::retried("poll", [&] { return ::poll(&p, 1, 0); }) <= 0) {
-        close_fd(fd);
+        fd.reset();
         return;
       }
       read_some(fd, buffer, enlarged);
@@ -985,7 +981,7 @@ class Runner {
   OutputStream* joblog_ = nullptr;            // where the rows go: joblog_own_, out_ or err_; none without
   int joblog_error_ = 0;
   ProgressBar bar_;
-  int devnull_ = -1;
+  Fd devnull_;
   std::size_t failed_ = 0;
   std::size_t not_started_ = 0;
   bool input_left_ = false;  // stopped before the input was read to its end
@@ -1084,12 +1080,7 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
       return 128 + signal;
     }
   }
-  struct Closer {
-    int fd;
-    ~Closer() {
-      if (fd >= 0) ::close(fd);
-    }
-  } const joblog_closer{joblog_fd};
+  const Fd joblog_closer(joblog_fd);
   Runner runner(options, jobs, commands, io, warning, joblog_fd);
   return runner.run();
 }

@@ -37,12 +37,10 @@ extern "C" void on_sigpipe(int /*sig*/) {}
 SignalPipe::SignalPipe() {
   int fds[2];
   posix::checked("pipe2", [&] { return ::pipe2(fds, O_CLOEXEC | O_NONBLOCK); });
-  read_fd_ = fds[0];
-  write_fd_ = fds[1];
+  read_fd_.reset(fds[0]);
+  write_fd_.reset(fds[1]);
   int expected = -1;
-  if (!g_write_fd.compare_exchange_strong(expected, write_fd_)) {
-    ::close(read_fd_);
-    ::close(write_fd_);
+  if (!g_write_fd.compare_exchange_strong(expected, write_fd_.get())) {
     throw std::logic_error("mpp-run: only one SignalPipe at a time");
   }
   for (std::size_t i = 0; i < std::size(k_signals); ++i) {
@@ -63,13 +61,11 @@ SignalPipe::SignalPipe() {
 SignalPipe::~SignalPipe() {
   for (std::size_t i = 0; i < std::size(k_signals); ++i) ::sigaction(k_signals[i], &previous_[i], nullptr);
   g_write_fd.store(-1);
-  ::close(read_fd_);
-  ::close(write_fd_);
 }
 
 int SignalPipe::take() noexcept {
   unsigned char byte = 0;
-  const ssize_t got = posix::retried("read", [&] { return ::read(read_fd_, &byte, 1); });
+  const ssize_t got = posix::retried("read", [&] { return ::read(read_fd_.get(), &byte, 1); });
   return got == 1 ? byte : 0;
 }
 

@@ -6,6 +6,8 @@
 
 #include <iterator>
 
+#include "mpp/detail/fd.hpp"
+
 namespace mpp::detail::run {
 
 /// While it lives: SIGINT, SIGTERM and SIGHUP are caught and queued on fd(), and so is SIGCHLD (a
@@ -24,14 +26,14 @@ class SignalPipe {
   ~SignalPipe();
 
   /// Readable when a signal has arrived.
-  [[nodiscard]] int fd() const noexcept { return read_fd_; }
+  [[nodiscard]] int fd() const noexcept { return read_fd_.get(); }
   /// The next signal that arrived, or 0 when none is queued. Never blocks.
   int take() noexcept;
 
  private:
   static constexpr int k_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
-  int read_fd_ = -1;
-  int write_fd_ = -1;
+  Fd read_fd_;
+  Fd write_fd_;  // the handler's (g_write_fd); closed after the handlers are restored
   struct sigaction previous_[std::size(k_signals)] = {};
 };
 

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "mpp/detail/codec.hpp"
+#include "mpp/detail/fd.hpp"
 #include "mpp/detail/wait.hpp"
 
 namespace mpp::detail {
@@ -15,7 +16,7 @@ class SharedQueue {
   SharedQueue();
   SharedQueue(const SharedQueue&) = delete;
   SharedQueue& operator=(const SharedQueue&) = delete;
-  ~SharedQueue();
+  ~SharedQueue() = default;
 
   /// Appends a message; grows the buffer when full. Blocks only for the queue's lock.
   void put(std::span<const std::byte> message);
@@ -27,13 +28,12 @@ class SharedQueue {
   void lock();
   void unlock() noexcept;
   void map_current();  // under the lock: follow a growth made by another process
-  std::byte* map_data(std::size_t capacity) const;
-  void use_mapping(std::byte* data, std::size_t capacity) noexcept;
+  Mapping map_data(std::size_t capacity) const;
 
-  int fd_ = -1;
-  Header* header_ = nullptr;
-  std::byte* data_ = nullptr;
-  std::size_t mapped_ = 0;
+  Fd fd_;  // the memfd: a page of Header, then the ring
+  Mapping header_page_;
+  Header* header_ = nullptr;  // in header_page_
+  Mapping data_;              // the ring, as large as it was when last looked at
 };
 
 }  // namespace mpp::detail
