@@ -54,18 +54,18 @@ class Worker final : public ChunkReporter {
         ByteBuffer error;
         encode_exception(error, std::current_exception());
         send(wire::Kind::init_error, {{error.data(), error.size()}});
-        leave(3);
+        leave(WorkerExit::initializer_failed);
       }
     }
     send(wire::Kind::ready, {});
     std::size_t chunks = 0;
     for (;;) {
       wire::RecordView request = next_request();
-      if (request.kind != wire::Kind::chunk) leave(0);  // stop, or anything unexpected
+      if (request.kind != wire::Kind::chunk) leave(WorkerExit::stopped);  // stop, or anything unexpected
       run_chunk(request);
       reader_.consume(requests_);
       notify_space_freed();
-      if (setup_.maxtasks != 0 && ++chunks == setup_.maxtasks) leave(0);
+      if (setup_.maxtasks != 0 && ++chunks == setup_.maxtasks) leave(WorkerExit::stopped);
     }
   }
 
@@ -129,13 +129,13 @@ class Worker final : public ChunkReporter {
   }
 
   // The parent sees the item lost with this worker.
-  [[noreturn]] void cannot_report() noexcept override { leave(6); }
+  [[noreturn]] void cannot_report() noexcept override { leave(WorkerExit::cannot_report); }
   const char* recipient() const noexcept override { return "the parent process"; }
 
-  [[noreturn]] void leave(int code) noexcept {
+  [[noreturn]] void leave(WorkerExit code) noexcept {
     // The worker's own standard output is flushed; the parent's atexit handlers never run here.
     flush_standard_streams();
-    ::_exit(code);
+    ::_exit(static_cast<int>(code));
   }
 
   void run_chunk(const wire::RecordView& request) noexcept {
@@ -144,7 +144,7 @@ class Worker final : public ChunkReporter {
     try {
       header = in.read_raw<wire::ChunkHeader>();
     } catch (...) {
-      leave(4);  // a corrupt request: nothing sensible to report it against
+      leave(WorkerExit::corrupt_request);
     }
     sequence_ = header.sequence;
     // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
@@ -200,7 +200,7 @@ class Worker final : public ChunkReporter {
       const std::uint32_t seen = word.load(std::memory_order_seq_cst);
       if (ready()) break;
       futex_wait(word, seen, k_no_deadline, FutexScope::shared);
-      if (::getppid() != setup_.parent) leave(1);  // orphaned (death signal missed)
+      if (::getppid() != setup_.parent) leave(WorkerExit::orphaned);
     }
     waiting.store(0, std::memory_order_seq_cst);
   }
@@ -219,7 +219,7 @@ class Worker final : public ChunkReporter {
 void worker_main(const WorkerSetup& setup) noexcept {
   // Die with the dispatcher thread that forked us (the pool's), and check it did not die first.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != setup.parent) ::_exit(1);
+  if (::getppid() != setup.parent) ::_exit(static_cast<int>(WorkerExit::orphaned));
   // Ctrl-C reaches the whole process group: the parent decides, workers stay quiet (and die with it).
   ::signal(SIGINT, SIG_IGN);
   sigset_t none;

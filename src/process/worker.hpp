@@ -63,6 +63,18 @@ struct WorkerSetup {
   std::exception_ptr initializer_error;
 };
 
+/// How a worker process ends by itself: its exit code. A pool reports a worker that ended while it
+/// was still needed as WorkerLost with the code (a task may _exit() with any code too, so the pool
+/// names the code, not this meaning).
+enum class WorkerExit : int {
+  stopped = 0,             // asked to stop, or maxtasksperchild chunks done
+  orphaned = 1,            // its parent is gone (the death signal was missed)
+  initializer_failed = 3,  // the initializer threw; the pool has the exception
+  corrupt_request = 4,     // a request it cannot read: nothing to report it against
+  cannot_report = 6,       // not even an error can be reported (no memory): the item is lost
+  bad_setup = 7,           // a spawned worker whose setup is missing or malformed
+};
+
 /// Runs in the worker process (forked, or spawned); never returns (ends with _exit).
 [[noreturn]] void worker_main(const WorkerSetup& setup) noexcept;
 
