@@ -94,6 +94,7 @@ int run(const std::string& input, const std::string& output, bool processes) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mpp::freeze_support(argc, argv);  // first: where --processes' workers start (<mpp/start_method.hpp>)
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   const bool processes = args.size() == 3 && args[2] == "--processes";
   if (args.size() != 2 && !processes) {

@@ -234,6 +234,9 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First: a ProcessPool's spawned or forkserver workers run this program again, and become
+  // workers here (<mpp/start_method.hpp>).
+  mpp::freeze_support(argc, argv);
 #ifdef MPP_TUTORIAL_MPI
   mpp::MpiPool::serve(argc, argv);  // the other ranks serve the pools of rank 0, which runs the rest
 #endif

@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "mpp/detail/ref.hpp"
-#include "mpp/detail/result_state.hpp"
-#include "mpp/detail/throw.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/ref.hpp"
+#include "mpp/detail/core/result_state.hpp"
+#include "mpp/detail/core/throw.hpp"
+#include "mpp/detail/core/wait.hpp"
 
 namespace mpp {
 

@@ -25,9 +25,9 @@
 #include <variant>
 #include <vector>
 
-#include "mpp/detail/frame_runners.hpp"
-#include "mpp/detail/frame_storage.hpp"
-#include "mpp/detail/frame_throw.hpp"
+#include "mpp/detail/frame/frame_runners.hpp"
+#include "mpp/detail/frame/frame_storage.hpp"
+#include "mpp/detail/frame/frame_throw.hpp"
 
 namespace mpp {
 

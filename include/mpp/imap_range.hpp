@@ -7,11 +7,11 @@
 #include <optional>
 #include <utility>
 
-#include "mpp/detail/imap_job.hpp"
-#include "mpp/detail/outcome.hpp"
-#include "mpp/detail/ref.hpp"
-#include "mpp/detail/throw.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/outcome.hpp"
+#include "mpp/detail/core/ref.hpp"
+#include "mpp/detail/core/throw.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/front/imap_job.hpp"
 
 namespace mpp {
 

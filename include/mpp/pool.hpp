@@ -5,11 +5,11 @@
 #include <functional>
 
 #include "mpp/async_result.hpp"
-#include "mpp/detail/apply_job.hpp"
-#include "mpp/detail/imap_job.hpp"
-#include "mpp/detail/map_job.hpp"
-#include "mpp/detail/pool_front.hpp"
-#include "mpp/detail/thread_executor.hpp"
+#include "mpp/detail/front/apply_job.hpp"
+#include "mpp/detail/front/imap_job.hpp"
+#include "mpp/detail/front/map_job.hpp"
+#include "mpp/detail/front/pool_front.hpp"
+#include "mpp/detail/thread/thread_executor.hpp"
 #include "mpp/imap_range.hpp"
 
 namespace mpp {

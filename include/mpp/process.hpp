@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "mpp/detail/child.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/posix/child.hpp"
 
 namespace mpp {
 

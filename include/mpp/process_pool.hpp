@@ -7,11 +7,11 @@
 #include <type_traits>
 
 #include "mpp/async_result.hpp"
-#include "mpp/detail/codec.hpp"
-#include "mpp/detail/pool_front.hpp"
-#include "mpp/detail/process_executor.hpp"
-#include "mpp/detail/remote.hpp"
-#include "mpp/detail/remote_jobs.hpp"
+#include "mpp/detail/front/pool_front.hpp"
+#include "mpp/detail/process/process_executor.hpp"
+#include "mpp/detail/remote/codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
+#include "mpp/detail/remote/remote_jobs.hpp"
 #include "mpp/imap_range.hpp"
 #include "mpp/start_method.hpp"
 

@@ -9,7 +9,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "mpp/detail/progress_bar.hpp"
+#include "mpp/detail/core/progress_bar.hpp"
 
 namespace mpp {
 

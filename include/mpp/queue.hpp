@@ -4,9 +4,9 @@
 #include <chrono>
 #include <optional>
 
-#include "mpp/detail/codec.hpp"
-#include "mpp/detail/shared_queue.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/process/shared_queue.hpp"
+#include "mpp/detail/remote/codec.hpp"
 
 namespace mpp {
 

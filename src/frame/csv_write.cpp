@@ -14,8 +14,8 @@
 #include <system_error>
 
 #include "mpp/csv.hpp"
-#include "mpp/detail/fd.hpp"
-#include "mpp/detail/frame_number.hpp"
+#include "mpp/detail/frame/frame_number.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "mpp/frame.hpp"
 #include "posix/syscall.hpp"
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "frame/name_index.hpp"
-#include "mpp/detail/frame_storage.hpp"
-#include "mpp/detail/frame_throw.hpp"
+#include "mpp/detail/frame/frame_storage.hpp"
+#include "mpp/detail/frame/frame_throw.hpp"
 
 namespace mpp {
 

@@ -1,4 +1,4 @@
-#include "mpp/detail/mpi_executor.hpp"
+#include "mpp/detail/mpi/mpi_executor.hpp"
 
 #include <mpi.h>
 
@@ -18,13 +18,13 @@
 
 #include "mpi/protocol.hpp"
 #include "mpi/session.hpp"
-#include "mpp/detail/exception_codec.hpp"
-#include "mpp/detail/remote.hpp"
-#include "mpp/detail/throw.hpp"
+#include "mpp/detail/core/throw.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "mpp/errors.hpp"
+#include "remote/host.hpp"
 #include "remote/outcomes.hpp"
 #include "remote/scheduling.hpp"
-#include "remote_host.hpp"
 
 namespace mpp::detail {
 namespace {

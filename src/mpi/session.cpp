@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "mpi/protocol.hpp"
-#include "mpp/detail/child.hpp"
-#include "mpp/detail/exception_codec.hpp"
-#include "mpp/detail/remote.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "mpp/errors.hpp"
 #include "remote/reporter.hpp"
 #include "remote/tunables.hpp"

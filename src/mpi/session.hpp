@@ -11,8 +11,8 @@
 #include <memory>
 #include <mutex>
 
-#include "function_table.hpp"
-#include "mpp/detail/codec.hpp"
+#include "mpp/detail/remote/codec.hpp"
+#include "remote/function_table.hpp"
 
 namespace mpp::detail::mpi {
 

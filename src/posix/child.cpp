@@ -1,4 +1,4 @@
-#include "mpp/detail/child.hpp"
+#include "mpp/detail/posix/child.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -24,7 +24,7 @@
 #include <string_view>
 #include <utility>
 
-#include "mpp/detail/config.hpp"
+#include "mpp/detail/core/config.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 

@@ -1,4 +1,4 @@
-#include "mpp/detail/huge_pages.hpp"
+#include "mpp/detail/core/huge_pages.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "mpp/detail/process_executor.hpp"
+#include "mpp/detail/process/process_executor.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -20,21 +20,21 @@
 #include <thread>
 #include <vector>
 
-#include "mpp/detail/child.hpp"
-#include "mpp/detail/exception_codec.hpp"
-#include "mpp/detail/remote.hpp"
-#include "mpp/detail/result_state.hpp"
-#include "mpp/detail/throw.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/result_state.hpp"
+#include "mpp/detail/core/throw.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "process/ring.hpp"
 #include "process/spawn.hpp"
 #include "process/wire.hpp"
 #include "process/worker.hpp"
+#include "remote/host.hpp"
 #include "remote/outcomes.hpp"
 #include "remote/scheduling.hpp"
-#include "remote_host.hpp"
 
 namespace mpp::detail {
 

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "mpp/detail/config.hpp"
-#include "mpp/detail/fd.hpp"
+#include "mpp/detail/core/config.hpp"
+#include "mpp/detail/posix/fd.hpp"
 
 namespace mpp::detail {
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "function_table.hpp"
-#include "mpp/detail/codec.hpp"
+#include "mpp/detail/remote/codec.hpp"
 #include "posix/syscall.hpp"
 #include "process/worker.hpp"
+#include "remote/function_table.hpp"
 
 namespace mpp::detail {
 namespace {

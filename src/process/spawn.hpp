@@ -12,8 +12,8 @@
 #include <cstddef>
 #include <string>
 
-#include "mpp/detail/child.hpp"
-#include "mpp/detail/remote.hpp"
+#include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/remote/remote.hpp"
 
 namespace mpp::detail {
 

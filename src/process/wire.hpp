@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "mpp/detail/codec.hpp"
+#include "mpp/detail/remote/codec.hpp"
 #include "process/ring.hpp"
 #include "remote/records.hpp"
 

@@ -12,10 +12,10 @@
 #include <exception>
 #include <new>
 
-#include "mpp/detail/child.hpp"
-#include "mpp/detail/exception_codec.hpp"
-#include "mpp/detail/remote.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "posix/syscall.hpp"
 #include "process/wire.hpp"
 #include "remote/reporter.hpp"

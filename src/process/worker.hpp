@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <exception>
 
-#include "mpp/detail/config.hpp"
-#include "mpp/detail/remote.hpp"
+#include "mpp/detail/core/config.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "process/ring.hpp"
 #include "remote/tunables.hpp"
 

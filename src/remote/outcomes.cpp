@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
 
 namespace mpp::detail {
 namespace {

@@ -7,8 +7,8 @@
 #include <exception>
 #include <span>
 
-#include "mpp/detail/remote.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "remote/records.hpp"
 
 namespace mpp::detail {

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
 
 namespace mpp::detail {
 

@@ -11,8 +11,8 @@
 #include <initializer_list>
 #include <span>
 
-#include "mpp/detail/codec.hpp"
-#include "mpp/detail/remote.hpp"
+#include "mpp/detail/remote/codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "remote/records.hpp"
 
 namespace mpp::detail {

@@ -11,11 +11,11 @@
 #include <deque>
 #include <exception>
 
-#include "mpp/detail/job.hpp"
-#include "mpp/detail/remote.hpp"
-#include "mpp/detail/wait.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/front/job.hpp"
+#include "mpp/detail/remote/remote.hpp"
+#include "remote/host.hpp"
 #include "remote/tunables.hpp"
-#include "remote_host.hpp"
 
 namespace mpp::detail {
 

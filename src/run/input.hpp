@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "mpp/detail/fd.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "run/options.hpp"
 
 namespace mpp::detail::run {

@@ -14,7 +14,7 @@
 #include <system_error>
 #include <vector>
 
-#include "mpp/detail/fd.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "mpp/detail/fd.hpp"
+#include "mpp/detail/posix/fd.hpp"
 
 namespace mpp::detail::run {
 

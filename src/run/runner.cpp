@@ -24,9 +24,9 @@
 #include <unordered_map>
 #include <utility>
 
-#include "mpp/detail/child.hpp"
-#include "mpp/detail/fd.hpp"
-#include "mpp/detail/progress_bar.hpp"
+#include "mpp/detail/core/progress_bar.hpp"
+#include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"

@@ -6,7 +6,7 @@
 
 #include <iterator>
 
-#include "mpp/detail/fd.hpp"
+#include "mpp/detail/posix/fd.hpp"
 
 namespace mpp::detail::run {
 

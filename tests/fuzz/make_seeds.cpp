@@ -8,8 +8,8 @@
 #include <string>
 
 #include "fuzz_targets.hpp"
-#include "mpp/detail/codec.hpp"
-#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote/codec.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
 #include "mpp/errors.hpp"
 
 namespace {

@@ -20,11 +20,11 @@ set(common_flags -std=c++20 -g -O1 -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS
 set(fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 if(FUZZER STREQUAL "decode")
   # The decoder is the header codec.hpp; the exception codec and throw_serialization are compiled.
-  set(library_sources ${SOURCE_DIR}/src/errors.cpp ${SOURCE_DIR}/src/exception_codec.cpp)
+  set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/remote/exception_codec.cpp)
   set(library_flags)
   set(library_libs)
 elseif(FUZZER STREQUAL "csv")
-  set(library_sources ${SOURCE_DIR}/src/errors.cpp ${SOURCE_DIR}/src/posix/syscall.cpp
+  set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/posix/syscall.cpp
     ${SOURCE_DIR}/src/frame/frame.cpp ${SOURCE_DIR}/src/frame/csv_read.cpp ${SOURCE_DIR}/src/frame/csv_write.cpp)
   set(library_flags -I${CSV_INCLUDE_DIR} -pthread)
   set(library_libs ${CSV_LIBRARY})

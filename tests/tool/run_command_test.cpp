@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "mpp/detail/child.hpp"
+#include "mpp/detail/posix/child.hpp"
 #include "run/command.hpp"
 
 namespace {

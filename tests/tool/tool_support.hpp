@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "mpp/detail/child.hpp"
+#include "mpp/detail/posix/child.hpp"
 
 #ifndef MPP_RUN_BINARY
 #error "MPP_RUN_BINARY (the mpp-run executable) must be defined: tests/tool/CMakeLists.txt does it"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "mpp/cpu.hpp"
-#include "mpp/detail/progress_bar.hpp"
+#include "mpp/detail/core/progress_bar.hpp"
 #include "mpp/errors.hpp"
 #include "run/input.hpp"
 #include "run/options.hpp"

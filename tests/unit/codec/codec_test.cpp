@@ -1,7 +1,7 @@
-// The codec (mpp/detail/codec.hpp) and the exception codec (mpp/detail/exception_codec.hpp):
+// The codec (mpp/detail/remote/codec.hpp) and the exception codec (mpp/detail/remote/exception_codec.hpp):
 // round trips of every kind of value, and corrupt input, which must only ever end in
 // mpp::SerializationError: no crash, no undefined behaviour, no huge allocation.
-#include "mpp/detail/codec.hpp"
+#include "mpp/detail/remote/codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -34,7 +34,7 @@
 #include <variant>
 #include <vector>
 
-#include "mpp/detail/exception_codec.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
 #include "mpp/errors.hpp"
 
 // -- allocation probe: the largest single allocation while a probe is active ------------------------

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "mpp/detail/cpu_quota.hpp"
+#include "mpp/detail/core/cpu_quota.hpp"
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "mpp/detail/codec.hpp"
+#include "mpp/detail/remote/codec.hpp"
 #include "mpp/errors.hpp"
 
 namespace {

@@ -1,0 +1,36 @@
+// The process back end: persistent worker processes (forked, or spawned), a shared-memory channel each, and a
+// dispatcher thread that feeds them chunks, collects outcomes, and supervises them (compiled in
+// src/process/). The pool algorithms see the remote executors' interface (remote_executor.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/remote/remote_executor.hpp"
+#include "mpp/start_method.hpp"
+
+namespace mpp::detail {
+
+struct ProcessExecutorOptions {
+  std::size_t workers = 1;
+  void (*initializer)() = nullptr;
+  std::size_t maxtasksperchild = 0;
+  std::chrono::nanoseconds task_timeout{0};
+  const char* name = "mpp::ProcessPool";
+  StartMethod start_method = StartMethod::fork;  // resolved: never the program's default
+};
+
+/// terminate() kills the workers.
+class ProcessExecutor : public RemoteExecutor {
+ public:
+  /// Starts the workers (options.start_method) and waits until each ran the initializer; the first
+  /// initializer exception is rethrown here (after stopping every worker).
+  explicit ProcessExecutor(const ProcessExecutorOptions& options);
+  /// Terminates and joins whatever still runs.
+  ~ProcessExecutor();
+
+  struct Impl;
+};
+
+}  // namespace mpp::detail

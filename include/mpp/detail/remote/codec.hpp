@@ -1,0 +1,360 @@
+// The codec: the one place where values become bytes and back, for processes and MPI ranks.
+// Trivially copyable values travel as their raw bytes; everything else through cereal, with a
+// binary archive of our own whose reader checks every length against the bytes it has, so a
+// corrupt or truncated message can only end in mpp::SerializationError.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cereal/cereal.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/chrono.hpp>
+#include <cereal/types/common.hpp>
+#include <cereal/types/complex.hpp>
+#include <cereal/types/deque.hpp>
+#include <cereal/types/list.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/set.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/tuple.hpp>
+#include <cereal/types/unordered_map.hpp>
+#include <cereal/types/unordered_set.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/variant.hpp>
+#include <cereal/types/vector.hpp>
+#include <chrono>
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <list>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mpp/detail/core/throw.hpp"
+#include "mpp/errors.hpp"
+
+namespace mpp::detail {
+
+/// Bytes being built: a request, a response, one value.
+using ByteBuffer = std::vector<std::byte>;
+
+inline void append_bytes(ByteBuffer& out, const void* data, std::size_t size) {
+  const auto* p = static_cast<const std::byte*>(data);
+  out.insert(out.end(), p, p + size);
+}
+
+/// Reads a message front to back; every read is checked against what is left.
+class ByteReader {
+ public:
+  ByteReader() = default;
+  explicit ByteReader(std::span<const std::byte> data) : data_(data) {}
+
+  std::size_t remaining() const noexcept { return data_.size() - position_; }
+  bool at_end() const noexcept { return position_ == data_.size(); }
+  std::span<const std::byte> take(std::size_t size) {
+    if (size > remaining()) throw_serialization("message truncated");
+    auto part = data_.subspan(position_, size);
+    position_ += size;
+    return part;
+  }
+  void read(void* out, std::size_t size) {
+    if (size == 0) return;
+    std::memcpy(out, take(size).data(), size);
+  }
+  template <class T>
+  T read_raw() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::array<std::byte, sizeof(T)> bytes;
+    read(bytes.data(), sizeof(T));
+    return std::bit_cast<T>(bytes);  // no default constructor needed, no alignment assumed
+  }
+
+ private:
+  std::span<const std::byte> data_;
+  std::size_t position_ = 0;
+};
+
+/// cereal's output side: appends to a ByteBuffer.
+class WireOutputArchive : public cereal::OutputArchive<WireOutputArchive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit WireOutputArchive(ByteBuffer& out) : OutputArchive(this), out_(out) {}
+  void save_binary(const void* data, std::size_t size) { append_bytes(out_, data, size); }
+
+ private:
+  ByteBuffer& out_;
+};
+
+/// cereal's input side: reads from a ByteReader, refusing sizes larger than what is left.
+class WireInputArchive : public cereal::InputArchive<WireInputArchive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit WireInputArchive(ByteReader& in) : InputArchive(this), in_(in) {}
+  void load_binary(void* data, std::size_t size) { in_.read(data, size); }
+  std::size_t remaining() const noexcept { return in_.remaining(); }
+
+ private:
+  ByteReader& in_;
+};
+
+template <class T, template <class...> class Template>
+inline constexpr bool is_specialization_v = false;
+template <template <class...> class Template, class... Args>
+inline constexpr bool is_specialization_v<Template<Args...>, Template> = true;
+
+template <class T>
+struct raw_parts : std::true_type {};
+
+/// Views (std::string_view, std::span) are trivially copyable, but their bytes are an address in
+/// this process: what they show would not travel. The owning type (std::string, std::vector) does.
+template <class T>
+inline constexpr bool is_view_v = false;
+template <class C, class Traits>
+inline constexpr bool is_view_v<std::basic_string_view<C, Traits>> = true;
+template <class T, std::size_t N>
+inline constexpr bool is_view_v<std::span<T, N>> = true;
+
+/// Sent as their bytes: trivially copyable types, except those bytes can misrepresent (pointers,
+/// meaningless in another process; bool, optional and variant, whose flag or index a corrupt
+/// message could set to a value that is no value at all: those go through the checking archive).
+template <class T>
+concept RawCodable =
+    // Copy-constructible too: g++ calls a struct holding a std::mutex trivially copyable.
+    std::is_trivially_copyable_v<T> && std::is_copy_constructible_v<T> && !std::is_pointer_v<T> &&
+    !std::is_member_pointer_v<T> && !is_view_v<std::remove_cv_t<T>> &&
+    !std::is_same_v<std::remove_cv_t<T>, bool> && !is_specialization_v<T, std::optional> &&
+    !is_specialization_v<T, std::variant> && raw_parts<T>::value;
+
+template <class T, std::size_t N>
+struct raw_parts<std::array<T, N>> : std::bool_constant<RawCodable<T>> {};
+template <class A, class B>
+struct raw_parts<std::pair<A, B>> : std::bool_constant<RawCodable<A> && RawCodable<B>> {};
+
+template <class T>
+inline constexpr bool is_std_array_v = false;
+template <class T, std::size_t N>
+inline constexpr bool is_std_array_v<std::array<T, N>> = true;
+
+/// Trivially copyable standard types that cereal's own headers already serialise.
+template <class T>
+inline constexpr bool cereal_handles_v =
+    is_std_array_v<T> || is_specialization_v<T, std::pair> || is_specialization_v<T, std::complex> ||
+    is_specialization_v<T, std::chrono::duration> || is_specialization_v<T, std::chrono::time_point>;
+
+/// A trivially copyable class with no cereal function of its own, inside a container that goes
+/// through cereal (a std::vector<Point>): its bytes, as at the top level.
+template <class T>
+concept RawInArchive = RawCodable<T> && std::is_class_v<T> && !cereal_handles_v<T> &&
+                       !cereal::traits::has_member_serialize<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_non_member_serialize<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_member_save<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_member_versioned_serialize<T, WireOutputArchive>::value &&
+                       !cereal::traits::has_non_member_versioned_serialize<T, WireOutputArchive>::value;
+
+/// What the archive writes as plain bytes: numbers (bool has its own, checked, load).
+template <class T>
+concept ArchiveNumber = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
+
+/// An element type whose vector travels as one block of bytes.
+template <class T>
+concept BlockElement = ArchiveNumber<T> || RawInArchive<T>;
+
+template <class Archive>
+concept WireArchive = std::is_same_v<Archive, WireOutputArchive> || std::is_same_v<Archive, WireInputArchive>;
+
+// The archive's primitives, found by cereal through argument-dependent lookup.
+template <ArchiveNumber T>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const T& value) {
+  ar.save_binary(&value, sizeof(T));
+}
+template <ArchiveNumber T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& value) {
+  ar.load_binary(&value, sizeof(T));
+}
+inline void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const bool& value) {
+  const unsigned char byte = value ? 1 : 0;
+  ar.save_binary(&byte, 1);
+}
+// A byte other than 0 or 1 read as a bool is undefined behaviour: refuse it.
+inline void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, bool& value) {
+  unsigned char byte = 0;
+  ar.load_binary(&byte, 1);
+  if (byte > 1) throw_serialization("corrupt bool in message");
+  value = byte == 1;
+}
+template <RawInArchive T>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const T& value) {
+  ar.save_binary(&value, sizeof(T));
+}
+template <RawInArchive T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& value) {
+  ar.load_binary(&value, sizeof(T));
+}
+template <WireArchive Archive, class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::NameValuePair<T>& pair) {
+  ar(pair.value);
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const cereal::SizeTag<T>& tag) {
+  ar(tag.size);
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, cereal::SizeTag<T>& tag) {
+  ar(tag.size);
+  // Every element costs at least one byte of input (empty types aside, whose containers are
+  // refused past the message's size), so a larger count is corruption, not a reason to allocate.
+  if (static_cast<std::uint64_t>(tag.size) > ar.remaining()) throw_serialization("corrupt length in message");
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const cereal::BinaryData<T>& data) {
+  ar.save_binary(data.data, static_cast<std::size_t>(data.size));
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, cereal::BinaryData<T>& data) {
+  ar.load_binary(data.data, static_cast<std::size_t>(data.size));
+}
+
+// Vectors are read element by element, so what a corrupt count can make us allocate grows only
+// with what the message really holds (cereal's own load resizes to the count first).
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<T, A>& vector) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  vector.clear();
+  if constexpr (BlockElement<T>) {
+    if (size > ar.remaining() / sizeof(T)) throw_serialization("corrupt length in message");
+    vector.resize(static_cast<std::size_t>(size));
+    ar.load_binary(vector.data(), static_cast<std::size_t>(size) * sizeof(T));
+  } else {
+    // Reserve a little (64 KiB worth); growth beyond follows what is actually decoded.
+    vector.reserve(std::min<std::size_t>(static_cast<std::size_t>(size),
+                                         std::max<std::size_t>(1, (64 << 10) / sizeof(T))));
+    for (cereal::size_type i = 0; i < size; ++i) {
+      T element{};
+      ar(element);
+      vector.push_back(std::move(element));
+    }
+  }
+}
+template <class A>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<bool, A>& vector) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  vector.clear();
+  for (cereal::size_type i = 0; i < size; ++i) {
+    bool element = false;
+    ar(element);
+    vector.push_back(element);
+  }
+}
+template <BlockElement T, class A>
+void CEREAL_SAVE_FUNCTION_NAME(WireOutputArchive& ar, const std::vector<T, A>& vector) {
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(vector.size())));
+  ar.save_binary(vector.data(), vector.size() * sizeof(T));
+}
+
+}  // namespace mpp::detail
+
+CEREAL_REGISTER_ARCHIVE(mpp::detail::WireOutputArchive)
+CEREAL_REGISTER_ARCHIVE(mpp::detail::WireInputArchive)
+CEREAL_SETUP_ARCHIVE_TRAITS(mpp::detail::WireInputArchive, mpp::detail::WireOutputArchive)
+
+namespace mpp::detail {
+
+/// Sent through cereal: standard containers, tuples, pairs, optionals, variants, and user types
+/// with a cereal serialize (or save/load) function. Decoding needs a default constructor.
+template <class T>
+concept CerealCodable =
+    !std::is_pointer_v<T> && cereal::traits::is_output_serializable<T, WireOutputArchive>::value &&
+    cereal::traits::is_input_serializable<T, WireInputArchive>::value && std::is_default_constructible_v<T>;
+
+/// Whether T can cross processes, looking inside the standard templates: cereal's own traits only
+/// see the outer type, so std::vector<NotSerialisable> would pass them and fail deep inside.
+template <class T>
+struct codable : std::bool_constant<RawCodable<T> || CerealCodable<T>> {};
+template <class T, class A>
+struct codable<std::vector<T, A>> : codable<T> {};
+template <class T, class A>
+struct codable<std::deque<T, A>> : codable<T> {};
+template <class T, class A>
+struct codable<std::list<T, A>> : codable<T> {};
+template <class T, std::size_t N>
+struct codable<std::array<T, N>> : codable<T> {};
+template <class A, class B>
+struct codable<std::pair<A, B>> : std::conjunction<codable<A>, codable<B>> {};
+template <class... T>
+struct codable<std::tuple<T...>> : std::conjunction<codable<T>...> {};
+template <class T>
+struct codable<std::optional<T>> : codable<T> {};
+template <class... T>
+struct codable<std::variant<T...>> : std::conjunction<codable<T>...> {};
+template <class K, class V, class C, class A>
+struct codable<std::map<K, V, C, A>> : std::conjunction<codable<K>, codable<V>> {};
+template <class K, class V, class H, class E, class A>
+struct codable<std::unordered_map<K, V, H, E, A>> : std::conjunction<codable<K>, codable<V>> {};
+template <class K, class C, class A>
+struct codable<std::set<K, C, A>> : codable<K> {};
+template <class K, class H, class E, class A>
+struct codable<std::unordered_set<K, H, E, A>> : codable<K> {};
+
+/// What ProcessPool and MpiPool can send.
+template <class T>
+concept Codable = codable<std::remove_cv_t<T>>::value;
+
+template <class T>
+void encode(ByteBuffer& out, const T& value) {
+  static_assert(Codable<T>,
+                "mpp: this type cannot cross processes: make it trivially copyable, build it from standard "
+                "containers, strings, tuples, pairs, optionals and variants, or give it a cereal serialize() "
+                "function (and a default constructor)");
+  if constexpr (RawCodable<T>) {
+    append_bytes(out, &value, sizeof(T));
+  } else {
+    WireOutputArchive archive(out);
+    archive(value);
+  }
+}
+
+/// Decodes one value; any failure (truncated, corrupt, or a constructor that throws while
+/// decoding) becomes mpp::SerializationError.
+template <class T>
+T decode(ByteReader& in) {
+  static_assert(Codable<T>);
+  if constexpr (RawCodable<T>) {
+    return in.read_raw<T>();
+  } else {
+    try {
+      T value{};
+      WireInputArchive archive(in);
+      archive(value);
+      return value;
+    } catch (const std::exception& e) {
+      if (dynamic_cast<const Error*>(&e) != nullptr) throw;
+      throw_serialization(std::string("cannot decode a message: ") + e.what());
+    }
+  }
+}
+
+/// Decodes a value that must fill `bytes` exactly.
+template <class T>
+T decode_all(std::span<const std::byte> bytes) {
+  ByteReader in(bytes);
+  T value = decode<T>(in);
+  if (!in.at_end()) throw_serialization("message has trailing bytes");
+  return value;
+}
+
+}  // namespace mpp::detail

@@ -1,0 +1,284 @@
+// What crosses to a worker process or rank: a chunk request (which function, which items, their
+// encoded arguments) and, item by item, the outcomes. The typed halves live in the jobs
+// (remote_jobs.hpp); the transports (process_executor.cpp, MPI) only move bytes.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "mpp/detail/front/unpack.hpp"
+#include "mpp/detail/remote/codec.hpp"
+#include "mpp/errors.hpp"
+
+namespace mpp::detail {
+
+/// The worker's side of one chunk: where a chunk's entry function reports each item.
+class WorkerContext {
+ public:
+  virtual ~WorkerContext() = default;
+  /// The chunk's items, as indices of the job.
+  virtual std::size_t begin() const noexcept = 0;
+  virtual std::size_t end() const noexcept = 0;
+  /// Item `i` starts now: if the worker dies before it reports, `i` alone fails with WorkerLost.
+  virtual void start_item(std::size_t i) noexcept = 0;
+  /// The parent no longer wants this chunk (an abandoned imap): report its items as cancelled.
+  virtual bool skip() const noexcept = 0;
+  /// Item `i`'s encoded result. `fixed_size`: every result of the job has this size (a raw type),
+  /// so the transport may pack them into one record.
+  virtual void item_value(std::size_t i, std::span<const std::byte> bytes, bool fixed_size) = 0;
+  /// Never fails: a worker that cannot even report an error ends, and the item is lost.
+  virtual void item_error(std::size_t i, const std::exception_ptr& error) noexcept = 0;
+  /// A buffer to encode a result into, reused from item to item.
+  virtual ByteBuffer& scratch() noexcept = 0;
+
+  /// Room for the results of items first, first + 1, ... when each is `size` raw bytes: written in
+  /// place and published one by one through the counters, with no call per item (run_raw_items).
+  struct RawResults {
+    std::byte* data = nullptr;
+    std::uint64_t capacity = 0;                     // results that fit; at least 1
+    std::atomic<std::uint64_t>* count = nullptr;    // results published so far
+    std::atomic<std::uint64_t>* running = nullptr;  // the item running now, + 1 (see start_item)
+  };
+  /// Empty (capacity 0) when items must go one by one (task_timeout stamps every item's start).
+  virtual RawResults open_results(std::size_t first, std::size_t size) = 0;
+  virtual void close_results() noexcept = 0;
+};
+
+/// The function a worker runs for a chunk: decodes the request, runs the items, reports them.
+/// Inside one forked family its address is valid as is (the same binary, forked).
+using RemoteEntry = void (*)(WorkerContext& context, ByteReader& request);
+
+/// A request under construction: small parts are copied into a buffer, large raw arrays are
+/// referenced and copied once, straight into the channel.
+class RequestBuilder {
+ public:
+  struct Segment {
+    const std::byte* external;  // nullptr: bytes [offset, offset + size) of the buffer
+    std::size_t offset;
+    std::size_t size;
+  };
+
+  ByteBuffer& bytes() noexcept { return bytes_; }
+  void append_view(const void* data, std::size_t size) {
+    close_owned();
+    segments_.push_back({static_cast<const std::byte*>(data), 0, size});
+    owned_from_ = bytes_.size();
+  }
+  /// The request, in order. Valid until the next change.
+  const std::vector<Segment>& segments() {
+    close_owned();
+    return segments_;
+  }
+  std::size_t size() {
+    std::size_t total = 0;
+    for (const auto& s : segments()) total += s.size;
+    return total;
+  }
+  void clear() noexcept {
+    bytes_.clear();
+    segments_.clear();
+    owned_from_ = 0;
+  }
+
+ private:
+  void close_owned() {
+    if (bytes_.size() > owned_from_) segments_.push_back({nullptr, owned_from_, bytes_.size() - owned_from_});
+    owned_from_ = bytes_.size();
+  }
+  ByteBuffer bytes_;
+  std::vector<Segment> segments_;
+  std::size_t owned_from_ = 0;
+};
+
+/// The parent's side of a job that runs in other processes. Called by one thread (the executor's
+/// dispatcher) at a time.
+class RemoteJob {
+ public:
+  virtual RemoteEntry entry() const noexcept = 0;
+  /// Appends what the worker needs to run items [begin, end): the function's state, the items.
+  virtual void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) = 0;
+  /// False when the job no longer needs items run (failed or cancelled map, abandoned imap):
+  /// drop() them.
+  virtual bool wanted() const noexcept { return true; }
+  /// Asked once before items [begin, end) are sent: wanted(), and for a job that
+  /// AsyncResult::cancel() may stop until it starts (an apply), the point where it starts.
+  virtual bool begin_send() noexcept { return wanted(); }
+  /// AsyncResult::cancel(Cancel::even_running): stop this job's items where they run.
+  virtual bool stop_requested() const noexcept { return false; }
+  virtual void drop(std::size_t begin, std::size_t end) noexcept = 0;
+  /// Item `i` succeeded with this encoded result.
+  virtual void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept = 0;
+  /// Items [first, first + count), each `size` bytes (a raw type), in one array.
+  virtual void accept_values(std::size_t first, std::size_t count, std::size_t size,
+                             const std::byte* data) noexcept {
+    for (std::size_t k = 0; k < count; ++k) accept_value(first + k, {data + k * size, size});
+  }
+  /// Item `i` failed: its exception, WorkerLost or TimeoutError.
+  virtual void accept_error(std::size_t i, std::exception_ptr error) noexcept = 0;
+  /// Where item `i` stands in the caller's input, for messages (an imap's runs are numbered by
+  /// the slots of its window).
+  virtual std::size_t input_position(std::size_t i) noexcept { return i; }
+  /// A single task (apply_async): messages name "the task", not an item position.
+  virtual bool single_task() const noexcept { return false; }
+
+ protected:
+  ~RemoteJob() = default;
+};
+
+// -- functions --------------------------------------------------------------------------------
+
+/// mpp's own function wrappers (starmap's Unpack, a Frame's row and partition runners) declare
+/// `using wraps = F;`: they cross as their bytes exactly when what they wrap can.
+/// The wrapped function is the member `f`: encode_function() sends it alone, so function pointers
+/// inside wrappers are relocated across MPI ranks as plain ones are.
+template <class W>
+concept FunctionWrapper = requires(const W& w) {
+  typename W::wraps;
+  requires std::is_same_v < std::remove_cvref_t<decltype(w.f)>,
+  typename W::wraps > ;
+}
+&&std::is_trivially_copyable_v<W>;
+
+template <class F>
+struct is_remote_callable
+    : std::bool_constant<(std::is_empty_v<F> && std::is_default_constructible_v<F>) ||
+                         (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>)> {};
+template <FunctionWrapper W>
+struct is_remote_callable<W> : is_remote_callable<typename W::wraps> {};
+
+/// A function that can run in another process: a function pointer, a captureless lambda, or a
+/// stateless, default-constructible function object.
+template <class F>
+concept RemoteCallable = is_remote_callable<F>::value;
+
+/// How function addresses cross to another process. A forked worker shares the parent's addresses,
+/// so by default they travel as they are; across MPI ranks the same binary may be loaded at other
+/// addresses, so the MPI transport installs a relocation on the threads that encode and decode.
+class FunctionRelocation {
+ public:
+  virtual void encode(ByteBuffer& out, std::uintptr_t address) const = 0;
+  /// Throws mpp::SerializationError when this process cannot resolve the function.
+  virtual std::uintptr_t decode(ByteReader& in) const = 0;
+
+ protected:
+  ~FunctionRelocation() = default;
+};
+
+/// The calling thread's relocation; nullptr: addresses travel as they are.
+inline thread_local const FunctionRelocation* t_function_relocation = nullptr;
+
+template <class F>
+void encode_function(ByteBuffer& out, const F& f) {
+  static_assert(RemoteCallable<F>);
+  if constexpr (FunctionWrapper<F>) {
+    encode_function(out, f.f);
+  } else if constexpr (!std::is_empty_v<F>) {  // stateless: nothing to send
+    const auto address = reinterpret_cast<std::uintptr_t>(f);
+    if (const FunctionRelocation* relocation = t_function_relocation) {
+      relocation->encode(out, address);
+    } else {
+      append_bytes(out, &address, sizeof(address));
+    }
+  }
+}
+
+template <class F>
+F decode_function(ByteReader& in) {
+  if constexpr (FunctionWrapper<F>) {
+    return F{decode_function<typename F::wraps>(in)};
+  } else if constexpr (std::is_empty_v<F>) {
+    return F{};
+  } else {
+    const FunctionRelocation* relocation = t_function_relocation;
+    const std::uintptr_t address =
+        relocation != nullptr ? relocation->decode(in) : in.read_raw<std::uintptr_t>();
+    return reinterpret_cast<F>(address);
+  }
+}
+
+/// Runs one item in a worker and reports its outcome.
+template <class R, class Compute>
+void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept {
+  context.start_item(i);
+  try {
+    if (context.skip()) throw TaskCancelled("mpp: the item was cancelled before it started");
+    if constexpr (std::is_void_v<R>) {
+      std::forward<Compute>(compute)();
+      context.item_value(i, {}, true);
+    } else {
+      R result = std::forward<Compute>(compute)();
+      if constexpr (RawCodable<R>) {
+        context.item_value(i, std::as_bytes(std::span(&result, 1)), true);
+      } else {
+        ByteBuffer& buffer = context.scratch();
+        buffer.clear();
+        encode(buffer, result);
+        context.item_value(i, buffer, false);
+      }
+    }
+  } catch (...) {
+    context.item_error(i, std::current_exception());
+  }
+}
+
+/// A raw value read from possibly unaligned bytes (no default constructor needed).
+template <class T>
+T load_raw(const std::byte* at) noexcept {
+  std::array<std::byte, sizeof(T)> bytes;
+  std::memcpy(bytes.data(), at, sizeof(T));
+  return std::bit_cast<T>(bytes);
+}
+
+/// The fast path of a chunk whose arguments and results are raw bytes: a tight loop that writes
+/// each result in place and publishes it, with the same crash guarantees as run_item (the marker
+/// names the running item; every finished result is published before the next item starts).
+template <class R, class Item, class Call>
+void run_raw_items(WorkerContext& context, ByteReader& request, const Call& call) {
+  static_assert(RawCodable<Item> && RawCodable<R>);
+  const std::size_t first = context.begin();
+  const std::size_t end = context.end();
+  std::span<const std::byte> items;
+  try {
+    items = request.take((end - first) * sizeof(Item));
+  } catch (...) {
+    const auto error = std::current_exception();
+    for (std::size_t i = first; i < end; ++i) context.item_error(i, error);
+    return;
+  }
+  auto item_at = [&](std::size_t i) { return load_raw<Item>(items.data() + (i - first) * sizeof(Item)); };
+  for (std::size_t i = first; i < end;) {
+    const WorkerContext::RawResults out =
+        context.skip() ? WorkerContext::RawResults{} : context.open_results(i, sizeof(R));
+    if (out.capacity == 0) {  // skipped, or timed: one by one
+      run_item<R>(context, i, [&]() -> R { return call(item_at(i)); });
+      ++i;
+      continue;
+    }
+    for (std::uint64_t k = 0; k < out.capacity && i < end; ++k, ++i) {
+      out.running->store(i + 1, std::memory_order_release);
+      try {
+        const R result = call(item_at(i));
+        std::memcpy(out.data + k * sizeof(R), &result, sizeof(R));
+      } catch (...) {
+        context.close_results();
+        context.item_error(i, std::current_exception());
+        ++i;
+        break;
+      }
+      out.count->store(k + 1, std::memory_order_release);
+    }
+    context.close_results();
+  }
+}
+
+}  // namespace mpp::detail
