@@ -54,7 +54,9 @@ int open_pidfd(pid_t pid) noexcept {
   return fd < 0 ? static_cast<int>(fd) : static_cast<int>(fd);
 }
 
-bool peer_gone(long rc) noexcept { return rc == 0 || rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN; }
+// After a send (0: sent) or a receive (0: end of file): whether the server's end is closed.
+bool send_failed_for_good(long rc) noexcept { return rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN; }
+bool receive_found_it_gone(long rc) noexcept { return rc == 0 || send_failed_for_good(rc); }
 
 // The channel of the running server, closed in every process forked from this one (at most one
 // server is alive per process: a dead one's channel is closed before another starts).
@@ -157,14 +159,14 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     if (fd_ < 0) return;
     const RequestHeader header{k_request_magic, RequestKind::forget, 0, pid};
     const long rc = send_message(fd_, std::span(reinterpret_cast<const std::byte*>(&header), sizeof(header)), {});
-    if (peer_gone(rc)) mark_gone();
+    if (send_failed_for_good(rc)) mark_gone();
   }
 
  private:
   // Sends a request and reads its reply (and the descriptor it carries, into `fd`). Under mutex_.
   Reply exchange(std::span<const std::byte> request, std::span<const int> fds, int* fd) {
     long rc = send_message(fd_, request, fds);
-    if (peer_gone(rc)) {
+    if (send_failed_for_good(rc)) {
       mark_gone();
       throw ServerGone{};
     }
@@ -178,7 +180,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     } else if (received >= 0) {
       ::close(received);
     }
-    if (peer_gone(rc)) {
+    if (receive_found_it_gone(rc)) {
       mark_gone();
       throw ServerGone{};
     }
