@@ -70,13 +70,14 @@ void throw_needs_freeze_support(const char* who, const char* method) {
 void throw_process_target_not_plain(const char* method, const std::string& type) {
   throw SerializationError(std::string("mpp::Process::start: under the ") + method +
                            " start method the target must be a plain function (a function pointer or "
-                           "a captureless lambda), not " + type +
+                           "a captureless lambda), not " +
+                           type +
                            ": a lambda with captures or a function object with state runs only under "
                            "StartMethod::fork");
 }
 void throw_process_argument_not_codable(const char* method, std::size_t index, const std::string& type) {
-  throw SerializationError(std::string("mpp::Process::start: under the ") + method + " start method argument " +
-                           std::to_string(index + 1) + " (" + type +
+  throw SerializationError(std::string("mpp::Process::start: under the ") + method +
+                           " start method argument " + std::to_string(index + 1) + " (" + type +
                            ") must be encodable by mpp's codec to reach the child; pass a value of a "
                            "supported type, or use StartMethod::fork");
 }

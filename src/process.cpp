@@ -155,8 +155,9 @@ void process_payload_main(int payload_fd) noexcept {
     ByteBuffer payload(static_cast<std::size_t>(st.st_size));
     std::size_t done = 0;
     while (done < payload.size()) {
-      const auto got = posix::checked(
-          "pread", [&] { return ::pread(payload_fd, payload.data() + done, payload.size() - done, static_cast<off_t>(done)); });
+      const auto got = posix::checked("pread", [&] {
+        return ::pread(payload_fd, payload.data() + done, payload.size() - done, static_cast<off_t>(done));
+      });
       if (got == 0) throw SerializationError("mpp::Process: the child's setup is truncated");
       done += static_cast<std::size_t>(got);
     }

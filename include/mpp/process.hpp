@@ -58,8 +58,8 @@ class Process {
   /// start(), where the start method is known.
   template <class F, class... Args>
   explicit Process(const ProcessOptions& options, F&& target, Args&&... args)
-      : target_(std::make_unique<Target<std::decay_t<F>, std::decay_t<Args>...>>(std::forward<F>(target),
-                                                                                  std::forward<Args>(args)...)),
+      : target_(std::make_unique<Target<std::decay_t<F>, std::decay_t<Args>...>>(
+            std::forward<F>(target), std::forward<Args>(args)...)),
         start_method_(options.start_method) {
     static_assert(std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>,
                   "mpp::Process: the target must be callable with the arguments given");
@@ -129,7 +129,8 @@ class Process {
 
     template <std::size_t I, class A, class... Rest>
     static void check_arguments(const char* method) {
-      if constexpr (!detail::Codable<A>) detail::throw_process_argument_not_codable(method, I, detail::type_name(typeid(A)));
+      if constexpr (!detail::Codable<A>)
+        detail::throw_process_argument_not_codable(method, I, detail::type_name(typeid(A)));
       if constexpr (sizeof...(Rest) > 0) check_arguments<I + 1, Rest...>(method);
     }
     template <std::size_t I>

@@ -118,8 +118,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     append_bytes(request, &header, sizeof(header));
     request.insert(request.end(), message.bytes.begin(), message.bytes.end());
     int pidfd = -1;
-    const Reply reply =
-        exchange(request, std::span<const int>(message.fds.data(), message.fd_count), &pidfd);
+    const Reply reply = exchange(request, std::span<const int>(message.fds.data(), message.fd_count), &pidfd);
     if (reply.error != 0) {
       if (pidfd >= 0) ::close(pidfd);
       posix::throw_errno("mpp: the fork server could not start a process: fork", reply.error);
@@ -158,7 +157,8 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     const std::lock_guard lock(mutex_);
     if (fd_ < 0) return;
     const RequestHeader header{k_request_magic, RequestKind::forget, 0, pid};
-    const long rc = send_message(fd_, std::span(reinterpret_cast<const std::byte*>(&header), sizeof(header)), {});
+    const long rc =
+        send_message(fd_, std::span(reinterpret_cast<const std::byte*>(&header), sizeof(header)), {});
     if (send_failed_for_good(rc)) mark_gone();
   }
 
@@ -283,7 +283,8 @@ Child forkserver_start(const SetupMessage& message) {
       return c.current->start_child(message);
     } catch (const ServerGone&) {
       if (attempt > 0)
-        throw Error("mpp: the fork server ended while starting a process, twice in a row (see its standard error)");
+        throw Error(
+            "mpp: the fork server ended while starting a process, twice in a row (see its standard error)");
     }
   }
 }

@@ -28,8 +28,8 @@
 #include "mpp/detail/wait.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
-#include "process/ring.hpp"
 #include "process/forkserver.hpp"
+#include "process/ring.hpp"
 #include "process/spawn.hpp"
 #include "process/wire.hpp"
 #include "process/worker.hpp"
@@ -229,10 +229,9 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     s.corrupt = false;
     s.init_error = nullptr;
     if (spawned) {
-      const SpawnSetup setup{s.shared->fd(),           s.requests.fd(),      s.responses.fd(),
-                             k_ring_bytes,             dispatcher_shared.fd(), wake_fd,
-                             options.initializer,      options.maxtasksperchild,
-                             options.task_timeout.count() > 0};
+      const SpawnSetup setup{s.shared->fd(),      s.requests.fd(),          s.responses.fd(),
+                             k_ring_bytes,        dispatcher_shared.fd(),   wake_fd,
+                             options.initializer, options.maxtasksperchild, options.task_timeout.count() > 0};
       // Under forkserver the server forks it (it is the server's child: its status comes from
       // there, its pidfd with it); under spawn this thread runs the program afresh.
       s.child = options.start_method == StartMethod::forkserver

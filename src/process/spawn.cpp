@@ -311,9 +311,7 @@ void run_setup(std::span<const std::byte> message, std::array<int, k_setup_fds>&
     case k_process_magic: {
       const int payload = fds[0];
       fds[0] = -1;
-      {
-        Fds rest(fds);
-      }
+      { Fds rest(fds); }
       if (payload < 0 || message.size() != sizeof(k_process_magic)) bad_setup("a malformed process setup");
       process_payload_main(payload);
     }

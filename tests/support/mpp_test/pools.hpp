@@ -52,8 +52,8 @@ class ForkserverProcessPool : public mpp::ProcessPool {
  public:
   ForkserverProcessPool() : ForkserverProcessPool(0) {}
   explicit ForkserverProcessPool(std::size_t processes)
-      : mpp::ProcessPool(mpp::ProcessPoolOptions{.processes = processes,
-                                                 .start_method = mpp::StartMethod::forkserver}) {}
+      : mpp::ProcessPool(
+            mpp::ProcessPoolOptions{.processes = processes, .start_method = mpp::StartMethod::forkserver}) {}
 };
 
 template <>
