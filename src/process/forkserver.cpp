@@ -50,8 +50,8 @@ struct Reply {
 constexpr std::size_t k_request_max = sizeof(RequestHeader) + k_setup_max;
 
 int open_pidfd(pid_t pid) noexcept {
-  const long fd = posix::retried("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); });
-  return fd < 0 ? static_cast<int>(fd) : static_cast<int>(fd);
+  // A descriptor, or -errno.
+  return static_cast<int>(posix::retried("pidfd_open", [&] { return ::syscall(SYS_pidfd_open, pid, 0); }));
 }
 
 // After a send (0: sent) or a receive (0: end of file): whether the server's end is closed.
@@ -347,12 +347,13 @@ void run_fork_server(int fd) noexcept {
         const std::span<const std::byte> body(buffer.data() + sizeof(header),
                                               static_cast<std::size_t>(got) - sizeof(header));
         const pid_t pid = ::fork();
+        const int fork_error = errno;
         if (pid == 0) serve_child(fd, body, fds, self, forgotten);
         for (int f : fds)
           if (f >= 0) ::close(f);
         int pidfd = -1;
         if (pid < 0) {
-          reply.error = errno;
+          reply.error = fork_error;
         } else {
           // Before it can be reaped: only this process reaps it, and only when asked to.
           pidfd = open_pidfd(pid);
