@@ -389,6 +389,18 @@ TEST_F(StartMethodTest, ForkserverWorkersInheritNoLock) {
 
 // --- the forkserver start method ----------------------------------------------------------------
 
+// The inodes of the sockets process `pid` holds.
+std::set<unsigned long> socket_inodes(pid_t pid) {
+  std::set<unsigned long> inodes;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0) inodes.insert(std::stoul(target.substr(8)));
+  }
+  return inodes;
+}
+
 // A pidfd for `pid`, or -1 when it is gone already.
 int pidfd_of(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
@@ -498,6 +510,8 @@ TEST_F(StartMethodTest, TheForkServerAndItsWorkersEndWithTheProgram) {
   }
   const pid_t parents_server = mpp::detail::forkserver_pid();
   ASSERT_GT(parents_server, 0);
+  struct stat channel = {};
+  ASSERT_EQ(::fstat(mpp::detail::forkserver_channel_fd(), &channel), 0);
   for (const bool killed : {false, true}) {
     int report[2];
     ASSERT_EQ(::pipe(report), 0);
@@ -506,6 +520,8 @@ TEST_F(StartMethodTest, TheForkServerAndItsWorkersEndWithTheProgram) {
     if (program == 0) {
       ::close(report[0]);
       int code = 0;
+      // The parent's channel was closed in this fork: it does not keep the parent's server alive.
+      if (socket_inodes(::getpid()).count(channel.st_ino) != 0) code = 4;
       try {
         // Never closed nor destroyed: the program just ends.
         auto* pool = new mpp::ProcessPool(options(mpp::StartMethod::forkserver, 2));
@@ -530,6 +546,7 @@ TEST_F(StartMethodTest, TheForkServerAndItsWorkersEndWithTheProgram) {
     if (killed) {
       EXPECT_TRUE(WIFSIGNALED(status)) << status;
     } else {
+      // 4: the parent's channel was still open in the fork; 3: it used the parent's server.
       EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
     }
     ASSERT_GE(pids.size(), 2U);
@@ -550,16 +567,6 @@ TEST_F(StartMethodTest, TheForkServerAndItsWorkersEndWithTheProgram) {
 // forkserver once listened on an abstract socket any local user could connect to,
 // CVE-2022-42919). Only a process that holds one of its descriptors reaches the server; another
 // user cannot even take the server's through /proc.
-std::set<unsigned long> socket_inodes(pid_t pid) {
-  std::set<unsigned long> inodes;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::error_code ec;
-    const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
-    if (!ec && target.rfind("socket:[", 0) == 0) inodes.insert(std::stoul(target.substr(8)));
-  }
-  return inodes;
-}
 
 TEST_F(StartMethodTest, TheForkServersChannelHasNoNameAndAnotherUserCannotReachIt) {
   mpp::ProcessPool pool(options(mpp::StartMethod::forkserver));
@@ -641,7 +648,15 @@ TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
   const int status = ::pclose(out);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << text;
   EXPECT_TRUE(contains(text, "std::logic_error")) << text;
-  EXPECT_TRUE(contains(text, "mpp::freeze_support(argc, argv)")) << text;
+  EXPECT_TRUE(
+      contains(text, "mpp::ProcessPool: the spawn start method needs mpp::freeze_support(argc, argv)"))
+      << text;
+  EXPECT_TRUE(
+      contains(text, "mpp::ProcessPool: the forkserver start method needs mpp::freeze_support(argc, argv)"))
+      << text;
+  EXPECT_TRUE(contains(text, "mpp::Process::start: the spawn start method needs")) << text;
+  EXPECT_TRUE(contains(text, "mpp::Process::start: the forkserver start method needs")) << text;
+  EXPECT_FALSE(contains(text, "no exception")) << text;
   FILE* runs = std::fopen(counter, "r");
   ASSERT_NE(runs, nullptr);
   std::string counted;
@@ -649,6 +664,32 @@ TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
   std::fclose(runs);
   ::unlink(counter);
   EXPECT_EQ(counted, "main\n");  // main() ran once: no worker ran a second copy of it
+}
+
+// A forkserver pool joined leaves nothing behind but the server (and its channel), which later
+// pools reuse: no pidfd, memfd or mapping of a worker, no zombie, also after a worker crashed.
+TEST_F(StartMethodTest, AForkserverPoolLeavesNoDescriptorMappingOrChildOnceJoined) {
+  {  // the server, and what the process sets up once, are there before counting
+    mpp::ProcessPool warm_up(options(mpp::StartMethod::forkserver, 2));
+    EXPECT_EQ(warm_up.apply(&twice, 1), 2);
+  }
+  const std::size_t fds = mpp_test::open_fd_count();
+  const std::size_t maps = mpp_test::shared_mapping_count();
+  const pid_t server = mpp::detail::forkserver_pid();
+  for (int round = 0; round < 5; ++round) {
+    mpp::ProcessPool pool(options(mpp::StartMethod::forkserver, 2));
+    EXPECT_THROW((void)pool.apply(&crash, 0), mpp::WorkerLost);  // and its replacement
+    EXPECT_EQ(pool.map(&twice, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 4, 6}));
+    pool.close();
+    pool.join();
+    EXPECT_EQ(mpp_test::open_fd_count(), fds) << "descriptors left open by a joined forkserver pool";
+    EXPECT_EQ(mpp_test::shared_mapping_count(), maps) << "shared mappings left by a joined forkserver pool";
+    EXPECT_TRUE(children_but_the_fork_server().empty());
+    EXPECT_EQ(mpp::detail::forkserver_pid(), server);
+    // The server's own children: none left, zombies included.
+    const auto left = mpp_test::children_of(server);
+    EXPECT_TRUE(left.empty()) << left.size() << " children of the server outlived join()";
+  }
 }
 
 // This test program run with MPP_SPAWN_FD set by someone else than a pool: freeze_support() ends
