@@ -165,7 +165,7 @@ void process_payload_main(int payload_fd) noexcept {
     t_function_relocation = &process_relocation();
     ByteReader in(payload);
     using Entry = void (*)(ByteReader&);
-    const Entry entry = decode_function<Entry>(in);
+    const auto entry = decode_function<Entry>(in);
     entry(in);
   });
 }

@@ -224,7 +224,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
 
   std::mutex mutex_;
   int fd_ = -1;  // under mutex_
-  Child process_;
+  Child process_;  // reaped under mutex_ (end_channel)
   std::uint64_t generation_ = 0;
 };
 
