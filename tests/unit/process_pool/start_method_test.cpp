@@ -138,10 +138,19 @@ int sum_in_a_nested_pool(int method) {
   return sum;
 }
 
-TEST_F(StartMethodTest, ASpawnedWorkerCanRunPoolsOfBothMethods) {
+TEST_F(StartMethodTest, ASpawnedWorkerCanRunPoolsOfEveryMethod) {
   mpp::ProcessPool pool(options(mpp::StartMethod::spawn));
   EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::fork)), 440);
   EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::spawn)), 440);
+  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::forkserver)), 440);
+}
+
+// A forkserver worker is a fork of the server, which ran freeze_support() too: it may start pools
+// of every method, a forkserver one through a server of its own.
+TEST_F(StartMethodTest, AForkserverWorkerCanRunPoolsOfEveryMethod) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver));
+  for (const auto method : {mpp::StartMethod::fork, mpp::StartMethod::spawn, mpp::StartMethod::forkserver})
+    EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(method)), 440);
 }
 
 // --- functions a spawned worker cannot resolve ------------------------------------------------
