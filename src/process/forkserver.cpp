@@ -148,7 +148,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
       return reply.status;
     } catch (const ServerGone&) {
       throw Error("mpp: the fork server that started process " + std::to_string(pid) +
-                  " ended before it: the exit status of that process is lost");
+                  " ended before reporting how that process ended: its exit status is lost");
     }
   }
 
@@ -223,7 +223,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
   }
 
   std::mutex mutex_;
-  int fd_ = -1;  // under mutex_
+  int fd_ = -1;    // under mutex_
   Child process_;  // reaped under mutex_ (end_channel)
   std::uint64_t generation_ = 0;
 };

@@ -916,6 +916,28 @@ TEST_P(ProcessStartMethod, ADestroyedRunningProcessIsWaitedFor) {
   SUCCEED();
 }
 
+// The server forked the child: killed, it takes the child with it (PR_SET_PDEATHSIG) and its exit
+// status too. join() says so instead of hanging or making a code up; the next start runs a new server.
+TEST(ProcessForkserver, AChildWhoseServerWasKilledJoinsWithAClearError) {
+  const mpp::ProcessOptions forkserver{.start_method = mpp::StartMethod::forkserver};
+  mpp::Process p(forkserver, &wait_forever);
+  p.start();
+  const pid_t server = mpp::detail::forkserver_pid();
+  ASSERT_GT(server, 0);
+  ASSERT_EQ(::kill(server, SIGKILL), 0);
+  try {
+    p.join();
+    ADD_FAILURE() << "join() returned";
+  } catch (const mpp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("its exit status is lost"), std::string::npos) << e.what();
+  }
+  mpp::Process q(forkserver, &exit_with, 4);
+  q.start();
+  q.join();
+  EXPECT_EQ(q.exitcode(), 4);
+  EXPECT_NE(mpp::detail::forkserver_pid(), server);
+}
+
 INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessStartMethod,
                          ::testing::Values(mpp::StartMethod::fork, mpp::StartMethod::spawn,
                                            mpp::StartMethod::forkserver),

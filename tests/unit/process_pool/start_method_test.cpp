@@ -509,6 +509,40 @@ TEST_F(StartMethodTest, AKilledForkServerIsStartedAgainOnNextNeed) {
   EXPECT_EQ(other.apply(&parent_pid, 0), again);
 }
 
+// Item 0 kills the fork server (its worker's parent), in the middle of a map: its worker dies
+// with the server, and so does the other; the items they ran fail with WorkerLost saying so, the
+// rest run on replacements forked by a new server. Nothing hangs.
+int kill_the_server_at_zero(int x) {
+  if (x == 0) {
+    ::kill(::getppid(), SIGKILL);
+    for (;;) ::pause();  // until the death signal
+  }
+  return 2 * x;
+}
+
+TEST_F(StartMethodTest, AForkServerKilledDuringAMapFailsOnlyTheItemsItsWorkersRan) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver, 2));
+  const pid_t server = static_cast<pid_t>(pool.apply(&parent_pid, 0));
+  std::vector<int> items(50);
+  for (int i = 0; i < 50; ++i) items[static_cast<std::size_t>(i)] = i;
+  std::vector<mpp::AsyncResult<int>> results;
+  for (int i : items) results.push_back(pool.apply_async(&kill_the_server_at_zero, i));
+  int lost = 0;
+  for (int i = 0; i < 50; ++i) {
+    try {
+      EXPECT_EQ(results[static_cast<std::size_t>(i)].get(), 2 * i);
+    } catch (const mpp::WorkerLost& e) {
+      ++lost;
+      EXPECT_TRUE(contains(e.what(), "fork server")) << e.what();
+    }
+  }
+  EXPECT_GE(lost, 1);
+  EXPECT_LE(lost, 2);  // one item per worker at most
+  EXPECT_EQ(pool.map(&twice, items, 5), pool.map(&twice, items, 1));
+  EXPECT_NE(mpp::detail::forkserver_pid(), server);
+  EXPECT_EQ(pool.apply(&parent_pid, 0), mpp::detail::forkserver_pid());
+}
+
 // A program (a fork of this test, which has a server of its own: the parent's channel is closed
 // in it) that starts a forkserver pool and ends without closing it, normally or killed: its
 // server and workers are gone soon after.
