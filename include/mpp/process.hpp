@@ -1,4 +1,4 @@
-// mpp::Process: Python's multiprocessing.Process, on fork.
+// mpp::Process: Python's multiprocessing.Process, under each start method (<mpp/start_method.hpp>).
 #pragma once
 
 #include <sys/types.h>
@@ -11,29 +11,56 @@
 #include <type_traits>
 #include <utility>
 
+#include "mpp/detail/core/demangle.hpp"
+#include "mpp/detail/core/throw.hpp"
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/remote/codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
+#include "mpp/start_method.hpp"
 
 namespace mpp {
 
-/// Runs a callable in a forked child process.
+/// How an mpp::Process starts its child.
+struct ProcessOptions {
+  /// Empty: the program's default, mpp::get_start_method() when start() runs. StartMethod::spawn
+  /// and forkserver need mpp::freeze_support(argc, argv) at the top of main().
+  std::optional<StartMethod> start_method{};
+};
+
+/// Runs a callable in a child process, started by the start method of its ProcessOptions (the
+/// program's default without them: mpp::get_start_method()).
 ///
-/// The target may be any callable, capturing lambdas included: the child is a fork, so it sees a
-/// copy of everything the parent had. The parent flushes its buffered output before forking; the
-/// child flushes its own output and ends with _exit, so it never runs the parent's atexit handlers
-/// or writes the parent's buffers twice. Exit codes follow Python: empty while running (and
-/// before start()), 0 when the target returned, 1 when it threw (the exception is written to the
-/// child's standard error), N when it called _exit(N), -N when signal N killed it.
+/// Under StartMethod::fork the target may be any callable, capturing lambdas included: the child
+/// is a fork, so it sees a copy of everything the parent had. Under spawn and forkserver the child
+/// is (forked from) a fresh run of the program: the target must be a plain function (a function
+/// pointer, or a lambda without captures) and each argument a value mpp's codec encodes (as a
+/// ProcessPool task's); they cross as a pool's do (the function as module and offset), and start()
+/// throws mpp::SerializationError otherwise. Output and exit codes are the same under every start
+/// method: the child flushes its own output and ends with _exit, so it never runs the parent's
+/// atexit handlers or writes the parent's buffers twice (the parent flushes its buffered output
+/// before forking). Exit codes follow Python: empty while running (and before start()), 0 when the
+/// target returned, 1 when it threw (the exception is written to the child's standard error), N
+/// when it called _exit(N), -N when signal N killed it.
 ///
 /// Thread safety: one Process object is used by one thread at a time. Movable, not copyable.
 /// Destroying a started process that was not joined waits for it (as std::jthread).
 class Process {
  public:
   template <class F, class... Args,
-            std::enable_if_t<!std::is_same_v<std::remove_cvref_t<F>, Process>, int> = 0>  // not a copy
+            std::enable_if_t<!std::is_same_v<std::remove_cvref_t<F>, Process> &&  // not a copy
+                                 !std::is_same_v<std::remove_cvref_t<F>, ProcessOptions>,
+                             int> = 0>
   explicit Process(F&& target, Args&&... args)
+      : Process(ProcessOptions{}, std::forward<F>(target), std::forward<Args>(args)...) {}
+
+  /// The target started by `options.start_method`. Its type and its arguments' are checked by
+  /// start(), where the start method is known.
+  template <class F, class... Args>
+  explicit Process(const ProcessOptions& options, F&& target, Args&&... args)
       : target_(std::make_unique<Target<std::decay_t<F>, std::decay_t<Args>...>>(
-            std::forward<F>(target), std::forward<Args>(args)...)) {
+            std::forward<F>(target), std::forward<Args>(args)...)),
+        start_method_(options.start_method) {
     static_assert(std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>,
                   "mpp::Process: the target must be callable with the arguments given");
   }
@@ -44,8 +71,10 @@ class Process {
   Process& operator=(const Process&) = delete;
   ~Process();
 
-  /// Forks the child, which runs the target. Throws std::logic_error when already started,
-  /// std::system_error when fork fails.
+  /// Starts the child, which runs the target. Throws std::logic_error when already started, or
+  /// when the start method is spawn or forkserver and main() did not call mpp::freeze_support();
+  /// mpp::SerializationError when that start method cannot carry the target or an argument (see
+  /// the class comment); std::system_error when fork, the spawn or the fork server fails.
   void start();
   /// Waits for the child to end. Throws std::logic_error before start().
   void join();
@@ -74,19 +103,56 @@ class Process {
     TargetBase& operator=(const TargetBase&) = delete;
     virtual ~TargetBase() = default;
     virtual void run() = 0;
+    /// Appends what a fresh child runs (detail::process_payload_main): the entry that decodes the
+    /// rest, the function and the arguments, with the calling thread's function relocation. Throws
+    /// mpp::SerializationError when they cannot cross; `method` names the start method.
+    virtual void encode(detail::ByteBuffer& out, const char* method) const = 0;
   };
   template <class F, class... Args>
   struct Target final : TargetBase {
     template <class G, class... A>
     explicit Target(G&& g, A&&... a) : f(std::forward<G>(g)), args(std::forward<A>(a)...) {}
     void run() override { std::apply(f, args); }
+
+    void encode(detail::ByteBuffer& out, const char* method) const override {
+      if constexpr (!detail::RemoteCallable<F>) {
+        detail::throw_process_target_not_plain(method, detail::type_name(typeid(F)));
+      } else {
+        check_arguments<0, Args...>(method);
+        if constexpr ((detail::Codable<Args> && ...)) {
+          detail::encode_function(out, &Target::remote_entry);
+          detail::encode_function(out, f);
+          std::apply([&out](const Args&... a) { (detail::encode(out, a), ...); }, args);
+        }
+      }
+    }
+
+    template <std::size_t I, class A, class... Rest>
+    static void check_arguments(const char* method) {
+      if constexpr (!detail::Codable<A>)
+        detail::throw_process_argument_not_codable(method, I, detail::type_name(typeid(A)));
+      if constexpr (sizeof...(Rest) > 0) check_arguments<I + 1, Rest...>(method);
+    }
+    template <std::size_t I>
+    static void check_arguments(const char* /*method*/) {}
+
+    // In the child: the function and the arguments, decoded in order (a braced list evaluates left
+    // to right), then called.
+    static void remote_entry(detail::ByteReader& in) {
+      F g = detail::decode_function<F>(in);
+      std::tuple<Args...> a{detail::decode<Args>(in)...};
+      std::apply(g, a);
+    }
+
     F f;
     std::tuple<Args...> args;
   };
 
   bool join_until(detail::Deadline deadline);
+  void start_fresh(StartMethod method);
 
   std::unique_ptr<TargetBase> target_;
+  std::optional<StartMethod> start_method_;
   mutable detail::Child child_;  // reaping is bookkeeping, even from const members
 };
 

@@ -30,7 +30,7 @@ struct ProcessPoolOptions {
   /// zero = no limit. Applies to each item, also inside a map's chunk.
   std::chrono::nanoseconds task_timeout{0};
   /// How workers (and their replacements) are started; empty: the program's default,
-  /// mpp::get_start_method() when the pool is constructed. StartMethod::spawn needs
+  /// mpp::get_start_method() when the pool is constructed. StartMethod::spawn and forkserver need
   /// mpp::freeze_support(argc, argv) at the top of main() (<mpp/start_method.hpp>).
   std::optional<StartMethod> start_method{};
 };
@@ -80,7 +80,8 @@ struct ProcessBackend {
 
 /// A pool of worker processes with exactly the interface of mpp::Pool (see detail::PoolFront for
 /// every member), for code that may crash, leak, or keep global state that is not thread-safe.
-/// Workers are started in the constructor (forked, or spawned: ProcessPoolOptions::start_method)
+/// Workers are started in the constructor (forked, spawned, or forked by the fork server:
+/// ProcessPoolOptions::start_method)
 /// and reused. A worker that dies fails only the item it was
 /// running (mpp::WorkerLost) and is replaced; the pool never hangs on a dead worker. Functions must
 /// be function pointers or stateless lambdas and arguments and results serialisable: both are
@@ -93,7 +94,7 @@ class ProcessPool : public detail::PoolFront<detail::ProcessBackend> {
   ProcessPool();
   /// `processes` workers (0 = usable_cpu_count()).
   explicit ProcessPool(std::size_t processes);
-  /// Throws std::logic_error when the start method is spawn and main() did not call
+  /// Throws std::logic_error when the start method is spawn or forkserver and main() did not call
   /// mpp::freeze_support().
   explicit ProcessPool(const ProcessPoolOptions& options);
   ~ProcessPool() = default;

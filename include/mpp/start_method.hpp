@@ -18,6 +18,15 @@ enum class StartMethod {
   /// the process into a worker and never returns. Functions cross as (module, offset), as to MPI
   /// ranks. The program must call mpp::freeze_support(argc, argv) at the top of main().
   spawn,
+  /// One fork server per program, started on first need as a spawned worker is (a fresh run of
+  /// /proc/self/exe, whose mpp::freeze_support() becomes the server), so it inherits no lock and no
+  /// thread; it stays single-threaded and forks each worker on request (fast, and never from a
+  /// threaded process). Workers of every forkserver pool (and mpp::Process) come from the one
+  /// server. Functions cross as under spawn. The server's channel is an inherited socketpair with no
+  /// name: only the program's own processes can reach it. It exits when the program ends (its end of
+  /// the channel closes), and its workers die with it; a server that died is started again on next
+  /// need. The program must call mpp::freeze_support(argc, argv) at the top of main().
+  forkserver,
 };
 
 /// Sets the start method of the ProcessPools constructed afterwards without one of their own
@@ -35,9 +44,15 @@ void set_start_method(StartMethod method) noexcept;
 ///     (and argv[0]) and returns at once;
 ///   - in a worker process that a spawn ProcessPool started, it becomes the worker: it serves the
 ///     pool until the pool stops it and ends the process (_exit), never returning. So in a spawned
-///     worker the program's static initialisers run, and main() runs only up to this call.
-/// A ProcessPool with StartMethod::spawn in a program whose main() did not call it throws
-/// std::logic_error from its constructor. Not thread-safe: call it once, from main().
+///     worker the program's static initialisers run, and main() runs only up to this call;
+///   - in the fork server (StartMethod::forkserver), it becomes the server, and the workers it
+///     forks run from there: the same static initialisers and main() up to this call, run once
+///     in the server, not once per worker;
+///   - in an mpp::Process child started by spawn or forkserver, it runs the target and ends the
+///     process with its exit code.
+/// A ProcessPool or mpp::Process with StartMethod::spawn or forkserver in a program whose main()
+/// did not call it throws std::logic_error (from the constructor, from Process::start()). Not
+/// thread-safe: call it once, from main().
 void freeze_support(int argc, char** argv);
 
 }  // namespace mpp

@@ -61,11 +61,25 @@ void throw_pool_of_parent(const char* who) {
                          "to the parent process (its worker threads exist only there): create a new "
                          "pool in the child");
 }
-void throw_needs_freeze_support(const char* who) {
-  throw std::logic_error(std::string(who) +
-                         ": the spawn start method needs mpp::freeze_support(argc, argv) at the top of "
-                         "main(): a spawned worker runs the program again and becomes a worker there, "
-                         "instead of running main() a second time");
+void throw_needs_freeze_support(const char* who, const char* method) {
+  throw std::logic_error(std::string(who) + ": the " + method +
+                         " start method needs mpp::freeze_support(argc, argv) at the top of "
+                         "main(): a spawned worker (or fork server) runs the program again and becomes a "
+                         "worker (or the server) there, instead of running main() a second time");
+}
+void throw_process_target_not_plain(const char* method, const std::string& type) {
+  throw SerializationError(std::string("mpp::Process::start: under the ") + method +
+                           " start method the target must be a plain function (a function pointer or "
+                           "a captureless lambda), not " +
+                           type +
+                           ": a lambda with captures or a function object with state runs only under "
+                           "StartMethod::fork");
+}
+void throw_process_argument_not_codable(const char* method, std::size_t index, const std::string& type) {
+  throw SerializationError(std::string("mpp::Process::start: under the ") + method +
+                           " start method argument " + std::to_string(index + 1) + " (" + type +
+                           ") must be encodable by mpp's codec to reach the child; pass a value of a "
+                           "supported type, or use StartMethod::fork");
 }
 void throw_cancelled(const char* who) {
   throw TaskCancelled(std::string(who) + ": the task was cancelled before it finished");

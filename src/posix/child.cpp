@@ -330,23 +330,45 @@ void flush_standard_streams() noexcept {
 Child::Child(Child&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::exchange(other.pidfd_, -1)),
-      status_(std::exchange(other.status_, std::nullopt)) {}
+      status_(std::exchange(other.status_, std::nullopt)),
+      source_(std::move(other.source_)) {}
 
 Child& Child::operator=(Child&& other) noexcept {
   if (this != &other) {
-    close_pidfd();
+    release();
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::exchange(other.pidfd_, -1);
     status_ = std::exchange(other.status_, std::nullopt);
+    source_ = std::move(other.source_);
   }
   return *this;
 }
 
-Child::~Child() { close_pidfd(); }
+Child::~Child() { release(); }
 
 void Child::close_pidfd() noexcept {
   if (pidfd_ >= 0) ::close(pidfd_);
   pidfd_ = -1;
+}
+
+void Child::release() noexcept {
+  close_pidfd();
+  // An adopted child whose status nobody read: its server reaps it when it ends.
+  if (source_ && pid_ > 0 && !status_) source_->forget(pid_);
+  source_.reset();
+}
+
+Child Child::adopt(pid_t pid, int pidfd, std::shared_ptr<StatusSource> source) noexcept {
+  Child child(pid, pidfd);
+  child.source_ = std::move(source);
+  return child;
+}
+
+bool Child::pidfd_ready(int timeout_ms) const {
+  pollfd fd{pidfd_, POLLIN, 0};
+  const int rc = posix::retried("poll", [&] { return ::poll(&fd, 1, timeout_ms); });
+  if (rc < 0) posix::throw_errno("poll", -rc);
+  return rc > 0 && (fd.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
 Child Child::fork(FunctionRef<void()> body) {
@@ -445,6 +467,15 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
 
 std::optional<int> Child::poll() {
   if (status_ || pid_ <= 0) return status_;
+  if (source_) {
+    // Not our child: its pidfd says when it ended, its server reaps it.
+    if (!pidfd_ready(0)) return std::nullopt;
+    std::optional<int> status = source_->reap(pid_);
+    if (!status) return std::nullopt;
+    status_ = status;
+    close_pidfd();
+    return status_;
+  }
   int status = 0;
   const pid_t rc = posix::retried("waitpid", [&] { return ::waitpid(pid_, &status, WNOHANG); });
   if (rc == 0) return std::nullopt;
@@ -456,6 +487,7 @@ std::optional<int> Child::poll() {
 
 std::optional<int> Child::peek() {
   if (status_ || pid_ <= 0) return status_;
+  if (source_) return poll();  // signalled through its pidfd: no pid to keep reserved
   siginfo_t info = {};
   const int rc = posix::retried(
       "waitid", [&] { return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT); });
@@ -473,6 +505,11 @@ std::optional<int> Child::peek() {
 
 int Child::wait() {
   if (status_) return *status_;
+  if (source_) {
+    for (;;) {
+      if (auto status = wait_until(k_no_deadline)) return *status;
+    }
+  }
   int status = 0;
   // Where the kernel reaps the child itself, waitpid returns ECHILD once it has ended.
   const pid_t rc = posix::retried("waitpid", [&] { return ::waitpid(pid_, &status, 0); });
@@ -505,7 +542,12 @@ int Child::status_of_reaped(int error) {
 }
 
 void Child::signal(int sig) noexcept {
-  if (pid_ > 0 && !status_) ::kill(pid_, sig);
+  if (pid_ <= 0 || status_) return;
+  if (source_) {
+    if (pidfd_ >= 0) ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0);
+    return;
+  }
+  ::kill(pid_, sig);
 }
 
 void Child::signal_group(int sig) noexcept {

@@ -1,7 +1,9 @@
 #include "mpp/process.hpp"
 
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,15 +12,19 @@
 #include <stdexcept>
 
 #include "mpp/detail/core/demangle.hpp"
+#include "posix/syscall.hpp"
+#include "process/forkserver.hpp"
+#include "process/spawn.hpp"
 
 namespace mpp {
 namespace {
 
-template <class Target>
-[[noreturn]] void child_main(Target& target) noexcept {
+// Runs the target (`run`) in the child and ends it with Python's exit code.
+template <class Run>
+[[noreturn]] void child_main(const Run& run) noexcept {
   int code = 0;
   try {
-    target.run();
+    run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mpp::Process %d: the target threw %s: %s\n", static_cast<int>(::getpid()),
                  detail::type_name(typeid(e)).c_str(), e.what());
@@ -41,6 +47,7 @@ Process& Process::operator=(Process&& other) noexcept {
     } catch (...) {  // as the destructor
     }
     target_ = std::move(other.target_);
+    start_method_ = other.start_method_;
     child_ = std::move(other.child_);
   }
   return *this;
@@ -56,6 +63,11 @@ Process::~Process() {
 void Process::start() {
   if (child_) throw std::logic_error("mpp::Process::start: the process was already started");
   detail::check_exit_status_available("mpp::Process::start");
+  const StartMethod method = start_method_.value_or(get_start_method());
+  if (method != StartMethod::fork) {
+    start_fresh(method);
+    return;
+  }
   const pid_t parent = ::getpid();
   // Linux sends the parent-death signal when the thread that forked ends, not the process: only
   // the main thread lives as long as the process, so only its children ask for it (a child
@@ -67,8 +79,47 @@ void Process::start() {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(1);
     }
-    child_main(*target_);
+    child_main([this] { target_->run(); });
   });
+}
+
+void Process::start_fresh(StartMethod method) {
+  const char* const name = method == StartMethod::spawn ? "spawn" : "forkserver";
+  if (!detail::freeze_support_called()) detail::throw_needs_freeze_support("mpp::Process::start", name);
+  detail::ByteBuffer payload;
+  {
+    const detail::FunctionRelocation* const saved = detail::t_function_relocation;
+    detail::t_function_relocation = &detail::process_relocation();
+    try {
+      target_->encode(payload, name);
+    } catch (...) {
+      detail::t_function_relocation = saved;
+      throw;
+    }
+    detail::t_function_relocation = saved;
+  }
+  // The payload travels in a memfd: any size, one descriptor.
+  const int fd = static_cast<int>(
+      detail::posix::checked("memfd_create", [] { return ::memfd_create("mpp-process", MFD_CLOEXEC); }));
+  try {
+    std::size_t done = 0;
+    while (done < payload.size()) {
+      done += static_cast<std::size_t>(detail::posix::checked(
+          "write", [&] { return ::write(fd, payload.data() + done, payload.size() - done); }));
+    }
+    const detail::SetupMessage message = detail::process_setup_message(fd);
+    if (method == StartMethod::spawn) {
+      // As under fork: only a child of the main thread dies with the program (see start()).
+      const bool from_main_thread = ::gettid() == ::getpid();
+      child_ = detail::spawn_with_setup(message, from_main_thread ? SIGKILL : 0);
+    } else {
+      child_ = detail::forkserver_start(message);
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
 }
 
 void Process::join() {
@@ -94,3 +145,29 @@ void Process::terminate() { child_.signal(SIGTERM); }
 void Process::kill() { child_.signal(SIGKILL); }
 
 }  // namespace mpp
+
+namespace mpp::detail {
+
+void process_payload_main(int payload_fd) noexcept {
+  child_main([payload_fd] {
+    struct stat st = {};
+    posix::checked("fstat", [&] { return ::fstat(payload_fd, &st); });
+    ByteBuffer payload(static_cast<std::size_t>(st.st_size));
+    std::size_t done = 0;
+    while (done < payload.size()) {
+      const auto got = posix::checked("pread", [&] {
+        return ::pread(payload_fd, payload.data() + done, payload.size() - done, static_cast<off_t>(done));
+      });
+      if (got == 0) throw SerializationError("mpp::Process: the child's setup is truncated");
+      done += static_cast<std::size_t>(got);
+    }
+    ::close(payload_fd);
+    t_function_relocation = &process_relocation();
+    ByteReader in(payload);
+    using Entry = void (*)(ByteReader&);
+    const auto entry = decode_function<Entry>(in);
+    entry(in);
+  });
+}
+
+}  // namespace mpp::detail

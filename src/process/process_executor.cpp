@@ -28,6 +28,7 @@
 #include "mpp/detail/remote/remote.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
+#include "process/forkserver.hpp"
 #include "process/ring.hpp"
 #include "process/spawn.hpp"
 #include "process/wire.hpp"
@@ -146,14 +147,17 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   explicit Impl(const ProcessExecutorOptions& opts)
       : RemoteHost(opts.workers),
         options(opts),
-        relocation(opts.start_method == StartMethod::spawn ? &spawn_relocation() : nullptr),
-        dispatcher_shared(opts.start_method == StartMethod::spawn) {}
+        relocation(opts.start_method == StartMethod::spawn        ? &spawn_relocation()
+                   : opts.start_method == StartMethod::forkserver ? &forkserver_relocation()
+                                                                  : nullptr),
+        dispatcher_shared(opts.start_method != StartMethod::fork) {}
   ~Impl() override {
     if (wake_fd >= 0) ::close(wake_fd);
   }
 
   ProcessExecutorOptions options;
-  // How function addresses cross: null under fork (as they are), the spawn relocation under spawn.
+  // How function addresses cross: null under fork (as they are), relocated under spawn and
+  // forkserver (the workers run a fresh load of the program).
   const FunctionRelocation* relocation;
   SharedObject<DispatcherShared> dispatcher_shared;
   // The dispatcher's wake-up eventfd. Set before the thread starts and closed once it has been
@@ -189,7 +193,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   // with the thread that started it (PR_SET_PDEATHSIG), and the pool's thread lives as long as
   // the pool.
   void spawn(Slot& s) {
-    const bool spawned = options.start_method == StartMethod::spawn;
+    const bool spawned = options.start_method != StartMethod::fork;  // shares memfds, not a copy
     s.shared = std::make_unique<SharedObject<WorkerShared>>(spawned);
     s.requests = Ring(k_ring_bytes, &s.shared->get()->requests, spawned);
     s.responses = Ring(k_ring_bytes, &s.shared->get()->responses, spawned);
@@ -213,9 +217,14 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     s.corrupt = false;
     s.init_error = nullptr;
     if (spawned) {
-      s.child = spawn_worker(SpawnSetup{s.shared->fd(), s.requests.fd(), s.responses.fd(), k_ring_bytes,
-                                        dispatcher_shared.fd(), wake_fd, options.initializer,
-                                        options.maxtasksperchild, options.task_timeout.count() > 0});
+      const SpawnSetup setup{s.shared->fd(),      s.requests.fd(),          s.responses.fd(),
+                             k_ring_bytes,        dispatcher_shared.fd(),   wake_fd,
+                             options.initializer, options.maxtasksperchild, options.task_timeout.count() > 0};
+      // Under forkserver the server forks it (it is the server's child: its status comes from
+      // there, its pidfd with it); under spawn this thread runs the program afresh.
+      s.child = options.start_method == StartMethod::forkserver
+                    ? forkserver_start(worker_setup_message(setup, forkserver_relocation()))
+                    : spawn_worker(setup);
       // Mapped in both processes now: the descriptors are not needed any more.
       s.shared->close_fd();
       s.requests.close_fd();

@@ -14,8 +14,10 @@ detail::ProcessExecutorOptions executor_options(const ProcessPoolOptions& option
   out.task_timeout = options.task_timeout;
   out.name = detail::ProcessBackend::k_name;
   out.start_method = options.start_method.value_or(get_start_method());
-  if (out.start_method == StartMethod::spawn && !detail::freeze_support_called())
-    detail::throw_needs_freeze_support(out.name);
+  if (out.start_method != StartMethod::fork && !detail::freeze_support_called()) {
+    detail::throw_needs_freeze_support(out.name,
+                                       out.start_method == StartMethod::spawn ? "spawn" : "forkserver");
+  }
   return out;
 }
 }  // namespace

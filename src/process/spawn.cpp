@@ -11,12 +11,12 @@
 #include <bit>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "mpp/detail/remote/codec.hpp"
 #include "posix/syscall.hpp"
+#include "process/forkserver.hpp"
 #include "process/worker.hpp"
 #include "remote/function_table.hpp"
 
@@ -27,11 +27,10 @@ namespace {
 // in the WorkerLost the pool reports).
 constexpr int k_bad_setup = 7;
 
-// Leads the setup message: mpp's, and this version of its layout.
-constexpr std::uint64_t k_setup_magic = 0x6d70702d73706e31;  // "mpp-spn1"
-constexpr std::size_t k_setup_fds = 5;
-// The setup message at most: the header and a relocated initializer (a module name of 255 bytes).
-constexpr std::size_t k_setup_max = 1024;
+// Each setup message leads with its kind: mpp's, and this version of its layout.
+constexpr std::uint64_t k_setup_magic = 0x6d70702d73706e31;    // "mpp-spn1": a pool worker
+constexpr std::uint64_t k_process_magic = 0x6d70702d70726331;  // "mpp-prc1": an mpp::Process child
+constexpr std::uint64_t k_server_magic = 0x6d70702d66737631;   // "mpp-fsv1": the fork server
 
 struct SetupHeader {
   std::uint64_t magic;
@@ -43,20 +42,22 @@ struct SetupHeader {
 };
 
 std::atomic<bool> g_freeze_support{false};
-std::string& program_name() {
+std::string& recorded_program_name() {
   static std::string name;
   return name;
 }
 
-// Closes what it holds, unless released.
+// Closes what it holds.
 struct Fds {
-  std::array<int, k_setup_fds> fd{-1, -1, -1, -1, -1};
-  Fds() = default;
+  std::array<int, k_setup_fds>& fd;
+  explicit Fds(std::array<int, k_setup_fds>& fds) noexcept : fd(fds) {}
   Fds(const Fds&) = delete;
   Fds& operator=(const Fds&) = delete;
   ~Fds() {
-    for (int f : fd)
+    for (int& f : fd) {
       if (f >= 0) ::close(f);
+      f = -1;
+    }
   }
 };
 
@@ -84,103 +85,19 @@ std::size_t page_rounded(std::size_t bytes) noexcept {
   return (bytes + page - 1) / page * page;
 }
 
-}  // namespace
-
-bool freeze_support_called() noexcept { return g_freeze_support.load(std::memory_order_acquire); }
-
-void record_freeze_support(const char* argv0) {
-  program_name() = argv0 != nullptr && *argv0 != '\0' ? argv0 : "mpp-worker";
-  g_freeze_support.store(true, std::memory_order_release);
+std::uint64_t magic_of(std::span<const std::byte> message) noexcept {
+  std::uint64_t magic = 0;
+  if (message.size() >= sizeof(magic)) std::memcpy(&magic, message.data(), sizeof(magic));
+  return magic;
 }
 
-const FunctionRelocation& spawn_relocation() noexcept {
-  static const ModuleRelocation k_relocation(
-      {"mpp::ProcessPool", "a spawned worker", "in the worker process", "spawned workers",
-       "a spawned worker is a fresh run of the program: it has the libraries the program links, not "
-       "those its parent dlopen()ed later; link the library, or dlopen() it in the pool's initializer "
-       "too"});
-  return k_relocation;
-}
-
-Child spawn_worker(const SpawnSetup& setup) {
-  ByteBuffer message;
-  SetupHeader header{k_setup_magic,         setup.ring_bytes,
-                     setup.maxtasks,        static_cast<std::int64_t>(::getpid()),
-                     setup.timed ? 1U : 0U, 0};
-  append_bytes(message, &header, sizeof(header));
-  if (setup.initializer != nullptr) {
-    spawn_relocation().encode(message, reinterpret_cast<std::uintptr_t>(setup.initializer));
-    header.initializer_bytes = static_cast<std::uint32_t>(message.size() - sizeof(header));
-    std::memcpy(message.data(), &header, sizeof(header));
-  }
-  MPP_ASSERT(message.size() <= k_setup_max);
-
-  int ends[2] = {-1, -1};
-  posix::checked("socketpair", [&] { return ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends); });
-  Fds sockets;
-  sockets.fd[0] = ends[0];
-  sockets.fd[1] = ends[1];
-
-  // The whole setup is queued at the child's end before the child starts: it reads it whenever it
-  // gets there, and nothing here waits for it.
-  const int fds[k_setup_fds] = {setup.worker_shared_fd, setup.requests_fd, setup.responses_fd,
-                                setup.dispatcher_fd, setup.wake_fd};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(fds))] = {};
-  iovec iov{message.data(), message.size()};
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
-  std::memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
-  posix::checked("sendmsg", [&] { return ::sendmsg(ends[0], &msg, MSG_NOSIGNAL); });
-
-  Child::SpawnOptions options;
-  options.program = "/proc/self/exe";
-  options.parent_death_signal = SIGKILL;
-  options.pass_fd = ends[1];
-  options.pass_fd_as = ends[1];  // the same number: only its close-on-exec flag is cleared
-  options.environment.push_back(std::string(k_spawn_variable) + "=" + std::to_string(ends[1]));
-  return Child::spawn({program_name()}, options);
-}
-
-void run_spawned_worker(int fd) noexcept {
-  std::array<std::byte, k_setup_max> buffer{};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * k_setup_fds)] = {};
-  iovec iov{buffer.data(), buffer.size()};
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  const ssize_t got = posix::retried("recvmsg", [&] { return ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC); });
-  ::close(fd);  // one message only; the worker's own children must not inherit the socket
-  Fds fds;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (std::size_t k = 0; k < count; ++k) {
-      int received = -1;
-      std::memcpy(&received, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-      if (k < k_setup_fds && fds.fd[k] < 0) {
-        fds.fd[k] = received;
-      } else {
-        ::close(received);
-      }
-    }
-  }
-  if (got < 0) bad_setup("no message on its descriptor");
-  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) bad_setup("a truncated message");
+[[noreturn]] void run_worker_setup(std::span<const std::byte> message, std::array<int, k_setup_fds>& fd_array,
+                                   pid_t parent, const FunctionRelocation& relocation) noexcept {
+  Fds fds(fd_array);
   SetupHeader header{};
-  if (static_cast<std::size_t>(got) < sizeof(header)) bad_setup("a message too short");
-  std::memcpy(&header, buffer.data(), sizeof(header));
-  if (header.magic != k_setup_magic) bad_setup("a message of another kind or version");
-  if (header.initializer_bytes != static_cast<std::size_t>(got) - sizeof(header))
-    bad_setup("a malformed message");
+  if (message.size() < sizeof(header)) bad_setup("a message too short");
+  std::memcpy(&header, message.data(), sizeof(header));
+  if (header.initializer_bytes != message.size() - sizeof(header)) bad_setup("a malformed message");
   for (int f : fds.fd)
     if (f < 0) bad_setup("descriptors missing");
   if (!std::has_single_bit(header.ring_bytes) ||
@@ -214,16 +131,16 @@ void run_spawned_worker(int fd) noexcept {
   setup.dispatcher = dispatcher;
   setup.wake_fd = fds.fd[4];
   fds.fd[4] = -1;  // the worker's from now on
-  setup.parent = static_cast<pid_t>(header.parent);
+  setup.parent = parent != 0 ? parent : static_cast<pid_t>(header.parent);
   setup.maxtasks = header.maxtasks;
   setup.timed = header.timed != 0;
-  setup.relocation = &spawn_relocation();
+  setup.relocation = &relocation;
   std::exception_ptr initializer_error;
   if (header.initializer_bytes != 0) {
     try {
-      ByteReader in(std::span<const std::byte>(buffer.data() + sizeof(header), header.initializer_bytes));
+      ByteReader in(message.subspan(sizeof(header), header.initializer_bytes));
       // NOLINTNEXTLINE(performance-no-int-to-ptr): a code address, resolved in this process
-      setup.initializer = reinterpret_cast<void (*)()>(spawn_relocation().decode(in));
+      setup.initializer = reinterpret_cast<void (*)()>(relocation.decode(in));
     } catch (...) {
       // Reported as the initializer's failure (init_error), as if it had thrown.
       initializer_error = std::current_exception();
@@ -236,6 +153,202 @@ void run_spawned_worker(int fd) noexcept {
     f = -1;
   }
   worker_main(setup);
+}
+
+}  // namespace
+
+bool freeze_support_called() noexcept { return g_freeze_support.load(std::memory_order_acquire); }
+
+void record_freeze_support(const char* argv0) {
+  recorded_program_name() = argv0 != nullptr && *argv0 != '\0' ? argv0 : "mpp-worker";
+  g_freeze_support.store(true, std::memory_order_release);
+}
+
+const std::string& program_name() { return recorded_program_name(); }
+
+const FunctionRelocation& spawn_relocation() noexcept {
+  static const ModuleRelocation k_relocation(
+      {"mpp::ProcessPool", "a spawned worker", "in the worker process", "spawned workers",
+       "a spawned worker is a fresh run of the program: it has the libraries the program links, not "
+       "those its parent dlopen()ed later; link the library, or dlopen() it in the pool's initializer "
+       "too"});
+  return k_relocation;
+}
+
+const FunctionRelocation& forkserver_relocation() noexcept {
+  static const ModuleRelocation k_relocation(
+      {"mpp::ProcessPool", "a forkserver worker", "in the worker process", "forkserver workers",
+       "a forkserver worker is forked from a fresh run of the program (the fork server): it has the "
+       "libraries the program links, not those its parent dlopen()ed later; link the library, or "
+       "dlopen() it in the pool's initializer too"});
+  return k_relocation;
+}
+
+const FunctionRelocation& process_relocation() noexcept {
+  static const ModuleRelocation k_relocation(
+      {"mpp::Process", "the child process", "in the child process", "child processes",
+       "under the spawn and forkserver start methods the child is (forked from) a fresh run of the "
+       "program: it has the libraries the program links, not those its parent dlopen()ed later"});
+  return k_relocation;
+}
+
+SetupMessage worker_setup_message(const SpawnSetup& setup, const FunctionRelocation& relocation) {
+  SetupMessage message;
+  SetupHeader header{k_setup_magic,         setup.ring_bytes,
+                     setup.maxtasks,        static_cast<std::int64_t>(::getpid()),
+                     setup.timed ? 1U : 0U, 0};
+  append_bytes(message.bytes, &header, sizeof(header));
+  if (setup.initializer != nullptr) {
+    relocation.encode(message.bytes, reinterpret_cast<std::uintptr_t>(setup.initializer));
+    header.initializer_bytes = static_cast<std::uint32_t>(message.bytes.size() - sizeof(header));
+    std::memcpy(message.bytes.data(), &header, sizeof(header));
+  }
+  MPP_ASSERT(message.bytes.size() <= k_setup_max);
+  message.fds = {setup.worker_shared_fd, setup.requests_fd, setup.responses_fd, setup.dispatcher_fd,
+                 setup.wake_fd};
+  message.fd_count = 5;
+  return message;
+}
+
+namespace {
+// A message that is its kind alone. (resize and memcpy: g++ 12 at -O3 takes an insert into the
+// empty vector for an overflow, -Wstringop-overflow.)
+ByteBuffer magic_only(std::uint64_t magic) {
+  ByteBuffer bytes(sizeof(magic));
+  std::memcpy(bytes.data(), &magic, sizeof(magic));
+  return bytes;
+}
+}  // namespace
+
+SetupMessage process_setup_message(int payload_fd) {
+  SetupMessage message;
+  message.bytes = magic_only(k_process_magic);
+  message.fds[0] = payload_fd;
+  message.fd_count = 1;
+  return message;
+}
+
+SetupMessage server_setup_message() {
+  SetupMessage message;
+  message.bytes = magic_only(k_server_magic);
+  return message;
+}
+
+long send_message(int socket, std::span<const std::byte> bytes, std::span<const int> fds) noexcept {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * k_setup_fds)] = {};
+  iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (!fds.empty()) {
+    MPP_ASSERT(fds.size() <= k_setup_fds);
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
+  }
+  const long rc = posix::retried("sendmsg", [&] { return ::sendmsg(socket, &msg, MSG_NOSIGNAL); });
+  return rc < 0 ? rc : 0;
+}
+
+long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds) noexcept {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * k_setup_fds)] = {};
+  iovec iov{buffer.data(), buffer.size()};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  const long got = posix::retried("recvmsg", [&] { return ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC); });
+  for (int& f : fds) f = -1;
+  if (got < 0) return got;
+  std::size_t taken = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (std::size_t k = 0; k < count; ++k) {
+      int received = -1;
+      std::memcpy(&received, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+      if (taken < fds.size()) {
+        fds[taken++] = received;
+      } else {
+        ::close(received);
+      }
+    }
+  }
+  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) return -EMSGSIZE;
+  return got;
+}
+
+Child spawn_with_setup(const SetupMessage& message, int death_signal, int* parent_end) {
+  int ends[2] = {-1, -1};
+  posix::checked("socketpair", [&] { return ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends); });
+  std::array<int, k_setup_fds> sockets{ends[0], ends[1], -1, -1, -1};
+  Fds closer(sockets);
+
+  // The whole setup is queued at the child's end before the child starts: it reads it whenever it
+  // gets there, and nothing here waits for it.
+  const long sent =
+      send_message(ends[0], message.bytes, std::span<const int>(message.fds.data(), message.fd_count));
+  if (sent < 0) posix::throw_errno("sendmsg", static_cast<int>(-sent));
+
+  Child::SpawnOptions options;
+  options.program = "/proc/self/exe";
+  options.parent_death_signal = death_signal;
+  options.pass_fd = ends[1];
+  options.pass_fd_as = ends[1];  // the same number: only its close-on-exec flag is cleared
+  options.environment.push_back(std::string(k_spawn_variable) + "=" + std::to_string(ends[1]));
+  Child child = Child::spawn({program_name()}, options);
+  if (parent_end != nullptr) {
+    *parent_end = ends[0];
+    sockets[0] = -1;
+  }
+  return child;
+}
+
+Child spawn_worker(const SpawnSetup& setup) {
+  return spawn_with_setup(worker_setup_message(setup, spawn_relocation()), SIGKILL);
+}
+
+void run_setup(std::span<const std::byte> message, std::array<int, k_setup_fds>& fds, pid_t parent,
+               const FunctionRelocation& worker_relocation) noexcept {
+  switch (magic_of(message)) {
+    case k_setup_magic:
+      run_worker_setup(message, fds, parent, worker_relocation);
+    case k_process_magic: {
+      const int payload = fds[0];
+      fds[0] = -1;
+      { Fds rest(fds); }
+      if (payload < 0 || message.size() != sizeof(k_process_magic)) bad_setup("a malformed process setup");
+      process_payload_main(payload);
+    }
+    default: {
+      Fds all(fds);
+      bad_setup("a message of another kind or version");
+    }
+  }
+}
+
+void run_spawned_worker(int fd) noexcept {
+  std::array<std::byte, k_setup_max> buffer{};
+  std::array<int, k_setup_fds> fds{-1, -1, -1, -1, -1};
+  const long got = receive_message(fd, buffer, fds);
+  if (got < 0 && got != -EMSGSIZE) bad_setup("no message on its descriptor");
+  const std::span<const std::byte> message(buffer.data(), got < 0 ? 0 : static_cast<std::size_t>(got));
+  if (got >= 0 && magic_of(message) == k_server_magic && message.size() == sizeof(k_server_magic)) {
+    for (int& f : fds)
+      if (f >= 0) ::close(f);
+    run_fork_server(fd);  // the socket is its channel to the program
+  }
+  ::close(fd);  // one message only; the worker's own children must not inherit the socket
+  if (got < 0) {
+    Fds all(fds);
+    bad_setup("a truncated message");
+  }
+  run_setup(message, fds, 0, spawn_relocation());
 }
 
 }  // namespace mpp::detail

@@ -1,7 +1,8 @@
 // The pool types that share one behaviour, for GoogleTest typed tests. Tests in these suites use only what
 // every back end accepts (captureless functions, serialisable arguments, shared state through
 // mpp_test::probe()). The programs that include it call mpp::freeze_support() in main (SPAWN in
-// tests/CMakeLists.txt): SpawnProcessPool spawns its workers.
+// tests/CMakeLists.txt): SpawnProcessPool spawns its workers, ForkserverProcessPool has the fork
+// server fork them.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -46,6 +47,21 @@ struct PoolTraits<SpawnProcessPool> {
   static constexpr const char* k_test_name = "SpawnProcessPool";
 };
 
+/// A ProcessPool whose workers the fork server forks (StartMethod::forkserver).
+class ForkserverProcessPool : public mpp::ProcessPool {
+ public:
+  ForkserverProcessPool() : ForkserverProcessPool(0) {}
+  explicit ForkserverProcessPool(std::size_t processes)
+      : mpp::ProcessPool(
+            mpp::ProcessPoolOptions{.processes = processes, .start_method = mpp::StartMethod::forkserver}) {}
+};
+
+template <>
+struct PoolTraits<ForkserverProcessPool> {
+  static constexpr const char* k_name = "mpp::ProcessPool";
+  static constexpr const char* k_test_name = "ForkserverProcessPool";
+};
+
 /// Tests that make pools in a loop (rounds of create, submit, terminate) make this many times
 /// fewer of a pool type whose every worker costs an exec of the program: the races they look for
 /// are in code every ProcessPool shares whatever its start method, and under ThreadSanitizer 400
@@ -62,7 +78,7 @@ inline constexpr int k_fewer_rounds<SpawnProcessPool> = 10;
 namespace mpp_test {
 using PoolTypes = ::testing::Types<MpiTestPool>;
 #else
-using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool, SpawnProcessPool>;
+using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool, SpawnProcessPool, ForkserverProcessPool>;
 #endif
 
 struct PoolTypeNames {

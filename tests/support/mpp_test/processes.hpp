@@ -46,10 +46,10 @@ inline std::optional<ProcessInfo> process_info(pid_t pid) {
   return info;
 }
 
-/// Every process whose parent is this process, zombies included.
-inline std::vector<ProcessInfo> child_processes() {
+/// Every process whose parent is `parent`, zombies included.
+inline std::vector<ProcessInfo> children_of(pid_t parent) {
   std::vector<ProcessInfo> out;
-  const pid_t self = ::getpid();
+  const pid_t self = parent;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
@@ -60,6 +60,9 @@ inline std::vector<ProcessInfo> child_processes() {
   }
   return out;
 }
+
+/// Every process whose parent is this process, zombies included.
+inline std::vector<ProcessInfo> child_processes() { return children_of(::getpid()); }
 
 /// Number of open file descriptors of this process (the directory listing's own descriptor is
 /// counted every time, so counts compare).

@@ -58,6 +58,9 @@ class Counter {
     pthread_mutexattr_t mutex_attr;
     check(pthread_mutexattr_init(&mutex_attr), "pthread_mutexattr_init");
     check(pthread_mutexattr_setpshared(&mutex_attr, PTHREAD_PROCESS_SHARED), "pthread_mutexattr_setpshared");
+    // Robust: a worker process killed (terminate(), a timeout) between taking the lock and
+    // sleeping in wait_at_least() would otherwise leave it locked, and the test would hang on it.
+    check(pthread_mutexattr_setrobust(&mutex_attr, PTHREAD_MUTEX_ROBUST), "pthread_mutexattr_setrobust");
     check(pthread_mutex_init(&mutex_, &mutex_attr), "pthread_mutex_init");
     pthread_mutexattr_destroy(&mutex_attr);
     pthread_condattr_t cond_attr;
@@ -75,14 +78,14 @@ class Counter {
   ~Counter() = default;
 
   void add(long n = 1) {
-    pthread_mutex_lock(&mutex_);
+    lock();
     value_ += n;
     pthread_cond_broadcast(&cond_);
     pthread_mutex_unlock(&mutex_);
   }
 
   long value() const {
-    pthread_mutex_lock(&mutex_);
+    lock();
     const long v = value_;
     pthread_mutex_unlock(&mutex_);
     return v;
@@ -95,10 +98,12 @@ class Counter {
     const auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count() + deadline.tv_nsec;
     deadline.tv_sec += static_cast<time_t>(total / 1'000'000'000);
     deadline.tv_nsec = static_cast<long>(total % 1'000'000'000);
-    pthread_mutex_lock(&mutex_);
+    lock();
     bool reached = true;
     while (value_ < target) {
-      if (pthread_cond_timedwait(&cond_, &mutex_, &deadline) == ETIMEDOUT) {
+      const int rc = pthread_cond_timedwait(&cond_, &mutex_, &deadline);
+      if (rc == EOWNERDEAD) pthread_mutex_consistent(&mutex_);
+      if (rc == ETIMEDOUT) {
         reached = value_ >= target;
         break;
       }
@@ -115,6 +120,11 @@ class Counter {
  private:
   static void check(int rc, const char* what) {
     if (rc != 0) throw std::system_error(rc, std::generic_category(), what);
+  }
+
+  // The lock a dead process held is ours now; value_, a single number, is whole either way.
+  void lock() const {
+    if (pthread_mutex_lock(&mutex_) == EOWNERDEAD) pthread_mutex_consistent(&mutex_);
   }
 
   mutable pthread_mutex_t mutex_{};

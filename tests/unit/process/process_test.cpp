@@ -1,6 +1,6 @@
 // mpp::Process: Python's multiprocessing.Process on fork. Exit codes, the life cycle (start, join,
 // is_alive, terminate, kill), what the forked child sees, output flushing, atexit, moves and the
-// waiting destructor.
+// waiting destructor; then the same under each start method (ProcessOptions::start_method).
 //
 // Checks that must see a process's own stdout or atexit handlers run inside a helper process forked
 // by the test itself (run_helper), so the test binary's own streams are never redirected.
@@ -21,6 +21,7 @@
 #include <iostream>
 #include <iterator>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,9 +31,11 @@
 #include <vector>
 
 #include "mpp/errors.hpp"
+#include "mpp/start_method.hpp"
 #include "mpp_test/processes.hpp"
 #include "mpp_test/sync.hpp"
 #include "posix/syscall.hpp"
+#include "process/forkserver.hpp"
 
 namespace {
 
@@ -756,5 +759,197 @@ TEST(Process, DestroyingAnUnstartedOrMovedFromProcessReturnsAtOnce) {
   // `never_started` and the moved-from `a` are destroyed here; the test's timeout catches a hang.
   SUCCEED();
 }
+
+// -- start methods (<mpp/start_method.hpp>) -----------------------------------------------------
+// This program's main() calls mpp::freeze_support() (SPAWN in tests/unit/CMakeLists.txt).
+
+int g_parent_value = 0;  // set in the test process: a forked child has a copy, a fresh one does not
+
+void exit_with(int code) { ::_exit(code); }
+void exit_with_parent_value() { ::_exit(g_parent_value); }
+void return_normally() {}
+void throw_runtime_error(std::string message) { throw std::runtime_error(message); }
+void kill_self() { ::raise(SIGKILL); }
+void wait_forever() {
+  for (;;) ::pause();
+}
+void write_arguments(std::string path, int number, std::vector<int> values, std::string text) {
+  int sum = 0;
+  for (int v : values) sum += v;
+  std::ofstream(path) << number << ' ' << sum << ' ' << values.size() << ' ' << text << ' ' << ::getppid();
+}
+void takes_a_pointer(int* /*unused*/) {}
+
+class ProcessStartMethod : public ::testing::TestWithParam<mpp::StartMethod> {
+ protected:
+  void TearDown() override { mpp::set_start_method(mpp::StartMethod::fork); }
+  mpp::ProcessOptions options() const { return mpp::ProcessOptions{.start_method = GetParam()}; }
+  bool fresh() const { return GetParam() != mpp::StartMethod::fork; }
+};
+
+TEST_P(ProcessStartMethod, ExitCodesAreZeroOneNAndMinusTheSignal) {
+  mpp::Process returns(options(), &return_normally);
+  mpp::Process throws(options(), &throw_runtime_error, std::string("no luck"));
+  mpp::Process exits(options(), &exit_with, 7);
+  mpp::Process killed(options(), &kill_self);
+  mpp::Process lambda(
+      options(), [](int code) { ::_exit(code); }, 5);  // captureless: a plain function
+  for (mpp::Process* p : {&returns, &throws, &exits, &killed, &lambda}) p->start();
+  for (mpp::Process* p : {&returns, &throws, &exits, &killed, &lambda}) p->join();
+  EXPECT_EQ(returns.exitcode(), 0);
+  EXPECT_EQ(throws.exitcode(), 1);
+  EXPECT_EQ(exits.exitcode(), 7);
+  EXPECT_EQ(killed.exitcode(), -SIGKILL);
+  EXPECT_EQ(lambda.exitcode(), 5);
+}
+
+TEST_P(ProcessStartMethod, AThrowingTargetIsReportedOnTheChildsStandardError) {
+  // In a helper process (a fork of the test, with a fork server of its own under forkserver) whose
+  // standard error is a file.
+  TempFile err;
+  const mpp::StartMethod method = GetParam();
+  const int status = run_helper([&] {
+    redirect_stderr_to(err.path());
+    mpp::Process p(mpp::ProcessOptions{.start_method = method}, &throw_runtime_error, std::string("no luck"));
+    p.start();
+    p.join();
+    return *p.exitcode();
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(err.contents().find("the target threw std::runtime_error: no luck"), std::string::npos)
+      << err.contents();
+}
+
+TEST_P(ProcessStartMethod, ArgumentsCross) {
+  TempFile out;
+  mpp::Process p(options(), &write_arguments, out.path(), 42, std::vector<int>{1, 2, 3, 4},
+                 std::string("hello"));
+  p.start();
+  p.join();
+  ASSERT_EQ(p.exitcode(), 0);
+  std::istringstream in(out.contents());
+  int number = 0, sum = 0, count = 0, parent = 0;
+  std::string text;
+  in >> number >> sum >> count >> text >> parent;
+  EXPECT_EQ(number, 42);
+  EXPECT_EQ(sum, 10);
+  EXPECT_EQ(count, 4);
+  EXPECT_EQ(text, "hello");
+  if (GetParam() == mpp::StartMethod::forkserver) {
+    EXPECT_EQ(parent, mpp::detail::forkserver_pid());  // forked by the server
+  } else {
+    EXPECT_EQ(parent, ::getpid());
+  }
+}
+
+TEST_P(ProcessStartMethod, TheChildIsAFreshRunOfTheProgramExceptUnderFork) {
+  g_parent_value = 42;
+  mpp::Process p(options(), &exit_with_parent_value);
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), fresh() ? 0 : 42);
+  g_parent_value = 0;
+}
+
+TEST_P(ProcessStartMethod, WithoutOptionsTheProgramsDefaultStartMethodApplies) {
+  g_parent_value = 42;
+  mpp::set_start_method(GetParam());
+  mpp::Process p(&exit_with_parent_value);
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), fresh() ? 0 : 42);
+  g_parent_value = 0;
+}
+
+TEST_P(ProcessStartMethod, WhatCannotCrossIsASerializationErrorFromStartExceptUnderFork) {
+  int x = 3;
+  mpp::Process capturing(options(), [x] { ::_exit(x); });
+  if (!fresh()) {  // a fork has a copy of everything: any callable runs
+    capturing.start();
+    capturing.join();
+    EXPECT_EQ(capturing.exitcode(), 3);
+    return;
+  }
+  try {
+    capturing.start();
+    ADD_FAILURE() << "no exception";
+  } catch (const mpp::SerializationError& e) {
+    EXPECT_NE(std::string(e.what()).find("the target must be a plain function"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(capturing.pid(), -1);  // not started
+  EXPECT_THROW(capturing.join(), std::logic_error);
+  mpp::Process pointer(options(), &takes_a_pointer, &x);
+  try {
+    pointer.start();
+    ADD_FAILURE() << "no exception";
+  } catch (const mpp::SerializationError& e) {
+    EXPECT_NE(std::string(e.what()).find("argument 1 (int*)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(pointer.pid(), -1);
+}
+
+TEST_P(ProcessStartMethod, JoinWithATimeoutThenTerminateAndKill) {
+  mpp::Process terminated(options(), &wait_forever);
+  mpp::Process killed(options(), &wait_forever);
+  terminated.start();
+  killed.start();
+  EXPECT_FALSE(terminated.join(50ms));
+  EXPECT_TRUE(terminated.is_alive());
+  EXPECT_EQ(terminated.exitcode(), std::nullopt);
+  terminated.terminate();
+  killed.kill();
+  EXPECT_TRUE(terminated.join(10s));
+  EXPECT_TRUE(killed.join(10s));
+  EXPECT_FALSE(terminated.is_alive());
+  EXPECT_EQ(terminated.exitcode(), -SIGTERM);
+  EXPECT_EQ(killed.exitcode(), -SIGKILL);
+  terminated.kill();  // after the end: nothing
+}
+
+TEST_P(ProcessStartMethod, ADestroyedRunningProcessIsWaitedFor) {
+  std::optional<mpp::Process> p;
+  p.emplace(options(), &exit_with, 0);
+  p->start();
+  p.reset();  // waits for it, whatever started it
+  SUCCEED();
+}
+
+// The server forked the child: killed, it takes the child with it (PR_SET_PDEATHSIG) and its exit
+// status too. join() says so instead of hanging or making a code up; the next start runs a new server.
+TEST(ProcessForkserver, AChildWhoseServerWasKilledJoinsWithAClearError) {
+  const mpp::ProcessOptions forkserver{.start_method = mpp::StartMethod::forkserver};
+  mpp::Process p(forkserver, &wait_forever);
+  p.start();
+  const pid_t server = mpp::detail::forkserver_pid();
+  ASSERT_GT(server, 0);
+  ASSERT_EQ(::kill(server, SIGKILL), 0);
+  try {
+    p.join();
+    ADD_FAILURE() << "join() returned";
+  } catch (const mpp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("its exit status is lost"), std::string::npos) << e.what();
+  }
+  mpp::Process q(forkserver, &exit_with, 4);
+  q.start();
+  q.join();
+  EXPECT_EQ(q.exitcode(), 4);
+  EXPECT_NE(mpp::detail::forkserver_pid(), server);
+}
+
+INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessStartMethod,
+                         ::testing::Values(mpp::StartMethod::fork, mpp::StartMethod::spawn,
+                                           mpp::StartMethod::forkserver),
+                         [](const ::testing::TestParamInfo<mpp::StartMethod>& param) {
+                           switch (param.param) {
+                             case mpp::StartMethod::fork:
+                               return std::string("Fork");
+                             case mpp::StartMethod::spawn:
+                               return std::string("Spawn");
+                             default:
+                               return std::string("Forkserver");
+                           }
+                         });
 
 }  // namespace

@@ -7,8 +7,15 @@
 #include "mpp/start_method.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,8 +23,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -26,6 +36,7 @@
 #include "mpp/errors.hpp"
 #include "mpp/process_pool.hpp"
 #include "mpp_test/processes.hpp"
+#include "process/forkserver.hpp"
 
 namespace {
 
@@ -45,6 +56,16 @@ int read_marker(int /*unused*/) { return g_marker; }
 
 int twice(int x) { return 2 * x; }
 int own_pid(int /*unused*/) { return static_cast<int>(::getpid()); }
+int parent_pid(int /*unused*/) { return static_cast<int>(::getppid()); }
+
+// This process's children, less the fork server an earlier test (in the same run) started.
+std::vector<mpp_test::ProcessInfo> children_but_the_fork_server() {
+  std::vector<mpp_test::ProcessInfo> out;
+  const pid_t server = mpp::detail::forkserver_pid();
+  for (const auto& c : mpp_test::child_processes())
+    if (c.pid != server) out.push_back(c);
+  return out;
+}
 
 // Restores the program's default start method, whatever a test set.
 class StartMethodTest : public ::testing::Test {
@@ -56,6 +77,8 @@ TEST_F(StartMethodTest, DefaultIsForkAndSetStartMethodRoundTrips) {
   EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::fork);
   mpp::set_start_method(mpp::StartMethod::spawn);
   EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::spawn);
+  mpp::set_start_method(mpp::StartMethod::forkserver);
+  EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::forkserver);
   mpp::set_start_method(mpp::StartMethod::fork);
   EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::fork);
 }
@@ -115,10 +138,19 @@ int sum_in_a_nested_pool(int method) {
   return sum;
 }
 
-TEST_F(StartMethodTest, ASpawnedWorkerCanRunPoolsOfBothMethods) {
+TEST_F(StartMethodTest, ASpawnedWorkerCanRunPoolsOfEveryMethod) {
   mpp::ProcessPool pool(options(mpp::StartMethod::spawn));
   EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::fork)), 440);
   EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::spawn)), 440);
+  EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(mpp::StartMethod::forkserver)), 440);
+}
+
+// A forkserver worker is a fork of the server, which ran freeze_support() too: it may start pools
+// of every method, a forkserver one through a server of its own.
+TEST_F(StartMethodTest, AForkserverWorkerCanRunPoolsOfEveryMethod) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver));
+  for (const auto method : {mpp::StartMethod::fork, mpp::StartMethod::spawn, mpp::StartMethod::forkserver})
+    EXPECT_EQ(pool.apply(&sum_in_a_nested_pool, static_cast<int>(method)), 440);
 }
 
 // --- functions a spawned worker cannot resolve ------------------------------------------------
@@ -238,7 +270,7 @@ TEST_F(StartMethodTest, ASpawnPoolLeavesNoDescriptorMappingOrChildOnceJoined) {
     pool.join();
     EXPECT_EQ(mpp_test::open_fd_count(), fds) << "descriptors left open by a joined spawn pool";
     EXPECT_EQ(mpp_test::shared_mapping_count(), maps) << "shared mappings left by a joined spawn pool";
-    EXPECT_TRUE(mpp_test::child_processes().empty()) << "a worker outlived join()";
+    EXPECT_TRUE(children_but_the_fork_server().empty()) << "a worker outlived join()";
   }
 }
 
@@ -357,6 +389,290 @@ TEST_F(StartMethodTest, SpawnedWorkersInheritNoLock) {
   EXPECT_TRUE(outcome.replacement_took_the_lock);
 }
 
+// The fork server forks its workers from a process with one thread, where no lock is held.
+TEST_F(StartMethodTest, ForkserverWorkersInheritNoLock) {
+  const HazardOutcome outcome = run_with_a_held_lock(mpp::StartMethod::forkserver);
+  EXPECT_TRUE(outcome.first_worker_took_the_lock);
+  EXPECT_TRUE(outcome.replacement_took_the_lock);
+}
+
+// --- the forkserver start method ----------------------------------------------------------------
+
+// The inodes of the sockets process `pid` holds.
+std::set<unsigned long> socket_inodes(pid_t pid) {
+  std::set<unsigned long> inodes;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0) inodes.insert(std::stoul(target.substr(8)));
+  }
+  return inodes;
+}
+
+// A pidfd for `pid`, or -1 when it is gone already.
+int pidfd_of(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// Whether the process behind `pidfd` has ended within `timeout`.
+bool ended_within(int pidfd, std::chrono::milliseconds timeout) {
+  pollfd fd{pidfd, POLLIN, 0};
+  return ::poll(&fd, 1, static_cast<int>(timeout.count())) == 1;
+}
+
+TEST_F(StartMethodTest, ForkserverWorkersRunMapsAndAppliesForkedByOneServer) {
+  g_marker = 42;
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver, 2));
+  std::vector<int> items(1000);
+  for (int i = 0; i < 1000; ++i) items[static_cast<std::size_t>(i)] = i;
+  const std::vector<int> doubled = pool.map(&twice, items, 7);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(doubled[static_cast<std::size_t>(i)], 2 * i);
+  EXPECT_EQ(pool.apply([](const std::string& s) { return s + "!"; }, std::string("forked")), "forked!");
+  EXPECT_EQ(pool.apply(&read_marker, 0), 0);  // forked from a fresh run of the program, not from this one
+  // The workers are the server's children, and so are those of every other forkserver pool.
+  const pid_t server = mpp::detail::forkserver_pid();
+  ASSERT_GT(server, 0);
+  EXPECT_NE(server, ::getpid());
+  EXPECT_EQ(pool.apply(&parent_pid, 0), server);
+  mpp::ProcessPool other(options(mpp::StartMethod::forkserver, 1));
+  EXPECT_EQ(other.apply(&parent_pid, 0), server);
+  EXPECT_EQ(mpp::detail::forkserver_pid(), server);
+  g_marker = 0;
+}
+
+int exit_with_3(int /*unused*/) { ::_exit(3); }
+
+TEST_F(StartMethodTest, AForkserverWorkerThatDiesFailsItsItemSaysHowAndIsReplaced) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver));
+  const int first = pool.apply(&own_pid, 0);
+  try {
+    (void)pool.apply(&crash, 0);
+    ADD_FAILURE() << "no exception";
+  } catch (const mpp::WorkerLost& e) {
+    // The server, its parent, read its status: exact.
+    EXPECT_TRUE(contains(e.what(), "killed by signal SIGKILL (9)")) << e.what();
+  }
+  const int replacement = pool.apply(&own_pid, 0);
+  EXPECT_NE(replacement, first);
+  try {
+    (void)pool.apply(&exit_with_3, 0);
+    ADD_FAILURE() << "no exception";
+  } catch (const mpp::WorkerLost& e) {
+    EXPECT_TRUE(contains(e.what(), "exited with code 3")) << e.what();
+  }
+  EXPECT_EQ(pool.apply(&twice, 21), 42);
+}
+
+TEST_F(StartMethodTest, TaskTimeoutAndMaxtasksperchildWorkUnderForkserver) {
+  mpp::ProcessPoolOptions o = options(mpp::StartMethod::forkserver);
+  o.task_timeout = 300ms;
+  {
+    mpp::ProcessPool pool(o);
+    EXPECT_THROW((void)pool.apply(&sleep_ms, 5000), mpp::TimeoutError);
+    EXPECT_EQ(pool.apply(&sleep_ms, 1), 1);  // on its replacement
+  }
+  o.task_timeout = 0ns;
+  o.maxtasksperchild = 1;
+  o.initializer = &set_initialised;
+  mpp::ProcessPool pool(o);
+  std::set<int> pids;
+  for (int i = 0; i < 3; ++i) {
+    pids.insert(pool.apply(&own_pid, 0));
+    EXPECT_EQ(pool.apply(&read_initialised, 0), 7);
+  }
+  EXPECT_EQ(pids.size(), 3U);  // a fresh worker for every task
+}
+
+TEST_F(StartMethodTest, AKilledForkServerIsStartedAgainOnNextNeed) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver, 2));
+  std::set<int> workers;
+  for (int pid : pool.map(&own_pid, std::vector<int>(40, 0), 1)) workers.insert(pid);
+  const pid_t server = mpp::detail::forkserver_pid();
+  ASSERT_GT(server, 0);
+  std::vector<int> watched{pidfd_of(server)};
+  for (int pid : workers) watched.push_back(pidfd_of(pid));
+  ASSERT_EQ(::kill(server, SIGKILL), 0);
+  // Its workers die with it (PR_SET_PDEATHSIG).
+  for (int fd : watched) {
+    if (fd < 0) continue;  // gone and reaped already
+    EXPECT_TRUE(ended_within(fd, 10s)) << "a process outlived the killed server";
+    ::close(fd);
+  }
+  // The pool replaces them through a new server.
+  const std::vector<int> items{1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(pool.map(&twice, items, 1), (std::vector<int>{2, 4, 6, 8, 10, 12, 14, 16}));
+  const pid_t again = mpp::detail::forkserver_pid();
+  EXPECT_GT(again, 0);
+  EXPECT_NE(again, server);
+  EXPECT_EQ(pool.apply(&parent_pid, 0), again);
+  // A new pool uses the new server too.
+  mpp::ProcessPool other(options(mpp::StartMethod::forkserver, 1));
+  EXPECT_EQ(other.apply(&parent_pid, 0), again);
+}
+
+// Item 0 kills the fork server (its worker's parent), in the middle of a map: its worker dies
+// with the server, and so does the other; the items they ran fail with WorkerLost saying so, the
+// rest run on replacements forked by a new server. Nothing hangs.
+int kill_the_server_at_zero(int x) {
+  if (x == 0) {
+    ::kill(::getppid(), SIGKILL);
+    for (;;) ::pause();  // until the death signal
+  }
+  return 2 * x;
+}
+
+TEST_F(StartMethodTest, AForkServerKilledDuringAMapFailsOnlyTheItemsItsWorkersRan) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver, 2));
+  const pid_t server = static_cast<pid_t>(pool.apply(&parent_pid, 0));
+  std::vector<int> items(50);
+  for (int i = 0; i < 50; ++i) items[static_cast<std::size_t>(i)] = i;
+  std::vector<mpp::AsyncResult<int>> results;
+  for (int i : items) results.push_back(pool.apply_async(&kill_the_server_at_zero, i));
+  int lost = 0;
+  for (int i = 0; i < 50; ++i) {
+    try {
+      EXPECT_EQ(results[static_cast<std::size_t>(i)].get(), 2 * i);
+    } catch (const mpp::WorkerLost& e) {
+      ++lost;
+      EXPECT_TRUE(contains(e.what(), "fork server")) << e.what();
+    }
+  }
+  EXPECT_GE(lost, 1);
+  EXPECT_LE(lost, 2);  // one item per worker at most
+  EXPECT_EQ(pool.map(&twice, items, 5), pool.map(&twice, items, 1));
+  EXPECT_NE(mpp::detail::forkserver_pid(), server);
+  EXPECT_EQ(pool.apply(&parent_pid, 0), mpp::detail::forkserver_pid());
+}
+
+// A program (a fork of this test, which has a server of its own: the parent's channel is closed
+// in it) that starts a forkserver pool and ends without closing it, normally or killed: its
+// server and workers are gone soon after.
+TEST_F(StartMethodTest, TheForkServerAndItsWorkersEndWithTheProgram) {
+  {  // This process's own server, which the forked program must not use.
+    mpp::ProcessPool warm_up(options(mpp::StartMethod::forkserver));
+    EXPECT_EQ(warm_up.apply(&twice, 1), 2);
+  }
+  const pid_t parents_server = mpp::detail::forkserver_pid();
+  ASSERT_GT(parents_server, 0);
+  struct stat channel = {};
+  ASSERT_EQ(::fstat(mpp::detail::forkserver_channel_fd(), &channel), 0);
+  for (const bool killed : {false, true}) {
+    int report[2];
+    ASSERT_EQ(::pipe(report), 0);
+    const pid_t program = ::fork();
+    ASSERT_GE(program, 0);
+    if (program == 0) {
+      ::close(report[0]);
+      int code = 0;
+      // The parent's channel was closed in this fork: it does not keep the parent's server alive.
+      if (socket_inodes(::getpid()).count(channel.st_ino) != 0) code = 4;
+      try {
+        // Never closed nor destroyed: the program just ends.
+        auto* pool = new mpp::ProcessPool(options(mpp::StartMethod::forkserver, 2));
+        std::vector<int> pids{static_cast<int>(mpp::detail::forkserver_pid())};
+        for (int pid : pool->map(&own_pid, std::vector<int>(20, 0), 1)) pids.push_back(pid);
+        if (pids[0] <= 0 || pids[0] == parents_server || pool->apply(&parent_pid, 0) != pids[0]) code = 3;
+        (void)!::write(report[1], pids.data(), pids.size() * sizeof(int));
+      } catch (...) {
+        code = 2;
+      }
+      ::close(report[1]);
+      if (killed) ::raise(SIGKILL);
+      ::_exit(code);
+    }
+    ::close(report[1]);
+    std::vector<int> pids;
+    int pid = 0;
+    while (::read(report[0], &pid, sizeof(pid)) == static_cast<ssize_t>(sizeof(pid))) pids.push_back(pid);
+    ::close(report[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(program, &status, 0), program);
+    if (killed) {
+      EXPECT_TRUE(WIFSIGNALED(status)) << status;
+    } else {
+      // 4: the parent's channel was still open in the fork; 3: it used the parent's server.
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    }
+    ASSERT_GE(pids.size(), 2U);
+    for (int p : pids) {
+      const int fd = pidfd_of(p);
+      if (fd < 0) continue;  // gone and reaped already
+      EXPECT_TRUE(ended_within(fd, 10s)) << "process " << p << " outlived the program";
+      ::close(fd);
+    }
+  }
+  // This process's own server was not disturbed.
+  EXPECT_EQ(mpp::detail::forkserver_pid(), parents_server);
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver));
+  EXPECT_EQ(pool.apply(&parent_pid, 0), parents_server);
+}
+
+// The channel has no name: not in the file system, not in the abstract namespace (Python's
+// forkserver once listened on an abstract socket any local user could connect to,
+// CVE-2022-42919). Only a process that holds one of its descriptors reaches the server; another
+// user cannot even take the server's through /proc.
+
+TEST_F(StartMethodTest, TheForkServersChannelHasNoNameAndAnotherUserCannotReachIt) {
+  mpp::ProcessPool pool(options(mpp::StartMethod::forkserver));
+  EXPECT_EQ(pool.apply(&twice, 1), 2);
+  const int channel = mpp::detail::forkserver_channel_fd();
+  const pid_t server = mpp::detail::forkserver_pid();
+  ASSERT_GE(channel, 0);
+  ASSERT_GT(server, 0);
+  sockaddr_un address{};
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(channel, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  EXPECT_EQ(address.sun_family, AF_UNIX);
+  EXPECT_EQ(length, sizeof(sa_family_t)) << "the program's end of the channel has a name";
+  length = sizeof(address);
+  ASSERT_EQ(::getpeername(channel, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  EXPECT_EQ(length, sizeof(sa_family_t)) << "the server's end of the channel has a name";
+
+  // /proc/net/unix lists no path (nor abstract name, shown as @name) for either end.
+  struct stat st = {};
+  ASSERT_EQ(::fstat(channel, &st), 0);
+  std::set<unsigned long> inodes = socket_inodes(server);
+  EXPECT_FALSE(inodes.empty());
+  inodes.insert(st.st_ino);
+  std::ifstream table("/proc/net/unix");
+  std::string line;
+  std::getline(table, line);  // "Num RefCount Protocol Flags Type St Inode Path"
+  std::size_t listed = 0;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string num, refs, protocol, flags, type, state, path;
+    unsigned long inode = 0;
+    fields >> num >> refs >> protocol >> flags >> type >> state >> inode >> path;
+    if (inodes.count(inode) == 0) continue;
+    ++listed;
+    EXPECT_EQ(path, "") << "socket " << inode << " of the fork server's channel has a name";
+  }
+  EXPECT_GE(listed, 2U);
+
+  if (::geteuid() != 0) GTEST_SKIP() << "the other-user check needs root (to become nobody, 65534)";
+  // Another user (a child that becomes nobody) cannot open the server's descriptors through /proc.
+  std::vector<std::string> paths;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(server) + "/fd"))
+    paths.push_back(entry.path().string());
+  const pid_t other = ::fork();
+  ASSERT_GE(other, 0);
+  if (other == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    for (const std::string& path : paths) {
+      const int fd = ::open(path.c_str(), O_RDWR);
+      if (fd >= 0) ::_exit(1);
+      if (errno != EACCES && errno != EPERM) ::_exit(3);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(other, &status, 0), other);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: another user opened a descriptor of the server; 2: setuid "
+                                       "failed; 3: refused, but not with EACCES or EPERM";
+  // The server still serves.
+  EXPECT_EQ(pool.apply(&twice, 2), 4);
+}
+
 // --- a program that never called freeze_support -----------------------------------------------
 
 TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
@@ -375,7 +691,15 @@ TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
   const int status = ::pclose(out);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << text;
   EXPECT_TRUE(contains(text, "std::logic_error")) << text;
-  EXPECT_TRUE(contains(text, "mpp::freeze_support(argc, argv)")) << text;
+  EXPECT_TRUE(
+      contains(text, "mpp::ProcessPool: the spawn start method needs mpp::freeze_support(argc, argv)"))
+      << text;
+  EXPECT_TRUE(
+      contains(text, "mpp::ProcessPool: the forkserver start method needs mpp::freeze_support(argc, argv)"))
+      << text;
+  EXPECT_TRUE(contains(text, "mpp::Process::start: the spawn start method needs")) << text;
+  EXPECT_TRUE(contains(text, "mpp::Process::start: the forkserver start method needs")) << text;
+  EXPECT_FALSE(contains(text, "no exception")) << text;
   FILE* runs = std::fopen(counter, "r");
   ASSERT_NE(runs, nullptr);
   std::string counted;
@@ -383,6 +707,32 @@ TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
   std::fclose(runs);
   ::unlink(counter);
   EXPECT_EQ(counted, "main\n");  // main() ran once: no worker ran a second copy of it
+}
+
+// A forkserver pool joined leaves nothing behind but the server (and its channel), which later
+// pools reuse: no pidfd, memfd or mapping of a worker, no zombie, also after a worker crashed.
+TEST_F(StartMethodTest, AForkserverPoolLeavesNoDescriptorMappingOrChildOnceJoined) {
+  {  // the server, and what the process sets up once, are there before counting
+    mpp::ProcessPool warm_up(options(mpp::StartMethod::forkserver, 2));
+    EXPECT_EQ(warm_up.apply(&twice, 1), 2);
+  }
+  const std::size_t fds = mpp_test::open_fd_count();
+  const std::size_t maps = mpp_test::shared_mapping_count();
+  const pid_t server = mpp::detail::forkserver_pid();
+  for (int round = 0; round < 5; ++round) {
+    mpp::ProcessPool pool(options(mpp::StartMethod::forkserver, 2));
+    EXPECT_THROW((void)pool.apply(&crash, 0), mpp::WorkerLost);  // and its replacement
+    EXPECT_EQ(pool.map(&twice, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 4, 6}));
+    pool.close();
+    pool.join();
+    EXPECT_EQ(mpp_test::open_fd_count(), fds) << "descriptors left open by a joined forkserver pool";
+    EXPECT_EQ(mpp_test::shared_mapping_count(), maps) << "shared mappings left by a joined forkserver pool";
+    EXPECT_TRUE(children_but_the_fork_server().empty());
+    EXPECT_EQ(mpp::detail::forkserver_pid(), server);
+    // The server's own children: none left, zombies included.
+    const auto left = mpp_test::children_of(server);
+    EXPECT_TRUE(left.empty()) << left.size() << " children of the server outlived join()";
+  }
 }
 
 // This test program run with MPP_SPAWN_FD set by someone else than a pool: freeze_support() ends

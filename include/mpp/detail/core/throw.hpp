@@ -2,6 +2,7 @@
 // "mpp::Pool::map: the pool is closed or terminated" and is written in one place (src/errors.cpp).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace mpp::detail {
@@ -14,9 +15,15 @@ namespace mpp::detail {
 [[noreturn]] void throw_pool_in_fork(const char* who);
 [[noreturn]] void throw_pool_of_parent(const char* who);
 [[noreturn]] void throw_cancelled(const char* who);
-/// A spawn pool in a program whose main() did not call mpp::freeze_support().
-[[noreturn]] void throw_needs_freeze_support(const char* who);
+/// A spawn or forkserver pool (or Process) in a program whose main() did not call
+/// mpp::freeze_support(); `method` is "spawn" or "forkserver".
+[[noreturn]] void throw_needs_freeze_support(const char* who, const char* method);
 [[noreturn]] void throw_timeout(const char* who, const char* what);
+/// mpp::Process::start under spawn or forkserver (`method`): the target is not a plain function
+/// (`type` names it), or argument `index` (0-based) of type `type` cannot be encoded.
+[[noreturn]] void throw_process_target_not_plain(const char* method, const std::string& type);
+[[noreturn]] void throw_process_argument_not_codable(const char* method, std::size_t index,
+                                                     const std::string& type);
 [[noreturn]] void throw_not_ready(const char* what);
 [[noreturn]] void throw_no_state(const char* what);
 [[noreturn]] void throw_value_taken(const char* what);

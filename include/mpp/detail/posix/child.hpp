@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,23 @@ StandardStreamsFlushed flush_free_standard_streams() noexcept;
 /// the kernel cannot give the exit status of a child it reaped itself (before Linux 6.15): a
 /// crash would be lost. Otherwise (the usual case) returns at once.
 void check_exit_status_available(const char* who);
+
+/// Where the wait status of a child that another process forked comes from: the fork server that
+/// forked it (src/process/forkserver.cpp), which alone can reap it.
+class StatusSource {
+ public:
+  /// The wait status of `pid`, reaping it; empty while it runs. Asked once its pidfd is readable.
+  /// Throws mpp::Error or std::system_error when the status cannot be had (the server is gone).
+  virtual std::optional<int> reap(pid_t pid) = 0;
+  /// The owner drops `pid` without its status: reap it whenever it ends. Never throws.
+  virtual void forget(pid_t pid) noexcept = 0;
+
+ protected:
+  StatusSource() = default;
+  StatusSource(const StatusSource&) = default;
+  StatusSource& operator=(const StatusSource&) = default;
+  ~StatusSource() = default;
+};
 
 class Child {
  public:
@@ -81,6 +99,10 @@ class Child {
   /// no shell involved.
   static Child spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
 
+  /// A process that `source` forked (not this process): watched through `pidfd` (which it takes),
+  /// signalled with pidfd_send_signal, its wait status from `source`. Never throws.
+  static Child adopt(pid_t pid, int pidfd, std::shared_ptr<StatusSource> source) noexcept;
+
   explicit operator bool() const noexcept { return pid_ > 0; }
   pid_t pid() const noexcept { return pid_; }
   /// Readable once the child has ended (for poll()); -1 when the kernel has no pidfds.
@@ -98,7 +120,7 @@ class Child {
   /// Waits until the deadline at most; the wait status, or empty if it still runs.
   std::optional<int> wait_until(Deadline deadline);
   /// Sends `sig` to the child (or its whole group) while it has not been reaped: afterwards its
-  /// pid may belong to another process.
+  /// pid may belong to another process. An adopted child is signalled through its pidfd.
   void signal(int sig) noexcept;
   void signal_group(int sig) noexcept;
 
@@ -110,6 +132,10 @@ class Child {
  private:
   Child(pid_t pid, int pidfd) noexcept : pid_(pid), pidfd_(pidfd) {}
   void close_pidfd() noexcept;
+  /// Closes the pidfd and lets go of the child: an adopted child without a status is forgotten.
+  void release() noexcept;
+  /// Whether the pidfd is readable (the child ended) within `timeout_ms` (-1: no limit).
+  bool pidfd_ready(int timeout_ms) const;
   /// After waitpid failed with `error`: ECHILD when the kernel reaped the child itself (SIGCHLD
   /// ignored), whose status the pidfd still gives (Linux 6.15); otherwise throws.
   int status_of_reaped(int error);
@@ -117,6 +143,7 @@ class Child {
   pid_t pid_ = -1;
   int pidfd_ = -1;
   std::optional<int> status_;
+  std::shared_ptr<StatusSource> source_;  // set for an adopted child
 };
 
 }  // namespace mpp::detail
