@@ -243,7 +243,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // Every item of the chunk gets exactly one outcome, whatever the message holds.
   void take_outcomes(int rank, const Task& task, RemoteJob& job, mpi::Bytes& message) noexcept {
-    ChunkProgress chunk{&job, task.begin, task.end};
+    ChunkProgress chunk{&job, task.begin, task.end, false};
     const bool valid =
         detail::take_outcomes(chunk, std::span(message.data(), message.size()).subspan(sizeof(Header)),
                               [this] { return terminated.load(std::memory_order_relaxed); });

@@ -634,8 +634,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     bool progress = false;
     for (InFlight& f : s.inflight) {
       if (!f.skip_sent && !f.job->wanted()) {  // an abandoned imap: its worker skips what is left
-        s.shared->get()->skip[f.sequence % k_ring_pipeline.short_depth].store(f.sequence + 1,
-                                                                              std::memory_order_release);
+        mark_unwanted(skip_word(s, f), f.sequence);
         f.skip_sent = true;
       }
     }
@@ -688,7 +687,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
       return true;
     }
     s.writer.start(wire::Kind::chunk, s.parts);
-    s.inflight.push_back({{job, task->begin, task->end}, task, s.chunks_sent, Clock::now()});
+    s.inflight.push_back({{job, task->begin, task->end, false}, task, s.chunks_sent, Clock::now()});
     ++s.chunks_sent;
     s.writer.advance(s.requests);  // the rest, if it does not fit, as the worker reads
     wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
@@ -747,9 +746,14 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     wake_dispatcher();
   }
 
-  // A call to stop that its worker has not started is skipped there (its outcome is then a
-  // TaskCancelled from the worker); the one it runs is claimed and its worker killed. Looked at
-  // again on every round until each such call has its outcome.
+  static std::atomic<std::uint64_t>& skip_word(Slot& s, const InFlight& f) noexcept {
+    return s.shared->get()->skip[f.sequence % k_ring_pipeline.short_depth];
+  }
+
+  // A call to stop that its worker has not started is marked so that the worker skips it, and
+  // completes here at once with TaskCancelled (the worker may be busy for long with the calls
+  // before it; what it reports for this one later is dropped). The one it runs is claimed and its
+  // worker killed. Looked at again on every round until each such call has its outcome.
   void check_stops() noexcept {
     if (!stops_wanted.exchange(false, std::memory_order_acq_rel)) return;
     bool left = false;
@@ -757,16 +761,32 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
       if (s->state != SlotState::ready) continue;
       for (InFlight& f : s->inflight) {
         if (!f.job->stop_requested()) continue;
+        if (f.settled) continue;
         left = true;
         if (!f.skip_sent) {
-          s->shared->get()->skip[f.sequence % k_ring_pipeline.short_depth].store(f.sequence + 1,
-                                                                                 std::memory_order_release);
           f.skip_sent = true;
+          if (mark_unwanted(skip_word(*s, f), f.sequence)) {
+            settle_cancelled(f);
+            continue;
+          }
         }
         if (&f == &s->inflight.front()) claim_and_kill(*s, true, [](std::int64_t) { return true; });
       }
     }
     if (left) stops_wanted.store(true, std::memory_order_release);
+  }
+
+  // Every item of `f` not reported yet fails with TaskCancelled now; the worker skips them.
+  void settle_cancelled(InFlight& f) noexcept {
+    f.settled = true;
+    std::exception_ptr error;
+    try {
+      throw TaskCancelled(std::string(options.name) +
+                          ": the call was cancelled (AsyncResult::cancel) before its worker started it");
+    } catch (...) {
+      error = std::current_exception();
+    }
+    for (std::size_t i = f.next; i < f.end; ++i) f.job->accept_error(i, error);
   }
 
   // What a claimed item fails with.
@@ -873,6 +893,11 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     std::deque<InFlight> chunks;
     chunks.swap(s.inflight);
     for (InFlight& f : chunks) {
+      if (f.settled) {  // its items have their outcomes (cancelled) already
+        first = false;
+        release_task(f.task);
+        continue;
+      }
       std::uint32_t losses = 0;
       if (first && f.next < f.end) {
         const bool blamed = running != 0 && running - 1 == f.next;

@@ -78,10 +78,7 @@ class Worker final : public ChunkReporter {
     if (claimable_) setup_.shared->turn.fetch_add(1, std::memory_order_acq_rel);
   }
 
-  bool skip() const noexcept override {
-    return setup_.shared->skip[sequence_ % k_ring_pipeline.short_depth].load(std::memory_order_acquire) ==
-           sequence_ + 1;
-  }
+  bool skip() const noexcept override { return skipped_ || unwanted(skip_word(), sequence_); }
 
  private:
   // ChunkReporter: records go into the responses ring.
@@ -147,6 +144,7 @@ class Worker final : public ChunkReporter {
       leave(WorkerExit::corrupt_request);
     }
     sequence_ = header.sequence;
+    skipped_ = !start_chunk(skip_word(), sequence_);
     // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
     // chunk of one item (an apply_async) that AsyncResult::cancel() asks to stop.
     claimable_ = setup_.timed || header.end - header.begin == 1;
@@ -210,7 +208,12 @@ class Worker final : public ChunkReporter {
   Ring& responses_;
   wire::RecordReader reader_;
   wire::RecordWriter writer_;
+  std::atomic<std::uint64_t>& skip_word() const noexcept {
+    return setup_.shared->skip[sequence_ % k_ring_pipeline.short_depth];
+  }
+
   std::uint64_t sequence_ = 0;
+  bool skipped_ = false;  // the parent marked the chunk unwanted before it started: skip it whole
   bool claimable_ = false;
 };
 

@@ -29,9 +29,48 @@ struct WorkerShared {
   // nothing more and waits for the kill, so the kill lands on the item it was meant for, never on
   // the next one.
   std::atomic<std::uint64_t> turn{0};
-  // sequence + 1 of a chunk in flight the parent no longer wants, by sequence % its most in flight.
+  // One word per chunk in flight, by sequence % the most in flight: see mark_unwanted().
   std::atomic<std::uint64_t> skip[k_ring_pipeline.short_depth] = {};
 };
+
+// A chunk's skip word holds its sequence + 1 (shifted left by 2) and two flags: the parent sets
+// k_unwanted when nobody wants the chunk's results any more (an abandoned imap, a cancelled call),
+// the worker sets k_started as it starts the chunk. Each sets its flag by compare-and-swap, so
+// exactly one is first: a chunk marked before its worker started it is skipped whole, and the
+// parent may settle it at once instead of waiting for a worker that may be busy for long.
+inline constexpr std::uint64_t k_unwanted = 1;
+inline constexpr std::uint64_t k_started = 2;
+constexpr std::uint64_t skip_tag(std::uint64_t sequence) noexcept { return (sequence + 1) << 2; }
+
+/// The parent: chunk `sequence` is not wanted. True when its worker had not started it: the
+/// worker will skip it whole (each item a TaskCancelled). False: the worker skips only the items
+/// it has not started yet.
+inline bool mark_unwanted(std::atomic<std::uint64_t>& word, std::uint64_t sequence) noexcept {
+  std::uint64_t seen = word.load(std::memory_order_acquire);
+  for (;;) {
+    const bool same = (seen & ~std::uint64_t{3}) == skip_tag(sequence);
+    if (word.compare_exchange_weak(seen, (same ? seen : skip_tag(sequence)) | k_unwanted,
+                                   std::memory_order_acq_rel)) {
+      return !same || (seen & k_started) == 0;
+    }
+  }
+}
+
+/// The worker: starts chunk `sequence`. False when the parent marked it unwanted first.
+inline bool start_chunk(std::atomic<std::uint64_t>& word, std::uint64_t sequence) noexcept {
+  std::uint64_t seen = word.load(std::memory_order_acquire);
+  for (;;) {
+    if (seen == (skip_tag(sequence) | k_unwanted)) return false;
+    if (word.compare_exchange_weak(seen, skip_tag(sequence) | k_started, std::memory_order_acq_rel))
+      return true;
+  }
+}
+
+/// The worker: whether the parent no longer wants chunk `sequence` (skip the items not started).
+inline bool unwanted(const std::atomic<std::uint64_t>& word, std::uint64_t sequence) noexcept {
+  const std::uint64_t seen = word.load(std::memory_order_acquire);
+  return (seen & ~std::uint64_t{3}) == skip_tag(sequence) && (seen & k_unwanted) != 0;
+}
 
 inline constexpr std::uint64_t k_claimed = std::uint64_t{1} << 63;
 

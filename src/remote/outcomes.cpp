@@ -19,6 +19,7 @@ Taken take(ChunkProgress& c, const wire::RecordView& record, bool writer_gone, s
       if (header.index != c.next || c.next >= c.end) return Taken::malformed;
       const auto bytes = payload.subspan(sizeof(header));
       ++c.next;
+      if (c.settled) return Taken::yes;
       if (claimed == header.index + 1) {
         c.job->accept_error(header.index, (*claimed_error)(header.index));
       } else if (record.kind == wire::Kind::value) {
@@ -42,6 +43,10 @@ Taken take(ChunkProgress& c, const wire::RecordView& record, bool writer_gone, s
       }
       // A result for an item claimed for a kill is replaced by the kill's error; the worker
       // starts nothing after it.
+      if (c.settled) {
+        c.next += count;
+        return Taken::yes;
+      }
       const std::uint64_t kept =
           claimed > block->first && claimed - 1 < block->first + count ? claimed - 1 - block->first : count;
       c.next += kept;

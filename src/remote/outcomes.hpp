@@ -18,6 +18,9 @@ struct ChunkProgress {
   RemoteJob* job;
   std::size_t next;
   std::size_t end;
+  /// The host gave the chunk's items their outcomes itself (a call cancelled before its worker
+  /// started it): what the worker still reports for them is checked and dropped.
+  bool settled = false;
 };
 
 enum class Taken {
