@@ -1,6 +1,7 @@
-// How mpp::ProcessPool starts its worker processes, as Python's multiprocessing start methods: the
-// program's default, and the call a program makes at the top of main() so that spawned workers can
-// run (mpp::freeze_support, Python's name for the same role).
+// How mpp::ProcessPool and mpp::Process start their processes, as Python's multiprocessing start
+// methods: the program's default (forkserver, as Python 3.14's), and the call a program makes at the
+// top of main() so that spawned workers and the fork server can run (mpp::freeze_support, Python's
+// name for the same role).
 #pragma once
 
 namespace mpp {
@@ -10,8 +11,9 @@ enum class StartMethod {
   /// fork() the pool's process: the worker is a copy of the parent at that moment. Fast, and any
   /// function or captured state is there already; but the parent is multi-threaded by then (at
   /// least the pool's dispatcher thread, which also forks the replacements), and a lock another
-  /// thread held at the fork (a std::mutex, malloc's, an iostream's) stays locked forever in the
-  /// worker: a worker function that takes it hangs. The default in this version.
+  /// thread held at the fork (a std::mutex of the program's, libgomp's) stays locked forever in
+  /// the worker: a worker function that takes it hangs. Not the default for that reason; choose it
+  /// where the workers must see the parent's state of the moment, or capture state (mpp::Process).
   fork,
   /// Run the program's own binary afresh (/proc/self/exe) for each worker: it inherits no lock and
   /// no thread. Its static initialisers run, then main() up to mpp::freeze_support(), which turns
@@ -25,7 +27,9 @@ enum class StartMethod {
   /// server. Functions cross as under spawn. The server's channel is an inherited socketpair with no
   /// name: only the program's own processes can reach it. It exits when the program ends (its end of
   /// the channel closes), and its workers die with it; a server that died is started again on next
-  /// need. The program must call mpp::freeze_support(argc, argv) at the top of main().
+  /// need. The program must call mpp::freeze_support(argc, argv) at the top of main(). The
+  /// default: it never deadlocks in a threaded program, and after the server's first start it
+  /// starts and replaces workers nearly as fast as fork.
   forkserver,
 };
 
@@ -34,7 +38,7 @@ enum class StartMethod {
 /// running keep theirs. Thread-safe; may be called again to change it.
 void set_start_method(StartMethod method) noexcept;
 
-/// The program's default start method: StartMethod::fork unless set_start_method() changed it.
+/// The program's default start method: StartMethod::forkserver unless set_start_method() changed it.
 /// Thread-safe.
 [[nodiscard]] StartMethod get_start_method() noexcept;
 

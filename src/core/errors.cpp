@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "mpp/detail/core/config.hpp"
 #include "mpp/detail/core/throw.hpp"
@@ -62,10 +63,14 @@ void throw_pool_of_parent(const char* who) {
                          "pool in the child");
 }
 void throw_needs_freeze_support(const char* who, const char* method) {
-  throw std::logic_error(std::string(who) + ": the " + method +
-                         " start method needs mpp::freeze_support(argc, argv) at the top of "
-                         "main(): a spawned worker (or fork server) runs the program again and becomes a "
-                         "worker (or the server) there, instead of running main() a second time");
+  const bool the_default = std::string_view(method) == "forkserver";
+  throw std::logic_error(std::string(who) + ": the " + method + " start method" +
+                         (the_default ? " (the default)" : "") +
+                         " needs mpp::freeze_support(argc, argv) "
+                         "at the top of main(): a spawned worker (or fork server) runs the program again "
+                         "and becomes a worker (or the server) there, instead of running main() a second "
+                         "time; or choose StartMethod::fork (ProcessPoolOptions::start_method, "
+                         "mpp::set_start_method), whose workers may hang on a lock another thread held");
 }
 void throw_process_target_not_plain(const char* method, const std::string& type) {
   throw SerializationError(std::string("mpp::Process::start: under the ") + method +

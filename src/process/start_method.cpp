@@ -10,7 +10,7 @@
 
 namespace mpp {
 namespace {
-std::atomic<StartMethod> g_default_method{StartMethod::fork};
+std::atomic<StartMethod> g_default_method{StartMethod::forkserver};
 }  // namespace
 
 void set_start_method(StartMethod method) noexcept {

@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
     std::fclose(runs);
   }
   int failures = 0;
+  // The library's default (forkserver), chosen by nobody: the same error.
+  failures += refused([] { mpp::ProcessPool pool(1); });
+  failures += refused([] {
+    mpp::Process p(&nothing);
+    p.start();
+  });
   for (const mpp::StartMethod method : {mpp::StartMethod::spawn, mpp::StartMethod::forkserver}) {
     failures += refused(
         [method] { mpp::ProcessPool pool(mpp::ProcessPoolOptions{.processes = 1, .start_method = method}); });

@@ -67,14 +67,15 @@ std::vector<mpp_test::ProcessInfo> children_but_the_fork_server() {
   return out;
 }
 
-// Restores the program's default start method, whatever a test set.
+// Restores the program's default start method (the library's: this program keeps it), whatever a
+// test set.
 class StartMethodTest : public ::testing::Test {
  protected:
-  void TearDown() override { mpp::set_start_method(mpp::StartMethod::fork); }
+  void TearDown() override { mpp::set_start_method(mpp::StartMethod::forkserver); }
 };
 
-TEST_F(StartMethodTest, DefaultIsForkAndSetStartMethodRoundTrips) {
-  EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::fork);
+TEST_F(StartMethodTest, DefaultIsForkserverAndSetStartMethodRoundTrips) {
+  EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::forkserver);
   mpp::set_start_method(mpp::StartMethod::spawn);
   EXPECT_EQ(mpp::get_start_method(), mpp::StartMethod::spawn);
   mpp::set_start_method(mpp::StartMethod::forkserver);
@@ -85,6 +86,11 @@ TEST_F(StartMethodTest, DefaultIsForkAndSetStartMethodRoundTrips) {
 
 TEST_F(StartMethodTest, APoolWithoutAMethodOfItsOwnTakesTheProgramsDefault) {
   g_marker = 42;
+  {
+    mpp::ProcessPool served(1);  // forkserver: a fresh run of the program, forked by its server
+    EXPECT_EQ(served.apply(&read_marker, 0), 0);
+  }
+  mpp::set_start_method(mpp::StartMethod::fork);
   {
     mpp::ProcessPool forked(1);
     EXPECT_EQ(forked.apply(&read_marker, 0), 42);  // a copy of this process
@@ -695,10 +701,13 @@ TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
       contains(text, "mpp::ProcessPool: the spawn start method needs mpp::freeze_support(argc, argv)"))
       << text;
   EXPECT_TRUE(
-      contains(text, "mpp::ProcessPool: the forkserver start method needs mpp::freeze_support(argc, argv)"))
+      contains(text,
+               "mpp::ProcessPool: the forkserver start method (the default) needs mpp::freeze_support(argc, "
+               "argv) at the top of main()"))
       << text;
   EXPECT_TRUE(contains(text, "mpp::Process::start: the spawn start method needs")) << text;
-  EXPECT_TRUE(contains(text, "mpp::Process::start: the forkserver start method needs")) << text;
+  EXPECT_TRUE(contains(text, "mpp::Process::start: the forkserver start method (the default) needs")) << text;
+  EXPECT_TRUE(contains(text, "or choose StartMethod::fork")) << text;
   EXPECT_FALSE(contains(text, "no exception")) << text;
   FILE* runs = std::fopen(counter, "r");
   ASSERT_NE(runs, nullptr);
