@@ -32,13 +32,17 @@
 // The tests run on every start method (k_methods); each hang is shown deterministically (the lock
 // is held, not maybe held, across the start of the worker and of its replacement) and bounded by
 // task_timeout. This program's main() calls mpp::freeze_support() (tests/support/mpp_test/main.cpp).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -89,9 +93,22 @@ std::string method_name(const testing::TestParamInfo<mpp::StartMethod>& info) {
   return "Method" + std::to_string(static_cast<int>(info.param));
 }
 
-// How long an item may run before it counts as hung (task_timeout), and the bound of every wait
-// that only a broken program reaches.
-constexpr auto k_hung = 300ms;
+}  // namespace
+
+// How GoogleTest names a failing test's parameter ("where GetParam() = fork").
+namespace mpp {
+void PrintTo(StartMethod method, std::ostream* out);
+void PrintTo(StartMethod method, std::ostream* out) {
+  *out << (method == StartMethod::fork ? "fork" : method == StartMethod::spawn ? "spawn" : "another method");
+}
+}  // namespace mpp
+
+namespace {
+
+// How long an item may run before it counts as hung (task_timeout) where a test expects hangs (its
+// items that do not hang take microseconds), and the bound of every wait that only a broken program
+// reaches (also the task_timeout of the tests that expect no hang).
+constexpr auto k_hung = 500ms;
 constexpr auto k_bound = 20s;
 
 // A thread of the test stops at a gate, in the middle of what it is doing, until the test opens
@@ -167,13 +184,15 @@ std::optional<T> result_or_hang(mpp::AsyncResult<T>& result) {
 }
 
 // `f(i)` for i in 0..items-1 on a pool of `method` with a fresh worker for every item (the first
-// ones started by the constructor, the others replacements); a hung item fails with task_timeout
-// and its worker is replaced too. Every result, or nothing for the items that hung.
+// ones started by the constructor, the others replacements); an item that runs longer than
+// `hung` fails with task_timeout and its worker is replaced too. Every result, or nothing for the
+// items that hung.
 template <class R>
 std::vector<std::optional<R>> run_on_fresh_workers(mpp::StartMethod method, R (*f)(int), int items,
-                                                   std::size_t processes) {
+                                                   std::size_t processes,
+                                                   std::chrono::nanoseconds hung = k_bound) {
   mpp::ProcessPool pool(mpp::ProcessPoolOptions{
-      .processes = processes, .maxtasksperchild = 1, .task_timeout = k_hung, .start_method = method});
+      .processes = processes, .maxtasksperchild = 1, .task_timeout = hung, .start_method = method});
   std::vector<mpp::AsyncResult<R>> pending;
   for (int i = 0; i < items; ++i) pending.push_back(pool.apply_async(f, i));
   std::vector<std::optional<R>> results;
@@ -313,7 +332,7 @@ TEST_P(StartMethodHazardTest, AnotherThreadEmittingToASyncstreamHangsForkedWorke
     // The thread stops inside emit(): its line is being written, the mutex is held.
     const StoppedThread writer(g_device_gate, [] { (void)emit_a_line(-1); });
     ASSERT_TRUE(writer.arrived());
-    results = run_on_fresh_workers(GetParam(), &emit_a_line, 2, 1);
+    results = run_on_fresh_workers(GetParam(), &emit_a_line, 2, 1, k_hung);
   }
   ASSERT_EQ(results.size(), 2U);
   if (inherits_held_locks(GetParam())) {
@@ -425,6 +444,89 @@ TEST_P(StartMethodHazardTest, OneTbbUsedByTheParentWorksInWorkers) {
   const auto results = run_on_fresh_workers(GetParam(), &tbb_item, 4, 2);
   ASSERT_EQ(hung_count(results), 0U) << "a worker hung in a oneTBB loop";
   for (int i = 0; i < 4; ++i) EXPECT_EQ(*results[static_cast<std::size_t>(i)], sum(1000000 + i));
+#endif
+}
+
+#if defined(MPP_TEST_HAVE_OPENMP)
+// A task that returns once the test lets it: it reads a byte from the FIFO at `path` (a forked and
+// a spawned worker alike can open it).
+int wait_for_the_test(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // waits for the writer
+  if (fd < 0) return -1;
+  char byte = 0;
+  ssize_t got = -1;
+  while ((got = ::read(fd, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  ::close(fd);
+  return got == 1 ? 1 : -1;
+}
+
+// Writes the byte wait_for_the_test() waits for, once a worker has opened the FIFO (within k_bound).
+bool let_the_task_return(const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + k_bound;
+  int fd = -1;
+  while ((fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+    if (errno != ENXIO || std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);  // polling for the reader, with a deadline
+  }
+  const bool written = ::write(fd, "x", 1) == 1;
+  ::close(fd);
+  return written;
+}
+
+int die(int /*unused*/) {
+  ::raise(SIGKILL);
+  return 0;
+}
+#endif
+
+// A then() callback runs on the pool's dispatcher thread, which also forks the replacements: once
+// a callback has run an OpenMP region there, libgomp's pool of that thread is inherited by every
+// worker forked afterwards, whose own first region then waits for threads that do not exist.
+TEST_P(StartMethodHazardTest, OpenMPRunByACallbackHangsLaterForkedWorkersOnly) {
+#if !defined(MPP_TEST_HAVE_OPENMP)
+  GTEST_SKIP() << "built without OpenMP (the compiler's -fopenmp and libgomp were not found)";
+#elif defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "libgomp is not built with ThreadSanitizer, which cannot see its synchronisation";
+#else
+  if (omp_get_max_threads() < 2) GTEST_SKIP() << "OpenMP runs one thread here: it has no pool to inherit";
+  char folder[] = "/tmp/mpp_test_hazard_XXXXXX";
+  ASSERT_NE(::mkdtemp(folder), nullptr);
+  const std::string fifo = std::string(folder) + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  mpp::ProcessPool pool(
+      mpp::ProcessPoolOptions{.processes = 1, .task_timeout = k_hung, .start_method = GetParam()});
+  // The callback is attached while the task waits: it runs on the dispatcher thread.
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::optional<long long> in_callback;
+  auto first = pool.apply_async(&wait_for_the_test, fifo);
+  first.then([&](int) {
+    const long long sum = openmp_sum(1000);
+    const std::lock_guard lock(mutex);
+    in_callback = sum;
+    cv.notify_all();
+  });
+  ASSERT_TRUE(let_the_task_return(fifo));
+  EXPECT_EQ(first.get(k_bound), 1);
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, k_bound, [&] { return in_callback.has_value(); }));
+    EXPECT_EQ(*in_callback, expected_sum(1000));
+  }
+  // Its worker dies; the replacement starts after the callback.
+  EXPECT_THROW((void)pool.apply_async(&die, 0).get(k_bound), mpp::WorkerLost);
+  auto after = pool.apply_async(&openmp_item, 0);
+  const std::optional<long long> result = result_or_hang(after);
+  if (inherits_held_locks(GetParam())) {
+    EXPECT_EQ(result, std::nullopt) << "a worker forked after the callback's OpenMP region did not hang";
+  } else {
+    EXPECT_EQ(result, std::optional<long long>(expected_sum(100000)));
+  }
+  pool.close();
+  pool.join();
+  ::unlink(fifo.c_str());
+  ::rmdir(folder);
 #endif
 }
 
