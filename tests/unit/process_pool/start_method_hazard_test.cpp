@@ -388,6 +388,14 @@ TEST_P(StartMethodHazardTest, AnotherThreadInitialisingAStaticHangsForkedWorkers
 
 // --- OpenMP and oneTBB used by the parent before the pool ----------------------------------------
 
+// Why a test of OpenMP or oneTBB did not run (tests/unit/CMakeLists.txt decides).
+[[maybe_unused]] constexpr const char* k_no_openmp =
+    "built without OpenMP: the compiler's -fopenmp was not found, or this is a ThreadSanitizer build "
+    "(libgomp is not instrumented, and ThreadSanitizer ends a forked child that starts threads)";
+[[maybe_unused]] constexpr const char* k_no_tbb =
+    "built without oneTBB: libtbb-dev was not found, or this is a ThreadSanitizer build (oneTBB is not "
+    "instrumented, and ThreadSanitizer ends a forked child that starts threads)";
+
 #if defined(MPP_TEST_HAVE_OPENMP)
 // The sum of 0..n-1 over an OpenMP team; its size, through `threads`.
 long long openmp_sum(int n, int* threads = nullptr) {
@@ -407,9 +415,7 @@ long long expected_sum(long long n) { return n * (n - 1) / 2; }
 
 TEST_P(StartMethodHazardTest, OpenMPUsedByTheParentWorksInWorkers) {
 #if !defined(MPP_TEST_HAVE_OPENMP)
-  GTEST_SKIP() << "built without OpenMP (the compiler's -fopenmp and libgomp were not found)";
-#elif defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "libgomp is not built with ThreadSanitizer, which cannot see its synchronisation";
+  GTEST_SKIP() << k_no_openmp;
 #else
   // This thread's OpenMP team exists now (its threads wait for the next region). The pool forks
   // from its own dispatcher thread, which has none: a forked worker starts a team of its own.
@@ -435,9 +441,7 @@ long long tbb_item(int i) { return tbb_sum(1000000 + i); }
 
 TEST_P(StartMethodHazardTest, OneTbbUsedByTheParentWorksInWorkers) {
 #if !defined(MPP_TEST_HAVE_TBB)
-  GTEST_SKIP() << "built without oneTBB (libtbb-dev was not found)";
-#elif defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "oneTBB is not built with ThreadSanitizer, which cannot see its synchronisation";
+  GTEST_SKIP() << k_no_tbb;
 #else
   const auto sum = [](long long n) { return n * (n - 1) / 2; };
   ASSERT_EQ(tbb_sum(1000000), sum(1000000));  // oneTBB's worker threads exist now
@@ -485,9 +489,7 @@ int die(int /*unused*/) {
 // worker forked afterwards, whose own first region then waits for threads that do not exist.
 TEST_P(StartMethodHazardTest, OpenMPRunByACallbackHangsLaterForkedWorkersOnly) {
 #if !defined(MPP_TEST_HAVE_OPENMP)
-  GTEST_SKIP() << "built without OpenMP (the compiler's -fopenmp and libgomp were not found)";
-#elif defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "libgomp is not built with ThreadSanitizer, which cannot see its synchronisation";
+  GTEST_SKIP() << k_no_openmp;
 #else
   if (omp_get_max_threads() < 2) GTEST_SKIP() << "OpenMP runs one thread here: it has no pool to inherit";
   char folder[] = "/tmp/mpp_test_hazard_XXXXXX";
@@ -541,9 +543,7 @@ void openmp_region() { (void)openmp_sum(1000); }
 // and the child's first region waits for them forever.
 TEST(ProcessForkHazardTest, AProcessForkedFromAThreadThatRanOpenMPHangsInItsFirstRegion) {
 #if !defined(MPP_TEST_HAVE_OPENMP)
-  GTEST_SKIP() << "built without OpenMP (the compiler's -fopenmp and libgomp were not found)";
-#elif defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "libgomp is not built with ThreadSanitizer, which cannot see its synchronisation";
+  GTEST_SKIP() << k_no_openmp;
 #else
   int threads = 0;
   ASSERT_EQ(openmp_sum(1000, &threads), expected_sum(1000));
