@@ -13,8 +13,8 @@
 #include "mpp/process_pool.hpp"
 
 #include <benchmark/benchmark.h>
-#include <signal.h>
 
+#include <csignal>
 #include <cstddef>
 #include <string>
 
@@ -36,7 +36,7 @@ void process_startup_process_pool(benchmark::State& state, mpp::StartMethod meth
 }
 
 int die(int /*unused*/) {
-  ::raise(SIGKILL);
+  std::raise(SIGKILL);
   return 0;
 }
 int twice(int x) { return 2 * x; }

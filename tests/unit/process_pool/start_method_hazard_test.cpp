@@ -36,7 +36,6 @@
 // (tests/support/mpp_test/main.cpp).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -47,6 +46,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstddef>
 #include <cstdio>
 #include <functional>
@@ -99,7 +99,9 @@ std::string method_name(const testing::TestParamInfo<mpp::StartMethod>& info) {
 
 // How GoogleTest names a failing test's parameter ("where GetParam() = fork").
 namespace mpp {
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 void PrintTo(StartMethod method, std::ostream* out);
+// NOLINTNEXTLINE(readability-identifier-naming)
 void PrintTo(StartMethod method, std::ostream* out) {
   *out << (method == StartMethod::fork ? "fork" : method == StartMethod::spawn ? "spawn" : "another method");
 }
@@ -167,7 +169,7 @@ class StoppedThread {
     gate_.open();
     thread_.join();
   }
-  bool arrived() const { return arrived_; }
+  [[nodiscard]] bool arrived() const { return arrived_; }
 
  private:
   Gate& gate_;
@@ -196,8 +198,10 @@ std::vector<std::optional<R>> run_on_fresh_workers(mpp::StartMethod method, R (*
   mpp::ProcessPool pool(mpp::ProcessPoolOptions{
       .processes = processes, .maxtasksperchild = 1, .task_timeout = hung, .start_method = method});
   std::vector<mpp::AsyncResult<R>> pending;
+  pending.reserve(static_cast<std::size_t>(items));
   for (int i = 0; i < items; ++i) pending.push_back(pool.apply_async(f, i));
   std::vector<std::optional<R>> results;
+  results.reserve(pending.size());
   for (auto& r : pending) results.push_back(result_or_hang(r));
   pool.close();
   pool.join();
@@ -359,8 +363,8 @@ int slow_initialiser() {
 // One static per start method: each test sees its own initialised while its pool starts.
 template <std::size_t N>
 int lazily_initialised() {
-  static const int value = slow_initialiser();
-  return value;
+  static const int k_value = slow_initialiser();
+  return k_value;
 }
 constexpr std::array<int (*)(), 4> k_lazy{&lazily_initialised<0>, &lazily_initialised<1>,
                                           &lazily_initialised<2>, &lazily_initialised<3>};
@@ -376,9 +380,9 @@ TEST_P(StartMethodHazardTest, AnotherThreadInitialisingAStaticHangsForkedWorkers
     ASSERT_TRUE(initialising.arrived());
     mpp::ProcessPool pool(mpp::ProcessPoolOptions{
         .processes = 1, .maxtasksperchild = 1, .task_timeout = k_hung, .start_method = GetParam()});
-    std::vector<mpp::AsyncResult<int>> pending;
-    for (int i = 0; i < 2; ++i) pending.push_back(pool.apply_async(&read_lazy, index));
-    for (auto& r : pending) results.push_back(result_or_hang(r));
+    auto first = pool.apply_async(&read_lazy, index);   // on the first worker
+    auto second = pool.apply_async(&read_lazy, index);  // on its replacement
+    results = {result_or_hang(first), result_or_hang(second)};
     pool.close();
     pool.join();
   }
@@ -482,7 +486,7 @@ bool let_the_task_return(const std::string& path) {
 }
 
 int die(int /*unused*/) {
-  ::raise(SIGKILL);
+  std::raise(SIGKILL);
   return 0;
 }
 #endif
