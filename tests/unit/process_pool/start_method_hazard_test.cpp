@@ -77,34 +77,42 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Every start method the tests run on. A method added to mpp is one more entry here.
-constexpr std::array k_methods{mpp::StartMethod::fork, mpp::StartMethod::spawn};
+// Every start method the tests run on, with its name in the tests' names (EveryMethod/...
+// /Fork). A method added to mpp is one more entry here.
+struct NamedMethod {
+  mpp::StartMethod method;
+  const char* name;
+};
+constexpr std::array k_named_methods{NamedMethod{mpp::StartMethod::fork, "Fork"},
+                                     NamedMethod{mpp::StartMethod::spawn, "Spawn"}};
+constexpr auto k_methods = [] {
+  std::array<mpp::StartMethod, k_named_methods.size()> methods{};
+  for (std::size_t i = 0; i < methods.size(); ++i) methods[i] = k_named_methods[i].method;
+  return methods;
+}();
 
 // Whether a worker started by `method` is a fork of this (multi-threaded) process, and so inherits
 // the locks its other threads held at that moment. (A fork server's workers are forks of a server
 // with one thread: they do not.)
 bool inherits_held_locks(mpp::StartMethod method) { return method == mpp::StartMethod::fork; }
 
-std::string method_name(const testing::TestParamInfo<mpp::StartMethod>& info) {
-  switch (info.param) {
-    case mpp::StartMethod::fork:
-      return "Fork";
-    case mpp::StartMethod::spawn:
-      return "Spawn";
+std::string name_of(mpp::StartMethod method) {
+  for (const NamedMethod& m : k_named_methods) {
+    if (m.method == method) return m.name;
   }
-  return "Method" + std::to_string(static_cast<int>(info.param));
+  return "Method" + std::to_string(static_cast<int>(method));
 }
+
+std::string method_name(const testing::TestParamInfo<mpp::StartMethod>& info) { return name_of(info.param); }
 
 }  // namespace
 
-// How GoogleTest names a failing test's parameter ("where GetParam() = fork").
+// How GoogleTest names a failing test's parameter ("where GetParam() = Fork").
 namespace mpp {
 // NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 void PrintTo(StartMethod method, std::ostream* out);
 // NOLINTNEXTLINE(readability-identifier-naming)
-void PrintTo(StartMethod method, std::ostream* out) {
-  *out << (method == StartMethod::fork ? "fork" : method == StartMethod::spawn ? "spawn" : "another method");
-}
+void PrintTo(StartMethod method, std::ostream* out) { *out << name_of(method); }
 }  // namespace mpp
 
 namespace {
