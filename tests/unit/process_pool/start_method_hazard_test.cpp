@@ -13,6 +13,8 @@
 //   - stdio and std::cout/std::cerr (synced with stdio): NOT hazardous as far as locks go. fork()
 //     re-initialises every FILE's lock in the child of a threaded parent, even one another thread
 //     held with flockfile() (what it was writing may be half there; mpp purges it, see child.cpp).
+//     A std::ostringstream takes no lock at all (its constructor takes libstdc++'s locale mutex
+//     only when the global locale is not the classic one, and only for an instant).
 //   - std::osyncstream: HAZARDOUS. Its emit() holds one of libstdc++'s mutexes (one per wrapped
 //     stream buffer) while it writes; a thread emitting to a slow stream (a full pipe, a terminal)
 //     when a worker is forked leaves it locked there for good.
