@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "mpp/mpi.hpp"
+#include "mpp/start_method.hpp"
 
 int main(int argc, char** argv) {
+  mpp::freeze_support(argc, argv);  // first: the ProcessPool contender's fork server starts here
   if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr && std::getenv("MPP_BENCH_NO_MPIRUN") == nullptr) {
     char self[4096] = {};
     if (::readlink("/proc/self/exe", self, sizeof(self) - 1) <= 0) {

@@ -17,6 +17,7 @@ struct StartupMethod {
 inline constexpr std::array k_startup_methods{
     StartupMethod{"fork", mpp::StartMethod::fork},
     StartupMethod{"spawn", mpp::StartMethod::spawn},
+    StartupMethod{"forkserver", mpp::StartMethod::forkserver},
 };
 
 }  // namespace mpp::bench

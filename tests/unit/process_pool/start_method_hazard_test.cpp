@@ -86,7 +86,8 @@ struct NamedMethod {
   const char* name;
 };
 constexpr std::array k_named_methods{NamedMethod{mpp::StartMethod::fork, "Fork"},
-                                     NamedMethod{mpp::StartMethod::spawn, "Spawn"}};
+                                     NamedMethod{mpp::StartMethod::spawn, "Spawn"},
+                                     NamedMethod{mpp::StartMethod::forkserver, "Forkserver"}};
 constexpr auto k_methods = [] {
   std::array<mpp::StartMethod, k_named_methods.size()> methods{};
   for (std::size_t i = 0; i < methods.size(); ++i) methods[i] = k_named_methods[i].method;

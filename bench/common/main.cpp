@@ -1,5 +1,6 @@
-// The suite's own main(): the spawn start method runs this program again for each worker, and
-// mpp::freeze_support() turns that run into the worker before Google Benchmark starts.
+// Every suite's main(): a ProcessPool's fork server (the default start method) and spawned
+// workers are fresh runs of the suite, and mpp::freeze_support() turns such a run into the server
+// or the worker before Google Benchmark starts.
 #include <benchmark/benchmark.h>
 
 #include "mpp/start_method.hpp"
