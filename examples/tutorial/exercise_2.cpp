@@ -310,12 +310,15 @@ std::vector<ScriptRun> exercise_2_processes(const ScriptFolder& folder) {
   for (const std::string& path : folder.scripts()) {
     Pipe pipe = make_pipe();
     // The child becomes python3. exec keeps the pid, so Process::pid() is the script's os.getpid(),
-    // and the script's exit status becomes the Process's exitcode().
-    mpp::Process process([out = pipe.write.get(), path] {
-      ::dup2(out, STDOUT_FILENO);  // clears close-on-exec on the copy
-      ::execlp("python3", "python3", path.c_str(), nullptr);
-      ::_exit(127);  // exec failed: a shell's "command not found"
-    });
+    // and the script's exit status becomes the Process's exitcode(). StartMethod::fork: the child
+    // must inherit the pipe and the lambda's captures (a fork server's child has neither), and it
+    // only execs, so no lock of another thread is ever taken in it.
+    mpp::Process process(mpp::ProcessOptions{.start_method = mpp::StartMethod::fork},
+                         [out = pipe.write.get(), path] {
+                           ::dup2(out, STDOUT_FILENO);  // clears close-on-exec on the copy
+                           ::execlp("python3", "python3", path.c_str(), nullptr);
+                           ::_exit(127);  // exec failed: a shell's "command not found"
+                         });
     process.start();
     pipe.write.reset();
     children.push_back({std::move(process), std::move(pipe.read)});

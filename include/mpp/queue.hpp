@@ -11,7 +11,8 @@
 namespace mpp {
 
 /// A first-in first-out queue shared by the processes forked after it was made (an mpp::Process
-/// target captures it by reference; ProcessPool workers see one made before the pool). Carries any
+/// with StartMethod::fork whose target captures it by reference; the workers of a fork ProcessPool
+/// made after it). It does not cross to forkserver or spawn children. Carries any
 /// T that ProcessPool can send. put() never blocks for lack of a reader: the queue grows.
 ///
 /// Thread safety: every member may be called from any thread of any process that shares it.
