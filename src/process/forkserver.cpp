@@ -72,6 +72,22 @@ struct ServerGone {};
 
 // One run of the fork server, as the program sees it. Adopted children keep it (their status
 // source) after another has replaced it.
+// Who this process runs as. The server's children run as the server does, which is as the program
+// did when it started the server: a program that changed its credentials since (a root daemon
+// dropping its privileges) gets a new server, so that its new workers never keep the old ones.
+struct Credentials {
+  uid_t uid[3] = {};  // real, effective, saved
+  gid_t gid[3] = {};
+  bool operator==(const Credentials&) const = default;
+};
+
+Credentials current_credentials() noexcept {
+  Credentials c;
+  ::getresuid(&c.uid[0], &c.uid[1], &c.uid[2]);
+  ::getresgid(&c.gid[0], &c.gid[1], &c.gid[2]);
+  return c;
+}
+
 class Server final : public StatusSource, public std::enable_shared_from_this<Server> {
  public:
   Server() = default;
@@ -91,6 +107,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     (void)registered;
     auto server = std::make_shared<Server>();
     server->generation_ = fork_generation();
+    server->credentials_ = current_credentials();
     int end = -1;
     // No death signal: the server outlives the thread that starts it; it ends with the channel.
     server->process_ = spawn_with_setup(server_setup_message(), 0, &end);
@@ -104,6 +121,8 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     return fd_ >= 0;
   }
   pid_t pid() const noexcept { return process_.pid(); }
+  /// Whether it runs as this process does now.
+  bool same_credentials() const noexcept { return credentials_ == current_credentials(); }
   int channel() {
     const std::lock_guard lock(mutex_);
     return fd_;
@@ -226,6 +245,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
   int fd_ = -1;    // under mutex_
   Child process_;  // reaped under mutex_ (end_channel)
   std::uint64_t generation_ = 0;
+  Credentials credentials_;
 };
 
 // The program's fork server. A process forked from the program gets a client of its own (the
@@ -275,10 +295,15 @@ void send_reply(int fd, const Reply& reply, int pidfd) noexcept {
 }  // namespace
 
 Child forkserver_start(const SetupMessage& message) {
+  // As before a fork: what the program wrote so far comes out before anything the new process
+  // writes (only streams no other thread holds: never waits).
+  (void)flush_free_standard_streams();
   Client& c = client();
   const std::lock_guard lock(c.mutex);
   for (int attempt = 0;; ++attempt) {
-    if (!c.current || !c.current->alive()) c.current = Server::start();
+    // A server that runs as the program no longer does serves the children it has (they keep it),
+    // and a new one starts the new ones.
+    if (!c.current || !c.current->alive() || !c.current->same_credentials()) c.current = Server::start();
     try {
       return c.current->start_child(message);
     } catch (const ServerGone&) {

@@ -333,7 +333,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
       parked.store(false, std::memory_order_seq_cst);
       return;
     }
-    const Deadline deadline = next_timeout();
+    Deadline deadline = next_timeout();
+    if (unwatched_worker()) deadline = std::min(deadline, Clock::now() + k_death_check);
     auto fds = sleep_set(/*watch_workers=*/true);
     thread_holds_role = false;
     lock.unlock();
@@ -536,16 +537,29 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
         owners.push_back(s.get());
       }
     }
-    if (fds.empty()) return false;
-    if (posix::retried("poll", [&] { return ::poll(fds.data(), fds.size(), 0); }) <= 0) return false;
     bool any = false;
-    for (std::size_t k = 0; k < fds.size(); ++k) {
-      if ((fds[k].revents & (POLLIN | POLLHUP)) != 0) {
-        on_exit(*owners[k]);
-        any = true;
+    if (!fds.empty() && posix::retried("poll", [&] { return ::poll(fds.data(), fds.size(), 0); }) > 0) {
+      for (std::size_t k = 0; k < fds.size(); ++k) {
+        if ((fds[k].revents & (POLLIN | POLLHUP)) != 0) {
+          on_exit(*owners[k]);
+          any = true;
+        }
       }
     }
+    // A worker without a pidfd (pidfd_open failed: no descriptor left, or a tracer such as
+    // valgrind that lacks it): waitpid tells, without waiting.
+    for (auto& s : slots) {
+      if (!s->child || s->child.pidfd() >= 0 || s->reading) continue;
+      on_exit(*s);
+      any |= !s->child;
+    }
     return any;
+  }
+
+  // Whether a worker has no pidfd to wake the dispatcher when it exits (see check_exits()).
+  bool unwatched_worker() const noexcept {
+    return std::any_of(slots.begin(), slots.end(),
+                       [](const auto& s) { return s->child && s->child.pidfd() < 0; });
   }
 
   // --- responses ------------------------------------------------------------------------------

@@ -284,6 +284,9 @@ long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds
 }
 
 Child spawn_with_setup(const SetupMessage& message, int death_signal, int* parent_end) {
+  // As before a fork: what the program wrote so far comes out before anything the new process
+  // writes (only streams no other thread holds: never waits).
+  (void)flush_free_standard_streams();
   int ends[2] = {-1, -1};
   posix::checked("socketpair", [&] { return ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends); });
   std::array<int, k_setup_fds> sockets{ends[0], ends[1], -1, -1, -1};

@@ -1,9 +1,12 @@
 #include "mpp/start_method.hpp"
 
+#include <sys/prctl.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "process/spawn.hpp"
@@ -43,6 +46,11 @@ void freeze_support(int argc, char** argv) {
   }
   // A task may start a spawn pool of its own: this program cooperates.
   detail::record_freeze_support(argv0);
+  // Named as the program, not "exe" (the file run was /proc/self/exe): ps, pgrep and top find it.
+  if (argv0 != nullptr) {
+    const char* slash = std::strrchr(argv0, '/');
+    ::prctl(PR_SET_NAME, slash != nullptr ? slash + 1 : argv0);
+  }
   detail::run_spawned_worker(static_cast<int>(fd));
 }
 

@@ -821,6 +821,34 @@ TEST_P(ProcessStartMethod, AThrowingTargetIsReportedOnTheChildsStandardError) {
       << err.contents();
 }
 
+void write_child_output() {
+  std::printf("child-printf|");
+  std::cout << "child-cout|";
+}
+
+// Under every start method the parent's buffered output comes out before the child's: it is flushed
+// before the fork, the spawn, or the request to the fork server (a helper process of its own, so
+// that its fork server, started here, writes to the file too).
+TEST_P(ProcessStartMethod, ParentBufferedOutputComesBeforeTheChilds) {
+  TempFile out;
+  const mpp::ProcessOptions how = options();
+  const int status = run_helper([&] {
+    if (std::freopen(out.path().c_str(), "w", stdout) == nullptr) return 10;
+    std::printf("parent-printf|");
+    std::cout << "parent-cout|";
+    mpp::Process p(how, &write_child_output);
+    p.start();
+    p.join();
+    if (p.exitcode() != 0) return 11;
+    std::printf("parent-after");
+    std::fflush(stdout);
+    return 0;
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(out.contents(), "parent-printf|parent-cout|child-printf|child-cout|parent-after");
+}
+
 TEST_P(ProcessStartMethod, ArgumentsCross) {
   TempFile out;
   mpp::Process p(options(), &write_arguments, out.path(), 42, std::vector<int>{1, 2, 3, 4},

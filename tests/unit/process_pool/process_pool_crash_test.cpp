@@ -494,3 +494,27 @@ TEST(ProcessPoolUnattributedDeaths, ARequestNoWorkerCanTakeFailsAfterAFewDeathsA
   EXPECT_EQ(pool.apply(&length_of, std::string("abc")), 3U);
   EXPECT_EQ(pool.size(), 1U);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Workers without a pidfd (pidfd_open failing: no descriptor left under a low ulimit -n, or valgrind,
+// which lacks it; played by the fault hook): their exits are still seen, a crash still fails its
+// item alone, and join() returns instead of waiting for an exit nobody sees.
+TEST_F(ProcessPoolCrashMore, WorkersWithoutAPidfdAreStillWatchedReplacedAndJoined) {
+  mpp::detail::posix::set_fault_hook(
+      [](const char* what) noexcept { return std::string_view(what) == "pidfd_open" ? EMFILE : 0; });
+  {
+    mpp::ProcessPool pool(2);
+    poison(5, Fault::segv);
+    try {
+      (void)pool.apply(&crash_or_square, 5);
+      ADD_FAILURE() << "a worker that crashed returned";
+    } catch (const mpp::WorkerLost& e) {
+      EXPECT_TRUE(contains(e.what(), "SIGSEGV")) << e.what();
+    }
+    cure();
+    expect_pool_works(pool, 2);
+    pool.close();
+    pool.join();
+  }
+  mpp::detail::posix::set_fault_hook(nullptr);
+}

@@ -36,6 +36,7 @@
 #include "mpp/errors.hpp"
 #include "mpp/process_pool.hpp"
 #include "mpp_test/processes.hpp"
+#include "mpp_test/sync.hpp"
 #include "process/forkserver.hpp"
 
 namespace {
@@ -616,6 +617,59 @@ TEST_F(StartMethodTest, TheForkServerAndItsWorkersEndWithTheProgram) {
 // forkserver once listened on an abstract socket any local user could connect to,
 // CVE-2022-42919). Only a process that holds one of its descriptors reaches the server; another
 // user cannot even take the server's through /proc.
+
+int own_euid(int /*unused*/) { return static_cast<int>(::geteuid()); }
+
+std::string comm_of(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+std::string own_comm(int /*unused*/) { return comm_of("self"); }
+
+// Spawned workers, the fork server and its workers are named as the program (ps, pgrep, top), not
+// "exe" (the file they run is /proc/self/exe).
+TEST_F(StartMethodTest, ServersAndWorkersAreNamedAsTheProgram) {
+  const std::string name = comm_of("self");
+  ASSERT_FALSE(name.empty());
+  for (const mpp::StartMethod method : {mpp::StartMethod::spawn, mpp::StartMethod::forkserver}) {
+    mpp::ProcessPool pool(options(method));
+    EXPECT_EQ(pool.apply(&own_comm, 0), name);
+  }
+  EXPECT_EQ(comm_of(std::to_string(mpp::detail::forkserver_pid())), name);
+}
+
+// In a forked helper (it changes its credentials for good): bit k set when check k failed.
+int drop_privileges_between_pools() {
+  int failed = 0;
+  try {
+    mpp::ProcessPool before(
+        mpp::ProcessPoolOptions{.processes = 1, .start_method = mpp::StartMethod::forkserver});
+    if (before.apply(&own_euid, 0) != 0) failed |= 1;
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) return 64;
+    mpp::ProcessPool after(
+        mpp::ProcessPoolOptions{.processes = 1, .start_method = mpp::StartMethod::forkserver});
+    if (after.apply(&own_euid, 0) != 65534) failed |= 2;  // not root any more
+    if (before.apply(&own_euid, 0) != 0) failed |= 4;     // the first pool's workers are as they were
+  } catch (...) {
+    failed |= 8;
+  }
+  return failed;
+}
+
+// A root program that drops its privileges after its fork server started (a daemon): the workers
+// of its later pools run as it does now, never as root (a new server starts for them).
+TEST_F(StartMethodTest, WorkersOfAForkServerNeverKeepCredentialsTheProgramDropped) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to drop to nobody";
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) ::_exit(drop_privileges_between_pools());
+  const auto reaped = mpp_test::reap(pid, mpp_test::k_deadlock_limit);
+  if (!reaped) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(reaped) << "the helper hangs";
+  EXPECT_EQ(reaped->status, 0) << mpp_test::describe_status(reaped->status);
+}
 
 TEST_F(StartMethodTest, TheForkServersChannelHasNoNameAndAnotherUserCannotReachIt) {
   mpp::ProcessPool pool(options(mpp::StartMethod::forkserver));
