@@ -475,31 +475,6 @@ TEST(Process, ChildWritesToSharedMemoryTheParentReads) {
 
 // -- output and atexit ---------------------------------------------------------------------------
 
-TEST(Process, ParentBufferedOutputIsWrittenOnceAndChildOutputIsFlushed) {
-  TempFile out;
-  const int status = run_helper([&] {
-    // A file: stdout is fully buffered, so without a flush before the fork the parent's text would
-    // be in the child's copy of the buffer too.
-    if (std::freopen(out.path().c_str(), "w", stdout) == nullptr) return 10;
-    std::printf("parent-printf|");
-    std::cout << "parent-cout|";
-    // The child writes without a newline and without flushing: its exit must flush.
-    mpp::Process p([] {
-      std::printf("child-printf|");
-      std::cout << "child-cout|";
-    });
-    p.start();
-    p.join();
-    if (p.exitcode() != 0) return 11;
-    std::printf("parent-after");
-    std::fflush(stdout);
-    return 0;
-  });
-  ASSERT_TRUE(WIFEXITED(status)) << status;
-  ASSERT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_EQ(out.contents(), "parent-printf|parent-cout|child-printf|child-cout|parent-after");
-}
-
 TEST(Process, ThrowingChildStillFlushesItsOutput) {
   TempFile out;
   const int status = run_helper([&] {
@@ -826,9 +801,11 @@ void write_child_output() {
   std::cout << "child-cout|";
 }
 
-// Under every start method the parent's buffered output comes out before the child's: it is flushed
-// before the fork, the spawn, or the request to the fork server (a helper process of its own, so
-// that its fork server, started here, writes to the file too).
+// Under every start method the parent's buffered output comes out before the child's, once: it is
+// flushed before the fork (a file: fully buffered, so without it the child's copy of the buffer
+// would write it again), the spawn, or the request to the fork server (a helper process of its
+// own, so that its fork server, started here, writes to the file too); the child's exit flushes its
+// own unflushed output.
 TEST_P(ProcessStartMethod, ParentBufferedOutputComesBeforeTheChilds) {
   TempFile out;
   const mpp::ProcessOptions how = options();
