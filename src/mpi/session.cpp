@@ -205,7 +205,7 @@ class Server final : public ChunkReporter {
   [[noreturn]] void cannot_report() noexcept override {
     abort_job("out of memory while reporting a task's outcome");
   }
-  const char* recipient() const noexcept override { return "rank 0"; }
+  const char* unsent_note() const noexcept override { return "(its message could not be sent to rank 0)"; }
 
   void read_skips() noexcept {
     Bytes notice;

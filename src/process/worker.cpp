@@ -127,7 +127,9 @@ class Worker final : public ChunkReporter {
 
   // The parent sees the item lost with this worker.
   [[noreturn]] void cannot_report() noexcept override { leave(WorkerExit::cannot_report); }
-  const char* recipient() const noexcept override { return "the parent process"; }
+  const char* unsent_note() const noexcept override {
+    return "(its message could not be sent to the parent process)";
+  }
 
   [[noreturn]] void leave(WorkerExit code) noexcept {
     // The worker's own standard output is flushed; the parent's atexit handlers never run here.

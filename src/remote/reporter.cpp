@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <string>
 
 #include "mpp/detail/remote/exception_codec.hpp"
 
@@ -45,8 +44,7 @@ void ChunkReporter::item_value(std::size_t i, std::span<const std::byte> bytes, 
 void ChunkReporter::item_error(std::size_t i, const std::exception_ptr& error) noexcept {
   next_ = i + 1;
   close_block();
-  const std::string why = std::string("(its message could not be sent to ") + recipient() + ")";
-  if (!encode_task_exception(error_, error, why.c_str())) cannot_report();
+  if (!encode_task_exception(error_, error, unsent_note())) cannot_report();
   try {
     const wire::ItemHeader header{i};
     write_record(wire::Kind::error, {{reinterpret_cast<const std::byte*>(&header), sizeof(header)},

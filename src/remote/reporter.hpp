@@ -57,8 +57,9 @@ class ChunkReporter : public WorkerContext {
   /// Nothing can be reported any more (no memory to describe an error, the channel broke):
   /// the item is lost with the worker. Never returns.
   [[noreturn]] virtual void cannot_report() noexcept = 0;
-  /// Who receives the outcomes, for a message that cannot be sent: "the parent process".
-  virtual const char* recipient() const noexcept = 0;
+  /// Stands for an exception's message that cannot be encoded: "(its message could not be sent to
+  /// the parent process)". A constant: this runs where nothing may allocate.
+  virtual const char* unsent_note() const noexcept = 0;
 
  private:
   bool append_to_block(std::size_t i, std::span<const std::byte> bytes) noexcept;
