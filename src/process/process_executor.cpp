@@ -314,6 +314,12 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
       parked.store(false, std::memory_order_seq_cst);
       return lock.try_lock();
     }
+    // Callbacks the driver completed are ours to run, and their results are not ready until we do:
+    // post() counts, then looks for `parked`; either it saw us parked, or we see its count here.
+    if (posted_count.load(std::memory_order_seq_cst) != 0) {
+      parked.store(false, std::memory_order_seq_cst);
+      return false;
+    }
     wait_for_events(sleep_set(/*watch_workers=*/false), k_no_deadline);
     parked.store(false, std::memory_order_seq_cst);
     return false;

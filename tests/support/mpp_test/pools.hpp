@@ -77,6 +77,12 @@ inline constexpr int k_fewer_rounds<SpawnProcessPool> = 10;
 #include "mpp_test/mpi_pools.hpp"
 namespace mpp_test {
 using PoolTypes = ::testing::Types<MpiTestPool>;
+#elif defined(MPP_TEST_ONE_START_METHOD)
+// The sanitizer builds: the typed suites on threads and fork workers only. A start method differs
+// only in how a worker starts, and start_method_test and start_method_hazard_test run each launcher
+// under the sanitizers; the dev build (make test) runs every typed suite on every start method.
+// Compiling each suite four times over under ASan is what made CI too slow.
+using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool>;
 #else
 using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool, SpawnProcessPool, ForkserverProcessPool>;
 #endif

@@ -105,6 +105,36 @@ TYPED_TEST(PoolStress, ConcurrentSubmittersWhileThePoolCloses) {
   EXPECT_EQ(callbacks, callbacks_expected.load());
 }
 
+// Several threads each wait on their own results, with callbacks attached before completion: on a
+// process pool a waiter drives the workers and completes the others' results, and their callbacks
+// go to the dispatcher thread, which may just then be parking for that waiter. Each round is a
+// chance for a callback (and so its result) to be stranded; a hang here fails by the test timeout.
+TYPED_TEST(PoolStress, WaitersOnSeveralThreadsNeverStrandACallback) {
+  constexpr int k_rounds = 20 / mpp_test::k_fewer_rounds<TypeParam>;
+  constexpr int k_threads = 4;
+  constexpr int k_per_thread = 100;
+  for (int round = 0; round < k_rounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    TypeParam pool(k_threads);
+    std::atomic<long> callbacks{0};
+    std::vector<std::thread> waiters;
+    for (int t = 0; t < k_threads; ++t) {
+      waiters.emplace_back([&pool, &callbacks] {
+        std::vector<mpp::AsyncResult<int>> mine;
+        for (int i = 0; i < k_per_thread; ++i) {
+          mine.push_back(pool.apply_async(&square, i));
+          mine.back().then([&callbacks](int) { callbacks.fetch_add(1, std::memory_order_relaxed); });
+        }
+        for (int i = 0; i < k_per_thread; ++i) EXPECT_EQ(mine[static_cast<std::size_t>(i)].get(), i * i);
+      });
+    }
+    for (auto& w : waiters) w.join();
+    pool.close();
+    pool.join();
+    EXPECT_EQ(callbacks.load(), long{k_threads} * k_per_thread);
+  }
+}
+
 TYPED_TEST(PoolStress, CreateSubmitTerminateRounds) {
   constexpr int k_rounds = 100 / mpp_test::k_fewer_rounds<TypeParam>;
   for (int round = 0; round < k_rounds; ++round) {
