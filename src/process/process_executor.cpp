@@ -40,6 +40,7 @@
 namespace mpp::detail {
 
 std::atomic<void (*)()> g_before_timeout_kill{nullptr};
+std::atomic<void (*)()> g_before_dispatcher_sleeps{nullptr};
 
 namespace {
 
@@ -256,7 +257,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   void wake_dispatcher() noexcept override {
     // As the workers' detail::wake_dispatcher(): only the first to find it asleep writes.
     DispatcherShared& d = *dispatcher_shared.get();
-    if (d.sleeping.load(std::memory_order_relaxed) != 0 &&
+    if (d.sleeping.load(std::memory_order_seq_cst) != 0 &&
         d.sleeping.exchange(0, std::memory_order_seq_cst) != 0)
       wake_thread();
   }
@@ -342,6 +343,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     Deadline deadline = next_timeout();
     if (unwatched_worker()) deadline = std::min(deadline, Clock::now() + k_death_check);
     auto fds = sleep_set(/*watch_workers=*/true);
+    if (auto hook = g_before_dispatcher_sleeps.load(std::memory_order_acquire)) hook();
     thread_holds_role = false;
     lock.unlock();
     wait_for_events(std::move(fds), deadline);
@@ -354,7 +356,13 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   bool drive(FunctionRef<bool()> done, Deadline deadline) noexcept override {
     if (here()) return done();  // the dispatcher thread helps through help()
     std::unique_lock lock(role, std::try_to_lock);
-    if (!lock.owns_lock()) return false;
+    if (!lock.owns_lock()) {
+      // Whoever holds the role takes our call from `incoming`; but the dispatcher thread may hold it
+      // on its way to sleep, and submit_call() left waking it to us (seq_cst: it announced its
+      // sleep before its last look at `incoming`).
+      if (incoming_count.load(std::memory_order_seq_cst) != 0) wake_dispatcher();
+      return false;
+    }
     driving.store(true, std::memory_order_seq_cst);
     dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);  // we read the rings now
     bool satisfied = false;

@@ -78,6 +78,10 @@ inline constexpr std::uint64_t k_claimed = std::uint64_t{1} << 63;
 /// and before it kills the worker (a test widens that window with it). Null in normal use.
 extern std::atomic<void (*)()> g_before_timeout_kill;
 
+/// Test hook: when set, the dispatcher thread calls it when it has decided to sleep and still holds
+/// the role (a test widens that window with it). Null in normal use.
+extern std::atomic<void (*)()> g_before_dispatcher_sleeps;
+
 /// The parent's shared page.
 struct DispatcherShared {
   alignas(k_cache_line) std::atomic<std::uint32_t> sleeping{0};  // the dispatcher sleeps in poll()

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <exception>
 #include <random>
@@ -12,9 +13,11 @@
 
 #include "mpp/errors.hpp"
 #include "mpp/pool.hpp"
+#include "mpp/process_pool.hpp"
 #include "mpp_test/pools.hpp"
 #include "mpp_test/probe.hpp"
 #include "mpp_test/sync.hpp"
+#include "process/worker.hpp"
 
 namespace {
 
@@ -202,6 +205,40 @@ TYPED_TEST(PoolStress, CreateSubmitTerminateRounds) {
     }
     EXPECT_EQ(values + cancelled, 10);
   }
+}
+
+// The dispatcher thread has decided to sleep, with nothing in flight, and still holds the role when
+// a caller submits a call it will wait on: the caller cannot drive (the role is taken), and
+// submit_call() did not wake the dispatcher since the caller was to drive. The dispatcher is held
+// there well past the caller's spin; without the caller's wake-up it would then sleep with the call
+// unsent, and apply() would never return (the test fails by its timeout).
+std::atomic<bool> g_hold_armed{false};
+std::atomic<const mpp::AsyncResult<int>*> g_first{nullptr};
+mpp_test::Gate* g_holding = nullptr;
+
+void hold_the_dispatcher_once() {
+  const auto* first = g_first.load();
+  if (first == nullptr || !first->ready() || !g_hold_armed.exchange(false)) return;  // nothing in flight
+  g_holding->open();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // widens the window; not for correctness
+}
+
+TEST(ProcessPoolWakeUps, ACallerThatCannotDriveWakesTheDispatcherOnItsWayToSleep) {
+  mpp::ProcessPool pool(1);
+  mpp_test::Gate holding;
+  g_holding = &holding;
+  g_hold_armed.store(true);
+  mpp::detail::g_before_dispatcher_sleeps.store(&hold_the_dispatcher_once);
+  // Not waited on (a wait would drive): the dispatcher sends it, settles it, and goes to sleep.
+  auto first = pool.apply_async(&square, 2);
+  g_first.store(&first);
+  ASSERT_TRUE(holding.wait());
+  EXPECT_EQ(pool.apply(&square, 3), 9);
+  mpp::detail::g_before_dispatcher_sleeps.store(nullptr);
+  g_first.store(nullptr);
+  EXPECT_EQ(first.get(), 4);
+  pool.close();
+  pool.join();
 }
 
 }  // namespace
