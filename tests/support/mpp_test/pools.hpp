@@ -1,8 +1,8 @@
 // The pool types that share one behaviour, for GoogleTest typed tests. Tests in these suites use only what
 // every back end accepts (captureless functions, serialisable arguments, shared state through
 // mpp_test::probe()). The programs that include it call mpp::freeze_support() in main (SPAWN in
-// tests/CMakeLists.txt): SpawnProcessPool spawns its workers, ForkserverProcessPool has the fork
-// server fork them.
+// tests/CMakeLists.txt), so that their ProcessPools can spawn workers or have the fork server fork
+// them.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,9 +10,11 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <type_traits>
 
 #include "mpp/pool.hpp"
 #include "mpp/process_pool.hpp"
+#include "mpp/start_method.hpp"
 
 namespace mpp_test {
 
@@ -32,44 +34,18 @@ struct PoolTraits<mpp::ProcessPool> {
   static constexpr const char* k_test_name = "ProcessPool";
 };
 
-/// A ProcessPool whose workers are spawned (StartMethod::spawn), whatever the program's default.
-class SpawnProcessPool : public mpp::ProcessPool {
- public:
-  SpawnProcessPool() : SpawnProcessPool(0) {}
-  explicit SpawnProcessPool(std::size_t processes)
-      : mpp::ProcessPool(
-            mpp::ProcessPoolOptions{.processes = processes, .start_method = mpp::StartMethod::spawn}) {}
-};
-
-template <>
-struct PoolTraits<SpawnProcessPool> {
-  static constexpr const char* k_name = "mpp::ProcessPool";
-  static constexpr const char* k_test_name = "SpawnProcessPool";
-};
-
-/// A ProcessPool whose workers the fork server forks (StartMethod::forkserver).
-class ForkserverProcessPool : public mpp::ProcessPool {
- public:
-  ForkserverProcessPool() : ForkserverProcessPool(0) {}
-  explicit ForkserverProcessPool(std::size_t processes)
-      : mpp::ProcessPool(
-            mpp::ProcessPoolOptions{.processes = processes, .start_method = mpp::StartMethod::forkserver}) {}
-};
-
-template <>
-struct PoolTraits<ForkserverProcessPool> {
-  static constexpr const char* k_name = "mpp::ProcessPool";
-  static constexpr const char* k_test_name = "ForkserverProcessPool";
-};
-
 /// Tests that make pools in a loop (rounds of create, submit, terminate) make this many times
-/// fewer of a pool type whose every worker costs an exec of the program: the races they look for
-/// are in code every ProcessPool shares whatever its start method, and under ThreadSanitizer 400
-/// spawned workers take most of a minute.
+/// fewer when every worker costs an exec of the program (a ProcessPool of a program whose default
+/// is spawn): the races they look for are in code every ProcessPool shares whatever its start
+/// method, and under ThreadSanitizer 400 spawned workers take most of a minute.
 template <class P>
-inline constexpr int k_fewer_rounds = 1;
-template <>
-inline constexpr int k_fewer_rounds<SpawnProcessPool> = 10;
+int fewer_rounds() {
+  if constexpr (std::is_same_v<P, mpp::ProcessPool>) {
+    return mpp::get_start_method() == mpp::StartMethod::spawn ? 10 : 1;
+  } else {
+    return 1;
+  }
+}
 
 #ifdef MPP_TEST_MPI_POOLS
 }  // namespace mpp_test
@@ -77,14 +53,11 @@ inline constexpr int k_fewer_rounds<SpawnProcessPool> = 10;
 #include "mpp_test/mpi_pools.hpp"
 namespace mpp_test {
 using PoolTypes = ::testing::Types<MpiTestPool>;
-#elif defined(MPP_TEST_ONE_START_METHOD)
-// The sanitizer builds: the typed suites on threads and fork workers only. A start method differs
-// only in how a worker starts, and start_method_test and start_method_hazard_test run each launcher
-// under the sanitizers; the dev build (make test) runs every typed suite on every start method.
-// Compiling each suite four times over under ASan is what made CI too slow.
-using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool>;
 #else
-using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool, SpawnProcessPool, ForkserverProcessPool>;
+// mpp::ProcessPool takes the program's default start method, which CTest sets to each of fork,
+// spawn and forkserver in turn (MPP_TEST_START_METHOD, fork_default.cpp; TYPED_POOLS in
+// tests/CMakeLists.txt): the suites are compiled once and run on every method, in every build.
+using PoolTypes = ::testing::Types<mpp::Pool, mpp::ProcessPool>;
 #endif
 
 struct PoolTypeNames {

@@ -287,7 +287,7 @@ TYPED_TEST(PoolLifecycle, TerminateLeavesNoTaskUnfinished) {
   // when terminate() returns it has its outcome. (A task whose function had already returned may
   // still be publishing its value then: such a result, ready a moment later with its value, is
   // tolerated. One that is not ready and later turns out cancelled was not cancelled "at once".)
-  constexpr int k_rounds = 100 / mpp_test::k_fewer_rounds<TypeParam>;
+  const int k_rounds = 100 / mpp_test::fewer_rounds<TypeParam>();
   int late_cancellations = 0;
   for (int round = 0; round < k_rounds; ++round) {
     TypeParam pool(4);

@@ -113,7 +113,7 @@ TYPED_TEST(PoolStress, ConcurrentSubmittersWhileThePoolCloses) {
 // go to the dispatcher thread, which may just then be parking for that waiter. Each round is a
 // chance for a callback (and so its result) to be stranded; a hang here fails by the test timeout.
 TYPED_TEST(PoolStress, WaitersOnSeveralThreadsNeverStrandACallback) {
-  constexpr int k_rounds = 20 / mpp_test::k_fewer_rounds<TypeParam>;
+  const int k_rounds = 20 / mpp_test::fewer_rounds<TypeParam>();
   constexpr int k_threads = 4;
   constexpr int k_per_thread = 100;
   for (int round = 0; round < k_rounds; ++round) {
@@ -139,7 +139,7 @@ TYPED_TEST(PoolStress, WaitersOnSeveralThreadsNeverStrandACallback) {
 }
 
 TYPED_TEST(PoolStress, CreateSubmitTerminateRounds) {
-  constexpr int k_rounds = 100 / mpp_test::k_fewer_rounds<TypeParam>;
+  const int k_rounds = 100 / mpp_test::fewer_rounds<TypeParam>();
   for (int round = 0; round < k_rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     const std::size_t workers = round % 2 == 0 ? 2 : 4;
