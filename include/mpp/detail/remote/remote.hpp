@@ -1,6 +1,6 @@
 // What crosses to a worker process or rank: a chunk request (which function, which items, their
 // encoded arguments) and, item by item, the outcomes. The typed halves live in the jobs
-// (remote_jobs.hpp); the transports (process_executor.cpp, MPI) only move bytes.
+// (remote_jobs.hpp); the transports (src/process/channel.cpp, MPI) only move bytes.
 #pragma once
 
 #include <array>
