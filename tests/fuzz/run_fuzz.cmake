@@ -25,7 +25,9 @@ if(FUZZER STREQUAL "decode")
   set(library_libs)
 elseif(FUZZER STREQUAL "csv")
   set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/posix/syscall.cpp
-    ${SOURCE_DIR}/src/frame/frame.cpp ${SOURCE_DIR}/src/frame/csv_read.cpp ${SOURCE_DIR}/src/frame/csv_write.cpp)
+    ${SOURCE_DIR}/src/frame/frame.cpp ${SOURCE_DIR}/src/frame/csv_read.cpp
+    ${SOURCE_DIR}/src/frame/csv_source.cpp ${SOURCE_DIR}/src/frame/csv_tokenizer.cpp
+    ${SOURCE_DIR}/src/frame/csv_write.cpp)
   set(library_flags -I${CSV_INCLUDE_DIR} -pthread)
   set(library_libs ${CSV_LIBRARY})
 else()
@@ -33,10 +35,11 @@ else()
 endif()
 file(MAKE_DIRECTORY ${WORK_DIR})
 
-# Builds `output` from `sources` when it is missing or older than any of them or of mpp's headers.
+# Builds `output` from `sources` when it is missing or older than any of them or of mpp's headers
+# (the public ones and the private ones beside the sources, such as src/frame/csv_column.hpp).
 function(build output)
   cmake_parse_arguments(ARG "" "" "SOURCES;FLAGS;LIBS" ${ARGN})
-  file(GLOB_RECURSE headers ${SOURCE_DIR}/include/mpp/*.hpp ${fuzz_dir}/*.hpp)
+  file(GLOB_RECURSE headers ${SOURCE_DIR}/include/mpp/*.hpp ${SOURCE_DIR}/src/*.hpp ${fuzz_dir}/*.hpp)
   set(stale FALSE)
   if(NOT EXISTS ${output})
     set(stale TRUE)
