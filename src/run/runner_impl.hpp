@@ -1,0 +1,206 @@
+// The Runner behind run_jobs() (runner.hpp): its state and the declarations its parts share. Its
+// members are defined by concern: the run and its poll loop (runner.cpp), starting a job and reading
+// its pipes (runner_job.cpp), stopping jobs and what they leave behind (runner_stop.cpp), and what a
+// run writes: output, joblog, messages (runner_output.cpp).
+#pragma once
+
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "mpp/detail/core/progress_bar.hpp"
+#include "mpp/detail/core/wait.hpp"
+#include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/posix/fd.hpp"
+#include "run/options.hpp"
+#include "run/output.hpp"
+#include "run/runner.hpp"
+
+namespace mpp::detail::run {
+
+using WallClock = std::chrono::system_clock;
+
+// A job that fills its pipe (Linux's default is 64 KiB) gets a larger one, so that a job printing
+// megabytes wakes mpp-run a few times instead of once per 64 KiB (1 MiB is the unprivileged limit).
+inline constexpr ssize_t k_default_pipe = 64 * 1024;
+inline constexpr int k_large_pipe = 1 << 20;
+// Reads go through one buffer as large as the largest pipe, then to the job's output.
+inline constexpr std::size_t k_read_block = k_large_pipe;
+// How often the groups of killed jobs are looked at during their grace period.
+inline constexpr int k_doomed_poll_ms = 10;
+// How often a FIFO given as the joblog is opened again while it has no reader (nothing gives an
+// event when one comes); signals are heard meanwhile.
+inline constexpr int k_fifo_retry_ms = 50;
+// How often orphans are reaped at most.
+inline constexpr auto k_orphan_check_interval = std::chrono::milliseconds(100);
+// A bound on the final SIGKILL rounds: each kills everything found, whose children then come
+// to mpp-run; a fork bomb could outrun any number.
+inline constexpr int k_max_sweeps = 100;
+// No job starts while more than this much output waits for a slow reader: the jobs wait, as
+// they would behind a blocking write, instead of their output piling up in memory.
+inline constexpr std::size_t k_max_backlog = 4 << 20;
+// Descriptors a run holds besides 3 per running job (its two pipes and its pidfd): /dev/null, the
+// joblog, the copies of standard output and error, the write ends of the pipes of a job being
+// started, and those of /proc being read.
+inline constexpr std::size_t k_fixed_descriptors = 12;
+
+inline std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+struct Output {
+  std::string out;
+  std::string err;
+};
+
+// A job waiting to start: a retry, or a command taken from the source.
+struct Pending {
+  std::size_t job = 0;  // its place in the input, from 0
+  std::string command;
+  std::size_t tries = 0;  // how many times it ran already
+};
+
+// One try of a job, from its start to its reaping.
+struct Running {
+  std::size_t job = 0;
+  std::string command;
+  std::size_t tries = 0;  // this one included
+  Child child;
+  Fd out;  // the read ends of its standard output and error, until their end
+  Fd err;
+  bool large_out = false;  // its pipes were enlarged
+  bool large_err = false;
+  Output output;
+  std::optional<int> status;  // wait status once reaped
+  WallClock::time_point started_wall;
+  Clock::time_point started;
+  Deadline timeout_at = k_no_deadline;
+  Deadline kill_at = k_no_deadline;  // SIGKILL unless it ended by then
+  bool timed_out = false;
+  bool stopped = false;  // killed by mpp-run for --halt now or a signal: neither failed nor retried
+  bool zombie = false;   // ended during its grace period, left unreaped until SIGKILL reached its group
+  bool log_when_settled = false;  // a zombie whose joblog row waits for the rest of its group
+  bool group_killed = false;      // the rest of its group outlived the grace period: SIGKILL ended it
+
+  [[nodiscard]] bool done() const noexcept { return status && !out && !err; }
+};
+
+class Runner {
+ public:
+  // `jobs`: options.jobs, or fewer where the open-file limit says so (`warning` says why).
+  // `source.total()` must be known when io.bar is set.
+  // `joblog_fd`: the joblog file (open_joblog(); the caller closes it), -1 for none or `-`.
+  Runner(const Options& options, std::size_t jobs, CommandSource& source, const RunIo& io,
+         const std::string& warning, int joblog_fd);
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+  ~Runner();
+
+  int run();
+
+ private:
+  // runner.cpp: the queue of jobs, the poll loop, what a finished job leads to (retries, --halt).
+  std::optional<Pending> next_job();
+  [[nodiscard]] bool no_more_jobs() const noexcept;
+  void read_input();
+  [[nodiscard]] bool backlogged() const noexcept;
+  void stop();
+  void wait_for_events();
+  void finish_done_jobs();
+  void finish(Running& r);
+
+  // runner_job.cpp: starting a job, reading its pipes, reaping it.
+  void start(Pending job);
+  void no_descriptors_for(Pending job);
+  const char* find_program(const std::string& name);
+  void read_some(Fd& fd, std::string& buffer, bool& enlarged);
+  void reap(Running& r);
+  void drain(Fd& fd, std::string& buffer);
+
+  // runner_stop.cpp: timeouts, signals and --halt now; the grace period; what jobs leave behind.
+  void enforce_deadlines();
+  void terminate(Running& r, Clock::time_point now);
+  void interrupt(int sig);
+  void interrupt_quietly();
+  void settle_doomed(bool at_once);
+  void reap_orphans();
+  [[nodiscard]] bool is_job(pid_t pid) const;
+  void sweep(bool at_once);
+
+  // runner_output.cpp: the jobs' output, the joblog, write errors, the final messages.
+  OutputStream* joblog_stream(const std::string& path, int fd);
+  void write_joblog_header(const std::string& path);
+  void log(const Running& r);
+  void check_joblog();
+  void flush_ordered();
+  void write_output(const Output& output);
+  void check_writes();
+  [[nodiscard]] std::vector<OutputStream*> streams();
+  void drain_output();
+  void report_stop();
+
+  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, joblog_ready, input };
+  struct Owner {
+    Running* running;
+    Source source;
+  };
+
+  const Options& options_;
+  std::size_t jobs_;
+  CommandSource& source_;
+  RunIo io_;
+  std::deque<Pending> pending_;  // retries, before what the source gives
+  std::size_t next_index_ = 0;   // the place in the input of the source's next command
+  std::vector<std::unique_ptr<Running>> running_;
+  std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
+  // --keep-order: finished outputs waiting their turn, from the job at next_ordered_ on.
+  std::deque<std::optional<Output>> ordered_;
+  std::size_t next_ordered_ = 0;
+  std::vector<pollfd> fds_;
+  std::vector<Owner> owners_;
+  std::unordered_map<std::string, std::string> programs_;  // name -> path, "" when not found
+  std::unique_ptr<char[]> scratch_ = std::make_unique_for_overwrite<char[]>(k_read_block);
+  // Before the joblog and the bar, which write to them from their constructors.
+  OutputStream out_;
+  std::unique_ptr<OutputStream> err_own_;  // none when standard error is standard output's file
+  OutputStream& err_;
+  std::unique_ptr<OutputStream> joblog_own_;  // none without a joblog, or one written through out_ or err_
+  OutputStream* joblog_ = nullptr;            // where the rows go: joblog_own_, out_ or err_; none without
+  int joblog_error_ = 0;
+  ProgressBar bar_;
+  Fd devnull_;
+  std::size_t failed_ = 0;
+  std::size_t not_started_ = 0;
+  bool input_left_ = false;  // stopped before the input was read to its end
+  bool input_error_ = false;
+  bool descriptor_error_ = false;  // the open-file limit left no room for a single job
+  bool stopping_ = false;
+  bool halted_ = false;
+  int signal_ = 0;
+  int signals_ = 0;  // how many stopping signals came
+  int write_error_ = 0;
+  // Made the subreaper of its descendants (PR_SET_CHILD_SUBREAPER), so that what a job leaves
+  // behind stays within reach.
+  bool subreaper_ = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  Deadline next_orphan_check_ = Clock::now();
+  bool orphans_may_wait_ = false;  // a SIGCHLD came since the last look
+};
+
+// Before a run starts (run_jobs()): the slots that the open-file limit leaves room for
+// (runner_job.cpp), and the joblog opened (runner_output.cpp).
+std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning);
+int open_joblog(const std::string& path, SignalPipe* signals, int& signal);
+
+}  // namespace mpp::detail::run

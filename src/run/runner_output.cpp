@@ -1,0 +1,230 @@
+// What a run writes, never blocking its loop: the jobs' output (in input order with --keep-order),
+// the joblog (opened, its header and rows), write errors that stop the run, the output drained
+// after the last job, and the message that says why a run stopped.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "mpp/errors.hpp"
+#include "posix/syscall.hpp"
+#include "run/runner_impl.hpp"
+#include "run/signals.hpp"
+
+namespace mpp::detail::run {
+namespace {
+
+// The command as one joblog field: tabs and newlines would break the columns.
+std::string log_field(std::string_view command) {
+  std::string out;
+  out.reserve(command.size());
+  for (char c : command) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Opens the joblog file (not "-") before anything runs; a file that cannot be opened is an error.
+// A FIFO with no reader yet is waited for, opened without blocking and again every few
+// milliseconds while the signals are heard: -1 with `signal` set when one came first.
+int open_joblog(const std::string& path, SignalPipe* signals, int& signal) {
+  for (;;) {
+    const int fd = posix::retried("open", [&] {
+      return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+    });
+    if (fd >= 0) {
+      // Blocking again: OutputStream makes a non-blocking copy of its own where a write could wait.
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+      return fd;
+    }
+    if (fd != -ENXIO) throw ParseError("cannot write the joblog " + path + ": " + std::strerror(-fd));
+    pollfd p{signals != nullptr ? signals->fd() : -1, POLLIN, 0};
+    posix::retried("poll", [&] { return ::poll(&p, 1, k_fifo_retry_ms); });
+    while (const int sig = signals != nullptr ? signals->take() : 0) {
+      if (sig == SIGCHLD) continue;
+      signal = sig;
+      return -1;
+    }
+  }
+}
+
+// Where the joblog's rows go: standard output for "-" (as GNU parallel's, the rows join the jobs'
+// output), and for a file that is the same pipe or terminal as standard output or error, that
+// stream, so that what is queued on it keeps its order; else a stream of its own, which never
+// blocks the loop either (a FIFO or pipe whose reader does not read).
+OutputStream* Runner::joblog_stream(const std::string& path, int fd) {
+  if (path.empty()) return nullptr;
+  if (joblog_own_) return joblog_own_.get();
+  if (path == "-" || out_.same_file(fd)) return &out_;
+  return &err_;
+}
+
+// Before anything runs, so that a joblog that cannot be written stops mpp-run at once.
+void Runner::write_joblog_header(const std::string& path) {
+  static constexpr std::string_view k_header =
+      "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
+  if (joblog_ == nullptr) return;
+  joblog_->write(k_header);
+  if (joblog_own_ && joblog_own_->error() != 0)
+    throw ParseError("cannot write the joblog " + path + ": " + std::strerror(joblog_own_->error()));
+}
+
+void Runner::log(const Running& r) {
+  if (joblog_ == nullptr) return;
+  const int status = *r.status;
+  const double runtime = std::chrono::duration<double>(Clock::now() - r.started).count();
+  const double start = std::chrono::duration<double>(r.started_wall.time_since_epoch()).count();
+  // GNU parallel's conventions: Exitval -1 for a job killed for its timeout, 0 for one a signal
+  // killed (Signal says which).
+  const int exitval = r.timed_out ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+  const int sig = r.group_killed ? SIGKILL : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  char head[160];
+  std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
+                r.output.out.size(), exitval, sig);
+  const std::string row = std::string(head) + log_field(r.command) + "\n";
+  if (joblog_error_ != 0) return;
+  if (joblog_ == &err_) bar_.clear();
+  // Queued as one piece, so the rows stay whole (a regular file takes it at once); checked with
+  // the jobs' output when it goes to standard output or error.
+  joblog_->write(row);
+  if (joblog_ == &err_) bar_.draw();
+  check_joblog();
+}
+
+// A joblog of its own that could not be written: the record of what ran is lost from here on,
+// so, as for output nobody can read, mpp-run stops.
+void Runner::check_joblog() {
+  if (!joblog_own_ || joblog_error_ != 0 || joblog_own_->error() == 0) return;
+  joblog_error_ = joblog_own_->error();
+  err_.write("mpp-run: cannot write the joblog " + options_.joblog + ": " + std::strerror(joblog_error_) +
+             "\n");
+  if (signal_ == 0) interrupt_quietly();
+}
+
+void Runner::flush_ordered() {
+  while (!ordered_.empty() && ordered_.front()) {
+    write_output(*ordered_.front());
+    ordered_.pop_front();
+    ++next_ordered_;
+  }
+  // After a stop, the jobs that never ran leave holes: the outputs behind them still count.
+  if (running_.empty() && (stopping_ || no_more_jobs())) {
+    for (; !ordered_.empty(); ordered_.pop_front(), ++next_ordered_) {
+      if (ordered_.front()) write_output(*ordered_.front());
+    }
+  }
+}
+
+// Queues a job's output: written as the readers take it, never waited for here.
+void Runner::write_output(const Output& output) {
+  if (output.out.empty() && output.err.empty()) return;
+  if (write_error_ != 0) return;
+  bar_.clear();
+  out_.write(output.out);
+  err_.write(output.err);
+  bar_.draw();
+  check_writes();
+}
+
+// A write that failed, now or when poll() said so (EPIPE: the reader has gone, as in
+// `mpp-run ... | head -1`, noticed as soon as it goes even with nothing to write): the jobs'
+// work is lost too, so they are stopped at once and no more start.
+void Runner::check_writes() {
+  check_joblog();
+  if (write_error_ != 0) return;
+  write_error_ = out_.error() != 0 ? out_.error() : err_.error();
+  if (write_error_ == 0) return;
+  if (signal_ == 0) interrupt_quietly();
+}
+
+std::vector<OutputStream*> Runner::streams() {
+  std::vector<OutputStream*> all{&out_};
+  if (err_own_) all.push_back(err_own_.get());
+  if (joblog_own_) all.push_back(joblog_own_.get());
+  return all;
+}
+
+// After the last job: what is still queued is written as the readers take it, while signals
+// are still heard. After a stop by signal, a reader that takes nothing for the grace period
+// (or a second signal) gets nothing more: mpp-run exits rather than wait for it.
+void Runner::drain_output() {
+  std::size_t progress = 0;
+  Deadline give_up = k_no_deadline;
+  for (;;) {
+    const std::vector<OutputStream*> all = streams();
+    if (!std::any_of(all.begin(), all.end(),
+                     [](OutputStream* s) { return s->error() == 0 && s->pending() > 0; }))
+      return;
+    std::size_t written = 0;
+    for (OutputStream* stream : all) written += stream->written();
+    const auto now = Clock::now();
+    if (signal_ != 0) {
+      if (give_up == k_no_deadline || written != progress) give_up = now + k_kill_grace;
+      if (now >= give_up || signals_ > 1) {
+        for (OutputStream* stream : all) stream->drop();
+        return;
+      }
+    }
+    progress = written;
+    fds_.clear();
+    if (io_.signals != nullptr) fds_.push_back({io_.signals->fd(), POLLIN, 0});
+    for (OutputStream* stream : all) {
+      if (stream->poll_fd() >= 0 && stream->error() == 0)
+        fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
+    }
+    int timeout = -1;
+    if (give_up != k_no_deadline) {
+      timeout = static_cast<int>(
+          std::chrono::ceil<std::chrono::milliseconds>(std::max(give_up - now, Clock::duration{})).count());
+    }
+    posix::checked("poll", [&] { return ::poll(fds_.data(), fds_.size(), timeout); });
+    for (const pollfd& p : fds_) {
+      if (p.revents == 0) continue;
+      if (io_.signals != nullptr && p.fd == io_.signals->fd()) {
+        while (const int sig = io_.signals->take()) {
+          if (sig != SIGCHLD) interrupt(sig);
+        }
+        continue;
+      }
+      for (OutputStream* stream : all) {
+        if (stream->poll_fd() == p.fd) stream->on_ready(p.revents);
+      }
+    }
+    if (write_error_ == 0) write_error_ = out_.error() != 0 ? out_.error() : err_.error();
+    check_joblog();
+  }
+}
+
+void Runner::report_stop() {
+  std::string message;
+  if (signal_ != 0) {
+    message = "mpp-run: " + signal_name(signal_) + ": stopped the running jobs";
+  } else if (halted_) {
+    message = std::string("mpp-run: --halt ") + (options_.halt.when == Halt::When::now ? "now" : "soon") +
+              ": stopped after " + std::to_string(failed_) + " failed job" + (failed_ == 1 ? "" : "s");
+  } else if (write_error_ != 0 && write_error_ != EPIPE) {
+    message = std::string("mpp-run: cannot write the output: ") + std::strerror(write_error_);
+  }
+  if (message.empty()) return;
+  if (not_started_ > 0) message += "; " + std::to_string(not_started_) + " not started";
+  if (input_left_) message += "; the rest of the input was not read";
+  bar_.clear();
+  err_.write(message + "\n");
+}
+
+}  // namespace mpp::detail::run
