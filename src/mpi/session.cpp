@@ -1,3 +1,6 @@
+// The MPI session (session.hpp): MPI's initialisation and finalisation, the protocol's
+// communicators, rank 0's local server thread when it runs alone; and the small waits and
+// receives every MPI call of mpp goes through.
 #include "mpi/session.hpp"
 
 #include <sched.h>
@@ -14,13 +17,9 @@
 #include <vector>
 
 #include "mpi/protocol.hpp"
-#include "mpp/detail/core/wait.hpp"
+#include "mpi/server.hpp"
 #include "mpp/detail/posix/child.hpp"
-#include "mpp/detail/remote/exception_codec.hpp"
-#include "mpp/detail/remote/remote.hpp"
 #include "mpp/errors.hpp"
-#include "remote/reporter.hpp"
-#include "remote/tunables.hpp"
 
 namespace mpp::detail::mpi {
 
@@ -106,227 +105,6 @@ void wait(Session& session, MPI_Request& request) {
 
 namespace {
 
-[[noreturn]] void abort_job(const char* why) noexcept {
-  std::fprintf(stderr, "mpp::MpiPool: %s; ending the job\n", why);
-  std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, 70);
-  std::abort();
-}
-
-// A serving rank (or rank 0's serving thread): runs the chunks rank 0 sends, one at a time, and
-// sends back each chunk's outcomes as one message.
-class Server final : public ChunkReporter {
- public:
-  explicit Server(Session& session) : session_(session) {}
-
-  // Until Quit.
-  void serve() noexcept {
-    t_function_relocation = &session_.relocation();
-    for (;;) {
-      Poll poll(k_mpi_server_idle_poll);
-      try {
-        while (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) poll.pause();
-      } catch (const std::exception& e) {
-        abort_job(e.what());
-      }
-      Header header{};
-      if (request_.size() < sizeof(header)) abort_job("a request too short for its header");
-      std::memcpy(&header, request_.data(), sizeof(header));
-      if (header.kind == Kind::chunk && header.reserved > 1) receive_parts(header);
-      switch (header.kind) {
-        case Kind::open:
-          open(header);
-          break;
-        case Kind::chunk:
-          run_chunk(header);
-          break;
-        case Kind::quit:
-          t_function_relocation = nullptr;
-          return;
-        default:
-          abort_job("a request of an unknown kind");
-      }
-    }
-  }
-
-  // WorkerContext
-  // A rank that dies ends the job (MPI's rule), so nothing needs to know which item was running.
-  void start_item(std::size_t /*i*/) noexcept override {}
-
-  bool skip() const noexcept override {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_skip_look_ >= k_mpi_skip_look) {
-      last_skip_look_ = now;
-      const_cast<Server*>(this)->read_skips();
-    }
-    return std::any_of(skips_.begin(), skips_.end(),
-                       [&](const auto& s) { return s.first == pool_ && s.second == sequence_; });
-  }
-
- private:
-  // ChunkReporter: records go into the chunk's one results message, after its Header.
-  void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override {
-    std::size_t size = 0;
-    for (const wire::Part& p : parts) size += p.size;
-    const wire::RecordHeader header{size, kind, 0};
-    response_.append(&header, sizeof(header));
-    for (const wire::Part& p : parts) response_.append(p.data, p.size);
-    static constexpr std::byte zeros[8] = {};
-    response_.append(zeros, wire::padded(size) - size);
-  }
-
-  // Room for every result asked for, written in place: the message is sent as it is.
-  wire::BlockHeader* reserve_block(std::size_t first, std::size_t size, std::size_t wanted) override {
-    const std::size_t payload = sizeof(wire::BlockHeader) + wanted * size;
-    std::byte* at = response_.extend(wire::record_span(payload));
-    const wire::RecordHeader record{payload, wire::Kind::block, 0};
-    std::memcpy(at, &record, sizeof(record));
-    return new (at + sizeof(record)) wire::BlockHeader{first, size, wanted, {0}, {0}, 0};
-  }
-
-  // Shrunk to what was filled (gone if nothing was).
-  void publish_block(wire::BlockHeader& block) noexcept override {
-    std::byte* record_at = reinterpret_cast<std::byte*>(&block) - sizeof(wire::RecordHeader);
-    const auto at = static_cast<std::size_t>(record_at - response_.data());
-    const std::uint64_t count = block.count.load(std::memory_order_relaxed);
-    if (count == 0) {
-      response_.shrink(at);
-      return;
-    }
-    block.capacity = count;
-    block.closed.store(1, std::memory_order_relaxed);
-    const std::size_t payload = sizeof(wire::BlockHeader) + count * block.size;
-    const wire::RecordHeader record{payload, wire::Kind::block, 0};
-    std::memcpy(record_at, &record, sizeof(record));
-    response_.shrink(at + wire::record_span(payload));
-  }
-
-  std::atomic<std::uint64_t>* raw_running() noexcept override { return &raw_running_; }
-  [[noreturn]] void cannot_report() noexcept override {
-    abort_job("out of memory while reporting a task's outcome");
-  }
-  const char* unsent_note() const noexcept override { return "(its message could not be sent to rank 0)"; }
-
-  void read_skips() noexcept {
-    Bytes notice;
-    try {
-      while (try_receive(session_, session_.skips(), 0, MPI_ANY_TAG, notice)) {
-        Header h{};
-        if (notice.size() < sizeof(h)) abort_job("a skip notice too short for its header");
-        std::memcpy(&h, notice.data(), sizeof(h));
-        if (notice.size() != sizeof(h) + h.reserved * sizeof(std::uint64_t))
-          abort_job("a skip notice whose length does not match its count");
-        for (std::uint32_t k = 0; k < h.reserved; ++k) {
-          std::uint64_t sequence = 0;
-          std::memcpy(&sequence, notice.data() + sizeof(h) + k * sizeof(sequence), sizeof(sequence));
-          skips_.emplace_back(h.pool, sequence);
-        }
-      }
-    } catch (const std::exception& e) {
-      abort_job(e.what());
-    }
-  }
-
-  // The rest of a request sent in parts (the caller's items straight from its array): each is
-  // received in place after the one before, so the request is one buffer, copied once by MPI.
-  void receive_parts(const Header& header) noexcept {
-    const std::size_t total = header.flags;
-    std::size_t at = request_.size();
-    if (total < at) abort_job("a request shorter than its first part");
-    try {
-      request_.extend(total - at);
-      for (std::uint32_t k = 1; k < header.reserved; ++k) {
-        MPI_Request receive = MPI_REQUEST_NULL;
-        MPI_Status status;
-        int found = 0;
-        MPI_Message message = MPI_MESSAGE_NULL;
-        while (found == 0) {  // posted with the first part: here now or in a moment
-          {
-            std::lock_guard lock(session_.mpi_mutex());
-            check(MPI_Improbe(0, MPI_ANY_TAG, session_.requests(), &found, &message, &status), "MPI_Improbe");
-            if (found != 0) {
-              int count = 0;
-              check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
-              if (static_cast<std::size_t>(count) > total - at)
-                abort_job("a request part larger than announced");
-              check(MPI_Imrecv(request_.data() + at, count, MPI_BYTE, &message, &receive), "MPI_Imrecv");
-              at += static_cast<std::size_t>(count);
-            }
-          }
-          if (found == 0) sched_yield();
-        }
-        wait(session_, receive);
-      }
-    } catch (const std::exception& e) {
-      abort_job(e.what());
-    }
-    if (at != total) abort_job("a request whose parts do not add up");
-  }
-
-  void open(const Header& header) noexcept {
-    Header reply{Kind::ready, 0, header.pool, 0, 0, 0, 0};
-    ByteBuffer error;
-    if (header.flags != 0) {
-      try {
-        ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Header)));
-        const auto initializer = reinterpret_cast<void (*)()>(session_.relocation().decode(in));
-        initializer();
-      } catch (...) {
-        reply.kind = Kind::init_error;
-        try {
-          encode_exception(error, std::current_exception());
-        } catch (...) {
-          abort_job("out of memory while reporting an initializer's exception");
-        }
-      }
-    }
-    response_.clear();
-    response_.append(&reply, sizeof(reply));
-    response_.append(error.data(), error.size());
-    send(header.pool);
-  }
-
-  void run_chunk(const Header& header) noexcept {
-    pool_ = header.pool;
-    sequence_ = header.sequence;
-    response_.clear();
-    const Header reply{Kind::results, 0, header.pool, header.sequence, header.begin, header.end, 0};
-    response_.append(&reply, sizeof(reply));
-    // A notice for this chunk may have come while the one before ran.
-    read_skips();
-    last_skip_look_ = std::chrono::steady_clock::now();
-    ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Header)));
-    ChunkReporter::run_chunk(header.begin, header.end, in, 0, &session_.relocation());
-    send(header.pool);
-    // Notices for this chunk or earlier ones of the pool are spent.
-    std::erase_if(skips_, [&](const auto& s) { return s.first == pool_ && s.second <= sequence_; });
-  }
-
-  void send(std::uint64_t pool) noexcept {
-    try {
-      MPI_Request request = MPI_REQUEST_NULL;
-      {
-        std::lock_guard lock(session_.mpi_mutex());
-        check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0, pool_tag(pool),
-                        session_.results(), &request),
-              "MPI_Isend");
-      }
-      wait(session_, request);
-    } catch (const std::exception& e) {
-      abort_job(e.what());
-    }
-  }
-
-  Session& session_;
-  Bytes request_;
-  Bytes response_;
-  std::uint64_t pool_ = 0;
-  std::uint64_t sequence_ = 0;
-  std::atomic<std::uint64_t> raw_running_{0};  // nothing reads it: a rank that dies ends the job
-  mutable std::chrono::steady_clock::time_point last_skip_look_{};
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> skips_;  // (pool, sequence) not wanted
-};
-
 Session* g_session = nullptr;
 
 // MPI_Finalize deletes MPI_COMM_SELF's attributes first, while MPI still works: the standard's hook
@@ -345,9 +123,7 @@ void finalize_at_exit() {
 }  // namespace
 
 struct Session::LocalServer {
-  Server server;
   std::thread thread;
-  explicit LocalServer(Session& s) : server(s) {}
 };
 
 Session::Session(int rank, int size, bool initialised_here)
@@ -408,15 +184,12 @@ void Session::start_local_server() {
   std::fprintf(stderr,
                "mpp::MpiPool: a single MPI rank (mpirun -np 1, or no mpirun): rank 0 runs every task itself, "
                "on a thread of its own\n");
-  local_ = new LocalServer(*this);
-  local_->thread = std::thread([server = &local_->server] { server->serve(); });
+  local_ = new LocalServer;
+  local_->thread = std::thread([this] { serve(*this); });
 }
 
 void Session::serve_and_exit() {
-  {
-    Server server(*this);
-    server.serve();
-  }
+  serve(*this);
   // Only the standard streams, never waiting for a lock another thread (a task's) may hold:
   // fflush(nullptr) would wait for every stream's.
   flush_free_standard_streams();
