@@ -41,7 +41,8 @@ struct ProcessOptions {
 /// atexit handlers or writes the parent's buffers twice (the parent flushes its buffered output
 /// before forking). Exit codes follow Python: empty while running (and before start()), 0 when the
 /// target returned, 1 when it threw (the exception is written to the child's standard error), N
-/// when it called _exit(N), -N when signal N killed it.
+/// when it called _exit(N), -N when signal N killed it, and 255 when its fork server was killed
+/// (which takes the child with it, and how it ended: as Python's forkserver says of such a child).
 ///
 /// Thread safety: one Process object is used by one thread at a time. Movable, not copyable.
 /// Destroying a started process that was not joined waits for it (as std::jthread).
@@ -150,10 +151,14 @@ class Process {
 
   bool join_until(detail::Deadline deadline);
   void start_fresh(StartMethod method);
+  /// The child's wait status once it has ended (reaping it), or empty; one its fork server took
+  /// with it counts as exit code 255 (see the class comment).
+  std::optional<int> status_within(detail::Deadline deadline) const;
 
   std::unique_ptr<TargetBase> target_;
   std::optional<StartMethod> start_method_;
   mutable detail::Child child_;  // reaping is bookkeeping, even from const members
+  mutable bool status_lost_ = false;
 };
 
 }  // namespace mpp

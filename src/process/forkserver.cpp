@@ -140,7 +140,10 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     const Reply reply = exchange(request, std::span<const int>(message.fds.data(), message.fd_count), &pidfd);
     if (reply.error != 0) {
       if (pidfd >= 0) ::close(pidfd);
-      posix::throw_errno("mpp: the fork server could not start a process: fork", reply.error);
+      posix::throw_errno(reply.error == EMFILE
+                             ? "mpp: the fork server could not start a process: no descriptor left there"
+                             : "mpp: the fork server could not start a process: fork",
+                         reply.error);
     }
     if (pidfd < 0 || reply.pid <= 0) {
       if (pidfd >= 0) ::close(pidfd);
@@ -166,8 +169,8 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
       if (reply.ended == 0) return std::nullopt;
       return reply.status;
     } catch (const ServerGone&) {
-      throw Error("mpp: the fork server that started process " + std::to_string(pid) +
-                  " ended before reporting how that process ended: its exit status is lost");
+      throw StatusLost("mpp: the fork server that started process " + std::to_string(pid) +
+                       " ended before reporting how that process ended: its exit status is lost");
     }
   }
 
@@ -192,8 +195,9 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     if (rc < 0) posix::throw_errno("sendmsg", static_cast<int>(-rc));
     Reply reply{};
     int received = -1;
+    bool fds_lost = false;
     rc = receive_message(fd_, std::span(reinterpret_cast<std::byte*>(&reply), sizeof(reply)),
-                         std::span(&received, 1));
+                         std::span(&received, 1), &fds_lost);
     if (fd != nullptr) {
       *fd = received;
     } else if (received >= 0) {
@@ -207,6 +211,18 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     if (rc != static_cast<long>(sizeof(reply)) || reply.magic != k_reply_magic) {
       if (fd != nullptr && *fd >= 0) ::close(*fd);
       broken();
+    }
+    if (fds_lost) {
+      // The reply came whole, but this process had no descriptor left for the one it carried (the
+      // new process's pidfd): that process could not be watched. It is killed (safe by pid: the
+      // server reaps it only once told to forget it) and left to the server; the server stays.
+      if (reply.error == 0 && reply.pid > 0) {
+        ::kill(static_cast<pid_t>(reply.pid), SIGKILL);
+        const RequestHeader forget{k_request_magic, RequestKind::forget, 0, reply.pid};
+        rc = send_message(fd_, std::span(reinterpret_cast<const std::byte*>(&forget), sizeof(forget)), {});
+        if (send_failed_for_good(rc)) mark_gone();
+      }
+      posix::throw_errno("mpp: no descriptor left in this process for the fork server's new process", EMFILE);
     }
     return reply;
   }
@@ -354,16 +370,17 @@ void run_fork_server(int fd) noexcept {
     if (watched[0].revents == 0) continue;
 
     std::array<int, k_setup_fds> fds{-1, -1, -1, -1, -1};
-    const long got = receive_message(fd, buffer, fds);
+    bool fds_lost = false;  // the request came whole, its descriptors did not: no room here
+    const long got = receive_message(fd, buffer, fds, &fds_lost);
     if (got == 0 || (got < 0 && got != -EMSGSIZE)) ::_exit(0);  // the program ended
     RequestHeader header{};
     const bool valid = got >= static_cast<long>(sizeof(header));
     if (valid) std::memcpy(&header, buffer.data(), sizeof(header));
     Reply reply{k_reply_magic, header.pid, 0, 0, 0, 0};
-    if (!valid || header.magic != k_request_magic) {
+    if (!valid || header.magic != k_request_magic || fds_lost) {
       for (int f : fds)
         if (f >= 0) ::close(f);
-      reply.error = EPROTO;
+      reply.error = fds_lost ? EMFILE : EPROTO;
       send_reply(fd, reply, -1);
       continue;
     }

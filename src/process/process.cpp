@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -49,6 +50,7 @@ Process& Process::operator=(Process&& other) noexcept {
     target_ = std::move(other.target_);
     start_method_ = other.start_method_;
     child_ = std::move(other.child_);
+    status_lost_ = other.status_lost_;
   }
   return *this;
 }
@@ -122,20 +124,31 @@ void Process::start_fresh(StartMethod method) {
   ::close(fd);
 }
 
+std::optional<int> Process::status_within(detail::Deadline deadline) const {
+  if (!child_) return std::nullopt;
+  if (status_lost_) return W_EXITCODE(255, 0);
+  try {
+    return child_.wait_until(deadline);  // one look when the deadline has passed
+  } catch (const detail::StatusLost&) {  // it has ended: only its status is gone
+    status_lost_ = true;
+    return W_EXITCODE(255, 0);
+  }
+}
+
 void Process::join() {
   if (!child_) throw std::logic_error("mpp::Process::join: the process was not started");
-  child_.wait();
+  status_within(detail::k_no_deadline);
 }
 
 bool Process::join_until(detail::Deadline deadline) {
   if (!child_) throw std::logic_error("mpp::Process::join: the process was not started");
-  return child_.wait_until(deadline).has_value();
+  return status_within(deadline).has_value();
 }
 
-bool Process::is_alive() const { return child_ && !child_.poll(); }
+bool Process::is_alive() const { return child_ && !status_within(detail::Deadline::min()); }
 
 std::optional<int> Process::exitcode() const {
-  const auto status = child_ ? child_.poll() : std::nullopt;
+  const auto status = status_within(detail::Deadline::min());
   if (!status) return std::nullopt;
   return detail::Child::exit_code(*status);
 }

@@ -254,7 +254,7 @@ long send_message(int socket, std::span<const std::byte> bytes, std::span<const 
   return rc < 0 ? rc : 0;
 }
 
-long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds) noexcept {
+long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds, bool* fds_lost) noexcept {
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * k_setup_fds)] = {};
   iovec iov{buffer.data(), buffer.size()};
   msghdr msg = {};
@@ -279,7 +279,10 @@ long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds
       }
     }
   }
-  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) return -EMSGSIZE;
+  if (fds_lost != nullptr) *fds_lost = (msg.msg_flags & MSG_CTRUNC) != 0;
+  if ((msg.msg_flags & MSG_TRUNC) != 0 || (fds_lost == nullptr && (msg.msg_flags & MSG_CTRUNC) != 0)) {
+    return -EMSGSIZE;
+  }
   return got;
 }
 

@@ -85,8 +85,10 @@ long send_message(int socket, std::span<const std::byte> bytes, std::span<const 
 /// Receives one message into `buffer`, its descriptors (close-on-exec) into `fds` (at most
 /// fds.size(); more are closed; the unused entries stay -1). Returns its length, 0 at end of file,
 /// or -errno; -EMSGSIZE when the message or its descriptors were truncated (the descriptors it did
-/// get are in `fds`, the caller's to close).
-long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds) noexcept;
+/// get are in `fds`, the caller's to close). With `fds_lost`, a message that came whole but whose
+/// descriptors did not (this process had no room for them: EMFILE) returns its length and sets it.
+long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds,
+                     bool* fds_lost = nullptr) noexcept;
 
 /// Runs /proc/self/exe with k_spawn_variable set, the message queued on its socket. The child
 /// gets `death_signal` when the calling thread ends (0: none). With `parent_end`, the parent's end of

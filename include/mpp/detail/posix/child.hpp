@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mpp/detail/core/wait.hpp"
+#include "mpp/errors.hpp"
 
 namespace mpp::detail {
 
@@ -35,12 +36,20 @@ StandardStreamsFlushed flush_free_standard_streams() noexcept;
 /// crash would be lost. Otherwise (the usual case) returns at once.
 void check_exit_status_available(const char* who);
 
+/// A child has ended, but its wait status went with the fork server that forked it (and alone
+/// could reap it): mpp::Process reports exit code 255 then, as Python's forkserver does.
+class StatusLost : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Where the wait status of a child that another process forked comes from: the fork server that
 /// forked it (src/process/forkserver.cpp), which alone can reap it.
 class StatusSource {
  public:
   /// The wait status of `pid`, reaping it; empty while it runs. Asked once its pidfd is readable.
-  /// Throws mpp::Error or std::system_error when the status cannot be had (the server is gone).
+  /// Throws StatusLost when the status cannot be had (the server is gone), std::system_error when
+  /// asking failed otherwise.
   virtual std::optional<int> reap(pid_t pid) = 0;
   /// The owner drops `pid` without its status: reap it whenever it ends. Never throws.
   virtual void forget(pid_t pid) noexcept = 0;
