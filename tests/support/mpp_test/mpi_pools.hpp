@@ -24,6 +24,8 @@ template <>
 struct PoolTraits<MpiTestPool> {
   static constexpr const char* k_name = "mpp::MpiPool";
   static constexpr const char* k_test_name = "MpiPool";
+  /// A call sent to a rank counts as started (docs/api.md, AsyncResult::cancel): it runs.
+  static constexpr bool k_cancels_calls_sent_ahead = false;
 };
 
 }  // namespace mpp_test

@@ -26,12 +26,16 @@ struct PoolTraits<mpp::Pool> {
   /// How the pool names itself in messages.
   static constexpr const char* k_name = "mpp::Pool";
   static constexpr const char* k_test_name = "Pool";
+  /// Whether cancel(Cancel::even_running) always stops a call queued behind a busy worker: on
+  /// threads it has not started; a ProcessPool worker skips a call sent to it but not started.
+  static constexpr bool k_cancels_calls_sent_ahead = true;
 };
 
 template <>
 struct PoolTraits<mpp::ProcessPool> {
   static constexpr const char* k_name = "mpp::ProcessPool";
   static constexpr const char* k_test_name = "ProcessPool";
+  static constexpr bool k_cancels_calls_sent_ahead = true;
 };
 
 /// Tests that make pools in a loop (rounds of create, submit, terminate) make this many times
