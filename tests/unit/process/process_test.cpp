@@ -12,12 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -972,10 +974,16 @@ TEST(ProcessForkserver, NoDescriptorLeftOnEitherSideIsEmfileAndTheServerStays) {
     const pid_t server = mpp::detail::forkserver_pid();
     // Here: one descriptor left, which start() takes for the target's setup, so none is left for
     // the new process's pidfd in the server's reply.
-    const rlimit low{64, 64};
+    int highest = 0;  // a limit a little above what is open: few descriptors to fill
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+      highest = std::max(highest, std::stoi(entry.path().filename().string()));
+    }
+    const auto limit = static_cast<rlim_t>(highest + 16);
+    const rlimit low{limit, limit};
     if (::setrlimit(RLIMIT_NOFILE, &low) != 0) return 10;
     std::vector<int> taken;
     for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) taken.push_back(fd);
+    if (taken.empty()) return 18;
     ::close(taken.back());
     taken.pop_back();
     const bool here = start_fails_with_emfile();
