@@ -25,6 +25,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
@@ -36,6 +37,7 @@
 
 #include "mpp/detail/remote/exception_codec.hpp"
 #include "mpp/errors.hpp"
+#include "remote/function_table.hpp"
 
 // -- allocation probe: the largest single allocation while a probe is active ------------------------
 
@@ -690,6 +692,77 @@ TEST(ExceptionCodec, RandomCorruptionNeverCrashes) {
     } catch (const std::exception& e) {
       (void)std::string(e.what());
     }
+  }
+}
+
+// --- functions across processes (remote/function_table.hpp) ------------------------------------
+// A function crosses as (module, offset); decoded in the process that encoded it, it is itself.
+// Each thread keeps the last few it encoded and decoded: more functions than it keeps, in turn,
+// must still each come back as themselves.
+
+int relocated_0(int x) { return x + 10; }
+int relocated_1(int x) { return x + 11; }
+int relocated_2(int x) { return x + 12; }
+int relocated_3(int x) { return x + 13; }
+int relocated_4(int x) { return x + 14; }
+int relocated_5(int x) { return x + 15; }
+int relocated_6(int x) { return x + 16; }
+
+const mpp::detail::ModuleRelocation& test_relocation() {
+  static const mpp::detail::ModuleRelocation relocation(
+      {"codec_test", "this process", "here", "other processes", "none needed"});
+  return relocation;
+}
+
+std::uintptr_t relocated(std::uintptr_t address) {
+  mpp::detail::ByteBuffer bytes;
+  test_relocation().encode(bytes, address);
+  mpp::detail::ByteReader in(bytes);
+  const std::uintptr_t back = test_relocation().decode(in);
+  EXPECT_TRUE(in.at_end());
+  return back;
+}
+
+TEST(FunctionRelocation, MoreFunctionsThanAThreadKeepsEachComeBackAsThemselves) {
+  using F = int (*)(int);
+  const std::array<F, 7> functions{relocated_0, relocated_1, relocated_2, relocated_3,
+                                   relocated_4, relocated_5, relocated_6};
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t k = 0; k < functions.size(); ++k) {
+      const auto address = reinterpret_cast<std::uintptr_t>(functions[k]);
+      const auto back = reinterpret_cast<F>(relocated(address));  // NOLINT(performance-no-int-to-ptr)
+      ASSERT_EQ(back, functions[k]) << "function " << k << ", round " << round;
+      EXPECT_EQ(back(1), 11 + static_cast<int>(k));
+    }
+  }
+  // And on another thread, which keeps its own.
+  std::thread([&] {
+    for (F f : functions)
+      EXPECT_EQ(relocated(reinterpret_cast<std::uintptr_t>(f)), reinterpret_cast<std::uintptr_t>(f));
+  }).join();
+}
+
+TEST(FunctionRelocation, DataIsRefusedEachTimeNotOnlyTheFirst) {
+  static int data = 0;
+  for (int k = 0; k < 2; ++k) {
+    mpp::detail::ByteBuffer bytes;
+    EXPECT_THROW(test_relocation().encode(bytes, reinterpret_cast<std::uintptr_t>(&data)),
+                 mpp::SerializationError);
+  }
+}
+
+TEST(FunctionRelocation, AnOffsetOutsideTheModulesCodeIsRefusedAfterAGoodOneOfTheSameModule) {
+  const auto good = reinterpret_cast<std::uintptr_t>(relocated_0);
+  ASSERT_EQ(relocated(good), good);
+  mpp::detail::ByteBuffer bytes;
+  test_relocation().encode(bytes, good);
+  std::uint64_t offset = 0;
+  std::memcpy(&offset, bytes.data() + sizeof(std::uint64_t), sizeof(offset));
+  offset += std::uint64_t{1} << 40;  // far past any code of the module
+  std::memcpy(bytes.data() + sizeof(std::uint64_t), &offset, sizeof(offset));
+  for (int k = 0; k < 2; ++k) {
+    mpp::detail::ByteReader in(bytes);
+    EXPECT_THROW(test_relocation().decode(in), mpp::SerializationError);
   }
 }
 
