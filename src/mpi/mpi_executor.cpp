@@ -79,6 +79,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   std::mutex inflight_mutex;
 
   // The dispatcher thread's own.
+  std::chrono::microseconds nap = k_mpi_first_nap;  // idle()'s next sleep while chunks are out
   RequestBuilder builder;
   std::vector<std::unique_ptr<mpi::Bytes>> spare;  // receive buffers
 
@@ -89,26 +90,12 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // --- the dispatcher loop -------------------------------------------------------------------
 
-  void main() noexcept {
-    enter_dispatcher();
-    set_thread_helper(this);
-    t_function_relocation = &session.relocation();
-    std::chrono::microseconds nap{10};
-    for (;;) {
-      run_posted();
-      const bool progress = step();
-      if (finished()) break;
-      if (progress) {
-        nap = std::chrono::microseconds(10);
-      } else {
-        idle(nap);
-      }
-    }
-    run_posted();
-    t_function_relocation = nullptr;
-    set_thread_helper(nullptr);
-    leave_dispatcher();
-  }
+  // The dispatcher loop's steps (RemoteHost::dispatch). The servers were opened before the loop
+  // starts; this thread encodes functions as the ranks load them.
+  void begin_dispatch() noexcept { t_function_relocation = &session.relocation(); }
+  bool take_turn() noexcept { return true; }
+  bool dispatch_round() noexcept { return step(); }
+  void end_dispatch() noexcept { t_function_relocation = nullptr; }
 
   bool any_inflight() const noexcept {
     return std::any_of(servers.begin(), servers.end(), [](const Server& s) { return !s.inflight.empty(); });
@@ -122,7 +109,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   }
 
   // Nothing happened: spin a moment, then sleep until woken or, with chunks out, until the next look.
-  void idle(std::chrono::microseconds& nap) noexcept {
+  void idle() noexcept {
     const std::uint32_t seen = wake_word.load(std::memory_order_seq_cst);
     // Results often come microseconds later: look at MPI too while spinning. Any wake (new work,
     // a callback, an abandoned imap closing its call) ends the spin. The clock is read every round:
@@ -134,7 +121,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
           incoming_count.load(std::memory_order_relaxed) != 0 ||
           posted_count.load(std::memory_order_relaxed) != 0 ||
           terminate_requested.load(std::memory_order_relaxed) || (any_inflight() && receive())) {
-        nap = std::chrono::microseconds(10);
+        nap = k_mpi_first_nap;
         return;
       }
       yield_cpu();
@@ -163,6 +150,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       progress |= send_skips();
       progress |= feed();
     }
+    if (progress) nap = k_mpi_first_nap;
     return progress;
   }
 
@@ -468,7 +456,7 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
   host_ = owned;
   for (std::size_t k = 0; k < count; ++k) impl.servers.push_back(Server{session.server_rank(k), {}, 0, {}});
   if (options.initializer != nullptr) impl.open_servers();
-  RemoteHost::start_dispatcher(owned);
+  start_dispatcher(owned);
 }
 
 MpiExecutor::~MpiExecutor() {

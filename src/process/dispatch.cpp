@@ -30,25 +30,28 @@ void ProcessExecutor::Impl::wake_for_callbacks() noexcept {
   if (parked.load(std::memory_order_seq_cst)) wake_thread();
 }
 
-void ProcessExecutor::Impl::main() noexcept {
-  enter_dispatcher();
-  set_thread_helper(this);
-  std::unique_lock lock(role);
+// The dispatcher loop's steps (RemoteHost::dispatch): the thread holds the role from the start,
+// and starts the workers with it.
+void ProcessExecutor::Impl::begin_dispatch() noexcept {
+  role_lock = std::unique_lock(role);
   thread_holds_role = true;
   try {
     for (auto& s : slots) spawn(*s);
   } catch (...) {
     startup_error = std::current_exception();
   }
-  for (;;) {
-    run_posted();
-    if (!lock.owns_lock() && !take_role(lock)) continue;
-    thread_holds_role = true;
-    const bool progress = step() | spawn_missing();
-    if (finished()) break;
-    if (!progress) idle(lock);
-  }
-  // Every worker is gone or killed: reap them all, so no zombie outlives join().
+}
+
+bool ProcessExecutor::Impl::take_turn() noexcept {
+  if (!role_lock.owns_lock() && !take_role()) return false;
+  thread_holds_role = true;
+  return true;
+}
+
+bool ProcessExecutor::Impl::dispatch_round() noexcept { return step() | spawn_missing(); }
+
+// Every worker is gone or killed: reap them all, so no zombie outlives join().
+void ProcessExecutor::Impl::end_dispatch() noexcept {
   for (auto& s : slots) {
     if (s->child) {
       try {
@@ -59,21 +62,18 @@ void ProcessExecutor::Impl::main() noexcept {
     release_slot(*s);
   }
   thread_holds_role = false;
-  lock.unlock();
-  run_posted();
-  set_thread_helper(nullptr);
-  leave_dispatcher();
+  role_lock.unlock();
 }
 
 // The dispatcher thread wants the role back from a driving caller. False: it parked meanwhile.
-bool ProcessExecutor::Impl::take_role(std::unique_lock<std::mutex>& lock) noexcept {
-  if (lock.try_lock()) return true;
+bool ProcessExecutor::Impl::take_role() noexcept {
+  if (role_lock.try_lock()) return true;
   // A caller drives. Park; its release sees `parked` and wakes us if work is left (seq_cst on
   // both flags: either it sees us parked, or we see it gone and retry).
   parked.store(true, std::memory_order_seq_cst);
   if (!driving.load(std::memory_order_seq_cst)) {
     parked.store(false, std::memory_order_seq_cst);
-    return lock.try_lock();
+    return role_lock.try_lock();
   }
   // Callbacks the driver completed are ours to run, and their results are not ready until we do:
   // post() counts, then looks for `parked`; either it saw us parked, or we see its count here.
@@ -87,7 +87,7 @@ bool ProcessExecutor::Impl::take_role(std::unique_lock<std::mutex>& lock) noexce
 }
 
 // Nothing to do: spin a little with the role, then sleep without it.
-void ProcessExecutor::Impl::idle(std::unique_lock<std::mutex>& lock) noexcept {
+void ProcessExecutor::Impl::idle() noexcept {
   Spin spin(k_ring_dispatcher_spin);
   do {
     if (step() || finished() || posted_count.load(std::memory_order_relaxed) != 0) return;
@@ -105,7 +105,7 @@ void ProcessExecutor::Impl::idle(std::unique_lock<std::mutex>& lock) noexcept {
   auto fds = sleep_set(/*watch_workers=*/true);
   if (auto hook = g_before_dispatcher_sleeps.load(std::memory_order_acquire)) hook();
   thread_holds_role = false;
-  lock.unlock();
+  role_lock.unlock();
   wait_for_events(std::move(fds), deadline);
   dispatcher_shared.get()->sleeping.store(0, std::memory_order_seq_cst);
   parked.store(false, std::memory_order_seq_cst);
@@ -315,7 +315,7 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   impl.wake_fd =
       static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }));
   for (std::size_t i = 0; i < options.workers; ++i) impl.slots.push_back(std::make_unique<Impl::Slot>());
-  RemoteHost::start_dispatcher(owned);  // on failure, host_'s destructor closes wake_fd
+  start_dispatcher(owned);  // on failure, host_'s destructor closes wake_fd
   block_until([&impl] { return impl.started_word.load(std::memory_order_seq_cst) != 0; }, impl.started_word,
               impl.started_waiters, WaitContext{}, k_no_deadline);
   if (impl.startup_error) {

@@ -1,7 +1,7 @@
 // ProcessExecutor::Impl: the process back end's host (remote/host.hpp), its workers' slots and the
 // dispatcher's state. Its members are defined by concern:
-//   dispatch.cpp    the dispatcher loop; the role a waiting caller takes to drive the pool itself;
-//                   sleeping and waking
+//   dispatch.cpp    the dispatcher loop's steps (remote/host.hpp); the role a waiting caller takes
+//                   to drive the pool itself; sleeping and waking
 //   channel.cpp     the transport: requests written to a worker's ring, records read from the other
 //   supervisor.cpp  workers started, watched, killed (timeouts, cancel) and replaced; terminate
 #pragma once
@@ -104,6 +104,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   std::atomic<bool> driving{false};  // a caller holds the role
   std::atomic<bool> parked{false};   // the dispatcher thread sleeps (or is about to)
   bool thread_holds_role = false;    // dispatcher thread only
+  std::unique_lock<std::mutex> role_lock{role, std::defer_lock};  // the dispatcher thread's hold
 
   // The dispatcher's own state.
   bool starting_up = true;
@@ -122,9 +123,12 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   // --- dispatch.cpp ---------------------------------------------------------------------------
   void wake_dispatcher() noexcept override;
   void wake_for_callbacks() noexcept override;
-  void main() noexcept;
-  bool take_role(std::unique_lock<std::mutex>& lock) noexcept;
-  void idle(std::unique_lock<std::mutex>& lock) noexcept;
+  void begin_dispatch() noexcept;
+  bool take_turn() noexcept;
+  bool dispatch_round() noexcept;
+  void idle() noexcept;
+  void end_dispatch() noexcept;
+  bool take_role() noexcept;
   bool drive(FunctionRef<bool()> done, Deadline deadline) noexcept override;
   bool has_work() const noexcept;
   void wake_thread() noexcept;

@@ -1,12 +1,14 @@
-// The caller's side of a remote executor (include/mpp/detail/remote_executor.hpp), shared by
+// The host side of a remote executor (include/mpp/detail/remote/remote_executor.hpp), shared by
 // ProcessExecutor and MpiExecutor: the queue that calls submit to, open calls, close, terminate and
-// join, and the callbacks posted to the dispatcher thread. Each back end derives its Impl from it
-// and runs the dispatcher loop: it marks its thread (enter_dispatcher), takes the queue
-// (take_incoming), runs posted callbacks (run_posted) and, on terminate, stops its workers and
-// calls cancel_queued().
+// join, the callbacks posted to the dispatcher thread, and the dispatcher thread's loop
+// (dispatch()). Each back end derives its Impl from RemoteHost and supplies the loop's steps
+// (DispatchLoop): in a round it takes the queue (take_incoming), moves its transport, watches its
+// workers and feeds them (remote/scheduling.hpp); on terminate it stops its workers and calls
+// cancel_queued().
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -149,13 +151,6 @@ class RemoteHost : public CallbackRunner {
     thread.join();
     joined = true;
     on_joined();
-  }
-
-  /// Starts the dispatcher thread, which shares the host: a pool destroyed from its own callback
-  /// leaves the host to it (shutdown) until its loop ends.
-  template <class Host>
-  static void start_dispatcher(const std::shared_ptr<Host>& host) {
-    host->thread = std::thread([host] { host->main(); });
   }
 
   /// The executor's destructor: terminates and joins unless join() did. On the dispatcher thread
@@ -301,5 +296,59 @@ class RemoteHost : public CallbackRunner {
 
   static inline thread_local const void* t_dispatcher = nullptr;
 };
+
+/// What RemoteHost::dispatch() asks of a back end's host, on the dispatcher thread only.
+template <class Backend>
+concept DispatchLoop = std::derived_from<Backend, RemoteHost> && std::derived_from<Backend, Helper> &&
+    requires(Backend& b) {
+  // First: start the workers (or what the transport needs on this thread).
+  { b.begin_dispatch() }
+  noexcept;
+  // Whether this thread may move the pool now; false: look at callbacks and
+  // ask again (a waiting caller may be moving it, see ProcessPool).
+  { b.take_turn() }
+  noexcept->std::same_as<bool>;
+  // One round of everything: new calls, results, deaths, feeding, stopping.
+  // True when something happened.
+  { b.dispatch_round() }
+  noexcept->std::same_as<bool>;
+  // The pool is done: its workers stopped, every call complete.
+  { b.finished() }
+  noexcept->std::same_as<bool>;
+  // A round did nothing: spin a little, then sleep until woken.
+  { b.idle() }
+  noexcept;
+  // Last: reap the workers, give up what the loop held.
+  { b.end_dispatch() }
+  noexcept;
+};
+
+/// The dispatcher thread's loop, one for every back end (DispatchLoop says what each step is):
+/// callbacks first, then a round of work when the thread may move the pool, until the pool is
+/// finished; a round with nothing done idles.
+template <DispatchLoop Backend>
+void dispatch(Backend& backend) noexcept {
+  backend.enter_dispatcher();
+  set_thread_helper(&backend);
+  backend.begin_dispatch();
+  for (;;) {
+    backend.run_posted();
+    if (!backend.take_turn()) continue;
+    const bool progress = backend.dispatch_round();
+    if (backend.finished()) break;
+    if (!progress) backend.idle();
+  }
+  backend.end_dispatch();
+  backend.run_posted();
+  set_thread_helper(nullptr);
+  backend.leave_dispatcher();
+}
+
+/// Starts the dispatcher thread, which shares the host: a pool destroyed from its own callback
+/// leaves the host to it (shutdown) until its loop ends.
+template <DispatchLoop Backend>
+void start_dispatcher(const std::shared_ptr<Backend>& host) {
+  host->thread = std::thread([host] { dispatch(*host); });
+}
 
 }  // namespace mpp::detail

@@ -52,6 +52,9 @@ inline constexpr Pipeline k_mpi_pipeline{2, 4, 200us};
 /// How long the dispatcher looks for work (and for results, which often come microseconds later)
 /// before it sleeps.
 inline constexpr auto k_mpi_dispatcher_spin = 100us;
+/// The dispatcher's first sleep while chunks are out, after something happened; each sleep that
+/// finds nothing doubles it, up to k_mpi_longest_sleep.
+inline constexpr auto k_mpi_first_nap = 10us;
 /// The dispatcher's longest sleep while chunks are out: how late, at worst, it sees a result that
 /// nothing queued behind it hides (the last ones of a map, an apply).
 inline constexpr auto k_mpi_longest_sleep = 500us;
