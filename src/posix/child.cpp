@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "mpp/detail/core/config.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 
@@ -90,27 +91,30 @@ bool sigchld_ignored() noexcept {
 // reaped by the kernel (only asked while SIGCHLD is ignored), its pidfd opened before it ends.
 bool kernel_keeps_reaped_status() {
   static const bool keeps = [] {
+    // Raw pipe2 and fork: the answer is kept for the process's life, so a test's injected failure
+    // must not decide it.
     int gate[2];
     if (::pipe2(gate, O_CLOEXEC) != 0) return false;
+    Fd gate_read(gate[0]);
+    Fd gate_write(gate[1]);
     const pid_t pid = ::fork();
     if (pid == 0) {
-      ::close(gate[1]);
+      gate_write.reset();
       char byte = 0;
-      while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+      while (::read(gate_read.get(), &byte, 1) < 0 && errno == EINTR) {
       }
       ::_exit(0);
     }
-    ::close(gate[0]);
-    const int pidfd = pid > 0 ? open_pidfd(pid) : -1;
-    ::close(gate[1]);  // the child reads end-of-file and exits
-    if (pidfd < 0) return false;
-    pollfd ended{pidfd, POLLIN, 0};
+    gate_read.reset();
+    const Fd pidfd(pid > 0 ? open_pidfd(pid) : -1);
+    gate_write.reset();  // the child reads end-of-file and exits
+    if (!pidfd) return false;
+    pollfd ended{pidfd.get(), POLLIN, 0};
     posix::retried("poll", [&] { return ::poll(&ended, 1, 10000); });
     int status = 0;
-    ::waitpid(pid, &status, 0);  // ECHILD once the kernel has reaped it; reaps it otherwise
-    const bool result = reaped_status(pidfd).has_value();
-    ::close(pidfd);
-    return result;
+    // ECHILD once the kernel has reaped it; reaps it otherwise.
+    (void)posix::retried("waitpid", [&] { return ::waitpid(pid, &status, 0); });
+    return reaped_status(pidfd.get()).has_value();
   }();
   return keeps;
 }
@@ -284,11 +288,12 @@ pid_t spawn_with_parent_death_signal(char* const* argv, const Child::SpawnOption
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   // glibc's clone under its other exported name: ThreadSanitizer intercepts `clone` to treat the
   // child as a fork of its own, which this child, running none of its code, does not need.
-  const int pid = ::__clone(spawn_child, stack.get() + k_stack_size / sizeof(std::max_align_t),
-                            CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
-  const int clone_error = errno;
+  const int pid = posix::retried("clone", [&] {
+    return ::__clone(spawn_child, stack.get() + k_stack_size / sizeof(std::max_align_t),
+                     CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+  });
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (pid < 0) posix::throw_errno("clone", clone_error);
+  if (pid < 0) posix::throw_errno("clone", -pid);
   if (request.error != 0) {
     int status = 0;
     posix::retried("waitpid", [&] { return ::waitpid(pid, &status, 0); });
@@ -346,10 +351,7 @@ Child& Child::operator=(Child&& other) noexcept {
 
 Child::~Child() { release(); }
 
-void Child::close_pidfd() noexcept {
-  if (pidfd_ >= 0) ::close(pidfd_);
-  pidfd_ = -1;
-}
+void Child::close_pidfd() noexcept { Fd(std::exchange(pidfd_, -1)).reset(); }
 
 void Child::release() noexcept {
   close_pidfd();
@@ -377,23 +379,24 @@ Child Child::fork(FunctionRef<void()> body) {
   const StandardStreamsFlushed flushed = flush_free_standard_streams();
   // While SIGCHLD is ignored the kernel reaps the child itself: its status then lives only in a
   // pidfd opened before it ended, so the child waits for the parent to open it.
-  int gate[2] = {-1, -1};
-  if (sigchld_ignored()) posix::checked("pipe2", [&] { return ::pipe2(gate, O_CLOEXEC); });
-  const pid_t pid = posix::retried("fork", [] { return ::fork(); });
-  if (pid < 0) {
-    if (gate[0] >= 0) {
-      ::close(gate[0]);
-      ::close(gate[1]);
-    }
-    posix::throw_errno("fork", static_cast<int>(-pid));
+  Fd gate_read;
+  Fd gate_write;
+  if (sigchld_ignored()) {
+    int gate[2] = {-1, -1};
+    posix::checked("pipe2", [&] { return ::pipe2(gate, O_CLOEXEC); });
+    gate_read.reset(gate[0]);
+    gate_write.reset(gate[1]);
   }
+  const pid_t pid = posix::retried("fork", [] { return ::fork(); });
+  if (pid < 0) posix::throw_errno("fork", static_cast<int>(-pid));
   if (pid == 0) {
-    if (gate[0] >= 0) {
-      ::close(gate[1]);
+    if (gate_read) {
+      gate_write.reset();
       char byte = 0;
-      while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+      // Raw: a test's fault hook, copied from the parent, must not fail the child's wait.
+      while (::read(gate_read.get(), &byte, 1) < 0 && errno == EINTR) {
       }
-      ::close(gate[0]);
+      gate_read.reset();
     }
     // What another thread was writing stays the parent's to write, not the child's too. (glibc
     // resets every stream's lock in the child of a threaded parent.)
@@ -403,10 +406,8 @@ Child Child::fork(FunctionRef<void()> body) {
     ::_exit(127);  // the body must not return; if it does, fail loudly rather than run on
   }
   Child child(pid, open_pidfd(pid));
-  if (gate[0] >= 0) {
-    ::close(gate[0]);
-    ::close(gate[1]);  // the child reads end-of-file and goes on
-  }
+  gate_read.reset();
+  gate_write.reset();  // the child reads end-of-file and goes on
   return child;
 }
 
@@ -451,9 +452,11 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
     check(posix_spawnattr_setflags(&attributes, flags), "posix_spawnattr_setflags");
     const std::vector<char*> env = environment_with(options.environment);
     char* const* envp = env.empty() ? environ : env.data();
-    rc = options.program != nullptr
-             ? posix_spawn(&pid, options.program, &actions, &attributes, args.data(), envp)
-             : posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), envp);
+    rc = posix::error_returned("posix_spawn", [&] {
+      return options.program != nullptr
+                 ? posix_spawn(&pid, options.program, &actions, &attributes, args.data(), envp)
+                 : posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), envp);
+    });
   } catch (...) {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
@@ -544,14 +547,17 @@ int Child::status_of_reaped(int error) {
 void Child::signal(int sig) noexcept {
   if (pid_ <= 0 || status_) return;
   if (source_) {
-    if (pidfd_ >= 0) ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0);
+    if (pidfd_ >= 0) {
+      (void)posix::retried("pidfd_send_signal",
+                           [&] { return ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0); });
+    }
     return;
   }
-  ::kill(pid_, sig);
+  (void)posix::retried("kill", [&] { return ::kill(pid_, sig); });
 }
 
 void Child::signal_group(int sig) noexcept {
-  if (pid_ > 0 && !status_) ::kill(-pid_, sig);
+  if (pid_ > 0 && !status_) (void)posix::retried("kill", [&] { return ::kill(-pid_, sig); });
 }
 
 std::string Child::describe(int status) {

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "posix/syscall.hpp"
+
 namespace mpp::detail {
 
 void advise_huge_pages(void* data, std::size_t bytes) noexcept {
@@ -13,7 +15,11 @@ void advise_huge_pages(void* data, std::size_t bytes) noexcept {
   const auto begin = reinterpret_cast<std::uintptr_t>(data);
   const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
   const std::uintptr_t last = (begin + bytes) & ~(page - 1);
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  // Advice only: without it the pages are small ones, which work the same.
+  if (last > first) {
+    (void)posix::retried(
+        "madvise", [&] { return ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE); });
+  }
 }
 
 }  // namespace mpp::detail

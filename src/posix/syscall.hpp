@@ -42,6 +42,14 @@ auto retried(const char* what, Call call) -> decltype(call()) {
   }
 }
 
+/// For a call that returns its error number instead of setting errno (posix_spawn): 0 or that
+/// number, or the one a test asked `what` to fail with (then the call is not made).
+template <class Call>
+int error_returned(const char* what, Call call) {
+  if (int error = injected_fault(what)) return error;
+  return call();
+}
+
 /// mmap through the seam (it fails with MAP_FAILED, not -1).
 void* checked_mmap(const char* what, void* address, std::size_t length, int protection, int flags, int fd,
                    long offset);

@@ -166,13 +166,12 @@ bool ProcessExecutor::Impl::has_work() const noexcept {
 void ProcessExecutor::Impl::wake_thread() noexcept {
   const std::uint64_t one = 1;
   std::lock_guard lock(wake_mutex);
-  if (wake_fd >= 0) posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
+  if (wake_fd) posix::retried("write", [&] { return ::write(wake_fd.get(), &one, sizeof(one)); });
 }
 
 void ProcessExecutor::Impl::close_wake_fd() noexcept {
   std::lock_guard lock(wake_mutex);
-  if (wake_fd >= 0) ::close(wake_fd);
-  wake_fd = -1;
+  wake_fd.reset();
 }
 
 // RemoteHost: the dispatcher thread has been joined, every worker reaped: nothing shared is left
@@ -265,7 +264,7 @@ bool ProcessExecutor::Impl::maybe_stop() noexcept {
 // pidfd) while we sleep.
 std::vector<pollfd> ProcessExecutor::Impl::sleep_set(bool watch_workers) const {
   std::vector<pollfd> fds;
-  fds.push_back({wake_fd, POLLIN, 0});
+  fds.push_back({wake_fd.get(), POLLIN, 0});
   for (const auto& s : slots) {
     if (watch_workers && s->child.pidfd() >= 0) fds.push_back({s->child.pidfd(), POLLIN, 0});
   }
@@ -286,7 +285,7 @@ void ProcessExecutor::Impl::wait_for_events(std::vector<pollfd> fds, Deadline de
   posix::retried("ppoll", [&] { return ::ppoll(fds.data(), fds.size(), t, nullptr); });
   if ((fds[0].revents & POLLIN) != 0) {
     std::uint64_t count = 0;
-    posix::retried("read", [&] { return ::read(wake_fd, &count, sizeof(count)); });
+    posix::retried("read", [&] { return ::read(wake_fd.get(), &count, sizeof(count)); });
   }
   // A worker that exited is handled by the next step(), under the role. (A descriptor closed and
   // reused meanwhile at worst makes this a false alarm.)
@@ -312,8 +311,8 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   auto owned = std::make_shared<Impl>(options);
   Impl& impl = *owned;
   host_ = owned;
-  impl.wake_fd =
-      static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }));
+  impl.wake_fd.reset(
+      static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); })));
   for (std::size_t i = 0; i < options.workers; ++i) impl.slots.push_back(std::make_unique<Impl::Slot>());
   start_dispatcher(owned);  // on failure, host_'s destructor closes wake_fd
   block_until([&impl] { return impl.started_word.load(std::memory_order_seq_cst) != 0; }, impl.started_word,

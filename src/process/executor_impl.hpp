@@ -21,6 +21,7 @@
 
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "mpp/detail/process/process_executor.hpp"
 #include "mpp/detail/remote/remote.hpp"
 #include "process/forkserver.hpp"
@@ -77,9 +78,6 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
                    : opts.start_method == StartMethod::forkserver ? &forkserver_relocation()
                                                                   : nullptr),
         dispatcher_shared(opts.start_method != StartMethod::fork) {}
-  ~Impl() override {
-    if (wake_fd >= 0) ::close(wake_fd);
-  }
 
   ProcessExecutorOptions options;
   // How function addresses cross: null under fork (as they are), relocated under spawn and
@@ -89,7 +87,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   // The dispatcher's wake-up eventfd. Set before the thread starts and closed once it has been
   // joined (join() leaves no descriptor open); callers write it under wake_mutex, so a late
   // wake-up (a close() after join()) never writes a descriptor number reused meanwhile.
-  int wake_fd = -1;
+  Fd wake_fd;
   std::mutex wake_mutex;
   std::vector<std::unique_ptr<Slot>> slots;
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/fork_generation.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 
@@ -59,13 +60,11 @@ bool send_failed_for_good(long rc) noexcept { return rc == -EPIPE || rc == -ECON
 bool receive_found_it_gone(long rc) noexcept { return rc == 0 || send_failed_for_good(rc); }
 
 // The channel of the running server, closed in every process forked from this one (at most one
-// server is alive per process: a dead one's channel is closed before another starts).
+// server is alive per process: a dead one's channel is closed before another starts). A copy of
+// Server::fd_ as a plain int: the atfork handler reads it without the server's mutex.
 std::atomic<int> g_channel_fd{-1};
 
-void close_channel_in_child() noexcept {
-  const int fd = g_channel_fd.exchange(-1, std::memory_order_relaxed);
-  if (fd >= 0) ::close(fd);
-}
+void close_channel_in_child() noexcept { Fd(g_channel_fd.exchange(-1, std::memory_order_relaxed)).reset(); }
 
 // The server's channel ended (it died) or broke: the request cannot be answered.
 struct ServerGone {};
@@ -108,48 +107,44 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     auto server = std::make_shared<Server>();
     server->generation_ = fork_generation();
     server->credentials_ = current_credentials();
-    int end = -1;
+    Fd end;
     // No death signal: the server outlives the thread that starts it; it ends with the channel.
     server->process_ = spawn_with_setup(server_setup_message(), 0, &end);
-    server->fd_ = end;
-    g_channel_fd.store(end, std::memory_order_relaxed);
+    g_channel_fd.store(end.get(), std::memory_order_relaxed);
+    server->fd_ = std::move(end);
     return server;
   }
 
   bool alive() {
     const std::lock_guard lock(mutex_);
-    return fd_ >= 0;
+    return static_cast<bool>(fd_);
   }
   pid_t pid() const noexcept { return process_.pid(); }
   /// Whether it runs as this process does now.
   bool same_credentials() const noexcept { return credentials_ == current_credentials(); }
   int channel() {
     const std::lock_guard lock(mutex_);
-    return fd_;
+    return fd_.get();
   }
 
   // Throws ServerGone when the server has ended.
   Child start_child(const SetupMessage& message) {
     const std::lock_guard lock(mutex_);
-    if (fd_ < 0) throw ServerGone{};
+    if (!fd_) throw ServerGone{};
     ByteBuffer request;
     const RequestHeader header{k_request_magic, RequestKind::start, 0, 0};
     append_bytes(request, &header, sizeof(header));
     request.insert(request.end(), message.bytes.begin(), message.bytes.end());
-    int pidfd = -1;
+    Fd pidfd;
     const Reply reply = exchange(request, std::span<const int>(message.fds.data(), message.fd_count), &pidfd);
     if (reply.error != 0) {
-      if (pidfd >= 0) ::close(pidfd);
       posix::throw_errno(reply.error == EMFILE
                              ? "mpp: the fork server could not start a process: no descriptor left there"
                              : "mpp: the fork server could not start a process: fork",
                          reply.error);
     }
-    if (pidfd < 0 || reply.pid <= 0) {
-      if (pidfd >= 0) ::close(pidfd);
-      broken();
-    }
-    return Child::adopt(static_cast<pid_t>(reply.pid), pidfd, shared_from_this());
+    if (!pidfd || reply.pid <= 0) broken();
+    return Child::adopt(static_cast<pid_t>(reply.pid), pidfd.release(), shared_from_this());
   }
 
   std::optional<int> reap(pid_t pid) override {
@@ -160,7 +155,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     }
     const std::lock_guard lock(mutex_);
     try {
-      if (fd_ < 0) throw ServerGone{};
+      if (!fd_) throw ServerGone{};
       ByteBuffer request;
       const RequestHeader header{k_request_magic, RequestKind::reap, 0, pid};
       append_bytes(request, &header, sizeof(header));
@@ -177,17 +172,17 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
   void forget(pid_t pid) noexcept override {
     if (fork_generation() != generation_) return;
     const std::lock_guard lock(mutex_);
-    if (fd_ < 0) return;
+    if (!fd_) return;
     const RequestHeader header{k_request_magic, RequestKind::forget, 0, pid};
     const long rc =
-        send_message(fd_, std::span(reinterpret_cast<const std::byte*>(&header), sizeof(header)), {});
+        send_message(fd_.get(), std::span(reinterpret_cast<const std::byte*>(&header), sizeof(header)), {});
     if (send_failed_for_good(rc)) mark_gone();
   }
 
  private:
   // Sends a request and reads its reply (and the descriptor it carries, into `fd`). Under mutex_.
-  Reply exchange(std::span<const std::byte> request, std::span<const int> fds, int* fd) {
-    long rc = send_message(fd_, request, fds);
+  Reply exchange(std::span<const std::byte> request, std::span<const int> fds, Fd* fd) {
+    long rc = send_message(fd_.get(), request, fds);
     if (send_failed_for_good(rc)) {
       mark_gone();
       throw ServerGone{};
@@ -196,20 +191,17 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
     Reply reply{};
     int received = -1;
     bool fds_lost = false;
-    rc = receive_message(fd_, std::span(reinterpret_cast<std::byte*>(&reply), sizeof(reply)),
+    rc = receive_message(fd_.get(), std::span(reinterpret_cast<std::byte*>(&reply), sizeof(reply)),
                          std::span(&received, 1), &fds_lost);
-    if (fd != nullptr) {
-      *fd = received;
-    } else if (received >= 0) {
-      ::close(received);
-    }
+    Fd owned(received);
+    if (fd != nullptr) *fd = std::move(owned);
     if (receive_found_it_gone(rc)) {
       mark_gone();
       throw ServerGone{};
     }
     if (rc < 0 && rc != -EMSGSIZE) posix::throw_errno("recvmsg", static_cast<int>(-rc));
     if (rc != static_cast<long>(sizeof(reply)) || reply.magic != k_reply_magic) {
-      if (fd != nullptr && *fd >= 0) ::close(*fd);
+      if (fd != nullptr) fd->reset();
       broken();
     }
     if (fds_lost) {
@@ -217,9 +209,10 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
       // new process's pidfd): that process could not be watched. It is killed (safe by pid: the
       // server reaps it only once told to forget it) and left to the server; the server stays.
       if (reply.error == 0 && reply.pid > 0) {
-        ::kill(static_cast<pid_t>(reply.pid), SIGKILL);
+        (void)posix::retried("kill", [&] { return ::kill(static_cast<pid_t>(reply.pid), SIGKILL); });
         const RequestHeader forget{k_request_magic, RequestKind::forget, 0, reply.pid};
-        rc = send_message(fd_, std::span(reinterpret_cast<const std::byte*>(&forget), sizeof(forget)), {});
+        rc = send_message(fd_.get(), std::span(reinterpret_cast<const std::byte*>(&forget), sizeof(forget)),
+                          {});
         if (send_failed_for_good(rc)) mark_gone();
       }
       posix::throw_errno("mpp: no descriptor left in this process for the fork server's new process", EMFILE);
@@ -242,11 +235,10 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
   }
 
   void end_channel() {
-    if (fd_ >= 0) {
-      int expected = fd_;
+    if (fd_) {
+      int expected = fd_.get();
       g_channel_fd.compare_exchange_strong(expected, -1, std::memory_order_relaxed);
-      ::close(fd_);
-      fd_ = -1;
+      fd_.reset();
     }
     if (process_ && !process_.poll()) {
       // It exits at end of file on its channel: give it a moment, then make sure.
@@ -258,7 +250,7 @@ class Server final : public StatusSource, public std::enable_shared_from_this<Se
   }
 
   std::mutex mutex_;
-  int fd_ = -1;    // under mutex_
+  Fd fd_;          // under mutex_
   Child process_;  // reaped under mutex_ (end_channel)
   std::uint64_t generation_ = 0;
   Credentials credentials_;
@@ -298,12 +290,13 @@ void send_reply(int fd, const Reply& reply, int pidfd) noexcept {
 }
 
 [[noreturn]] void serve_child(int channel, std::span<const std::byte> body, std::array<int, k_setup_fds>& fds,
-                              pid_t server, const std::map<pid_t, int>& forgotten) noexcept {
-  // First of all: die with the server, and make sure it did not die before that.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+                              pid_t server, std::map<pid_t, Fd>& forgotten) noexcept {
+  // First of all: die with the server, and make sure it did not die before that. (The seam is fine
+  // after this fork: the server is single-threaded.)
+  (void)posix::retried("prctl", [] { return ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
   if (::getppid() != server) ::_exit(1);
-  ::close(channel);
-  for (const auto& [pid, pidfd] : forgotten) ::close(pidfd);
+  Fd(channel).reset();
+  forgotten.clear();          // closes their pidfds, the server's
   ::signal(SIGINT, SIG_DFL);  // the server ignores Ctrl-C; its children decide for themselves
   run_setup(body, fds, server, forkserver_relocation());
 }
@@ -348,20 +341,19 @@ void run_fork_server(int fd) noexcept {
   // What main() wrote before freeze_support() is written once, not again by each child.
   flush_standard_streams();
   const pid_t self = ::getpid();
-  std::map<pid_t, int> forgotten;  // children nobody will reap: their pidfds
+  std::map<pid_t, Fd> forgotten;  // children nobody will reap: their pidfds
   std::vector<pollfd> watched;
   std::array<std::byte, k_request_max> buffer{};
   for (;;) {
     watched.assign(1, pollfd{fd, POLLIN, 0});
-    for (const auto& [pid, pidfd] : forgotten) watched.push_back({pidfd, POLLIN, 0});
+    for (const auto& [pid, pidfd] : forgotten) watched.push_back({pidfd.get(), POLLIN, 0});
     if (posix::retried("poll", [&] { return ::poll(watched.data(), watched.size(), -1); }) < 0) ::_exit(1);
     for (std::size_t k = 1; k < watched.size(); ++k) {
       if (watched[k].revents == 0) continue;
       for (auto it = forgotten.begin(); it != forgotten.end(); ++it) {
-        if (it->second != watched[k].fd) continue;
+        if (it->second.get() != watched[k].fd) continue;
         int status = 0;
-        if (::waitpid(it->first, &status, WNOHANG) != 0) {
-          ::close(it->second);
+        if (posix::retried("waitpid", [&] { return ::waitpid(it->first, &status, WNOHANG); }) != 0) {
           forgotten.erase(it);
         }
         break;
@@ -378,8 +370,7 @@ void run_fork_server(int fd) noexcept {
     if (valid) std::memcpy(&header, buffer.data(), sizeof(header));
     Reply reply{k_reply_magic, header.pid, 0, 0, 0, 0};
     if (!valid || header.magic != k_request_magic || fds_lost) {
-      for (int f : fds)
-        if (f >= 0) ::close(f);
+      close_fds(fds);
       reply.error = fds_lost ? EMFILE : EPROTO;
       send_reply(fd, reply, -1);
       continue;
@@ -388,34 +379,34 @@ void run_fork_server(int fd) noexcept {
       case RequestKind::start: {
         const std::span<const std::byte> body(buffer.data() + sizeof(header),
                                               static_cast<std::size_t>(got) - sizeof(header));
-        const pid_t pid = ::fork();
-        const int fork_error = errno;
+        const pid_t pid = posix::retried("fork", [] { return ::fork(); });
         if (pid == 0) serve_child(fd, body, fds, self, forgotten);
-        for (int f : fds)
-          if (f >= 0) ::close(f);
-        int pidfd = -1;
+        close_fds(fds);
+        Fd pidfd;
         if (pid < 0) {
-          reply.error = fork_error;
+          reply.error = -pid;
         } else {
           // Before it can be reaped: only this process reaps it, and only when asked to.
-          pidfd = open_pidfd(pid);
-          if (pidfd < 0) {
-            reply.error = -pidfd;
-            ::kill(pid, SIGKILL);
+          const int opened = open_pidfd(pid);
+          if (opened < 0) {
+            reply.error = -opened;
+            (void)posix::retried("kill", [&] { return ::kill(pid, SIGKILL); });
             int status = 0;
-            ::waitpid(pid, &status, 0);
+            (void)posix::retried("waitpid", [&] { return ::waitpid(pid, &status, 0); });
+          } else {
+            pidfd.reset(opened);
           }
         }
-        reply.pid = pid;
-        send_reply(fd, reply, pidfd);
-        if (pidfd >= 0) ::close(pidfd);
+        reply.pid = pid < 0 ? -1 : pid;
+        send_reply(fd, reply, pidfd.get());
         break;
       }
       case RequestKind::reap: {
         int status = 0;
-        const pid_t rc = ::waitpid(static_cast<pid_t>(header.pid), &status, WNOHANG);
+        const pid_t rc = posix::retried(
+            "waitpid", [&] { return ::waitpid(static_cast<pid_t>(header.pid), &status, WNOHANG); });
         if (rc < 0) {
-          reply.error = errno;
+          reply.error = -rc;
         } else if (rc > 0) {
           reply.ended = 1;
           reply.status = status;
@@ -426,9 +417,9 @@ void run_fork_server(int fd) noexcept {
       case RequestKind::forget: {
         const auto pid = static_cast<pid_t>(header.pid);
         int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (posix::retried("waitpid", [&] { return ::waitpid(pid, &status, WNOHANG); }) == 0) {
           const int pidfd = open_pidfd(pid);
-          if (pidfd >= 0) forgotten.emplace(pid, pidfd);
+          if (pidfd >= 0) forgotten.emplace(pid, Fd(pidfd));
         }
         break;
       }

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "mpp/detail/core/demangle.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "posix/syscall.hpp"
 #include "process/forkserver.hpp"
 #include "process/spawn.hpp"
@@ -78,7 +79,8 @@ void Process::start() {
   child_ = detail::Child::fork([this, parent, from_main_thread] {
     if (from_main_thread) {
       // Die with the parent, even when it is SIGKILLed, and check it did not die first.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      // The seam is safe after fork (it reads one atomic pointer). A failure only loses the signal.
+      (void)detail::posix::retried("prctl", [] { return ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
       if (::getppid() != parent) ::_exit(1);
     }
     child_main([this] { target_->run(); });
@@ -101,27 +103,21 @@ void Process::start_fresh(StartMethod method) {
     detail::t_function_relocation = saved;
   }
   // The payload travels in a memfd: any size, one descriptor.
-  const int fd = static_cast<int>(
-      detail::posix::checked("memfd_create", [] { return ::memfd_create("mpp-process", MFD_CLOEXEC); }));
-  try {
-    std::size_t done = 0;
-    while (done < payload.size()) {
-      done += static_cast<std::size_t>(detail::posix::checked(
-          "write", [&] { return ::write(fd, payload.data() + done, payload.size() - done); }));
-    }
-    const detail::SetupMessage message = detail::process_setup_message(fd);
-    if (method == StartMethod::spawn) {
-      // As under fork: only a child of the main thread dies with the program (see start()).
-      const bool from_main_thread = ::gettid() == ::getpid();
-      child_ = detail::spawn_with_setup(message, from_main_thread ? SIGKILL : 0);
-    } else {
-      child_ = detail::forkserver_start(message);
-    }
-  } catch (...) {
-    ::close(fd);
-    throw;
+  const detail::Fd fd(static_cast<int>(
+      detail::posix::checked("memfd_create", [] { return ::memfd_create("mpp-process", MFD_CLOEXEC); })));
+  std::size_t done = 0;
+  while (done < payload.size()) {
+    done += static_cast<std::size_t>(detail::posix::checked(
+        "write", [&] { return ::write(fd.get(), payload.data() + done, payload.size() - done); }));
   }
-  ::close(fd);
+  const detail::SetupMessage message = detail::process_setup_message(fd.get());
+  if (method == StartMethod::spawn) {
+    // As under fork: only a child of the main thread dies with the program (see start()).
+    const bool from_main_thread = ::gettid() == ::getpid();
+    child_ = detail::spawn_with_setup(message, from_main_thread ? SIGKILL : 0);
+  } else {
+    child_ = detail::forkserver_start(message);
+  }
 }
 
 std::optional<int> Process::status_within(detail::Deadline deadline) const {
@@ -163,18 +159,19 @@ namespace mpp::detail {
 
 void process_payload_main(int payload_fd) noexcept {
   child_main([payload_fd] {
+    Fd owned(payload_fd);
     struct stat st = {};
-    posix::checked("fstat", [&] { return ::fstat(payload_fd, &st); });
+    posix::checked("fstat", [&] { return ::fstat(owned.get(), &st); });
     ByteBuffer payload(static_cast<std::size_t>(st.st_size));
     std::size_t done = 0;
     while (done < payload.size()) {
       const auto got = posix::checked("pread", [&] {
-        return ::pread(payload_fd, payload.data() + done, payload.size() - done, static_cast<off_t>(done));
+        return ::pread(owned.get(), payload.data() + done, payload.size() - done, static_cast<off_t>(done));
       });
       if (got == 0) throw SerializationError("mpp::Process: the child's setup is truncated");
       done += static_cast<std::size_t>(got);
     }
-    ::close(payload_fd);
+    owned.reset();  // read: the target's own children must not inherit it
     t_function_relocation = &process_relocation();
     ByteReader in(payload);
     using Entry = void (*)(ByteReader&);

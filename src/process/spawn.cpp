@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mpp/detail/remote/codec.hpp"
@@ -53,12 +54,7 @@ struct Fds {
   explicit Fds(std::array<int, k_setup_fds>& fds) noexcept : fd(fds) {}
   Fds(const Fds&) = delete;
   Fds& operator=(const Fds&) = delete;
-  ~Fds() {
-    for (int& f : fd) {
-      if (f >= 0) ::close(f);
-      f = -1;
-    }
-  }
+  ~Fds() { close_fds(fd); }
 };
 
 [[noreturn]] void bad_setup(const char* why) noexcept {
@@ -73,11 +69,14 @@ struct Fds {
 // Maps `bytes` of `fd` shared, or ends the process.
 void* map_shared(int fd, std::size_t bytes) noexcept {
   struct stat st = {};
-  if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < bytes)
+  if (posix::retried("fstat", [&] { return ::fstat(fd, &st); }) != 0 ||
+      static_cast<std::size_t>(st.st_size) < bytes)
     bad_setup("a shared page is too small");
-  void* at = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (at == MAP_FAILED) bad_setup("mmap failed");
-  return at;
+  try {
+    return posix::checked_mmap("mmap", nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  } catch (...) {
+    bad_setup("mmap failed");
+  }
 }
 
 std::size_t page_rounded(std::size_t bytes) noexcept {
@@ -111,7 +110,8 @@ std::uint64_t magic_of(std::span<const std::byte> message) noexcept {
       static_cast<DispatcherShared*>(map_shared(fds.fd[3], page_rounded(sizeof(DispatcherShared))));
   for (int k : {1, 2}) {
     struct stat st = {};
-    if (::fstat(fds.fd[k], &st) != 0 || static_cast<std::uint64_t>(st.st_size) != header.ring_bytes) {
+    if (posix::retried("fstat", [&] { return ::fstat(fds.fd[k], &st); }) != 0 ||
+        static_cast<std::uint64_t>(st.st_size) != header.ring_bytes) {
       bad_setup("a ring of the wrong size");
     }
   }
@@ -148,10 +148,7 @@ std::uint64_t magic_of(std::span<const std::byte> message) noexcept {
   }
   setup.initializer_error = initializer_error;
   // The memfds are mapped; only the eventfd is still needed.
-  for (int& f : fds.fd) {
-    if (f >= 0) ::close(f);
-    f = -1;
-  }
+  close_fds(fds.fd);
   worker_main(setup);
 }
 
@@ -234,6 +231,10 @@ SetupMessage server_setup_message() {
   return message;
 }
 
+void close_fds(std::span<int> fds) noexcept {
+  for (int& f : fds) Fd(std::exchange(f, -1)).reset();
+}
+
 long send_message(int socket, std::span<const std::byte> bytes, std::span<const int> fds) noexcept {
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * k_setup_fds)] = {};
   iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
@@ -275,7 +276,7 @@ long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds
       if (taken < fds.size()) {
         fds[taken++] = received;
       } else {
-        ::close(received);
+        Fd(received).reset();
       }
     }
   }
@@ -286,32 +287,29 @@ long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds
   return got;
 }
 
-Child spawn_with_setup(const SetupMessage& message, int death_signal, int* parent_end) {
+Child spawn_with_setup(const SetupMessage& message, int death_signal, Fd* parent_end) {
   // As before a fork: what the program wrote so far comes out before anything the new process
   // writes (only streams no other thread holds: never waits).
   (void)flush_free_standard_streams();
   int ends[2] = {-1, -1};
   posix::checked("socketpair", [&] { return ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends); });
-  std::array<int, k_setup_fds> sockets{ends[0], ends[1], -1, -1, -1};
-  Fds closer(sockets);
+  Fd ours(ends[0]);
+  const Fd theirs(ends[1]);
 
   // The whole setup is queued at the child's end before the child starts: it reads it whenever it
   // gets there, and nothing here waits for it.
   const long sent =
-      send_message(ends[0], message.bytes, std::span<const int>(message.fds.data(), message.fd_count));
+      send_message(ours.get(), message.bytes, std::span<const int>(message.fds.data(), message.fd_count));
   if (sent < 0) posix::throw_errno("sendmsg", static_cast<int>(-sent));
 
   Child::SpawnOptions options;
   options.program = "/proc/self/exe";
   options.parent_death_signal = death_signal;
-  options.pass_fd = ends[1];
-  options.pass_fd_as = ends[1];  // the same number: only its close-on-exec flag is cleared
-  options.environment.push_back(std::string(k_spawn_variable) + "=" + std::to_string(ends[1]));
+  options.pass_fd = theirs.get();
+  options.pass_fd_as = theirs.get();  // the same number: only its close-on-exec flag is cleared
+  options.environment.push_back(std::string(k_spawn_variable) + "=" + std::to_string(theirs.get()));
   Child child = Child::spawn({program_name()}, options);
-  if (parent_end != nullptr) {
-    *parent_end = ends[0];
-    sockets[0] = -1;
-  }
+  if (parent_end != nullptr) *parent_end = std::move(ours);
   return child;
 }
 
@@ -345,11 +343,10 @@ void run_spawned_worker(int fd) noexcept {
   if (got < 0 && got != -EMSGSIZE) bad_setup("no message on its descriptor");
   const std::span<const std::byte> message(buffer.data(), got < 0 ? 0 : static_cast<std::size_t>(got));
   if (got >= 0 && magic_of(message) == k_server_magic && message.size() == sizeof(k_server_magic)) {
-    for (int& f : fds)
-      if (f >= 0) ::close(f);
+    close_fds(fds);
     run_fork_server(fd);  // the socket is its channel to the program
   }
-  ::close(fd);  // one message only; the worker's own children must not inherit the socket
+  Fd(fd).reset();  // one message only; the worker's own children must not inherit the socket
   if (got < 0) {
     Fds all(fds);
     bad_setup("a truncated message");

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "mpp/detail/posix/child.hpp"
+#include "mpp/detail/posix/fd.hpp"
 #include "mpp/detail/remote/codec.hpp"
 #include "mpp/detail/remote/remote.hpp"
 
@@ -82,6 +83,8 @@ SetupMessage server_setup_message();
 /// Sends one message on an AF_UNIX SOCK_SEQPACKET socket, descriptors attached (MSG_NOSIGNAL).
 /// Returns 0 or -errno (EPIPE, ECONNRESET: the peer is gone).
 long send_message(int socket, std::span<const std::byte> bytes, std::span<const int> fds) noexcept;
+/// Closes each descriptor of `fds` that is open (>= 0) and sets it to -1: received ones not wanted.
+void close_fds(std::span<int> fds) noexcept;
 /// Receives one message into `buffer`, its descriptors (close-on-exec) into `fds` (at most
 /// fds.size(); more are closed; the unused entries stay -1). Returns its length, 0 at end of file,
 /// or -errno; -EMSGSIZE when the message or its descriptors were truncated (the descriptors it did
@@ -92,9 +95,9 @@ long receive_message(int socket, std::span<std::byte> buffer, std::span<int> fds
 
 /// Runs /proc/self/exe with k_spawn_variable set, the message queued on its socket. The child
 /// gets `death_signal` when the calling thread ends (0: none). With `parent_end`, the parent's end of
-/// the socket (close-on-exec) is kept open and stored there, the caller's to close; otherwise it is
-/// closed. Throws std::system_error when a system call fails.
-Child spawn_with_setup(const SetupMessage& message, int death_signal, int* parent_end = nullptr);
+/// the socket (close-on-exec) is kept open and stored there; otherwise it is closed. Throws std::system_error
+/// when a system call fails.
+Child spawn_with_setup(const SetupMessage& message, int death_signal, Fd* parent_end = nullptr);
 
 /// Starts a pool worker by spawning it. The child dies with the calling thread (PR_SET_PDEATHSIG),
 /// as a forked worker does. Throws mpp::SerializationError when the initializer cannot be named for

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "posix/syscall.hpp"
 #include "process/spawn.hpp"
 
 namespace mpp {
@@ -49,7 +50,9 @@ void freeze_support(int argc, char** argv) {
   // Named as the program, not "exe" (the file run was /proc/self/exe): ps, pgrep and top find it.
   if (argv0 != nullptr) {
     const char* slash = std::strrchr(argv0, '/');
-    ::prctl(PR_SET_NAME, slash != nullptr ? slash + 1 : argv0);
+    // Best effort: a worker under another name works the same.
+    (void)detail::posix::retried("prctl",
+                                 [&] { return ::prctl(PR_SET_NAME, slash != nullptr ? slash + 1 : argv0); });
   }
   detail::run_spawned_worker(static_cast<int>(fd));
 }

@@ -32,7 +32,7 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
                         &s.requests,
                         &s.responses,
                         dispatcher_shared.get(),
-                        wake_fd,
+                        wake_fd.get(),
                         ::getpid(),
                         options.initializer,
                         options.maxtasksperchild,
@@ -49,7 +49,7 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
   s.init_error = nullptr;
   if (spawned) {
     const SpawnSetup setup{s.shared->fd(),      s.requests.fd(),          s.responses.fd(),
-                           k_ring_bytes,        dispatcher_shared.fd(),   wake_fd,
+                           k_ring_bytes,        dispatcher_shared.fd(),   wake_fd.get(),
                            options.initializer, options.maxtasksperchild, options.task_timeout.count() > 0};
     // Under forkserver the server forks it (it is the server's child: its status comes from
     // there, its pidfd with it); under spawn this thread runs the program afresh.

@@ -223,7 +223,8 @@ class Worker final : public ChunkReporter {
 
 void worker_main(const WorkerSetup& setup) noexcept {
   // Die with the dispatcher thread that forked us (the pool's), and check it did not die first.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Should it fail (it does not for a valid signal), the getppid() check below still holds.
+  (void)posix::retried("prctl", [] { return ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
   if (::getppid() != setup.parent) ::_exit(static_cast<int>(WorkerExit::orphaned));
   // Ctrl-C reaches the whole process group: the parent decides, workers stay quiet (and die with it).
   ::signal(SIGINT, SIG_IGN);

@@ -324,10 +324,10 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   const std::size_t known = commands.total().value_or(options.jobs);
   const std::size_t jobs =
       jobs_within_file_limit(std::min(options.jobs, std::max<std::size_t>(known, 1)), warning);
-  int joblog_fd = -1;
+  Fd joblog;
   if (!options.joblog.empty() && options.joblog != "-") {
     int signal = 0;
-    joblog_fd = open_joblog(options.joblog, io.signals, signal);
+    joblog = open_joblog(options.joblog, io.signals, signal);
     if (signal != 0) {
       OutputStream err(io.err);  // a message that never blocks either; dropped if nobody reads
       err.write("mpp-run: " + signal_name(signal) + ": stopped waiting for a reader of the joblog " +
@@ -335,8 +335,7 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
       return 128 + signal;
     }
   }
-  const Fd joblog_closer(joblog_fd);
-  Runner runner(options, jobs, commands, io, warning, joblog_fd);
+  Runner runner(options, jobs, commands, io, warning, joblog.get());
   return runner.run();
 }
 

@@ -23,6 +23,7 @@
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/posix/child.hpp"
 #include "mpp/detail/posix/fd.hpp"
+#include "posix/syscall.hpp"
 #include "run/options.hpp"
 #include "run/output.hpp"
 #include "run/runner.hpp"
@@ -193,7 +194,7 @@ class Runner {
   int write_error_ = 0;
   // Made the subreaper of its descendants (PR_SET_CHILD_SUBREAPER), so that what a job leaves
   // behind stays within reach.
-  bool subreaper_ = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  bool subreaper_ = posix::retried("prctl", [] { return ::prctl(PR_SET_CHILD_SUBREAPER, 1); }) == 0;
   Deadline next_orphan_check_ = Clock::now();
   bool orphans_may_wait_ = false;  // a SIGCHLD came since the last look
 };
@@ -201,6 +202,6 @@ class Runner {
 // Before a run starts (run_jobs()): the slots that the open-file limit leaves room for
 // (runner_job.cpp), and the joblog opened (runner_output.cpp).
 std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning);
-int open_joblog(const std::string& path, SignalPipe* signals, int& signal);
+Fd open_joblog(const std::string& path, SignalPipe* signals, int& signal);
 
 }  // namespace mpp::detail::run

@@ -47,12 +47,14 @@ std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning) {
   // Three descriptors per running job: -j in the thousands needs more than the usual soft limit of
   // 1024, and the hard limit is ours to take.
   rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return jobs;
+  if (posix::retried("getrlimit", [&] { return ::getrlimit(RLIMIT_NOFILE, &files); }) != 0 ||
+      files.rlim_cur == RLIM_INFINITY)
+    return jobs;
   const std::size_t wanted = 3 * jobs + k_fixed_descriptors + 64;
   if (files.rlim_cur < wanted && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = std::min<rlim_t>(files.rlim_max, std::max<rlim_t>(wanted, files.rlim_cur));
-    ::setrlimit(RLIMIT_NOFILE, &files);
-    ::getrlimit(RLIMIT_NOFILE, &files);
+    (void)posix::retried("setrlimit", [&] { return ::setrlimit(RLIMIT_NOFILE, &files); });
+    (void)posix::retried("getrlimit", [&] { return ::getrlimit(RLIMIT_NOFILE, &files); });
   }
   // What is open already (standard streams, the signal pipe, what the caller inherited) counts
   // against the limit too.
@@ -141,7 +143,8 @@ void Runner::start(Pending job) {
 void Runner::no_descriptors_for(Pending job) {
   pending_.push_front(std::move(job));
   rlimit files{};
-  const bool known = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY;
+  const bool known = posix::retried("getrlimit", [&] { return ::getrlimit(RLIMIT_NOFILE, &files); }) == 0 &&
+                     files.rlim_cur != RLIM_INFINITY;
   const std::string limit = known ? " (ulimit -n: " + std::to_string(files.rlim_cur) + ")" : "";
   bar_.clear();
   if (!running_.empty()) {
@@ -193,7 +196,8 @@ void Runner::read_some(Fd& fd, std::string& buffer, bool& enlarged) {
   buffer.append(scratch_.get(), static_cast<std::size_t>(got));
   if (got == k_default_pipe && !enlarged) {
     enlarged = true;
-    ::fcntl(fd.get(), F_SETPIPE_SZ, k_large_pipe);  // best effort: a smaller pipe only costs wake-ups
+    // Best effort: a smaller pipe only costs wake-ups.
+    (void)posix::retried("fcntl", [&] { return ::fcntl(fd.get(), F_SETPIPE_SZ, k_large_pipe); });
   }
 }
 

@@ -40,17 +40,19 @@ std::string log_field(std::string_view command) {
 
 // Opens the joblog file (not "-") before anything runs; a file that cannot be opened is an error.
 // A FIFO with no reader yet is waited for, opened without blocking and again every few
-// milliseconds while the signals are heard: -1 with `signal` set when one came first.
-int open_joblog(const std::string& path, SignalPipe* signals, int& signal) {
+// milliseconds while the signals are heard: none (an empty Fd) with `signal` set when one came first.
+Fd open_joblog(const std::string& path, SignalPipe* signals, int& signal) {
   for (;;) {
     const int fd = posix::retried("open", [&] {
       return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
     });
     if (fd >= 0) {
+      Fd file(fd);
       // Blocking again: OutputStream makes a non-blocking copy of its own where a write could wait.
-      const int flags = ::fcntl(fd, F_GETFL);
-      if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-      return fd;
+      const int flags = posix::retried("fcntl", [&] { return ::fcntl(file.get(), F_GETFL); });
+      if (flags >= 0)
+        (void)posix::retried("fcntl", [&] { return ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK); });
+      return file;
     }
     if (fd != -ENXIO) throw ParseError("cannot write the joblog " + path + ": " + std::strerror(-fd));
     pollfd p{signals != nullptr ? signals->fd() : -1, POLLIN, 0};
@@ -58,7 +60,7 @@ int open_joblog(const std::string& path, SignalPipe* signals, int& signal) {
     while (const int sig = signals != nullptr ? signals->take() : 0) {
       if (sig == SIGCHLD) continue;
       signal = sig;
-      return -1;
+      return Fd();
     }
   }
 }

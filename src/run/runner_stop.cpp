@@ -182,7 +182,7 @@ void Runner::reap_orphans() {
   for (pid_t pid : children_of(::getpid())) {
     if (is_job(pid)) continue;
     int status = 0;
-    ::waitpid(pid, &status, WNOHANG);
+    (void)posix::retried("waitpid", [&] { return ::waitpid(pid, &status, WNOHANG); });
   }
 }
 
@@ -204,19 +204,19 @@ void Runner::sweep(bool at_once) {
   };
   std::vector<ProcessState> left = live();
   if (!left.empty() && !at_once) {
-    for (const ProcessState& p : left) ::kill(p.pid, SIGTERM);
+    for (const ProcessState& p : left) (void)posix::retried("kill", [&] { return ::kill(p.pid, SIGTERM); });
     const Deadline until = Clock::now() + k_kill_grace;
     // Processes that are not mpp-run's children give no event when they end: look every few
     // milliseconds, within the grace period.
     while (!left.empty() && Clock::now() < until) {
-      ::poll(nullptr, 0, k_doomed_poll_ms);
+      (void)posix::retried("poll", [] { return ::poll(nullptr, 0, k_doomed_poll_ms); });
       reap_children();
       left = live();
     }
   }
   // SIGKILL to what is left; their children come to mpp-run in turn. Until nothing is left.
   for (int round = 0; round < k_max_sweeps; ++round) {
-    for (const ProcessState& p : left) ::kill(p.pid, SIGKILL);
+    for (const ProcessState& p : left) (void)posix::retried("kill", [&] { return ::kill(p.pid, SIGKILL); });
     const bool any = reap_children(left);
     left = live();
     if (left.empty() && !any) break;

@@ -22,7 +22,8 @@ extern "C" void on_signal(int sig) {
   const int fd = g_write_fd.load(std::memory_order_relaxed);
   if (fd >= 0) {
     const auto byte = static_cast<unsigned char>(sig);
-    // Non-blocking: with the pipe full, signals are already waiting to be handled.
+    // Non-blocking: with the pipe full, signals are already waiting to be handled. Raw, not
+    // through the seam: a signal handler may call only async-signal-safe functions.
     [[maybe_unused]] const ssize_t rc = ::write(fd, &byte, 1);
   }
   errno = saved;
@@ -44,7 +45,7 @@ SignalPipe::SignalPipe() {
     throw std::logic_error("mpp-run: only one SignalPipe at a time");
   }
   for (std::size_t i = 0; i < std::size(k_signals); ++i) {
-    ::sigaction(k_signals[i], nullptr, &previous_[i]);
+    (void)posix::retried("sigaction", [&] { return ::sigaction(k_signals[i], nullptr, &previous_[i]); });
     // Ignored when mpp-run started (nohup, a script's `cmd &`): stays ignored, for the jobs too.
     // SIGCHLD is always caught: ignoring it would reap the jobs behind mpp-run's back.
     if (k_signals[i] != SIGCHLD && previous_[i].sa_handler == SIG_IGN) continue;
@@ -54,12 +55,14 @@ SignalPipe::SignalPipe() {
     // SA_RESTART: a blocking write of job output resumes instead of failing with EINTR.
     action.sa_flags = SA_RESTART;
     if (k_signals[i] == SIGCHLD) action.sa_flags |= SA_NOCLDSTOP;  // ended children only
-    ::sigaction(k_signals[i], &action, nullptr);
+    (void)posix::retried("sigaction", [&] { return ::sigaction(k_signals[i], &action, nullptr); });
   }
 }
 
 SignalPipe::~SignalPipe() {
-  for (std::size_t i = 0; i < std::size(k_signals); ++i) ::sigaction(k_signals[i], &previous_[i], nullptr);
+  for (std::size_t i = 0; i < std::size(k_signals); ++i) {
+    (void)posix::retried("sigaction", [&] { return ::sigaction(k_signals[i], &previous_[i], nullptr); });
+  }
   g_write_fd.store(-1);
 }
 

@@ -1008,6 +1008,45 @@ TEST(ProcessForkserver, NoDescriptorLeftOnEitherSideIsEmfileAndTheServerStays) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// The system call that starts a fresh run of the program fails (clone under spawn; posix_spawn
+// for the fork server, which has no death signal): start() throws a system_error that names it,
+// leaves no descriptor open (the target's setup, the socket pair), and a later start() works. In a
+// helper process: one with no fork server yet.
+TEST(ProcessFreshStart, ARunThatCannotStartIsASystemErrorThatLeaksNothing) {
+  const int status = run_helper([] {
+    const auto open_descriptors = [] {
+      const std::filesystem::directory_iterator entries("/proc/self/fd");
+      return std::distance(begin(entries), end(entries));
+    };
+    int code = 10;
+    for (const mpp::StartMethod method : {mpp::StartMethod::spawn, mpp::StartMethod::forkserver}) {
+      mpp::Process p(mpp::ProcessOptions{.start_method = method}, &exit_with, 4);
+      const auto before = open_descriptors();
+      mpp::detail::posix::set_fault_hook([](const char* what) noexcept {
+        return std::string_view(what) == "clone" || std::string_view(what) == "posix_spawn" ? EAGAIN : 0;
+      });
+      bool clear = false;
+      try {
+        p.start();
+      } catch (const std::system_error& e) {
+        const std::string_view call = method == mpp::StartMethod::spawn ? "clone" : "posix_spawn";
+        clear = e.code().value() == EAGAIN && std::string_view(e.what()).find(call) != std::string_view::npos;
+      }
+      mpp::detail::posix::set_fault_hook(nullptr);
+      if (!clear) return code;
+      if (open_descriptors() != before) return code + 1;
+      if (p.pid() != -1) return code + 2;
+      p.start();
+      p.join();
+      if (p.exitcode() != 4) return code + 3;
+      code += 10;
+    }
+    return 0;
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);  // 1x: under spawn, 2x: under forkserver (see the helper)
+}
+
 INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessStartMethod,
                          ::testing::Values(mpp::StartMethod::fork, mpp::StartMethod::spawn,
                                            mpp::StartMethod::forkserver),
