@@ -22,6 +22,7 @@
 #include "mpp/detail/remote/exception_codec.hpp"
 #include "mpp/detail/remote/remote.hpp"
 #include "mpp/errors.hpp"
+#include "remote/chunk_request.hpp"
 #include "remote/host.hpp"
 #include "remote/outcomes.hpp"
 #include "remote/scheduling.hpp"
@@ -29,7 +30,7 @@
 namespace mpp::detail {
 namespace {
 
-using mpi::Header;
+using mpi::Envelope;
 using mpi::Kind;
 using mpi::Session;
 
@@ -201,7 +202,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   }
 
   void handle(int rank, mpi::Bytes& message) noexcept {
-    Header header{};
+    Envelope header{};
     Server* s = server_of(rank);
     if (message.size() < sizeof(header) || s == nullptr)
       fatal("a malformed message from rank " + std::to_string(rank));
@@ -233,7 +234,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   void take_outcomes(int rank, const Task& task, RemoteJob& job, mpi::Bytes& message) noexcept {
     ChunkProgress chunk{&job, task.begin, task.end, false};
     const bool valid =
-        detail::take_outcomes(chunk, std::span(message.data(), message.size()).subspan(sizeof(Header)),
+        detail::take_outcomes(chunk, std::span(message.data(), message.size()).subspan(sizeof(Envelope)),
                               [this] { return terminated.load(std::memory_order_relaxed); });
     if (terminated.load(std::memory_order_relaxed)) {  // a callback terminated the pool
       task.job->cancel();
@@ -266,11 +267,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     try {
       f = std::make_unique<InFlight>(InFlight{task, job, s.next_sequence, {}, {}, Clock::now()});
       builder.clear();
-      const Header header{Kind::chunk, 0, pool, s.next_sequence, task->begin, task->end, 0};
-      builder.bytes().resize(sizeof(header));  // not an insert: see open_servers()
-      std::memcpy(builder.bytes().data(), &header, sizeof(header));
-      session.relocation().encode(builder.bytes(), reinterpret_cast<std::uintptr_t>(job->entry()));
-      job->encode_request(task->begin, task->end, builder);
+      const Envelope envelope{Kind::chunk, 0, pool, 0, 0};  // its parts and size: post_send()
+      builder.bytes().resize(sizeof(envelope));             // not an insert: see open_servers()
+      std::memcpy(builder.bytes().data(), &envelope, sizeof(envelope));
+      write_chunk_request(builder, *job, task->begin, task->end, s.next_sequence, &session.relocation());
       segments = builder.segments();
       std::size_t total = 0;
       for (const auto& segment : segments) total += segment.size;
@@ -296,7 +296,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // Each part of the request as a message of its own, straight from where it lies: a map's raw
   // items go from the caller's array, which MPI copies once, straight into the rank's buffer (a
   // contiguous message takes Open MPI's single-copy path; a derived datatype would be packed in
-  // pieces). Part 0 starts with the Header, which says how many parts follow and their total size.
+  // pieces). Part 0 starts with the Envelope, which says how many parts follow and their total size.
   // The parts are posted under one hold of the MPI lock, so they arrive one after the other.
   void post_send(Server& s, InFlight& f, const std::vector<RequestBuilder::Segment>& segments) {
     std::vector<std::pair<const std::byte*, std::size_t>> parts;
@@ -307,12 +307,12 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
                          segment.size);
       total += segment.size;
     }
-    MPP_ASSERT(!parts.empty() && parts[0].first == f.owned.data() && parts[0].second >= sizeof(Header));
-    Header header{};
-    std::memcpy(&header, f.owned.data(), sizeof(header));
-    header.reserved = static_cast<std::uint32_t>(parts.size());
-    header.flags = total;
-    std::memcpy(f.owned.data(), &header, sizeof(header));
+    MPP_ASSERT(!parts.empty() && parts[0].first == f.owned.data() && parts[0].second >= sizeof(Envelope));
+    Envelope envelope{};
+    std::memcpy(&envelope, f.owned.data(), sizeof(envelope));
+    envelope.parts = static_cast<std::uint32_t>(parts.size());
+    envelope.size = total;
+    std::memcpy(f.owned.data(), &envelope, sizeof(envelope));
     f.sends.assign(parts.size(), MPI_REQUEST_NULL);
     std::lock_guard lock(session.mpi_mutex());
     for (std::size_t k = 0; k < parts.size(); ++k) {
@@ -336,23 +336,23 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   template <class Unwanted>
   bool send_skips_locked(const Unwanted& unwanted) noexcept {
     struct Notice {
-      Header header;
+      Envelope envelope;
       std::array<std::uint64_t, k_mpi_pipeline.short_depth> sequences;
     };
     std::unique_lock mpi_lock(session.mpi_mutex(), std::defer_lock);
     bool any = false;
     for (Server& s : servers) {
-      Notice n{{Kind::skip, 0, pool, 0, 0, 0, 0}, {}};
+      Notice n{{Kind::skip, 0, pool, 0, 0}, {}};
       for (auto& f : s.inflight) {
         if (f->skip_sent || !unwanted(*f)) continue;
         f->skip_sent = true;
-        MPP_ASSERT(n.header.reserved < k_mpi_pipeline.short_depth);  // a rank never holds more chunks
-        n.sequences[n.header.reserved++] = f->sequence;
+        MPP_ASSERT(n.envelope.parts < k_mpi_pipeline.short_depth);  // a rank never holds more chunks
+        n.sequences[n.envelope.parts++] = f->sequence;
       }
-      if (n.header.reserved == 0) continue;
+      if (n.envelope.parts == 0) continue;
       if (!mpi_lock.owns_lock()) mpi_lock.lock();
       // Small: sent eagerly, MPI_Send returns at once.
-      MPI_Send(&n, static_cast<int>(sizeof(Header) + n.header.reserved * sizeof(std::uint64_t)), MPI_BYTE,
+      MPI_Send(&n, static_cast<int>(sizeof(Envelope) + n.envelope.parts * sizeof(std::uint64_t)), MPI_BYTE,
                s.rank, 0, session.skips());
       any = true;
     }
@@ -403,7 +403,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // Runs the initializer on every rank of the pool; rethrows the first exception.
   void open_servers() {
-    const Header open{Kind::open, 0, pool, 0, 0, 0, 1};
+    const Envelope open{Kind::open, 0, pool, 0, 0};
     // Sized, then copied into: g++ 12 at -O3 misreads an insert into an empty vector as an overflow.
     ByteBuffer message(sizeof(open));
     std::memcpy(message.data(), &open, sizeof(open));
@@ -422,7 +422,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       mpi::Poll poll(std::chrono::microseconds(1000));
       while (!mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), reply))
         poll.pause();
-      Header header{};
+      Envelope header{};
       if (reply.size() < sizeof(header)) fatal("a malformed reply to Open");
       std::memcpy(&header, reply.data(), sizeof(header));
       if (header.kind == Kind::init_error && !first) {

@@ -1,11 +1,16 @@
-// The messages between rank 0 (the driver) and the serving ranks. Three communicators of their own
-// (duplicates of MPI_COMM_WORLD), so that no message of the user's own MPI code can match ours:
-//   requests: rank 0 -> server, in order: Open (a pool starts; runs its initializer), Chunk, Quit
+// The messages between rank 0 (the driver) and the serving ranks: each starts with an Envelope,
+// which is MPI's transport alone; what a worker runs and reports is the format every remote
+// transport shares (a chunk request, remote/chunk_request.hpp; outcome records, remote/records.hpp).
+// Three communicators of their own (duplicates of MPI_COMM_WORLD), so that no message of the
+// user's own MPI code can match ours:
+//   requests: rank 0 -> server, in order: Open (a pool starts; its initializer follows, relocated),
+//             Chunk (a chunk request follows, sent in `parts` messages of `size` bytes in all, the
+//             Envelope at the start of the first), Quit
 //   skips:    rank 0 -> server: Skip (chunks whose results are no longer wanted: their count in
-//             `reserved`, then their sequence numbers), read before and while a chunk runs
-//   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk: the chunk's
-//             outcome records, remote/records.hpp, follow the Header); the tag names the pool, so
-//             that each pool's dispatcher receives its own
+//             `parts`, then their sequence numbers), read before and while a chunk runs
+//   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk, named by
+//             `sequence`: the chunk's outcome records follow); the tag names the pool, so that each
+//             pool's dispatcher receives its own
 #pragma once
 
 #include <cstdint>
@@ -23,14 +28,12 @@ enum class Kind : std::uint32_t {
 };
 
 /// Every message starts with this.
-struct Header {
+struct Envelope {
   Kind kind;
-  std::uint32_t reserved;
+  std::uint32_t parts;     // chunk: the messages its request came in; skip: the sequences that follow
   std::uint64_t pool;      // the pool's id (unique in the session)
-  std::uint64_t sequence;  // chunk: per pool and server, from 0
-  std::uint64_t begin;     // chunk: its items
-  std::uint64_t end;
-  std::uint64_t flags;  // open: 1 when an initializer (a function id) follows
+  std::uint64_t sequence;  // results: the chunk's (per pool and server, from 0)
+  std::uint64_t size;      // chunk: the bytes of every part together, this Envelope included
 };
 
 /// The results communicator's tag for a pool: tags are at least 0..32767 (MPI guarantees no more).

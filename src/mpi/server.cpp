@@ -49,16 +49,16 @@ class Server final : public ChunkReporter {
       } catch (const std::exception& e) {
         abort_job(e.what());
       }
-      Header header{};
-      if (request_.size() < sizeof(header)) abort_job("a request too short for its header");
-      std::memcpy(&header, request_.data(), sizeof(header));
-      if (header.kind == Kind::chunk && header.reserved > 1) receive_parts(header);
-      switch (header.kind) {
+      Envelope envelope{};
+      if (request_.size() < sizeof(envelope)) abort_job("a request too short for its envelope");
+      std::memcpy(&envelope, request_.data(), sizeof(envelope));
+      if (envelope.kind == Kind::chunk && envelope.parts > 1) receive_parts(envelope);
+      switch (envelope.kind) {
         case Kind::open:
-          open(header);
+          open(envelope);
           break;
         case Kind::chunk:
-          run_chunk(header);
+          run_chunk(envelope);
           break;
         case Kind::quit:
           t_function_relocation = nullptr;
@@ -84,7 +84,7 @@ class Server final : public ChunkReporter {
   }
 
  private:
-  // ChunkReporter: records go into the chunk's one results message, after its Header.
+  // ChunkReporter: records go into the chunk's one results message, after its Envelope.
   void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override {
     std::size_t size = 0;
     for (const wire::Part& p : parts) size += p.size;
@@ -131,12 +131,12 @@ class Server final : public ChunkReporter {
     Bytes notice;
     try {
       while (try_receive(session_, session_.skips(), 0, MPI_ANY_TAG, notice)) {
-        Header h{};
-        if (notice.size() < sizeof(h)) abort_job("a skip notice too short for its header");
+        Envelope h{};
+        if (notice.size() < sizeof(h)) abort_job("a skip notice too short for its envelope");
         std::memcpy(&h, notice.data(), sizeof(h));
-        if (notice.size() != sizeof(h) + h.reserved * sizeof(std::uint64_t))
+        if (notice.size() != sizeof(h) + h.parts * sizeof(std::uint64_t))
           abort_job("a skip notice whose length does not match its count");
-        for (std::uint32_t k = 0; k < h.reserved; ++k) {
+        for (std::uint32_t k = 0; k < h.parts; ++k) {
           std::uint64_t sequence = 0;
           std::memcpy(&sequence, notice.data() + sizeof(h) + k * sizeof(sequence), sizeof(sequence));
           skips_.emplace_back(h.pool, sequence);
@@ -149,13 +149,13 @@ class Server final : public ChunkReporter {
 
   // The rest of a request sent in parts (the caller's items straight from its array): each is
   // received in place after the one before, so the request is one buffer, copied once by MPI.
-  void receive_parts(const Header& header) noexcept {
-    const std::size_t total = header.flags;
+  void receive_parts(const Envelope& envelope) noexcept {
+    const std::size_t total = envelope.size;
     std::size_t at = request_.size();
     if (total < at) abort_job("a request shorter than its first part");
     try {
       request_.extend(total - at);
-      for (std::uint32_t k = 1; k < header.reserved; ++k) {
+      for (std::uint32_t k = 1; k < envelope.parts; ++k) {
         MPI_Request receive = MPI_REQUEST_NULL;
         MPI_Status status;
         int found = 0;
@@ -183,12 +183,13 @@ class Server final : public ChunkReporter {
     if (at != total) abort_job("a request whose parts do not add up");
   }
 
-  void open(const Header& header) noexcept {
-    Header reply{Kind::ready, 0, header.pool, 0, 0, 0, 0};
+  // The initializer follows the Envelope, if the pool has one.
+  void open(const Envelope& envelope) noexcept {
+    Envelope reply{Kind::ready, 0, envelope.pool, 0, 0};
     ByteBuffer error;
-    if (header.flags != 0) {
+    if (request_.size() > sizeof(Envelope)) {
       try {
-        ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Header)));
+        ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Envelope)));
         const auto initializer = reinterpret_cast<void (*)()>(session_.relocation().decode(in));
         initializer();
       } catch (...) {
@@ -203,24 +204,30 @@ class Server final : public ChunkReporter {
     response_.clear();
     response_.append(&reply, sizeof(reply));
     response_.append(error.data(), error.size());
-    send(header.pool);
+    send(envelope.pool);
   }
 
-  void run_chunk(const Header& header) noexcept {
-    pool_ = header.pool;
+  // A chunk request (remote/chunk_request.hpp) follows the Envelope.
+  void run_chunk(const Envelope& envelope) noexcept {
+    pool_ = envelope.pool;
+    ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Envelope)));
+    run_request(in, &session_.relocation());
+    send(pool_);
+    // Notices for this chunk or earlier ones of the pool are spent.
+    std::erase_if(skips_, [&](const auto& s) { return s.first == pool_ && s.second <= sequence_; });
+  }
+
+  // ChunkReporter: the results message is begun before any item reports.
+  void chunk_starts(const wire::ChunkHeader& header) noexcept override {
     sequence_ = header.sequence;
     response_.clear();
-    const Header reply{Kind::results, 0, header.pool, header.sequence, header.begin, header.end, 0};
+    const Envelope reply{Kind::results, 0, pool_, sequence_, 0};
     response_.append(&reply, sizeof(reply));
     // A notice for this chunk may have come while the one before ran.
     read_skips();
     last_skip_look_ = std::chrono::steady_clock::now();
-    ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Header)));
-    ChunkReporter::run_chunk(header.begin, header.end, in, 0, &session_.relocation());
-    send(header.pool);
-    // Notices for this chunk or earlier ones of the pool are spent.
-    std::erase_if(skips_, [&](const auto& s) { return s.first == pool_ && s.second <= sequence_; });
   }
+  [[noreturn]] void corrupt_request() noexcept override { abort_job("a malformed chunk request"); }
 
   void send(std::uint64_t pool) noexcept {
     try {

@@ -200,7 +200,7 @@ void Session::serve_and_exit() {
 void Session::release_servers() noexcept {
   if (rank_ != 0 || released_) return;
   released_ = true;
-  const Header quit{Kind::quit, 0, 0, 0, 0, 0, 0};
+  const Envelope quit{Kind::quit, 0, 0, 0, 0};
   {
     std::lock_guard lock(mutex_);
     for (std::size_t k = 0; k < servers(); ++k) {

@@ -7,28 +7,10 @@
 
 #include "mpp/detail/remote/exception_codec.hpp"
 #include "process/executor_impl.hpp"
+#include "remote/chunk_request.hpp"
 #include "remote/tunables.hpp"
 
 namespace mpp::detail {
-namespace {
-
-// Sets the calling thread's function relocation (remote.hpp) for a scope, restoring the one it
-// had: one thread may drive pools of both start methods, and MPI's, in turn.
-class RelocationScope {
- public:
-  explicit RelocationScope(const FunctionRelocation* relocation) noexcept : saved_(t_function_relocation) {
-    t_function_relocation = relocation;
-  }
-  RelocationScope(const RelocationScope&) = delete;
-  RelocationScope& operator=(const RelocationScope&) = delete;
-  ~RelocationScope() { t_function_relocation = saved_; }
-
- private:
-  const FunctionRelocation* saved_;
-};
-
-}  // namespace
-
 void ProcessExecutor::Impl::wake_worker(RingState& state, std::atomic<std::uint32_t> RingState::*word,
                                         std::atomic<std::uint32_t> RingState::*waiting) noexcept {
   (state.*word).fetch_add(1, std::memory_order_seq_cst);
@@ -152,14 +134,8 @@ bool ProcessExecutor::Impl::send_one(Slot& s) noexcept {
     s.builder.clear();
     // Under spawn the entry follows the header as (module, offset), and so do the functions in
     // the request: whichever thread encodes (the dispatcher, or a caller driving the pool).
-    const RelocationScope scope(relocation);
-    const auto entry = reinterpret_cast<std::uintptr_t>(job->entry());
-    if (relocation != nullptr) relocation->encode(s.builder.bytes(), entry);
-    job->encode_request(task->begin, task->end, s.builder);
+    write_chunk_request(s.builder, *job, task->begin, task->end, s.chunks_sent, relocation);
     s.parts.clear();
-    s.chunk_header = {relocation != nullptr ? 0 : static_cast<std::uint64_t>(entry), task->begin, task->end,
-                      s.chunks_sent};
-    s.parts.push_back({reinterpret_cast<const std::byte*>(&s.chunk_header), sizeof(s.chunk_header)});
     for (const auto& segment : s.builder.segments()) {
       s.parts.push_back(
           {segment.external != nullptr ? segment.external : s.builder.bytes().data() + segment.offset,

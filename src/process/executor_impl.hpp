@@ -58,7 +58,6 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     wire::RecordWriter writer;
     wire::RecordReader reader;
     RequestBuilder builder;
-    wire::ChunkHeader chunk_header{};
     std::vector<wire::Part> parts;
     std::size_t chunks_sent = 0;    // also the next chunk's sequence
     std::uint64_t killed_for = 0;   // index + 1 of the item it was killed for (claimed)

@@ -139,22 +139,21 @@ class Worker final : public ChunkReporter {
 
   void run_chunk(const wire::RecordView& request) noexcept {
     ByteReader in(request.payload);
-    wire::ChunkHeader header{};
-    try {
-      header = in.read_raw<wire::ChunkHeader>();
-    } catch (...) {
-      leave(WorkerExit::corrupt_request);
-    }
+    // A spawned worker's entry follows the header as (module, offset): this process loaded the
+    // program at an address of its own.
+    run_request(in, setup_.relocation);
+    send(wire::Kind::chunk_end, {});
+  }
+
+  // ChunkReporter
+  void chunk_starts(const wire::ChunkHeader& header) noexcept override {
     sequence_ = header.sequence;
     skipped_ = !start_chunk(skip_word(), sequence_);
     // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
     // chunk of one item (an apply_async) that AsyncResult::cancel() asks to stop.
     claimable_ = setup_.timed || header.end - header.begin == 1;
-    // A spawned worker's entry follows the header as (module, offset): this process loaded the
-    // program at an address of its own.
-    ChunkReporter::run_chunk(header.begin, header.end, in, header.entry, setup_.relocation);
-    send(wire::Kind::chunk_end, {});
   }
+  [[noreturn]] void corrupt_request() noexcept override { leave(WorkerExit::corrupt_request); }
 
   // Writes a record, waiting for room as the parent reads.
   void send(wire::Kind kind, std::initializer_list<wire::Part> parts) {

@@ -1,8 +1,10 @@
 // The one record format between a remote pool and its workers, whatever carries it: a worker
 // process's rings (process/wire.hpp streams records through them) or an MPI rank's messages (a
-// chunk's records follow the message's header). Every record is a RecordHeader and a payload padded
-// to 8 bytes; outcome records (value, error, block) are read by one parser (remote/outcomes.hpp)
-// and written by one reporter (remote/reporter.hpp).
+// chunk's records follow the message's envelope, mpi/protocol.hpp). Every record is a RecordHeader
+// and a payload padded to 8 bytes; outcome records (value, error, block) are read by one parser
+// (remote/outcomes.hpp) and written by one reporter (remote/reporter.hpp). A chunk request, a
+// ChunkHeader first, is written and read once too (remote/chunk_request.hpp): in a `chunk` record
+// on the rings, after the envelope of an MPI message.
 #pragma once
 
 #include <atomic>
@@ -15,7 +17,7 @@
 namespace mpp::detail::wire {
 
 enum class Kind : std::uint32_t {
-  chunk = 1,       // parent -> worker: ChunkHeader, then the job's request payload (rings)
+  chunk = 1,       // parent -> worker: a chunk request, remote/chunk_request.hpp (rings)
   stop = 2,        // parent -> worker: exit now (rings)
   ready = 3,       // worker -> parent: the initializer ran (rings)
   init_error = 4,  // worker -> parent: the initializer threw (an encoded exception) (rings)
@@ -32,11 +34,12 @@ struct RecordHeader {
 };
 static_assert(sizeof(RecordHeader) == 16);
 
+/// The start of every chunk request (remote/chunk_request.hpp).
 struct ChunkHeader {
   std::uint64_t entry;  // the job's RemoteEntry, as is (a forked worker); 0: relocated after it
   std::uint64_t begin;
   std::uint64_t end;
-  std::uint64_t sequence;  // per worker; skip notices name chunks by it
+  std::uint64_t sequence;  // per worker (and pool); skip notices and MPI's results name chunks by it
 };
 
 struct ItemHeader {

@@ -2,11 +2,22 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "mpp/detail/remote/exception_codec.hpp"
+#include "remote/chunk_request.hpp"
 
 namespace mpp::detail {
 
+void ChunkReporter::run_request(ByteReader& in, const FunctionRelocation* relocation) noexcept {
+  const std::optional<wire::ChunkHeader> header = read_chunk_header(in);
+  // A relocated entry (0) needs this side's relocation; an address, a load of the same program.
+  if (!header || (header->entry == 0) != (relocation != nullptr)) corrupt_request();
+  chunk_starts(*header);
+  run_chunk(header->begin, header->end, in, header->entry, relocation);
+}
+
+// Items [begin, end), the entry function next in `in` (relocated) or `entry` as it is.
 void ChunkReporter::run_chunk(std::size_t begin, std::size_t end, ByteReader& in, std::uint64_t entry,
                               const FunctionRelocation* relocation) noexcept {
   begin_ = next_ = begin;

@@ -33,14 +33,20 @@ class ChunkReporter : public WorkerContext {
   ChunkReporter& operator=(const ChunkReporter&) = delete;
   ~ChunkReporter() = default;
 
-  /// Runs items [begin, end) of a request whose entry function comes next in `in`, relocated
-  /// (`relocation`), or is `entry` as it is (a forked worker). Every item gets an outcome: those
-  /// the entry could not run (it cannot be found here, the request is short) fail with the reason.
-  /// The last block is handed over; the transport then ends the chunk its own way.
-  void run_chunk(std::size_t begin, std::size_t end, ByteReader& in, std::uint64_t entry,
-                 const FunctionRelocation* relocation) noexcept;
+  /// Runs a chunk request (remote/chunk_request.hpp), its entry relocated with `relocation`
+  /// (null in a forked worker: addresses as they are). chunk_starts() first, then every item gets
+  /// an outcome: those the entry could not run (it cannot be found here, the request is short)
+  /// fail with the reason. The last block is handed over; the transport then ends the chunk its
+  /// own way. A request without a whole header, or relocated where nothing relocates (or the
+  /// other way round), is corrupt_request().
+  void run_request(ByteReader& in, const FunctionRelocation* relocation) noexcept;
 
   // --- the transport ----------------------------------------------------------------------------
+
+  /// A chunk's header, read before any of its items runs.
+  virtual void chunk_starts(const wire::ChunkHeader& header) noexcept = 0;
+  /// The request cannot be read (the host broke the protocol). Never returns.
+  [[noreturn]] virtual void corrupt_request() noexcept = 0;
 
   /// Writes one whole record, waiting for room as needed. Throws when it cannot.
   virtual void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) = 0;
@@ -62,6 +68,8 @@ class ChunkReporter : public WorkerContext {
   virtual const char* unsent_note() const noexcept = 0;
 
  private:
+  void run_chunk(std::size_t begin, std::size_t end, ByteReader& in, std::uint64_t entry,
+                 const FunctionRelocation* relocation) noexcept;
   bool append_to_block(std::size_t i, std::span<const std::byte> bytes) noexcept;
   bool open_block(std::size_t i, std::size_t size);
   void close_block() noexcept;
