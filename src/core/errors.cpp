@@ -69,7 +69,9 @@ void throw_needs_freeze_support(const char* who, const char* method) {
                          " needs mpp::freeze_support(argc, argv) "
                          "at the top of main(): a spawned worker (or fork server) runs the program again "
                          "and becomes a worker (or the server) there, instead of running main() a second "
-                         "time; or choose StartMethod::fork (the start_method of ProcessPoolOptions or "
+                         "time (a pool made before main(), by a global object's constructor, comes "
+                         "before it too: make the pool in main()); or choose StartMethod::fork (the "
+                         "start_method of ProcessPoolOptions or "
                          "ProcessOptions, or mpp::set_start_method), whose children may hang on a lock "
                          "another thread held");
 }
