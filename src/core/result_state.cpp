@@ -73,7 +73,16 @@ StateBase::~StateBase() {
 
 bool StateBase::wait_until(Deadline deadline) {
   if (!ready() && pool_->in_fork()) throw_result_of_parent(pool_->name().c_str());
-  return block_until([this] { return ready(); }, status_, waiters_, pool_->wait_context(), deadline);
+  const auto ready_now = [this] { return ready(); };
+  CallbackTurn& turn = pool_->callback_turn();
+  if (ready_now() || !turn.held_here()) {
+    return block_until(ready_now, status_, waiters_, pool_->wait_context(), deadline);
+  }
+  // A callback of this pool waits: its turn goes to the pool's other callbacks meanwhile.
+  const unsigned depth = turn.step_aside();
+  const bool done = block_until(ready_now, status_, waiters_, pool_->wait_context(), deadline);
+  turn.take_back(depth);
+  return done;
 }
 
 void StateBase::fail(std::exception_ptr error) noexcept {
@@ -107,7 +116,8 @@ void StateBase::finish() noexcept {
     notify_waiters(status_, waiters_);
     return;
   }
-  if (CallbackRunner* runner = pool_->callback_runner(); runner != nullptr && !runner->here()) {
+  // Posted even from the runner's own thread: it runs callbacks between its rounds only.
+  if (CallbackRunner* runner = pool_->callback_runner(); runner != nullptr) {
     add_ref();
     runner->post(this);  // runs finish_posted() there
     return;
@@ -119,7 +129,7 @@ void StateBase::finish_posted() noexcept {
   {
     // Take the lock before closing the list: a then() that finds it closed then waits for the
     // callbacks attached before it, keeping the order of attachment.
-    std::lock_guard lock(pool_->callback_mutex());
+    std::lock_guard lock(pool_->callback_turn());
     run_callbacks(callbacks_.exchange(closed_list(), std::memory_order_acq_rel));
   }
   notify_waiters(status_, waiters_);
@@ -153,7 +163,7 @@ void StateBase::attach(Callback* callback) {
   }
   // Finished (or finishing): run now, in this thread, serialised with the pool's other callbacks.
   callback->next = nullptr;
-  std::lock_guard lock(pool_->callback_mutex());
+  std::lock_guard lock(pool_->callback_turn());
   run_callbacks(callback);
 }
 

@@ -61,8 +61,9 @@ thread_local Helper* t_helper = nullptr;
 
 void set_thread_helper(Helper* helper) noexcept { t_helper = helper; }
 
-bool help_one(const void* executor) noexcept {
-  return t_helper != nullptr && executor != nullptr && t_helper->help(executor);
+Helper::Helped help_pool(const void* executor, FunctionRef<bool()> done, Deadline deadline) noexcept {
+  if (t_helper == nullptr || executor == nullptr) return Helper::Helped::nothing;
+  return t_helper->help(executor, done, deadline);
 }
 
 void yield_cpu() noexcept { ::sched_yield(); }

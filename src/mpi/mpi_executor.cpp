@@ -94,7 +94,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // The dispatcher loop's steps (RemoteHost::dispatch). The servers were opened before the loop
   // starts; this thread encodes functions as the ranks load them.
   void begin_dispatch() noexcept { t_function_relocation = &session.relocation(); }
-  bool take_turn() noexcept { return true; }
+  bool take_turn(Deadline /*deadline*/) noexcept { return true; }
   bool dispatch_round() noexcept { return step(); }
   void end_dispatch() noexcept { t_function_relocation = nullptr; }
 
@@ -110,7 +110,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   }
 
   // Nothing happened: spin a moment, then sleep until woken or, with chunks out, until the next look.
-  void idle() noexcept {
+  void idle(Deadline until) noexcept {
     const std::uint32_t seen = wake_word.load(std::memory_order_seq_cst);
     // Results often come microseconds later: look at MPI too while spinning. Any wake (new work,
     // a callback, an abandoned imap closing its call) ends the spin. The clock is read every round:
@@ -133,7 +133,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
         !terminate_requested.load(std::memory_order_seq_cst) &&
         !(closed.load(std::memory_order_seq_cst) && finished())) {
       const bool out = any_inflight();
-      futex_wait(wake_word, seen, out ? Clock::now() + nap : k_no_deadline);
+      futex_wait(wake_word, seen, std::min(until, out ? Clock::now() + nap : k_no_deadline));
       if (out) nap = std::min<std::chrono::microseconds>(k_mpi_longest_sleep, nap * 2);
     }
     sleeping.store(0, std::memory_order_seq_cst);
@@ -161,8 +161,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     if (!any_inflight()) return false;
     bool any = false;
     for (;;) {
-      // Its own buffer: a callback may come back here (help()) while this one is read. Buffers
-      // are reused, so that a large result does not fault in fresh pages each time.
+      // Buffers are reused, so that a large result does not fault in fresh pages each time.
       std::unique_ptr<mpi::Bytes> message;
       if (spare.empty()) {
         message = std::make_unique<mpi::Bytes>();
@@ -369,8 +368,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       send_skips_locked([](const InFlight&) { return true; });
     }
     // Taken out of the queue first, cancelled after, without the lock: a cancelled task's callbacks
-    // run on this thread and may wait on the pool (help() -> step()), which takes the lock and pops
-    // the queue.
+    // run on this thread (cancel_queued) and may wait on the pool (wait_in_callback), which takes
+    // the lock and pops the queue.
     std::vector<Task*> running;
     for (Server& s : servers) {
       for (auto& f : s.inflight) {
@@ -391,12 +390,9 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     if (!terminated.load(std::memory_order_acquire)) send_skips();
   }
 
-  // A callback on the dispatcher thread that waits on this pool keeps it moving.
-  bool help(const void* executor) noexcept override {
-    if (executor != tag) return false;
-    run_posted();
-    step();
-    return true;
+  // A callback on the dispatcher thread that waits on this pool moves it meanwhile.
+  Helped help(const void* executor, FunctionRef<bool()> done, Deadline deadline) noexcept override {
+    return wait_in_callback(*this, executor, done, deadline);
   }
 
   // --- start ----------------------------------------------------------------------------------
@@ -460,7 +456,7 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
 }
 
 MpiExecutor::~MpiExecutor() {
-  if (host_) host_->shutdown();
+  if (host_) shutdown();
 }
 
 }  // namespace mpp::detail

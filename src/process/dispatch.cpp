@@ -42,8 +42,8 @@ void ProcessExecutor::Impl::begin_dispatch() noexcept {
   }
 }
 
-bool ProcessExecutor::Impl::take_turn() noexcept {
-  if (!role_lock.owns_lock() && !take_role()) return false;
+bool ProcessExecutor::Impl::take_turn(Deadline deadline) noexcept {
+  if (!role_lock.owns_lock() && !take_role(deadline)) return false;
   thread_holds_role = true;
   return true;
 }
@@ -66,7 +66,7 @@ void ProcessExecutor::Impl::end_dispatch() noexcept {
 }
 
 // The dispatcher thread wants the role back from a driving caller. False: it parked meanwhile.
-bool ProcessExecutor::Impl::take_role() noexcept {
+bool ProcessExecutor::Impl::take_role(Deadline deadline) noexcept {
   if (role_lock.try_lock()) return true;
   // A caller drives. Park; its release sees `parked` and wakes us if work is left (seq_cst on
   // both flags: either it sees us parked, or we see it gone and retry).
@@ -81,13 +81,13 @@ bool ProcessExecutor::Impl::take_role() noexcept {
     parked.store(false, std::memory_order_seq_cst);
     return false;
   }
-  wait_for_events(sleep_set(/*watch_workers=*/false), k_no_deadline);
+  wait_for_events(sleep_set(/*watch_workers=*/false), deadline);
   parked.store(false, std::memory_order_seq_cst);
   return false;
 }
 
 // Nothing to do: spin a little with the role, then sleep without it.
-void ProcessExecutor::Impl::idle() noexcept {
+void ProcessExecutor::Impl::idle(Deadline until) noexcept {
   Spin spin(k_ring_dispatcher_spin);
   do {
     if (step() || finished() || posted_count.load(std::memory_order_relaxed) != 0) return;
@@ -100,7 +100,7 @@ void ProcessExecutor::Impl::idle() noexcept {
     parked.store(false, std::memory_order_seq_cst);
     return;
   }
-  Deadline deadline = next_timeout();
+  Deadline deadline = std::min(until, next_timeout());
   if (unwatched_worker()) deadline = std::min(deadline, Clock::now() + k_death_check);
   auto fds = sleep_set(/*watch_workers=*/true);
   if (auto hook = g_before_dispatcher_sleeps.load(std::memory_order_acquire)) hook();
@@ -114,7 +114,7 @@ void ProcessExecutor::Impl::idle() noexcept {
 // Driver: a caller waiting on a result moves the work along itself while it waits, saving two
 // hand-offs between threads per round trip.
 bool ProcessExecutor::Impl::drive(FunctionRef<bool()> done, Deadline deadline) noexcept {
-  if (here()) return done();  // the dispatcher thread helps through help()
+  if (here()) return done();  // the dispatcher thread waits in help()
   std::unique_lock lock(role, std::try_to_lock);
   if (!lock.owns_lock()) {
     // Whoever holds the role takes our call from `incoming`; but the dispatcher thread may hold it
@@ -148,8 +148,10 @@ bool ProcessExecutor::Impl::drive(FunctionRef<bool()> done, Deadline deadline) n
   dispatcher_shared.get()->sleeping.store(thread_parked ? 1 : 0, std::memory_order_seq_cst);
   lock.unlock();
   // Hand the rest back to the dispatcher thread (a chunk in flight, a dead worker to replace).
+  // And to a callback there waiting on the pool, whose result we may have completed.
   if (thread_parked && (work_left || incoming_count.load(std::memory_order_seq_cst) != 0 ||
-                        terminate_requested.load(std::memory_order_seq_cst))) {
+                        terminate_requested.load(std::memory_order_seq_cst) ||
+                        callback_waits.load(std::memory_order_seq_cst) != 0)) {
     wake_thread();
   }
   return satisfied;
@@ -294,15 +296,10 @@ void ProcessExecutor::Impl::wait_for_events(std::vector<pollfd> fds, Deadline de
   if (exits) exit_seen.store(true, std::memory_order_release);
 }
 
-// Helper: a callback running on the dispatcher thread that waits on this pool keeps it moving
-// (the thread holds the role there, or takes it if no caller drives).
-bool ProcessExecutor::Impl::help(const void* executor) noexcept {
-  if (executor != tag) return false;
-  std::unique_lock lock(role, std::defer_lock);
-  if (!thread_holds_role && !lock.try_lock()) return false;
-  run_posted();
-  step();
-  return true;
+// Helper: a callback on the dispatcher thread that waits on this pool moves it meanwhile.
+Helper::Helped ProcessExecutor::Impl::help(const void* executor, FunctionRef<bool()> done,
+                                           Deadline deadline) noexcept {
+  return wait_in_callback(*this, executor, done, deadline);
 }
 
 ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
@@ -332,7 +329,7 @@ ProcessExecutor::~ProcessExecutor() {
     (void)new std::shared_ptr<RemoteHost>(std::move(host_));
     return;
   }
-  host_->shutdown();
+  shutdown();
 }
 
 }  // namespace mpp::detail

@@ -121,11 +121,11 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   void wake_dispatcher() noexcept override;
   void wake_for_callbacks() noexcept override;
   void begin_dispatch() noexcept;
-  bool take_turn() noexcept;
+  bool take_turn(Deadline deadline) noexcept;
   bool dispatch_round() noexcept;
-  void idle() noexcept;
+  void idle(Deadline until) noexcept;
   void end_dispatch() noexcept;
-  bool take_role() noexcept;
+  bool take_role(Deadline deadline) noexcept;
   bool drive(FunctionRef<bool()> done, Deadline deadline) noexcept override;
   bool has_work() const noexcept;
   void wake_thread() noexcept;
@@ -137,7 +137,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   bool maybe_stop() noexcept;
   std::vector<pollfd> sleep_set(bool watch_workers) const;
   void wait_for_events(std::vector<pollfd> fds, Deadline deadline) noexcept;
-  bool help(const void* executor) noexcept override;
+  Helped help(const void* executor, FunctionRef<bool()> done, Deadline deadline) noexcept override;
 
   // --- channel.cpp ----------------------------------------------------------------------------
   static void wake_worker(RingState& state, std::atomic<std::uint32_t> RingState::*word,

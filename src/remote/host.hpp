@@ -1,10 +1,10 @@
-// The host side of a remote executor (include/mpp/detail/remote/remote_executor.hpp), shared by
-// ProcessExecutor and MpiExecutor: the queue that calls submit to, open calls, close, terminate and
-// join, the callbacks posted to the dispatcher thread, and the dispatcher thread's loop
-// (dispatch()). Each back end derives its Impl from RemoteHost and supplies the loop's steps
-// (DispatchLoop): in a round it takes the queue (take_incoming), moves its transport, watches its
-// workers and feeds them (remote/scheduling.hpp); on terminate it stops its workers and calls
-// cancel_queued().
+// The state of a remote executor (include/mpp/detail/remote/remote_executor.hpp, whose members in
+// executor.cpp work on it), shared by ProcessExecutor and MpiExecutor with their dispatcher thread:
+// the queue that calls submit to, open calls, the close and terminate flags, the callbacks posted
+// to the dispatcher thread, and the dispatcher thread's loop (dispatch()). Each back end derives its Impl
+// from RemoteHost and supplies the loop's steps (DispatchLoop): in a round it takes the queue
+// (take_incoming), moves its transport, watches its workers and feeds them (remote/scheduling.hpp); on
+// terminate it stops its workers and calls cancel_queued().
 #pragma once
 
 #include <atomic>
@@ -59,53 +59,8 @@ class RemoteHost : public CallbackRunner {
   /// "mpp::ProcessPool": names the pool in messages.
   virtual const char* name() const noexcept { return "mpp pool"; }
 
-  // --- the executor's interface ---------------------------------------------------------------
-
-  bool accepting() const noexcept { return !closed.load(std::memory_order_acquire); }
-
-  bool open_call() noexcept {
-    std::lock_guard lock(mutex);
-    if (closed.load(std::memory_order_relaxed)) return false;
-    ++open_calls;
-    return true;
-  }
-
-  void close_call() noexcept {
-    {
-      std::lock_guard lock(mutex);
-      MPP_ASSERT(open_calls > 0);
-      --open_calls;
-    }
-    wake_dispatcher();
-  }
-
-  void submit_batch(Task* tasks, std::size_t count) noexcept {
-    {
-      std::lock_guard lock(mutex);
-      if (!terminated.load(std::memory_order_relaxed) &&
-          !terminate_requested.load(std::memory_order_relaxed)) {
-        for (std::size_t i = 0; i < count; ++i) incoming.push_back(&tasks[i]);
-        incoming_count.fetch_add(count, std::memory_order_seq_cst);
-        count = 0;
-      }
-    }
-    for (std::size_t i = 0; i < count; ++i) cancel_task(&tasks[i]);
-    wake_dispatcher();
-  }
-
-  bool submit_call(Task* task, bool caller_waits) noexcept {
-    {
-      std::lock_guard lock(mutex);
-      if (closed.load(std::memory_order_relaxed)) return false;
-      incoming.push_back(task);
-      incoming_count.fetch_add(1, std::memory_order_seq_cst);
-    }
-    if (!caller_waits || !callers_drive()) wake_dispatcher();
-    return true;
-  }
-
+  /// No new calls; what is queued still runs.
   void close() noexcept {
-    if (in_fork()) return;  // the parent's pool: not ours to close (see RemoteExecutor::close)
     {
       std::lock_guard lock(mutex);
       closed.store(true, std::memory_order_seq_cst);
@@ -113,68 +68,11 @@ class RemoteHost : public CallbackRunner {
     wake_dispatcher();
   }
 
-  void terminate() noexcept {
-    if (in_fork()) return;  // the parent's pool: not ours to stop (see RemoteExecutor::terminate)
-    {
-      std::lock_guard lock(mutex);
-      closed.store(true, std::memory_order_seq_cst);
-      terminate_requested.store(true, std::memory_order_seq_cst);
-    }
-    if (here()) {  // from a callback: at once, here
-      if (!terminated.load(std::memory_order_relaxed)) do_terminate();
-      return;
-    }
-    {
-      std::lock_guard lock(join_mutex);
-      if (joined) return;  // the dispatcher is gone: nothing runs
-    }
-    wake_for_terminate();
-    block_until(
-        [this] {
-          return all_cancelled.load(std::memory_order_seq_cst) || exited.load(std::memory_order_seq_cst);
-        },
-        done_word, done_waiters, WaitContext{}, k_no_deadline);
-  }
+  // --- CallbackRunner: callbacks run on the dispatcher thread only, between rounds -------------
+  // (run_posted), never inside one: a callback that waits on the pool runs rounds itself
+  // (wait_in_callback), and a round must not be re-entered halfway through reading a worker.
 
-  bool is_terminated() const noexcept { return terminated.load(std::memory_order_acquire); }
-
-  void check_join(const char* who) const {
-    if (in_fork()) throw_pool_in_fork(who);
-    if (here()) throw_join_from_worker(who);
-  }
-
-  void join(const char* who) {
-    check_join(who);
-    std::lock_guard lock(join_mutex);
-    if (joined) return;
-    wake_dispatcher();
-    thread.join();
-    joined = true;
-    on_joined();
-  }
-
-  /// The executor's destructor: terminates and joins unless join() did. On the dispatcher thread
-  /// (a callback destroying its pool), which cannot wait for itself, it only closes the pool and
-  /// detaches the thread: the work already submitted still runs, callbacks too.
-  void shutdown() noexcept {
-    if (in_fork()) return;  // the owner's executor destroys it (see ~ProcessExecutor)
-    if (here()) {
-      close();
-      thread.detach();
-      return;
-    }
-    {
-      std::lock_guard lock(join_mutex);
-      if (joined) return;
-    }
-    terminate();
-    if (thread.joinable()) thread.join();
-    on_joined();
-  }
-
-  // --- CallbackRunner: callbacks run on the dispatcher thread only ------------------------------
-
-  bool here() const noexcept override { return t_dispatcher == tag; }
+  bool here() const noexcept { return t_dispatcher == tag; }
 
   void post(StateBase* state) noexcept override {
     try {
@@ -269,6 +167,7 @@ class RemoteHost : public CallbackRunner {
     std::deque<Task*> cancelled;
     cancelled.swap(pending);
     for (Task* t : cancelled) cancel_task(t);
+    run_posted();  // terminate() returns after the cancelled tasks' callbacks
     all_cancelled.store(true, std::memory_order_seq_cst);
     notify_waiters(done_word, done_waiters);
   }
@@ -293,6 +192,9 @@ class RemoteHost : public CallbackRunner {
   std::atomic<std::size_t> posted_count{0};
 
   std::deque<Task*> pending;  // the dispatcher's own: taken, not yet sent
+  // Callbacks on the dispatcher thread that wait on this pool (wait_in_callback): a caller that
+  // drove the pool meanwhile wakes the thread when it stops.
+  std::atomic<unsigned> callback_waits{0};
 
   static inline thread_local const void* t_dispatcher = nullptr;
 };
@@ -300,13 +202,14 @@ class RemoteHost : public CallbackRunner {
 /// What RemoteHost::dispatch() asks of a back end's host, on the dispatcher thread only.
 template <class Backend>
 concept DispatchLoop = std::derived_from<Backend, RemoteHost> && std::derived_from<Backend, Helper> &&
-    requires(Backend& b) {
+    requires(Backend& b, Deadline deadline) {
   // First: start the workers (or what the transport needs on this thread).
   { b.begin_dispatch() }
   noexcept;
   // Whether this thread may move the pool now; false: look at callbacks and
-  // ask again (a waiting caller may be moving it, see ProcessPool).
-  { b.take_turn() }
+  // ask again (a waiting caller may be moving it, see ProcessPool). Waits
+  // no longer than the deadline.
+  { b.take_turn(deadline) }
   noexcept->std::same_as<bool>;
   // One round of everything: new calls, results, deaths, feeding, stopping.
   // True when something happened.
@@ -315,8 +218,9 @@ concept DispatchLoop = std::derived_from<Backend, RemoteHost> && std::derived_fr
   // The pool is done: its workers stopped, every call complete.
   { b.finished() }
   noexcept->std::same_as<bool>;
-  // A round did nothing: spin a little, then sleep until woken.
-  { b.idle() }
+  // A round did nothing: spin a little, then sleep until woken or the
+  // deadline.
+  { b.idle(deadline) }
   noexcept;
   // Last: reap the workers, give up what the loop held.
   { b.end_dispatch() }
@@ -333,15 +237,42 @@ void dispatch(Backend& backend) noexcept {
   backend.begin_dispatch();
   for (;;) {
     backend.run_posted();
-    if (!backend.take_turn()) continue;
+    if (!backend.take_turn(k_no_deadline)) continue;
     const bool progress = backend.dispatch_round();
     if (backend.finished()) break;
-    if (!progress) backend.idle();
+    if (!progress) backend.idle(k_no_deadline);
   }
   backend.end_dispatch();
   backend.run_posted();
   set_thread_helper(nullptr);
   backend.leave_dispatcher();
+}
+
+/// Helper::help for a back end's dispatcher thread. A callback there that waits on its own pool
+/// (new work, or results not in yet) is the only thread that moves the pool until it returns (a
+/// caller may drive the process pool, but only while it waits itself), so it waits by running
+/// the loop of dispatch(), nested, until done() or the deadline. Callbacks completed meanwhile
+/// run nested too: the awaited result may be one whose callbacks must run first.
+template <DispatchLoop Backend>
+Helper::Helped wait_in_callback(Backend& backend, const void* executor, FunctionRef<bool()> done,
+                                Deadline deadline) noexcept {
+  if (executor != backend.tag || !backend.here()) return Helper::Helped::nothing;
+  backend.callback_waits.fetch_add(1, std::memory_order_seq_cst);
+  for (;;) {
+    backend.run_posted();
+    if (done() || Clock::now() >= deadline) break;
+    if (!backend.take_turn(deadline)) continue;
+    const bool progress = backend.dispatch_round();
+    if (backend.finished()) {
+      backend.run_posted();
+      break;
+    }
+    if (!progress && !done()) backend.idle(deadline);
+  }
+  backend.callback_waits.fetch_sub(1, std::memory_order_seq_cst);
+  // A finished pool has completed every call (their callbacks ran above); should done() still be
+  // false, block_until waits as usual rather than report a timeout that did not happen.
+  return done() || Clock::now() >= deadline ? Helper::Helped::all : Helper::Helped::nothing;
 }
 
 /// Starts the dispatcher thread, which shares the host: a pool destroyed from its own callback

@@ -106,7 +106,7 @@ constexpr std::uint32_t k_sleeping = 1;
 constexpr std::uint32_t k_notified = 2;
 
 struct Worker final : Helper {
-  bool help(const void* executor) noexcept override;
+  Helped help(const void* executor, FunctionRef<bool()> done, Deadline deadline) noexcept override;
 
   ThreadExecutor::Impl* owner = nullptr;
   std::size_t index = 0;
@@ -642,12 +642,15 @@ void ThreadExecutor::join(const char* who) {
   impl_->joined = true;
 }
 
-bool Worker::help(const void* executor) noexcept {
-  if (owner->tag != executor) return false;
+// One queued task at a time: block_until looks at its predicate between them.
+Helper::Helped Worker::help(const void* executor, FunctionRef<bool()> /*done*/,
+                            Deadline /*deadline*/) noexcept {
+  if (owner->tag != executor) return Helped::nothing;
   // After terminate() only cancelling is left to do: terminate() drains the other workers' deques,
   // and this one's may hold what the waiting task waits for.
-  if (owner->terminated.load(std::memory_order_acquire)) return ThreadExecutor::Impl::cancel_own(*this);
-  return owner->run_next(*this);
+  const bool ran = owner->terminated.load(std::memory_order_acquire) ? ThreadExecutor::Impl::cancel_own(*this)
+                                                                     : owner->run_next(*this);
+  return ran ? Helped::a_step : Helped::nothing;
 }
 
 }  // namespace mpp::detail

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "mpp/async_result.hpp"
@@ -27,6 +28,12 @@ using namespace std::chrono_literals;
 using mpp_test::PoolTraits;
 
 int square(int x) { return x * x; }
+
+/// Long enough that a waiter gives up spinning and sleeps before the result comes.
+int slow_square(int x) {
+  std::this_thread::sleep_for(5ms);
+  return x * x;
+}
 
 int fail_with(int x) { throw std::out_of_range("failed " + std::to_string(x)); }
 
@@ -488,6 +495,62 @@ TYPED_TEST(PoolCallbacks, TutorialPatternWithResultsNeverWaitedOn) {
   std::sort(collected.begin(), collected.end());
   ASSERT_EQ(collected.size(), static_cast<std::size_t>(k_tasks));
   for (int i = 0; i < k_tasks; ++i) EXPECT_EQ(collected[static_cast<std::size_t>(i)], i);
+}
+
+// A callback may use its own pool as any code may: on ProcessPool and MpiPool it runs on the
+// dispatcher thread, which then moves the pool itself while it waits.
+TYPED_TEST(PoolCallbacks, ACallbackThatWaitsOnNewWorkOfItsOwnPoolGetsIt) {
+  TypeParam pool(2);
+  std::vector<int> seen;  // plain: get() returns after the callback
+  auto outer = pool.apply_async(&slow_square, 2);
+  outer.then([&pool, &seen](int v) {
+    seen.push_back(v);
+    seen.push_back(pool.apply(&slow_square, 3));
+    for (int r : pool.map(&slow_square, std::vector<int>{1, 2, 3, 4}, 1)) seen.push_back(r);
+    seen.push_back(pool.apply_async(&slow_square, 5).get());
+    int inner_callback = 0;
+    auto inner = pool.apply_async(&slow_square, 6);
+    inner.then([&inner_callback](int w) { inner_callback = w; });  // runs nested, before inner is ready
+    seen.push_back(inner.get());
+    seen.push_back(inner_callback);
+  });
+  EXPECT_EQ(outer.get(), 4);  // the main thread waits on the pool too (ProcessPool: it drives)
+  EXPECT_EQ(seen, (std::vector<int>{4, 9, 1, 4, 9, 16, 25, 36, 36}));
+}
+
+TYPED_TEST(PoolCallbacks, ACallbackGetsNewWorkOfItsOwnPoolWhileNoOtherThreadWaitsOnThePool) {
+  TypeParam pool(2);
+  mpp_test::Gate finished;
+  std::vector<int> seen;  // read after the gate
+  pool.apply_async(&slow_square, 2).then([&](int v) {
+    seen = {v, pool.apply(&slow_square, 3), pool.apply_async(&slow_square, 4).get()};
+    finished.open();
+  });
+  ASSERT_TRUE(finished.wait());  // not a wait on the pool: the dispatcher thread alone moves it
+  EXPECT_EQ(seen, (std::vector<int>{4, 9, 16}));
+}
+
+TYPED_TEST(PoolCallbacks, ACallbackWaitingOnItsOwnPoolWithATimeoutTimesOutAndThenGetsTheResult) {
+  if constexpr (std::is_same_v<TypeParam, mpp::Pool>) {
+    GTEST_SKIP() << "a Pool worker that waits runs queued tasks meanwhile, the awaited one too";
+  }
+  TypeParam pool(2);
+  bool timed_out = false;
+  int later = 0;
+  auto outer = pool.apply_async(&square, 2);
+  outer.then([&](int) {
+    auto held = pool.apply_async(&mpp_test::gated_identity, 8);
+    try {
+      (void)held.get(10ms);
+    } catch (const mpp::TimeoutError&) {
+      timed_out = true;
+    }
+    this->probe().release.open();
+    later = held.get();
+  });
+  EXPECT_EQ(outer.get(), 4);
+  EXPECT_TRUE(timed_out);
+  EXPECT_EQ(later, 8);
 }
 
 }  // namespace

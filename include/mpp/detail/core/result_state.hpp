@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -33,7 +34,6 @@ class StateBase;
 /// pool: on its dispatcher thread, even when a waiting caller drove the result in).
 class CallbackRunner {
  public:
-  virtual bool here() const noexcept = 0;
   /// Takes a reference to `state` and calls its finish_posted() on the callback thread.
   virtual void post(StateBase* state) noexcept = 0;
 
@@ -51,15 +51,58 @@ class RunningStopper {
   ~RunningStopper() = default;
 };
 
+/// The turn that serialises a pool's callbacks: a recursive lock (a callback may attach a callback
+/// to a finished result, which runs at once in the same thread) whose holder steps aside while it
+/// waits on a result, as a condition variable's wait releases its mutex: the result it waits for
+/// may have callbacks of its own, which run on another thread.
+class CallbackTurn {
+ public:
+  void lock() {
+    const auto me = std::this_thread::get_id();
+    if (owner_.load(std::memory_order_relaxed) == me) {
+      ++depth_;
+      return;
+    }
+    mutex_.lock();
+    owner_.store(me, std::memory_order_relaxed);
+    depth_ = 1;
+  }
+  void unlock() noexcept {
+    if (--depth_ != 0) return;
+    owner_.store(std::thread::id(), std::memory_order_relaxed);
+    mutex_.unlock();
+  }
+  /// Only the holder's own thread sees its id here.
+  bool held_here() const noexcept {
+    return owner_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+  }
+  /// The holder lets go of every level; take_back(the result) restores them.
+  unsigned step_aside() noexcept {
+    const unsigned depth = std::exchange(depth_, 0U);
+    owner_.store(std::thread::id(), std::memory_order_relaxed);
+    mutex_.unlock();
+    return depth;
+  }
+  void take_back(unsigned depth) {
+    mutex_.lock();
+    owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    depth_ = depth;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::atomic<std::thread::id> owner_{};
+  unsigned depth_ = 0;  // under mutex_
+};
+
 /// What the results of one pool share: the lock that serialises the pool's callbacks, the pool's
 /// name for messages, how waiters may help the pool, and the live imaps.
 class PoolShared : public RefCounted {
  public:
   PoolShared(const char* kind, const void* executor);
 
-  /// Serialises every callback of the pool. Recursive: a callback may attach a callback to a
-  /// finished result, which runs at once in the same thread.
-  std::recursive_mutex& callback_mutex() noexcept { return callback_mutex_; }
+  /// Serialises every callback of the pool.
+  CallbackTurn& callback_turn() noexcept { return callback_turn_; }
   const std::string& name() const noexcept { return name_; }
   WaitContext wait_context() const noexcept { return {executor_, driver_}; }
   void set_executor(const void* executor, Driver* driver, CallbackRunner* runner,
@@ -91,7 +134,7 @@ class PoolShared : public RefCounted {
  private:
   std::mutex drains_mutex_;
   std::vector<InputDrain*> drains_;  // under drains_mutex_
-  std::recursive_mutex callback_mutex_;
+  CallbackTurn callback_turn_;
   std::string name_;
   const void* executor_;
   Driver* driver_ = nullptr;

@@ -83,24 +83,6 @@ class Spin {
   unsigned round_ = 0;
 };
 
-/// What a pool's own thread can do while it waits on the pool (a worker runs a queued task, a
-/// process pool's dispatcher moves messages), so waiting inside the pool never stalls it.
-class Helper {
- public:
-  /// One step of useful work for `executor`; false when this thread has nothing to do for it.
-  virtual bool help(const void* executor) noexcept = 0;
-
- protected:
-  ~Helper() = default;
-};
-
-/// Makes `helper` the calling thread's helper (nullptr: none).
-void set_thread_helper(Helper* helper) noexcept;
-
-/// When the calling thread belongs to `executor`, does one step of its work and returns true.
-/// This is how a task that waits on its own pool (a nested map) keeps the pool moving.
-bool help_one(const void* executor) noexcept;
-
 /// A non-owning reference to a callable, for passing predicates across a virtual call.
 template <class Signature>
 class FunctionRef;
@@ -119,6 +101,30 @@ class FunctionRef<R(Args...)> {
   R (*call_)(const void*, Args...);
 };
 
+/// What a pool's own thread can do while it waits on the pool (a worker runs a queued task, a
+/// process pool's dispatcher thread in a callback moves messages), so waiting inside the pool never
+/// stalls it.
+class Helper {
+ public:
+  enum class Helped {
+    nothing,  // not this pool's thread, or nothing to do now: wait as any thread would
+    a_step,   // did one piece of the pool's work (ran a task): ask again
+    all,      // waited until done() or the deadline, moving the pool itself
+  };
+  /// Called by block_until while the calling thread, which has this helper, waits on `executor`.
+  virtual Helped help(const void* executor, FunctionRef<bool()> done, Deadline deadline) noexcept = 0;
+
+ protected:
+  ~Helper() = default;
+};
+
+/// Makes `helper` the calling thread's helper (nullptr: none).
+void set_thread_helper(Helper* helper) noexcept;
+
+/// When the calling thread belongs to `executor`, lets it do the pool's work (Helper::help).
+/// This is how a task that waits on its own pool (a nested map) keeps the pool moving.
+Helper::Helped help_pool(const void* executor, FunctionRef<bool()> done, Deadline deadline) noexcept;
+
 /// A pool whose waiters may move its work along themselves (the process pool: a thread waiting on
 /// a result drives the channels rather than handing off to the dispatcher thread and back).
 class Driver {
@@ -133,7 +139,7 @@ class Driver {
 
 /// What a waiter may do for the pool it waits on, instead of only sleeping.
 struct WaitContext {
-  const void* executor = nullptr;  // its workers help (help_one)
+  const void* executor = nullptr;  // its own threads help (help_pool)
   Driver* driver = nullptr;        // any thread may drive
 };
 
@@ -148,7 +154,9 @@ bool block_until(const Pred& pred, std::atomic<std::uint32_t>& word, std::atomic
   Spin spin(k_spin_time, deadline);
   do {
     if (pred()) return true;
-    if (help_one(context.executor)) continue;
+    const Helper::Helped helped = help_pool(context.executor, FunctionRef<bool()>(pred), deadline);
+    if (helped == Helper::Helped::all) return pred();
+    if (helped == Helper::Helped::a_step) continue;
     if (context.driver != nullptr && context.driver->drive(FunctionRef<bool()>(pred), deadline)) return true;
   } while (spin.again());
   // seq_cst on `waiters` and `word` pairs with notify_waiters: either the notifier sees us waiting,

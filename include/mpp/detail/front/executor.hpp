@@ -33,7 +33,7 @@ namespace mpp::detail {
 /// - `check_join(who)`, `join(who)`: join() waits until the workers have ended (after close() or
 ///   terminate()); both throw std::logic_error where waiting would wait for itself (a worker, a
 ///   callback thread of this executor).
-/// - `tag()`: the identity a waiting thread compares with its own executor (help_one in wait.hpp).
+/// - `tag()`: the identity a waiting thread compares with its own executor (help_pool in wait.hpp).
 ///   It stays unique while anything may still ask (not reused by a later executor).
 /// - `driver()`: a Driver when threads waiting on a result may move the work along themselves
 ///   (process pools), else nullptr. `callback_runner()`: where callbacks of results completed

@@ -1,6 +1,7 @@
 // What the pool algorithms see of a back end whose workers live elsewhere (ProcessExecutor's forked
 // processes, MpiExecutor's ranks): the same small interface as the thread executor's, written once
-// for both over their host (src/remote/host.hpp), which each back end extends with its dispatcher.
+// for both (src/remote/executor.cpp) over the state they share with their dispatcher thread (the
+// host, src/remote/host.hpp), which each back end extends with its transport and supervisor.
 #pragma once
 
 #include <cstddef>
@@ -62,9 +63,10 @@ class RemoteExecutor {
 
  protected:
   RemoteExecutor();
-  /// The back end's destructor calls host_->shutdown() first (terminates and joins whatever still
-  /// runs, unless join() did; from a callback, leaves the host to its dispatcher thread).
   ~RemoteExecutor();
+  /// The back end's destructor calls this first: terminates and joins whatever still runs, unless
+  /// join() did; from a callback, leaves the host to its dispatcher thread.
+  void shutdown() noexcept;
 
   std::shared_ptr<RemoteHost> host_;
 };
