@@ -53,7 +53,8 @@ class RemoteError : public Error {
 
   /// The name of the original exception's type, as the worker's compiler spells it.
   [[nodiscard]] const std::string& type_name() const noexcept { return type_name_; }
-  /// The original exception's `what()` (empty for a thrown non-exception).
+  /// The original exception's `what()`; for a thrown non-exception, its value when it is a string
+  /// or a number (`throw 42;` gives "42"), else empty.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
 
  private:

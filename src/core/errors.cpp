@@ -11,7 +11,9 @@
 namespace mpp {
 
 RemoteError::RemoteError(std::string type_name, std::string message)
-    : Error(type_name + ": " + message), type_name_(std::move(type_name)), message_(std::move(message)) {}
+    : Error(message.empty() ? type_name : type_name + ": " + message),
+      type_name_(std::move(type_name)),
+      message_(std::move(message)) {}
 
 namespace {
 std::string parse_message(const std::string& message, const std::string& file, std::size_t line,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <typeindex>
 
 #include "mpp/errors.hpp"
@@ -82,6 +83,34 @@ struct Description {
   }
 };
 
+// `throw 42;`, `throw "oops";`: the value, which is all such an error says.
+std::string thrown_value(const std::exception_ptr& error) {
+  const auto number = [](auto v) { return std::to_string(v); };
+  try {
+    std::rethrow_exception(error);
+  } catch (const char* s) {
+    return s != nullptr ? s : "";
+  } catch (const std::string& s) {
+    return s;
+  } catch (int v) {
+    return number(v);
+  } catch (long v) {
+    return number(v);
+  } catch (long long v) {
+    return number(v);
+  } catch (unsigned v) {
+    return number(v);
+  } catch (unsigned long v) {
+    return number(v);
+  } catch (unsigned long long v) {
+    return number(v);
+  } catch (double v) {
+    return number(v);
+  } catch (...) {
+  }
+  return {};
+}
+
 Description describe(const std::exception_ptr& error) {
   Description d;
   try {
@@ -105,6 +134,7 @@ Description describe(const std::exception_ptr& error) {
   } catch (...) {
     const std::type_info* type = abi::__cxa_current_exception_type();
     d.type_name = type != nullptr ? type_name(*type) : std::string("unknown");
+    d.message = thrown_value(error);
   }
   return d;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mpp/detail/core/throw.hpp"
+#include "mpp/errors.hpp"
 
 namespace mpp::detail {
 namespace {
@@ -179,9 +180,9 @@ void ModuleRelocation::encode(ByteBuffer& out, std::uintptr_t address) const {
           entry.put(m.name.data(), length);
         });
     if (!found) {
-      throw_serialization(words_.who + ": the function at " + hex(address) +
-                          " is not in the code of any loaded module, so " + words_.others +
-                          " cannot find it");
+      throw SerializationError(words_.who + ": the function at " + hex(address) +
+                               " is not in the code of any loaded module, so " + words_.others +
+                               " cannot find it");
     }
     EncodedEntry& slot = recent.replace();
     slot = entry;
@@ -210,13 +211,13 @@ std::uintptr_t ModuleRelocation::decode(ByteReader& in) const {
                       address = m.base + offset;
                       code = in_code(m, address);
                     })) {
-    throw_serialization(words_.who + ": " + words_.here + " cannot resolve a function of " + name() +
-                        ": that module is not loaded " + words_.where + " (" + words_.hint + ")");
+    throw SerializationError(words_.who + ": " + words_.here + " cannot resolve a function of " + name() +
+                             ": that module is not loaded " + words_.where + " (" + words_.hint + ")");
   }
   if (!code || address == 0) {
-    throw_serialization(words_.who + ": " + words_.here + " cannot resolve a function at offset " +
-                        hex(offset) + " of " + name() + ": it is not code there (do " + words_.others +
-                        " run the same build?)");
+    throw SerializationError(words_.who + ": " + words_.here + " cannot resolve a function at offset " +
+                             hex(offset) + " of " + name() + ": it is not code there (do " + words_.others +
+                             " run the same build?)");
   }
   recent.replace() = {id, offset, address};
   return address;

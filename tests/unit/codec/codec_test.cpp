@@ -630,7 +630,26 @@ TEST(ExceptionCodec, NonExceptionBecomesRemoteError) {
     std::rethrow_exception(exception_round_trip(std::make_exception_ptr(42)));
   } catch (const mpp::RemoteError& e) {
     EXPECT_EQ(e.type_name(), "int");
+    EXPECT_EQ(e.message(), "42");
+    EXPECT_STREQ(e.what(), "int: 42");
+  }
+  const char* c_string = "oops";
+  try {
+    std::rethrow_exception(exception_round_trip(std::make_exception_ptr(c_string)));
+  } catch (const mpp::RemoteError& e) {
+    EXPECT_EQ(e.message(), "oops");
+  }
+  try {
+    std::rethrow_exception(exception_round_trip(std::make_exception_ptr(std::string("as a string"))));
+  } catch (const mpp::RemoteError& e) {
+    EXPECT_EQ(e.message(), "as a string");
+  }
+  struct Opaque {};
+  try {
+    std::rethrow_exception(exception_round_trip(std::make_exception_ptr(Opaque{})));
+  } catch (const mpp::RemoteError& e) {
     EXPECT_EQ(e.message(), "");
+    EXPECT_EQ(std::string(e.what()), e.type_name());  // no dangling ": "
   }
 }
 

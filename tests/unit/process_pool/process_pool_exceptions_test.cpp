@@ -234,7 +234,8 @@ TEST(ProcessPoolRemoteError, ThrownIntArrivesAsRemoteErrorNamedInt) {
     ADD_FAILURE() << "apply returned";
   } catch (const mpp::RemoteError& e) {
     EXPECT_EQ(e.type_name(), "int");
-    EXPECT_EQ(e.message(), "");
+    EXPECT_EQ(e.message(), "17");  // the value is all a thrown int says
+    EXPECT_STREQ(e.what(), "int: 17");
   }
 }
 
@@ -251,6 +252,7 @@ TEST(ProcessPoolRemoteError, NonExceptionClassAndCStringArriveAsRemoteError) {
     ADD_FAILURE() << "apply returned";
   } catch (const mpp::RemoteError& e) {
     EXPECT_NE(e.type_name().find("char"), std::string::npos) << e.type_name();
+    EXPECT_EQ(e.message(), "a C string");
   }
 }
 

@@ -30,6 +30,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -181,6 +182,8 @@ TEST_F(StartMethodTest, AFunctionOfALibraryOnlyTheParentLoadedIsASerializationEr
     EXPECT_TRUE(
         contains(e.what(), "a spawned worker cannot resolve a function of libmpp_test_spawn_plugin.so"))
         << e.what();
+    // Named once, by the pool ("mpp: mpp::ProcessPool: ..." read twice).
+    EXPECT_TRUE(std::string_view(e.what()).starts_with("mpp::ProcessPool: ")) << e.what();
   }
   // In a map the function is decoded once per chunk, before any item: every item fails with it.
   try {
