@@ -3,14 +3,11 @@
 #pragma once
 
 #include <cstddef>
-#include <type_traits>
 
 #include "mpp/async_result.hpp"
 #include "mpp/detail/front/pool_front.hpp"
 #include "mpp/detail/mpi/mpi_executor.hpp"
-#include "mpp/detail/remote/codec.hpp"
-#include "mpp/detail/remote/remote.hpp"
-#include "mpp/detail/remote/remote_jobs.hpp"
+#include "mpp/detail/remote/remote_backend.hpp"
 #include "mpp/imap_range.hpp"
 
 namespace mpp {
@@ -27,41 +24,8 @@ struct MpiPoolOptions {
 
 namespace detail {
 
-struct MpiBackend {
+struct MpiBackend : RemoteBackend<MpiExecutor> {
   static constexpr const char* k_name = "mpp::MpiPool";
-  static constexpr bool k_splittable = false;
-  using Executor = MpiExecutor;
-  template <class R, class F, class... Args>
-  using Apply = RemoteApply<R, F, Args...>;
-  template <class R, class F, class V>
-  using Map = RemoteMapJob<R, F, V>;
-  template <class R, class F, class V>
-  using Imap = RemoteImapJob<R, F, V, MpiExecutor>;
-
-  // C string arguments of apply cross as std::string (remote_arg_t).
-  template <class F, class R, class... Args>
-  static constexpr void check_apply() {
-    check_call<F, R, remote_arg_t<Args>...>();
-  }
-  template <class F, class R, class Item>
-  static constexpr void check_map() {
-    check_call<F, R, Item>();
-  }
-  template <class F, class R, class... Args>
-  static constexpr void check_call() {
-    static_assert(RemoteCallable<F>,
-                  "mpp::MpiPool: f must be a function pointer, a captureless lambda, or a "
-                  "default-constructible stateless function object; a capturing lambda cannot be "
-                  "sent to another rank (pass what it captures as arguments instead)");
-    static_assert((Codable<Args> && ...),
-                  "mpp::MpiPool: every argument must be serialisable to reach another rank: a trivially "
-                  "copyable type (not a pointer), a standard string, container, tuple, pair, optional or "
-                  "variant of those, or a type with a cereal serialize() function");
-    static_assert(std::is_void_v<R> || Codable<R>,
-                  "mpp::MpiPool: the function's result must be serialisable to come back from another rank: "
-                  "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, "
-                  "optional or variant of those, or a type with a cereal serialize() function");
-  }
 };
 
 }  // namespace detail

@@ -4,14 +4,11 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
-#include <type_traits>
 
 #include "mpp/async_result.hpp"
 #include "mpp/detail/front/pool_front.hpp"
 #include "mpp/detail/process/process_executor.hpp"
-#include "mpp/detail/remote/codec.hpp"
-#include "mpp/detail/remote/remote.hpp"
-#include "mpp/detail/remote/remote_jobs.hpp"
+#include "mpp/detail/remote/remote_backend.hpp"
 #include "mpp/imap_range.hpp"
 #include "mpp/start_method.hpp"
 
@@ -37,43 +34,8 @@ struct ProcessPoolOptions {
 
 namespace detail {
 
-struct ProcessBackend {
+struct ProcessBackend : RemoteBackend<ProcessExecutor> {
   static constexpr const char* k_name = "mpp::ProcessPool";
-  static constexpr bool k_splittable = false;
-  using Executor = ProcessExecutor;
-  template <class R, class F, class... Args>
-  using Apply = RemoteApply<R, F, Args...>;
-  template <class R, class F, class V>
-  using Map = RemoteMapJob<R, F, V>;
-  template <class R, class F, class V>
-  using Imap = RemoteImapJob<R, F, V, ProcessExecutor>;
-
-  // C string arguments of apply cross as std::string (remote_arg_t).
-  template <class F, class R, class... Args>
-  static constexpr void check_apply() {
-    check_call<F, R, remote_arg_t<Args>...>();
-  }
-  template <class F, class R, class Item>
-  static constexpr void check_map() {
-    check_call<F, R, Item>();
-  }
-  template <class F, class R, class... Args>
-  static constexpr void check_call() {
-    static_assert(RemoteCallable<F>,
-                  "mpp::ProcessPool: f must be a function pointer, a captureless lambda, or a "
-                  "default-constructible stateless function object; a capturing lambda cannot be "
-                  "sent to a worker process (pass what it captures as arguments instead)");
-    static_assert(
-        (Codable<Args> && ...),
-        "mpp::ProcessPool: every argument must be serialisable to reach a worker process: a trivially "
-        "copyable type (not a pointer), a standard string, container, tuple, pair, optional or variant of "
-        "those, or a type with a cereal serialize() function");
-    static_assert(
-        std::is_void_v<R> || Codable<R>,
-        "mpp::ProcessPool: the function's result must be serialisable to come back from a worker process: "
-        "a trivially copyable type (not a pointer), a standard string, container, tuple, pair, optional "
-        "or variant of those, or a type with a cereal serialize() function");
-  }
 };
 
 }  // namespace detail
