@@ -12,4 +12,5 @@
 #include "mpp/process_pool.hpp"
 #include "mpp/progress.hpp"
 #include "mpp/queue.hpp"
+#include "mpp/shared_memory.hpp"
 #include "mpp/start_method.hpp"

@@ -1,0 +1,227 @@
+// mpp::SharedMemory: creating (exclusively, owner-only unless asked), attaching by name, the
+// name's lifetime (the creating process unlinks it; attached copies and forked copies never do),
+// bad names and sizes, failed system calls, and children of every start method writing into it.
+#include "mpp/shared_memory.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "mpp/process.hpp"
+#include "mpp/start_method.hpp"
+#include "posix/syscall.hpp"
+
+namespace {
+
+bool listed(const std::string& name) { return std::filesystem::exists("/dev/shm/" + name); }
+
+std::errc error_of(const std::system_error& e) { return static_cast<std::errc>(e.code().value()); }
+
+// Names unique to this test process, so that parallel test runs never meet.
+std::string unique(const char* stem) {
+  return std::string("mpp-test-") + stem + "-" + std::to_string(::getpid());
+}
+
+TEST(SharedMemory, ACreatedSegmentIsZeroFilledAndAttachersSeeItsBytes) {
+  mpp::SharedMemory created(4096);
+  EXPECT_EQ(created.size(), 4096U);
+  EXPECT_TRUE(listed(created.name())) << created.name();
+  for (std::byte b : created.bytes()) ASSERT_EQ(b, std::byte{0});
+  std::memcpy(created.data(), "hello", 6);
+  mpp::SharedMemory attached = mpp::SharedMemory::attach(created.name());
+  EXPECT_EQ(attached.size(), 4096U);
+  EXPECT_STREQ(reinterpret_cast<const char*>(attached.data()), "hello");
+  attached.data()[0] = std::byte{'j'};
+  EXPECT_STREQ(reinterpret_cast<const char*>(created.data()), "jello");
+}
+
+TEST(SharedMemory, FreshNamesDiffer) {
+  const mpp::SharedMemory a(1);
+  const mpp::SharedMemory b(1);
+  EXPECT_NE(a.name(), b.name());
+}
+
+TEST(SharedMemory, CreatingANameThatExistsIsRefusedAndLeavesTheSegmentAlone) {
+  const std::string name = unique("exclusive");
+  mpp::SharedMemory first = mpp::SharedMemory::create(name, 64);
+  first.data()[0] = std::byte{7};
+  try {
+    (void)mpp::SharedMemory::create("/" + name, 128);
+    ADD_FAILURE() << "created twice";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(error_of(e), std::errc::file_exists);
+    EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(mpp::SharedMemory::attach(name).size(), 64U);
+  EXPECT_EQ(mpp::SharedMemory::attach(name).data()[0], std::byte{7});
+}
+
+TEST(SharedMemory, ASegmentIsOwnerOnlyUnlessAskedAndTheUmaskDoesNotApply) {
+  const mpp::SharedMemory fresh(8);
+  struct stat status {};
+  ASSERT_EQ(::stat(("/dev/shm/" + fresh.name()).c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 0777, 0600U);
+  const mode_t old_mask = ::umask(077);
+  const mpp::SharedMemory shared = mpp::SharedMemory::create(unique("mode"), 8, 0640);
+  ::umask(old_mask);
+  ASSERT_EQ(::stat(("/dev/shm/" + shared.name()).c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 0777, 0640U);
+}
+
+TEST(SharedMemory, AnotherUserCannotAttachToAnOwnerOnlySegment) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to become another user";
+  const mpp::SharedMemory segment(8);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    try {
+      (void)mpp::SharedMemory::attach(segment.name());
+    } catch (const std::system_error& e) {
+      ::_exit(error_of(e) == std::errc::permission_denied ? 0 : 3);
+    }
+    ::_exit(4);  // attached
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: could not change user, 3: another error, 4: attached";
+}
+
+TEST(SharedMemory, TheCreatorUnlinksTheNameAndMappingsOutliveIt) {
+  std::string name;
+  std::optional<mpp::SharedMemory> attached;
+  {
+    mpp::SharedMemory created(16);
+    name = created.name();
+    attached.emplace(mpp::SharedMemory::attach(name));
+    created.data()[3] = std::byte{42};
+  }
+  EXPECT_FALSE(listed(name));
+  EXPECT_EQ(attached->data()[3], std::byte{42});  // still mapped
+  try {
+    (void)mpp::SharedMemory::attach(name);
+    ADD_FAILURE() << "attached after the creator went";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(error_of(e), std::errc::no_such_file_or_directory);
+    EXPECT_NE(std::string(e.what()).find("no segment named '" + name + "'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SharedMemory, AnAttachedOneNeverUnlinksAndUnlinkIsIdempotent) {
+  mpp::SharedMemory created(16);
+  { const mpp::SharedMemory attached = mpp::SharedMemory::attach(created.name()); }
+  EXPECT_TRUE(listed(created.name()));
+  mpp::SharedMemory::attach(created.name()).unlink();  // anyone may unlink
+  EXPECT_FALSE(listed(created.name()));
+  created.unlink();  // gone already: nothing to do
+  EXPECT_NO_THROW(created.unlink());
+}
+
+TEST(SharedMemory, KeepNameLetsTheSegmentOutliveItsCreator) {
+  std::string name;
+  {
+    mpp::SharedMemory created(16);
+    name = created.name();
+    created.keep_name();
+  }
+  EXPECT_TRUE(listed(name));
+  mpp::SharedMemory::attach(name).unlink();
+  EXPECT_FALSE(listed(name));
+}
+
+TEST(SharedMemory, AMovedSegmentUnlinksOnce) {
+  mpp::SharedMemory created(16);
+  const std::string name = created.name();
+  mpp::SharedMemory moved(std::move(created));
+  mpp::SharedMemory other(8);
+  const std::string other_name = other.name();
+  other = std::move(moved);  // `other`'s own segment is released (and unlinked) here
+  EXPECT_FALSE(listed(other_name));
+  EXPECT_TRUE(listed(name));
+  EXPECT_EQ(other.name(), name);
+}
+
+TEST(SharedMemory, BadNamesAndSizesAreInvalidArguments) {
+  for (const std::string& bad :
+       {std::string(), std::string("/"), std::string("a/b"), std::string(".."), std::string(251, 'x')}) {
+    EXPECT_THROW((void)mpp::SharedMemory::create(bad, 8), std::invalid_argument) << bad;
+    EXPECT_THROW((void)mpp::SharedMemory::attach(bad), std::invalid_argument) << bad;
+  }
+  EXPECT_THROW((void)mpp::SharedMemory::create(unique("empty"), 0), std::invalid_argument);
+  EXPECT_FALSE(listed(unique("empty")));
+}
+
+int fail_call(const char* what) noexcept { return std::strcmp(what, "ftruncate") == 0 ? ENOSPC : 0; }
+
+TEST(SharedMemory, AFailedCreateLeavesNothingBehind) {
+  const std::string name = unique("failing");
+  mpp::detail::posix::set_fault_hook(&fail_call);
+  try {
+    (void)mpp::SharedMemory::create(name, 1 << 20);
+    ADD_FAILURE() << "created";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(error_of(e), std::errc::no_space_on_device);
+  }
+  mpp::detail::posix::set_fault_hook(nullptr);
+  EXPECT_FALSE(listed(name));
+}
+
+// --- children -----------------------------------------------------------------------------------
+
+void write_greeting(std::string name) {
+  mpp::SharedMemory segment = mpp::SharedMemory::attach(name);
+  std::memcpy(segment.data(), "from the child", 15);
+}
+
+class SharedMemoryStartMethod : public ::testing::TestWithParam<mpp::StartMethod> {};
+
+TEST_P(SharedMemoryStartMethod, AChildAttachesByNameAndWritesWhatTheParentReads) {
+  mpp::SharedMemory segment(64);
+  mpp::Process child(mpp::ProcessOptions{.start_method = GetParam()}, &write_greeting, segment.name());
+  child.start();
+  child.join();
+  ASSERT_EQ(child.exitcode(), 0);
+  EXPECT_STREQ(reinterpret_cast<const char*>(segment.data()), "from the child");
+  EXPECT_TRUE(listed(segment.name()));  // the child attached: it never unlinks
+}
+
+TEST(SharedMemory, AForkedCopyOfTheCreatorDoesNotUnlink) {
+  mpp::SharedMemory segment(64);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    { mpp::SharedMemory copy = std::move(segment); }  // the child's copy of the creator goes
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(listed(segment.name()));
+}
+
+INSTANTIATE_TEST_SUITE_P(StartMethods, SharedMemoryStartMethod,
+                         ::testing::Values(mpp::StartMethod::fork, mpp::StartMethod::spawn,
+                                           mpp::StartMethod::forkserver),
+                         [](const ::testing::TestParamInfo<mpp::StartMethod>& param) {
+                           switch (param.param) {
+                             case mpp::StartMethod::fork:
+                               return std::string("Fork");
+                             case mpp::StartMethod::spawn:
+                               return std::string("Spawn");
+                             default:
+                               return std::string("Forkserver");
+                           }
+                         });
+
+}  // namespace
