@@ -36,6 +36,7 @@
 #include "mpp/errors.hpp"
 #include "mpp/start_method.hpp"
 #include "mpp_test/processes.hpp"
+#include "mpp_test/start_methods.hpp"
 #include "mpp_test/sync.hpp"
 #include "posix/syscall.hpp"
 #include "process/forkserver.hpp"
@@ -1047,18 +1048,7 @@ TEST(ProcessFreshStart, ARunThatCannotStartIsASystemErrorThatLeaksNothing) {
   EXPECT_EQ(WEXITSTATUS(status), 0);  // 1x: under spawn, 2x: under forkserver (see the helper)
 }
 
-INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessStartMethod,
-                         ::testing::Values(mpp::StartMethod::fork, mpp::StartMethod::spawn,
-                                           mpp::StartMethod::forkserver),
-                         [](const ::testing::TestParamInfo<mpp::StartMethod>& param) {
-                           switch (param.param) {
-                             case mpp::StartMethod::fork:
-                               return std::string("Fork");
-                             case mpp::StartMethod::spawn:
-                               return std::string("Spawn");
-                             default:
-                               return std::string("Forkserver");
-                           }
-                         });
+INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessStartMethod, ::testing::ValuesIn(mpp_test::k_start_methods),
+                         mpp_test::start_method_name);
 
 }  // namespace

@@ -20,6 +20,7 @@
 
 #include "mpp/process.hpp"
 #include "mpp/start_method.hpp"
+#include "mpp_test/start_methods.hpp"
 #include "posix/syscall.hpp"
 
 namespace {
@@ -211,17 +212,6 @@ TEST(SharedMemory, AForkedCopyOfTheCreatorDoesNotUnlink) {
 }
 
 INSTANTIATE_TEST_SUITE_P(StartMethods, SharedMemoryStartMethod,
-                         ::testing::Values(mpp::StartMethod::fork, mpp::StartMethod::spawn,
-                                           mpp::StartMethod::forkserver),
-                         [](const ::testing::TestParamInfo<mpp::StartMethod>& param) {
-                           switch (param.param) {
-                             case mpp::StartMethod::fork:
-                               return std::string("Fork");
-                             case mpp::StartMethod::spawn:
-                               return std::string("Spawn");
-                             default:
-                               return std::string("Forkserver");
-                           }
-                         });
+                         ::testing::ValuesIn(mpp_test::k_start_methods), mpp_test::start_method_name);
 
 }  // namespace
