@@ -4,9 +4,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -20,13 +22,37 @@
 #include "mpp/start_method.hpp"
 
 namespace mpp {
+namespace detail {
+/// "Process-N" for the next mpp::Process made in this process.
+std::string next_process_name();
+/// What current_process() says in this process from now on: a child or a pool worker says who it
+/// is first thing.
+void set_current_process(std::string name, std::optional<std::size_t> index);
+}  // namespace detail
 
 /// How an mpp::Process starts its child.
 struct ProcessOptions {
   /// Empty: the program's default, mpp::get_start_method() when start() runs. StartMethod::spawn
   /// and forkserver need mpp::freeze_support(argc, argv) at the top of main().
   std::optional<StartMethod> start_method{};
+  /// What current_process().name says in the child. Empty: "Process-N", N counting this
+  /// process's mpp::Process objects from 1 (as Python's).
+  std::string name{};
 };
+
+/// Who runs the calling code (Python's multiprocessing.current_process()).
+struct ProcessIdentity {
+  /// "MainProcess" in the program (in its threads and mpp::Pool workers too); an mpp::Process
+  /// child's name (ProcessOptions::name); "ProcessPoolWorker-<index>" in a ProcessPool worker.
+  std::string name;
+  int pid = 0;
+  /// A ProcessPool worker's place in its pool, 0 to processes - 1, kept by its replacements; empty
+  /// elsewhere.
+  std::optional<std::size_t> index;
+};
+
+/// The calling process's identity.
+[[nodiscard]] ProcessIdentity current_process();
 
 /// Runs a callable in a child process, started by the start method of its ProcessOptions (the
 /// program's default without them: mpp::get_start_method()).
@@ -61,7 +87,8 @@ class Process {
   explicit Process(const ProcessOptions& options, F&& target, Args&&... args)
       : target_(std::make_unique<Target<std::decay_t<F>, std::decay_t<Args>...>>(
             std::forward<F>(target), std::forward<Args>(args)...)),
-        start_method_(options.start_method) {
+        start_method_(options.start_method),
+        name_(options.name.empty() ? detail::next_process_name() : options.name) {
     static_assert(std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>,
                   "mpp::Process: the target must be callable with the arguments given");
   }
@@ -90,6 +117,8 @@ class Process {
   [[nodiscard]] std::optional<int> exitcode() const;
   /// The child's process id; -1 before start().
   [[nodiscard]] int pid() const noexcept { return child_.pid(); }
+  /// The child's name (ProcessOptions::name), which current_process() gives it.
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
   /// Sends SIGTERM (Python's terminate()). Does nothing when not running.
   void terminate();
   /// Sends SIGKILL. Does nothing when not running.
@@ -157,6 +186,7 @@ class Process {
 
   std::unique_ptr<TargetBase> target_;
   std::optional<StartMethod> start_method_;
+  std::string name_;
   mutable detail::Child child_;  // reaping is bookkeeping, even from const members
   mutable bool status_lost_ = false;
 };

@@ -310,7 +310,10 @@ ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   host_ = owned;
   impl.wake_fd.reset(
       static_cast<int>(posix::checked("eventfd", [] { return ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); })));
-  for (std::size_t i = 0; i < options.workers; ++i) impl.slots.push_back(std::make_unique<Impl::Slot>());
+  for (std::size_t i = 0; i < options.workers; ++i) {
+    impl.slots.push_back(std::make_unique<Impl::Slot>());
+    impl.slots.back()->index = i;
+  }
   start_dispatcher(owned);  // on failure, host_'s destructor closes wake_fd
   block_until([&impl] { return impl.started_word.load(std::memory_order_seq_cst) != 0; }, impl.started_word,
               impl.started_waiters, WaitContext{}, k_no_deadline);

@@ -48,6 +48,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   enum class SlotState { empty, starting, ready, stopping, exiting };
 
   struct Slot {
+    std::size_t index = 0;  // its place in the pool, kept by replacements
     std::unique_ptr<SharedObject<WorkerShared>> shared;
     Ring requests;
     Ring responses;

@@ -7,10 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "mpp/detail/core/demangle.hpp"
 #include "mpp/detail/posix/fd.hpp"
@@ -50,6 +54,7 @@ Process& Process::operator=(Process&& other) noexcept {
     }
     target_ = std::move(other.target_);
     start_method_ = other.start_method_;
+    name_ = std::move(other.name_);
     child_ = std::move(other.child_);
     status_lost_ = other.status_lost_;
   }
@@ -83,7 +88,10 @@ void Process::start() {
       (void)detail::posix::retried("prctl", [] { return ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
       if (::getppid() != parent) ::_exit(1);
     }
-    child_main([this] { target_->run(); });
+    child_main([this] {
+      detail::set_current_process(name_, std::nullopt);
+      target_->run();
+    });
   });
 }
 
@@ -91,6 +99,7 @@ void Process::start_fresh(StartMethod method) {
   const char* const name = method == StartMethod::spawn ? "spawn" : "forkserver";
   if (!detail::freeze_support_called()) detail::throw_needs_freeze_support("mpp::Process::start", name);
   detail::ByteBuffer payload;
+  detail::encode(payload, name_);  // the child's name first (process_payload_main)
   {
     const detail::FunctionRelocation* const saved = detail::t_function_relocation;
     detail::t_function_relocation = &detail::process_relocation();
@@ -174,10 +183,40 @@ void process_payload_main(int payload_fd) noexcept {
     owned.reset();  // read: the target's own children must not inherit it
     t_function_relocation = &process_relocation();
     ByteReader in(payload);
+    set_current_process(decode<std::string>(in), std::nullopt);
     using Entry = void (*)(ByteReader&);
     const auto entry = decode_function<Entry>(in);
     entry(in);
   });
 }
 
+namespace {
+struct Identity {
+  std::string name = "MainProcess";
+  std::optional<std::size_t> index;
+};
+Identity& identity() {
+  static Identity current;
+  return current;
+}
+}  // namespace
+
+std::string next_process_name() {
+  static std::atomic<unsigned long> made{0};
+  return "Process-" + std::to_string(made.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+void set_current_process(std::string name, std::optional<std::size_t> index) {
+  identity() = Identity{std::move(name), index};
+}
+
 }  // namespace mpp::detail
+
+namespace mpp {
+
+ProcessIdentity current_process() {
+  const detail::Identity& id = detail::identity();
+  return ProcessIdentity{id.name, static_cast<int>(::getpid()), id.index};
+}
+
+}  // namespace mpp

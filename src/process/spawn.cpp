@@ -29,7 +29,7 @@ namespace {
 constexpr int k_bad_setup = 7;
 
 // Each setup message leads with its kind: mpp's, and this version of its layout.
-constexpr std::uint64_t k_setup_magic = 0x6d70702d73706e31;    // "mpp-spn1": a pool worker
+constexpr std::uint64_t k_setup_magic = 0x6d70702d73706e32;    // "mpp-spn2": a pool worker
 constexpr std::uint64_t k_process_magic = 0x6d70702d70726331;  // "mpp-prc1": an mpp::Process child
 constexpr std::uint64_t k_server_magic = 0x6d70702d66737631;   // "mpp-fsv1": the fork server
 
@@ -38,6 +38,7 @@ struct SetupHeader {
   std::uint64_t ring_bytes;
   std::uint64_t maxtasks;
   std::int64_t parent;
+  std::uint64_t index;
   std::uint32_t timed;
   std::uint32_t initializer_bytes;  // the relocated initializer follows; 0: none
 };
@@ -134,6 +135,7 @@ std::uint64_t magic_of(std::span<const std::byte> message) noexcept {
   setup.parent = parent != 0 ? parent : static_cast<pid_t>(header.parent);
   setup.maxtasks = header.maxtasks;
   setup.timed = header.timed != 0;
+  setup.index = header.index;
   setup.relocation = &relocation;
   std::exception_ptr initializer_error;
   if (header.initializer_bytes != 0) {
@@ -191,9 +193,13 @@ const FunctionRelocation& process_relocation() noexcept {
 
 SetupMessage worker_setup_message(const SpawnSetup& setup, const FunctionRelocation& relocation) {
   SetupMessage message;
-  SetupHeader header{k_setup_magic,         setup.ring_bytes,
-                     setup.maxtasks,        static_cast<std::int64_t>(::getpid()),
-                     setup.timed ? 1U : 0U, 0};
+  SetupHeader header{k_setup_magic,
+                     setup.ring_bytes,
+                     setup.maxtasks,
+                     static_cast<std::int64_t>(::getpid()),
+                     setup.index,
+                     setup.timed ? 1U : 0U,
+                     0};
   append_bytes(message.bytes, &header, sizeof(header));
   if (setup.initializer != nullptr) {
     relocation.encode(message.bytes, reinterpret_cast<std::uintptr_t>(setup.initializer));

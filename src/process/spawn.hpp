@@ -70,6 +70,7 @@ struct SpawnSetup {
   void (*initializer)() = nullptr;
   std::size_t maxtasks = 0;
   bool timed = false;
+  std::size_t index = 0;
 };
 
 /// A pool worker's setup. `relocation` encodes the initializer (spawn_relocation() or

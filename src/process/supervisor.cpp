@@ -38,7 +38,8 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
                         options.maxtasksperchild,
                         options.task_timeout.count() > 0,
                         nullptr,
-                        nullptr};
+                        nullptr,
+                        s.index};
   s.inflight.clear();
   s.writer = wire::RecordWriter();
   s.reader = wire::RecordReader();
@@ -48,9 +49,16 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
   s.corrupt = false;
   s.init_error = nullptr;
   if (spawned) {
-    const SpawnSetup setup{s.shared->fd(),      s.requests.fd(),          s.responses.fd(),
-                           k_ring_bytes,        dispatcher_shared.fd(),   wake_fd.get(),
-                           options.initializer, options.maxtasksperchild, options.task_timeout.count() > 0};
+    const SpawnSetup setup{s.shared->fd(),
+                           s.requests.fd(),
+                           s.responses.fd(),
+                           k_ring_bytes,
+                           dispatcher_shared.fd(),
+                           wake_fd.get(),
+                           options.initializer,
+                           options.maxtasksperchild,
+                           options.task_timeout.count() > 0,
+                           s.index};
     // Under forkserver the server forks it (it is the server's child: its status comes from
     // there, its pidfd with it); under spawn this thread runs the program afresh.
     s.child = options.start_method == StartMethod::forkserver

@@ -11,11 +11,13 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <string>
 
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/posix/child.hpp"
 #include "mpp/detail/remote/exception_codec.hpp"
 #include "mpp/detail/remote/remote.hpp"
+#include "mpp/process.hpp"
 #include "posix/syscall.hpp"
 #include "process/wire.hpp"
 #include "remote/reporter.hpp"
@@ -232,6 +234,10 @@ void worker_main(const WorkerSetup& setup) noexcept {
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
   set_thread_helper(nullptr);
   t_function_relocation = setup.relocation;
+  try {
+    set_current_process("ProcessPoolWorker-" + std::to_string(setup.index), setup.index);
+  } catch (...) {  // no memory for a name: the pool's work matters more
+  }
   Worker worker(setup);
   worker.run();
 }

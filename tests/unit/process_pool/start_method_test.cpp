@@ -19,12 +19,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -32,11 +36,15 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "mpp/errors.hpp"
+#include "mpp/process.hpp"
 #include "mpp/process_pool.hpp"
+#include "mpp/shared_memory.hpp"
 #include "mpp_test/processes.hpp"
+#include "mpp_test/start_methods.hpp"
 #include "mpp_test/sync.hpp"
 #include "process/forkserver.hpp"
 
@@ -821,5 +829,81 @@ TEST_F(StartMethodTest, AStraySpawnVariableEndsTheProgramWithAMessage) {
     EXPECT_FALSE(contains(text, "StartMethodTest")) << value << ": the tests were listed";
   }
 }
+
+// --- current_process() -------------------------------------------------------------------------
+
+// (name, pid, index or -1) of whoever runs it.
+std::tuple<std::string, long, long> who_am_i(int /*unused*/) {
+  const mpp::ProcessIdentity me = mpp::current_process();
+  return {me.name, me.pid, me.index ? static_cast<long>(*me.index) : -1L};
+}
+
+int die_at_once(int /*unused*/) {
+  std::raise(SIGKILL);
+  return 0;
+}
+
+// Writes the child's name, NUL-terminated, at the start of the segment `segment`.
+void write_my_name(std::string segment) {
+  mpp::SharedMemory out = mpp::SharedMemory::attach(segment);
+  const std::string name = mpp::current_process().name;
+  std::memcpy(out.data(), name.c_str(), name.size() + 1);
+}
+
+class CurrentProcess : public ::testing::TestWithParam<mpp::StartMethod> {};
+
+TEST(CurrentProcessMain, TheProgramAndItsThreadsAreTheMainProcess) {
+  const auto [name, pid, index] = who_am_i(0);
+  EXPECT_EQ(name, "MainProcess");
+  EXPECT_EQ(pid, ::getpid());
+  EXPECT_EQ(index, -1);
+  std::thread other([] { EXPECT_EQ(mpp::current_process().name, "MainProcess"); });
+  other.join();
+}
+
+TEST_P(CurrentProcess, EachPoolWorkerKnowsItsIndexAndAReplacementKeepsIt) {
+  mpp::ProcessPool pool(options(GetParam(), 2));
+  std::map<long, long> index_of_pid;
+  for (const auto& [name, pid, index] : pool.map(&who_am_i, std::vector<int>(200, 0), 1)) {
+    ASSERT_TRUE(index == 0 || index == 1) << index;
+    EXPECT_EQ(name, "ProcessPoolWorker-" + std::to_string(index));
+    EXPECT_NE(pid, ::getpid());
+    const auto [at, fresh] = index_of_pid.emplace(pid, index);
+    EXPECT_EQ(at->second, index) << "one worker, two indices";
+  }
+  // A worker that dies is replaced at its place.
+  EXPECT_THROW((void)pool.apply(&die_at_once, 0), mpp::WorkerLost);
+  std::set<long> indices;
+  for (const auto& [name, pid, index] : pool.map(&who_am_i, std::vector<int>(200, 0), 1))
+    indices.insert(index);
+  EXPECT_TRUE(std::includes(std::set<long>{0, 1}.begin(), std::set<long>{0, 1}.end(), indices.begin(),
+                            indices.end()));
+  pool.close();
+  pool.join();
+}
+
+TEST_P(CurrentProcess, AProcessChildHasItsNameTheDefaultOrTheOneGiven) {
+  mpp::SharedMemory out(256);
+  mpp::Process named(mpp::ProcessOptions{.start_method = GetParam(), .name = "collector"}, &write_my_name,
+                     out.name());
+  EXPECT_EQ(named.name(), "collector");
+  named.start();
+  named.join();
+  ASSERT_EQ(named.exitcode(), 0);
+  EXPECT_STREQ(reinterpret_cast<const char*>(out.data()), "collector");
+
+  mpp::Process first(mpp::ProcessOptions{.start_method = GetParam()}, &write_my_name, out.name());
+  mpp::Process second(mpp::ProcessOptions{.start_method = GetParam()}, &write_my_name, out.name());
+  ASSERT_TRUE(first.name().starts_with("Process-")) << first.name();
+  const long n = std::stol(first.name().substr(8));
+  EXPECT_EQ(second.name(), "Process-" + std::to_string(n + 1));  // counted, as Python's
+  second.start();
+  second.join();
+  ASSERT_EQ(second.exitcode(), 0);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(out.data())), second.name());
+}
+
+INSTANTIATE_TEST_SUITE_P(StartMethods, CurrentProcess, ::testing::ValuesIn(mpp_test::k_start_methods),
+                         mpp_test::start_method_name);
 
 }  // namespace
