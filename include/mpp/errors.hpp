@@ -39,6 +39,14 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
+/// The process that held an mpp::Lock died holding it. The acquire that was told has made the lock
+/// usable again and does not hold it: the data the lock guards may be half-updated, and this is
+/// the one moment to check and repair it (acquire again first). Told to one acquirer only.
+class LockOwnerDied : public Error {
+ public:
+  using Error::Error;
+};
+
 /// The worker process running the task died (a signal, `abort`, `_exit`, the OOM killer).
 class WorkerLost : public Error {
  public:

@@ -14,3 +14,4 @@
 #include "mpp/queue.hpp"
 #include "mpp/shared_memory.hpp"
 #include "mpp/start_method.hpp"
+#include "mpp/synchronize.hpp"

@@ -37,7 +37,8 @@ enum class Kind : std::uint8_t {
   remote_error,
   serialization_error,
   parse_error,
-  last = parse_error,
+  lock_owner_died,
+  last = lock_owner_died,
 };
 
 // Exact types only: a class derived from a standard exception must not pass for its base.
@@ -62,6 +63,7 @@ Kind kind_of(const std::type_info& type) {
       {typeid(RemoteError), Kind::remote_error},
       {typeid(SerializationError), Kind::serialization_error},
       {typeid(ParseError), Kind::parse_error},
+      {typeid(LockOwnerDied), Kind::lock_owner_died},
   };
   for (const auto& [index, kind] : k_kinds) {
     if (index == std::type_index(type)) return kind;
@@ -180,6 +182,8 @@ std::exception_ptr rebuild(const Description& d) {
       return make<WorkerLost>(d.message);
     case Kind::serialization_error:
       return make<SerializationError>(d.message);
+    case Kind::lock_owner_died:
+      return make<LockOwnerDied>(d.message);
     case Kind::parse_error: {
       // what() already carries "file:line:col: "; rebuild without doubling it.
       std::string message = d.message;

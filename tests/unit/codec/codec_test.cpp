@@ -511,7 +511,8 @@ using RebuiltTypes =
     ::testing::Types<std::runtime_error, std::logic_error, std::invalid_argument, std::out_of_range,
                      std::domain_error, std::length_error, std::overflow_error, std::range_error,
                      std::underflow_error, mpp::Error, mpp::PoolNotRunning, mpp::PoolRunning,
-                     mpp::TaskCancelled, mpp::TimeoutError, mpp::WorkerLost, mpp::SerializationError>;
+                     mpp::TaskCancelled, mpp::TimeoutError, mpp::WorkerLost, mpp::SerializationError,
+                     mpp::LockOwnerDied>;
 
 struct RebuiltTypeNames {
   template <class E>
