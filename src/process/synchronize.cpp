@@ -55,15 +55,18 @@ bool Lock::acquire_until(detail::Deadline deadline) {
   int rc = 0;
   if (deadline == detail::k_no_deadline) {
     rc = pthread_mutex_lock(mutex);
-  } else if (deadline <= detail::Clock::now()) {
-    rc = pthread_mutex_trylock(mutex);
-  } else {
-    // steady_clock is CLOCK_MONOTONIC on Linux.
-    const auto since = deadline.time_since_epoch();
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
-    const timespec until{static_cast<time_t>(seconds.count()),
-                         static_cast<long>(std::chrono::nanoseconds(since - seconds).count())};
-    rc = pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, &until);
+  } else if (rc = pthread_mutex_trylock(mutex); rc == EBUSY && deadline > detail::Clock::now()) {
+    // Held (trylock took a free or abandoned lock at once): wait, with pthread_mutex_timedlock on
+    // the wall clock, since ThreadSanitizer does not know pthread_mutex_clocklock and would miss
+    // the lock. A clock step only stretches the wait. (Its timedlock does not see an abandoned lock
+    // taken either, hence trylock first: only a holder dying during the wait goes unseen by it.)
+    const auto left = deadline - detail::Clock::now();
+    const auto until = std::chrono::system_clock::now().time_since_epoch() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(left);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(until);
+    const timespec at{static_cast<time_t>(seconds.count()),
+                      static_cast<long>(std::chrono::nanoseconds(until - seconds).count())};
+    rc = pthread_mutex_timedlock(mutex, &at);
   }
   switch (rc) {
     case 0:
