@@ -39,10 +39,18 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
-/// The process that held an mpp::Lock died holding it. The acquire that was told has made the lock
-/// usable again and does not hold it: the data the lock guards may be half-updated, and this is
-/// the one moment to check and repair it (acquire again first). Told to one acquirer only.
+/// The process that held an mpp::Lock or mpp::RLock died holding it. The acquire that was told has
+/// made the lock usable again and does not hold it (a Condition's wait does hold it): the data the
+/// lock guards may be half-updated, and this is the one moment to check and repair it. Told to one
+/// acquirer only.
 class LockOwnerDied : public Error {
+ public:
+  using Error::Error;
+};
+
+/// An mpp::Barrier is broken: a wait timed out, abort() was called, or a party died while it
+/// waited. Every wait throws it until reset() (Python's threading.BrokenBarrierError).
+class BrokenBarrierError : public Error {
  public:
   using Error::Error;
 };

@@ -55,6 +55,10 @@ void futex_wake_one(std::atomic<std::uint32_t>& word, FutexScope scope) noexcept
   futex(word, op(FUTEX_WAKE, scope), 1, nullptr);
 }
 
+void futex_wake_some(std::atomic<std::uint32_t>& word, std::uint32_t count, FutexScope scope) noexcept {
+  futex(word, op(FUTEX_WAKE, scope), count > INT_MAX ? INT_MAX : count, nullptr);
+}
+
 namespace {
 thread_local Helper* t_helper = nullptr;
 }  // namespace

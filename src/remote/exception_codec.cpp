@@ -38,7 +38,8 @@ enum class Kind : std::uint8_t {
   serialization_error,
   parse_error,
   lock_owner_died,
-  last = lock_owner_died,
+  broken_barrier_error,
+  last = broken_barrier_error,
 };
 
 // Exact types only: a class derived from a standard exception must not pass for its base.
@@ -64,6 +65,7 @@ Kind kind_of(const std::type_info& type) {
       {typeid(SerializationError), Kind::serialization_error},
       {typeid(ParseError), Kind::parse_error},
       {typeid(LockOwnerDied), Kind::lock_owner_died},
+      {typeid(BrokenBarrierError), Kind::broken_barrier_error},
   };
   for (const auto& [index, kind] : k_kinds) {
     if (index == std::type_index(type)) return kind;
@@ -184,6 +186,8 @@ std::exception_ptr rebuild(const Description& d) {
       return make<SerializationError>(d.message);
     case Kind::lock_owner_died:
       return make<LockOwnerDied>(d.message);
+    case Kind::broken_barrier_error:
+      return make<BrokenBarrierError>(d.message);
     case Kind::parse_error: {
       // what() already carries "file:line:col: "; rebuild without doubling it.
       std::string message = d.message;

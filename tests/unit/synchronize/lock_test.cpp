@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "board.hpp"
 #include "mpp/errors.hpp"
 #include "mpp/process.hpp"
 #include "mpp/shared_memory.hpp"
@@ -25,30 +26,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// What the processes of a test share besides the lock.
-struct Board {
-  std::atomic<std::uint32_t> held{0};   // a child holds the lock
-  std::atomic<std::uint32_t> go_on{0};  // the parent lets it release
-  std::uint64_t counter = 0;            // plain: the lock guards it
-};
-
-Board& board_of(mpp::SharedMemory& memory) { return *std::launder(reinterpret_cast<Board*>(memory.data())); }
-
-mpp::SharedMemory make_board() {
-  mpp::SharedMemory memory(sizeof(Board));
-  new (memory.data()) Board;
-  return memory;
-}
-
-// Waits (bounded) for a flag another process sets.
-bool wait_for(const std::atomic<std::uint32_t>& flag) {
-  const auto limit = std::chrono::steady_clock::now() + mpp_test::k_deadlock_limit;
-  while (flag.load() == 0) {
-    if (std::chrono::steady_clock::now() > limit) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
+using mpp_test::Board;
+using mpp_test::board_of;
+using mpp_test::make_board;
+using mpp_test::wait_for;
 
 constexpr int k_rounds = 2000;
 

@@ -34,6 +34,9 @@ bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Deadli
                 FutexScope scope = FutexScope::process) noexcept;
 void futex_wake_all(std::atomic<std::uint32_t>& word, FutexScope scope = FutexScope::process) noexcept;
 void futex_wake_one(std::atomic<std::uint32_t>& word, FutexScope scope = FutexScope::process) noexcept;
+/// Wakes up to `count` sleepers.
+void futex_wake_some(std::atomic<std::uint32_t>& word, std::uint32_t count,
+                     FutexScope scope = FutexScope::process) noexcept;
 
 /// How long a waiter for a result spins before it sleeps.
 inline constexpr std::chrono::microseconds k_spin_time{50};

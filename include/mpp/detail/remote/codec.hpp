@@ -45,6 +45,7 @@
 #include <variant>
 #include <vector>
 
+#include "mpp/detail/core/decode_tag.hpp"
 #include "mpp/detail/core/throw.hpp"
 #include "mpp/errors.hpp"
 
@@ -279,7 +280,8 @@ namespace mpp::detail {
 template <class T>
 concept CerealCodable =
     !std::is_pointer_v<T> && cereal::traits::is_output_serializable<T, WireOutputArchive>::value &&
-    cereal::traits::is_input_serializable<T, WireInputArchive>::value && std::is_default_constructible_v<T>;
+    cereal::traits::is_input_serializable<T, WireInputArchive>::value &&
+    (std::is_default_constructible_v<T> || std::is_constructible_v<T, DecodeTag>);
 
 /// Whether T can cross processes, looking inside the standard templates: cereal's own traits only
 /// see the outer type, so std::vector<NotSerialisable> would pass them and fail deep inside.
@@ -328,6 +330,16 @@ void encode(ByteBuffer& out, const T& value) {
   }
 }
 
+/// What decode() fills: the DecodeTag constructor where there is one (see decode_tag.hpp).
+template <class T>
+T empty_for_decode() {
+  if constexpr (std::is_constructible_v<T, DecodeTag>) {
+    return T(DecodeTag{});
+  } else {
+    return T{};
+  }
+}
+
 /// Decodes one value; any failure (truncated, corrupt, or a constructor that throws while
 /// decoding) becomes mpp::SerializationError.
 template <class T>
@@ -337,7 +349,7 @@ T decode(ByteReader& in) {
     return in.read_raw<T>();
   } else {
     try {
-      T value{};
+      T value = empty_for_decode<T>();
       WireInputArchive archive(in);
       archive(value);
       return value;
