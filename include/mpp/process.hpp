@@ -149,17 +149,26 @@ class Process {
         detail::throw_process_target_not_plain(method, detail::type_name(typeid(F)));
       } else {
         check_arguments<0, Args...>(method);
-        if constexpr ((detail::Codable<Args> && ...)) {
+        if constexpr ((detail::Codable<detail::remote_arg_t<Args>> && ...)) {
           detail::encode_function(out, &Target::remote_entry);
           detail::encode_function(out, f);
-          std::apply([&out](const Args&... a) { (detail::encode(out, a), ...); }, args);
+          std::apply([&out](const Args&... a) { (encode_argument<Args>(out, a), ...); }, args);
         }
+      }
+    }
+
+    template <class A>
+    static void encode_argument(detail::ByteBuffer& out, const A& a) {
+      if constexpr (detail::is_c_string_v<A>) {
+        detail::encode(out, std::string(a));
+      } else {
+        detail::encode(out, a);
       }
     }
 
     template <std::size_t I, class A, class... Rest>
     static void check_arguments(const char* method) {
-      if constexpr (!detail::Codable<A>)
+      if constexpr (!detail::Codable<detail::remote_arg_t<A>>)
         detail::throw_process_argument_not_codable(method, I, detail::type_name(typeid(A)));
       if constexpr (sizeof...(Rest) > 0) check_arguments<I + 1, Rest...>(method);
     }
@@ -167,11 +176,11 @@ class Process {
     static void check_arguments(const char* /*method*/) {}
 
     // In the child: the function and the arguments, decoded in order (a braced list evaluates left
-    // to right), then called.
+    // to right), then called (a C string as a pointer to the child's copy).
     static void remote_entry(detail::ByteReader& in) {
       F g = detail::decode_function<F>(in);
-      std::tuple<Args...> a{detail::decode<Args>(in)...};
-      std::apply(g, a);
+      std::tuple<detail::remote_arg_t<Args>...> a{detail::decode<detail::remote_arg_t<Args>>(in)...};
+      std::apply([&g](auto&... crossed) { std::invoke(g, detail::pass_crossed<Args>(crossed)...); }, a);
     }
 
     F f;

@@ -65,14 +65,16 @@ void throw_pool_of_parent(const char* who) {
                          "pool in the child");
 }
 void throw_needs_freeze_support(const char* who, const char* method) {
-  const bool the_default = std::string_view(method) == "forkserver";
+  const bool a_pool = std::string_view(who).find("Pool") != std::string_view::npos;
   throw std::logic_error(std::string(who) + ": the " + method + " start method" +
-                         (the_default ? " (the default)" : "") +
                          " needs mpp::freeze_support(argc, argv) "
                          "at the top of main(): a spawned worker (or fork server) runs the program again "
                          "and becomes a worker (or the server) there, instead of running main() a second "
-                         "time (a pool made before main(), by a global object's constructor, comes "
-                         "before it too: make the pool in main()); or choose StartMethod::fork (the "
+                         "time" +
+                         (a_pool ? " (a pool made before main(), by a global object's constructor, comes "
+                                   "before it too: make the pool in main())"
+                                 : "") +
+                         "; or choose StartMethod::fork (the "
                          "start_method of ProcessPoolOptions or "
                          "ProcessOptions, or mpp::set_start_method), whose children may hang on a lock "
                          "another thread held");

@@ -40,7 +40,8 @@ void PoolShared::report_callback_error(std::exception_ptr error) const noexcept 
     std::fprintf(stderr, "mpp: a callback of %s threw %s: %s (dropped)\n", name_.c_str(),
                  type_name(typeid(e)).c_str(), e.what());
   } catch (...) {
-    std::fprintf(stderr, "mpp: a callback of %s threw a non-exception (dropped)\n", name_.c_str());
+    std::fprintf(stderr, "mpp: a callback of %s threw %s (dropped)\n", name_.c_str(),
+                 describe_non_exception(std::current_exception()).c_str());
   }
 }
 

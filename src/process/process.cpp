@@ -36,7 +36,8 @@ template <class Run>
                  detail::type_name(typeid(e)).c_str(), e.what());
     code = 1;
   } catch (...) {
-    std::fprintf(stderr, "mpp::Process %d: the target threw a non-exception\n", static_cast<int>(::getpid()));
+    std::fprintf(stderr, "mpp::Process %d: the target threw %s\n", static_cast<int>(::getpid()),
+                 detail::describe_non_exception(std::current_exception()).c_str());
     code = 1;
   }
   // The child's own output, not the parent's: the parent flushed before forking.

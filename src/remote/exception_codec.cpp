@@ -1,7 +1,5 @@
 #include "mpp/detail/remote/exception_codec.hpp"
 
-#include <cxxabi.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -10,6 +8,7 @@
 #include <string>
 #include <typeindex>
 
+#include "mpp/detail/core/demangle.hpp"
 #include "mpp/errors.hpp"
 
 namespace mpp::detail {
@@ -87,34 +86,6 @@ struct Description {
   }
 };
 
-// `throw 42;`, `throw "oops";`: the value, which is all such an error says.
-std::string thrown_value(const std::exception_ptr& error) {
-  const auto number = [](auto v) { return std::to_string(v); };
-  try {
-    std::rethrow_exception(error);
-  } catch (const char* s) {
-    return s != nullptr ? s : "";
-  } catch (const std::string& s) {
-    return s;
-  } catch (int v) {
-    return number(v);
-  } catch (long v) {
-    return number(v);
-  } catch (long long v) {
-    return number(v);
-  } catch (unsigned v) {
-    return number(v);
-  } catch (unsigned long v) {
-    return number(v);
-  } catch (unsigned long long v) {
-    return number(v);
-  } catch (double v) {
-    return number(v);
-  } catch (...) {
-  }
-  return {};
-}
-
 Description describe(const std::exception_ptr& error) {
   Description d;
   try {
@@ -136,8 +107,7 @@ Description describe(const std::exception_ptr& error) {
     const char* what = e.what();  // a user type may return a null pointer
     d.message = what != nullptr ? what : "";
   } catch (...) {
-    const std::type_info* type = abi::__cxa_current_exception_type();
-    d.type_name = type != nullptr ? type_name(*type) : std::string("unknown");
+    d.type_name = current_exception_type_name();
     d.message = thrown_value(error);
   }
   return d;
@@ -204,15 +174,6 @@ std::exception_ptr rebuild(const Description& d) {
 
 }  // namespace
 
-std::string demangle(const char* mangled) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
-                                              std::free);
-  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
-}
-
-std::string type_name(const std::type_info& type) { return demangle(type.name()); }
-
 void encode_exception(ByteBuffer& out, const std::exception_ptr& error) { encode(out, describe(error)); }
 
 void encode_exception_name_only(ByteBuffer& out, const std::exception_ptr& error, const char* why) {
@@ -222,8 +183,7 @@ void encode_exception_name_only(ByteBuffer& out, const std::exception_ptr& error
   } catch (const std::exception& e) {
     d.type_name = type_name(typeid(e));
   } catch (...) {
-    const std::type_info* type = abi::__cxa_current_exception_type();
-    d.type_name = type != nullptr ? type_name(*type) : std::string("unknown");
+    d.type_name = current_exception_type_name();
   }
   d.message = why;
   encode(out, d);

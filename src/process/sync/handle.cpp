@@ -7,6 +7,7 @@
 #include <string>
 
 #include "mpp/detail/process/sync_handle.hpp"
+#include "mpp/shared_memory.hpp"
 
 namespace mpp::detail {
 namespace {
@@ -43,9 +44,13 @@ const char* kind_name(SyncKind kind) {
 }  // namespace
 
 SyncHandle::SyncHandle(SyncKind kind, std::size_t state_size)
-    : memory_(std::make_shared<SharedMemory>(k_state_offset + state_size)), kind_(kind) {
-  new (memory_->data()) Header{k_magic, kind};
+    : memory_(std::make_shared<SharedMemory>(k_state_offset + state_size)),
+      data_(memory_->data()),
+      kind_(kind) {
+  new (data_) Header{k_magic, kind};
 }
+
+const std::string& SyncHandle::name() const noexcept { return memory_->name(); }
 
 void SyncHandle::attach(const std::string& name) {
   auto memory = std::make_shared<SharedMemory>(SharedMemory::attach(name));
@@ -59,6 +64,7 @@ void SyncHandle::attach(const std::string& name) {
                                 "' holds " + (ours ? kind_name(header->kind) : "no primitive of mpp"));
   }
   memory_ = std::move(memory);
+  data_ = memory_->data();
 }
 
 }  // namespace mpp::detail

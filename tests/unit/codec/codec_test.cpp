@@ -644,6 +644,12 @@ TEST(ExceptionCodec, NonExceptionBecomesRemoteError) {
     std::rethrow_exception(exception_round_trip(std::make_exception_ptr(std::string("as a string"))));
   } catch (const mpp::RemoteError& e) {
     EXPECT_EQ(e.message(), "as a string");
+    EXPECT_STREQ(e.what(), "std::string: as a string");  // as users spell the type
+  }
+  try {
+    std::rethrow_exception(exception_round_trip(std::make_exception_ptr(2.5)));
+  } catch (const mpp::RemoteError& e) {
+    EXPECT_STREQ(e.what(), "double: 2.5");  // the shortest exact form
   }
   struct Opaque {};
   try {

@@ -308,6 +308,7 @@ TYPED_TEST(PoolCallbacks, ThrowingCallbackIsReportedNamingThePoolAndDoesNotHarmI
   EXPECT_NE(output.find("callback boom"), std::string::npos) << output;
   EXPECT_NE(output.find("late boom"), std::string::npos) << output;
   EXPECT_NE(output.find("error boom"), std::string::npos) << output;
+  EXPECT_NE(output.find("threw int: 42 (dropped)"), std::string::npos) << output;  // the value too
   // The pool is unharmed.
   EXPECT_EQ(pool.apply(&square, 3), 9);
   EXPECT_EQ(pool.map(&square, std::vector<int>{1, 2}), (std::vector<int>{1, 4}));

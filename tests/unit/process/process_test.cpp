@@ -758,6 +758,10 @@ void write_arguments(std::string path, int number, std::vector<int> values, std:
   std::ofstream(path) << number << ' ' << sum << ' ' << values.size() << ' ' << text << ' ' << ::getppid();
 }
 void takes_a_pointer(int* /*unused*/) {}
+// Exit code 0 when both C strings arrived with their text.
+void check_c_strings(const char* first, int number, char* second) {
+  ::_exit(std::string(first) == "hello" && number == 7 && std::string(second) == "mutable" ? 0 : 1);
+}
 
 class ProcessStartMethod : public ::testing::TestWithParam<mpp::StartMethod> {
  protected:
@@ -798,6 +802,23 @@ TEST_P(ProcessStartMethod, AThrowingTargetIsReportedOnTheChildsStandardError) {
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_NE(err.contents().find("the target threw std::runtime_error: no luck"), std::string::npos)
       << err.contents();
+}
+
+void throw_an_int() { throw 42; }
+
+TEST_P(ProcessStartMethod, ATargetThrowingANonExceptionIsReportedWithItsValue) {
+  TempFile err;
+  const mpp::StartMethod method = GetParam();
+  const int status = run_helper([&] {
+    redirect_stderr_to(err.path());
+    mpp::Process p(mpp::ProcessOptions{.start_method = method}, &throw_an_int);
+    p.start();
+    p.join();
+    return *p.exitcode();
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(err.contents().find("the target threw int: 42"), std::string::npos) << err.contents();
 }
 
 void write_child_output() {
@@ -850,6 +871,14 @@ TEST_P(ProcessStartMethod, ArgumentsCross) {
   } else {
     EXPECT_EQ(parent, ::getpid());
   }
+}
+
+TEST_P(ProcessStartMethod, CStringArgumentsCrossAsTheirText) {
+  char text[] = "mutable";
+  mpp::Process p(options(), &check_c_strings, "hello", 7, static_cast<char*>(text));
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 0);
 }
 
 TEST_P(ProcessStartMethod, TheChildIsAFreshRunOfTheProgramExceptUnderFork) {

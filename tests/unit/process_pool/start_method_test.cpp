@@ -765,13 +765,19 @@ TEST_F(StartMethodTest, SpawnWithoutFreezeSupportIsALogicErrorNamingIt) {
   EXPECT_TRUE(
       contains(text, "mpp::ProcessPool: the spawn start method needs mpp::freeze_support(argc, argv)"))
       << text;
-  EXPECT_TRUE(
-      contains(text,
-               "mpp::ProcessPool: the forkserver start method (the default) needs mpp::freeze_support(argc, "
-               "argv) at the top of main()"))
+  EXPECT_TRUE(contains(text,
+                       "mpp::ProcessPool: the forkserver start method needs mpp::freeze_support(argc, "
+                       "argv) at the top of main()"))
       << text;
   EXPECT_TRUE(contains(text, "mpp::Process::start: the spawn start method needs")) << text;
-  EXPECT_TRUE(contains(text, "mpp::Process::start: the forkserver start method (the default) needs")) << text;
+  EXPECT_TRUE(contains(text, "mpp::Process::start: the forkserver start method needs")) << text;
+  EXPECT_TRUE(contains(text, "(a pool made before main()")) << text;  // said to the pools
+  EXPECT_FALSE(contains(text,
+                        "mpp::Process::start: the spawn start method needs mpp::freeze_support(argc, argv) "
+                        "at the top of main(): a spawned worker (or fork server) runs the program again "
+                        "and becomes a worker (or the server) there, instead of running main() a second "
+                        "time (a pool"))
+      << text;  // not to Process
   EXPECT_TRUE(contains(text, "or choose StartMethod::fork")) << text;
   EXPECT_FALSE(contains(text, "no exception")) << text;
   FILE* runs = std::fopen(counter, "r");

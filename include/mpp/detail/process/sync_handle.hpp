@@ -10,7 +10,10 @@
 #include <string>
 
 #include "mpp/detail/core/decode_tag.hpp"
-#include "mpp/shared_memory.hpp"
+
+namespace mpp {
+class SharedMemory;
+}
 
 namespace mpp::detail {
 
@@ -27,7 +30,7 @@ enum class SyncKind : std::uint32_t {
 class SyncHandle {
  public:
   /// The segment's name: what crosses to another process.
-  [[nodiscard]] const std::string& name() const noexcept { return memory_->name(); }
+  [[nodiscard]] const std::string& name() const noexcept;
 
   template <class Archive>
   void save(Archive& archive) const {
@@ -53,14 +56,14 @@ class SyncHandle {
   /// The state, as the primitive laid it out.
   template <class State>
   [[nodiscard]] State& state() const noexcept {
-    return *std::launder(reinterpret_cast<State*>(memory_->data() + k_state_offset));
+    return *std::launder(reinterpret_cast<State*>(data_ + k_state_offset));
   }
-  [[nodiscard]] std::size_t state_size() const noexcept { return memory_->size() - k_state_offset; }
 
   static constexpr std::size_t k_state_offset = 64;
 
  private:
   std::shared_ptr<SharedMemory> memory_;
+  std::byte* data_ = nullptr;  // memory_'s, kept here for the hot paths
   SyncKind kind_;
 };
 

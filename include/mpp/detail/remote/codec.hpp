@@ -330,6 +330,25 @@ void encode(ByteBuffer& out, const T& value) {
   }
 }
 
+/// A C string (const char*, char*) cannot cross to another process as a pointer: C string
+/// arguments travel as std::string, and the receiver passes the function a pointer to its own
+/// copy, so `pool.apply(f, "abc")` and `mpp::Process(f, "abc")` work whether f takes a std::string
+/// or a const char*.
+template <class A>
+inline constexpr bool is_c_string_v = std::is_same_v<A, const char*> || std::is_same_v<A, char*>;
+template <class A>
+using remote_arg_t = std::conditional_t<is_c_string_v<A>, std::string, A>;
+
+/// What the receiver passes for an argument of the caller's type A that crossed as remote_arg_t<A>.
+template <class A, class Crossed>
+decltype(auto) pass_crossed(Crossed&& crossed) noexcept {
+  if constexpr (is_c_string_v<A>) {
+    return static_cast<A>(crossed.data());
+  } else {
+    return std::forward<Crossed>(crossed);
+  }
+}
+
 /// What decode() fills: the DecodeTag constructor where there is one (see decode_tag.hpp).
 template <class T>
 T empty_for_decode() {

@@ -33,15 +33,6 @@ auto decode_result(std::span<const std::byte> bytes) {
   }
 }
 
-/// A C string (const char*, char*) cannot cross to another process as a pointer: apply's C
-/// string arguments travel as std::string, and the worker passes the function a pointer to its own
-/// copy, so `pool.apply(f, "abc")` works as on mpp::Pool whether f takes a std::string or a
-/// const char*.
-template <class A>
-inline constexpr bool is_c_string_v = std::is_same_v<A, const char*> || std::is_same_v<A, char*>;
-template <class A>
-using remote_arg_t = std::conditional_t<is_c_string_v<A>, std::string, A>;
-
 /// F called with the caller's argument types `Args` from what crossed (remote_arg_t<Args>...).
 template <class F, class... Args>
 struct CStringCall {
@@ -50,17 +41,7 @@ struct CStringCall {
   explicit CStringCall(F g) noexcept(std::is_nothrow_move_constructible_v<F>) : f(std::move(g)) {}
   template <class... Crossed>
   decltype(auto) operator()(Crossed&&... crossed) const {
-    return std::invoke(f, pass<Args>(std::forward<Crossed>(crossed))...);
-  }
-
- private:
-  template <class A, class C>
-  static decltype(auto) pass(C&& crossed) noexcept {
-    if constexpr (is_c_string_v<A>) {
-      return static_cast<A>(crossed.data());
-    } else {
-      return std::forward<C>(crossed);
-    }
+    return std::invoke(f, pass_crossed<Args>(std::forward<Crossed>(crossed))...);
   }
 };
 
