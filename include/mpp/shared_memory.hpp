@@ -34,8 +34,9 @@ namespace mpp {
 /// (unless unlink() or keep_name() was called); attached ones never unlink. Unlinking removes the
 /// name only: every process that has the segment mapped keeps it until it unmaps it. A copy of the
 /// creator in a forked child (captured by an mpp::Process target, say) is not the creator: only
-/// the process that created the segment unlinks it. A creator killed before its destructor runs
-/// leaves the name in /dev/shm until someone unlinks it (`SharedMemory::attach(name).unlink()`).
+/// the process that created the segment unlinks it. A creator that ends without its destructor
+/// running (killed, crashed, _exit) leaves the name to a tracker process of its own, which
+/// unlinks it once the creator and the children it forked have ended; keep_name() takes it off.
 ///
 /// Thread safety: the object is not (move it, don't share it); the memory is what you make of it.
 class SharedMemory {
@@ -72,7 +73,7 @@ class SharedMemory {
   /// the name is gone already (unlinked by this object, or by another process).
   void unlink();
   /// This creator will not unlink the name: the segment outlives it, until someone unlinks it.
-  void keep_name() noexcept { owner_pid_ = 0; }
+  void keep_name() noexcept;
 
  private:
   SharedMemory(std::string name, detail::Mapping mapping, pid_t owner_pid) noexcept;
@@ -99,27 +100,31 @@ class SharedObjects {
     static_assert(alignof(T) <= 4096, "a segment starts on a page");
     T* objects = data();
     for (std::size_t i = 0; i < count; ++i) new (objects + i) T{};
-    if (lock) lock_.emplace();
+    if (lock) {
+      lock_ = RLock();
+      has_lock_ = true;
+    }
   }
   SharedObjects() noexcept = default;
 
   [[nodiscard]] T* data() const noexcept { return std::launder(reinterpret_cast<T*>(memory_->data())); }
   [[nodiscard]] std::size_t count() const noexcept { return count_; }
   [[nodiscard]] const std::string& name() const noexcept { return memory_->name(); }
-  [[nodiscard]] bool has_lock() const noexcept { return lock_.has_value(); }
+  [[nodiscard]] bool has_lock() const noexcept { return has_lock_; }
   RLock& lock(const char* who) {
-    if (!lock_) throw std::logic_error(std::string(who) + "::get_lock: made without a lock (lock = false)");
-    return *lock_;
+    if (!has_lock_)
+      throw std::logic_error(std::string(who) + "::get_lock: made without a lock (lock = false)");
+    return lock_;
   }
   /// Holds the lock, when there is one, for the life of the returned guard.
   [[nodiscard]] std::unique_lock<RLock> guard() const {
-    return lock_ ? std::unique_lock<RLock>(*lock_) : std::unique_lock<RLock>();
+    return has_lock_ ? std::unique_lock<RLock>(lock_) : std::unique_lock<RLock>();
   }
 
   template <class Archive>
   void save(Archive& archive) const {
-    archive(name(), static_cast<std::uint64_t>(count_), lock_.has_value());
-    if (lock_) archive(*lock_);
+    archive(name(), static_cast<std::uint64_t>(count_), has_lock_);
+    if (has_lock_) archive(lock_);
   }
   template <class Archive>
   void load(Archive& archive) {
@@ -134,12 +139,8 @@ class SharedObjects {
     }
     memory_ = std::move(memory);
     count_ = static_cast<std::size_t>(count);
-    lock_.reset();
-    if (has_lock) {
-      RLock lock{DecodeTag{}};
-      archive(lock);
-      lock_.emplace(std::move(lock));
-    }
+    has_lock_ = has_lock;
+    if (has_lock) archive(lock_);
   }
 
  private:
@@ -150,7 +151,9 @@ class SharedObjects {
 
   std::shared_ptr<SharedMemory> memory_;
   std::size_t count_ = 0;
-  mutable std::optional<RLock> lock_;
+  mutable RLock lock_{DecodeTag{}};  // an empty handle unless has_lock_ (std::optional upsets g++'s
+                                     // -Wmaybe-uninitialized at -O1)
+  bool has_lock_ = false;
 };
 
 }  // namespace detail

@@ -7,16 +7,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <cstdio>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
 
 #include "posix/syscall.hpp"
+#include "process/shm_names.hpp"
+#include "process/shm_tracker.hpp"
 
 namespace mpp {
 namespace {
@@ -35,15 +34,6 @@ std::string checked_name(std::string_view name) {
   return std::string(name);
 }
 
-std::string fresh_name() {
-  static std::atomic<unsigned long> counter{0};
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  char buffer[80];
-  std::snprintf(buffer, sizeof(buffer), "mpp-%ld-%lu-%016llx", static_cast<long>(::getpid()),
-                counter.fetch_add(1, std::memory_order_relaxed), static_cast<unsigned long long>(random()));
-  return buffer;
-}
-
 [[noreturn]] void fail(const std::string& what, int error) {
   throw std::system_error(error, std::generic_category(), "mpp::SharedMemory: " + what);
 }
@@ -59,15 +49,12 @@ detail::Mapping map_whole(int fd, std::size_t size) {
 SharedMemory::SharedMemory(std::string name, detail::Mapping mapping, pid_t owner_pid) noexcept
     : name_(std::move(name)), mapping_(std::move(mapping)), owner_pid_(owner_pid) {}
 
-SharedMemory::SharedMemory(std::size_t size) : SharedMemory(create(fresh_name(), size)) {}
+SharedMemory::SharedMemory(std::size_t size) : SharedMemory(create(detail::shm_names::fresh(), size)) {}
 
 SharedMemory SharedMemory::create(std::string_view name, std::size_t size, mode_t mode) {
   std::string checked = checked_name(name);
   if (size == 0) throw std::invalid_argument("mpp::SharedMemory: a segment needs a size of at least 1 byte");
-  const std::string path = "/" + checked;
-  const int rc = detail::posix::retried("shm_open", [&] {
-    return ::shm_open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777);
-  });
+  const int rc = detail::shm_names::create(checked, mode);
   if (rc < 0) {
     if (-rc == EEXIST) {
       fail("cannot create '" + checked +
@@ -78,21 +65,17 @@ SharedMemory SharedMemory::create(std::string_view name, std::size_t size, mode_
   }
   detail::Fd fd(rc);
   try {
-    // Exactly `mode`: shm_open applied the umask.
-    detail::posix::checked("fchmod", [&] { return ::fchmod(fd.get(), mode & 0777); });
     detail::posix::checked("ftruncate", [&] { return ::ftruncate(fd.get(), static_cast<off_t>(size)); });
     return SharedMemory(std::move(checked), map_whole(fd.get(), size), ::getpid());
   } catch (const std::system_error& e) {
-    ::shm_unlink(path.c_str());  // made here and never handed out: nothing is left behind
+    detail::shm_names::unlink(checked);  // made here and never handed out: nothing is left behind
     fail("cannot create '" + checked + "' (" + e.what() + ")", e.code().value());
   }
 }
 
 SharedMemory SharedMemory::attach(std::string_view name) {
   std::string checked = checked_name(name);
-  const std::string path = "/" + checked;
-  const int rc =
-      detail::posix::retried("shm_open", [&] { return ::shm_open(path.c_str(), O_RDWR | O_CLOEXEC, 0); });
+  const int rc = detail::shm_names::open(checked);
   if (rc < 0) {
     fail(-rc == ENOENT ? "no segment named '" + checked + "'" : "cannot attach to '" + checked + "'", -rc);
   }
@@ -119,10 +102,16 @@ SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
 }
 
 SharedMemory::~SharedMemory() {
-  if (owner_pid_ != 0 && owner_pid_ == ::getpid()) ::shm_unlink(("/" + name_).c_str());
+  if (owner_pid_ != 0 && owner_pid_ == ::getpid()) detail::shm_names::unlink(name_);
+}
+
+void SharedMemory::keep_name() noexcept {
+  if (owner_pid_ != 0 && owner_pid_ == ::getpid()) detail::shm_tracker::untrack(name_);
+  owner_pid_ = 0;
 }
 
 void SharedMemory::unlink() {
+  if (owner_pid_ != 0 && owner_pid_ == ::getpid()) detail::shm_tracker::untrack(name_);
   owner_pid_ = 0;
   const int rc = detail::posix::retried("shm_unlink", [&] { return ::shm_unlink(("/" + name_).c_str()); });
   if (rc < 0 && -rc != ENOENT) fail("cannot unlink '" + name_ + "'", -rc);

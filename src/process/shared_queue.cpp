@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,15 +11,18 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <string>
 #include <system_error>
 
 #include "posix/syscall.hpp"
+#include "process/shm_names.hpp"
 
 namespace mpp::detail {
 
-// The first page of the memfd; the data follows, as a ring of `capacity` bytes.
+// The first page of the segment; the data follows, as a ring of `capacity` bytes.
 struct SharedQueue::Header {
-  pthread_mutex_t mutex;  // process-shared and robust: a process dying with it held does no harm
+  std::uint32_t magic = 0;  // k_magic once the queue is whole
+  pthread_mutex_t mutex;    // process-shared and robust: a process dying with it held does no harm
   // A futex word bumped by every put, and how many getters may sleep on it. A getter killed while
   // it slept only leaves `waiters` too high, which costs a spare wake-up (a process-shared
   // condition variable would keep counting the dead waiter and stop waking the living).
@@ -32,6 +36,7 @@ struct SharedQueue::Header {
 namespace {
 
 constexpr std::size_t k_initial_capacity = std::size_t{64} << 10;
+constexpr std::uint32_t k_magic = 0x6d707071;  // "mppq"
 
 std::size_t page_size() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
 
@@ -41,23 +46,62 @@ void check(int rc, const char* what) {
 
 }  // namespace
 
-SharedQueue::SharedQueue()
-    : fd_(posix::checked("memfd_create", [] { return ::memfd_create("mpp-queue", MFD_CLOEXEC); })) {
+SharedQueue::SharedQueue() : name_(shm_names::fresh()) {
   static_assert(sizeof(Header) <= 4096);
+  const int fd = shm_names::create(name_, 0600);
+  if (fd < 0) posix::throw_errno("shm_open", -fd);
+  fd_ = Fd(fd);
+  owner_pid_ = ::getpid();
+  try {
+    const std::size_t page = page_size();
+    posix::checked("ftruncate",
+                   [&] { return ::ftruncate(fd_.get(), static_cast<off_t>(page + k_initial_capacity)); });
+    header_page_ = Mapping(
+        posix::checked_mmap("mmap", nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0), page);
+    header_ = new (header_page_.get()) Header{};
+    pthread_mutexattr_t attributes;
+    check(pthread_mutexattr_init(&attributes), "pthread_mutexattr_init");
+    check(pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED), "pthread_mutexattr_setpshared");
+    check(pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST), "pthread_mutexattr_setrobust");
+    check(pthread_mutex_init(&header_->mutex, &attributes), "pthread_mutex_init");
+    pthread_mutexattr_destroy(&attributes);
+    header_->capacity = k_initial_capacity;
+    map_current();
+    header_->magic = k_magic;  // last: an attacher sees a whole queue or none
+  } catch (...) {
+    shm_names::unlink(name_);
+    throw;
+  }
+}
+
+SharedQueue::SharedQueue(const std::string& name) : name_(name) {
+  const int fd = shm_names::open(name_);
+  if (fd < 0) {
+    throw std::system_error(-fd, std::generic_category(),
+                            "mpp::Queue: cannot attach to the queue '" + name_ + "'");
+  }
+  fd_ = Fd(fd);
   const std::size_t page = page_size();
-  posix::checked("ftruncate",
-                 [&] { return ::ftruncate(fd_.get(), static_cast<off_t>(page + k_initial_capacity)); });
+  struct stat status {};
+  posix::checked("fstat", [&] { return ::fstat(fd_.get(), &status); });
+  if (static_cast<std::size_t>(status.st_size) < page)
+    throw_serialization("'" + name_ + "' is not an mpp::Queue");
   header_page_ = Mapping(
       posix::checked_mmap("mmap", nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0), page);
-  header_ = new (header_page_.get()) Header{};
-  pthread_mutexattr_t attributes;
-  check(pthread_mutexattr_init(&attributes), "pthread_mutexattr_init");
-  check(pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED), "pthread_mutexattr_setpshared");
-  check(pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST), "pthread_mutexattr_setrobust");
-  check(pthread_mutex_init(&header_->mutex, &attributes), "pthread_mutex_init");
-  pthread_mutexattr_destroy(&attributes);
-  header_->capacity = k_initial_capacity;
-  map_current();
+  header_ = std::launder(reinterpret_cast<Header*>(header_page_.get()));
+  if (header_->magic != k_magic) throw_serialization("'" + name_ + "' is not an mpp::Queue");
+  lock();
+  try {
+    map_current();
+  } catch (...) {
+    unlock();
+    throw;
+  }
+  unlock();
+}
+
+SharedQueue::~SharedQueue() {
+  if (owner_pid_ != 0 && owner_pid_ == ::getpid()) shm_names::unlink(name_);
 }
 
 void SharedQueue::lock() {

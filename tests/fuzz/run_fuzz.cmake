@@ -20,7 +20,8 @@ set(common_flags -std=c++20 -g -O1 -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS
 set(fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 if(FUZZER STREQUAL "decode")
   # The decoder is the header codec.hpp; the exception codec and throw_serialization are compiled.
-  set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/remote/exception_codec.cpp)
+  set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/core/demangle.cpp
+    ${SOURCE_DIR}/src/remote/exception_codec.cpp)
   set(library_flags)
   set(library_libs)
 elseif(FUZZER STREQUAL "csv")

@@ -37,6 +37,8 @@ const char* kind_name(SyncKind kind) {
       return "mpp::Condition";
     case SyncKind::barrier:
       return "mpp::Barrier";
+    case SyncKind::task_counter:
+      return "mpp::JoinableQueue";
   }
   return "an unknown primitive";
 }

@@ -26,7 +26,12 @@
 #include <utility>
 #include <vector>
 
+#include "mpp/errors.hpp"
 #include "mpp/process.hpp"
+#include "mpp/process_pool.hpp"
+#include "mpp/shared_memory.hpp"
+#include "mpp/start_method.hpp"
+#include "mpp_test/start_methods.hpp"
 #include "mpp_test/sync.hpp"
 #include "posix/syscall.hpp"
 
@@ -192,6 +197,63 @@ TYPED_TEST(QueueOf, GetWithTimeoutIsEmptyThenHasTheValue) {
   EXPECT_EQ(*value, V::make(5));
 }
 
+// -- a queue as an argument, under every start method ---------------------------------------------
+
+// Exit code 0 when the child got 0..99 in order from `in` and put their squares on `out`.
+int square_what_comes(mpp::Queue<int> in, mpp::Queue<long> out) {
+  for (int i = 0; i < 100; ++i) {
+    const std::optional<int> value = in.get(k_deadlock_limit);
+    if (!value || *value != i) return 1;
+    out.put(static_cast<long>(*value) * *value);
+  }
+  return 0;
+}
+
+long drain_one(mpp::Queue<long> queue) { return queue.get(); }
+
+class QueueAcross : public ::testing::TestWithParam<mpp::StartMethod> {};
+
+TEST_P(QueueAcross, AQueuePassedAsAnArgumentIsTheSameQueueInTheChild) {
+  mpp::Queue<int> in;
+  mpp::Queue<long> out;
+  mpp::Process child(mpp::ProcessOptions{.start_method = GetParam()}, &square_what_comes, in, out);
+  child.start();
+  for (int i = 0; i < 100; ++i) in.put(i);
+  for (long i = 0; i < 100; ++i) {
+    const std::optional<long> square = out.get(k_deadlock_limit);
+    ASSERT_TRUE(square.has_value()) << i;
+    EXPECT_EQ(*square, i * i);
+  }
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST_P(QueueAcross, PoolWorkersTakeFromAQueuePassedToTheirTasks) {
+  mpp::ProcessPool pool(mpp::ProcessPoolOptions{.processes = 2, .start_method = GetParam()});
+  mpp::Queue<long> queue;
+  for (long i = 1; i <= 4; ++i) queue.put(i * 10);
+  long sum = 0;
+  for (int i = 0; i < 4; ++i) sum += pool.apply(&drain_one, queue);
+  EXPECT_EQ(sum, 100);
+  EXPECT_FALSE(queue.get(0ms).has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(StartMethods, QueueAcross, ::testing::ValuesIn(mpp_test::k_start_methods),
+                         mpp_test::start_method_name);
+
+TEST(Queue, CopiesShareTheQueueAndANameOfAnotherKindIsRefused) {
+  mpp::Queue<int> q;
+  mpp::Queue<int> copy = q;
+  copy.put(7);
+  EXPECT_EQ(q.get(0ms), 7);
+  EXPECT_EQ(copy.name(), q.name());
+  mpp::SharedMemory not_a_queue(8192);
+  mpp::detail::ByteBuffer bytes;
+  mpp::detail::encode(bytes, not_a_queue.name());
+  mpp::detail::ByteReader reader(bytes);
+  EXPECT_THROW((void)mpp::detail::decode<mpp::Queue<int>>(reader), mpp::SerializationError);
+}
+
 // -- timeouts ------------------------------------------------------------------------------------
 
 TEST(Queue, GetTimesOutWhenNothingArrives) {
@@ -354,11 +416,11 @@ struct FailingCall {
 };
 constexpr char k_ftruncate[] = "ftruncate";
 constexpr char k_mmap[] = "mmap";
-constexpr char k_memfd_create[] = "memfd_create";
+constexpr char k_shm_open[] = "shm_open";
 
 TEST(Queue, ConstructionFailureThrowsSystemError) {
   {
-    FailingCall<k_memfd_create> failing;
+    FailingCall<k_shm_open> failing;
     EXPECT_THROW(mpp::Queue<int>(), std::system_error);
   }
   {

@@ -8,19 +8,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "mpp/process.hpp"
 #include "mpp/start_method.hpp"
+#include "mpp/synchronize.hpp"
 #include "mpp_test/start_methods.hpp"
+#include "mpp_test/sync.hpp"
 #include "posix/syscall.hpp"
 
 namespace {
@@ -196,6 +206,64 @@ TEST_P(SharedMemoryStartMethod, AChildAttachesByNameAndWritesWhatTheParentReads)
   ASSERT_EQ(child.exitcode(), 0);
   EXPECT_STREQ(reinterpret_cast<const char*>(segment.data()), "from the child");
   EXPECT_TRUE(listed(segment.name()));  // the child attached: it never unlinks
+}
+
+// What a child that ends without its destructors made: names, one per line, in the board.
+struct Names {
+  std::atomic<std::uint32_t> written{0};
+  char text[1024];
+};
+
+// Makes a segment of each kind, reports the names, and ends by `how` (0: SIGKILL, 1: _exit).
+void make_and_die(std::string board_name, std::string chosen, int how) {
+  mpp::SharedMemory board = mpp::SharedMemory::attach(board_name);
+  auto& names = *std::launder(reinterpret_cast<Names*>(board.data()));
+  mpp::SharedMemory fresh(64);
+  mpp::SharedMemory named = mpp::SharedMemory::create(chosen, 64);
+  mpp::SharedMemory kept(64);
+  kept.keep_name();
+  mpp::SharedMemory unlinked(64);
+  unlinked.unlink();
+  mpp::Lock lock;
+  mpp::Value<int> value(3);
+  const std::string text = fresh.name() + "\n" + named.name() + "\n" + lock.name() + "\n" + value.name() +
+                           "\n" + kept.name() + "\n";
+  std::memcpy(names.text, text.c_str(), text.size() + 1);
+  names.written.store(1);
+  if (how == 0) ::raise(SIGKILL);
+  ::_exit(0);
+}
+
+// Bounded: until the name is gone from /dev/shm.
+bool gone(const std::string& name) {
+  const auto limit = std::chrono::steady_clock::now() + mpp_test::k_deadlock_limit;
+  while (listed(name)) {
+    if (std::chrono::steady_clock::now() > limit) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST_P(SharedMemoryStartMethod, NamesOfACreatorThatEndsWithoutItsDestructorsAreUnlinkedExceptKeptOnes) {
+  for (const int how : {0, 1}) {
+    mpp::SharedMemory board(sizeof(Names));
+    new (board.data()) Names;
+    const std::string chosen = unique("crash") + "-" + std::to_string(how);
+    mpp::Process child(mpp::ProcessOptions{.start_method = GetParam()}, &make_and_die, board.name(), chosen,
+                       how);
+    child.start();
+    child.join();
+    EXPECT_EQ(child.exitcode(), how == 0 ? -SIGKILL : 0);
+    auto& names = *std::launder(reinterpret_cast<Names*>(board.data()));
+    ASSERT_EQ(names.written.load(), 1U);
+    std::istringstream lines(names.text);
+    std::vector<std::string> listed_names;
+    for (std::string line; std::getline(lines, line);) listed_names.push_back(line);
+    ASSERT_EQ(listed_names.size(), 5U);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_TRUE(gone(listed_names[i])) << listed_names[i] << " is left";
+    EXPECT_TRUE(listed(listed_names[4])) << "keep_name() was not honoured";
+    mpp::SharedMemory::attach(listed_names[4]).unlink();
+  }
 }
 
 TEST(SharedMemory, AForkedCopyOfTheCreatorDoesNotUnlink) {

@@ -1,9 +1,12 @@
 // The byte side of mpp::Queue: an unbounded FIFO of messages in shared memory that grows, so a put
-// never waits for a reader (compiled in src/shared_queue.cpp).
+// never waits for a reader (compiled in src/process/shared_queue.cpp).
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <span>
+#include <string>
 
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/posix/fd.hpp"
@@ -11,12 +14,19 @@
 
 namespace mpp::detail {
 
+/// In a named shared memory segment, so that any process can attach to it by name; the process
+/// that made it unlinks the name when it destroys it.
 class SharedQueue {
  public:
   SharedQueue();
+  /// Attaches to the queue `name`: std::system_error when there is none, mpp::SerializationError
+  /// when the segment is no queue.
+  explicit SharedQueue(const std::string& name);
   SharedQueue(const SharedQueue&) = delete;
   SharedQueue& operator=(const SharedQueue&) = delete;
-  ~SharedQueue() = default;
+  ~SharedQueue();
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
   /// Appends a message; grows the buffer when full. Blocks only for the queue's lock.
   void put(std::span<const std::byte> message);
@@ -30,7 +40,9 @@ class SharedQueue {
   void map_current();  // under the lock: follow a growth made by another process
   Mapping map_data(std::size_t capacity) const;
 
-  Fd fd_;  // the memfd: a page of Header, then the ring
+  std::string name_;
+  pid_t owner_pid_ = 0;  // the process that made it, which unlinks the name
+  Fd fd_;                // the segment: a page of Header, then the ring
   Mapping header_page_;
   Header* header_ = nullptr;  // in header_page_
   Mapping data_;              // the ring, as large as it was when last looked at

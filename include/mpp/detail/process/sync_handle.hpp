@@ -24,7 +24,8 @@ enum class SyncKind : std::uint32_t {
   bounded_semaphore,
   event,
   condition,
-  barrier
+  barrier,
+  task_counter,
 };
 
 class SyncHandle {
