@@ -48,6 +48,13 @@ class LockOwnerDied : public Error {
   using Error::Error;
 };
 
+/// An mpp::Connection has nothing more to receive: everything sent has been received and every
+/// handle of the other end is closed, destroyed, or in a process that has ended (Python's EOFError).
+class EOFError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// An mpp::Barrier is broken: a wait timed out, abort() was called, or a party died while it
 /// waited. Every wait throws it until reset() (Python's threading.BrokenBarrierError).
 class BrokenBarrierError : public Error {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mpp/async_result.hpp"
+#include "mpp/connection.hpp"
 #include "mpp/cpu.hpp"
 #include "mpp/csv.hpp"
 #include "mpp/errors.hpp"

@@ -166,22 +166,34 @@ void SharedQueue::put(std::span<const std::byte> message) {
   if (sleepers) futex_wake_all(header_->puts, FutexScope::shared);
 }
 
+bool SharedQueue::wait_locked(Deadline deadline) {
+  while (header_->size == 0) {
+    // Sleep outside the lock on the put counter; a put after we read it changes it, so the
+    // futex returns at once instead of sleeping through it.
+    const std::uint32_t seen = header_->puts.load(std::memory_order_seq_cst);
+    header_->waiters.fetch_add(1, std::memory_order_seq_cst);
+    unlock();
+    const bool in_time = futex_wait(header_->puts, seen, deadline, FutexScope::shared);
+    lock();
+    header_->waiters.fetch_sub(1, std::memory_order_seq_cst);
+    if (!in_time && header_->size == 0) return false;
+  }
+  return true;
+}
+
+bool SharedQueue::wait_nonempty(Deadline deadline) {
+  lock();
+  const bool nonempty = wait_locked(deadline);
+  unlock();
+  return nonempty;
+}
+
 bool SharedQueue::get(ByteBuffer& out, Deadline deadline) {
   lock();
   try {
-    while (header_->size == 0) {
-      // Sleep outside the lock on the put counter; a put after we read it changes it, so the
-      // futex returns at once instead of sleeping through it.
-      const std::uint32_t seen = header_->puts.load(std::memory_order_seq_cst);
-      header_->waiters.fetch_add(1, std::memory_order_seq_cst);
+    if (!wait_locked(deadline)) {
       unlock();
-      const bool in_time = futex_wait(header_->puts, seen, deadline, FutexScope::shared);
-      lock();
-      header_->waiters.fetch_sub(1, std::memory_order_seq_cst);
-      if (!in_time && header_->size == 0) {
-        unlock();
-        return false;
-      }
+      return false;
     }
     map_current();
     Header& h = *header_;

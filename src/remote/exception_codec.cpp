@@ -38,7 +38,8 @@ enum class Kind : std::uint8_t {
   parse_error,
   lock_owner_died,
   broken_barrier_error,
-  last = broken_barrier_error,
+  eof_error,
+  last = eof_error,
 };
 
 // Exact types only: a class derived from a standard exception must not pass for its base.
@@ -65,6 +66,7 @@ Kind kind_of(const std::type_info& type) {
       {typeid(ParseError), Kind::parse_error},
       {typeid(LockOwnerDied), Kind::lock_owner_died},
       {typeid(BrokenBarrierError), Kind::broken_barrier_error},
+      {typeid(EOFError), Kind::eof_error},
   };
   for (const auto& [index, kind] : k_kinds) {
     if (index == std::type_index(type)) return kind;
@@ -158,6 +160,8 @@ std::exception_ptr rebuild(const Description& d) {
       return make<LockOwnerDied>(d.message);
     case Kind::broken_barrier_error:
       return make<BrokenBarrierError>(d.message);
+    case Kind::eof_error:
+      return make<EOFError>(d.message);
     case Kind::parse_error: {
       // what() already carries "file:line:col: "; rebuild without doubling it.
       std::string message = d.message;

@@ -39,6 +39,8 @@ const char* kind_name(SyncKind kind) {
       return "mpp::Barrier";
     case SyncKind::task_counter:
       return "mpp::JoinableQueue";
+    case SyncKind::pipe:
+      return "mpp::Connection";
   }
   return "an unknown primitive";
 }

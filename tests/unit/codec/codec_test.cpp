@@ -512,7 +512,7 @@ using RebuiltTypes =
                      std::domain_error, std::length_error, std::overflow_error, std::range_error,
                      std::underflow_error, mpp::Error, mpp::PoolNotRunning, mpp::PoolRunning,
                      mpp::TaskCancelled, mpp::TimeoutError, mpp::WorkerLost, mpp::SerializationError,
-                     mpp::LockOwnerDied, mpp::BrokenBarrierError>;
+                     mpp::LockOwnerDied, mpp::BrokenBarrierError, mpp::EOFError>;
 
 struct RebuiltTypeNames {
   template <class E>

@@ -32,12 +32,15 @@ class SharedQueue {
   void put(std::span<const std::byte> message);
   /// Takes the oldest message into `out`; false when none arrived before the deadline.
   bool get(ByteBuffer& out, Deadline deadline);
+  /// Waits until a message is there, without taking it; false when none arrived before the deadline.
+  bool wait_nonempty(Deadline deadline);
 
  private:
   struct Header;
   void lock();
   void unlock() noexcept;
-  void map_current();  // under the lock: follow a growth made by another process
+  bool wait_locked(Deadline deadline);  // under the lock: until a message is there
+  void map_current();                   // under the lock: follow a growth made by another process
   Mapping map_data(std::size_t capacity) const;
 
   std::string name_;

@@ -26,6 +26,7 @@ enum class SyncKind : std::uint32_t {
   condition,
   barrier,
   task_counter,
+  pipe,
 };
 
 class SyncHandle {
