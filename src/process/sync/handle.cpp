@@ -1,10 +1,14 @@
 // detail::SyncHandle (include/mpp/detail/process/sync_handle.hpp): the segment's header says which
 // primitive it holds, so a name of the wrong kind is refused instead of misread.
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "mpp/detail/process/sync_handle.hpp"
 #include "mpp/shared_memory.hpp"
@@ -45,10 +49,44 @@ const char* kind_name(SyncKind kind) {
   return "an unknown primitive";
 }
 
+// Whether a thread of this process holds the robust mutex at `word`: the kernel's robust-futex
+// protocol keeps the holder's thread id in the futex word, the mutex's first.
+bool held_in_this_process(std::byte* word) noexcept {
+  constexpr std::uint32_t k_tid_mask = 0x3fffffff;  // FUTEX_TID_MASK
+  const auto tid = static_cast<pid_t>(
+      std::atomic_ref<std::uint32_t>(*std::launder(reinterpret_cast<std::uint32_t*>(word))).load() &
+      k_tid_mask);
+  if (tid == 0) return false;
+  if (tid == ::gettid()) return true;
+  return ::access(("/proc/self/task/" + std::to_string(tid)).c_str(), F_OK) == 0;
+}
+
+// Unmaps the segment when the process's last handle goes, except a lock that a thread of this
+// process still holds: the kernel hands a dead holder's lock to the next locker (EOWNERDEAD) only
+// while the lock is mapped in the holder, so that segment stays mapped until the process ends (a
+// target that returns holding a lock it got as an argument must not leave it locked for ever).
+struct Release {
+  SyncKind kind;
+  void operator()(SharedMemory* memory) const noexcept {
+    const bool lock = kind == SyncKind::lock || kind == SyncKind::rlock;
+    if (lock && held_in_this_process(memory->data() + SyncHandle::k_state_offset)) {
+      static std::mutex mutex;
+      static auto* parked = new std::vector<SharedMemory*>;  // never freed: still reachable
+      const std::lock_guard guard(mutex);
+      try {
+        parked->push_back(memory);
+      } catch (...) {  // no memory to remember it: it stays mapped all the same
+      }
+      return;
+    }
+    delete memory;
+  }
+};
+
 }  // namespace
 
 SyncHandle::SyncHandle(SyncKind kind, std::size_t state_size)
-    : memory_(std::make_shared<SharedMemory>(k_state_offset + state_size)),
+    : memory_(new SharedMemory(k_state_offset + state_size), Release{kind}),
       data_(memory_->data()),
       kind_(kind) {
   new (data_) Header{k_magic, kind};
@@ -57,7 +95,7 @@ SyncHandle::SyncHandle(SyncKind kind, std::size_t state_size)
 const std::string& SyncHandle::name() const noexcept { return memory_->name(); }
 
 void SyncHandle::attach(const std::string& name) {
-  auto memory = std::make_shared<SharedMemory>(SharedMemory::attach(name));
+  std::shared_ptr<SharedMemory> memory(new SharedMemory(SharedMemory::attach(name)), Release{kind_});
   const auto* header = std::launder(reinterpret_cast<const Header*>(memory->data()));
   const bool ours = memory->size() > k_state_offset && header->magic == k_magic;
   // A Semaphore handle may stand for a BoundedSemaphore (one sliced from it): same state.

@@ -51,7 +51,8 @@ void Lock::release() { detail::sync::unlock_robust(state<pthread_mutex_t>(), k_l
 bool Lock::held() { return detail::sync::held_here(state<pthread_mutex_t>()); }
 
 std::uint32_t Lock::release_all() {
-  if (!detail::sync::held_here(state<pthread_mutex_t>())) detail::sync::throw_not_held(k_lock, "wait");
+  if (!detail::sync::held_here(state<pthread_mutex_t>()))
+    detail::sync::throw_not_held("mpp::Condition", "wait");
   release();
   return 1;
 }
@@ -99,7 +100,7 @@ bool RLock::held() { return detail::sync::held_here(state<RLockState>().mutex); 
 
 std::uint32_t RLock::release_all() {
   auto& s = state<RLockState>();
-  if (!detail::sync::held_here(s.mutex)) detail::sync::throw_not_held(k_rlock, "wait");
+  if (!detail::sync::held_here(s.mutex)) detail::sync::throw_not_held("mpp::Condition", "wait");
   const std::uint32_t depth = s.depth;
   s.depth = 0;
   detail::sync::unlock_robust(s.mutex, k_rlock);

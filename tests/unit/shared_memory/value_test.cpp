@@ -5,14 +5,19 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "mpp/detail/remote/codec.hpp"
 #include "mpp/process.hpp"
 #include "mpp/process_pool.hpp"
 #include "mpp/shared_memory.hpp"
+#include "mpp/start_method.hpp"
+#include "mpp/synchronize.hpp"
 #include "mpp_test/start_methods.hpp"
 #include "mpp_test/sync.hpp"
 
@@ -146,6 +151,45 @@ TEST(Array, AHandleClaimingMoreThanItsSegmentHoldsIsRefused) {
   mpp::detail::ByteReader reader(bytes);
   // Decoded as an Array of larger elements, the count no longer fits the segment.
   EXPECT_THROW((void)mpp::detail::decode<mpp::Array<std::uint64_t>>(reader), mpp::SerializationError);
+}
+
+}  // namespace
+
+namespace {
+
+int fill_one(mpp::Array<double> array, int i) {
+  array[static_cast<std::size_t>(i)] = i * 1.5;
+  return i;
+}
+
+// Python's pool.starmap(fill, [(arr, i) for i in range(n)]): handles without a default
+// constructor (Array, Barrier) inside tuples, pairs, optionals and vectors cross too.
+TEST(Array, CrossesInsideTuplesPairsOptionalsAndVectors) {
+  mpp::ProcessPool pool(mpp::ProcessPoolOptions{.processes = 2, .start_method = mpp::StartMethod::spawn});
+  mpp::Array<double> array(4, false);
+  std::vector<std::tuple<mpp::Array<double>, int>> items;
+  for (int i = 0; i < 4; ++i) items.emplace_back(array, i);
+  EXPECT_EQ(pool.starmap(&fill_one, items), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(array.to_vector(), (std::vector<double>{0, 1.5, 3, 4.5}));
+
+  mpp::Barrier barrier(1);
+  const auto pair = std::make_pair(barrier, 3);
+  const std::optional<mpp::Array<double>> maybe = array;
+  const std::vector<mpp::Barrier> barriers{barrier, barrier};
+  mpp::detail::ByteBuffer bytes;
+  mpp::detail::encode(bytes, pair);
+  mpp::detail::encode(bytes, maybe);
+  mpp::detail::encode(bytes, barriers);
+  mpp::detail::ByteReader reader(bytes);
+  const auto pair_back = mpp::detail::decode<std::pair<mpp::Barrier, int>>(reader);
+  EXPECT_EQ(pair_back.first.name(), barrier.name());
+  EXPECT_EQ(pair_back.second, 3);
+  const auto maybe_back = mpp::detail::decode<std::optional<mpp::Array<double>>>(reader);
+  ASSERT_TRUE(maybe_back.has_value());
+  EXPECT_EQ(maybe_back->name(), array.name());
+  const auto barriers_back = mpp::detail::decode<std::vector<mpp::Barrier>>(reader);
+  ASSERT_EQ(barriers_back.size(), 2U);
+  EXPECT_EQ(barriers_back[1].name(), barrier.name());
 }
 
 }  // namespace

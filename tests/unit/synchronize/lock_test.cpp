@@ -16,6 +16,7 @@
 #include "board.hpp"
 #include "mpp/errors.hpp"
 #include "mpp/process.hpp"
+#include "mpp/process_pool.hpp"
 #include "mpp/shared_memory.hpp"
 #include "mpp/start_method.hpp"
 #include "mpp/synchronize.hpp"
@@ -58,6 +59,12 @@ void hold_and_hang(mpp::Lock lock, std::string board_name) {
   lock.acquire();
   board_of(memory).held.store(1);
   for (;;) std::this_thread::sleep_for(1h);  // killed here, holding the lock
+}
+
+void acquire_and_return(mpp::Lock lock) { lock.acquire(); }
+int acquire_and_return_one(mpp::Lock lock) {
+  lock.acquire();
+  return 1;
 }
 
 class LockAcross : public ::testing::TestWithParam<mpp::StartMethod> {
@@ -123,6 +130,24 @@ TEST_P(LockAcross, AHolderKilledWhileHoldingItIsToldToTheNextAcquirerAloneAndThe
   second.join();
   EXPECT_THROW((void)lock.acquire(1s), mpp::LockOwnerDied);
   EXPECT_TRUE(lock.acquire(1s));
+  lock.release();
+}
+
+// The child's handle (decoded from its arguments under spawn and forkserver) is destroyed when the
+// target returns, before the process ends: the lock must stay mapped for the kernel to release it.
+TEST_P(LockAcross, AHolderThatReturnsOrExitsHoldingItIsToldToo) {
+  mpp::Lock lock;
+  mpp::Process child(options(), &acquire_and_return, lock);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_THROW(lock.acquire(), mpp::LockOwnerDied);
+  // A pool worker that ends after a task that took the lock (maxtasksperchild).
+  mpp::ProcessPool pool(
+      mpp::ProcessPoolOptions{.processes = 1, .maxtasksperchild = 1, .start_method = GetParam()});
+  EXPECT_EQ(pool.apply(&acquire_and_return_one, lock), 1);
+  EXPECT_THROW(lock.acquire(), mpp::LockOwnerDied);  // waits for the worker to end, then told
+  ASSERT_TRUE(lock.try_lock());
   lock.release();
 }
 

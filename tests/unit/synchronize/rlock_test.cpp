@@ -42,6 +42,11 @@ void hold_deep_and_hang(mpp::RLock lock, std::string board_name) {
   for (;;) std::this_thread::sleep_for(1h);  // killed here, three levels deep
 }
 
+void take_twice_and_return(mpp::RLock lock) {
+  lock.acquire();
+  lock.acquire();
+}
+
 class RLockAcross : public ::testing::TestWithParam<mpp::StartMethod> {
  protected:
   mpp::ProcessOptions options() const { return mpp::ProcessOptions{.start_method = GetParam()}; }
@@ -81,6 +86,17 @@ TEST_P(RLockAcross, AHolderKilledAtDepthThreeIsToldOnceAndTheLockIsFree) {
     lock.release();
   });
   other.join();
+}
+
+TEST_P(RLockAcross, AHolderThatReturnsHoldingItIsToldToo) {
+  mpp::RLock lock;
+  mpp::Process child(options(), &take_twice_and_return, lock);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_THROW(lock.acquire(), mpp::LockOwnerDied);
+  ASSERT_TRUE(lock.try_lock());
+  lock.release();
 }
 
 INSTANTIATE_TEST_SUITE_P(StartMethods, RLockAcross, ::testing::ValuesIn(mpp_test::k_start_methods),

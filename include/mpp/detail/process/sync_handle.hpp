@@ -31,6 +31,9 @@ enum class SyncKind : std::uint32_t {
 
 class SyncHandle {
  public:
+  /// Where the state starts in the segment (the header comes first).
+  static constexpr std::size_t k_state_offset = 64;
+
   /// The segment's name: what crosses to another process.
   [[nodiscard]] const std::string& name() const noexcept;
 
@@ -60,8 +63,6 @@ class SyncHandle {
   [[nodiscard]] State& state() const noexcept {
     return *std::launder(reinterpret_cast<State*>(data_ + k_state_offset));
   }
-
-  static constexpr std::size_t k_state_offset = 64;
 
  private:
   std::shared_ptr<SharedMemory> memory_;

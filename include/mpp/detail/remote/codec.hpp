@@ -51,6 +51,34 @@
 
 namespace mpp::detail {
 
+template <class T>
+struct is_tuple_like_pair : std::false_type {};
+template <class A, class B>
+struct is_tuple_like_pair<std::pair<A, B>> : std::true_type {};
+template <class... E>
+struct is_tuple_like_pair<std::tuple<E...>> : std::true_type {};
+
+/// What decoding fills: the DecodeTag constructor where there is one (see decode_tag.hpp), also
+/// inside tuples and pairs; else the default constructor.
+template <class T>
+T empty_for_decode();
+
+template <class T, std::size_t... I>
+T empty_tuple_for_decode(std::index_sequence<I...> /*elements*/) {
+  return T(empty_for_decode<std::tuple_element_t<I, T>>()...);
+}
+
+template <class T>
+T empty_for_decode() {
+  if constexpr (std::is_constructible_v<T, DecodeTag>) {
+    return T(DecodeTag{});
+  } else if constexpr (is_tuple_like_pair<T>::value && !std::is_default_constructible_v<T>) {
+    return empty_tuple_for_decode<T>(std::make_index_sequence<std::tuple_size_v<T>>{});
+  } else {
+    return T{};
+  }
+}
+
 /// Bytes being built: a request, a response, one value.
 using ByteBuffer = std::vector<std::byte>;
 
@@ -244,11 +272,26 @@ void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<T, A>& vector) 
     vector.reserve(std::min<std::size_t>(static_cast<std::size_t>(size),
                                          std::max<std::size_t>(1, (64 << 10) / sizeof(T))));
     for (cereal::size_type i = 0; i < size; ++i) {
-      T element{};
+      T element = empty_for_decode<T>();
       ar(element);
       vector.push_back(std::move(element));
     }
   }
+}
+// cereal's own emplaces a default-constructed value: a type that only decoding may make empty
+// (DecodeTag) is emplaced as that instead.
+template <class T>
+requires(std::is_constructible_v<T, DecodeTag> &&
+         !std::is_default_constructible_v<T>) void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar,
+                                                                             std::optional<T>& optional) {
+  bool empty = true;
+  ar(empty);  // the "nullopt" flag, as cereal writes it
+  if (empty) {
+    optional.reset();
+    return;
+  }
+  optional.emplace(DecodeTag{});
+  ar(*optional);
 }
 template <class A>
 void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<bool, A>& vector) {
@@ -346,16 +389,6 @@ decltype(auto) pass_crossed(Crossed&& crossed) noexcept {
     return static_cast<A>(crossed.data());
   } else {
     return std::forward<Crossed>(crossed);
-  }
-}
-
-/// What decode() fills: the DecodeTag constructor where there is one (see decode_tag.hpp).
-template <class T>
-T empty_for_decode() {
-  if constexpr (std::is_constructible_v<T, DecodeTag>) {
-    return T(DecodeTag{});
-  } else {
-    return T{};
   }
 }
 
