@@ -23,6 +23,39 @@
 
 namespace mpp {
 
+namespace detail {
+
+/// The acquiring members of Lock and RLock, written once over the lock's acquire_until(deadline):
+/// Python's acquire() and acquire(timeout), and what std::lock_guard, std::unique_lock and
+/// std::scoped_lock use.
+template <class Derived>
+class LockMembers {
+ public:
+  /// Blocks until this thread holds the lock.
+  void acquire() { (void)self().acquire_until(k_no_deadline); }
+  /// Waits at most `timeout` (Python's acquire(timeout=...)); false when it did not get it.
+  template <class Rep, class Period>
+  bool acquire(std::chrono::duration<Rep, Period> timeout) {
+    return self().acquire_until(deadline_after(timeout));
+  }
+  void lock() { acquire(); }
+  bool try_lock() { return self().acquire_until(Clock::now()); }
+  void unlock() { self().release(); }
+  template <class Rep, class Period>
+  bool try_lock_for(std::chrono::duration<Rep, Period> timeout) {
+    return acquire(timeout);
+  }
+  template <class C, class Duration>
+  bool try_lock_until(std::chrono::time_point<C, Duration> until) {
+    return acquire(until - C::now());
+  }
+
+ private:
+  Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
+
+}  // namespace detail
+
 /// A mutual-exclusion lock shared by processes (Python's multiprocessing.Lock): a robust,
 /// process-shared mutex. Not recursive: acquiring it again in the thread that holds it, or
 /// releasing it where it is not held, is std::system_error (EDEADLK, EPERM).
@@ -33,36 +66,18 @@ namespace mpp {
 ///
 /// Lockable for std::lock_guard, std::unique_lock and std::scoped_lock (lock, try_lock, unlock,
 /// try_lock_for, try_lock_until).
-class Lock : public detail::SyncHandle {
+class Lock : public detail::SyncHandle, public detail::LockMembers<Lock> {
  public:
   /// A new lock, unlocked.
   Lock();
   explicit Lock(detail::DecodeTag) noexcept : SyncHandle(detail::SyncKind::lock) {}
 
-  /// Blocks until this thread holds the lock.
-  void acquire();
-  /// Waits at most `timeout` (Python's acquire(timeout=...)); false when it did not get it.
-  template <class Rep, class Period>
-  bool acquire(std::chrono::duration<Rep, Period> timeout) {
-    return acquire_until(detail::deadline_after(timeout));
-  }
   /// Releases the lock this thread holds.
   void release();
 
-  void lock() { acquire(); }
-  bool try_lock() { return acquire_until(detail::Clock::now()); }
-  void unlock() { release(); }
-  template <class Rep, class Period>
-  bool try_lock_for(std::chrono::duration<Rep, Period> timeout) {
-    return acquire(timeout);
-  }
-  template <class Clock, class Duration>
-  bool try_lock_until(std::chrono::time_point<Clock, Duration> until) {
-    return acquire(until - Clock::now());
-  }
-
  private:
   friend class Condition;
+  friend class detail::LockMembers<Lock>;
   bool acquire_until(detail::Deadline deadline);
   // For Condition: whether this thread holds it; let go of it, and take it back.
   [[nodiscard]] bool held();
@@ -74,33 +89,17 @@ class Lock : public detail::SyncHandle {
 /// may acquire it again, and must release it as many times. Releasing it where it is not held is
 /// std::system_error (EPERM). A holder that dies is told as for mpp::Lock (mpp::LockOwnerDied; the
 /// lock is free, whatever depth the dead holder had). Lockable as mpp::Lock.
-class RLock : public detail::SyncHandle {
+class RLock : public detail::SyncHandle, public detail::LockMembers<RLock> {
  public:
   /// A new lock, unlocked.
   RLock();
   explicit RLock(detail::DecodeTag) noexcept : SyncHandle(detail::SyncKind::rlock) {}
 
-  void acquire();
-  template <class Rep, class Period>
-  bool acquire(std::chrono::duration<Rep, Period> timeout) {
-    return acquire_until(detail::deadline_after(timeout));
-  }
   void release();
-
-  void lock() { acquire(); }
-  bool try_lock() { return acquire_until(detail::Clock::now()); }
-  void unlock() { release(); }
-  template <class Rep, class Period>
-  bool try_lock_for(std::chrono::duration<Rep, Period> timeout) {
-    return acquire(timeout);
-  }
-  template <class Clock, class Duration>
-  bool try_lock_until(std::chrono::time_point<Clock, Duration> until) {
-    return acquire(until - Clock::now());
-  }
 
  private:
   friend class Condition;
+  friend class detail::LockMembers<RLock>;
   bool acquire_until(detail::Deadline deadline);
   // For Condition: whether this thread holds it; let go of every level, and take them back.
   [[nodiscard]] bool held();

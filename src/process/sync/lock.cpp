@@ -28,8 +28,6 @@ Lock::Lock() : SyncHandle(detail::SyncKind::lock, sizeof(pthread_mutex_t)) {
                                   k_lock);
 }
 
-void Lock::acquire() { (void)acquire_until(detail::k_no_deadline); }
-
 bool Lock::acquire_until(detail::Deadline deadline) {
   pthread_mutex_t& mutex = state<pthread_mutex_t>();
   switch (detail::sync::lock_robust(mutex, deadline, k_lock)) {
@@ -67,8 +65,6 @@ RLock::RLock() : SyncHandle(detail::SyncKind::rlock, sizeof(RLockState)) {
   detail::sync::init_robust_mutex((new (&state<RLockState>()) RLockState{})->mutex, PTHREAD_MUTEX_ERRORCHECK,
                                   k_rlock);
 }
-
-void RLock::acquire() { (void)acquire_until(detail::k_no_deadline); }
 
 bool RLock::acquire_until(detail::Deadline deadline) {
   auto& s = state<RLockState>();
