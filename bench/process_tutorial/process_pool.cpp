@@ -1,6 +1,8 @@
 // The tutorial's map problem on a ProcessPool, written as the tutorial writes it in Python:
 // pool.map(howmany_within_range_rowonly, data), automatic chunksize. The rows (std::array<int, 5>)
 // travel to the workers as raw bytes through the rings, and the counts come back the same way.
+// process_pool_shared: the same map over the rows held in an mpp::SharedVector, whose chunks the
+// workers map instead of receiving.
 #include "mpp/process_pool.hpp"
 
 #include <benchmark/benchmark.h>
@@ -8,6 +10,7 @@
 #include "common/bench.hpp"
 #include "common/tutorial_map.hpp"
 #include "common/workloads.hpp"
+#include "mpp/shared_memory.hpp"
 
 namespace mpp::bench {
 namespace {
@@ -19,6 +22,23 @@ void process_tutorial_process_pool(benchmark::State& state) {
 
 BENCHMARK(process_tutorial_process_pool)
     ->Name("process_tutorial/process_pool")
+    ->Arg(200'000)
+    ->Arg(20'000'000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void process_tutorial_process_pool_shared(benchmark::State& state) {
+  mpp::ProcessPool pool(workers());
+  // setup: the rows are put in shared memory once, outside the timed loop, as a program would
+  // build them there
+  const mpp::SharedVector<Row> rows(tutorial_rows(static_cast<std::size_t>(state.range(0))));
+  time_tutorial(state, [&](const std::vector<Row>& /*same rows*/) {
+    return pool.map(howmany_within_range_rowonly, rows);
+  });
+}
+
+BENCHMARK(process_tutorial_process_pool_shared)
+    ->Name("process_tutorial/process_pool_shared")
     ->Arg(200'000)
     ->Arg(20'000'000)
     ->UseRealTime()

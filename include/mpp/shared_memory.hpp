@@ -76,7 +76,7 @@ class SharedMemory {
   void keep_name() noexcept;
 
  private:
-  SharedMemory(std::string name, detail::Mapping mapping, pid_t owner_pid) noexcept;
+  SharedMemory(std::string name, detail::Mapping mapping, pid_t owner_pid, std::uint64_t inode);
 
   std::string name_;
   detail::Mapping mapping_;
@@ -262,3 +262,6 @@ class Array {
 };
 
 }  // namespace mpp
+
+// The container, in a header of its own that includes this one: either header gives both.
+#include "mpp/shared_vector.hpp"  // IWYU pragma: export

@@ -132,6 +132,7 @@ bool ProcessExecutor::Impl::send_one(Slot& s) noexcept {
   if (job == nullptr) return true;
   try {
     s.builder.clear();
+    s.builder.set_same_machine(true);  // workers map input that lies in shared memory
     // Under spawn the entry follows the header as (module, offset), and so do the functions in
     // the request: whichever thread encodes (the dispatcher, or a caller driving the pool).
     write_chunk_request(s.builder, *job, task->begin, task->end, s.chunks_sent, relocation);

@@ -155,10 +155,7 @@ void ConnectionCore::send(std::uint64_t tag, std::span<const std::byte> bytes) {
     throw std::system_error(EPIPE, std::generic_category(),
                             std::string(k_who) + "::send: the other end is closed");
   }
-  ByteBuffer message(sizeof tag + bytes.size());
-  std::memcpy(message.data(), &tag, sizeof tag);
-  if (!bytes.empty()) std::memcpy(message.data() + sizeof tag, bytes.data(), bytes.size());
-  out_->put(message);
+  out_->put(std::as_bytes(std::span(&tag, 1)), bytes);
 }
 
 bool ConnectionCore::recv(ByteBuffer& out, Deadline deadline) {
@@ -206,7 +203,8 @@ std::vector<std::byte> Connection::recv_bytes() {
   detail::ByteBuffer message;
   (void)core().recv(message, detail::k_no_deadline);
   check_tag(message, k_bytes_tag, typeid(std::vector<std::byte>));
-  return {message.begin() + sizeof(std::uint64_t), message.end()};
+  message.erase(message.begin(), message.begin() + sizeof(std::uint64_t));  // no second buffer
+  return message;
 }
 
 void Connection::check_tag(const detail::ByteBuffer& message, std::uint64_t tag, const std::type_info& type) {

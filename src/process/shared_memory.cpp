@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "posix/syscall.hpp"
+#include "process/shared_ranges.hpp"
 #include "process/shm_names.hpp"
 #include "process/shm_tracker.hpp"
 
@@ -38,6 +39,12 @@ std::string checked_name(std::string_view name) {
   throw std::system_error(error, std::generic_category(), "mpp::SharedMemory: " + what);
 }
 
+std::uint64_t inode_of(int fd) {
+  struct stat status {};
+  detail::posix::checked("fstat", [&] { return ::fstat(fd, &status); });
+  return static_cast<std::uint64_t>(status.st_ino);
+}
+
 detail::Mapping map_whole(int fd, std::size_t size) {
   void* address =
       detail::posix::checked_mmap("mmap", nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -46,8 +53,10 @@ detail::Mapping map_whole(int fd, std::size_t size) {
 
 }  // namespace
 
-SharedMemory::SharedMemory(std::string name, detail::Mapping mapping, pid_t owner_pid) noexcept
-    : name_(std::move(name)), mapping_(std::move(mapping)), owner_pid_(owner_pid) {}
+SharedMemory::SharedMemory(std::string name, detail::Mapping mapping, pid_t owner_pid, std::uint64_t inode)
+    : name_(std::move(name)), mapping_(std::move(mapping)), owner_pid_(owner_pid) {
+  detail::shared_ranges::add(mapping_.get(), mapping_.size(), name_, inode);
+}
 
 SharedMemory::SharedMemory(std::size_t size) : SharedMemory(create(detail::shm_names::fresh(), size)) {}
 
@@ -66,7 +75,8 @@ SharedMemory SharedMemory::create(std::string_view name, std::size_t size, mode_
   detail::Fd fd(rc);
   try {
     detail::posix::checked("ftruncate", [&] { return ::ftruncate(fd.get(), static_cast<off_t>(size)); });
-    return SharedMemory(std::move(checked), map_whole(fd.get(), size), ::getpid());
+    const std::uint64_t inode = inode_of(fd.get());
+    return SharedMemory(std::move(checked), map_whole(fd.get(), size), ::getpid(), inode);
   } catch (const std::system_error& e) {
     detail::shm_names::unlink(checked);  // made here and never handed out: nothing is left behind
     fail("cannot create '" + checked + "' (" + e.what() + ")", e.code().value());
@@ -83,7 +93,8 @@ SharedMemory SharedMemory::attach(std::string_view name) {
   struct stat status {};
   detail::posix::checked("fstat", [&] { return ::fstat(fd.get(), &status); });
   if (status.st_size <= 0) fail("'" + checked + "' is empty: its creator has not sized it yet", EINVAL);
-  return SharedMemory(std::move(checked), map_whole(fd.get(), static_cast<std::size_t>(status.st_size)), 0);
+  return SharedMemory(std::move(checked), map_whole(fd.get(), static_cast<std::size_t>(status.st_size)), 0,
+                      static_cast<std::uint64_t>(status.st_ino));
 }
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
@@ -102,6 +113,7 @@ SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
 }
 
 SharedMemory::~SharedMemory() {
+  if (mapping_) detail::shared_ranges::remove(mapping_.get());
   if (owner_pid_ != 0 && owner_pid_ == ::getpid()) detail::shm_names::unlink(name_);
 }
 
@@ -113,6 +125,7 @@ void SharedMemory::keep_name() noexcept {
 void SharedMemory::unlink() {
   if (owner_pid_ != 0 && owner_pid_ == ::getpid()) detail::shm_tracker::untrack(name_);
   owner_pid_ = 0;
+  if (mapping_) detail::shared_ranges::unlinked(mapping_.get());
   const int rc = detail::posix::retried("shm_unlink", [&] { return ::shm_unlink(("/" + name_).c_str()); });
   if (rc < 0 && -rc != ENOENT) fail("cannot unlink '" + name_ + "'", -rc);
 }

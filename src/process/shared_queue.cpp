@@ -127,9 +127,11 @@ void SharedQueue::map_current() {
   if (data_.size() != header_->capacity) data_ = map_data(header_->capacity);
 }
 
-void SharedQueue::put(std::span<const std::byte> message) {
-  const std::uint64_t length = message.size();
-  const std::size_t need = sizeof(length) + message.size();
+void SharedQueue::put(std::span<const std::byte> message) { put(message, {}); }
+
+void SharedQueue::put(std::span<const std::byte> head, std::span<const std::byte> body) {
+  const std::uint64_t length = head.size() + body.size();
+  const std::size_t need = sizeof(length) + length;
   lock();
   try {
     map_current();
@@ -154,7 +156,8 @@ void SharedQueue::put(std::span<const std::byte> message) {
     };
     const std::uint64_t tail = (h.head + h.size) % h.capacity;
     write(&length, sizeof(length), tail);
-    write(message.data(), message.size(), (tail + sizeof(length)) % h.capacity);
+    write(head.data(), head.size(), (tail + sizeof(length)) % h.capacity);
+    write(body.data(), body.size(), (tail + sizeof(length) + head.size()) % h.capacity);
     h.size += need;
     h.puts.fetch_add(1, std::memory_order_seq_cst);
   } catch (...) {
@@ -205,8 +208,13 @@ bool SharedQueue::get(ByteBuffer& out, Deadline deadline) {
     std::uint64_t length = 0;
     read(&length, sizeof(length), h.head);
     if (length > h.size - sizeof(length)) throw_serialization("corrupt queue");
-    out.resize(length);
-    read(out.data(), length, (h.head + sizeof(length)) % h.capacity);
+    // Appended from the ring, not resized and then copied: no zero-filling of a large message.
+    const std::uint64_t at = (h.head + sizeof(length)) % h.capacity;
+    const std::size_t first = std::min<std::size_t>(length, h.capacity - at);
+    out.clear();
+    out.reserve(length);
+    out.insert(out.end(), data_.bytes() + at, data_.bytes() + at + first);
+    out.insert(out.end(), data_.bytes(), data_.bytes() + (length - first));
     h.head = (h.head + sizeof(length) + length) % h.capacity;
     h.size -= sizeof(length) + length;
   } catch (...) {

@@ -41,9 +41,10 @@ int create(const std::string& name, unsigned mode) {
   return fd;
 }
 
-int open(const std::string& name) {
+int open(const std::string& name, bool writable) {
   const std::string path = "/" + name;
-  return posix::retried("shm_open", [&] { return ::shm_open(path.c_str(), O_RDWR | O_CLOEXEC, 0); });
+  const int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+  return posix::retried("shm_open", [&] { return ::shm_open(path.c_str(), flags, 0); });
 }
 
 void unlink(const std::string& name) noexcept {

@@ -13,8 +13,9 @@ std::string fresh();
 /// shm_open of `name` (without its '/'): a new segment, exclusively, of exactly `mode`, registered
 /// with the tracker (shm_tracker.hpp). Returns -errno on failure instead of throwing.
 int create(const std::string& name, unsigned mode);
-/// shm_open of an existing `name`, read-write; -errno on failure.
-int open(const std::string& name);
+/// shm_open of an existing `name`, read-write (or read-only); -errno on failure (EINVAL for a
+/// name with a '/' in it: no path escapes /dev/shm).
+int open(const std::string& name, bool writable = true);
 /// Unlinks `name` and takes it off the tracker.
 void unlink(const std::string& name) noexcept;
 

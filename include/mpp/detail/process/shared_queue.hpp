@@ -30,6 +30,8 @@ class SharedQueue {
 
   /// Appends a message; grows the buffer when full. Blocks only for the queue's lock.
   void put(std::span<const std::byte> message);
+  /// One message of `head` then `body`, without joining them first.
+  void put(std::span<const std::byte> head, std::span<const std::byte> body);
   /// Takes the oldest message into `out`; false when none arrived before the deadline.
   bool get(ByteBuffer& out, Deadline deadline);
   /// Waits until a message is there, without taking it; false when none arrived before the deadline.

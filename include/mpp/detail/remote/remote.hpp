@@ -11,12 +11,14 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "mpp/detail/front/unpack.hpp"
+#include "mpp/detail/process/shared_range.hpp"
 #include "mpp/detail/remote/codec.hpp"
 #include "mpp/errors.hpp"
 
@@ -89,6 +91,10 @@ class RequestBuilder {
     segments_.clear();
     owned_from_ = 0;
   }
+  /// The receiver runs on this machine and can map shared memory segments by name (a process
+  /// pool's worker; not an MPI rank, which may be on another host).
+  void set_same_machine(bool yes) noexcept { same_machine_ = yes; }
+  bool same_machine() const noexcept { return same_machine_; }
 
  private:
   void close_owned() {
@@ -98,7 +104,27 @@ class RequestBuilder {
   ByteBuffer bytes_;
   std::vector<Segment> segments_;
   std::size_t owned_from_ = 0;
+  bool same_machine_ = false;
 };
+
+/// Raw items below this many bytes go as bytes even from shared memory: mapping a range costs
+/// a few system calls, more than copying this much.
+inline constexpr std::size_t k_shared_range_min_bytes = 64 * 1024;
+
+/// Appends `size` bytes of raw items, read as RawItems reads them: a named range of a shared
+/// memory segment when they lie in one and the receiver can map it, else the bytes themselves
+/// (referenced, copied once into the channel).
+inline void append_raw_items(RequestBuilder& out, const void* data, std::size_t size) {
+  if (out.same_machine() && size >= k_shared_range_min_bytes) {
+    if (std::optional<SharedRange> range = find_shared_range(data, size)) {
+      out.bytes().push_back(std::byte{1});
+      encode(out.bytes(), *range);
+      return;
+    }
+  }
+  out.bytes().push_back(std::byte{0});
+  out.append_view(data, size);
+}
 
 /// The parent's side of a job that runs in other processes. Called by one thread (the executor's
 /// dispatcher) at a time.
@@ -239,24 +265,54 @@ T load_raw(const std::byte* at) noexcept {
   return std::bit_cast<T>(bytes);
 }
 
+/// A chunk's raw items, `item_size` bytes each: in the request, or (after append_raw_items'
+/// marker, when `marked`) mapped from the shared memory segment the request names.
+class RawItems {
+ public:
+  /// Empty after reporting every item of the chunk failed (a truncated request, a segment gone).
+  static std::optional<RawItems> open(WorkerContext& context, ByteReader& request, std::size_t item_size,
+                                      bool marked) noexcept {
+    const std::size_t size = (context.end() - context.begin()) * item_size;
+    try {
+      std::optional<RawItems> items(std::in_place);
+      items->first_ = context.begin();
+      if (marked && request.read_raw<std::uint8_t>() == 1) {
+        const auto& mapped = items->mapped_.emplace(decode<SharedRange>(request));
+        if (mapped.bytes().size() != size) throw_serialization("shared range of the wrong size");
+        items->bytes_ = mapped.bytes();
+      } else {
+        items->bytes_ = request.take(size);
+      }
+      return items;
+    } catch (...) {
+      const auto error = std::current_exception();
+      for (std::size_t i = context.begin(); i < context.end(); ++i) context.item_error(i, error);
+      return std::nullopt;
+    }
+  }
+  RawItems() = default;
+
+  /// Item `i` of the job (begin() <= i < end() of the chunk).
+  template <class Item>
+  Item at(std::size_t i) const noexcept {
+    return load_raw<Item>(bytes_.data() + (i - first_) * sizeof(Item));
+  }
+
+ private:
+  std::optional<MappedRange> mapped_;
+  std::span<const std::byte> bytes_;
+  std::size_t first_ = 0;  // the chunk's first item
+};
+
 /// The fast path of a chunk whose arguments and results are raw bytes: a tight loop that writes
 /// each result in place and publishes it, with the same crash guarantees as run_item (the marker
 /// names the running item; every finished result is published before the next item starts).
 template <class R, class Item, class Call>
-void run_raw_items(WorkerContext& context, ByteReader& request, const Call& call) {
+void run_raw_items(WorkerContext& context, const RawItems& items, const Call& call) {
   static_assert(RawCodable<Item> && RawCodable<R>);
-  const std::size_t first = context.begin();
   const std::size_t end = context.end();
-  std::span<const std::byte> items;
-  try {
-    items = request.take((end - first) * sizeof(Item));
-  } catch (...) {
-    const auto error = std::current_exception();
-    for (std::size_t i = first; i < end; ++i) context.item_error(i, error);
-    return;
-  }
-  auto item_at = [&](std::size_t i) { return load_raw<Item>(items.data() + (i - first) * sizeof(Item)); };
-  for (std::size_t i = first; i < end;) {
+  auto item_at = [&](std::size_t i) { return items.at<Item>(i); };
+  for (std::size_t i = context.begin(); i < end;) {
     const WorkerContext::RawResults out =
         context.skip() ? WorkerContext::RawResults{} : context.open_results(i, sizeof(R));
     if (out.capacity == 0) {  // skipped, or timed: one by one

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <ranges>
 #include <span>
 #include <string>
@@ -108,7 +109,8 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
 template <class R, class F, class V>
 class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
   using Item = std::ranges::range_value_t<V>;
-  // Items that can be sent as one block of raw bytes, straight from the caller's array.
+  // Items that can be sent as one block of raw bytes, straight from the caller's array, or as a
+  // range of it when it lies in shared memory (append_raw_items).
   static constexpr bool k_raw_block = std::ranges::contiguous_range<V> && RawCodable<Item>;
 
  public:
@@ -120,7 +122,7 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
   void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) override {
     encode_function(out.bytes(), this->f_);
     if constexpr (k_raw_block) {
-      out.append_view(std::ranges::data(this->view_) + begin, (end - begin) * sizeof(Item));
+      append_raw_items(out, std::ranges::data(this->view_) + begin, (end - begin) * sizeof(Item));
     } else {
       auto first = std::ranges::begin(this->view_);
       for (std::size_t i = begin; i < end; ++i) {
@@ -166,8 +168,16 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
 
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     const F f = decode_function<F>(request);
-    if constexpr (RawCodable<Item> && RawCodable<R>) {
-      run_raw_items<R, Item>(context, request, [&f](const Item& item) -> R { return std::invoke(f, item); });
+    if constexpr (RawCodable<Item>) {
+      const std::optional<RawItems> items = RawItems::open(context, request, sizeof(Item), k_raw_block);
+      if (!items) return;
+      if constexpr (RawCodable<R>) {
+        run_raw_items<R, Item>(context, *items, [&f](const Item& item) -> R { return std::invoke(f, item); });
+      } else {
+        for (std::size_t i = context.begin(); i < context.end(); ++i) {
+          run_item<R>(context, i, [&]() -> R { return std::invoke(f, items->at<Item>(i)); });
+        }
+      }
     } else {
       for (std::size_t i = context.begin(); i < context.end(); ++i) {
         run_item<R>(context, i, [&]() -> R {
@@ -223,7 +233,9 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     const F f = decode_function<F>(request);
     if constexpr (RawCodable<Item> && RawCodable<R>) {
-      run_raw_items<R, Item>(context, request,
+      const std::optional<RawItems> items = RawItems::open(context, request, sizeof(Item), false);
+      if (!items) return;
+      run_raw_items<R, Item>(context, *items,
                              [&f](Item item) -> R { return std::invoke(f, std::move(item)); });
     } else {
       for (std::size_t i = context.begin(); i < context.end(); ++i) {

@@ -1,0 +1,47 @@
+// Bytes of a named shared memory segment, named so that another process on this machine can map
+// them instead of receiving a copy: how a ProcessPool map over input in shared memory sends its
+// workers ranges, not items.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace mpp::detail {
+
+/// `size` bytes at `offset` of the segment `name`, whose inode was `inode` when they were found
+/// (a segment unlinked and made again under the same name is another one).
+struct SharedRange {
+  std::string name;
+  std::uint64_t inode = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(name, inode, offset, size);
+  }
+};
+
+/// Where [data, data + size) lies, when it lies inside one segment that this process maps through
+/// an mpp::SharedMemory whose name is still linked; empty otherwise. Thread-safe.
+std::optional<SharedRange> find_shared_range(const void* data, std::size_t size);
+
+/// A range mapped read-only in this process, for as long as the object lives (and after: the
+/// segment stays mapped for the next range of it, until it is unlinked). std::system_error when
+/// the segment is gone, was replaced by another of the same name, or is smaller than the range.
+class MappedRange {
+ public:
+  explicit MappedRange(const SharedRange& range);
+  [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
+
+ private:
+  std::shared_ptr<const void> segment_;
+  const std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace mpp::detail
