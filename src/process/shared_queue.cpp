@@ -150,6 +150,7 @@ void SharedQueue::put(std::span<const std::byte> head, std::span<const std::byte
       data_ = std::move(grown);
     }
     auto write = [&](const void* from, std::size_t n, std::uint64_t at) {
+      if (n == 0) return;  // an empty part may have no address at all
       const std::size_t first = std::min<std::size_t>(n, h.capacity - at);
       std::memcpy(data_.bytes() + at, from, first);
       std::memcpy(data_.bytes(), static_cast<const std::byte*>(from) + first, n - first);
