@@ -25,9 +25,9 @@
 #include <variant>
 #include <vector>
 
-#include "mpp/detail/frame/frame_runners.hpp"
 #include "mpp/detail/frame/frame_storage.hpp"
 #include "mpp/detail/frame/frame_throw.hpp"
+#include "mpp/detail/frame/sections.hpp"
 
 namespace mpp {
 
@@ -102,12 +102,11 @@ class Column {
   /// lives. Throws std::invalid_argument when the column's type is not T.
   template <detail::ColumnElement T>
   [[nodiscard]] std::span<const T> values() const {
-    const auto* values = std::get_if<std::vector<T>>(&data_->values);
-    if (values == nullptr) {
+    if (!holds<T>()) {
       detail::throw_frame_type("mpp::Column::values", name(), static_cast<int>(type()),
                                detail::k_gettable_name<T>);
     }
-    return std::span<const T>(values->data() + offset_, size_);
+    return std::span<const T>(data_->data<T>() + offset_, size_);
   }
 
   /// Whether value `i` is null. Throws std::out_of_range when `i >= size()`.
@@ -170,7 +169,8 @@ class Column {
   }
 
   [[nodiscard]] bool null_at(std::size_t i) const noexcept {
-    return !data_->nulls.empty() && data_->nulls[offset_ + i] != 0;
+    const std::uint8_t* flags = data_->null_flags();
+    return flags != nullptr && flags[offset_ + i] != 0;
   }
 
   template <class T>
@@ -185,17 +185,22 @@ class Column {
   [[nodiscard]] T read(std::size_t i, const char* where) const {
     const std::size_t k = offset_ + i;
     if constexpr (std::is_same_v<T, std::int64_t>) {
-      if (const auto* v = std::get_if<std::vector<std::int64_t>>(&data_->values)) return (*v)[k];
+      if (holds<std::int64_t>()) return data_->data<std::int64_t>()[k];
     } else if constexpr (std::is_same_v<T, double>) {
-      if (const auto* v = std::get_if<std::vector<double>>(&data_->values)) return (*v)[k];
-      if (const auto* v = std::get_if<std::vector<std::int64_t>>(&data_->values)) {
-        return static_cast<double>((*v)[k]);
-      }
+      if (holds<double>()) return data_->data<double>()[k];
+      if (holds<std::int64_t>()) return static_cast<double>(data_->data<std::int64_t>()[k]);
     } else {
       if (const auto* v = std::get_if<std::vector<std::string>>(&data_->values)) return T((*v)[k]);
     }
     detail::throw_frame_type(where, name(), static_cast<int>(type()), detail::k_gettable_name<T>);
   }
+
+  // A saved column's type byte with this bit: its values are ranges of shared memory.
+  static constexpr std::uint8_t k_shared_type = 0x80;
+  // Fills `data` with the mapped ranges (std::invalid_argument, std::system_error when they
+  // cannot be mapped as an int64 or float64 column).
+  static void load_shared(detail::ColumnData& data, std::uint8_t type, const detail::SharedRange& values,
+                          const detail::SharedRange& nulls);
 
   std::shared_ptr<const detail::ColumnData> data_;
   std::size_t offset_ = 0;
@@ -293,6 +298,10 @@ class RowRange : public std::ranges::view_base {
   };
 
   RowRange() = default;
+
+  /// For ProcessPool and MpiPool: rows [begin, end) cross to a worker as this slice of the frame
+  /// (remote.hpp's ChunkedItems), whose rows the worker reads in place.
+  [[nodiscard]] Frame remote_chunk(std::size_t begin, std::size_t end) const;
   [[nodiscard]] iterator begin() const noexcept { return {frame_, 0}; }
   [[nodiscard]] iterator end() const noexcept { return {frame_, size_}; }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -365,6 +374,18 @@ class Frame {
   [[nodiscard]] Frame slice(std::size_t begin, std::size_t end) const;
   /// The first `n` rows (all of them when there are fewer), as pandas' `df.head(n)`.
   [[nodiscard]] Frame head(std::size_t n = 5) const { return slice(0, n < rows_ ? n : rows_); }
+
+  /// A copy whose int64 and float64 columns (values and null flags) are in one mpp::SharedMemory
+  /// segment; string columns are shared with this frame, as a slice's are. The copy (and every
+  /// slice, partition and column of it) crosses to a ProcessPool worker or an mpp::Process on this
+  /// machine as the ranges of its rows, which the receiver maps: map_rows, map_columns and a map
+  /// over array_split's parts send no int64 or float64 value. String columns still travel as
+  /// their values, and so does everything to an MPI rank. The segment is unlinked when the last
+  /// column of the copy (in this process) is gone.
+  [[nodiscard]] Frame share() const;
+
+  /// Row `position`, unchecked: the item a worker runs of a chunk of rows (RowRange::remote_chunk).
+  [[nodiscard]] Row remote_item(std::size_t position) const noexcept { return Row(*this, position); }
 
   /// The index label of the first row: 0 for a frame built from columns or read from CSV.
   [[nodiscard]] std::size_t index_start() const noexcept { return index_start_; }
@@ -439,7 +460,7 @@ namespace detail {
 
 struct FrameAccess {
   static Column column(std::shared_ptr<const ColumnData> data) noexcept {
-    const std::size_t size = std::visit([](const auto& v) { return v.size(); }, data->values);
+    const std::size_t size = data->size();
     return Column(std::move(data), 0, size);
   }
   static const ColumnData& data(const Column& column) noexcept { return *column.data_; }
@@ -451,10 +472,6 @@ struct FrameAccess {
   static Frame frame(std::vector<Column> columns, std::size_t index_start);
 };
 
-/// map_rows's partitions: `chunksize` rows each, or with 0 about four per worker (Python's rule).
-[[nodiscard]] std::vector<Frame> row_partitions(const Frame& frame, std::size_t workers,
-                                                std::size_t chunksize);
-
 template <class F>
 using row_result_t = std::decay_t<std::invoke_result_t<const std::decay_t<F>&, Row>>;
 
@@ -464,10 +481,11 @@ using row_result_t = std::decay_t<std::invoke_result_t<const std::decay_t<F>&, R
 /// pool with their map); results in row order: the tutorial's `pool.imap(hypotenuse,
 /// df.itertuples())`. Returns std::vector<R> for f's result type R (nothing for a void f).
 ///
-/// `chunksize` rows go to a task (0: automatic, as the pool's map chooses). Rows never travel one
-/// at a time: a thread reads its rows in place and writes each result straight into the result;
-/// a worker process gets each partition of `chunksize` rows (0: about four partitions per worker)
-/// as one message and sends its results back as one. `f` follows the pool's rules
+/// `chunksize` rows go to a task (0: automatic, as the pool's map chooses: about four chunks per
+/// worker). Rows never travel one at a time: a thread reads its rows in place; a worker process
+/// gets each chunk as one message, a slice of the frame (for a frame made by share(), the ranges
+/// of its rows in shared memory, which the worker maps: no int64 or float64 value is copied). Each
+/// result is written straight into the result vector as it comes. `f` follows the pool's rules
 /// (for ProcessPool: a function pointer or a captureless lambda, and a serialisable result).
 /// Blocks; may be called from inside a task of the same pool. Rethrows the first exception a row
 /// threw (no new partition starts after it). Throws mpp::PoolNotRunning after close() or
@@ -476,20 +494,10 @@ template <class PoolType, class F>
 auto map_rows(PoolType& pool, const Frame& frame, F&& f, std::size_t chunksize = 0) {
   static_assert(std::is_invocable_v<const std::decay_t<F>&, Row>,
                 "mpp::map_rows: f must be callable as a const object with an mpp::Row");
-  using R = detail::row_result_t<F>;
-  if constexpr (detail::ThreadPool<PoolType>) {
-    // Threads share the frame: the pool's map over the rows themselves, read in place, each
-    // result written straight into the result (no per-partition results to gather and copy).
-    return pool.map(std::forward<F>(f), frame.rows(), chunksize);
-  } else {
-    auto parts = detail::row_partitions(frame, pool.size(), chunksize);
-    detail::RowRunner<std::decay_t<F>> runner{std::forward<F>(f)};
-    if constexpr (std::is_void_v<R>) {
-      pool.map(runner, parts);
-    } else {
-      return detail::flatten<R>(pool.map(runner, parts), frame.num_rows());
-    }
-  }
+  // The pool's map over the rows themselves: threads read them in place; a worker process gets
+  // each chunk of rows as one slice of the frame (RowRange::remote_chunk). Each result is written
+  // straight into the result, as any map's.
+  return pool.map(std::forward<F>(f), frame.rows(), chunksize);
 }
 
 /// `f(column)` for every column of `frame`, in parallel on `pool`; results in column order: the
@@ -506,6 +514,9 @@ auto map_columns(PoolType& pool, const Frame& frame, F&& f) {
 // -- inline definitions -----------------------------------------------------------------------
 
 inline std::size_t Row::index() const noexcept { return frame_->index_start() + position_; }
+inline Frame RowRange::remote_chunk(std::size_t begin, std::size_t end) const {
+  return frame_->slice(begin, end);
+}
 inline std::size_t Row::size() const noexcept { return frame_->num_columns(); }
 
 template <detail::ColumnGettable T>
@@ -562,22 +573,41 @@ template <detail::ColumnGettable T>
 
 template <class Archive>
 void Column::save(Archive& archive) const {
-  archive(data_->name, static_cast<std::uint8_t>(data_->values.index()));
+  const auto type = static_cast<std::uint8_t>(data_->values.index());
+  // In shared memory, crossing to a process on this machine (mpp's own archive, not a file a
+  // program writes with cereal): the ranges of this view, not its values.
+  if (std::is_same_v<Archive, detail::WireOutputArchive> && data_->shared &&
+      detail::t_encoding_for_this_machine) {
+    const detail::SharedColumnStorage& shared = *data_->shared;
+    const std::size_t width = type == 0 ? sizeof(std::int64_t) : sizeof(double);
+    detail::SharedRange values = shared.values_range;
+    values.offset += offset_ * width;
+    values.size = size_ * width;
+    detail::SharedRange nulls = shared.nulls_range;
+    if (nulls.size != 0) {
+      nulls.offset += offset_;
+      nulls.size = size_;
+    }
+    archive(data_->name, static_cast<std::uint8_t>(type | k_shared_type), values, nulls);
+    return;
+  }
+  archive(data_->name, type);
   archive(cereal::make_size_tag(static_cast<cereal::size_type>(size_)));
   std::visit(
-      [&](const auto& values) {
-        using T = typename std::decay_t<decltype(values)>::value_type;
+      [&](const auto& like) {
+        using T = typename std::decay_t<decltype(like)>::value_type;
+        const T* values = data_->data<T>() + offset_;
         if constexpr (std::is_arithmetic_v<T>) {
           // The same bytes as a std::vector<T>: a size, then the values as one block.
-          archive(cereal::binary_data(values.data() + offset_, size_ * sizeof(T)));
+          archive(cereal::binary_data(values, size_ * sizeof(T)));
         } else {
-          for (std::size_t i = 0; i < size_; ++i) archive(values[offset_ + i]);
+          for (std::size_t i = 0; i < size_; ++i) archive(values[i]);
         }
       },
       data_->values);
   const bool any_null = null_count() != 0;
   archive(cereal::make_size_tag(static_cast<cereal::size_type>(any_null ? size_ : 0)));
-  if (any_null) archive(cereal::binary_data(data_->nulls.data() + offset_, size_));
+  if (any_null) archive(cereal::binary_data(data_->null_flags() + offset_, size_));
 }
 
 template <class Archive>
@@ -585,6 +615,16 @@ void Column::load(Archive& archive) {
   auto data = std::make_shared<detail::ColumnData>();
   std::uint8_t type = 0;
   archive(data->name, type);
+  if (std::is_same_v<Archive, detail::WireInputArchive> && (type & k_shared_type) != 0) {
+    detail::SharedRange values;
+    detail::SharedRange nulls;
+    archive(values, nulls);
+    load_shared(*data, static_cast<std::uint8_t>(type & ~k_shared_type), values, nulls);
+    size_ = data->size();
+    data_ = std::move(data);
+    offset_ = 0;
+    return;
+  }
   switch (type) {
     case 0:
       archive(data->values.template emplace<0>());

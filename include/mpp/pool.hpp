@@ -36,8 +36,10 @@ struct ThreadBackend {
   // Threads share memory: any callable, any argument.
   template <class F, class R, class... Args>
   static constexpr void check_apply() {}
-  template <class F, class R, class Item>
+  template <class F, class R, class V>
   static constexpr void check_map() {}
+  template <class F, class R, class V>
+  static constexpr void check_imap() {}
 };
 }  // namespace detail
 

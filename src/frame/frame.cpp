@@ -65,23 +65,6 @@ Frame FrameAccess::frame(std::vector<Column> columns, std::size_t index_start) {
   return frame;
 }
 
-std::vector<Frame> row_partitions(const Frame& frame, std::size_t workers, std::size_t chunksize) {
-  const std::size_t rows = frame.num_rows();
-  std::vector<Frame> parts;
-  if (rows == 0) return parts;
-  if (chunksize == 0) {
-    // About four partitions per worker, as Python's map chunks: enough for idle workers to take
-    // over the rest of a slow one, few enough that each is a large message for a process.
-    const std::size_t sections = std::min(rows, 4 * std::max<std::size_t>(1, workers));
-    return array_split(frame, sections);
-  }
-  parts.reserve(rows / chunksize + 1);
-  for (std::size_t begin = 0; begin < rows; begin += std::min(chunksize, rows - begin)) {
-    parts.push_back(frame.slice(begin, begin + std::min(chunksize, rows - begin)));
-  }
-  return parts;
-}
-
 }  // namespace detail
 
 const char* to_string(ColumnType type) noexcept {
@@ -129,10 +112,10 @@ Column::Column(std::string name, detail::ColumnValues values, const std::vector<
 }
 
 std::size_t Column::null_count() const noexcept {
-  if (data_->nulls.empty()) return 0;
-  const auto first = data_->nulls.begin() + static_cast<std::ptrdiff_t>(offset_);
+  const std::uint8_t* flags = data_->null_flags();
+  if (flags == nullptr) return 0;
   return static_cast<std::size_t>(
-      std::count(first, first + static_cast<std::ptrdiff_t>(size_), std::uint8_t{1}));
+      std::count_if(flags + offset_, flags + offset_ + size_, [](std::uint8_t flag) { return flag != 0; }));
 }
 
 Column Column::slice(std::size_t begin, std::size_t end) const {

@@ -257,6 +257,7 @@ class Server final : public ChunkReporter {
 }  // namespace
 
 void serve(Session& session) noexcept {
+  const EncodingScope encoding(false);  // results go to rank 0, which may be on another host
   Server server(session);
   server.serve();
 }

@@ -25,6 +25,7 @@ class RelocationScope {
 void write_chunk_request(RequestBuilder& out, RemoteJob& job, std::size_t begin, std::size_t end,
                          std::uint64_t sequence, const FunctionRelocation* relocation) {
   const RelocationScope scope(relocation);
+  const EncodingScope encoding(out.same_machine());
   const auto entry = reinterpret_cast<std::uintptr_t>(job.entry());
   const wire::ChunkHeader header{relocation != nullptr ? 0 : static_cast<std::uint64_t>(entry), begin, end,
                                  sequence};

@@ -219,7 +219,7 @@ class PoolFront {
                   "mpp pool map: f must be callable as a const object with one element of the range "
                   "(workers call it concurrently)");
     using R = map_result_t<F, V>;
-    Backend::template check_map<Fn, R, std::ranges::range_value_t<V>>();
+    Backend::template check_map<Fn, R, V>();
     using JobType = typename Backend::template Map<R, Fn, V>;
     const std::size_t n = static_cast<std::size_t>(std::ranges::size(view));
     const ChunkPlan plan = plan_chunks(n, size(), chunksize, Backend::k_splittable);
@@ -240,7 +240,7 @@ class PoolFront {
   auto start_imap(const char* what, F&& f, Range&& range, std::size_t chunksize, bool ordered) {
     using R = imap_result_t<F, Range>;
     using V = std::views::all_t<Range>;
-    Backend::template check_map<std::decay_t<F>, R, std::ranges::range_value_t<V>>();
+    Backend::template check_imap<std::decay_t<F>, R, V>();
     using JobType = typename Backend::template Imap<R, std::decay_t<F>, V>;
     check_running(what);
     auto view = std::views::all(std::forward<Range>(range));

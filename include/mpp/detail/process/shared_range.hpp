@@ -26,6 +26,25 @@ struct SharedRange {
   }
 };
 
+/// Whether what this thread encodes now stays on this machine, so that objects in shared memory
+/// may cross as the names of their ranges (a shared Frame's columns) instead of their bytes. False
+/// while a request or a result for an MPI rank, which may be on another host, is encoded.
+inline thread_local bool t_encoding_for_this_machine = true;
+
+/// Sets t_encoding_for_this_machine for a scope, restoring what it was.
+class EncodingScope {
+ public:
+  explicit EncodingScope(bool this_machine) noexcept : saved_(t_encoding_for_this_machine) {
+    t_encoding_for_this_machine = this_machine;
+  }
+  EncodingScope(const EncodingScope&) = delete;
+  EncodingScope& operator=(const EncodingScope&) = delete;
+  ~EncodingScope() { t_encoding_for_this_machine = saved_; }
+
+ private:
+  bool saved_;
+};
+
 /// Where [data, data + size) lies, when it lies inside one segment that this process maps through
 /// an mpp::SharedMemory whose name is still linked; empty otherwise. Thread-safe.
 std::optional<SharedRange> find_shared_range(const void* data, std::size_t size);

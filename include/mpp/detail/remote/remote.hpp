@@ -107,6 +107,14 @@ class RequestBuilder {
   bool same_machine_ = false;
 };
 
+/// A range whose items cross to a worker a chunk at a time, as one object: a Frame's rows cross as
+/// the frame's slice (Frame::rows()). `range.remote_chunk(begin, end)` is that object, which must
+/// be codable, and `chunk.remote_item(k)` its item k in the worker.
+template <class V>
+concept ChunkedItems = requires(const V& v, std::size_t i) {
+  v.remote_chunk(i, i).remote_item(i);
+};
+
 /// Raw items below this many bytes go as bytes even from shared memory: mapping a range costs
 /// a few system calls, more than copying this much.
 inline constexpr std::size_t k_shared_range_min_bytes = 64 * 1024;
@@ -304,14 +312,13 @@ class RawItems {
   std::size_t first_ = 0;  // the chunk's first item
 };
 
-/// The fast path of a chunk whose arguments and results are raw bytes: a tight loop that writes
+/// The fast path of a chunk whose results are raw bytes (item_at(i) gives item i): a tight loop that writes
 /// each result in place and publishes it, with the same crash guarantees as run_item (the marker
 /// names the running item; every finished result is published before the next item starts).
-template <class R, class Item, class Call>
-void run_raw_items(WorkerContext& context, const RawItems& items, const Call& call) {
-  static_assert(RawCodable<Item> && RawCodable<R>);
+template <class R, class ItemAt, class Call>
+void run_raw_items(WorkerContext& context, const ItemAt& item_at, const Call& call) {
+  static_assert(RawCodable<R>);
   const std::size_t end = context.end();
-  auto item_at = [&](std::size_t i) { return items.at<Item>(i); };
   for (std::size_t i = context.begin(); i < end;) {
     const WorkerContext::RawResults out =
         context.skip() ? WorkerContext::RawResults{} : context.open_results(i, sizeof(R));

@@ -3,7 +3,9 @@
 // arguments and its result can cross to another process.
 #pragma once
 
+#include <ranges>
 #include <type_traits>
+#include <utility>
 
 #include "mpp/detail/remote/codec.hpp"
 #include "mpp/detail/remote/remote.hpp"
@@ -27,9 +29,19 @@ struct RemoteBackend {
   static constexpr void check_apply() {
     check_call<F, R, remote_arg_t<Args>...>();
   }
-  template <class F, class R, class Item>
+  // Items of a ChunkedItems range cross as their chunk (a frame's rows as its slice).
+  template <class F, class R, class V>
   static constexpr void check_map() {
-    check_call<F, R, Item>();
+    if constexpr (ChunkedItems<V>) {
+      check_call<F, R, std::decay_t<decltype(std::declval<const V&>().remote_chunk(0, 0))>>();
+    } else {
+      check_call<F, R, std::ranges::range_value_t<V>>();
+    }
+  }
+  // imap reads its input item by item: each crosses on its own.
+  template <class F, class R, class V>
+  static constexpr void check_imap() {
+    check_call<F, R, std::ranges::range_value_t<V>>();
   }
   // The messages name no pool (a static_assert takes a literal only): the compiler's "required
   // from" lines do.

@@ -121,7 +121,9 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
 
   void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) override {
     encode_function(out.bytes(), this->f_);
-    if constexpr (k_raw_block) {
+    if constexpr (ChunkedItems<V>) {
+      encode(out.bytes(), this->view_.remote_chunk(begin, end));
+    } else if constexpr (k_raw_block) {
       append_raw_items(out, std::ranges::data(this->view_) + begin, (end - begin) * sizeof(Item));
     } else {
       auto first = std::ranges::begin(this->view_);
@@ -168,11 +170,15 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
 
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     const F f = decode_function<F>(request);
-    if constexpr (RawCodable<Item>) {
+    if constexpr (ChunkedItems<V>) {
+      run_chunked(context, request, f);
+    } else if constexpr (RawCodable<Item>) {
       const std::optional<RawItems> items = RawItems::open(context, request, sizeof(Item), k_raw_block);
       if (!items) return;
       if constexpr (RawCodable<R>) {
-        run_raw_items<R, Item>(context, *items, [&f](const Item& item) -> R { return std::invoke(f, item); });
+        run_raw_items<R>(
+            context, [&](std::size_t i) { return items->at<Item>(i); },
+            [&f](const Item& item) -> R { return std::invoke(f, item); });
       } else {
         for (std::size_t i = context.begin(); i < context.end(); ++i) {
           run_item<R>(context, i, [&]() -> R { return std::invoke(f, items->at<Item>(i)); });
@@ -184,6 +190,29 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
           const Item item = decode<Item>(request);
           return std::invoke(f, item);
         });
+      }
+    }
+  }
+
+ private:
+  // The chunk arrives as one object (a frame's slice) whose items run in place.
+  static void run_chunked(WorkerContext& context, ByteReader& request, const F& f) {
+    using Chunk = std::decay_t<decltype(std::declval<const V&>().remote_chunk(0, 0))>;
+    std::optional<Chunk> chunk;
+    try {
+      chunk.emplace(decode<Chunk>(request));
+    } catch (...) {
+      const auto error = std::current_exception();
+      for (std::size_t i = context.begin(); i < context.end(); ++i) context.item_error(i, error);
+      return;
+    }
+    const std::size_t first = context.begin();
+    auto item_at = [&](std::size_t i) { return chunk->remote_item(i - first); };
+    if constexpr (RawCodable<R>) {
+      run_raw_items<R>(context, item_at, [&f](const auto& item) -> R { return std::invoke(f, item); });
+    } else {
+      for (std::size_t i = first; i < context.end(); ++i) {
+        run_item<R>(context, i, [&]() -> R { return std::invoke(f, item_at(i)); });
       }
     }
   }
@@ -235,8 +264,9 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
     if constexpr (RawCodable<Item> && RawCodable<R>) {
       const std::optional<RawItems> items = RawItems::open(context, request, sizeof(Item), false);
       if (!items) return;
-      run_raw_items<R, Item>(context, *items,
-                             [&f](Item item) -> R { return std::invoke(f, std::move(item)); });
+      run_raw_items<R>(
+          context, [&](std::size_t i) { return items->at<Item>(i); },
+          [&f](Item item) -> R { return std::invoke(f, std::move(item)); });
     } else {
       for (std::size_t i = context.begin(); i < context.end(); ++i) {
         run_item<R>(context, i, [&]() -> R { return std::invoke(f, decode<Item>(request)); });
