@@ -577,7 +577,7 @@ void Column::save(Archive& archive) const {
   // In shared memory, crossing to a process on this machine (mpp's own archive, not a file a
   // program writes with cereal): the ranges of this view, not its values.
   if (std::is_same_v<Archive, detail::WireOutputArchive> && data_->shared &&
-      detail::t_encoding_for_this_machine) {
+      detail::t_encoding_for_this_machine && detail::still_linked(data_->shared->values_range)) {
     const detail::SharedColumnStorage& shared = *data_->shared;
     const std::size_t width = type == 0 ? sizeof(std::int64_t) : sizeof(double);
     detail::SharedRange values = shared.values_range;

@@ -113,11 +113,13 @@ class SharedVector {
   [[nodiscard]] bool owns() const noexcept { return state_->maker == ::getpid(); }
 
   void reserve(size_type count) {
+    check_owner();
     if (count > capacity()) move_to(count);
   }
   void push_back(const T& value) { emplace_back(value); }
   template <class... Args>
   T& emplace_back(Args&&... args) {
+    check_owner();                              // even within the capacity: the maker's size would not follow
     const T made(std::forward<Args>(args)...);  // before growing: args may refer to an element
     if (size() == capacity()) move_to(grown(size() + 1));
     T* slot = new (data() + size()) T(made);
@@ -127,6 +129,7 @@ class SharedVector {
   void pop_back() noexcept { --state_->size; }
   /// New elements are copies of `value`.
   void resize(size_type count, const T& value = T{}) {
+    if (count > size()) check_owner();
     if (count > capacity()) move_to(count > size() + 1 ? count : grown(count));
     for (size_type i = size(); i < count; ++i) new (data() + i) T(value);
     state_->size = count;
@@ -175,12 +178,15 @@ class SharedVector {
     const size_type first = std::max<size_type>(1, 4096 / sizeof(T));  // a page
     return std::max({needed, capacity() * 2, first});
   }
-  // A segment for `count` elements, holding the current ones.
-  void move_to(size_type count) {
+  void check_owner() const {
     if (!owns()) {
       throw std::logic_error("mpp::SharedVector: '" + name() +
-                             "' was received from another process and cannot grow there");
+                             "' was received from another process (or forked with it) and cannot grow there");
     }
+  }
+  // A segment for `count` elements, holding the current ones.
+  void move_to(size_type count) {
+    check_owner();
     if (count > SIZE_MAX / sizeof(T)) throw std::length_error("mpp::SharedVector: too many elements");
     auto bigger = std::make_unique<SharedMemory>(count * sizeof(T));
     if (size() != 0) std::memcpy(bigger->data(), state_->memory->data(), size() * sizeof(T));

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -86,15 +87,27 @@ void unlinked(const void* address) noexcept {
 
 std::optional<SharedRange> find_shared_range(const void* data, std::size_t size) {
   const auto begin = reinterpret_cast<std::uintptr_t>(data);
-  Registry& r = registry();
-  const std::lock_guard guard(r.mutex);
-  for (const Entry& e : r.entries) {
-    if (begin >= e.begin && begin - e.begin <= e.size && size <= e.size - (begin - e.begin)) {
-      if (!e.linked) return std::nullopt;
-      return SharedRange{e.name, e.inode, begin - e.begin, size};
+  std::optional<SharedRange> found;
+  {
+    Registry& r = registry();
+    const std::lock_guard guard(r.mutex);
+    for (const Entry& e : r.entries) {
+      if (begin >= e.begin && begin - e.begin <= e.size && size <= e.size - (begin - e.begin)) {
+        if (e.linked) found = SharedRange{e.name, e.inode, begin - e.begin, size};
+        break;
+      }
     }
   }
-  return std::nullopt;
+  // Another object or process may have unlinked the name since: then it cannot be sent by name.
+  if (found && !still_linked(*found)) return std::nullopt;
+  return found;
+}
+
+bool still_linked(const SharedRange& range) noexcept {
+  // Where glibc's shm_open keeps its segments (one stat, not an open and a close).
+  struct stat status {};
+  const std::string path = "/dev/shm/" + range.name;
+  return ::stat(path.c_str(), &status) == 0 && static_cast<std::uint64_t>(status.st_ino) == range.inode;
 }
 
 namespace {
@@ -116,10 +129,8 @@ class SegmentCache {
  public:
   std::shared_ptr<const MappedSegment> get(const SharedRange& range) {
     const std::lock_guard guard(mutex_);
-    std::erase_if(kept_, [](const auto& segment) {
-      struct stat status {};
-      return ::fstat(segment->fd.get(), &status) != 0 || status.st_nlink == 0;
-    });
+    // One kept already serves even if its name is gone since (it is the same segment, and the
+    // sender still maps it); the others that were unlinked go now.
     auto it = std::find_if(kept_.begin(), kept_.end(), [&](const auto& segment) {
       return segment->inode == range.inode && segment->name == range.name;
     });
@@ -127,9 +138,12 @@ class SegmentCache {
     if (it != kept_.end()) {
       found = *it;
       kept_.erase(it);
-    } else {
-      found = open(range);
     }
+    std::erase_if(kept_, [](const auto& segment) {
+      struct stat status {};
+      return ::fstat(segment->fd.get(), &status) != 0 || status.st_nlink == 0;
+    });
+    if (!found) found = open(range);
     kept_.insert(kept_.begin(), found);
     if (kept_.size() > k_kept) kept_.pop_back();
     return found;

@@ -1,8 +1,8 @@
 // The /dev/shm tracker (shm_tracker.hpp). The tracker is cloned, not forked with glibc's fork: the
 // program may be multi-threaded and have fork handlers, so the child runs only raw system calls on
-// a stack of its own, with every signal blocked (a Ctrl-C to the process group must not stop it
-// before it cleans up). It reads lines "+name" and "-name" from its socket until end of file, keeps
-// the names in memory it maps itself, and unlinks what is left.
+// a stack of its own, in a session of its own and with every signal blocked (a Ctrl-C or a SIGKILL
+// to the program's process group must not stop it before it cleans up). It reads lines "+name" and "-name"
+// from its socket until end of file, keeps the names in memory it maps itself, and unlinks what is left.
 #include "shm_tracker.hpp"
 
 #include <fcntl.h>
@@ -35,11 +35,17 @@ struct TrackerStart {
 // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): syscall(2)
 __attribute__((no_sanitize("address", "thread", "undefined"))) int tracker_main(void* arg) {
   const int socket = static_cast<TrackerStart*>(arg)->socket;
+  // A session of its own: a signal to the program's whole process group (timeout -s KILL, a job
+  // runner ending a job) must not end the tracker with the program.
+  ::syscall(SYS_setsid);
   // Only the socket stays open: the tracker must not keep any of the program's pipes alive.
   if (socket != 0 && ::syscall(SYS_dup3, socket, 0, O_CLOEXEC) < 0) ::syscall(SYS_exit_group, 1);
   if (::syscall(SYS_close_range, 1U, ~0U, 0U) != 0) {
     for (long fd = 1; fd < 65536; ++fd) ::syscall(SYS_close, fd);
   }
+  // Ready: in its own session, so the program may now be killed with its process group.
+  const char ready = 'r';
+  if (::syscall(SYS_write, 0, &ready, 1) != 1) ::syscall(SYS_exit_group, 1);
   std::size_t capacity = std::size_t{1} << 20;  // reserved; pages are used as the names need them
   auto* table = reinterpret_cast<char*>(::syscall(SYS_mmap, nullptr, capacity, PROT_READ | PROT_WRITE,
                                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
@@ -132,6 +138,17 @@ bool ensure_started(Tracker& t) {
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   ::close(ends[1]);
   if (pid < 0) {
+    ::close(ends[0]);
+    return false;
+  }
+  // Wait for it to be in its own session: a SIGKILL to the process group right after the first
+  // segment is made must not reach it.
+  char ready = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(ends[0], &ready, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1) {
     ::close(ends[0]);
     return false;
   }

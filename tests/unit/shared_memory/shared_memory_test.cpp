@@ -266,6 +266,34 @@ TEST_P(SharedMemoryStartMethod, NamesOfACreatorThatEndsWithoutItsDestructorsAreU
   }
 }
 
+// `timeout -s KILL`, a batch system or a test runner ending a job kills its whole process group:
+// the tracker is in a session of its own, so it outlives the group and unlinks what is left.
+TEST(SharedMemory, NamesOfACreatorKilledWithItsWholeProcessGroupAreUnlinked) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    ::setpgid(0, 0);
+    mpp::SharedMemory segment(4096);
+    const std::string line = segment.name() + "\n";
+    if (::write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(3);
+    ::kill(0, SIGKILL);  // the child and everything in its process group
+    ::_exit(4);
+  }
+  ::close(pipe_fds[1]);
+  std::string name;
+  char c = 0;
+  while (::read(pipe_fds[0], &c, 1) == 1 && c != '\n') name += c;
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  ASSERT_FALSE(name.empty());
+  EXPECT_TRUE(gone(name)) << name << " is left";
+}
+
 TEST(SharedMemory, AForkedCopyOfTheCreatorDoesNotUnlink) {
   mpp::SharedMemory segment(64);
   const pid_t child = ::fork();

@@ -46,8 +46,13 @@ class EncodingScope {
 };
 
 /// Where [data, data + size) lies, when it lies inside one segment that this process maps through
-/// an mpp::SharedMemory whose name is still linked; empty otherwise. Thread-safe.
+/// an mpp::SharedMemory whose name is still linked (checked now: one stat); empty otherwise.
+/// Thread-safe.
 std::optional<SharedRange> find_shared_range(const void* data, std::size_t size);
+
+/// Whether the range's segment is still linked under its name (not unlinked, nor replaced by
+/// another of the same name since the range was found).
+bool still_linked(const SharedRange& range) noexcept;
 
 /// A range mapped read-only in this process, for as long as the object lives (and after: the
 /// segment stays mapped for the next range of it, until it is unlinked). std::system_error when
