@@ -38,9 +38,9 @@ namespace mpp {
 /// (std::logic_error); a forked child's copy is the same. A later growth in the maker moves the elements to a
 /// segment the receiver does not see.
 ///
-/// A ProcessPool map, map_async, starmap or starmap_async over it (or over any contiguous part of
-/// it, or of any other mpp::SharedMemory) sends each worker the range of its chunk, which the
-/// worker maps: the items are never copied. Keep them unchanged until the map returns.
+/// A ProcessPool map, map_async, starmap, starmap_async or imap (with a chunksize of 64 KiB or more) over it
+/// (or over any contiguous part of it, or of any other mpp::SharedMemory) sends each worker the range of its
+/// chunk, which the worker maps: the items are never copied. Keep them unchanged until the map returns.
 ///
 /// Thread safety: as std::vector's, for all copies together (concurrent reads are safe; any write
 /// is the caller's to order).

@@ -215,6 +215,13 @@ TEST_P(SharedVectorAcross, PoolMapsOverItSendingRangesAndGetEveryResult) {
   ASSERT_EQ(products.size(), 50'000U);
   EXPECT_EQ(products[49'999], 49'999LL * 3);
 
+  std::vector<int> lazily;  // imap's chunks of 20 000 rows (400 KB) go as ranges too
+  for (const int n : pool.imap(row_sum, rows, 20'000)) lazily.push_back(n);
+  EXPECT_EQ(lazily, expected);
+  long long unordered = 0;
+  for (const int n : pool.imap_unordered(row_sum, rows.span().subspan(3), 30'000)) unordered += n;
+  EXPECT_EQ(unordered, std::accumulate(expected.begin() + 3, expected.end(), 0LL));
+
   try {
     (void)pool.map(fails_on_seven, rows);
     FAIL() << "the item that throws fails the map";

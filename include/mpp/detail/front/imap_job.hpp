@@ -76,10 +76,12 @@ class ImapJob : public ImapJobBase<R> {
   struct Slot {
     std::vector<Item> items;
     std::vector<Outcome<R>> outcomes;
-    std::size_t first = 0;    // the input position of items[0]
-    std::size_t pending = 0;  // items without an outcome (under mutex_)
-    bool skipped = false;     // some item never ran (under mutex_)
-    bool done = false;        // every item has its outcome (under mutex_)
+    std::size_t first = 0;         // the input position of items[0]
+    const Item* source = nullptr;  // contiguous input: where items[0] was read (a remote job may
+                                   // send the range instead, when it lies in shared memory)
+    std::size_t pending = 0;       // items without an outcome (under mutex_)
+    bool skipped = false;          // some item never ran (under mutex_)
+    bool done = false;             // every item has its outcome (under mutex_)
     Task task;
   };
 
@@ -254,6 +256,9 @@ class ImapJob : public ImapJobBase<R> {
       bool exhausted = false;
       std::exception_ptr input_error;
       try {
+        if constexpr (std::ranges::contiguous_range<V>) {
+          slot.source = it_ != std::ranges::end(view_) ? std::to_address(it_) : nullptr;
+        }
         // The range's own exceptions (from ++ or *) are the caller's, reported at their position.
         while (slot.items.size() < chunk_ && it_ != std::ranges::end(view_)) {
           slot.items.push_back(*it_);

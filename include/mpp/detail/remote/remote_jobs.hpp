@@ -222,6 +222,7 @@ template <class R, class F, class V, class Executor>
 class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob {
   using Base = ImapJob<R, F, V, Executor>;
   using Item = std::ranges::range_value_t<V>;
+  static constexpr bool k_raw_block = std::ranges::contiguous_range<V> && RawCodable<Item>;
 
  public:
   using Base::Base;
@@ -232,7 +233,12 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
   void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) override {
     encode_function(out.bytes(), this->f_);
     auto& slot = this->slot(begin / this->chunk());
-    for (std::size_t i = begin; i < end; ++i) encode<Item>(out.bytes(), slot.items[i % this->chunk()]);
+    if constexpr (k_raw_block) {
+      // As a map's: the range of the caller's array when it lies in shared memory.
+      append_raw_items(out, slot.source + begin % this->chunk(), (end - begin) * sizeof(Item));
+    } else {
+      for (std::size_t i = begin; i < end; ++i) encode<Item>(out.bytes(), slot.items[i % this->chunk()]);
+    }
   }
 
   bool wanted() const noexcept override { return !this->cancelled(); }
@@ -261,12 +267,18 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
 
   static void worker_entry(WorkerContext& context, ByteReader& request) {
     const F f = decode_function<F>(request);
-    if constexpr (RawCodable<Item> && RawCodable<R>) {
-      const std::optional<RawItems> items = RawItems::open(context, request, sizeof(Item), false);
+    if constexpr (RawCodable<Item>) {
+      const std::optional<RawItems> items = RawItems::open(context, request, sizeof(Item), k_raw_block);
       if (!items) return;
-      run_raw_items<R>(
-          context, [&](std::size_t i) { return items->at<Item>(i); },
-          [&f](Item item) -> R { return std::invoke(f, std::move(item)); });
+      if constexpr (RawCodable<R>) {
+        run_raw_items<R>(
+            context, [&](std::size_t i) { return items->at<Item>(i); },
+            [&f](Item item) -> R { return std::invoke(f, std::move(item)); });
+      } else {
+        for (std::size_t i = context.begin(); i < context.end(); ++i) {
+          run_item<R>(context, i, [&]() -> R { return std::invoke(f, items->at<Item>(i)); });
+        }
+      }
     } else {
       for (std::size_t i = context.begin(); i < context.end(); ++i) {
         run_item<R>(context, i, [&]() -> R { return std::invoke(f, decode<Item>(request)); });
