@@ -173,10 +173,15 @@ class Column {
     return flags != nullptr && flags[offset_ + i] != 0;
   }
 
+  // `label`: the row's index label, which a null is reported by for a Row (the same on every pool).
   template <class T>
-  [[nodiscard]] T get_at(std::size_t i, const char* where) const {
+  [[nodiscard]] T get_at(std::size_t i, const char* where,
+                         std::optional<std::size_t> label = std::nullopt) const {
     if (i >= size_) detail::throw_frame_index(where, i, size_);
-    if (null_at(i)) detail::throw_frame_null(where, name(), i);
+    if (null_at(i)) {
+      if (label) detail::throw_frame_row_null(where, name(), *label);
+      detail::throw_frame_null(where, name(), i);
+    }
     return read<T>(i, where);
   }
 
@@ -220,10 +225,13 @@ class Row {
   /// The row's index label: its position in the frame plus the frame's index_start(), so a row of
   /// a partition keeps the index it had in the whole frame (as pandas' index does).
   [[nodiscard]] std::size_t index() const noexcept;
-  /// The row's position in its frame (0 for a partition's first row).
+  /// The row's position in its frame (0 for a partition's first row). In a worker process of
+  /// map_rows (ProcessPool, MpiPool) the row's frame is the slice of rows sent with it, so this
+  /// counts from that slice's first row: index() is the one that is the same on every pool.
   [[nodiscard]] std::size_t position() const noexcept { return position_; }
   /// Number of values: the frame's number of columns.
   [[nodiscard]] std::size_t size() const noexcept;
+  /// The frame the row is in (in a worker process of map_rows, the slice of rows sent with it).
   [[nodiscard]] const Frame& frame() const noexcept { return *frame_; }
 
   /// The value in column `column` (a position or a name), as Column::get<T>. Throws
@@ -521,11 +529,11 @@ inline std::size_t Row::size() const noexcept { return frame_->num_columns(); }
 
 template <detail::ColumnGettable T>
 T Row::get(std::size_t column) const {
-  return frame_->column(column).get_at<T>(position_, "mpp::Row::get");
+  return frame_->column(column).get_at<T>(position_, "mpp::Row::get", index());
 }
 template <detail::ColumnGettable T>
 T Row::get(std::string_view column) const {
-  return frame_->column(column).get_at<T>(position_, "mpp::Row::get");
+  return frame_->column(column).get_at<T>(position_, "mpp::Row::get", index());
 }
 template <detail::ColumnGettable T>
 std::optional<T> Row::get_optional(std::size_t column) const {

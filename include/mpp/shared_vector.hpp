@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "mpp/detail/core/huge_pages.hpp"
 #include "mpp/shared_memory.hpp"
 
 namespace mpp {
@@ -131,6 +132,7 @@ class SharedVector {
   void resize(size_type count, const T& value = T{}) {
     if (count > size()) check_owner();
     if (count > capacity()) move_to(count > size() + 1 ? count : grown(count));
+    if (count > size()) detail::populate_for_writing(data() + size(), (count - size()) * sizeof(T));
     for (size_type i = size(); i < count; ++i) new (data() + i) T(value);
     state_->size = count;
   }
@@ -189,7 +191,10 @@ class SharedVector {
     check_owner();
     if (count > SIZE_MAX / sizeof(T)) throw std::length_error("mpp::SharedVector: too many elements");
     auto bigger = std::make_unique<SharedMemory>(count * sizeof(T));
-    if (size() != 0) std::memcpy(bigger->data(), state_->memory->data(), size() * sizeof(T));
+    if (size() != 0) {
+      detail::populate_for_writing(bigger->data(), size() * sizeof(T));
+      std::memcpy(bigger->data(), state_->memory->data(), size() * sizeof(T));
+    }
     state_->memory = std::move(bigger);
   }
   template <class Range>
@@ -199,6 +204,7 @@ class SharedVector {
       const auto count = static_cast<size_type>(std::ranges::size(values));
       if (count != 0) {
         move_to(count);
+        detail::populate_for_writing(data(), count * sizeof(T));
         std::memcpy(data(), std::ranges::data(values), count * sizeof(T));
       }
       state_->size = count;

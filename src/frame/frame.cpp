@@ -40,6 +40,11 @@ void throw_frame_null(const char* where, const std::string& column, std::size_t 
   throw std::invalid_argument(std::string(where) + ": value " + std::to_string(index) + " of column '" +
                               column + "' is null (use get_optional() or is_null())");
 }
+void throw_frame_row_null(const char* where, const std::string& column, std::size_t label) {
+  throw std::invalid_argument(std::string(where) + ": the value of column '" + column + "' in row " +
+                              std::to_string(label) +
+                              " (its index label) is null (use get_optional() or is_null())");
+}
 void throw_frame_invalid(const char* where, const std::string& what) {
   throw std::invalid_argument(std::string(where) + ": " + what);
 }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpp/detail/core/huge_pages.hpp"
 #include "mpp/detail/frame/frame_throw.hpp"
 #include "mpp/frame.hpp"
 #include "mpp/shared_memory.hpp"
@@ -52,6 +53,7 @@ Frame Frame::share() const {
   if (std::none_of(places.begin(), places.end(), [](const auto& p) { return p.has_value(); })) return *this;
 
   auto memory = std::make_shared<SharedMemory>(std::max<std::size_t>(total, 1));
+  detail::populate_for_writing(memory->data(), total);  // every byte is written next
   const std::optional<detail::SharedRange> whole = detail::find_shared_range(memory->data(), memory->size());
   if (!whole) detail::throw_frame_invalid("mpp::Frame::share", "the new segment cannot be found by address");
   std::vector<Column> columns;

@@ -9,17 +9,33 @@
 
 namespace mpp::detail {
 
-void advise_huge_pages(void* data, std::size_t bytes) noexcept {
-  // madvise wants whole pages; the kernel then uses huge pages in the 2 MiB-aligned parts.
+namespace {
+
+// madvise of the whole pages inside [data, data + bytes); advice only, failures ignored.
+void advise_inner_pages(void* data, std::size_t bytes, int advice) noexcept {
   static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   const auto begin = reinterpret_cast<std::uintptr_t>(data);
   const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
   const std::uintptr_t last = (begin + bytes) & ~(page - 1);
-  // Advice only: without it the pages are small ones, which work the same.
   if (last > first) {
-    (void)posix::retried(
-        "madvise", [&] { return ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE); });
+    (void)posix::retried("madvise",
+                         [&] { return ::madvise(reinterpret_cast<void*>(first), last - first, advice); });
   }
+}
+
+// Linux 5.14's value; older kernels refuse it (EINVAL), and the pages then fault one by one.
+constexpr int k_populate_write = 23;
+
+}  // namespace
+
+void advise_huge_pages(void* data, std::size_t bytes) noexcept {
+  // The kernel uses huge pages in the 2 MiB-aligned parts; without them the pages are small ones,
+  // which work the same.
+  advise_inner_pages(data, bytes, MADV_HUGEPAGE);
+}
+
+void populate_for_writing(void* data, std::size_t bytes) noexcept {
+  if (bytes >= k_populate_from) advise_inner_pages(data, bytes, k_populate_write);
 }
 
 }  // namespace mpp::detail

@@ -19,6 +19,7 @@
 #include "mpp/detail/remote/codec.hpp"
 #include "mpp/errors.hpp"
 #include "mpp/frame.hpp"
+#include "mpp/pool.hpp"
 #include "mpp/process_pool.hpp"
 #include "mpp/shared_memory.hpp"
 #include "mpp/start_method.hpp"
@@ -64,6 +65,19 @@ double column_sum(const mpp::Column& column) {
 }
 
 std::size_t rows_of(const Frame& part) { return part.num_rows(); }
+
+double b_of(const mpp::Row& row) { return row.get<double>("b"); }
+
+// What map_rows(pool, frame, b_of) throws: the message of the first null's std::invalid_argument.
+template <class PoolType>
+std::string null_message(PoolType& pool, const Frame& frame) {
+  try {
+    (void)mpp::map_rows(pool, frame, b_of, 1000);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no exception";
+}
 
 TEST(FrameShare, EqualsTheFrameItWasMadeFrom) {
   const Frame frame = numbered(1000).slice(10, 1000);
@@ -172,6 +186,22 @@ TEST_P(FrameShareAcross, MapRowsMapColumnsAndPartitionsGiveWhatTheFrameGives) {
   EXPECT_EQ(pool.map(rows_of, mpp::array_split(shared, 7)), pool.map(rows_of, mpp::array_split(frame, 7)));
   const Frame back = pool.apply([](Frame part) { return part; }, shared.slice(100, 200));  // and back
   EXPECT_EQ(back, frame.slice(100, 200));
+}
+
+// A worker sees its chunk's slice: a null is reported by the row's index label, the same on every
+// pool (not by its position in the slice).
+TEST_P(FrameShareAcross, ANullIsReportedByItsRowsIndexLabelOnEveryPool) {
+  mpp::ProcessPool pool(mpp::ProcessPoolOptions{.processes = 2, .start_method = GetParam()});
+  mpp::Pool threads(2);
+  std::vector<std::optional<double>> b(10'000, 1.0);
+  b[7003] = std::nullopt;  // the one null: in the fifth chunk of 1000 rows of the slice below
+  const Frame frame = Frame{{"b", b}}.slice(3000, 10'000);
+  const std::string expected =
+      "mpp::Row::get: the value of column 'b' in row 7003 (its index label) is null (use get_optional() or "
+      "is_null())";
+  EXPECT_EQ(null_message(threads, frame), expected);
+  EXPECT_EQ(null_message(pool, frame), expected);
+  EXPECT_EQ(null_message(pool, frame.share()), expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(StartMethods, FrameShareAcross, ::testing::ValuesIn(mpp_test::k_start_methods),

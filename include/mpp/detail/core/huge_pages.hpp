@@ -1,4 +1,5 @@
-// Transparent huge pages for large results that are about to be zero-filled (compiled in
+// Advice on large memory about to be written whole: transparent huge pages for results about to be
+// zero-filled, and populating a fresh shared segment before a copy into it (compiled in
 // src/posix/huge_pages.cpp).
 #pragma once
 
@@ -15,5 +16,14 @@ inline constexpr std::size_t k_huge_pages_from = std::size_t{8} << 20;
 /// result then takes 40 page faults instead of 20 000: 9 ms instead of 47 ms on the development
 /// machine, time during which no worker can start. Only a hint: failures are ignored.
 void advise_huge_pages(void* data, std::size_t bytes) noexcept;
+
+/// From this size on, a fresh shared segment about to be filled is worth populating first.
+inline constexpr std::size_t k_populate_from = std::size_t{1} << 20;
+
+/// Asks the kernel to allocate and map every page of [data, data + bytes) now, for writing
+/// (MADV_POPULATE_WRITE), where it can: filling 320 MB of fresh shared memory then takes half the
+/// time on the development machine (one call instead of a page fault per page). Only a hint:
+/// failures (a kernel before 5.14) are ignored. Below k_populate_from it does nothing.
+void populate_for_writing(void* data, std::size_t bytes) noexcept;
 
 }  // namespace mpp::detail

@@ -18,6 +18,8 @@ namespace mpp::detail {
                                    const char* wanted);
 /// std::invalid_argument: the value is null (get() has no value to give).
 [[noreturn]] void throw_frame_null(const char* where, const std::string& column, std::size_t index);
+/// std::invalid_argument: the value of `column` in the row labelled `label` is null.
+[[noreturn]] void throw_frame_row_null(const char* where, const std::string& column, std::size_t label);
 /// std::invalid_argument with the message "<where>: <what>".
 [[noreturn]] void throw_frame_invalid(const char* where, const std::string& what);
 
