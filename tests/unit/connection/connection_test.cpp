@@ -66,8 +66,11 @@ TEST_P(ConnectionAcross, WhatWasSentIsReceivedThenEofWhenTheWriterEndsOrIsKilled
     auto [reader, writer] = mpp::Pipe(false);
     mpp::Process child(options(), &send_three_then_end, writer, how);
     child.start();
-    writer.close();  // only the child holds the writing end now
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(reader.recv<int>(k_deadlock_limit), i);
+    EXPECT_EQ(reader.recv<int>(k_deadlock_limit), 0);
+    // The child holds its end now (under spawn and forkserver it attaches after start() returns,
+    // as documented): only it holds the writing end once this one is closed.
+    writer.close();
+    for (int i = 1; i < 3; ++i) EXPECT_EQ(reader.recv<int>(k_deadlock_limit), i);
     child.join();
     EXPECT_EQ(child.exitcode(), how == 1 ? -SIGKILL : 0);
     EXPECT_TRUE(reader.poll(k_deadlock_limit));  // EOF: recv would not wait
