@@ -28,7 +28,14 @@ namespace mpp {
 /// (asking for another type than was sent is mpp::SerializationError); poll() waits for something
 /// to receive. A handle: copies share the end. It reaches a child as a captured copy (fork) or as
 /// an argument of an mpp::Process or a ProcessPool task under every start method (it crosses as
-/// the names of its shared memory), and keep a handle until the child has its own.
+/// the names of its shared memory).
+///
+/// Who holds a handle: an mpp::Process child holds the handles it is started with from the moment
+/// start() returns until it lets them go or ends, under every start method, as a Python child
+/// holds the descriptors it inherits; a child started by fork holds every handle its parent had.
+/// So the parent may close its own copy right after start(), as in Python. A handle sent any
+/// other way (through a Queue, a Pipe, as a pool task's argument) is held by its sender until a
+/// receiver decodes it.
 ///
 /// EOF: recv throws mpp::EOFError once everything sent has been received and no handle of the
 /// other end is left: each was closed or destroyed, or its process ended (killed or not), as with
@@ -80,7 +87,7 @@ class Connection {
 
   template <class Archive>
   void save(Archive& archive) const {
-    archive(core().ends(), core().end(), core().in_name(), core().out_name());
+    archive(core().ends(), core().end(), core().in_name(), core().out_name(), core().send_off());
   }
   template <class Archive>
   void load(Archive& archive) {
@@ -88,8 +95,9 @@ class Connection {
     int end = 0;
     std::string in;
     std::string out;
-    archive(ends, end, in, out);
-    attach(std::move(ends), end, in, out);
+    std::uint64_t token = 0;
+    archive(ends, end, in, out, token);
+    attach(std::move(ends), end, in, out, token);
   }
 
  private:
@@ -116,7 +124,8 @@ class Connection {
   static void check_tag(const detail::ByteBuffer& message, std::uint64_t tag, const std::type_info& type);
   bool poll_until(detail::Deadline deadline);
   detail::ConnectionCore& core() const;
-  void attach(detail::PipeEnds ends, int end, const std::string& in, const std::string& out);
+  void attach(detail::PipeEnds ends, int end, const std::string& in, const std::string& out,
+              std::uint64_t token);
 
   std::shared_ptr<detail::ConnectionCore> core_;
 };

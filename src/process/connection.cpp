@@ -2,7 +2,11 @@
 // (include/mpp/detail/process/connection_core.hpp). The holders of each end are recorded by
 // process id with a count of handles; a reader that finds its queue empty looks every
 // k_liveness_check whether any holder of the other end is still alive (a zombie is not), so a
-// writer that dies without closing is EOF for its reader, as with an OS pipe.
+// writer that dies without closing is EOF for its reader, as with an OS pipe. A handle being
+// encoded is recorded as a transit (a token and the process it counts for) until a receiver
+// adopts the token: an OS descriptor passed to a child is the child's from the start, and
+// without this a parent that closes its copy right after start() would be EOF for its reader
+// before a spawned child had attached.
 #include "mpp/connection.hpp"
 
 #include <pthread.h>
@@ -10,10 +14,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -28,7 +34,8 @@ namespace detail {
 namespace {
 
 constexpr const char* k_who = "mpp::Connection";
-constexpr std::size_t k_slots = 64;  // processes that may hold one end at once
+constexpr std::size_t k_slots = 64;      // processes that may hold one end at once
+constexpr std::size_t k_transits = 128;  // handles of one end that may travel at once
 constexpr auto k_liveness_check = std::chrono::milliseconds(50);
 
 struct Holder {
@@ -36,10 +43,51 @@ struct Holder {
   std::uint32_t handles = 0;  // 0: a free slot
 };
 
+struct Transit {
+  std::uint64_t token = 0;  // 0: a free slot
+  pid_t pid = 0;            // the process it counts for: its sender, or the child it goes to
+};
+
 struct EndsState {
   pthread_mutex_t mutex;
   Holder holders[2][k_slots];
+  Transit transits[2][k_transits];
 };
+
+// Unique among the tokens in flight: this process's id, and a count.
+std::uint64_t next_token() noexcept {
+  static std::atomic<std::uint32_t> count{0};
+  std::uint32_t n = count.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (n == 0) n = count.fetch_add(1, std::memory_order_relaxed) + 1;
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(::getpid())) << 32) | n;
+}
+
+Transit* find_transit(EndsState& s, int end, std::uint64_t token) noexcept {
+  if (token == 0) return nullptr;
+  for (Transit& t : s.transits[end]) {
+    if (t.token == token) return &t;
+  }
+  return nullptr;
+}
+
+// This process's live ConnectionCores, which a forked child inherits (HandOff::add_all_of_this_process).
+struct Registry {
+  std::mutex mutex;
+  std::vector<ConnectionCore*> cores;
+};
+
+Registry& registry() {
+  static Registry* const r = [] {
+    auto* made = new Registry;  // never destroyed: cores may outlive static destruction
+    // A child forked while another thread held the mutex would find it locked for ever.
+    ::pthread_atfork([] { registry().mutex.lock(); }, [] { registry().mutex.unlock(); },
+                     [] { registry().mutex.unlock(); });
+    return made;
+  }();
+  return *r;
+}
+
+thread_local HandOff* t_hand_off = nullptr;
 
 // Whether `pid` names a process that has not ended (a zombie has). A recycled pid would pass: the
 // price of needing no helper process.
@@ -62,9 +110,9 @@ PipeEnds::PipeEnds() : SyncHandle(SyncKind::pipe, sizeof(EndsState)) {
   sync::init_robust_mutex(s.mutex, PTHREAD_MUTEX_ERRORCHECK, k_who);
 }
 
-void PipeEnds::hold(int end) {
-  auto& s = state<EndsState>();
-  const sync::StateGuard guard(s.mutex, k_who);
+namespace {
+
+void hold_locked(EndsState& s, int end) {
   const pid_t self = ::getpid();
   Holder* free_slot = nullptr;
   for (Holder& h : s.holders[end]) {
@@ -79,6 +127,51 @@ void PipeEnds::hold(int end) {
                             " processes hold one end of a pipe");
   }
   *free_slot = Holder{self, 1};
+}
+
+}  // namespace
+
+void PipeEnds::hold(int end) {
+  auto& s = state<EndsState>();
+  const sync::StateGuard guard(s.mutex, k_who);
+  hold_locked(s, end);
+}
+
+std::uint64_t PipeEnds::send_off(int end) const {
+  auto& s = state<EndsState>();
+  const sync::StateGuard guard(s.mutex, k_who);
+  for (Transit& t : s.transits[end]) {
+    if (t.token == 0) {
+      t = Transit{next_token(), ::getpid()};
+      return t.token;
+    }
+  }
+  return 0;
+}
+
+void PipeEnds::adopt(int end, std::uint64_t token) const {
+  auto& s = state<EndsState>();
+  const sync::StateGuard guard(s.mutex, k_who);
+  hold_locked(s, end);
+  if (Transit* t = find_transit(s, end, token)) *t = Transit{};
+}
+
+void PipeEnds::hand_to(int end, std::uint64_t token, pid_t pid) const noexcept {
+  auto& s = state<EndsState>();
+  try {
+    const sync::StateGuard guard(s.mutex, k_who);
+    if (Transit* t = find_transit(s, end, token)) t->pid = pid;
+  } catch (...) {  // the state's mutex failed: the transit stays the sender's
+  }
+}
+
+void PipeEnds::recall(int end, std::uint64_t token) const noexcept {
+  auto& s = state<EndsState>();
+  try {
+    const sync::StateGuard guard(s.mutex, k_who);
+    if (Transit* t = find_transit(s, end, token)) *t = Transit{};
+  } catch (...) {
+  }
 }
 
 void PipeEnds::let_go(int end) noexcept {
@@ -108,6 +201,14 @@ bool PipeEnds::gone(int end) {
       h = Holder{};  // ended without letting go
     }
   }
+  for (Transit& t : s.transits[end]) {
+    if (t.token == 0) continue;
+    if (alive(t.pid)) {
+      any = true;
+    } else {
+      t = Transit{};  // its sender, or the child it went to, ended before it arrived
+    }
+  }
   return !any;
 }
 
@@ -116,20 +217,92 @@ bool PipeEnds::released(int end) noexcept {
   try {
     const sync::StateGuard guard(s.mutex, k_who);
     return std::none_of(std::begin(s.holders[end]), std::end(s.holders[end]),
-                        [](const Holder& h) { return h.handles != 0; });
+                        [](const Holder& h) { return h.handles != 0; }) &&
+           std::none_of(std::begin(s.transits[end]), std::end(s.transits[end]),
+                        [](const Transit& t) { return t.token != 0; });
   } catch (...) {
     return false;
   }
 }
 
 ConnectionCore::ConnectionCore(PipeEnds ends, int end, std::shared_ptr<SharedQueue> in,
-                               std::shared_ptr<SharedQueue> out)
+                               std::shared_ptr<SharedQueue> out, std::uint64_t token)
     : ends_(std::move(ends)), end_(end), in_(std::move(in)), out_(std::move(out)) {
-  ends_.hold(end_);
+  ends_.adopt(end_, token);
+  holder_ = ::getpid();
+  Registry& r = registry();
+  try {
+    const std::lock_guard lock(r.mutex);
+    r.cores.push_back(this);
+  } catch (...) {
+    close();
+    throw;
+  }
+}
+
+ConnectionCore::~ConnectionCore() {
+  close();
+  Registry& r = registry();
+  const std::lock_guard lock(r.mutex);
+  std::erase(r.cores, this);
+}
+
+std::uint64_t ConnectionCore::send_off() {
+  check_open("send_off");
+  const std::uint64_t token = ends_.send_off(end_);
+  if (HandOff* hand_off = HandOff::current()) hand_off->add(ends_, end_, token);
+  return token;
+}
+
+void ConnectionCore::adopt_in_forked_child(std::uint64_t token) {
+  ends_.adopt(end_, token);
   holder_ = ::getpid();
 }
 
-ConnectionCore::~ConnectionCore() { close(); }
+HandOff::HandOff() : previous_(t_hand_off) { t_hand_off = this; }
+
+HandOff::~HandOff() {
+  if (t_hand_off == this) t_hand_off = previous_;
+  if (given_) return;
+  for (const Item& item : items_) item.ends.recall(item.end, item.token);
+}
+
+HandOff* HandOff::current() noexcept { return t_hand_off; }
+
+void HandOff::add(const PipeEnds& ends, int end, std::uint64_t token) {
+  if (token == 0) return;
+  try {
+    items_.push_back(Item{ends, end, token, nullptr});
+  } catch (...) {
+    ends.recall(end, token);
+    throw;
+  }
+}
+
+void HandOff::add_all_of_this_process() {
+  Registry& r = registry();
+  const std::lock_guard lock(r.mutex);
+  items_.reserve(items_.size() + r.cores.size());
+  for (ConnectionCore* core : r.cores) {
+    std::shared_ptr<ConnectionCore> alive_core = core->weak_from_this().lock();
+    if (!alive_core || alive_core->closed()) continue;  // being destroyed, or closed
+    items_.push_back(Item{core->ends(), core->end(), 0, std::move(alive_core)});
+    items_.back().token = core->ends().send_off(core->end());
+  }
+}
+
+void HandOff::give_to(pid_t child) noexcept {
+  given_ = true;
+  for (const Item& item : items_) item.ends.hand_to(item.end, item.token, child);
+}
+
+void HandOff::adopt_in_forked_child() {
+  t_hand_off = previous_;  // the child's own encodings are not the parent's hand-off
+  given_ = true;           // the child never recalls the parent's transits
+  for (const Item& item : items_) {
+    if (item.core) item.core->adopt_in_forked_child(item.token);
+  }
+}
 
 void ConnectionCore::close() noexcept {
   if (closed_) return;
@@ -234,12 +407,13 @@ bool Connection::closed() const noexcept { return !core_ || core_->closed(); }
 bool Connection::readable() const noexcept { return core_ && core_->readable(); }
 bool Connection::writable() const noexcept { return core_ && core_->writable(); }
 
-void Connection::attach(detail::PipeEnds ends, int end, const std::string& in, const std::string& out) {
+void Connection::attach(detail::PipeEnds ends, int end, const std::string& in, const std::string& out,
+                        std::uint64_t token) {
   if (end != 0 && end != 1) detail::throw_serialization("mpp::Connection: a corrupt end");
   auto in_queue = in.empty() ? nullptr : std::make_shared<detail::SharedQueue>(in);
   auto out_queue = out.empty() ? nullptr : std::make_shared<detail::SharedQueue>(out);
   core_ = std::make_shared<detail::ConnectionCore>(std::move(ends), end, std::move(in_queue),
-                                                   std::move(out_queue));
+                                                   std::move(out_queue), token);
 }
 
 }  // namespace mpp

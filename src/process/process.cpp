@@ -18,6 +18,7 @@
 
 #include "mpp/detail/core/demangle.hpp"
 #include "mpp/detail/posix/fd.hpp"
+#include "mpp/detail/process/connection_core.hpp"
 #include "posix/syscall.hpp"
 #include "process/forkserver.hpp"
 #include "process/spawn.hpp"
@@ -82,23 +83,28 @@ void Process::start() {
   // the main thread lives as long as the process, so only its children ask for it (a child
   // started from a short-lived thread must not die with that thread).
   const bool from_main_thread = ::gettid() == parent;
-  child_ = detail::Child::fork([this, parent, from_main_thread] {
+  detail::HandOff hand_off;  // the child holds every Pipe end this process holds, as it forks
+  hand_off.add_all_of_this_process();
+  child_ = detail::Child::fork([this, parent, from_main_thread, &hand_off] {
     if (from_main_thread) {
       // Die with the parent, even when it is SIGKILLed, and check it did not die first.
       // The seam is safe after fork (it reads one atomic pointer). A failure only loses the signal.
       (void)detail::posix::retried("prctl", [] { return ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
       if (::getppid() != parent) ::_exit(1);
     }
-    child_main([this] {
+    child_main([this, &hand_off] {
+      hand_off.adopt_in_forked_child();
       detail::set_current_process(name_, std::nullopt);
       target_->run();
     });
   });
+  hand_off.give_to(child_.pid());
 }
 
 void Process::start_fresh(StartMethod method) {
   const char* const name = method == StartMethod::spawn ? "spawn" : "forkserver";
   if (!detail::freeze_support_called()) detail::throw_needs_freeze_support("mpp::Process::start", name);
+  detail::HandOff hand_off;  // the Pipe ends among the arguments are the child's from the start
   detail::ByteBuffer payload;
   detail::encode(payload, name_);  // the child's name first (process_payload_main)
   {
@@ -128,6 +134,7 @@ void Process::start_fresh(StartMethod method) {
   } else {
     child_ = detail::forkserver_start(message);
   }
+  hand_off.give_to(child_.pid());
 }
 
 std::optional<int> Process::status_within(detail::Deadline deadline) const {

@@ -17,6 +17,7 @@
 #include "mpp/errors.hpp"
 #include "mpp/process.hpp"
 #include "mpp/process_pool.hpp"
+#include "mpp/queue.hpp"
 #include "mpp/start_method.hpp"
 #include "mpp_test/start_methods.hpp"
 #include "mpp_test/sync.hpp"
@@ -43,6 +44,8 @@ void send_three_then_end(mpp::Connection end, int how) {
 
 void reply_through(mpp::Connection end, int value) { end.send(std::vector<int>(3, value)); }
 
+void wait_for_go(mpp::Connection go) { (void)go.recv<int>(); }
+
 class ConnectionAcross : public ::testing::TestWithParam<mpp::StartMethod> {
  protected:
   mpp::ProcessOptions options() const { return mpp::ProcessOptions{.start_method = GetParam()}; }
@@ -67,14 +70,41 @@ TEST_P(ConnectionAcross, WhatWasSentIsReceivedThenEofWhenTheWriterEndsOrIsKilled
     mpp::Process child(options(), &send_three_then_end, writer, how);
     child.start();
     EXPECT_EQ(reader.recv<int>(k_deadlock_limit), 0);
-    // The child holds its end now (under spawn and forkserver it attaches after start() returns,
-    // as documented): only it holds the writing end once this one is closed.
     writer.close();
     for (int i = 1; i < 3; ++i) EXPECT_EQ(reader.recv<int>(k_deadlock_limit), i);
     child.join();
     EXPECT_EQ(child.exitcode(), how == 1 ? -SIGKILL : 0);
     EXPECT_TRUE(reader.poll(k_deadlock_limit));  // EOF: recv would not wait
     EXPECT_THROW((void)reader.recv<int>(), mpp::EOFError) << (how == 1 ? "killed" : "returned");
+  }
+}
+
+// Python's idiom: the parent closes its copy at once. The child holds the end from start() on,
+// under spawn and forkserver too, where it attaches only later.
+TEST_P(ConnectionAcross, TheParentMayCloseItsCopyRightAfterStart) {
+  auto [reader, writer] = mpp::Pipe(false);
+  mpp::Process child(options(), &send_three_then_end, writer, 0);
+  child.start();
+  writer.close();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reader.recv<int>(k_deadlock_limit), i);
+  child.join();
+  EXPECT_THROW((void)reader.recv<int>(), mpp::EOFError);
+}
+
+// The end a child holds from start() on is let go when it dies, attached or not: never a hang.
+TEST_P(ConnectionAcross, AChildKilledBeforeItCouldAttachIsEof) {
+  auto [reader, writer] = mpp::Pipe(false);
+  mpp::Process writer_child(options(), &send_three_then_end, writer, 0);
+  writer_child.start();
+  writer_child.kill();
+  writer.close();
+  writer_child.join();
+  ASSERT_TRUE(reader.poll(k_deadlock_limit)) << "no EOF: the dead child still counts as holding its end";
+  try {  // what it sent before it was killed, if anything, then EOF
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(reader.recv<int>(), i);
+    (void)reader.recv<int>();
+    ADD_FAILURE() << "a fourth value";
+  } catch (const mpp::EOFError&) {
   }
 }
 
@@ -87,6 +117,35 @@ TEST_P(ConnectionAcross, APoolWorkerRepliesThroughAConnectionPassedToItsTask) {
 
 INSTANTIATE_TEST_SUITE_P(StartMethods, ConnectionAcross, ::testing::ValuesIn(mpp_test::k_start_methods),
                          mpp_test::start_method_name);
+
+// As a descriptor a Python child inherits: the forked child holds the ends it was not passed.
+TEST(Connection, AForkedChildHoldsEveryEndItsParentHeld) {
+  auto [reader, writer] = mpp::Pipe(false);
+  auto [go, go_there] = mpp::Pipe();
+  mpp::Process child(mpp::ProcessOptions{.start_method = mpp::StartMethod::fork}, &wait_for_go, go_there);
+  child.start();
+  writer.close();
+  go_there.close();
+  EXPECT_FALSE(reader.poll(100ms)) << "EOF while the child still holds the writing end";
+  go.send(1);
+  child.join();
+  EXPECT_TRUE(reader.poll(k_deadlock_limit));
+  EXPECT_THROW((void)reader.recv<int>(), mpp::EOFError);
+}
+
+// A handle put in a Queue counts as its sender's until it is taken out.
+TEST(Connection, AnEndInAQueueIsHeldUntilTakenOut) {
+  auto [here, there] = mpp::Pipe();
+  mpp::Queue<mpp::Connection> queue;
+  queue.put(there);
+  there.close();
+  EXPECT_FALSE(here.poll()) << "EOF while the end was in the queue";
+  mpp::Connection taken = queue.get();
+  taken.send(5);
+  EXPECT_EQ(here.recv<int>(), 5);
+  taken.close();
+  EXPECT_THROW((void)here.recv<int>(), mpp::EOFError);
+}
 
 TEST(Connection, PollWaitsForAMessageWithATimeout) {
   auto [a, b] = mpp::Pipe();
