@@ -2,6 +2,7 @@
 // outgrows one machine. Link mpp::mpi.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 
 #include "mpp/async_result.hpp"
@@ -20,6 +21,13 @@ struct MpiPoolOptions {
   /// rethrows the first exception. Must be a function of the program (or of a library every rank
   /// loads).
   void (*initializer)() = nullptr;
+  /// How long rank 0 waits without a word from a rank that holds chunks of the pool before it
+  /// gives that rank up (a frozen node, a cut link): a rank holding a chunk says it lives four
+  /// times a second, however long its task runs. The lost rank's unfinished items fail with
+  /// mpp::WorkerLost; the pool goes on with the ranks left; the job ends with exit status 75 when
+  /// the program does (see docs/mpi.md). 0 = wait for ever. At least 1 s otherwise
+  /// (std::invalid_argument).
+  std::chrono::milliseconds rank_timeout{std::chrono::seconds(10)};
 };
 
 namespace detail {
@@ -43,8 +51,10 @@ struct MpiBackend : RemoteBackend<MpiExecutor> {
 /// function of a library that only rank 0 loaded fails its items with mpp::SerializationError.
 /// Exceptions cross ranks as in ProcessPool. Chunks are handed to ranks as they free up, at most a
 /// few in flight per rank, so a slow rank gets fewer. A rank that dies ends the whole job (MPI's
-/// rule; mpirun names the rank). terminate() cannot stop a chunk a rank is running: it finishes
-/// there and its results are discarded, and join() waits for it.
+/// rule; mpirun names the rank); a rank that falls silent (MpiPoolOptions::rank_timeout) is given
+/// up: its unfinished items fail with mpp::WorkerLost, and the job ends with exit status 75 when
+/// rank 0's program ends. terminate() cannot stop a chunk a rank is running: it finishes there and
+/// its results are discarded, and join() waits for it (or for the rank to be given up).
 ///
 /// MPI is initialised by the first MpiPool (MPI_THREAD_MULTIPLE asked, MPI_THREAD_SERIALIZED
 /// needed) and finalised when rank 0's program exits, unless the program initialised it itself;

@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -51,6 +52,8 @@ struct Server {
   std::deque<std::unique_ptr<InFlight>> inflight;
   std::uint64_t next_sequence = 0;
   ServiceTime service;
+  Clock::time_point owed_since{};  // when inflight last became non-empty
+  bool lost = false;               // given up on (check_silent): sent nothing more
 };
 
 std::exception_ptr serialization_error(const std::string& what) {
@@ -83,6 +86,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   std::chrono::microseconds nap = k_mpi_first_nap;  // idle()'s next sleep while chunks are out
   RequestBuilder builder;
   std::vector<std::unique_ptr<mpi::Bytes>> spare;  // receive buffers
+  // Requests to ranks given up on: never completed, so their buffers are never freed.
+  std::vector<std::unique_ptr<InFlight>> abandoned;
 
   void wake_dispatcher() noexcept override {
     wake_word.fetch_add(1, std::memory_order_seq_cst);
@@ -147,6 +152,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       progress = true;
     }
     progress |= receive();
+    progress |= check_silent();
     if (!terminated.load(std::memory_order_relaxed)) {
       progress |= send_skips();
       progress |= feed();
@@ -206,6 +212,9 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     if (message.size() < sizeof(header) || s == nullptr)
       fatal("a malformed message from rank " + std::to_string(rank));
     std::memcpy(&header, message.data(), sizeof(header));
+    session.heard_from(rank);
+    // A late word from a rank given up on: its chunks were settled when it was.
+    if (s->lost || header.kind == Kind::heartbeat) return;
     if (header.kind != Kind::results || header.pool != pool || s->inflight.empty() ||
         s->inflight.front()->sequence != header.sequence) {
       fatal("an unexpected message from rank " + std::to_string(rank));
@@ -246,6 +255,71 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     }
   }
 
+  // --- ranks that fall silent -----------------------------------------------------------------
+
+  // A rank that owes this pool results and has said nothing for rank_timeout (or that another
+  // pool gave up on) is given up: see lose(). With no rank left, what is queued fails too.
+  bool check_silent() noexcept {
+    if (options.rank_timeout.count() == 0) return false;
+    bool any = false;
+    const auto now = Clock::now();
+    for (Server& s : servers) {
+      if (s.lost) continue;
+      const auto heard = std::max(session.last_heard(s.rank), s.owed_since);
+      if (session.lost(s.rank) || (!s.inflight.empty() && now - heard > options.rank_timeout)) {
+        lose(s, now - heard);
+        any = true;
+      }
+    }
+    if (!pending.empty() &&
+        std::all_of(servers.begin(), servers.end(), [](const Server& s) { return s.lost; })) {
+      const auto error = std::make_exception_ptr(WorkerLost(
+          std::string(options.name) + ": every serving rank of the pool was lost; nothing can run"));
+      while (!pending.empty()) {
+        Task* task = pending.front();
+        pending.pop_front();
+        fail_task(task, error);
+      }
+      any = true;
+    }
+    return any;
+  }
+
+  // Every item the rank had not reported fails with WorkerLost: whether it ran, or runs still, is
+  // unknown, and none may run twice. Its requests are never completed: MPI may still read them.
+  void lose(Server& s, Clock::duration silence) noexcept {
+    const double seconds = std::chrono::duration<double>(silence).count();
+    char said[64];
+    std::snprintf(said, sizeof said, "%.1f", seconds);
+    const std::string why = "rank " + std::to_string(s.rank) + " (" + session.host_of(s.rank) + ") " +
+                            (session.lost(s.rank) ? std::string("was given up by another pool")
+                                                  : "said nothing for " + std::string(said) + " s") +
+                            " and was given up (rank_timeout)";
+    session.mark_lost(s.rank, why);
+    s.lost = true;
+    std::deque<std::unique_ptr<InFlight>> gone;
+    {
+      std::lock_guard lock(inflight_mutex);
+      gone.swap(s.inflight);
+    }
+    std::exception_ptr error;
+    try {
+      error = std::make_exception_ptr(
+          WorkerLost(std::string(options.name) + ": " + why + "; its unfinished items are lost"));
+    } catch (...) {
+      error = std::current_exception();
+    }
+    for (auto& f : gone) {
+      Task* task = std::exchange(f->task, nullptr);
+      try {
+        abandoned.push_back(std::move(f));
+      } catch (...) {  // out of memory: the request's buffer leaks instead
+        (void)f.release();
+      }
+      if (task != nullptr) fail_task(task, error);
+    }
+  }
+
   // --- requests -------------------------------------------------------------------------------
 
   // Every rank with room gets a chunk in turn, one per round: a rank that finishes sooner gets more.
@@ -254,7 +328,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   }
 
   bool send_one(Server& s) noexcept {
-    if (pending.empty() ||
+    if (s.lost || session.lost(s.rank) || pending.empty() ||
         s.inflight.size() >= pipeline_depth(k_mpi_pipeline, s.service, pending.size(), servers.size())) {
       return false;
     }
@@ -288,6 +362,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     }
     ++s.next_sequence;
     std::lock_guard lock(inflight_mutex);
+    if (s.inflight.empty()) s.owed_since = Clock::now();
     s.inflight.push_back(std::move(f));
     return true;
   }
@@ -341,6 +416,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     std::unique_lock mpi_lock(session.mpi_mutex(), std::defer_lock);
     bool any = false;
     for (Server& s : servers) {
+      if (s.lost) continue;
       Notice n{{Kind::skip, 0, pool, 0, 0}, {}};
       for (auto& f : s.inflight) {
         if (f->skip_sent || !unwanted(*f)) continue;
@@ -404,29 +480,62 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     ByteBuffer message(sizeof(open));
     std::memcpy(message.data(), &open, sizeof(open));
     session.relocation().encode(message, reinterpret_cast<std::uintptr_t>(options.initializer));
+    std::vector<Server*> owing;  // a reply
     {
       std::lock_guard lock(session.mpi_mutex());
-      for (const Server& s : servers) {
+      for (Server& s : servers) {
+        if (s.lost) continue;
         mpi::check(MPI_Send(message.data(), static_cast<int>(message.size()), MPI_BYTE, s.rank, 0,
                             session.requests()),
                    "MPI_Send");
+        owing.push_back(&s);
       }
     }
+    const auto sent = Clock::now();
     std::exception_ptr first;
-    for (std::size_t replies = 0; replies < servers.size();) {
+    while (!owing.empty()) {
       mpi::Bytes reply;
+      MPI_Status status;
       mpi::Poll poll(std::chrono::microseconds(1000));
-      while (!mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), reply))
+      bool got = false;
+      while (!(got = mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), reply,
+                                      &status))) {
         poll.pause();
+        if (lose_silent_openers(owing, sent)) break;
+      }
+      if (!got) continue;  // gave up on a rank: the others may have answered
       Envelope header{};
       if (reply.size() < sizeof(header)) fatal("a malformed reply to Open");
       std::memcpy(&header, reply.data(), sizeof(header));
+      session.heard_from(status.MPI_SOURCE);
+      const auto at =
+          std::find_if(owing.begin(), owing.end(), [&](Server* s) { return s->rank == status.MPI_SOURCE; });
+      if (at == owing.end()) continue;  // from a rank given up on meanwhile
+      owing.erase(at);
       if (header.kind == Kind::init_error && !first) {
         first = decode_exception({reply.data() + sizeof(header), reply.size() - sizeof(header)});
       }
-      ++replies;
     }
     if (first) std::rethrow_exception(first);
+  }
+
+  // The ranks that have not answered Open and have said nothing for rank_timeout (to any pool)
+  // are given up; true when any was.
+  bool lose_silent_openers(std::vector<Server*>& owing, Clock::time_point sent) {
+    if (options.rank_timeout.count() == 0) return false;
+    const auto now = Clock::now();
+    const auto before = owing.size();
+    std::erase_if(owing, [&](Server* s) {
+      const auto heard = std::max(session.last_heard(s->rank), sent);
+      if (!session.lost(s->rank) && now - heard <= options.rank_timeout) return false;
+      s->lost = true;
+      session.mark_lost(s->rank, "rank " + std::to_string(s->rank) + " (" + session.host_of(s->rank) +
+                                     ") did not answer a new pool for " +
+                                     std::to_string(options.rank_timeout.count()) +
+                                     " ms and was given up (rank_timeout)");
+      return true;
+    });
+    return owing.size() != before;
   }
 };
 
@@ -450,7 +559,10 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
   auto owned = std::make_shared<Impl>(options, session, count);
   Impl& impl = *owned;
   host_ = owned;
-  for (std::size_t k = 0; k < count; ++k) impl.servers.push_back(Server{session.server_rank(k), {}, 0, {}});
+  for (std::size_t k = 0; k < count; ++k) {
+    const int rank = session.server_rank(k);
+    impl.servers.push_back(Server{rank, {}, 0, {}, {}, session.lost(rank)});
+  }
   if (options.initializer != nullptr) impl.open_servers();
   start_dispatcher(owned);
 }

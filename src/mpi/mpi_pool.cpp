@@ -1,3 +1,5 @@
+#include <stdexcept>
+
 #include "mpp/mpi.hpp"
 
 namespace mpp {
@@ -8,6 +10,13 @@ detail::MpiExecutorOptions executor_options(int* argc, char*** argv, const MpiPo
   out.argv = argv;
   out.ranks = options.ranks;
   out.initializer = options.initializer;
+  if (options.rank_timeout != std::chrono::milliseconds(0) &&
+      options.rank_timeout < std::chrono::seconds(1)) {
+    throw std::invalid_argument(
+        "mpp::MpiPool: rank_timeout must be 0 (never) or at least 1 s (ranks say they "
+        "live four times a second)");
+  }
+  out.rank_timeout = options.rank_timeout;
   out.name = detail::MpiBackend::k_name;
   return out;
 }

@@ -9,8 +9,9 @@
 //   skips:    rank 0 -> server: Skip (chunks whose results are no longer wanted: their count in
 //             `parts`, then their sequence numbers), read before and while a chunk runs
 //   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk, named by
-//             `sequence`: the chunk's outcome records follow); the tag names the pool, so that each
-//             pool's dispatcher receives its own
+//             `sequence`: the chunk's outcome records follow), Heartbeat (every k_mpi_heartbeat
+//             while the rank holds a chunk of the pool, never after its Results: the rank lives);
+//             the tag names the pool, so that each pool's dispatcher receives its own
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@ enum class Kind : std::uint32_t {
   ready = 5,
   init_error = 6,  // then the encoded exception
   results = 7,     // then the chunk's outcome records
+  heartbeat = 8,
 };
 
 /// Every message starts with this.

@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
 #include <new>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -42,6 +44,11 @@ class Server final : public ChunkReporter {
   // Until Quit.
   void serve() noexcept {
     t_function_relocation = &session_.relocation();
+    try {
+      beat_thread_ = std::thread([this] { beat(); });
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
     for (;;) {
       Poll poll(k_mpi_server_idle_poll);
       try {
@@ -52,6 +59,7 @@ class Server final : public ChunkReporter {
       Envelope envelope{};
       if (request_.size() < sizeof(envelope)) abort_job("a request too short for its envelope");
       std::memcpy(&envelope, request_.data(), sizeof(envelope));
+      if (envelope.kind == Kind::chunk) busy_pool_.store(envelope.pool, std::memory_order_relaxed);
       if (envelope.kind == Kind::chunk && envelope.parts > 1) receive_parts(envelope);
       switch (envelope.kind) {
         case Kind::open:
@@ -62,6 +70,7 @@ class Server final : public ChunkReporter {
           break;
         case Kind::quit:
           t_function_relocation = nullptr;
+          stop_beating();
           return;
         default:
           abort_job("a request of an unknown kind");
@@ -229,11 +238,46 @@ class Server final : public ChunkReporter {
   }
   [[noreturn]] void corrupt_request() noexcept override { abort_job("a malformed chunk request"); }
 
+  // Every k_mpi_heartbeat while a chunk is held, a Heartbeat to its pool (protocol.hpp), from a
+  // thread of its own: a task may run for hours, and rank 0 tells a silent rank by the gap.
+  void beat() noexcept {
+    const Envelope heartbeat{Kind::heartbeat, 0, 0, 0, 0};
+    std::unique_lock lock(beat_mutex_);
+    while (!beat_cv_.wait_for(lock, k_mpi_heartbeat, [this] { return stop_beat_; })) {
+      try {
+        MPI_Request request = MPI_REQUEST_NULL;
+        {
+          std::lock_guard mpi_lock(session_.mpi_mutex());
+          const std::uint64_t pool = busy_pool_.load(std::memory_order_relaxed);
+          if (pool == 0) continue;  // between chunks: nothing is owed
+          beat_envelope_ = heartbeat;
+          beat_envelope_.pool = pool;
+          check(MPI_Isend(&beat_envelope_, sizeof(beat_envelope_), MPI_BYTE, 0, pool_tag(pool),
+                          session_.results(), &request),
+                "MPI_Isend");
+        }
+        wait(session_, request);  // small: sent eagerly
+      } catch (const std::exception& e) {
+        abort_job(e.what());
+      }
+    }
+  }
+
+  void stop_beating() noexcept {
+    {
+      const std::lock_guard lock(beat_mutex_);
+      stop_beat_ = true;
+    }
+    beat_cv_.notify_all();
+    if (beat_thread_.joinable()) beat_thread_.join();
+  }
+
   void send(std::uint64_t pool) noexcept {
     try {
       MPI_Request request = MPI_REQUEST_NULL;
       {
         std::lock_guard lock(session_.mpi_mutex());
+        busy_pool_.store(0, std::memory_order_relaxed);  // no Heartbeat follows a chunk's Results
         check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0, pool_tag(pool),
                         session_.results(), &request),
               "MPI_Isend");
@@ -252,6 +296,13 @@ class Server final : public ChunkReporter {
   std::atomic<std::uint64_t> raw_running_{0};  // nothing reads it: a rank that dies ends the job
   mutable std::chrono::steady_clock::time_point last_skip_look_{};
   std::vector<std::pair<std::uint64_t, std::uint64_t>> skips_;  // (pool, sequence) not wanted
+  // The pool whose chunk this rank holds (0: none); written under the MPI lock when it ends.
+  std::atomic<std::uint64_t> busy_pool_{0};
+  std::thread beat_thread_;
+  std::mutex beat_mutex_;
+  std::condition_variable beat_cv_;
+  bool stop_beat_ = false;    // under beat_mutex_
+  Envelope beat_envelope_{};  // the beat thread's, until its send completes
 };
 
 }  // namespace

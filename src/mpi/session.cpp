@@ -168,6 +168,7 @@ Session& Session::get(int* argc, char*** argv) {
   check(MPI_Comm_dup(MPI_COMM_WORLD, &session->requests_), "MPI_Comm_dup");
   check(MPI_Comm_dup(MPI_COMM_WORLD, &session->skips_), "MPI_Comm_dup");
   check(MPI_Comm_dup(MPI_COMM_WORLD, &session->results_), "MPI_Comm_dup");
+  session->gather_hosts();
   g_session = session;
   if (rank == 0) {
     int keyval = MPI_KEYVAL_INVALID;
@@ -197,15 +198,82 @@ void Session::serve_and_exit() {
   std::exit(0);
 }
 
+// Collective (from get()): rank 0 learns every rank's host, for the messages that name a rank.
+void Session::gather_hosts() {
+  heard_ = std::make_unique<std::atomic<Clock::rep>[]>(static_cast<std::size_t>(size_));
+  lost_ = std::make_unique<std::atomic<bool>[]>(static_cast<std::size_t>(size_));
+  lost_why_.resize(static_cast<std::size_t>(size_));
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  check(MPI_Get_processor_name(name, &length), "MPI_Get_processor_name");
+  std::vector<char> all(rank_ == 0 ? static_cast<std::size_t>(size_) * MPI_MAX_PROCESSOR_NAME : 0);
+  check(MPI_Gather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0,
+                   requests_),
+        "MPI_Gather");
+  if (rank_ != 0) return;
+  for (int r = 0; r < size_; ++r) {
+    const char* at = all.data() + static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME;
+    hosts_.emplace_back(at, strnlen(at, MPI_MAX_PROCESSOR_NAME));
+  }
+}
+
+void Session::heard_from(int rank) noexcept {
+  heard_[static_cast<std::size_t>(rank)].store(Clock::now().time_since_epoch().count(),
+                                               std::memory_order_relaxed);
+}
+
+Clock::time_point Session::last_heard(int rank) const noexcept {
+  return Clock::time_point(
+      Clock::duration(heard_[static_cast<std::size_t>(rank)].load(std::memory_order_relaxed)));
+}
+
+void Session::mark_lost(int rank, const std::string& why) noexcept {
+  const std::lock_guard lock(lost_mutex_);
+  if (lost_[static_cast<std::size_t>(rank)].exchange(true)) return;
+  try {
+    lost_why_[static_cast<std::size_t>(rank)] = why;
+  } catch (...) {  // out of memory: the exit message says less
+  }
+}
+
+bool Session::lost(int rank) const noexcept { return lost_[static_cast<std::size_t>(rank)].load(); }
+
+const std::string& Session::host_of(int rank) const noexcept {
+  static const std::string unknown = "an unknown host";
+  return static_cast<std::size_t>(rank) < hosts_.size() ? hosts_[static_cast<std::size_t>(rank)] : unknown;
+}
+
 void Session::release_servers() noexcept {
   if (rank_ != 0 || released_) return;
   released_ = true;
   const Envelope quit{Kind::quit, 0, 0, 0, 0};
+  bool any_lost = false;
   {
     std::lock_guard lock(mutex_);
     for (std::size_t k = 0; k < servers(); ++k) {
+      if (lost(server_rank(k))) {
+        any_lost = true;
+        continue;
+      }
       MPI_Send(&quit, sizeof(quit), MPI_BYTE, server_rank(k), 0, requests_);
     }
+  }
+  if (any_lost) {
+    // MPI_Finalize would wait for the lost ranks for ever: the job ends here, and mpirun ends them.
+    flush_free_standard_streams();
+    {
+      const std::lock_guard lock(lost_mutex_);
+      for (int r = 0; r < size_; ++r) {
+        if (lost(r))
+          std::fprintf(stderr, "mpp::MpiPool: %s\n", lost_why_[static_cast<std::size_t>(r)].c_str());
+      }
+    }
+    std::fprintf(
+        stderr,
+        "mpp::MpiPool: the program ended with serving ranks lost; ending the job with exit status %d\n",
+        k_lost_rank_exit_status);
+    std::fflush(stderr);
+    std::_Exit(k_lost_rank_exit_status);
   }
   if (local_ != nullptr) {
     local_->thread.join();

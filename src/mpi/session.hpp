@@ -10,11 +10,17 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
+#include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/remote/codec.hpp"
 #include "remote/function_table.hpp"
 
 namespace mpp::detail::mpi {
+
+/// The job's exit status when rank 0's program ends with a serving rank lost (EX_TEMPFAIL).
+inline constexpr int k_lost_rank_exit_status = 75;
 
 class Session {
  public:
@@ -44,12 +50,25 @@ class Session {
   /// On a serving rank: serves until rank 0 ends the session, finalises MPI and exits with 0.
   [[noreturn]] void serve_and_exit();
 
-  /// Rank 0: tells every server to end (at MPI_Finalize, or at exit). Idempotent.
+  /// Rank 0: tells every server to end (at MPI_Finalize, or at exit). Idempotent. With a rank
+  /// lost, says so and ends the job with k_lost_rank_exit_status instead (MPI_Abort): MPI_Finalize
+  /// would wait for the lost rank for ever.
   void release_servers() noexcept;
+
+  // Rank 0: what its pools know of each serving rank's life, shared by them all.
+  /// A message came from `rank` just now.
+  void heard_from(int rank) noexcept;
+  [[nodiscard]] Clock::time_point last_heard(int rank) const noexcept;
+  /// `rank` is given up on; the first reason is kept.
+  void mark_lost(int rank, const std::string& why) noexcept;
+  [[nodiscard]] bool lost(int rank) const noexcept;
+  /// The host `rank` runs on (MPI_Get_processor_name).
+  [[nodiscard]] const std::string& host_of(int rank) const noexcept;
 
  private:
   Session(int rank, int size, bool initialised_here);
   void start_local_server();
+  void gather_hosts();
 
   int rank_;
   int size_;
@@ -61,6 +80,11 @@ class Session {
   ModuleRelocation relocation_;
   std::atomic<std::uint64_t> pools_{0};
   bool released_ = false;
+  std::unique_ptr<std::atomic<Clock::rep>[]> heard_;  // per rank, Clock's ticks
+  std::unique_ptr<std::atomic<bool>[]> lost_;
+  std::mutex lost_mutex_;
+  std::vector<std::string> lost_why_;
+  std::vector<std::string> hosts_;
   struct LocalServer;
   LocalServer* local_ = nullptr;
 };

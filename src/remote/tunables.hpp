@@ -63,5 +63,8 @@ inline constexpr auto k_mpi_longest_sleep = 500us;
 inline constexpr auto k_mpi_server_idle_poll = 1000us;
 /// How often a serving rank running a chunk looks for skip notices.
 inline constexpr auto k_mpi_skip_look = 1ms;
+/// How often a serving rank holding a chunk tells rank 0 it lives (MpiPoolOptions::rank_timeout
+/// must be several times this).
+inline constexpr auto k_mpi_heartbeat = 250ms;
 
 }  // namespace mpp::detail

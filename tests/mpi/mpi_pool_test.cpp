@@ -51,6 +51,13 @@ TEST(MpiPool, SizeIsTheNumberOfServingRanks) {
   EXPECT_THROW(mpp::MpiPool(mpp::MpiPoolOptions{.ranks = expected + 1}), std::invalid_argument);
 }
 
+TEST(MpiPool, ARankTimeoutUnderASecondIsRefused) {
+  EXPECT_THROW(mpp::MpiPool(mpp::MpiPoolOptions{.rank_timeout = std::chrono::milliseconds(999)}),
+               std::invalid_argument);
+  mpp::MpiPool never(mpp::MpiPoolOptions{.rank_timeout = std::chrono::milliseconds(0)});  // waits for ever
+  EXPECT_EQ(never.map(&rank_of_task, std::vector<int>(20, 0), 1).size(), 20U);
+}
+
 TEST(MpiPool, TasksRunOnTheServingRanks) {
   mpp::MpiPool pool;
   const auto ranks = pool.map(&rank_of_task, std::vector<int>(200, 0), 1);

@@ -3,6 +3,7 @@
 // (compiled in src/mpi/). The pool algorithms see the remote executors' interface.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 
 #include "mpp/detail/core/wait.hpp"
@@ -15,6 +16,7 @@ struct MpiExecutorOptions {
   char*** argv = nullptr;
   std::size_t ranks = 0;  // serving ranks to use; 0 = all
   void (*initializer)() = nullptr;
+  std::chrono::milliseconds rank_timeout{0};  // silence that loses a rank; 0 = never
   const char* name = "mpp::MpiPool";
 };
 
