@@ -21,7 +21,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "mpp/detail/core/huge_pages.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/shared_memory.hpp"
 
 namespace mpp {

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "mpp/detail/core/huge_pages.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/detail/frame/frame_throw.hpp"
 #include "mpp/frame.hpp"
 #include "mpp/shared_memory.hpp"

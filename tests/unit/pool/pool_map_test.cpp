@@ -107,7 +107,7 @@ TYPED_TEST(PoolMap, EmptyInputReturnsAnEmptyResultAtOnce) {
 }
 
 // A result of 8 MiB or more is reserved and advised into huge pages before it is filled
-// (detail/huge_pages.hpp): every value still lands in its place, for raw and non-raw results.
+// (detail/core/memory_advice.hpp): every value still lands in its place, for raw and non-raw results.
 TYPED_TEST(PoolMap, LargeResultsAreCompleteAndInOrder) {
   TypeParam pool(2);
   constexpr std::size_t k_items = 1'500'000;  // 12 MB of std::int64_t

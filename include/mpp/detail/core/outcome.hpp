@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "mpp/detail/core/huge_pages.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 
 namespace mpp::detail {
 

@@ -1,4 +1,4 @@
-#include "mpp/detail/core/huge_pages.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // Advice on large memory about to be written whole: transparent huge pages for results about to be
 // zero-filled, and populating a fresh shared segment before a copy into it (compiled in
-// src/posix/huge_pages.cpp).
+// src/posix/memory_advice.cpp).
 #pragma once
 
 #include <cstddef>
