@@ -266,7 +266,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     for (Server& s : servers) {
       if (s.lost) continue;
       const auto heard = std::max(session.last_heard(s.rank), s.owed_since);
-      if (session.lost(s.rank) || (!s.inflight.empty() && now - heard > options.rank_timeout)) {
+      // In milliseconds: a rank_timeout of years would overflow Clock's nanoseconds.
+      if (session.lost(s.rank) ||
+          (!s.inflight.empty() &&
+           std::chrono::duration_cast<std::chrono::milliseconds>(now - heard) > options.rank_timeout)) {
         lose(s, now - heard);
         any = true;
       }
@@ -292,9 +295,9 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     char said[64];
     std::snprintf(said, sizeof said, "%.1f", seconds);
     const std::string why = "rank " + std::to_string(s.rank) + " (" + session.host_of(s.rank) + ") " +
-                            (session.lost(s.rank) ? std::string("was given up by another pool")
-                                                  : "said nothing for " + std::string(said) + " s") +
-                            " and was given up (rank_timeout)";
+                            (session.lost(s.rank) ? std::string("was given up by another pool (rank_timeout)")
+                                                  : "said nothing for " + std::string(said) +
+                                                        " s and was given up (rank_timeout)");
     session.mark_lost(s.rank, why);
     s.lost = true;
     std::deque<std::unique_ptr<InFlight>> gone;
@@ -527,7 +530,9 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     const auto before = owing.size();
     std::erase_if(owing, [&](Server* s) {
       const auto heard = std::max(session.last_heard(s->rank), sent);
-      if (!session.lost(s->rank) && now - heard <= options.rank_timeout) return false;
+      if (!session.lost(s->rank) &&
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - heard) <= options.rank_timeout)
+        return false;
       s->lost = true;
       session.mark_lost(s->rank, "rank " + std::to_string(s->rank) + " (" + session.host_of(s->rank) +
                                      ") did not answer a new pool for " +

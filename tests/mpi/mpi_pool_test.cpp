@@ -56,6 +56,9 @@ TEST(MpiPool, ARankTimeoutUnderASecondIsRefused) {
                std::invalid_argument);
   mpp::MpiPool never(mpp::MpiPoolOptions{.rank_timeout = std::chrono::milliseconds(0)});  // waits for ever
   EXPECT_EQ(never.map(&rank_of_task, std::vector<int>(20, 0), 1).size(), 20U);
+  // "Practically never": no overflow gives a healthy rank up at once.
+  mpp::MpiPool huge(mpp::MpiPoolOptions{.rank_timeout = std::chrono::milliseconds::max()});
+  EXPECT_EQ(huge.map(&rank_of_task, std::vector<int>(20, 0), 1).size(), 20U);
 }
 
 TEST(MpiPool, TasksRunOnTheServingRanks) {
