@@ -23,8 +23,10 @@ struct MpiPoolOptions {
   void (*initializer)() = nullptr;
   /// How long rank 0 waits without a word from a rank that holds chunks of the pool before it
   /// gives that rank up (a frozen node, a cut link): a rank holding a chunk says it lives four
-  /// times a second, however long its task runs. The lost rank's unfinished items fail with
-  /// mpp::WorkerLost; the pool goes on with the ranks left; the job ends with exit status 75 when
+  /// times a second, however long its task runs. The item the lost rank was running fails with
+  /// mpp::WorkerLost (with those it was permitted to start next: at most about 100 ms of work); its
+  /// unstarted items run on the other ranks, none twice; the pool goes on with the ranks left; the
+  /// job ends with exit status 75 when
   /// the program does (see docs/mpi.md). 0 = wait for ever. At least 1 s otherwise
   /// (std::invalid_argument).
   std::chrono::milliseconds rank_timeout{std::chrono::seconds(10)};
@@ -52,7 +54,8 @@ struct MpiBackend : RemoteBackend<MpiExecutor> {
 /// Exceptions cross ranks as in ProcessPool. Chunks are handed to ranks as they free up, at most a
 /// few in flight per rank, so a slow rank gets fewer. A rank that dies ends the whole job (MPI's
 /// rule; mpirun names the rank); a rank that falls silent (MpiPoolOptions::rank_timeout) is given
-/// up: its unfinished items fail with mpp::WorkerLost, and the job ends with exit status 75 when
+/// up: the item it was running fails with mpp::WorkerLost, its unstarted items run on the other
+/// ranks (start permits, docs/mpi.md), and the job ends with exit status 75 when
 /// rank 0's program ends. terminate() cannot stop a chunk a rank is running: it finishes there and
 /// its results are discarded, and join() waits for it (or for the rank to be given up).
 ///

@@ -39,6 +39,9 @@ struct InFlight {
   Task* task;  // nullptr once cancelled: the outcome is dropped when it comes
   RemoteJob* job;
   std::uint64_t sequence;
+  std::uint64_t permitted;         // the rank may start the items below this (mpi/protocol.hpp)
+  std::uint64_t end;               // the chunk's end
+  ByteBuffer early;                // outcome records that came with the rank's asks, in order
   ByteBuffer owned;                // the request's own bytes (the rest are views of the caller's items)
   std::vector<MPI_Request> sends;  // one per part of the request
   Clock::time_point sent;
@@ -54,6 +57,7 @@ struct Server {
   ServiceTime service;
   Clock::time_point owed_since{};  // when inflight last became non-empty
   bool lost = false;               // given up on (check_silent): sent nothing more
+  std::uint64_t ahead = 0;         // items the rank last asked to have permitted ahead (its pace)
 };
 
 std::exception_ptr serialization_error(const std::string& what) {
@@ -215,6 +219,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     session.heard_from(rank);
     // A late word from a rank given up on: its chunks were settled when it was.
     if (s->lost || header.kind == Kind::heartbeat) return;
+    if (header.kind == Kind::ask && header.pool == pool) return grant(*s, header, message);
     if (header.kind != Kind::results || header.pool != pool || s->inflight.empty() ||
         s->inflight.front()->sequence != header.sequence) {
       fatal("an unexpected message from rank " + std::to_string(rank));
@@ -234,16 +239,18 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     }
     if (f->task == nullptr) return;  // cancelled by terminate()
     Task* task = f->task;
-    take_outcomes(rank, *task, *f->job, message);
+    take_outcomes(rank, *task, *f->job, f->early, std::span(message.data(), message.size()));
     release_task(task);
   }
 
-  // Every item of the chunk gets exactly one outcome, whatever the message holds.
-  void take_outcomes(int rank, const Task& task, RemoteJob& job, mpi::Bytes& message) noexcept {
+  // Every item of the chunk gets exactly one outcome, whatever the records hold: those that came
+  // early (with asks), then the results message's.
+  void take_outcomes(int rank, const Task& task, RemoteJob& job, ByteBuffer& early,
+                     std::span<std::byte> message) noexcept {
     ChunkProgress chunk{&job, task.begin, task.end, false};
-    const bool valid =
-        detail::take_outcomes(chunk, std::span(message.data(), message.size()).subspan(sizeof(Envelope)),
-                              [this] { return terminated.load(std::memory_order_relaxed); });
+    const auto stop = [this] { return terminated.load(std::memory_order_relaxed); };
+    const bool valid = detail::take_outcomes(chunk, early, stop) &&
+                       detail::take_outcomes(chunk, message.subspan(sizeof(Envelope)), stop);
     if (terminated.load(std::memory_order_relaxed)) {  // a callback terminated the pool
       task.job->cancel();
       return;
@@ -288,8 +295,33 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     return any;
   }
 
-  // Every item the rank had not reported fails with WorkerLost: whether it ran, or runs still, is
-  // unknown, and none may run twice. Its requests are never completed: MPI may still read them.
+  // The rank asks to start more items of a chunk it runs (mpi/protocol.hpp): permitted, and
+  // recorded before the permit leaves, so that a loss knows which items may have started.
+  // The outcomes the ask carries are kept until the chunk's results: taken now, a callback they
+  // complete could re-enter step() and take the chunk's later ones first.
+  void grant(Server& s, const Envelope& ask, const mpi::Bytes& message) noexcept {
+    const auto at = std::find_if(s.inflight.begin(), s.inflight.end(),
+                                 [&](const auto& f) { return f->sequence == ask.sequence; });
+    if (at == s.inflight.end()) fatal("an ask for a chunk rank " + std::to_string(s.rank) + " does not hold");
+    InFlight& f = **at;
+    if (f.task != nullptr) {
+      try {
+        f.early.insert(f.early.end(), message.data() + sizeof(Envelope), message.data() + message.size());
+      } catch (const std::exception& e) {
+        fatal(e.what());
+      }
+    }
+    f.permitted = std::max(f.permitted, std::min<std::uint64_t>(ask.permit, f.end));
+    s.ahead = ask.size;
+    const Envelope permit{Kind::permit, 0, pool, f.sequence, 0, f.permitted};
+    std::lock_guard lock(session.mpi_mutex());
+    // Small: sent eagerly, MPI_Send returns at once.
+    mpi::check(MPI_Send(&permit, sizeof(permit), MPI_BYTE, s.rank, 0, session.skips()), "MPI_Send");
+  }
+
+  // The items the rank may have started fail with WorkerLost: whether they ran, or run still, is
+  // unknown, and none may run twice. The rest run on other ranks. Its requests are never completed:
+  // MPI may still read them.
   void lose(Server& s, Clock::duration silence) noexcept {
     const double seconds = std::chrono::duration<double>(silence).count();
     char said[64];
@@ -308,19 +340,29 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     std::exception_ptr error;
     try {
       error = std::make_exception_ptr(
-          WorkerLost(std::string(options.name) + ": " + why + "; its unfinished items are lost"));
+          WorkerLost(std::string(options.name) + ": " + why + "; the item may have started there"));
     } catch (...) {
       error = std::current_exception();
     }
+    std::vector<Task*> again;
     for (auto& f : gone) {
       Task* task = std::exchange(f->task, nullptr);
+      const std::uint64_t permitted = f->permitted;
+      ByteBuffer early = std::move(f->early);
       try {
         abandoned.push_back(std::move(f));
       } catch (...) {  // out of memory: the request's buffer leaks instead
         (void)f.release();
       }
-      if (task != nullptr) fail_task(task, error);
+      if (task == nullptr) continue;
+      ChunkProgress chunk{task->job->remote(), task->begin, task->end, false};
+      (void)detail::take_outcomes(chunk, early, [] { return false; });  // malformed: the rest fail
+      const std::size_t started = std::min<std::size_t>(permitted, task->end);
+      for (std::size_t i = chunk.next; i < started; ++i) chunk.job->accept_error(i, error);
+      send_again(again, *task, started, task->end);
+      release_task(task);
     }
+    pending.insert(pending.begin(), again.begin(), again.end());
   }
 
   // --- requests -------------------------------------------------------------------------------
@@ -341,10 +383,11 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     std::unique_ptr<InFlight> f;
     std::vector<RequestBuilder::Segment> segments;
     try {
-      f = std::make_unique<InFlight>(InFlight{task, job, s.next_sequence, {}, {}, Clock::now()});
+      f = std::make_unique<InFlight>(
+          InFlight{task, job, s.next_sequence, first_permit(s, *task), task->end, {}, {}, {}, Clock::now()});
       builder.clear();
-      const Envelope envelope{Kind::chunk, 0, pool, 0, 0};  // its parts and size: post_send()
-      builder.bytes().resize(sizeof(envelope));             // not an insert: see open_servers()
+      const Envelope envelope{Kind::chunk, 0, pool, 0, 0, f->permitted};  // parts and size: post_send()
+      builder.bytes().resize(sizeof(envelope));                           // not an insert: see open_servers()
       std::memcpy(builder.bytes().data(), &envelope, sizeof(envelope));
       write_chunk_request(builder, *job, task->begin, task->end, s.next_sequence, &session.relocation());
       segments = builder.segments();
@@ -368,6 +411,15 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     if (s.inflight.empty()) s.owed_since = Clock::now();
     s.inflight.push_back(std::move(f));
     return true;
+  }
+
+  // What a chunk permits at once: as many items as the rank last asked for ahead (mpi/protocol.hpp;
+  // none when its items are long or its pace unknown: it asks as it starts, a chunk queued behind
+  // another may never start there); every item where no rank can be lost (rank_timeout 0, rank 0's
+  // own serving thread).
+  std::uint64_t first_permit(const Server& s, const Task& task) const noexcept {
+    if (options.rank_timeout.count() == 0 || s.rank == session.rank()) return task.end;
+    return task.begin + std::min<std::uint64_t>(s.ahead, task.end - task.begin);
   }
 
   // Each part of the request as a message of its own, straight from where it lies: a map's raw
@@ -420,7 +472,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     bool any = false;
     for (Server& s : servers) {
       if (s.lost) continue;
-      Notice n{{Kind::skip, 0, pool, 0, 0}, {}};
+      Notice n{{Kind::skip, 0, pool, 0, 0, 0}, {}};
       for (auto& f : s.inflight) {
         if (f->skip_sent || !unwanted(*f)) continue;
         f->skip_sent = true;
@@ -478,7 +530,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // Runs the initializer on every rank of the pool; rethrows the first exception.
   void open_servers() {
-    const Envelope open{Kind::open, 0, pool, 0, 0};
+    const Envelope open{Kind::open, 0, pool, 0, 0, 0};
     // Sized, then copied into: g++ 12 at -O3 misreads an insert into an empty vector as an overflow.
     ByteBuffer message(sizeof(open));
     std::memcpy(message.data(), &open, sizeof(open));
@@ -554,19 +606,29 @@ std::size_t mpi_servers(int* argc, char*** argv) { return Session::get(argc, arg
 MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
   Session& session = Session::get(options.argc, options.argv);
   if (session.rank() != 0) session.serve_and_exit();
-  const std::size_t available = session.servers();
-  if (options.ranks > available) {
-    throw std::invalid_argument(std::string(options.name) + ": asked for " + std::to_string(options.ranks) +
-                                " serving ranks, but the job has " + std::to_string(available) +
-                                " (start more with mpirun -np N)");
+  // The ranks not given up on (by an earlier pool); with every one lost, all of them, so that
+  // every call fails at once with WorkerLost (check_silent).
+  std::vector<int> ranks;
+  for (std::size_t k = 0; k < session.servers(); ++k) {
+    if (!session.lost(session.server_rank(k))) ranks.push_back(session.server_rank(k));
   }
-  const std::size_t count = options.ranks != 0 ? options.ranks : available;
+  const std::size_t lost = session.servers() - ranks.size();
+  if (options.ranks > ranks.size()) {
+    throw std::invalid_argument(
+        std::string(options.name) + ": asked for " + std::to_string(options.ranks) +
+        " serving ranks, but the job has " + std::to_string(ranks.size()) +
+        (lost != 0 ? " (and " + std::to_string(lost) + " given up on)" : std::string()) +
+        " (start more with mpirun -np N)");
+  }
+  if (ranks.empty()) {
+    for (std::size_t k = 0; k < session.servers(); ++k) ranks.push_back(session.server_rank(k));
+  }
+  const std::size_t count = options.ranks != 0 ? options.ranks : ranks.size();
   auto owned = std::make_shared<Impl>(options, session, count);
   Impl& impl = *owned;
   host_ = owned;
   for (std::size_t k = 0; k < count; ++k) {
-    const int rank = session.server_rank(k);
-    impl.servers.push_back(Server{rank, {}, 0, {}, {}, session.lost(rank)});
+    impl.servers.push_back(Server{ranks[k], {}, 0, {}, {}, session.lost(ranks[k]), 0});
   }
   if (options.initializer != nullptr) impl.open_servers();
   start_dispatcher(owned);

@@ -6,12 +6,20 @@
 //   requests: rank 0 -> server, in order: Open (a pool starts; its initializer follows, relocated),
 //             Chunk (a chunk request follows, sent in `parts` messages of `size` bytes in all, the
 //             Envelope at the start of the first), Quit
-//   skips:    rank 0 -> server: Skip (chunks whose results are no longer wanted: their count in
-//             `parts`, then their sequence numbers), read before and while a chunk runs
+//   skips:    rank 0 -> server, read before and while a chunk runs: Skip (chunks whose results are
+//             no longer wanted: their count in `parts`, then their sequence numbers), Permit (the
+//             chunk `sequence` may start its items below `permit`)
 //   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk, named by
 //             `sequence`: the chunk's outcome records follow), Heartbeat (every k_mpi_heartbeat
-//             while the rank holds a chunk of the pool, never after its Results: the rank lives);
-//             the tag names the pool, so that each pool's dispatcher receives its own
+//             while the rank holds a chunk of the pool, never after its Results: the rank lives),
+//             Ask (chunk `sequence` would start its items below `permit`; `size`: how many items
+//             the rank would like permitted ahead); the tag names the pool, so that each pool's
+//             dispatcher receives its own
+// Start permits: a rank starts an item only once rank 0 has permitted it (a Chunk permits its items
+// below its `permit`, at least the first; an Ask is answered with a Permit). So when rank 0 gives up
+// a rank, it knows which items may have started (they fail with WorkerLost) and which cannot have
+// (they run on other ranks): no item runs twice. A rank asks ahead of need, for about
+// k_mpi_permit_ahead of work, so that it rarely waits for an answer.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +35,8 @@ enum class Kind : std::uint32_t {
   init_error = 6,  // then the encoded exception
   results = 7,     // then the chunk's outcome records
   heartbeat = 8,
+  ask = 9,
+  permit = 10,
 };
 
 /// Every message starts with this.
@@ -35,7 +45,8 @@ struct Envelope {
   std::uint32_t parts;     // chunk: the messages its request came in; skip: the sequences that follow
   std::uint64_t pool;      // the pool's id (unique in the session)
   std::uint64_t sequence;  // results: the chunk's (per pool and server, from 0)
-  std::uint64_t size;      // chunk: the bytes of every part together, this Envelope included
+  std::uint64_t size;      // chunk: the bytes of every part together, this Envelope included; ask: see above
+  std::uint64_t permit;    // chunk, ask, permit: items below this may start (see above)
 };
 
 /// The results communicator's tag for a pool: tags are at least 0..32767 (MPI guarantees no more).

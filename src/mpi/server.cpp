@@ -1,5 +1,6 @@
 // A serving rank (every rank but 0; with a single rank, a thread of rank 0): runs the chunks rank
-// 0 sends, one at a time, and sends back each chunk's outcomes as one message (server.hpp).
+// 0 sends, one at a time, each item once rank 0 permits it (protocol.hpp), and sends back each
+// chunk's outcomes as one message (server.hpp).
 #include "mpi/server.hpp"
 
 #include <mpi.h>
@@ -78,9 +79,8 @@ class Server final : public ChunkReporter {
     }
   }
 
-  // WorkerContext
-  // A rank that dies ends the job (MPI's rule), so nothing needs to know which item was running.
-  void start_item(std::size_t /*i*/) noexcept override {}
+  // WorkerContext: item i starts once permitted (or is reported cancelled when skipped meanwhile).
+  void start_item(std::size_t i) noexcept override { (void)may_start(i, 1); }
 
   bool skip() const noexcept override {
     const auto now = std::chrono::steady_clock::now();
@@ -88,8 +88,7 @@ class Server final : public ChunkReporter {
       last_skip_look_ = now;
       const_cast<Server*>(this)->read_skips();
     }
-    return std::any_of(skips_.begin(), skips_.end(),
-                       [&](const auto& s) { return s.first == pool_ && s.second == sequence_; });
+    return skip_listed();
   }
 
  private:
@@ -136,6 +135,68 @@ class Server final : public ChunkReporter {
   }
   const char* unsent_note() const noexcept override { return "(its message could not be sent to rank 0)"; }
 
+  // Items first.. may start up to where rank 0 has permitted (`wanted` at most); asks for about
+  // k_mpi_permit_ahead of work beyond, at the chunk's pace, before it is needed, and waits only when
+  // nothing is permitted yet. 0: the chunk was skipped meanwhile.
+  std::size_t may_start(std::size_t first, std::size_t wanted) noexcept override {
+    // The whole chunk asked for (the usual case for short items, and where rank 0 never gives up
+    // a rank): nothing to do.
+    if (asked_ >= end() && permitted_ > first)
+      return static_cast<std::size_t>(std::min<std::uint64_t>(wanted, permitted_ - first));
+    const auto now = std::chrono::steady_clock::now();
+    if (first > begin()) {
+      item_time_ = (now - chunk_began_) / static_cast<std::int64_t>(first - begin());
+      paced_pool_ = pool_;
+    }
+    const std::uint64_t ahead = items_ahead();
+    const std::uint64_t target = std::min<std::uint64_t>(end(), first + 1 + ahead);
+    if (target > asked_ && (asked_ <= first || asked_ - first - 1 < ahead / 2)) ask(target, ahead);
+    if (permitted_ <= first) {
+      Poll poll(k_mpi_permit_poll);
+      while (permitted_ <= first) {
+        read_skips();
+        if (skip_listed()) return 0;
+        if (permitted_ <= first) poll.pause();
+      }
+    }
+    return static_cast<std::size_t>(std::min<std::uint64_t>(wanted, permitted_ - first));
+  }
+
+  // Items that take about k_mpi_permit_ahead at this pool's pace here; 0 when unknown or as long.
+  std::uint64_t items_ahead() const noexcept {
+    if (paced_pool_ != pool_) return 0;
+    if (item_time_.count() <= 0) return end() - begin();
+    return static_cast<std::uint64_t>(std::chrono::nanoseconds(k_mpi_permit_ahead) / item_time_);
+  }
+
+  // The Ask carries the outcomes reported so far, so that rank 0 has every finished item's if it
+  // gives this rank up: the chunk's results message then starts afresh.
+  void ask(std::uint64_t target, std::uint64_t ahead) noexcept {
+    asked_ = target;
+    close_block();
+    const Envelope ask{Kind::ask, 0, pool_, sequence_, ahead, target};
+    std::memcpy(response_.data(), &ask, sizeof(ask));
+    try {
+      MPI_Request request = MPI_REQUEST_NULL;
+      {
+        std::lock_guard lock(session_.mpi_mutex());
+        check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0, pool_tag(pool_),
+                        session_.results(), &request),
+              "MPI_Isend");
+      }
+      wait(session_, request);
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+    begin_results();
+  }
+
+  bool skip_listed() const noexcept {
+    return std::any_of(skips_.begin(), skips_.end(),
+                       [&](const auto& s) { return s.first == pool_ && s.second == sequence_; });
+  }
+
+  // Skip notices and permits (protocol.hpp), in the order rank 0 sent them.
   void read_skips() noexcept {
     Bytes notice;
     try {
@@ -143,7 +204,12 @@ class Server final : public ChunkReporter {
         Envelope h{};
         if (notice.size() < sizeof(h)) abort_job("a skip notice too short for its envelope");
         std::memcpy(&h, notice.data(), sizeof(h));
-        if (notice.size() != sizeof(h) + h.parts * sizeof(std::uint64_t))
+        if (h.kind == Kind::permit) {
+          if (notice.size() != sizeof(h)) abort_job("a permit of the wrong length");
+          if (h.pool == pool_ && h.sequence == sequence_) permitted_ = std::max(permitted_, h.permit);
+          continue;
+        }
+        if (h.kind != Kind::skip || notice.size() != sizeof(h) + h.parts * sizeof(std::uint64_t))
           abort_job("a skip notice whose length does not match its count");
         for (std::uint32_t k = 0; k < h.parts; ++k) {
           std::uint64_t sequence = 0;
@@ -194,7 +260,7 @@ class Server final : public ChunkReporter {
 
   // The initializer follows the Envelope, if the pool has one.
   void open(const Envelope& envelope) noexcept {
-    Envelope reply{Kind::ready, 0, envelope.pool, 0, 0};
+    Envelope reply{Kind::ready, 0, envelope.pool, 0, 0, 0};
     ByteBuffer error;
     if (request_.size() > sizeof(Envelope)) {
       try {
@@ -219,6 +285,7 @@ class Server final : public ChunkReporter {
   // A chunk request (remote/chunk_request.hpp) follows the Envelope.
   void run_chunk(const Envelope& envelope) noexcept {
     pool_ = envelope.pool;
+    permitted_ = asked_ = envelope.permit;
     ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Envelope)));
     run_request(in, &session_.relocation());
     send(pool_);
@@ -229,19 +296,28 @@ class Server final : public ChunkReporter {
   // ChunkReporter: the results message is begun before any item reports.
   void chunk_starts(const wire::ChunkHeader& header) noexcept override {
     sequence_ = header.sequence;
-    response_.clear();
-    const Envelope reply{Kind::results, 0, pool_, sequence_, 0};
-    response_.append(&reply, sizeof(reply));
+    chunk_began_ = std::chrono::steady_clock::now();
+    begin_results();
     // A notice for this chunk may have come while the one before ran.
     read_skips();
     last_skip_look_ = std::chrono::steady_clock::now();
   }
   [[noreturn]] void corrupt_request() noexcept override { abort_job("a malformed chunk request"); }
 
+  void begin_results() noexcept {
+    response_.clear();
+    const Envelope reply{Kind::results, 0, pool_, sequence_, 0, 0};
+    try {
+      response_.append(&reply, sizeof(reply));
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+  }
+
   // Every k_mpi_heartbeat while a chunk is held, a Heartbeat to its pool (protocol.hpp), from a
   // thread of its own: a task may run for hours, and rank 0 tells a silent rank by the gap.
   void beat() noexcept {
-    const Envelope heartbeat{Kind::heartbeat, 0, 0, 0, 0};
+    const Envelope heartbeat{Kind::heartbeat, 0, 0, 0, 0, 0};
     std::unique_lock lock(beat_mutex_);
     while (!beat_cv_.wait_for(lock, k_mpi_heartbeat, [this] { return stop_beat_; })) {
       try {
@@ -293,6 +369,13 @@ class Server final : public ChunkReporter {
   Bytes response_;
   std::uint64_t pool_ = 0;
   std::uint64_t sequence_ = 0;
+  // Start permits of the running chunk (protocol.hpp): items below `permitted_` may start; asked
+  // for up to `asked_`. The pace: a recent item's time in pool `paced_pool_`.
+  std::uint64_t permitted_ = 0;
+  std::uint64_t asked_ = 0;
+  std::chrono::steady_clock::time_point chunk_began_{};
+  std::chrono::nanoseconds item_time_{0};
+  std::uint64_t paced_pool_ = 0;
   std::atomic<std::uint64_t> raw_running_{0};  // nothing reads it: a rank that dies ends the job
   mutable std::chrono::steady_clock::time_point last_skip_look_{};
   std::vector<std::pair<std::uint64_t, std::uint64_t>> skips_;  // (pool, sequence) not wanted

@@ -246,7 +246,7 @@ const std::string& Session::host_of(int rank) const noexcept {
 void Session::release_servers() noexcept {
   if (rank_ != 0 || released_) return;
   released_ = true;
-  const Envelope quit{Kind::quit, 0, 0, 0, 0};
+  const Envelope quit{Kind::quit, 0, 0, 0, 0, 0};
   bool any_lost = false;
   {
     std::lock_guard lock(mutex_);

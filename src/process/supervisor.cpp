@@ -322,15 +322,7 @@ void ProcessExecutor::Impl::on_exit(Slot& s) noexcept {
       }
     }
     first = false;
-    if (f.next < f.end) {
-      try {
-        f.task->job->add_ref();
-        again.push_back(new Task{f.task->job, f.next, f.end, 0, true, losses});
-      } catch (...) {
-        f.task->job->release();
-        for (std::size_t i = f.next; i < f.end; ++i) f.job->accept_error(i, std::current_exception());
-      }
-    }
+    send_again(again, *f.task, f.next, f.end, losses);
     release_task(f.task);
   }
   pending.insert(pending.begin(), again.begin(), again.end());

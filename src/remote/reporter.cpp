@@ -43,7 +43,7 @@ void ChunkReporter::item_value(std::size_t i, std::span<const std::byte> bytes, 
   next_ = i + 1;
   if (!(fixed_size && append_to_block(i, bytes))) {
     close_block();
-    if (!(fixed_size && open_block(i, bytes.size()) && append_to_block(i, bytes))) {
+    if (!(fixed_size && open_block(i, bytes.size(), end_ - i) && append_to_block(i, bytes))) {
       const wire::ItemHeader header{i};
       write_record(wire::Kind::value, {{reinterpret_cast<const std::byte*>(&header), sizeof(header)},
                                        {bytes.data(), bytes.size()}});
@@ -69,7 +69,9 @@ void ChunkReporter::item_error(std::size_t i, const std::exception_ptr& error) n
 WorkerContext::RawResults ChunkReporter::open_results(std::size_t first, std::size_t size) {
   close_block();
   std::atomic<std::uint64_t>* running = raw_running();
-  if (running == nullptr || !open_block(first, size)) return {};
+  if (running == nullptr) return {};
+  const std::size_t allowed = may_start(first, end_ - first);
+  if (allowed == 0 || !open_block(first, size, allowed)) return {};
   return {block_data_, block_->capacity, &block_->count, running};
 }
 
@@ -88,8 +90,8 @@ bool ChunkReporter::append_to_block(std::size_t i, std::span<const std::byte> by
   return true;
 }
 
-bool ChunkReporter::open_block(std::size_t i, std::size_t size) {
-  block_ = reserve_block(i, size, end_ - i);
+bool ChunkReporter::open_block(std::size_t i, std::size_t size, std::size_t wanted) {
+  block_ = reserve_block(i, size, wanted);
   if (block_ == nullptr) return false;
   block_data_ = reinterpret_cast<std::byte*>(block_) + sizeof(wire::BlockHeader);
   return true;

@@ -58,11 +58,18 @@ class ChunkReporter : public WorkerContext {
   /// Where the raw loop (run_raw_items) says which item runs; null when every item must go one
   /// by one (each item's start is stamped for task_timeout).
   virtual std::atomic<std::uint64_t>* raw_running() noexcept = 0;
+  /// How many of items first, first + 1, ... (`wanted` at most) the raw loop may start now, without
+  /// a start_item() each; 0 when the chunk is skipped. A transport whose host must know which
+  /// items may have started (MPI's start permits) may wait here.
+  virtual std::size_t may_start(std::size_t /*first*/, std::size_t wanted) noexcept { return wanted; }
   /// After each outcome: a value, an error, or the end of a run of raw results.
   virtual void item_reported() noexcept {}
   /// Nothing can be reported any more (no memory to describe an error, the channel broke):
   /// the item is lost with the worker. Never returns.
   [[noreturn]] virtual void cannot_report() noexcept = 0;
+  /// Hands over the block being filled, if any (a transport that sends what is reported so far).
+  void close_block() noexcept;
+
   /// Stands for an exception's message that cannot be encoded: "(its message could not be sent to
   /// the parent process)". A constant: this runs where nothing may allocate.
   virtual const char* unsent_note() const noexcept = 0;
@@ -71,8 +78,7 @@ class ChunkReporter : public WorkerContext {
   void run_chunk(std::size_t begin, std::size_t end, ByteReader& in, std::uint64_t entry,
                  const FunctionRelocation* relocation) noexcept;
   bool append_to_block(std::size_t i, std::span<const std::byte> bytes) noexcept;
-  bool open_block(std::size_t i, std::size_t size);
-  void close_block() noexcept;
+  bool open_block(std::size_t i, std::size_t size, std::size_t wanted);
 
   std::size_t begin_ = 0;
   std::size_t end_ = 0;

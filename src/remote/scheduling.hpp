@@ -68,6 +68,26 @@ inline RemoteJob* take_pending(std::deque<Task*>& pending, Task*& task) noexcept
   return nullptr;
 }
 
+/// Items [from, end) of `task`, a chunk cut short where its worker was lost, go to the back of
+/// `again` as a task of their own, to be sent again (`losses`: Task::unattributed_losses). Out of
+/// memory, they fail with that error instead. The caller still releases `task`.
+template <class Tasks>
+void send_again(Tasks& again, const Task& task, std::size_t from, std::size_t end,
+                std::uint32_t losses = 0) noexcept {
+  if (from >= end) return;
+  Task* rest = nullptr;
+  try {
+    rest = new Task{task.job, from, end, 0, true, losses};
+    again.push_back(rest);
+    task.job->add_ref();
+  } catch (...) {
+    delete rest;
+    const auto error = std::current_exception();
+    RemoteJob* job = task.job->remote();
+    for (std::size_t i = from; i < end; ++i) job->accept_error(i, error);
+  }
+}
+
 /// Fails every item of `task` with `error` and releases it: an argument that cannot be encoded
 /// fails its items, not the pool; a pool that cannot start workers fails what is queued.
 inline void fail_task(Task* task, const std::exception_ptr& error) noexcept {

@@ -66,5 +66,13 @@ inline constexpr auto k_mpi_skip_look = 1ms;
 /// How often a serving rank holding a chunk tells rank 0 it lives (MpiPoolOptions::rank_timeout
 /// must be several times this).
 inline constexpr auto k_mpi_heartbeat = 250ms;
+/// How much work (at the chunk's pace so far) a serving rank asks rank 0 to permit ahead of the
+/// item it starts (mpi/protocol.hpp): when rank 0 gives up a rank, what was permitted fails and the
+/// rest runs elsewhere. Long enough that an answer comes before it is needed (a round trip costs
+/// tens of microseconds, the dispatcher may sleep k_mpi_longest_sleep); items longer than this wait
+/// for a round trip each, under 1% of their time.
+inline constexpr auto k_mpi_permit_ahead = 100ms;
+/// How long a serving rank waiting for a permit sleeps at most between looks.
+inline constexpr auto k_mpi_permit_poll = 100us;
 
 }  // namespace mpp::detail

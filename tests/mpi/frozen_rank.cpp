@@ -5,9 +5,13 @@
 // MpiPool.AFrozenRankIsGivenUp, 4 ranks). Prints "frozen_rank: ok" when every check held.
 #include <mpi.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,9 +27,14 @@ int rank_here() {
   return rank;
 }
 
-// Item 0 of the map and everything after it freeze on rank `frozen`.
-int freeze_on(int frozen, int x) {
-  if (rank_here() == frozen) ::raise(SIGSTOP);
+// Item 0 of the map and everything after it freeze on rank `frozen`, which leaves its pid in `dir`
+// first: the test continues the frozen ranks before it ends, so that mpirun can end them (Open
+// MPI 4.1.4's mpirun has crashed or hung in its own shutdown when ranks stayed stopped).
+int freeze_on(std::string dir, int frozen, int x) {
+  if (rank_here() == frozen) {
+    std::ofstream(dir + "/" + std::to_string(frozen)) << ::getpid() << '\n';
+    ::raise(SIGSTOP);
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(2));
   return x * 2;
 }
@@ -43,10 +52,10 @@ void check(bool ok, const std::string& what) {
 }
 
 // Runs `items` apply_asyncs of freeze_on(frozen, i); every one is a value or WorkerLost naming the rank.
-void map_with_a_freeze(mpp::MpiPool& pool, int frozen, const std::string& host) {
+void map_with_a_freeze(mpp::MpiPool& pool, const std::string& dir, int frozen, const std::string& host) {
   constexpr int items = 120;
   std::vector<mpp::AsyncResult<int>> results;
-  for (int i = 0; i < items; ++i) results.push_back(pool.apply_async(&freeze_on, frozen, i));
+  for (int i = 0; i < items; ++i) results.push_back(pool.apply_async(&freeze_on, dir, frozen, i));
   int lost = 0;
   for (int i = 0; i < items; ++i) {
     try {
@@ -73,7 +82,11 @@ int main(int argc, char** argv) {
   MPI_Get_processor_name(name, &length);
   const std::string host(name, static_cast<std::size_t>(length));
 
-  map_with_a_freeze(pool, 2, host);
+  char templ[] = "/tmp/mpp-frozen-rank-XXXXXX";
+  if (::mkdtemp(templ) == nullptr) return 2;
+  const std::string dir = templ;
+
+  map_with_a_freeze(pool, dir, 2, host);
   // The pool goes on with ranks 1 and 3.
   const auto doubled = pool.map(&twice, std::vector<int>(200, 4), 1);
   check(doubled == std::vector<int>(200, 8), "a map after the loss");
@@ -87,13 +100,19 @@ int main(int argc, char** argv) {
   {  // Rank 3 freezes, and the pool is terminated before anyone notices: nothing waits for ever.
     mpp::MpiPool third(options);
     std::vector<mpp::AsyncResult<int>> results;
-    for (int i = 0; i < 20; ++i) results.push_back(third.apply_async(&freeze_on, 3, i));
+    for (int i = 0; i < 20; ++i) results.push_back(third.apply_async(&freeze_on, dir, 3, i));
     results[0].wait();  // rank 1's first: rank 3 had its first chunk as early
     third.terminate();
     third.join();
   }
   check(pool.map(&twice, std::vector<int>(20, 5), 1) == std::vector<int>(20, 10), "rank 1 alone");
 
+  for (const int rank : {2, 3}) {
+    pid_t pid = 0;
+    std::ifstream(dir + "/" + std::to_string(rank)) >> pid;
+    check(pid > 0 && ::kill(pid, SIGCONT) == 0, "rank " + std::to_string(rank) + " is continued");
+  }
+  std::filesystem::remove_all(dir);
   std::printf("frozen_rank: %s\n", failures == 0 ? "ok" : "checks failed");
   std::fflush(stdout);
   return failures == 0 ? 0 : 1;
