@@ -232,6 +232,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       s->inflight.pop_front();
     }
     s->service.chunk_ended(f->sent, Clock::now());
+    s->ahead = header.permit;
     try {  // the rank has the request: its sends complete at once
       for (MPI_Request& r : f->sends) mpi::wait(session, r);
     } catch (const std::exception& e) {

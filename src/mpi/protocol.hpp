@@ -10,7 +10,8 @@
 //             no longer wanted: their count in `parts`, then their sequence numbers), Permit (the
 //             chunk `sequence` may start its items below `permit`)
 //   results:  server -> rank 0: Ready / InitError (to Open), Results (one per chunk, named by
-//             `sequence`: the chunk's outcome records follow), Heartbeat (every k_mpi_heartbeat
+//             `sequence`: the chunk's outcome records follow; `permit`: how many items the rank
+//             would like permitted with each of the pool's next chunks), Heartbeat (every k_mpi_heartbeat
 //             while the rank holds a chunk of the pool, never after its Results: the rank lives),
 //             Ask (chunk `sequence` would start its items below `permit`; `size`: how many items
 //             the rank would like permitted ahead); the tag names the pool, so that each pool's
@@ -46,7 +47,7 @@ struct Envelope {
   std::uint64_t pool;      // the pool's id (unique in the session)
   std::uint64_t sequence;  // results: the chunk's (per pool and server, from 0)
   std::uint64_t size;      // chunk: the bytes of every part together, this Envelope included; ask: see above
-  std::uint64_t permit;    // chunk, ask, permit: items below this may start (see above)
+  std::uint64_t permit;    // chunk, ask, permit: items below this may start; results: see above
 };
 
 /// The results communicator's tag for a pool: tags are at least 0..32767 (MPI guarantees no more).

@@ -165,8 +165,8 @@ class Server final : public ChunkReporter {
   // Items that take about k_mpi_permit_ahead at this pool's pace here; 0 when unknown or as long.
   std::uint64_t items_ahead() const noexcept {
     if (paced_pool_ != pool_) return 0;
-    if (item_time_.count() <= 0) return end() - begin();
-    return static_cast<std::uint64_t>(std::chrono::nanoseconds(k_mpi_permit_ahead) / item_time_);
+    const std::chrono::nanoseconds item = std::max(item_time_, std::chrono::nanoseconds(1));
+    return static_cast<std::uint64_t>(std::chrono::nanoseconds(k_mpi_permit_ahead) / item);
   }
 
   // The Ask carries the outcomes reported so far, so that rank 0 has every finished item's if it
@@ -288,6 +288,16 @@ class Server final : public ChunkReporter {
     permitted_ = asked_ = envelope.permit;
     ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Envelope)));
     run_request(in, &session_.relocation());
+    // The pace, for this pool's next chunks: rank 0 permits that many items with each (protocol.hpp).
+    if (end() > begin()) {
+      item_time_ =
+          (std::chrono::steady_clock::now() - chunk_began_) / static_cast<std::int64_t>(end() - begin());
+      paced_pool_ = pool_;
+    }
+    Envelope reply{};
+    std::memcpy(&reply, response_.data(), sizeof(reply));
+    reply.permit = items_ahead();
+    std::memcpy(response_.data(), &reply, sizeof(reply));
     send(pool_);
     // Notices for this chunk or earlier ones of the pool are spent.
     std::erase_if(skips_, [&](const auto& s) { return s.first == pool_ && s.second <= sequence_; });
