@@ -1,16 +1,19 @@
 // mpp::MpiPool with 1, 2 and 3 serving ranks (MpiPoolOptions::ranks, in one 4-rank job): the
-// tutorial's map, the coarse workload, and the cost of one chunk.
+// tutorial's map, the coarse workload, and the cost of one chunk; and a 50 MB argument's round trip
+// to rank 1 and back (against plain MPI: plain_mpi.cpp).
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "common/bench.hpp"
 #include "common/tutorial_map.hpp"
 #include "common/workloads.hpp"
 #include "mpi/coarse.hpp"
+#include "mpi/round_trip.hpp"
 #include "mpp/mpi.hpp"
 
 namespace mpp::bench {
@@ -43,6 +46,22 @@ void mpi_chunk_mpi_pool(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// The argument moves into the call and the result back into it: what is timed is the trip alone.
+void mpi_round_trip_mpi_pool(benchmark::State& state) {
+  RoundTripData data(round_trip_doubles(state.range(0)));
+  std::iota(data.begin(), data.end(), 0.0);
+  const RoundTripData expected = data;
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1});
+  data = pool.apply(echo_argument, std::move(data));  // untimed: the ranks' buffers grow once
+  for (auto _ : state) {
+    data = pool.apply(echo_argument, std::move(data));
+    benchmark::DoNotOptimize(data.data());
+  }
+  check(state, data == expected, "the round trip changed the data");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * 2 *
+                          static_cast<std::int64_t>(expected.size() * sizeof(double)));
+}
+
 BENCHMARK(mpi_tutorial_mpi_pool)
     ->Name("mpi_tutorial/mpi_pool")
     ->ArgsProduct({{200'000, 2'000'000}, {1, 2, 3}})
@@ -56,6 +75,11 @@ BENCHMARK(mpi_coarse_mpi_pool)
 BENCHMARK(mpi_chunk_mpi_pool)
     ->Name("mpi_chunk/mpi_pool")
     ->ArgsProduct({{2000}, {1, 2, 3}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(mpi_round_trip_mpi_pool)
+    ->Name("mpi_round_trip/mpi_pool")
+    ->Args({50})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
