@@ -46,6 +46,7 @@ struct InFlight {
   std::vector<MPI_Request> sends;  // one per part of the request
   Clock::time_point sent;
   bool skip_sent = false;  // under Impl::inflight_mutex
+  Ref<Job> keep{};         // while `sends` may read the job's arguments (views in the request)
 };
 
 struct Server {
@@ -387,6 +388,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       f = std::make_unique<InFlight>(
           InFlight{task, job, s.next_sequence, first_permit(s, *task), task->end, {}, {}, {}, Clock::now()});
       builder.clear();
+      builder.set_argument_views(true);  // `keep` holds them until the sends complete
       const Envelope envelope{Kind::chunk, 0, pool, 0, 0, f->permitted};  // parts and size: post_send()
       builder.bytes().resize(sizeof(envelope));                           // not an insert: see open_servers()
       std::memcpy(builder.bytes().data(), &envelope, sizeof(envelope));
@@ -399,6 +401,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
                             ": a chunk's request is larger than 2 GiB, more than one MPI message takes; "
                             "pass a smaller chunksize");
       }
+      if (std::any_of(segments.begin(), segments.end(), [](const auto& p) { return p.external != nullptr; }))
+        f->keep = Ref<Job>::share(task->job);
       // Moving the vector keeps its storage, so the segments' offsets still hold.
       f->owned = std::move(builder.bytes());
       builder.clear();

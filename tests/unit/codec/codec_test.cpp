@@ -19,7 +19,9 @@
 #include <limits>
 #include <list>
 #include <map>
+#include <memory>
 #include <new>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <set>
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "mpp/detail/remote/exception_codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
 #include "mpp/errors.hpp"
 #include "remote/function_table.hpp"
 
@@ -255,6 +258,63 @@ TEST(Codec, RoundTripsUserCerealTypes) {
   EXPECT_EQ(round_trip(records), records);
   const std::map<std::string, Account> accounts{{"a", account}, {"b", Account{}}};
   EXPECT_EQ(round_trip(accounts), accounts);
+}
+
+TEST(Codec, RoundTripsByteVectorsAsOneBlock) {
+  EXPECT_EQ(round_trip(std::vector<std::byte>{}), std::vector<std::byte>{});
+  std::vector<std::byte> odd(100'003);
+  for (std::size_t i = 0; i < odd.size(); ++i) odd[i] = static_cast<std::byte>(i * 7);
+  EXPECT_EQ(round_trip(odd), odd);
+  // The size, then the bytes: what cereal wrote element by element before, so the format holds.
+  const std::vector<std::byte> three{std::byte{1}, std::byte{2}, std::byte{255}};
+  ByteBuffer expected;
+  append_u64(expected, 3);
+  for (std::byte b : three) expected.push_back(b);
+  EXPECT_EQ(encoded(three), expected);
+}
+
+// The request as sent: its segments one after the other.
+ByteBuffer flattened(mpp::detail::RequestBuilder& builder) {
+  ByteBuffer out;
+  for (const auto& segment : builder.segments()) {
+    const std::byte* from =
+        segment.external != nullptr ? segment.external : builder.bytes().data() + segment.offset;
+    out.insert(out.end(), from, from + segment.size);
+  }
+  return out;
+}
+
+template <class T>
+std::size_t views_in_argument(const T& value, bool views = true) {
+  mpp::detail::RequestBuilder builder;
+  builder.set_argument_views(views);
+  mpp::detail::encode_argument(builder, value);
+  EXPECT_EQ(flattened(builder), encoded(value)) << "an argument's request differs from encode()'s bytes";
+  std::size_t count = 0;
+  for (const auto& segment : builder.segments()) count += segment.external != nullptr ? 1 : 0;
+  return count;
+}
+
+TEST(Codec, LargeArraysInArgumentsGoAsViewsInEncodesFormat) {
+  std::vector<double> doubles(20'001);
+  std::iota(doubles.begin(), doubles.end(), 0.5);
+  std::vector<std::byte> bytes(70'001, std::byte{9});
+  const std::string text(65'537, 't');
+  auto raw = std::make_unique<std::array<double, 10'000>>();
+  raw->fill(2.5);
+  EXPECT_EQ(views_in_argument(doubles), 1U);
+  EXPECT_EQ(views_in_argument(bytes), 1U);
+  EXPECT_EQ(views_in_argument(text), 1U);
+  EXPECT_EQ(views_in_argument(*raw), 1U);
+  EXPECT_EQ(views_in_argument(std::tuple(1, doubles, std::pair(text, 2.0f), Point{1, 2, 3})), 2U);
+  EXPECT_EQ(views_in_argument(std::pair(bytes, std::vector<int>{1, 2})), 1U);
+  // Small ones, empty ones and what keeps archive state are copied.
+  EXPECT_EQ(views_in_argument(std::vector<double>(100)), 0U);
+  EXPECT_EQ(views_in_argument(std::vector<double>{}), 0U);
+  EXPECT_EQ(views_in_argument(std::tuple(doubles, sample_record())), 0U);
+  EXPECT_EQ(views_in_argument(std::vector<std::vector<double>>{doubles}), 0U);
+  // Only where the transport keeps arguments alive until they are sent.
+  EXPECT_EQ(views_in_argument(doubles, false), 0U);
 }
 
 TEST(Codec, DecodeReadsConsecutiveValuesFromOneReader) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -17,7 +18,9 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "mpp/cpu.hpp"
@@ -208,6 +211,44 @@ TYPED_TEST(PoolBasics, ApplyAsyncReleasesItsArgumentsOnceTheTaskHasRun) {
   EXPECT_EQ(pool.apply(&tracked_value, Tracked(9)), 9);
   EXPECT_EQ(Tracked::live().load(), 0);
   EXPECT_TRUE(result.ready());  // still held: only its arguments are gone
+}
+
+struct LargeArrays {
+  std::vector<double> doubles;
+  std::vector<std::byte> bytes;
+  std::string text;
+  std::tuple<int, std::vector<float>, std::string> nested;
+  std::vector<double> empty;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(doubles, bytes, text, nested, empty);
+  }
+  friend bool operator==(const LargeArrays&, const LargeArrays&) = default;
+};
+
+LargeArrays echo_large(std::vector<double> doubles, std::vector<std::byte> bytes, std::string text,
+                       std::tuple<int, std::vector<float>, std::string> nested, std::vector<double> empty) {
+  return {std::move(doubles), std::move(bytes), std::move(text), std::move(nested), std::move(empty)};
+}
+
+TYPED_TEST(PoolBasics, ApplyCarriesLargeArraysBothWaysIntact) {
+  // Large arrays go from the arguments' own memory where the pool can (MpiPool): sizes over the
+  // threshold, odd ones, inside a tuple, next to an empty one.
+  TypeParam pool(2);
+  std::vector<double> doubles(3 << 20);  // 24 MiB: huge pages when decoded
+  std::iota(doubles.begin(), doubles.end(), 0.25);
+  std::vector<std::byte> bytes(100'003);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::byte>(i % 251);
+  std::string text(65'539, 'x');
+  text.back() = 'y';
+  std::vector<float> floats(40'001, 1.5F);
+  const std::tuple<int, std::vector<float>, std::string> nested{7, floats, text};
+  const auto got = pool.apply(&echo_large, doubles, bytes, text, nested, std::vector<double>{});
+  EXPECT_TRUE((got == LargeArrays{doubles, bytes, text, nested, {}})) << "a large array changed on its way";
+  auto second = pool.apply_async([](std::vector<double> v) { return v; }, doubles);
+  auto third = pool.apply_async([](std::vector<std::byte> v) { return v.size(); }, bytes);
+  EXPECT_EQ(second.get(), doubles);
+  EXPECT_EQ(third.get(), bytes.size());
 }
 
 TYPED_TEST(PoolBasics, EveryWorkerCountGivesCorrectResults) {

@@ -30,6 +30,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <list>
 #include <map>
 #include <optional>
@@ -46,6 +47,7 @@
 #include <vector>
 
 #include "mpp/detail/core/decode_tag.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/detail/core/throw.hpp"
 #include "mpp/errors.hpp"
 
@@ -133,6 +135,7 @@ class WireInputArchive : public cereal::InputArchive<WireInputArchive, cereal::A
  public:
   explicit WireInputArchive(ByteReader& in) : InputArchive(this), in_(in) {}
   void load_binary(void* data, std::size_t size) { in_.read(data, size); }
+  std::span<const std::byte> take(std::size_t size) { return in_.take(size); }
   std::size_t remaining() const noexcept { return in_.remaining(); }
 
  private:
@@ -197,9 +200,53 @@ concept RawInArchive = RawCodable<T> && std::is_class_v<T> && !cereal_handles_v<
 template <class T>
 concept ArchiveNumber = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
 
-/// An element type whose vector travels as one block of bytes.
+/// An element type whose vector travels as one block of bytes (std::byte too: cereal writes each
+/// as its one byte, so the block holds the same bytes).
 template <class T>
-concept BlockElement = ArchiveNumber<T> || RawInArchive<T>;
+concept BlockElement = ArchiveNumber<T> || RawInArchive<T> || std::is_same_v<T, std::byte>;
+
+/// Reads T after T from possibly unaligned bytes: a vector is built from these in one pass, where
+/// resize() and a copy would write it twice.
+template <class T>
+class RawIterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = T;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const T*;
+  using reference = T;
+
+  RawIterator() = default;
+  explicit RawIterator(const std::byte* at) noexcept : at_(at) {}
+  T operator*() const noexcept {
+    std::array<std::byte, sizeof(T)> bytes;
+    std::memcpy(bytes.data(), at_, sizeof(T));
+    return std::bit_cast<T>(bytes);
+  }
+  RawIterator& operator++() noexcept {
+    at_ += sizeof(T);
+    return *this;
+  }
+  RawIterator operator++(int) noexcept {
+    RawIterator before = *this;
+    at_ += sizeof(T);
+    return before;
+  }
+  bool operator==(const RawIterator& other) const noexcept = default;
+
+ private:
+  const std::byte* at_ = nullptr;
+};
+
+/// Room for `count` elements about to be written whole: a large fresh array is first reserved and
+/// given huge pages (memory_advice.hpp), as its page faults, not the copy, are most of its cost.
+template <class Container>
+void reserve_for_decode(Container& container, std::size_t count) {
+  using Element = std::remove_reference_t<decltype(*container.data())>;
+  if (count * sizeof(Element) < k_huge_pages_from || container.capacity() >= count) return;
+  container.reserve(count);
+  advise_huge_pages(container.data(), count * sizeof(Element));
+}
 
 template <class Archive>
 concept WireArchive = std::is_same_v<Archive, WireOutputArchive> || std::is_same_v<Archive, WireInputArchive>;
@@ -265,8 +312,9 @@ void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<T, A>& vector) 
   vector.clear();
   if constexpr (BlockElement<T>) {
     if (size > ar.remaining() / sizeof(T)) throw_serialization("corrupt length in message");
-    vector.resize(static_cast<std::size_t>(size));
-    ar.load_binary(vector.data(), static_cast<std::size_t>(size) * sizeof(T));
+    const std::span<const std::byte> bytes = ar.take(static_cast<std::size_t>(size) * sizeof(T));
+    reserve_for_decode(vector, static_cast<std::size_t>(size));
+    vector.insert(vector.end(), RawIterator<T>(bytes.data()), RawIterator<T>(bytes.data() + bytes.size()));
   } else {
     // Reserve a little (64 KiB worth); growth beyond follows what is actually decoded.
     vector.reserve(std::min<std::size_t>(static_cast<std::size_t>(size),
@@ -292,6 +340,17 @@ requires(std::is_constructible_v<T, DecodeTag> &&
   }
   optional.emplace(DecodeTag{});
   ar(*optional);
+}
+// As cereal's own, with a large string's pages advised first.
+template <ArchiveNumber C, class Traits, class A>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::basic_string<C, Traits, A>& string) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  if (size > ar.remaining() / sizeof(C)) throw_serialization("corrupt length in message");
+  string.clear();
+  reserve_for_decode(string, static_cast<std::size_t>(size));
+  string.resize(static_cast<std::size_t>(size));
+  ar.load_binary(string.data(), static_cast<std::size_t>(size) * sizeof(C));
 }
 template <class A>
 void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<bool, A>& vector) {

@@ -13,6 +13,8 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -95,6 +97,12 @@ class RequestBuilder {
   /// pool's worker; not an MPI rank, which may be on another host).
   void set_same_machine(bool yes) noexcept { same_machine_ = yes; }
   bool same_machine() const noexcept { return same_machine_; }
+  /// The transport keeps a task's arguments alive until its request has gone (the MPI executor
+  /// holds the job until its sends complete): their large arrays may then go as views
+  /// (encode_argument). Off for the process rings, whose writer may still be copying a request
+  /// when a cancelled call drops its arguments.
+  void set_argument_views(bool yes) noexcept { argument_views_ = yes; }
+  bool argument_views() const noexcept { return argument_views_; }
 
  private:
   void close_owned() {
@@ -105,6 +113,7 @@ class RequestBuilder {
   std::vector<Segment> segments_;
   std::size_t owned_from_ = 0;
   bool same_machine_ = false;
+  bool argument_views_ = false;
 };
 
 /// A range whose items cross to a worker a chunk at a time, as one object: a Frame's rows cross as
@@ -132,6 +141,66 @@ inline void append_raw_items(RequestBuilder& out, const void* data, std::size_t 
   }
   out.bytes().push_back(std::byte{0});
   out.append_view(data, size);
+}
+
+/// From this size on, an array in a task's arguments is not copied into the request: the request
+/// refers to it (RequestBuilder::append_view) and the transport sends it from there.
+inline constexpr std::size_t k_argument_view_min_bytes = 64 * 1024;
+
+/// Whose archive form is a size and one block of bytes: vectors of BlockElements, strings of numbers
+/// (cereal writes a string so).
+template <class T>
+inline constexpr bool is_block_array_v = false;
+template <class T, class A>
+inline constexpr bool is_block_array_v<std::vector<T, A>> = BlockElement<T>;
+template <class C, class Traits, class A>
+inline constexpr bool is_block_array_v<std::basic_string<C, Traits, A>> = ArchiveNumber<C>;
+
+/// Types whose archive form keeps no state in the archive (cereal's class versions and shared
+/// pointer ids do): their parts may be written one by one, each as a fresh archive writes it.
+template <class T>
+struct stateless_parts : std::bool_constant<is_block_array_v<T> || BlockElement<T>> {};
+template <class... E>
+struct stateless_parts<std::tuple<E...>> : std::conjunction<stateless_parts<E>...> {};
+template <class A, class B>
+struct stateless_parts<std::pair<A, B>> : std::conjunction<stateless_parts<A>, stateless_parts<B>> {};
+
+inline void append_block(RequestBuilder& out, const void* data, std::size_t size) {
+  if (out.argument_views() && size >= k_argument_view_min_bytes) {
+    out.append_view(data, size);
+  } else {
+    append_bytes(out.bytes(), data, size);
+  }
+}
+
+/// As WireOutputArchive writes `value`: inside a tuple or a pair, the archive's rules apply, not
+/// encode()'s (a raw pair inside a tuple goes member by member).
+template <class T>
+void encode_archived(RequestBuilder& out, const T& value) {
+  if constexpr (is_block_array_v<T>) {
+    const auto count = static_cast<cereal::size_type>(value.size());
+    append_bytes(out.bytes(), &count, sizeof(count));
+    append_block(out, value.data(), value.size() * sizeof(*value.data()));
+  } else if constexpr (is_tuple_like_pair<T>::value && stateless_parts<T>::value) {
+    std::apply([&](const auto&... part) { (encode_archived(out, part), ...); }, value);
+  } else {
+    WireOutputArchive archive(out.bytes());
+    archive(value);
+  }
+}
+
+/// Encodes a task's argument in encode()'s format, leaving its large arrays where they lie (a
+/// vector or string of numbers or raw structs, alone or in tuples and pairs of such; a large raw
+/// value) when the transport allows (RequestBuilder::argument_views): the request refers to them.
+template <class T>
+void encode_argument(RequestBuilder& out, const T& value) {
+  if constexpr (RawCodable<T>) {
+    append_block(out, &value, sizeof(T));
+  } else if constexpr (is_block_array_v<T> || (is_tuple_like_pair<T>::value && stateless_parts<T>::value)) {
+    encode_archived(out, value);
+  } else {
+    encode(out.bytes(), value);
+  }
 }
 
 /// The parent's side of a job that runs in other processes. Called by one thread (the executor's

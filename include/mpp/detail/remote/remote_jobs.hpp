@@ -66,7 +66,8 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
 
   void encode_request(std::size_t /*begin*/, std::size_t /*end*/, RequestBuilder& out) override {
     encode_function(out.bytes(), this->function());
-    std::apply([&](const auto&... args) { (encode(out.bytes(), args), ...); }, this->arguments());
+    // Large arrays go from the arguments themselves, which live until the call's outcome comes.
+    std::apply([&](const auto&... args) { (encode_argument(out, args), ...); }, this->arguments());
   }
 
   // Cancelled before it was sent: AsyncResult::cancel() completed it already.
