@@ -19,9 +19,11 @@ set(common_flags -std=c++20 -g -O1 -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS
   -I${SOURCE_DIR}/include -I${SOURCE_DIR}/src -I${fuzz_dir})
 set(fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 if(FUZZER STREQUAL "decode")
-  # The decoder is the header codec.hpp; the exception codec and throw_serialization are compiled.
+  # The decoder is the header codec.hpp; the exception codec, throw_serialization and the memory
+  # advice large decoded arrays get are compiled.
   set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/core/demangle.cpp
-    ${SOURCE_DIR}/src/remote/exception_codec.cpp)
+    ${SOURCE_DIR}/src/remote/exception_codec.cpp ${SOURCE_DIR}/src/posix/memory_advice.cpp
+    ${SOURCE_DIR}/src/posix/syscall.cpp)
   set(library_flags)
   set(library_libs)
 elseif(FUZZER STREQUAL "csv")
