@@ -2,6 +2,7 @@
 // tutorial's map, the coarse workload, and the cost of one chunk; and a 50 MB argument's round trip
 // to rank 1 and back (against plain MPI: plain_mpi.cpp).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -34,15 +35,30 @@ void mpi_coarse_mpi_pool(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// Rank 0's CPU time so far (every thread: the caller's and the dispatcher's), in microseconds.
+double rank0_cpu_us() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto us = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec);
+  };
+  return us(usage.ru_utime) + us(usage.ru_stime);
+}
+
 // One item per chunk, each trivial: the time per item is what a chunk costs (request, run, result).
+// rank0_us_per_chunk: rank 0's CPU per chunk, which bounds how many chunks a second one rank 0
+// can hand out (docs/mpi.md, Scale).
 void mpi_chunk_mpi_pool(benchmark::State& state) {
   std::vector<int> items(static_cast<std::size_t>(state.range(0)));
   std::iota(items.begin(), items.end(), 0);
   mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1))});
+  const double cpu_before = rank0_cpu_us();
   for (auto _ : state) {
     std::vector<int> results = pool.map([](int x) { return x + 1; }, items, 1);
     benchmark::DoNotOptimize(results.data());
   }
+  const double chunks = static_cast<double>(state.iterations() * state.range(0));
+  state.counters["rank0_us_per_chunk"] = (rank0_cpu_us() - cpu_before) / chunks;
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
