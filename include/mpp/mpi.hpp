@@ -24,7 +24,8 @@ struct MpiPoolOptions {
   /// How long rank 0 waits without a word from a rank that holds chunks of the pool before it
   /// gives that rank up (a frozen node, a cut link): a rank holding a chunk says it lives four
   /// times a second, however long its task runs. The item the lost rank was running fails with
-  /// mpp::WorkerLost (with those it was permitted to start next: at most about 100 ms of work); its
+  /// mpp::WorkerLost (with those it was permitted to start next, at most about 100 ms of work, and
+  /// those it finished in the last 50 ms); its
   /// unstarted items run on the other ranks, none twice; the pool goes on with the ranks left; the
   /// job ends with exit status 75 when
   /// the program does (see docs/mpi.md). 0 = wait for ever. At least 1 s otherwise

@@ -313,8 +313,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
         fatal(e.what());
       }
     }
+    const std::uint64_t before = f.permitted;
     f.permitted = std::max(f.permitted, std::min<std::uint64_t>(ask.permit, f.end));
     s.ahead = ask.size;
+    if (f.permitted == before) return;  // it sent outcomes only
     const Envelope permit{Kind::permit, 0, pool, f.sequence, 0, f.permitted};
     std::lock_guard lock(session.mpi_mutex());
     // Small: sent eagerly, MPI_Send returns at once.
@@ -333,12 +335,14 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
                                                   : "said nothing for " + std::string(said) +
                                                         " s and was given up (rank_timeout)");
     session.mark_lost(s.rank, why);
-    s.lost = true;
     std::deque<std::unique_ptr<InFlight>> gone;
     {
       std::lock_guard lock(inflight_mutex);
+      // Should the rank wake up, it skips what it was permitted but had not started.
+      send_skips_locked([](const InFlight&) { return true; }, &s);
       gone.swap(s.inflight);
     }
+    s.lost = true;
     std::exception_ptr error;
     try {
       error = std::make_exception_ptr(
@@ -468,7 +472,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // yet, all under one hold of the MPI lock: on a busy machine each MPI call may cost a time slice.
   // The caller holds inflight_mutex.
   template <class Unwanted>
-  bool send_skips_locked(const Unwanted& unwanted) noexcept {
+  bool send_skips_locked(const Unwanted& unwanted, const Server* only = nullptr) noexcept {
     struct Notice {
       Envelope envelope;
       std::array<std::uint64_t, k_mpi_pipeline.short_depth> sequences;
@@ -476,7 +480,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     std::unique_lock mpi_lock(session.mpi_mutex(), std::defer_lock);
     bool any = false;
     for (Server& s : servers) {
-      if (s.lost) continue;
+      if (s.lost || (only != nullptr && &s != only)) continue;
       Notice n{{Kind::skip, 0, pool, 0, 0, 0}, {}};
       for (auto& f : s.inflight) {
         if (f->skip_sent || !unwanted(*f)) continue;

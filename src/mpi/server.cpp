@@ -135,22 +135,21 @@ class Server final : public ChunkReporter {
   }
   const char* unsent_note() const noexcept override { return "(its message could not be sent to rank 0)"; }
 
-  // Items first.. may start up to where rank 0 has permitted (`wanted` at most); asks for about
-  // k_mpi_permit_ahead of work beyond, at the chunk's pace, before it is needed, and waits only when
-  // nothing is permitted yet. 0: the chunk was skipped meanwhile.
+  // Items first.. may start up to where rank 0 has permitted (`wanted` at most), in runs of about
+  // k_mpi_skip_look of work; asks for about k_mpi_permit_ahead of work beyond, at the chunk's
+  // pace, before it is needed, and waits only when nothing is permitted yet; sends the outcomes
+  // reported so far at least every k_mpi_outcome_flush. 0: the chunk was skipped meanwhile.
   std::size_t may_start(std::size_t first, std::size_t wanted) noexcept override {
-    // The whole chunk asked for (the usual case for short items, and where rank 0 never gives up
-    // a rank): nothing to do.
-    if (asked_ >= end() && permitted_ > first)
-      return static_cast<std::size_t>(std::min<std::uint64_t>(wanted, permitted_ - first));
     const auto now = std::chrono::steady_clock::now();
     if (first > begin()) {
       item_time_ = (now - chunk_began_) / static_cast<std::int64_t>(first - begin());
       paced_pool_ = pool_;
     }
-    const std::uint64_t ahead = items_ahead();
+    const std::uint64_t ahead = items_within(k_mpi_permit_ahead);
     const std::uint64_t target = std::min<std::uint64_t>(end(), first + 1 + ahead);
-    if (target > asked_ && (asked_ <= first || asked_ - first - 1 < ahead / 2)) ask(target, ahead);
+    const bool more = target > asked_ && (asked_ <= first || asked_ - first - 1 < ahead / 2);
+    if (more || (now - last_ask_ >= k_mpi_outcome_flush && response_.size() > sizeof(Envelope)))
+      ask(std::max(target, asked_), ahead, now);
     if (permitted_ <= first) {
       Poll poll(k_mpi_permit_poll);
       while (permitted_ <= first) {
@@ -159,20 +158,23 @@ class Server final : public ChunkReporter {
         if (permitted_ <= first) poll.pause();
       }
     }
-    return static_cast<std::size_t>(std::min<std::uint64_t>(wanted, permitted_ - first));
+    // A run lasts about as long as a look for skip notices waits: a rank given up on while it
+    // was stopped (and skipped) starts little after it is continued.
+    const std::uint64_t run = std::max<std::uint64_t>(1, items_within(k_mpi_skip_look));
+    return static_cast<std::size_t>(std::min<std::uint64_t>({wanted, permitted_ - first, run}));
   }
 
-  // Items that take about k_mpi_permit_ahead at this pool's pace here; 0 when unknown or as long.
-  std::uint64_t items_ahead() const noexcept {
+  // Items that take about `span` at this pool's pace here; 0 when unknown or as long.
+  std::uint64_t items_within(std::chrono::nanoseconds span) const noexcept {
     if (paced_pool_ != pool_) return 0;
-    const std::chrono::nanoseconds item = std::max(item_time_, std::chrono::nanoseconds(1));
-    return static_cast<std::uint64_t>(std::chrono::nanoseconds(k_mpi_permit_ahead) / item);
+    return static_cast<std::uint64_t>(span / std::max(item_time_, std::chrono::nanoseconds(1)));
   }
 
   // The Ask carries the outcomes reported so far, so that rank 0 has every finished item's if it
   // gives this rank up: the chunk's results message then starts afresh.
-  void ask(std::uint64_t target, std::uint64_t ahead) noexcept {
+  void ask(std::uint64_t target, std::uint64_t ahead, std::chrono::steady_clock::time_point now) noexcept {
     asked_ = target;
+    last_ask_ = now;
     close_block();
     const Envelope ask{Kind::ask, 0, pool_, sequence_, ahead, target};
     std::memcpy(response_.data(), &ask, sizeof(ask));
@@ -296,7 +298,7 @@ class Server final : public ChunkReporter {
     }
     Envelope reply{};
     std::memcpy(&reply, response_.data(), sizeof(reply));
-    reply.permit = items_ahead();
+    reply.permit = items_within(k_mpi_permit_ahead);
     std::memcpy(response_.data(), &reply, sizeof(reply));
     send(pool_);
     // Notices for this chunk or earlier ones of the pool are spent.
@@ -306,7 +308,7 @@ class Server final : public ChunkReporter {
   // ChunkReporter: the results message is begun before any item reports.
   void chunk_starts(const wire::ChunkHeader& header) noexcept override {
     sequence_ = header.sequence;
-    chunk_began_ = std::chrono::steady_clock::now();
+    chunk_began_ = last_ask_ = std::chrono::steady_clock::now();
     begin_results();
     // A notice for this chunk may have come while the one before ran.
     read_skips();
@@ -384,6 +386,7 @@ class Server final : public ChunkReporter {
   std::uint64_t permitted_ = 0;
   std::uint64_t asked_ = 0;
   std::chrono::steady_clock::time_point chunk_began_{};
+  std::chrono::steady_clock::time_point last_ask_{};  // or the chunk's start
   std::chrono::nanoseconds item_time_{0};
   std::uint64_t paced_pool_ = 0;
   std::atomic<std::uint64_t> raw_running_{0};  // nothing reads it: a rank that dies ends the job

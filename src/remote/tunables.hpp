@@ -61,7 +61,8 @@ inline constexpr auto k_mpi_longest_sleep = 500us;
 /// How long an idle serving rank sleeps at most between looks for a request: the first chunk after
 /// a pause waits this long at worst; later ones are queued before they are needed (pipelining).
 inline constexpr auto k_mpi_server_idle_poll = 1000us;
-/// How often a serving rank running a chunk looks for skip notices.
+/// How often a serving rank running a chunk looks for skip notices (short items run in runs this
+/// long between looks).
 inline constexpr auto k_mpi_skip_look = 1ms;
 /// How often a serving rank holding a chunk tells rank 0 it lives (MpiPoolOptions::rank_timeout
 /// must be several times this).
@@ -72,6 +73,9 @@ inline constexpr auto k_mpi_heartbeat = 250ms;
 /// tens of microseconds, the dispatcher may sleep k_mpi_longest_sleep); items longer than this wait
 /// for a round trip each, under 1% of their time.
 inline constexpr auto k_mpi_permit_ahead = 100ms;
+/// How often, at most, a serving rank sends rank 0 the outcomes its chunk has reported so far (with
+/// an Ask), and so how much finished work a rank given up on may take with it.
+inline constexpr auto k_mpi_outcome_flush = 50ms;
 /// How long a serving rank waiting for a permit sleeps at most between looks.
 inline constexpr auto k_mpi_permit_poll = 100us;
 
