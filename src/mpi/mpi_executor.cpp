@@ -39,8 +39,9 @@ struct InFlight {
   Task* task;  // nullptr once cancelled: the outcome is dropped when it comes
   RemoteJob* job;
   std::uint64_t sequence;
-  std::uint64_t permitted;         // the rank may start the items below this (mpi/protocol.hpp)
-  std::uint64_t end;               // the chunk's end
+  std::uint64_t permitted;  // the rank may start the items below this (mpi/protocol.hpp)
+  std::uint64_t begin;      // the chunk's items
+  std::uint64_t end;
   ByteBuffer early;                // outcome records that came with the rank's asks, in order
   ByteBuffer owned;                // the request's own bytes (the rest are views of the caller's items)
   std::vector<MPI_Request> sends;  // one per part of the request
@@ -389,8 +390,16 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     std::unique_ptr<InFlight> f;
     std::vector<RequestBuilder::Segment> segments;
     try {
-      f = std::make_unique<InFlight>(
-          InFlight{task, job, s.next_sequence, first_permit(s, *task), task->end, {}, {}, {}, Clock::now()});
+      f = std::make_unique<InFlight>(InFlight{task,
+                                              job,
+                                              s.next_sequence,
+                                              first_permit(s, *task),
+                                              task->begin,
+                                              task->end,
+                                              {},
+                                              {},
+                                              {},
+                                              Clock::now()});
       builder.clear();
       builder.set_argument_views(true);  // `keep` holds them until the sends complete
       const Envelope envelope{Kind::chunk, 0, pool, 0, 0, f->permitted};  // parts and size: post_send()
@@ -422,13 +431,16 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     return true;
   }
 
-  // What a chunk permits at once: as many items as the rank last asked for ahead (mpi/protocol.hpp;
-  // none when its items are long or its pace unknown: it asks as it starts, a chunk queued behind
-  // another may never start there); every item where no rank can be lost (rank_timeout 0, rank 0's
-  // own serving thread).
+  // What a chunk permits at once: as many items as the rank last asked for ahead (mpi/protocol.hpp),
+  // less what the chunks it holds already permit, so that what a lost rank takes with it stays
+  // about k_mpi_permit_ahead of work; none when its items are long or its pace unknown (it asks as
+  // it starts). Every item where no rank can be lost (rank_timeout 0, rank 0's own serving thread).
   std::uint64_t first_permit(const Server& s, const Task& task) const noexcept {
     if (options.rank_timeout.count() == 0 || s.rank == session.rank()) return task.end;
-    return task.begin + std::min<std::uint64_t>(s.ahead, task.end - task.begin);
+    std::uint64_t held = 0;
+    for (const auto& f : s.inflight) held += f->permitted - f->begin;
+    const std::uint64_t room = s.ahead > held ? s.ahead - held : 0;
+    return task.begin + std::min<std::uint64_t>(room, task.end - task.begin);
   }
 
   // Each part of the request as a message of its own, straight from where it lies: a map's raw
