@@ -103,11 +103,12 @@ std::uint32_t Barrier::wait_until(detail::Deadline deadline) {
       detail::futex_wake_all(s.epoch, detail::FutexScope::shared);
       return index;
     }
-    s.count.store(index + 1);
     // Taken under the state mutex, so that no later round can take this slot first. Its last
     // holder (of an earlier round) only lets go of it, or died: either way it comes free.
     (void)detail::sync::lock_robust(s.slots[index].mutex, detail::k_no_deadline, k_barrier);
     s.slots[index].generation.store(generation);
+    // Counted only now: a party seen waiting (n_waiting) holds its slot, so its death is seen.
+    s.count.store(index + 1);
   }
   // The waiter never waits for the state mutex while it holds its slot (an arrival holds the
   // state mutex while it takes a slot): it lets go of the slot before it breaks the barrier.
