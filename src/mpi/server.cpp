@@ -178,18 +178,7 @@ class Server final : public ChunkReporter {
     close_block();
     const Envelope ask{Kind::ask, 0, pool_, sequence_, ahead, target};
     std::memcpy(response_.data(), &ask, sizeof(ask));
-    try {
-      MPI_Request request = MPI_REQUEST_NULL;
-      {
-        std::lock_guard lock(session_.mpi_mutex());
-        check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0, pool_tag(pool_),
-                        session_.results(), &request),
-              "MPI_Isend");
-      }
-      wait(session_, request);
-    } catch (const std::exception& e) {
-      abort_job(e.what());
-    }
+    send(pool_, false);
     begin_results();
   }
 
@@ -360,12 +349,15 @@ class Server final : public ChunkReporter {
     if (beat_thread_.joinable()) beat_thread_.join();
   }
 
-  void send(std::uint64_t pool) noexcept {
+  // response_ to rank 0, for `pool`; `ends_chunk`: Results or a reply to Open, after which the
+  // rank owes the pool nothing (an Ask: the chunk goes on).
+  void send(std::uint64_t pool, bool ends_chunk = true) noexcept {
     try {
       MPI_Request request = MPI_REQUEST_NULL;
       {
         std::lock_guard lock(session_.mpi_mutex());
-        busy_pool_.store(0, std::memory_order_relaxed);  // no Heartbeat follows a chunk's Results
+        // No Heartbeat follows a chunk's Results.
+        if (ends_chunk) busy_pool_.store(0, std::memory_order_relaxed);
         check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0, pool_tag(pool),
                         session_.results(), &request),
               "MPI_Isend");
