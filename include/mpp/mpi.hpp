@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 #include "mpp/async_result.hpp"
 #include "mpp/detail/front/pool_front.hpp"
@@ -31,6 +32,19 @@ struct MpiPoolOptions {
   /// the program does (see docs/mpi.md). 0 = wait for ever. At least 1 s otherwise
   /// (std::invalid_argument).
   std::chrono::milliseconds rank_timeout{std::chrono::seconds(10)};
+  /// Worker processes each serving rank forks for this pool, which run its items as ProcessPool's
+  /// workers do: an item that crashes its worker (SIGSEGV, abort) fails alone with mpp::WorkerLost
+  /// and the worker is replaced, and a rank runs that many items at once. 0 (the default): the rank
+  /// runs items itself, one at a time, and a crashing item ends the job. MpiPoolOptions::every_cpu:
+  /// one per CPU the rank may use (usable_cpu_count() there), for one rank per node. See
+  /// docs/mpi.md.
+  std::size_t workers_per_rank = 0;
+  static constexpr std::size_t every_cpu = SIZE_MAX;
+  /// As ProcessPoolOptions': an item running longer fails with mpp::TimeoutError and its worker is
+  /// replaced; a worker exits after that many chunks. Both need local workers: with either set and
+  /// workers_per_rank 0, each rank runs every_cpu workers.
+  std::chrono::nanoseconds task_timeout{0};
+  std::size_t maxtasksperchild = 0;
 };
 
 namespace detail {
@@ -54,7 +68,8 @@ struct MpiBackend : RemoteBackend<MpiExecutor> {
 /// function of a library that only rank 0 loaded fails its items with mpp::SerializationError.
 /// Exceptions cross ranks as in ProcessPool. Chunks are handed to ranks as they free up, at most a
 /// few in flight per rank, so a slow rank gets fewer. A rank that dies ends the whole job (MPI's
-/// rule; mpirun names the rank); a rank that falls silent (MpiPoolOptions::rank_timeout) is given
+/// rule; mpirun names the rank), so an item that may crash belongs in local workers
+/// (MpiPoolOptions::workers_per_rank), where it fails alone; a rank that falls silent (MpiPoolOptions::rank_timeout) is given
 /// up: the item it was running fails with mpp::WorkerLost, its unstarted items run on the other
 /// ranks (start permits, docs/mpi.md), and the job ends with exit status 75 when
 /// rank 0's program ends. terminate() cannot stop a chunk a rank is running: it finishes there and

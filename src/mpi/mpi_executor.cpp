@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -50,6 +51,8 @@ struct InFlight {
   Ref<Job> keep{};         // while `sends` may read the job's arguments (views in the request)
 };
 
+static_assert(sizeof(Envelope) % sizeof(std::uint64_t) == 0);
+
 struct Server {
   int rank = 0;
   // In the order sent, which is the order results come. Changed by the dispatcher thread only,
@@ -60,6 +63,7 @@ struct Server {
   Clock::time_point owed_since{};  // when inflight last became non-empty
   bool lost = false;               // given up on (check_silent): sent nothing more
   std::uint64_t ahead = 0;         // items the rank last asked to have permitted ahead (its pace)
+  std::size_t workers = 0;         // its local worker processes for the pool; 0: it runs items itself
 };
 
 std::exception_ptr serialization_error(const std::string& what) {
@@ -94,6 +98,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   std::vector<std::unique_ptr<mpi::Bytes>> spare;  // receive buffers
   // Requests to ranks given up on: never completed, so their buffers are never freed.
   std::vector<std::unique_ptr<InFlight>> abandoned;
+  // A skip notice being built (send_skips_locked, under inflight_mutex): room for every chunk the
+  // busiest rank may hold, sized when the pool opens.
+  static constexpr std::size_t k_envelope_words = sizeof(Envelope) / sizeof(std::uint64_t);
+  std::vector<std::uint64_t> skip_notice;
 
   void wake_dispatcher() noexcept override {
     wake_word.fetch_add(1, std::memory_order_seq_cst);
@@ -107,7 +115,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   void begin_dispatch() noexcept { t_function_relocation = &session.relocation(); }
   bool take_turn(Deadline /*deadline*/) noexcept { return true; }
   bool dispatch_round() noexcept { return step(); }
-  void end_dispatch() noexcept { t_function_relocation = nullptr; }
+  void end_dispatch() noexcept {
+    t_function_relocation = nullptr;
+    close_servers();
+  }
 
   bool any_inflight() const noexcept {
     return std::any_of(servers.begin(), servers.end(), [](const Server& s) { return !s.inflight.empty(); });
@@ -222,16 +233,21 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     // A late word from a rank given up on: its chunks were settled when it was.
     if (s->lost || header.kind == Kind::heartbeat) return;
     if (header.kind == Kind::ask && header.pool == pool) return grant(*s, header, message);
-    if (header.kind != Kind::results || header.pool != pool || s->inflight.empty() ||
-        s->inflight.front()->sequence != header.sequence) {
+    // A rank with local workers answers chunks as they finish; one that runs them itself, in order.
+    auto at = s->inflight.begin();
+    if (s->workers != 0) {
+      at = std::find_if(at, s->inflight.end(), [&](const auto& f) { return f->sequence == header.sequence; });
+    }
+    if (header.kind != Kind::results || header.pool != pool || at == s->inflight.end() ||
+        (*at)->sequence != header.sequence) {
       fatal("an unexpected message from rank " + std::to_string(rank));
     }
     // Out of the queue before any outcome is taken: callbacks may re-enter step().
     std::unique_ptr<InFlight> f;
     {
       std::lock_guard lock(inflight_mutex);
-      f = std::move(s->inflight.front());
-      s->inflight.pop_front();
+      f = std::move(*at);
+      s->inflight.erase(at);
     }
     s->service.chunk_ended(f->sent, Clock::now());
     s->ahead = header.permit;
@@ -242,15 +258,22 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     }
     if (f->task == nullptr) return;  // cancelled by terminate()
     Task* task = f->task;
-    take_outcomes(rank, *task, *f->job, f->early, std::span(message.data(), message.size()));
+    // Items the rank gives back unrun (its local worker died before them) run anywhere, first.
+    if (header.size > task->end - task->begin)
+      fatal("rank " + std::to_string(rank) + " gave back too many items");
+    const std::size_t kept = task->end - static_cast<std::size_t>(header.size);
+    std::vector<Task*> again;
+    send_again(again, *task, kept, task->end);
+    pending.insert(pending.begin(), again.begin(), again.end());
+    take_outcomes(rank, *task, kept, *f->job, f->early, std::span(message.data(), message.size()));
     release_task(task);
   }
 
   // Every item of the chunk gets exactly one outcome, whatever the records hold: those that came
   // early (with asks), then the results message's.
-  void take_outcomes(int rank, const Task& task, RemoteJob& job, ByteBuffer& early,
+  void take_outcomes(int rank, const Task& task, std::size_t end, RemoteJob& job, ByteBuffer& early,
                      std::span<std::byte> message) noexcept {
-    ChunkProgress chunk{&job, task.begin, task.end, false};
+    ChunkProgress chunk{&job, task.begin, end, false};
     const auto stop = [this] { return terminated.load(std::memory_order_relaxed); };
     const bool valid = detail::take_outcomes(chunk, early, stop) &&
                        detail::take_outcomes(chunk, message.subspan(sizeof(Envelope)), stop);
@@ -381,7 +404,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   bool send_one(Server& s) noexcept {
     if (s.lost || session.lost(s.rank) || pending.empty() ||
-        s.inflight.size() >= pipeline_depth(k_mpi_pipeline, s.service, pending.size(), servers.size())) {
+        s.inflight.size() >= std::max<std::size_t>(1, s.workers) *
+                                 pipeline_depth(k_mpi_pipeline, s.service, pending.size(), slots)) {
       return false;
     }
     Task* task = nullptr;
@@ -434,9 +458,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // What a chunk permits at once: as many items as the rank last asked for ahead (mpi/protocol.hpp),
   // less what the chunks it holds already permit, so that what a lost rank takes with it stays
   // about k_mpi_permit_ahead of work; none when its items are long or its pace unknown (it asks as
-  // it starts). Every item where no rank can be lost (rank_timeout 0, rank 0's own serving thread).
+  // it starts). Every item where no rank can be lost (rank_timeout 0, rank 0's own serving thread),
+  // and at a rank with local workers, which cannot hold its workers to permits.
   std::uint64_t first_permit(const Server& s, const Task& task) const noexcept {
-    if (options.rank_timeout.count() == 0 || s.rank == session.rank()) return task.end;
+    if (options.rank_timeout.count() == 0 || s.rank == session.rank() || s.workers != 0) return task.end;
     std::uint64_t held = 0;
     for (const auto& f : s.inflight) held += f->permitted - f->begin;
     const std::uint64_t room = s.ahead > held ? s.ahead - held : 0;
@@ -485,25 +510,24 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // The caller holds inflight_mutex.
   template <class Unwanted>
   bool send_skips_locked(const Unwanted& unwanted, const Server* only = nullptr) noexcept {
-    struct Notice {
-      Envelope envelope;
-      std::array<std::uint64_t, k_mpi_pipeline.short_depth> sequences;
-    };
     std::unique_lock mpi_lock(session.mpi_mutex(), std::defer_lock);
     bool any = false;
     for (Server& s : servers) {
       if (s.lost || (only != nullptr && &s != only)) continue;
-      Notice n{{Kind::skip, 0, pool, 0, 0, 0}, {}};
+      // The Envelope, then the sequences: a rank holds a few chunks per worker.
+      std::uint64_t* notice = skip_notice.data();
+      Envelope envelope{Kind::skip, 0, pool, 0, 0, 0};
       for (auto& f : s.inflight) {
         if (f->skip_sent || !unwanted(*f)) continue;
         f->skip_sent = true;
-        MPP_ASSERT(n.envelope.parts < k_mpi_pipeline.short_depth);  // a rank never holds more chunks
-        n.sequences[n.envelope.parts++] = f->sequence;
+        MPP_ASSERT(envelope.parts + k_envelope_words < skip_notice.size());
+        notice[k_envelope_words + envelope.parts++] = f->sequence;
       }
-      if (n.envelope.parts == 0) continue;
+      if (envelope.parts == 0) continue;
+      std::memcpy(notice, &envelope, sizeof(envelope));
       if (!mpi_lock.owns_lock()) mpi_lock.lock();
       // Small: sent eagerly, MPI_Send returns at once.
-      MPI_Send(&n, static_cast<int>(sizeof(Envelope) + n.envelope.parts * sizeof(std::uint64_t)), MPI_BYTE,
+      MPI_Send(notice, static_cast<int>(sizeof(Envelope) + envelope.parts * sizeof(std::uint64_t)), MPI_BYTE,
                s.rank, 0, session.skips());
       any = true;
     }
@@ -549,13 +573,19 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // --- start ----------------------------------------------------------------------------------
 
-  // Runs the initializer on every rank of the pool; rethrows the first exception.
+  // Tells every rank how to run the pool's items (OpenSetup: itself, or local workers) and runs the
+  // initializer there; rethrows the first exception. Learns each rank's local workers.
   void open_servers() {
     const Envelope open{Kind::open, 0, pool, 0, 0, 0};
+    const mpi::OpenSetup setup{
+        options.workers_per_rank == SIZE_MAX ? mpi::k_every_cpu : options.workers_per_rank,
+        options.task_timeout.count(), options.maxtasksperchild, options.initializer != nullptr ? 1U : 0U};
     // Sized, then copied into: g++ 12 at -O3 misreads an insert into an empty vector as an overflow.
-    ByteBuffer message(sizeof(open));
+    ByteBuffer message(sizeof(open) + sizeof(setup));
     std::memcpy(message.data(), &open, sizeof(open));
-    session.relocation().encode(message, reinterpret_cast<std::uintptr_t>(options.initializer));
+    std::memcpy(message.data() + sizeof(open), &setup, sizeof(setup));
+    if (options.initializer != nullptr)
+      session.relocation().encode(message, reinterpret_cast<std::uintptr_t>(options.initializer));
     std::vector<Server*> owing;  // a reply
     {
       std::lock_guard lock(session.mpi_mutex());
@@ -587,12 +617,26 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       const auto at =
           std::find_if(owing.begin(), owing.end(), [&](Server* s) { return s->rank == status.MPI_SOURCE; });
       if (at == owing.end()) continue;  // from a rank given up on meanwhile
+      (*at)->workers = static_cast<std::size_t>(header.size);
       owing.erase(at);
       if (header.kind == Kind::init_error && !first) {
         first = decode_exception({reply.data() + sizeof(header), reply.size() - sizeof(header)});
       }
     }
     if (first) std::rethrow_exception(first);
+  }
+
+  // The pool has ended: ranks with local workers for it stop them. Sent only when no chunk is out
+  // at a rank not given up on (finished()).
+  void close_servers() noexcept {
+    const Envelope close{Kind::close, 0, pool, 0, 0, 0};
+    std::lock_guard lock(session.mpi_mutex());
+    for (const Server& s : servers) {
+      if (s.workers == 0 || s.lost || session.lost(s.rank)) continue;
+      // Small: sent eagerly, MPI_Send returns at once.
+      if (MPI_Send(&close, sizeof(close), MPI_BYTE, s.rank, 0, session.requests()) != MPI_SUCCESS)
+        fatal("MPI_Send failed to close a rank's local workers");
+    }
   }
 
   // The ranks that have not answered Open and have said nothing for rank_timeout (to any pool)
@@ -649,9 +693,17 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
   Impl& impl = *owned;
   host_ = owned;
   for (std::size_t k = 0; k < count; ++k) {
-    impl.servers.push_back(Server{ranks[k], {}, 0, {}, {}, session.lost(ranks[k]), 0});
+    impl.servers.push_back(Server{ranks[k], {}, 0, {}, {}, session.lost(ranks[k]), 0, 0});
   }
-  if (options.initializer != nullptr) impl.open_servers();
+  if (options.initializer != nullptr || options.workers_per_rank != 0) impl.open_servers();
+  std::size_t slots = 0;
+  std::size_t widest = 1;
+  for (const Server& s : impl.servers) {
+    slots += std::max<std::size_t>(1, s.workers);
+    widest = std::max(widest, s.workers);
+  }
+  impl.slots = slots;
+  impl.skip_notice.resize(Impl::k_envelope_words + widest * k_mpi_pipeline.short_depth);
   start_dispatcher(owned);
 }
 

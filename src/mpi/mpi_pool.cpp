@@ -18,6 +18,13 @@ detail::MpiExecutorOptions executor_options(int* argc, char*** argv, const MpiPo
   }
   out.rank_timeout = options.rank_timeout;
   out.name = detail::MpiBackend::k_name;
+  if (options.task_timeout < std::chrono::nanoseconds(0))
+    throw std::invalid_argument("mpp::MpiPool: task_timeout must not be negative");
+  out.task_timeout = options.task_timeout;
+  out.maxtasksperchild = options.maxtasksperchild;
+  out.workers_per_rank = options.workers_per_rank;
+  if (out.workers_per_rank == 0 && (options.task_timeout.count() != 0 || options.maxtasksperchild != 0))
+    out.workers_per_rank = MpiPoolOptions::every_cpu;
   return out;
 }
 }  // namespace

@@ -1,6 +1,7 @@
 // A serving rank (every rank but 0; with a single rank, a thread of rank 0): runs the chunks rank
 // 0 sends, one at a time, each item once rank 0 permits it (protocol.hpp), and sends back each
-// chunk's outcomes as one message (server.hpp).
+// chunk's outcomes as one message (server.hpp); or, for a pool with local workers, relays its
+// chunks to them (relay.hpp).
 #include "mpi/server.hpp"
 
 #include <mpi.h>
@@ -14,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "mpi/protocol.hpp"
+#include "mpi/relay.hpp"
 #include "mpp/detail/remote/exception_codec.hpp"
 #include "mpp/detail/remote/remote.hpp"
 #include "remote/reporter.hpp"
@@ -28,13 +32,6 @@
 
 namespace mpp::detail::mpi {
 namespace {
-
-[[noreturn]] void abort_job(const char* why) noexcept {
-  std::fprintf(stderr, "mpp::MpiPool: %s; ending the job\n", why);
-  std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, 70);
-  std::abort();
-}
 
 // A serving rank (or rank 0's serving thread): runs the chunks rank 0 sends, one at a time, and
 // sends back each chunk's outcomes as one message.
@@ -53,23 +50,41 @@ class Server final : public ChunkReporter {
     for (;;) {
       Poll poll(k_mpi_server_idle_poll);
       try {
-        while (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) poll.pause();
+        // Skip notices for the chunks local workers hold come meanwhile.
+        while (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) {
+          if (!locals_.empty()) read_skips();
+          poll.pause();
+        }
       } catch (const std::exception& e) {
         abort_job(e.what());
       }
       Envelope envelope{};
       if (request_.size() < sizeof(envelope)) abort_job("a request too short for its envelope");
       std::memcpy(&envelope, request_.data(), sizeof(envelope));
-      if (envelope.kind == Kind::chunk) busy_pool_.store(envelope.pool, std::memory_order_relaxed);
+      LocalWorkers* local = local_workers(envelope.pool);
+      if (envelope.kind == Kind::chunk && local == nullptr)
+        busy_pool_.store(envelope.pool, std::memory_order_relaxed);
       if (envelope.kind == Kind::chunk && envelope.parts > 1) receive_parts(envelope);
       switch (envelope.kind) {
         case Kind::open:
           open(envelope);
           break;
         case Kind::chunk:
-          run_chunk(envelope);
+          if (local != nullptr) {
+            try {
+              local->relay(envelope, request_);
+            } catch (const std::exception& e) {
+              abort_job(e.what());
+            }
+          } else {
+            run_chunk(envelope);
+          }
+          break;
+        case Kind::close:
+          set_local_workers(envelope.pool, nullptr);
           break;
         case Kind::quit:
+          while (!locals_.empty()) set_local_workers(locals_.begin()->first, nullptr);
           t_function_relocation = nullptr;
           stop_beating();
           return;
@@ -94,13 +109,7 @@ class Server final : public ChunkReporter {
  private:
   // ChunkReporter: records go into the chunk's one results message, after its Envelope.
   void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override {
-    std::size_t size = 0;
-    for (const wire::Part& p : parts) size += p.size;
-    const wire::RecordHeader header{size, kind, 0};
-    response_.append(&header, sizeof(header));
-    for (const wire::Part& p : parts) response_.append(p.data, p.size);
-    static constexpr std::byte zeros[8] = {};
-    response_.append(zeros, wire::padded(size) - size);
+    append_record(response_, kind, parts);
   }
 
   // Room for every result asked for, written in place: the message is sent as it is.
@@ -202,10 +211,15 @@ class Server final : public ChunkReporter {
         }
         if (h.kind != Kind::skip || notice.size() != sizeof(h) + h.parts * sizeof(std::uint64_t))
           abort_job("a skip notice whose length does not match its count");
+        LocalWorkers* local = local_workers(h.pool);
         for (std::uint32_t k = 0; k < h.parts; ++k) {
           std::uint64_t sequence = 0;
           std::memcpy(&sequence, notice.data() + sizeof(h) + k * sizeof(sequence), sizeof(sequence));
-          skips_.emplace_back(h.pool, sequence);
+          if (local != nullptr) {
+            local->skip(sequence);
+          } else {
+            skips_.emplace_back(h.pool, sequence);
+          }
         }
       }
     } catch (const std::exception& e) {
@@ -249,15 +263,28 @@ class Server final : public ChunkReporter {
     if (at != total) abort_job("a request whose parts do not add up");
   }
 
-  // The initializer follows the Envelope, if the pool has one.
+  // An OpenSetup follows the Envelope, then the initializer if the pool has one: run here, or by
+  // each local worker as it starts.
   void open(const Envelope& envelope) noexcept {
     Envelope reply{Kind::ready, 0, envelope.pool, 0, 0, 0};
     ByteBuffer error;
-    if (request_.size() > sizeof(Envelope)) {
+    OpenSetup setup{};
+    if (request_.size() < sizeof(Envelope) + sizeof(setup)) abort_job("an Open too short for its setup");
+    std::memcpy(&setup, request_.data() + sizeof(Envelope), sizeof(setup));
+    {
       try {
-        ByteReader in(std::span<const std::byte>(request_.data(), request_.size()).subspan(sizeof(Envelope)));
-        const auto initializer = reinterpret_cast<void (*)()>(session_.relocation().decode(in));
-        initializer();
+        ByteReader in(std::span<const std::byte>(request_.data(), request_.size())
+                          .subspan(sizeof(Envelope) + sizeof(setup)));
+        void (*initializer)() = nullptr;
+        if (setup.initializer != 0)
+          initializer = reinterpret_cast<void (*)()>(session_.relocation().decode(in));
+        if (setup.workers != 0) {
+          auto local = std::make_unique<LocalWorkers>(session_, setup, initializer);
+          reply.size = local->size();
+          set_local_workers(envelope.pool, std::move(local));
+        } else if (initializer != nullptr) {
+          initializer();
+        }
       } catch (...) {
         reply.kind = Kind::init_error;
         try {
@@ -316,27 +343,62 @@ class Server final : public ChunkReporter {
   }
 
   // Every k_mpi_heartbeat while a chunk is held, a Heartbeat to its pool (protocol.hpp), from a
-  // thread of its own: a task may run for hours, and rank 0 tells a silent rank by the gap.
+  // thread of its own: a task may run for hours, and rank 0 tells a silent rank by the gap. Local
+  // workers may hold chunks of several pools: each hears.
   void beat() noexcept {
-    const Envelope heartbeat{Kind::heartbeat, 0, 0, 0, 0, 0};
     std::unique_lock lock(beat_mutex_);
     while (!beat_cv_.wait_for(lock, k_mpi_heartbeat, [this] { return stop_beat_; })) {
+      std::vector<std::uint64_t> owed;
       try {
-        MPI_Request request = MPI_REQUEST_NULL;
         {
-          std::lock_guard mpi_lock(session_.mpi_mutex());
-          const std::uint64_t pool = busy_pool_.load(std::memory_order_relaxed);
-          if (pool == 0) continue;  // between chunks: nothing is owed
-          beat_envelope_ = heartbeat;
-          beat_envelope_.pool = pool;
-          check(MPI_Isend(&beat_envelope_, sizeof(beat_envelope_), MPI_BYTE, 0, pool_tag(pool),
-                          session_.results(), &request),
-                "MPI_Isend");
+          const std::lock_guard locals_lock(locals_mutex_);
+          for (const auto& [pool, local] : locals_) {
+            if (local->holds_chunks()) owed.push_back(pool);
+          }
         }
-        wait(session_, request);  // small: sent eagerly
+        for (const std::uint64_t pool : owed) send_beat(pool);
+        send_beat(0);
       } catch (const std::exception& e) {
         abort_job(e.what());
       }
+    }
+  }
+
+  // A Heartbeat to `pool`; 0: to the pool whose chunk this rank runs itself, if any (read under
+  // the MPI lock: after a chunk's Results nothing is owed).
+  void send_beat(std::uint64_t pool) {
+    MPI_Request request = MPI_REQUEST_NULL;
+    {
+      std::lock_guard mpi_lock(session_.mpi_mutex());
+      if (pool == 0) pool = busy_pool_.load(std::memory_order_relaxed);
+      if (pool == 0) return;  // between chunks: nothing is owed
+      beat_envelope_ = Envelope{Kind::heartbeat, 0, pool, 0, 0, 0};
+      check(MPI_Isend(&beat_envelope_, sizeof(beat_envelope_), MPI_BYTE, 0, pool_tag(pool),
+                      session_.results(), &request),
+            "MPI_Isend");
+    }
+    wait(session_, request);  // small: sent eagerly
+  }
+
+  LocalWorkers* local_workers(std::uint64_t pool) const noexcept {
+    const auto at = locals_.find(pool);
+    return at != locals_.end() ? at->second.get() : nullptr;
+  }
+
+  // Installs (or, with nullptr, stops and removes) a pool's local workers. Serving thread only; the
+  // beat thread reads the map under the lock.
+  void set_local_workers(std::uint64_t pool, std::unique_ptr<LocalWorkers> local) {
+    std::unique_ptr<LocalWorkers> gone;
+    {
+      const std::lock_guard lock(locals_mutex_);
+      if (local != nullptr) {
+        locals_[pool] = std::move(local);
+        return;
+      }
+      const auto at = locals_.find(pool);
+      if (at == locals_.end()) return;
+      gone = std::move(at->second);
+      locals_.erase(at);
     }
   }
 
@@ -391,6 +453,9 @@ class Server final : public ChunkReporter {
   std::condition_variable beat_cv_;
   bool stop_beat_ = false;    // under beat_mutex_
   Envelope beat_envelope_{};  // the beat thread's, until its send completes
+  // Pools whose chunks local workers run (relay.hpp). Changed by the serving thread under the lock.
+  std::map<std::uint64_t, std::unique_ptr<LocalWorkers>> locals_;
+  mutable std::mutex locals_mutex_;
 };
 
 }  // namespace

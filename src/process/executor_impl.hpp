@@ -74,7 +74,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   explicit Impl(const ProcessExecutorOptions& opts)
       : RemoteHost(opts.workers),
         options(opts),
-        relocation(opts.start_method == StartMethod::spawn        ? &spawn_relocation()
+        relocation(opts.relocation != nullptr                     ? opts.relocation
+                   : opts.start_method == StartMethod::spawn      ? &spawn_relocation()
                    : opts.start_method == StartMethod::forkserver ? &forkserver_relocation()
                                                                   : nullptr),
         dispatcher_shared(opts.start_method != StartMethod::fork) {}

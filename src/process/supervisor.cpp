@@ -37,9 +37,10 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
                         options.initializer,
                         options.maxtasksperchild,
                         options.task_timeout.count() > 0,
+                        options.relocation,  // fork only (ProcessExecutorOptions)
                         nullptr,
-                        nullptr,
-                        s.index};
+                        s.index,
+                        options.results_leave_machine};
   s.inflight.clear();
   s.writer = wire::RecordWriter();
   s.reader = wire::RecordReader();

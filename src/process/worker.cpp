@@ -234,6 +234,7 @@ void worker_main(const WorkerSetup& setup) noexcept {
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
   set_thread_helper(nullptr);
   t_function_relocation = setup.relocation;
+  t_encoding_for_this_machine = !setup.results_leave_machine;
   try {
     set_current_process("ProcessPoolWorker-" + std::to_string(setup.index), setup.index);
   } catch (...) {  // no memory for a name: the pool's work matters more

@@ -104,7 +104,8 @@ struct WorkerSetup {
   const FunctionRelocation* relocation = nullptr;
   /// Set when the initializer could not even be found (a spawned worker): reported as its failure.
   std::exception_ptr initializer_error;
-  std::size_t index = 0;  // its place in the pool (current_process())
+  std::size_t index = 0;               // its place in the pool (current_process())
+  bool results_leave_machine = false;  // ProcessExecutorOptions::results_leave_machine
 };
 
 /// How a worker process ends by itself: its exit code. A pool reports a worker that ended while it

@@ -33,6 +33,7 @@ RemoteExecutor::~RemoteExecutor() = default;
 // the dispatcher thread, which may outlive the executor (shutdown()).
 
 std::size_t RemoteExecutor::size() const noexcept { return host_->workers; }
+std::size_t RemoteExecutor::parallelism() const noexcept { return host_->slots; }
 
 bool RemoteExecutor::accepting() const {
   if (host_->in_fork()) throw_pool_in_fork(host_->name());

@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <link.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <array>
@@ -86,6 +87,9 @@ class ModuleTable {
  public:
   /// Calls `use(module)`, under the lock, with the first module that `match` picks; false when
   /// none does, even after reading the list again.
+  void lock() noexcept { mutex_.lock(); }
+  void unlock() noexcept { mutex_.unlock(); }
+
   template <class Match, class Use>
   bool find(const Match& match, const Use& use) {
     std::lock_guard lock(mutex_);
@@ -112,6 +116,15 @@ ModuleTable& table() {
   static ModuleTable t;
   return t;
 }
+
+// A process forked while another thread holds the table's lock (an MPI rank's local workers are
+// forked while its serving thread decodes) would find it held for ever: fork waits for it.
+void lock_table() noexcept { table().lock(); }
+void unlock_table() noexcept { table().unlock(); }
+[[maybe_unused]] const bool k_table_forks = [] {
+  table();
+  return ::pthread_atfork(&lock_table, &unlock_table, &unlock_table) == 0;
+}();
 
 bool in_code(const Module& m, std::uintptr_t address) noexcept {
   return std::any_of(m.code.begin(), m.code.end(),

@@ -42,13 +42,17 @@ class RemoteHost : public CallbackRunner {
  public:
   /// `workers`: the executor's size(). The host is the executor's tag(): it may outlive the
   /// executor (see shutdown), and a later executor at the same address must not look like it.
-  explicit RemoteHost(std::size_t size) noexcept : tag(this), workers(size), generation(fork_generation()) {}
+  explicit RemoteHost(std::size_t size) noexcept
+      : tag(this), workers(size), slots(size), generation(fork_generation()) {}
   RemoteHost(const RemoteHost&) = delete;
   RemoteHost& operator=(const RemoteHost&) = delete;
   virtual ~RemoteHost() = default;
 
   const void* const tag;
   const std::size_t workers;
+  /// Items it runs at once, for planning chunks (an MPI rank with local workers runs several); set
+  /// before the dispatcher thread starts.
+  std::size_t slots;
   const std::uint64_t generation;  // fork_generation() in the process that made it
   std::thread thread;              // the dispatcher
 

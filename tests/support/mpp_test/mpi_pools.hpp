@@ -5,16 +5,26 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 
 #include "mpp/mpi.hpp"
 
 namespace mpp_test {
 
+/// MPP_TEST_MPI_WORKERS_PER_RANK (CTest sets it for MpiShared.LocalWorkers.*): the suites run on
+/// ranks that run their items in local worker processes (MpiPoolOptions::workers_per_rank).
 class MpiTestPool : public mpp::MpiPool {
  public:
   MpiTestPool() : MpiTestPool(0) {}
   explicit MpiTestPool(std::size_t workers)
-      : mpp::MpiPool(mpp::MpiPoolOptions{.ranks = std::min(workers, available_ranks())}) {}
+      : mpp::MpiPool(mpp::MpiPoolOptions{.ranks = std::min(workers, available_ranks()),
+                                         .workers_per_rank = workers_per_rank()}) {}
+
+ private:
+  static std::size_t workers_per_rank() {
+    const char* set = std::getenv("MPP_TEST_MPI_WORKERS_PER_RANK");
+    return set != nullptr ? static_cast<std::size_t>(std::strtoul(set, nullptr, 10)) : 0;
+  }
 };
 
 template <class P>

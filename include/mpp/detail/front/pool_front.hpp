@@ -189,6 +189,16 @@ class PoolFront {
   Executor& executor() noexcept { return executor_; }
 
  private:
+  // What chunks are planned for: the items the executor runs at once, where that is more than its
+  // workers (an MPI pool whose ranks run local workers).
+  std::size_t parallelism() const noexcept {
+    if constexpr (requires { executor_.parallelism(); }) {
+      return executor_.parallelism();
+    } else {
+      return executor_.size();
+    }
+  }
+
   void check_running(const char* what) const {
     if (!executor_.accepting()) throw_pool_not_running(Backend::k_name, what);
   }
@@ -222,7 +232,7 @@ class PoolFront {
     Backend::template check_map<Fn, R, V>();
     using JobType = typename Backend::template Map<R, Fn, V>;
     const std::size_t n = static_cast<std::size_t>(std::ranges::size(view));
-    const ChunkPlan plan = plan_chunks(n, size(), chunksize, Backend::k_splittable);
+    const ChunkPlan plan = plan_chunks(n, parallelism(), chunksize, Backend::k_splittable);
     auto job = Ref<JobType>::adopt(new JobType(shared_, std::forward<F>(f), std::move(view), n, plan));
     if (n == 0) {
       job->complete();
@@ -248,7 +258,7 @@ class PoolFront {
     JobType* job = nullptr;
     try {
       job = new JobType(shared_, executor_, std::forward<F>(f), std::move(view),
-                        chunksize == 0 ? 1 : chunksize, std::max<std::size_t>(2, 2 * size()), ordered);
+                        chunksize == 0 ? 1 : chunksize, std::max<std::size_t>(2, 2 * parallelism()), ordered);
     } catch (...) {
       executor_.close_call();
       throw;

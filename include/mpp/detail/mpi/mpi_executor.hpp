@@ -18,6 +18,11 @@ struct MpiExecutorOptions {
   void (*initializer)() = nullptr;
   std::chrono::milliseconds rank_timeout{0};  // silence that loses a rank; 0 = never
   const char* name = "mpp::MpiPool";
+  /// Worker processes each rank forks for the pool (0: the rank runs items itself; SIZE_MAX: one
+  /// per CPU the rank may use), and their limits (as ProcessPool's; local workers only).
+  std::size_t workers_per_rank = 0;
+  std::chrono::nanoseconds task_timeout{0};
+  std::size_t maxtasksperchild = 0;
 };
 
 /// terminate() completes every unfinished task with TaskCancelled at once; chunks already running on

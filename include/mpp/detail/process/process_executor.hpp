@@ -12,6 +12,8 @@
 
 namespace mpp::detail {
 
+class FunctionRelocation;
+
 struct ProcessExecutorOptions {
   std::size_t workers = 1;
   void (*initializer)() = nullptr;
@@ -19,6 +21,12 @@ struct ProcessExecutorOptions {
   std::chrono::nanoseconds task_timeout{0};
   const char* name = "mpp::ProcessPool";
   StartMethod start_method = StartMethod::fork;  // resolved: never the program's default
+  /// Fork only: how functions cross to the workers when not as addresses (an MPI rank's workers run
+  /// requests encoded by rank 0, whose functions cross with the MPI session's relocation).
+  const FunctionRelocation* relocation = nullptr;
+  /// The workers encode results for another machine (an MPI rank's workers: they go on to rank 0),
+  /// so that nothing crosses as the name of a shared memory range.
+  bool results_leave_machine = false;
 };
 
 /// terminate() kills the workers.

@@ -23,6 +23,9 @@ class RemoteExecutor {
 
   /// Workers (processes or ranks).
   std::size_t size() const noexcept;
+  /// Items it runs at once (size(), or more: an MPI rank with local workers): chunks are planned
+  /// for this many.
+  std::size_t parallelism() const noexcept;
   /// Throws std::logic_error in a process forked from the pool's owner (one of its own workers):
   /// every pool call asks this first. close() and terminate() do nothing there (they cannot
   /// throw); the destructor leaves the owner's pool alone.

@@ -1,0 +1,271 @@
+// A serving rank's local workers (relay.hpp): each chunk request from rank 0 becomes a RelayJob on
+// a ProcessExecutor, whose outcomes are written back into the chunk's Results message.
+#include "mpi/relay.hpp"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <span>
+#include <string>
+
+#include "mpp/cpu.hpp"
+#include "mpp/detail/front/job.hpp"
+#include "mpp/detail/remote/exception_codec.hpp"
+#include "mpp/detail/remote/remote.hpp"
+#include "mpp/errors.hpp"
+#include "remote/chunk_request.hpp"
+#include "remote/records.hpp"
+
+namespace mpp::detail::mpi {
+
+void abort_job(const char* why) noexcept {
+  std::fprintf(stderr, "mpp::MpiPool: %s; ending the job\n", why);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 70);
+  std::abort();
+}
+
+void append_record(Bytes& out, wire::Kind kind, std::initializer_list<wire::Part> parts) {
+  std::size_t size = 0;
+  for (const wire::Part& p : parts) size += p.size;
+  const wire::RecordHeader header{size, kind, 0};
+  out.append(&header, sizeof(header));
+  for (const wire::Part& p : parts) out.append(p.data, p.size);
+  static constexpr std::byte zeros[8] = {};
+  out.append(zeros, wire::padded(size) - size);
+}
+
+// One chunk from rank 0 on the local workers. The process executor's dispatcher thread reports
+// its outcomes (in item order: one chunk runs on one worker) and drops what it would send again.
+class RelayJob final : public Job, public RemoteJob {
+ public:
+  RelayJob(LocalWorkers& owner, const Envelope& envelope, const wire::ChunkHeader& header)
+      : owner_(owner), sequence_(header.sequence), begin_(header.begin), end_(header.end) {
+    const Envelope reply{Kind::results, 0, envelope.pool, header.sequence, 0, 0};
+    response_.append(&reply, sizeof(reply));
+  }
+
+  std::uint64_t sequence() const noexcept { return sequence_; }
+  std::size_t begin() const noexcept { return begin_; }
+  std::size_t end() const noexcept { return end_; }
+
+  // What the workers run: the request as rank 0 wrote it, after its header and entry.
+  void set_request(RemoteEntry function, std::span<const std::byte> job_request) {
+    entry_ = function;
+    request_.append(job_request.data(), job_request.size());
+  }
+  void unwant() noexcept { unwanted_.store(true, std::memory_order_relaxed); }
+
+  // Job: a process executor runs remote jobs in its workers, never here.
+  void run(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {}
+  // The workers stop (LocalWorkers' end): nothing is sent, rank 0 waits for none of it.
+  void cancel() noexcept override {
+    if (!finished_) {
+      finished_ = true;
+      owner_.done(*this);
+    }
+  }
+  RemoteJob* remote() noexcept override { return this; }
+
+  // RemoteJob
+  RemoteEntry entry() const noexcept override { return entry_; }
+  void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) override {
+    MPP_ASSERT(begin == begin_ && end == end_);  // begin_send() refuses every other range
+    (void)begin;
+    (void)end;
+    append_bytes(out.bytes(), request_.data(), request_.size());
+  }
+  bool wanted() const noexcept override { return !unwanted_.load(std::memory_order_relaxed); }
+  // Sent once, whole. The items after one that killed its worker would go again from there, which
+  // a request that starts at the chunk's first item cannot do: they go back to rank 0 (drop()).
+  bool begin_send() noexcept override {
+    if (sent_) {
+      returning_ = true;
+      return false;
+    }
+    sent_ = true;
+    return wanted();
+  }
+  void drop(std::size_t begin, std::size_t end) noexcept override {
+    if (returning_) {
+      returned_ += end - begin;
+      reported(end - begin);
+      return;
+    }
+    std::exception_ptr error;
+    try {
+      throw TaskCancelled(owner_.name_ + ": the item was cancelled before it started");
+    } catch (...) {
+      error = std::current_exception();
+    }
+    for (std::size_t i = begin; i < end; ++i) accept_error(i, error);
+  }
+  void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept override {
+    const wire::ItemHeader header{i};
+    try {
+      append_record(
+          response_, wire::Kind::value,
+          {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {bytes.data(), bytes.size()}});
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+    reported(1);
+  }
+  void accept_values(std::size_t first, std::size_t count, std::size_t size,
+                     const std::byte* data) noexcept override {
+    try {
+      const std::size_t payload = sizeof(wire::BlockHeader) + count * size;
+      std::byte* at = response_.extend(wire::record_span(payload));
+      const wire::RecordHeader record{payload, wire::Kind::block, 0};
+      std::memcpy(at, &record, sizeof(record));
+      new (at + sizeof(record)) wire::BlockHeader{first, size, count, {count}, {1}, 0};
+      if (count * size != 0) std::memcpy(at + sizeof(record) + sizeof(wire::BlockHeader), data, count * size);
+      std::memset(at + sizeof(record) + payload, 0, wire::padded(payload) - payload);
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+    reported(count);
+  }
+  void accept_error(std::size_t i, std::exception_ptr error) noexcept override {
+    if (!encode_task_exception(error_, error, "(its message could not be sent to rank 0)"))
+      abort_job("out of memory while reporting a task's exception");
+    const wire::ItemHeader header{i};
+    try {
+      append_record(
+          response_, wire::Kind::error,
+          {{reinterpret_cast<const std::byte*>(&header), sizeof(header)}, {error_.data(), error_.size()}});
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+    reported(1);
+  }
+
+ private:
+  // Every item has its outcome or goes back: the Results go to rank 0.
+  void reported(std::size_t count) noexcept {
+    outcomes_ += count;
+    if (outcomes_ < end_ - begin_ || finished_) return;
+    finished_ = true;
+    Envelope reply{};
+    std::memcpy(&reply, response_.data(), sizeof(reply));
+    reply.size = returned_;
+    std::memcpy(response_.data(), &reply, sizeof(reply));
+    Session& session = owner_.session_;
+    try {
+      MPI_Request request = MPI_REQUEST_NULL;
+      {
+        std::lock_guard lock(session.mpi_mutex());
+        check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0,
+                        pool_tag(reply.pool), session.results(), &request),
+              "MPI_Isend");
+      }
+      wait(session, request);
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+    owner_.done(*this);
+  }
+
+  LocalWorkers& owner_;
+  const std::uint64_t sequence_;
+  const std::size_t begin_;
+  const std::size_t end_;
+  RemoteEntry entry_ = nullptr;
+  Bytes request_;
+  Bytes response_;
+  ByteBuffer error_;
+  std::atomic<bool> unwanted_{false};
+  // The process executor's dispatcher thread's (or, for a request whose entry cannot be found
+  // here, the rank's serving thread's, before the job is queued).
+  bool sent_ = false;
+  bool returning_ = false;
+  bool finished_ = false;
+  std::size_t outcomes_ = 0;
+  std::size_t returned_ = 0;
+};
+
+namespace {
+
+std::string workers_name() {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) std::strcpy(host, "?");
+  return "mpp::MpiPool rank " + std::to_string(rank) + " (" + host + ")";
+}
+
+}  // namespace
+
+LocalWorkers::LocalWorkers(Session& session, const OpenSetup& setup, void (*initializer)())
+    : session_(session), name_(workers_name()) {
+  ProcessExecutorOptions options;
+  options.workers = setup.workers == k_every_cpu ? usable_cpu_count() : setup.workers;
+  options.initializer = initializer;
+  options.maxtasksperchild = setup.maxtasksperchild;
+  options.task_timeout = std::chrono::nanoseconds(setup.task_timeout_ns);
+  options.name = name_.c_str();
+  // Forked from the rank: a fresh load of the program would start MPI again. Functions in the
+  // requests cross as rank 0 encoded them; results go on to rank 0, perhaps on another host.
+  options.start_method = StartMethod::fork;
+  options.relocation = &session.relocation();
+  options.results_leave_machine = true;
+  executor_ = std::make_unique<ProcessExecutor>(options);
+}
+
+LocalWorkers::~LocalWorkers() {
+  executor_.reset();  // terminates: every chunk still here is cancelled (RelayJob::cancel)
+}
+
+std::size_t LocalWorkers::size() const noexcept { return executor_->size(); }
+
+void LocalWorkers::relay(const Envelope& envelope, const Bytes& request) {
+  ByteReader in(std::span<const std::byte>(request.data(), request.size()).subspan(sizeof(Envelope)));
+  const std::optional<wire::ChunkHeader> header = read_chunk_header(in);
+  // Rank 0 relocates every entry and sends no empty chunk.
+  if (!header || header->entry != 0 || header->end <= header->begin) abort_job("a malformed chunk request");
+  auto* job = new RelayJob(*this, envelope, *header);
+  {
+    std::lock_guard lock(mutex_);
+    held_.push_back(job);
+  }
+  held_count_.fetch_add(1, std::memory_order_relaxed);
+  try {
+    const auto entry = reinterpret_cast<RemoteEntry>(session_.relocation().decode(in));
+    job->set_request(entry,
+                     std::span(request.data(), request.size()).subspan(request.size() - in.remaining()));
+  } catch (...) {
+    // As a rank running items itself: every item fails with the reason (a function of a library
+    // this rank has not loaded).
+    const auto error = std::current_exception();
+    job->add_ref();  // done() releases held_'s reference at the last item
+    for (std::size_t i = header->begin; i < header->end; ++i) job->accept_error(i, error);
+    job->release();
+    return;
+  }
+  job->add_ref();  // the task's
+  executor_->submit(new Task{job, header->begin, header->end, 0, true, 0});
+}
+
+void LocalWorkers::skip(std::uint64_t sequence) noexcept {
+  std::lock_guard lock(mutex_);
+  for (RelayJob* job : held_) {
+    if (job->sequence() == sequence) job->unwant();
+  }
+}
+
+void LocalWorkers::done(RelayJob& job) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    std::erase(held_, &job);
+  }
+  held_count_.fetch_sub(1, std::memory_order_relaxed);
+  job.release();
+}
+
+}  // namespace mpp::detail::mpi

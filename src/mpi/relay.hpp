@@ -1,0 +1,68 @@
+// A serving rank's own worker processes for one pool (MpiPoolOptions::workers_per_rank): the rank
+// relays each chunk request of the pool, as it came from rank 0, to a ProcessExecutor forked from
+// the rank, and sends each chunk's outcomes back to rank 0 as one Results message (protocol.hpp) as
+// soon as that chunk is done, whatever the order. So rank 0's items get what ProcessPool gives its
+// callers: an item that crashes its worker fails alone with WorkerLost, one that overruns
+// task_timeout fails with TimeoutError, maxtasksperchild replaces workers. The items of a chunk
+// after such an item go back to rank 0 unrun (Results' `size`), which runs them on any rank: a
+// chunk request covers its items from its first, so the rank cannot send a part of it again.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mpi/protocol.hpp"
+#include "mpi/session.hpp"
+#include "mpp/detail/process/process_executor.hpp"
+#include "remote/records.hpp"
+
+namespace mpp::detail::mpi {
+
+class RelayJob;
+
+class LocalWorkers {
+ public:
+  /// Starts the workers (OpenSetup says how many and their limits); each runs `initializer` first,
+  /// and the first exception one of them threw is rethrown here.
+  LocalWorkers(Session& session, const OpenSetup& setup, void (*initializer)());
+  /// Stops the workers. Rank 0 closes a pool only when it waits for none of its chunks here.
+  ~LocalWorkers();
+  LocalWorkers(const LocalWorkers&) = delete;
+  LocalWorkers& operator=(const LocalWorkers&) = delete;
+
+  std::size_t size() const noexcept;
+  /// Chunk `envelope.sequence`, its request after the Envelope in `request`: queued for the workers.
+  /// A request that cannot be read ends the job (abort_job).
+  void relay(const Envelope& envelope, const Bytes& request);
+  /// Rank 0 no longer wants chunk `sequence` (an abandoned imap, terminate): its items not started
+  /// yet are skipped. Nothing when the chunk is done or was never here.
+  void skip(std::uint64_t sequence) noexcept;
+  /// Chunks relayed whose Results have not gone yet: the rank owes the pool a Heartbeat.
+  bool holds_chunks() const noexcept { return held_count_.load(std::memory_order_relaxed) != 0; }
+
+ private:
+  friend class RelayJob;
+  /// `job`'s Results have gone (or the workers stop): forget it.
+  void done(RelayJob& job) noexcept;
+
+  Session& session_;
+  std::string name_;  // "mpp::MpiPool rank 3 (node7)": the workers' messages name it
+  std::mutex mutex_;
+  std::vector<RelayJob*> held_;  // under mutex_; each holds a reference
+  std::atomic<std::size_t> held_count_{0};
+  std::unique_ptr<ProcessExecutor> executor_;  // declared last: stopped before the rest goes
+};
+
+/// Appends one record (remote/records.hpp) to a results message: its header, its parts, padding.
+void append_record(Bytes& out, wire::Kind kind, std::initializer_list<wire::Part> parts);
+
+/// Ends the job: a serving rank that cannot go on (MPI_Abort), as a rank that dies would.
+[[noreturn]] void abort_job(const char* why) noexcept;
+
+}  // namespace mpp::detail::mpi

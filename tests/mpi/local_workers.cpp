@@ -1,0 +1,123 @@
+// MpiPoolOptions::workers_per_rank, task_timeout and maxtasksperchild: each serving rank runs the
+// pool's items in worker processes of its own, so a crashing item costs that item only, an
+// overrunning one fails with TimeoutError, workers are replaced, and a rank runs several items at
+// once. (The shared pool suites also run on local workers: MpiShared.LocalWorkers.*.)
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mpp/errors.hpp"
+#include "mpp/mpi.hpp"
+#include "mpp_test/probe.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Counts its calls; item 25 kills its process as a bug would.
+int crash_at_25(int i) {
+  mpp_test::probe().slot[static_cast<std::size_t>(i)].fetch_add(1);
+  if (i == 25) std::raise(SIGSEGV);
+  return 2 * i;
+}
+
+// Item 3 never ends by itself.
+int stuck_at_3(int i) {
+  if (i == 3) (void)mpp_test::probe().release.wait();
+  return i;
+}
+
+int own_pid(int /*item*/) { return static_cast<int>(::getpid()); }
+int parent_pid(int /*item*/) { return static_cast<int>(::getppid()); }
+
+// True once two items run at the same time (each waits, bounded, for the other).
+bool meets_another(int /*item*/) {
+  mpp_test::Probe& p = mpp_test::probe();
+  p.started.add();
+  return p.started.wait_at_least(2, 20s);
+}
+
+class MpiLocalWorkers : public mpp_test::ProbeTest {};
+
+TEST_F(MpiLocalWorkers, ACrashingItemFailsAloneAndTheRestOfItsChunkRunsElsewhere) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 2});
+  std::vector<int> items(60);
+  for (int i = 0; i < 60; ++i) items[static_cast<std::size_t>(i)] = i;
+  auto results = pool.imap(&crash_at_25, items, 10);
+  for (int i = 0; i < 60; ++i) {
+    if (i == 25) {
+      try {
+        (void)results.next();
+        ADD_FAILURE() << "item 25 crashed its worker but did not fail";
+      } catch (const mpp::WorkerLost& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("mpp::MpiPool rank "), std::string::npos) << what;
+        EXPECT_NE(what.find("SIGSEGV"), std::string::npos) << what;
+      }
+      continue;
+    }
+    const auto value = results.next();
+    ASSERT_TRUE(value.has_value());
+    EXPECT_EQ(*value, 2 * i);
+  }
+  EXPECT_FALSE(results.next().has_value());
+  // Every item ran exactly once: those after 25 in its chunk went back to rank 0 and ran again
+  // elsewhere, none twice.
+  for (std::size_t i = 0; i < 60; ++i) EXPECT_EQ(probe().slot[i].load(), 1) << "item " << i;
+  // The pool goes on.
+  EXPECT_EQ(pool.map(&crash_at_25, std::vector<int>{1, 2, 3}), (std::vector<int>{2, 4, 6}));
+}
+
+TEST_F(MpiLocalWorkers, AnItemOverrunningTaskTimeoutFailsWithTimeoutError) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 1, .task_timeout = 300ms});
+  std::vector<mpp::AsyncResult<int>> results;
+  for (int i = 0; i < 8; ++i) results.push_back(pool.apply_async(&stuck_at_3, i));
+  for (int i = 0; i < 8; ++i) {
+    if (i == 3) {
+      try {
+        (void)results[3].get();
+        ADD_FAILURE() << "item 3 never ended but did not time out";
+      } catch (const mpp::TimeoutError& e) {
+        EXPECT_NE(std::string(e.what()).find("task_timeout"), std::string::npos) << e.what();
+      }
+      continue;
+    }
+    EXPECT_EQ(results[static_cast<std::size_t>(i)].get(), i);
+  }
+}
+
+TEST_F(MpiLocalWorkers, MaxtasksperchildReplacesTheRanksWorkers) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 1, .maxtasksperchild = 1});
+  const std::vector<int> pids = pool.map(&own_pid, std::vector<int>(6, 0), 1);
+  EXPECT_EQ(std::set<int>(pids.begin(), pids.end()).size(), 6U);
+}
+
+TEST_F(MpiLocalWorkers, TheWorkersAreTheRanksChildrenAndTaskTimeoutAloneStartsThem) {
+  mpp::MpiPool itself(mpp::MpiPoolOptions{.ranks = 1});
+  const int rank_pid = itself.apply(&own_pid, 0);  // a serving rank's, or rank 0's alone
+  mpp::MpiPool timed(mpp::MpiPoolOptions{.ranks = 1, .task_timeout = 10s});
+  EXPECT_EQ(timed.apply(&parent_pid, 0), rank_pid);
+  EXPECT_EQ(timed.size(), 1U);  // still the serving ranks
+}
+
+TEST_F(MpiLocalWorkers, ARankRunsItsWorkersItemsAtOnce) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 2});
+  EXPECT_EQ(pool.map(&meets_another, std::vector<int>{0, 1}, 1), (std::vector<bool>{true, true}));
+}
+
+TEST_F(MpiLocalWorkers, AnInitializerThatThrowsInAWorkerIsRethrown) {
+  EXPECT_THROW(mpp::MpiPool(mpp::MpiPoolOptions{.initializer = [] { throw std::runtime_error("no"); },
+                                                .workers_per_rank = 1}),
+               std::runtime_error);
+}
+
+}  // namespace
