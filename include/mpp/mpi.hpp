@@ -69,11 +69,11 @@ struct MpiBackend : RemoteBackend<MpiExecutor> {
 /// Exceptions cross ranks as in ProcessPool. Chunks are handed to ranks as they free up, at most a
 /// few in flight per rank, so a slow rank gets fewer. A rank that dies ends the whole job (MPI's
 /// rule; mpirun names the rank), so an item that may crash belongs in local workers
-/// (MpiPoolOptions::workers_per_rank), where it fails alone; a rank that falls silent (MpiPoolOptions::rank_timeout) is given
-/// up: the item it was running fails with mpp::WorkerLost, its unstarted items run on the other
-/// ranks (start permits, docs/mpi.md), and the job ends with exit status 75 when
-/// rank 0's program ends. terminate() cannot stop a chunk a rank is running: it finishes there and
-/// its results are discarded, and join() waits for it (or for the rank to be given up).
+/// (MpiPoolOptions::workers_per_rank), where it fails alone; a rank that falls silent
+/// (MpiPoolOptions::rank_timeout) is given up: the item it was running fails with mpp::WorkerLost, its
+/// unstarted items run on the other ranks (start permits, docs/mpi.md), and the job ends with exit status 75
+/// when rank 0's program ends. terminate() cannot stop a chunk a rank is running: it finishes there and its
+/// results are discarded, and join() waits for it (or for the rank to be given up).
 ///
 /// MPI is initialised by the first MpiPool (MPI_THREAD_MULTIPLE asked, MPI_THREAD_SERIALIZED
 /// needed) and finalised when rank 0's program exits, unless the program initialised it itself;

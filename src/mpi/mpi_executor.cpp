@@ -397,9 +397,13 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // --- requests -------------------------------------------------------------------------------
 
-  // Every rank with room gets a chunk in turn, one per round: a rank that finishes sooner gets more.
+  // Every rank with room gets a chunk in turn, those holding fewest first: a rank that finishes
+  // sooner gets more.
   bool feed() noexcept {
-    return feed_in_turn(pending, servers, [this](Server& s) { return send_one(s); });
+    return feed_in_turn(
+        pending, servers,
+        [](const Server& s) { return s.inflight.size() / std::max<std::size_t>(1, s.workers); },
+        [this](Server& s) { return send_one(s); });
   }
 
   bool send_one(Server& s) noexcept {

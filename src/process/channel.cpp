@@ -89,7 +89,10 @@ bool ProcessExecutor::Impl::protocol_error(Slot& s) noexcept {
 bool ProcessExecutor::Impl::feed_all() noexcept {
   bool progress = false;
   for (auto& s : slots) progress |= continue_writing(*s);
-  return feed_in_turn(pending, slots, [this](auto& s) { return send_one(*s); }) || progress;
+  return feed_in_turn(
+             pending, slots, [](const auto& s) { return s->inflight.size(); },
+             [this](auto& s) { return send_one(*s); }) ||
+         progress;
 }
 
 // Tells workers to skip chunks nobody wants any more, and goes on writing a request larger

@@ -42,15 +42,26 @@ inline std::size_t pipeline_depth(const Pipeline& p, const ServiceTime& worker, 
   return worker.average() < p.short_chunk && pending > workers * p.short_depth ? p.short_depth : p.depth;
 }
 
-/// Gives every worker a chunk in turn, one per round, while any takes one (`send_one(worker)`
-/// true): a worker that finishes sooner gets more. True when any was taken.
-template <class Workers, class SendOne>
-bool feed_in_turn(const std::deque<Task*>& pending, Workers& workers, SendOne&& send_one) {
+/// Gives the workers chunks while any takes one (`send_one(worker)` true), those that hold fewest
+/// first (`held(worker)`: chunks it holds), one each in turn among equals: a worker that finishes
+/// sooner gets more, and a chunk that arrives alone goes to an idle worker, not behind another
+/// chunk at the first. True when any was taken.
+template <class Workers, class Held, class SendOne>
+bool feed_in_turn(const std::deque<Task*>& pending, Workers& workers, Held&& held, SendOne&& send_one) {
   bool progress = false;
-  for (bool took = true; took && !pending.empty();) {
-    took = false;
-    for (auto& w : workers) took |= send_one(w);
-    progress |= took;
+  for (std::size_t level = 0; !pending.empty(); ++level) {
+    bool deeper = false;  // a worker holds more than `level`, or took one at it: look one deeper
+    for (auto& w : workers) {
+      if (pending.empty()) break;
+      const std::size_t h = held(w);
+      if (h > level) {
+        deeper = true;
+      } else if (h == level && send_one(w)) {
+        progress = true;
+        deeper = true;
+      }
+    }
+    if (!deeper) break;
   }
   return progress;
 }
