@@ -215,6 +215,7 @@ LocalWorkers::LocalWorkers(Session& session, const OpenSetup& setup, void (*init
   options.start_method = StartMethod::fork;
   options.relocation = &session.relocation();
   options.results_leave_machine = true;
+  options.default_fault_handlers = true;
   executor_ = std::make_unique<ProcessExecutor>(options);
 }
 

@@ -40,7 +40,8 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
                         options.relocation,  // fork only (ProcessExecutorOptions)
                         nullptr,
                         s.index,
-                        options.results_leave_machine};
+                        options.results_leave_machine,
+                        options.default_fault_handlers};
   s.inflight.clear();
   s.writer = wire::RecordWriter();
   s.reader = wire::RecordReader();
