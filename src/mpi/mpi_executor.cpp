@@ -363,7 +363,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     {
       std::lock_guard lock(inflight_mutex);
       // Should the rank wake up, it skips what it was permitted but had not started.
-      send_skips_locked([](const InFlight&) { return true; }, &s);
+      send_skips_locked([](const InFlight&) { return true; }, true, &s);
       gone.swap(s.inflight);
     }
     s.lost = true;
@@ -506,21 +506,22 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   bool send_skips() noexcept {
     std::lock_guard lock(inflight_mutex);
     // do_terminate() gives the cancelled ones (task == nullptr) their notice.
-    return send_skips_locked([](const InFlight& f) { return !f.job->wanted(); });
+    return send_skips_locked([](const InFlight& f) { return !f.job->wanted(); }, false);
   }
 
   // One notice per rank, naming every chunk out there that `unwanted` picks and that had none
   // yet, all under one hold of the MPI lock: on a busy machine each MPI call may cost a time slice.
+  // `stop`: the items running are stopped too where the rank can (local workers are killed).
   // The caller holds inflight_mutex.
   template <class Unwanted>
-  bool send_skips_locked(const Unwanted& unwanted, const Server* only = nullptr) noexcept {
+  bool send_skips_locked(const Unwanted& unwanted, bool stop, const Server* only = nullptr) noexcept {
     std::unique_lock mpi_lock(session.mpi_mutex(), std::defer_lock);
     bool any = false;
     for (Server& s : servers) {
       if (s.lost || (only != nullptr && &s != only)) continue;
       // The Envelope, then the sequences: a rank holds a few chunks per worker.
       std::uint64_t* notice = skip_notice.data();
-      Envelope envelope{Kind::skip, 0, pool, 0, 0, 0};
+      Envelope envelope{Kind::skip, 0, pool, 0, stop ? 1U : 0U, 0};
       for (auto& f : s.inflight) {
         if (f->skip_sent || !unwanted(*f)) continue;
         f->skip_sent = true;
@@ -545,7 +546,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     // Every chunk out at a rank: skipped there, cancelled here, its late outcome dropped.
     {
       std::lock_guard lock(inflight_mutex);
-      send_skips_locked([](const InFlight&) { return true; });
+      send_skips_locked([](const InFlight&) { return true; }, true);
     }
     // Taken out of the queue first, cancelled after, without the lock: a cancelled task's callbacks
     // run on this thread (cancel_queued) and may wait on the pool (wait_in_callback), which takes
@@ -627,7 +628,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
         first = decode_exception({reply.data() + sizeof(header), reply.size() - sizeof(header)});
       }
     }
-    if (first) std::rethrow_exception(first);
+    if (first) {
+      close_servers();  // the ranks whose local workers did start: the pool never comes to be
+      std::rethrow_exception(first);
+    }
   }
 
   // The pool has ended: ranks with local workers for it stop them. Sent only when no chunk is out

@@ -8,7 +8,9 @@
 //             messages of `size` bytes in all, the Envelope at the start of the first), Close (a pool
 //             with local workers has ended: the rank stops them), Quit
 //   skips:    rank 0 -> server, read before and while a chunk runs: Skip (chunks whose results are
-//             no longer wanted: their count in `parts`, then their sequence numbers), Permit (the
+//             no longer wanted: their count in `parts`, then their sequence numbers; `size` 1: stop
+//             their running items too where the rank can, in local workers: terminate, a rank given
+//             up on; 0: let them finish, an abandoned imap), Permit (the
 //             chunk `sequence` may start its items below `permit`)
 //   results:  server -> rank 0: Ready (to Open; `size`: the rank's local workers, 0 when it runs
 //             items itself) / InitError, Results (one per chunk, named by `sequence`: the chunk's

@@ -5,6 +5,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,23 @@ void abort_job(const char* why) noexcept {
   std::abort();
 }
 
+void send_to_root(Session& session, std::span<const std::byte> message, std::uint64_t pool,
+                  FunctionRef<void()> under_lock) noexcept {
+  try {
+    MPI_Request request = MPI_REQUEST_NULL;
+    {
+      std::lock_guard lock(session.mpi_mutex());
+      under_lock();
+      check(MPI_Isend(message.data(), static_cast<int>(message.size()), MPI_BYTE, 0, pool_tag(pool),
+                      session.results(), &request),
+            "MPI_Isend");
+    }
+    wait(session, request);
+  } catch (const std::exception& e) {
+    abort_job(e.what());
+  }
+}
+
 void append_record(Bytes& out, wire::Kind kind, std::initializer_list<wire::Part> parts) {
   std::size_t size = 0;
   for (const wire::Part& p : parts) size += p.size;
@@ -46,7 +64,11 @@ void append_record(Bytes& out, wire::Kind kind, std::initializer_list<wire::Part
 class RelayJob final : public Job, public RemoteJob {
  public:
   RelayJob(LocalWorkers& owner, const Envelope& envelope, const wire::ChunkHeader& header)
-      : owner_(owner), sequence_(header.sequence), begin_(header.begin), end_(header.end) {
+      : owner_(owner),
+        sequence_(header.sequence),
+        begin_(header.begin),
+        end_(header.end),
+        position_(header.position) {
     const Envelope reply{Kind::results, 0, envelope.pool, header.sequence, 0, 0};
     response_.append(&reply, sizeof(reply));
   }
@@ -60,7 +82,10 @@ class RelayJob final : public Job, public RemoteJob {
     entry_ = function;
     request_.append(job_request.data(), job_request.size());
   }
-  void unwant() noexcept { unwanted_.store(true, std::memory_order_relaxed); }
+  void unwant(bool stop) noexcept {
+    unwanted_.store(true, std::memory_order_relaxed);
+    if (stop) stop_.store(true, std::memory_order_relaxed);
+  }
 
   // Job: a process executor runs remote jobs in its workers, never here.
   void run(std::size_t /*begin*/, std::size_t /*end*/) noexcept override {}
@@ -81,7 +106,11 @@ class RelayJob final : public Job, public RemoteJob {
     (void)end;
     append_bytes(out.bytes(), request_.data(), request_.size());
   }
+  // As rank 0's job names its items (a chunk lies within one of an imap's window slots).
+  std::size_t input_position(std::size_t i) noexcept override { return position_ + (i - begin_); }
+  bool single_task() const noexcept override { return position_ == wire::k_single_task; }
   bool wanted() const noexcept override { return !unwanted_.load(std::memory_order_relaxed); }
+  bool stop_requested() const noexcept override { return stop_.load(std::memory_order_relaxed); }
   // Sent once, whole. The items after one that killed its worker would go again from there, which
   // a request that starts at the chunk's first item cannot do: they go back to rank 0 (drop()).
   bool begin_send() noexcept override {
@@ -156,19 +185,7 @@ class RelayJob final : public Job, public RemoteJob {
     std::memcpy(&reply, response_.data(), sizeof(reply));
     reply.size = returned_;
     std::memcpy(response_.data(), &reply, sizeof(reply));
-    Session& session = owner_.session_;
-    try {
-      MPI_Request request = MPI_REQUEST_NULL;
-      {
-        std::lock_guard lock(session.mpi_mutex());
-        check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0,
-                        pool_tag(reply.pool), session.results(), &request),
-              "MPI_Isend");
-      }
-      wait(session, request);
-    } catch (const std::exception& e) {
-      abort_job(e.what());
-    }
+    send_to_root(owner_.session_, {response_.data(), response_.size()}, reply.pool, [] {});
     owner_.done(*this);
   }
 
@@ -176,11 +193,13 @@ class RelayJob final : public Job, public RemoteJob {
   const std::uint64_t sequence_;
   const std::size_t begin_;
   const std::size_t end_;
+  const std::uint64_t position_;  // of begin_ in rank 0's caller's input (ChunkHeader)
   RemoteEntry entry_ = nullptr;
   Bytes request_;
   Bytes response_;
   ByteBuffer error_;
   std::atomic<bool> unwanted_{false};
+  std::atomic<bool> stop_{false};
   // The process executor's dispatcher thread's (or, for a request whose entry cannot be found
   // here, the rank's serving thread's, before the job is queued).
   bool sent_ = false;
@@ -253,10 +272,20 @@ void LocalWorkers::relay(const Envelope& envelope, const Bytes& request) {
   executor_->submit(new Task{job, header->begin, header->end, 0, true, 0});
 }
 
-void LocalWorkers::skip(std::uint64_t sequence) noexcept {
-  std::lock_guard lock(mutex_);
-  for (RelayJob* job : held_) {
-    if (job->sequence() == sequence) job->unwant();
+void LocalWorkers::skip(std::uint64_t sequence, bool stop) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    const auto at =
+        std::find_if(held_.begin(), held_.end(), [&](RelayJob* job) { return job->sequence() == sequence; });
+    if (at == held_.end()) return;
+    (*at)->unwant(stop);
+  }
+  // The workers' dispatcher marks the chunk skipped in its worker's ring now, before the worker
+  // can start it behind the chunk it runs (or kills the worker that runs it).
+  if (stop) {
+    executor_->stopper()->stop_requested();
+  } else {
+    executor_->skip_unwanted();
   }
 }
 

@@ -14,11 +14,13 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "mpi/protocol.hpp"
 #include "mpi/session.hpp"
+#include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/process/process_executor.hpp"
 #include "remote/records.hpp"
 
@@ -40,9 +42,10 @@ class LocalWorkers {
   /// Chunk `envelope.sequence`, its request after the Envelope in `request`: queued for the workers.
   /// A request that cannot be read ends the job (abort_job).
   void relay(const Envelope& envelope, const Bytes& request);
-  /// Rank 0 no longer wants chunk `sequence` (an abandoned imap, terminate): its items not started
-  /// yet are skipped. Nothing when the chunk is done or was never here.
-  void skip(std::uint64_t sequence) noexcept;
+  /// Rank 0 no longer wants chunk `sequence`: its items not started yet are skipped; with `stop`
+  /// (terminate, the rank given up on), the one running is stopped too, its worker killed and
+  /// replaced, as ProcessPool's terminate() does. Nothing when the chunk is done or never came.
+  void skip(std::uint64_t sequence, bool stop) noexcept;
   /// Chunks relayed whose Results have not gone yet: the rank owes the pool a Heartbeat.
   bool holds_chunks() const noexcept { return held_count_.load(std::memory_order_relaxed) != 0; }
 
@@ -64,5 +67,11 @@ void append_record(Bytes& out, wire::Kind kind, std::initializer_list<wire::Part
 
 /// Ends the job: a serving rank that cannot go on (MPI_Abort), as a rank that dies would.
 [[noreturn]] void abort_job(const char* why) noexcept;
+
+/// Sends `message` (a Results, an Ask, a reply to Open) to rank 0, tagged for `pool`, and waits
+/// until it has gone; `under_lock` runs under the MPI lock just before the send. A send MPI
+/// refuses ends the job.
+void send_to_root(Session& session, std::span<const std::byte> message, std::uint64_t pool,
+                  FunctionRef<void()> under_lock) noexcept;
 
 }  // namespace mpp::detail::mpi

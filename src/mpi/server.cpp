@@ -216,7 +216,7 @@ class Server final : public ChunkReporter {
           std::uint64_t sequence = 0;
           std::memcpy(&sequence, notice.data() + sizeof(h) + k * sizeof(sequence), sizeof(sequence));
           if (local != nullptr) {
-            local->skip(sequence);
+            local->skip(sequence, h.size != 0);
           } else {
             skips_.emplace_back(h.pool, sequence);
           }
@@ -271,27 +271,25 @@ class Server final : public ChunkReporter {
     OpenSetup setup{};
     if (request_.size() < sizeof(Envelope) + sizeof(setup)) abort_job("an Open too short for its setup");
     std::memcpy(&setup, request_.data() + sizeof(Envelope), sizeof(setup));
-    {
+    try {
+      ByteReader in(std::span<const std::byte>(request_.data(), request_.size())
+                        .subspan(sizeof(Envelope) + sizeof(setup)));
+      void (*initializer)() = nullptr;
+      if (setup.initializer != 0)
+        initializer = reinterpret_cast<void (*)()>(session_.relocation().decode(in));
+      if (setup.workers != 0) {
+        auto local = std::make_unique<LocalWorkers>(session_, setup, initializer);
+        reply.size = local->size();
+        set_local_workers(envelope.pool, std::move(local));
+      } else if (initializer != nullptr) {
+        initializer();
+      }
+    } catch (...) {
+      reply.kind = Kind::init_error;
       try {
-        ByteReader in(std::span<const std::byte>(request_.data(), request_.size())
-                          .subspan(sizeof(Envelope) + sizeof(setup)));
-        void (*initializer)() = nullptr;
-        if (setup.initializer != 0)
-          initializer = reinterpret_cast<void (*)()>(session_.relocation().decode(in));
-        if (setup.workers != 0) {
-          auto local = std::make_unique<LocalWorkers>(session_, setup, initializer);
-          reply.size = local->size();
-          set_local_workers(envelope.pool, std::move(local));
-        } else if (initializer != nullptr) {
-          initializer();
-        }
+        encode_exception(error, std::current_exception());
       } catch (...) {
-        reply.kind = Kind::init_error;
-        try {
-          encode_exception(error, std::current_exception());
-        } catch (...) {
-          abort_job("out of memory while reporting an initializer's exception");
-        }
+        abort_job("out of memory while reporting an initializer's exception");
       }
     }
     response_.clear();
@@ -414,20 +412,9 @@ class Server final : public ChunkReporter {
   // response_ to rank 0, for `pool`; `ends_chunk`: Results or a reply to Open, after which the
   // rank owes the pool nothing (an Ask: the chunk goes on).
   void send(std::uint64_t pool, bool ends_chunk = true) noexcept {
-    try {
-      MPI_Request request = MPI_REQUEST_NULL;
-      {
-        std::lock_guard lock(session_.mpi_mutex());
-        // No Heartbeat follows a chunk's Results.
-        if (ends_chunk) busy_pool_.store(0, std::memory_order_relaxed);
-        check(MPI_Isend(response_.data(), static_cast<int>(response_.size()), MPI_BYTE, 0, pool_tag(pool),
-                        session_.results(), &request),
-              "MPI_Isend");
-      }
-      wait(session_, request);
-    } catch (const std::exception& e) {
-      abort_job(e.what());
-    }
+    send_to_root(session_, {response_.data(), response_.size()}, pool, [&] {
+      if (ends_chunk) busy_pool_.store(0, std::memory_order_relaxed);  // no Heartbeat follows Results
+    });
   }
 
   Session& session_;

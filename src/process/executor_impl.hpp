@@ -114,6 +114,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   std::atomic<bool> stops_wanted{false};  // a job asks for its running call to be stopped
 
   void wake_for_terminate() noexcept override { wake_thread(); }
+  // The dispatcher marks chunks of unwanted jobs skipped in their workers' rings as it wakes.
+  void skip_unwanted() noexcept override { wake_thread(); }
   bool callers_drive() const noexcept override { return true; }
   const char* name() const noexcept override { return options.name; }
   Driver* driver() noexcept override { return this; }
@@ -163,7 +165,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   void check_timeouts() noexcept;
   void stop_requested() noexcept override;
   void check_stops() noexcept;
-  void settle_cancelled(InFlight& f) noexcept;
+  void settle_cancelled(InFlight& f, const char* when) noexcept;
   std::exception_ptr kill_error(const Slot& s, RemoteJob& job, std::size_t item) const noexcept;
   static std::string describe_item(RemoteJob& job, std::size_t i);
   std::exception_ptr timeout_error(RemoteJob& job, std::size_t i) const noexcept;

@@ -170,29 +170,41 @@ void ProcessExecutor::Impl::check_stops() noexcept {
   for (auto& s : slots) {
     if (s->state != SlotState::ready) continue;
     for (InFlight& f : s->inflight) {
-      if (!f.job->stop_requested()) continue;
-      if (f.settled) continue;
+      if (!f.job->stop_requested() || f.settled) continue;
       left = true;
       if (!f.skip_sent) {
         f.skip_sent = true;
         if (mark_unwanted(skip_word(*s, f), f.sequence)) {
-          settle_cancelled(f);
+          settle_cancelled(f, "before its worker started it");
           continue;
         }
       }
-      if (&f == &s->inflight.front()) claim_and_kill(*s, true, [](std::int64_t) { return true; });
+      if (&f != &s->inflight.front()) continue;
+      // A worker lets its running item be claimed with task_timeout, or in a call's chunk of one
+      // item; it runs a map's items without a claim. A worker that runs those (an MPI rank's
+      // relayed chunk that rank 0 stops) is killed whatever it runs, once every chunk it holds is
+      // to stop: they all settle now.
+      if (options.task_timeout.count() > 0 || f.job->single_task()) {
+        claim_and_kill(*s, true, [](std::int64_t) { return true; });
+      } else if (std::all_of(s->inflight.begin(), s->inflight.end(),
+                             [](const InFlight& g) { return g.job->stop_requested(); })) {
+        for (InFlight& g : s->inflight) {
+          if (!g.settled) settle_cancelled(g, "while it ran; its worker was killed");
+        }
+        s->child.signal(SIGKILL);
+      }
     }
   }
   if (left) stops_wanted.store(true, std::memory_order_release);
 }
 
-// Every item of `f` not reported yet fails with TaskCancelled now; the worker skips them.
-void ProcessExecutor::Impl::settle_cancelled(InFlight& f) noexcept {
+// Every item of `f` not reported yet fails with TaskCancelled now (`when`: for the message); the
+// worker skips them, or is killed.
+void ProcessExecutor::Impl::settle_cancelled(InFlight& f, const char* when) noexcept {
   f.settled = true;
   std::exception_ptr error;
   try {
-    throw TaskCancelled(std::string(options.name) +
-                        ": the call was cancelled (AsyncResult::cancel) before its worker started it");
+    throw TaskCancelled(std::string(options.name) + ": the call was cancelled (AsyncResult::cancel) " + when);
   } catch (...) {
     error = std::current_exception();
   }

@@ -28,7 +28,8 @@ void write_chunk_request(RequestBuilder& out, RemoteJob& job, std::size_t begin,
   const EncodingScope encoding(out.same_machine());
   const auto entry = reinterpret_cast<std::uintptr_t>(job.entry());
   const wire::ChunkHeader header{relocation != nullptr ? 0 : static_cast<std::uint64_t>(entry), begin, end,
-                                 sequence};
+                                 sequence,
+                                 job.single_task() ? wire::k_single_task : job.input_position(begin)};
   ByteBuffer& bytes = out.bytes();
   const std::size_t at = bytes.size();
   // Resized, then copied into: g++ 12 at -O3 misreads an insert into an empty vector as an overflow.

@@ -40,7 +40,11 @@ struct ChunkHeader {
   std::uint64_t begin;
   std::uint64_t end;
   std::uint64_t sequence;  // per worker (and pool); skip notices and MPI's results name chunks by it
+  // For messages that name an item: item `begin`'s place in the caller's input (an imap numbers
+  // its items by window slots), or k_single_task (an apply_async: "the task").
+  std::uint64_t position;
 };
+inline constexpr std::uint64_t k_single_task = ~std::uint64_t{0};
 
 struct ItemHeader {
   std::uint64_t index;

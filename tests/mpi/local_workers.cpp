@@ -36,6 +36,21 @@ int stuck_at_3(int i) {
   return i;
 }
 
+// Item 250 kills its process.
+int crash_at_250(int i) {
+  if (i == 250) std::raise(SIGSEGV);
+  return i;
+}
+
+// Counts itself in, then blocks until the gate opens (or the deadlock limit passes).
+int counted_and_gated(int i) {
+  mpp_test::Probe& p = mpp_test::probe();
+  p.started.add();
+  (void)p.release.wait();
+  p.finished.add();
+  return i;
+}
+
 int own_pid(int /*item*/) { return static_cast<int>(::getpid()); }
 int parent_pid(int /*item*/) { return static_cast<int>(::getppid()); }
 
@@ -112,6 +127,47 @@ TEST_F(MpiLocalWorkers, TheWorkersAreTheRanksChildrenAndTaskTimeoutAloneStartsTh
 TEST_F(MpiLocalWorkers, ARankRunsItsWorkersItemsAtOnce) {
   mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 2});
   EXPECT_EQ(pool.map(&meets_another, std::vector<int>{0, 1}, 1), (std::vector<bool>{true, true}));
+}
+
+// An imap's items are numbered by its window's slots on their way; messages name them by their
+// place in the caller's input, as ProcessPool's do.
+TEST_F(MpiLocalWorkers, AFailedItemIsNamedByItsPlaceInTheInput) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 1});
+  std::vector<int> items(300);
+  for (int i = 0; i < 300; ++i) items[static_cast<std::size_t>(i)] = i;
+  auto results = pool.imap(&crash_at_250, items, 1);
+  for (int i = 0; i < 300; ++i) {
+    if (i != 250) {
+      EXPECT_EQ(results.next(), std::optional<int>(i));
+      continue;
+    }
+    try {
+      (void)results.next();
+      ADD_FAILURE() << "item 250 crashed its worker but did not fail";
+    } catch (const mpp::WorkerLost& e) {
+      EXPECT_NE(std::string(e.what()).find("the worker running item 250 died"), std::string::npos)
+          << e.what();
+    }
+  }
+  try {
+    (void)pool.apply_async(&crash_at_250, 250).get();
+    ADD_FAILURE() << "the task crashed its worker but did not fail";
+  } catch (const mpp::WorkerLost& e) {
+    EXPECT_NE(std::string(e.what()).find("the worker running the task died"), std::string::npos) << e.what();
+  }
+}
+
+// terminate() stops what local workers run (they are killed and replaced, as ProcessPool's are),
+// and none starts the chunks queued behind: join() returns without waiting for them.
+TEST_F(MpiLocalWorkers, TerminateStopsTheItemsRunningInLocalWorkers) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 1});
+  auto result = pool.map_async(&counted_and_gated, std::vector<int>{0, 1, 2, 3}, 1);
+  ASSERT_TRUE(probe().started.wait_at_least(1));
+  pool.terminate();
+  pool.join();
+  EXPECT_THROW((void)result.get(), mpp::TaskCancelled);
+  EXPECT_EQ(probe().started.value(), 1);   // the chunks behind were skipped
+  EXPECT_EQ(probe().finished.value(), 0);  // the one running was stopped, not waited for
 }
 
 TEST_F(MpiLocalWorkers, AnInitializerThatThrowsInAWorkerIsRethrown) {

@@ -61,7 +61,7 @@ class TestReporter final : public ChunkReporter {
 };
 
 ByteBuffer request(std::uint64_t entry, const FunctionRelocation* relocation) {
-  const wire::ChunkHeader header{entry, 0, 0, 1};
+  const wire::ChunkHeader header{entry, 0, 0, 1, 0};
   ByteBuffer bytes(sizeof(header));
   std::memcpy(bytes.data(), &header, sizeof(header));
   if (relocation != nullptr) relocation->encode(bytes, reinterpret_cast<std::uintptr_t>(&counting_entry));

@@ -58,7 +58,8 @@ class RemoteExecutor {
   RunningStopper* stopper() noexcept;
   /// A job stopped wanting its chunks (an abandoned imap): MPI ranks are told to skip those they
   /// have not started, from the calling thread, before it returns (the dispatcher would too, but
-  /// later when the machine is busy). Process workers see it in shared memory.
+  /// later when the machine is busy); the process dispatcher is woken to mark them skipped in the
+  /// workers' rings before a worker starts them behind the chunk it runs.
   void skip_unwanted() noexcept;
   /// What a pool destroyed from its own callback keeps alive with its results: waiting callers
   /// may still drive the host after the executor is gone.
