@@ -36,7 +36,8 @@ struct MpiPoolOptions {
   /// workers do: an item that crashes its worker (SIGSEGV, abort) fails alone with mpp::WorkerLost
   /// and the worker is replaced, and a rank runs that many items at once. 0 (the default): the rank
   /// runs items itself, one at a time, and a crashing item ends the job. MpiPoolOptions::every_cpu:
-  /// one per CPU the rank may use (usable_cpu_count() there), for one rank per node. See
+  /// one per CPU the rank may use (usable_cpu_count() there), shared with the other serving ranks
+  /// of its host that may use those CPUs too: all of a node's with one rank per node. See
   /// docs/mpi.md.
   std::size_t workers_per_rank = 0;
   static constexpr std::size_t every_cpu = SIZE_MAX;

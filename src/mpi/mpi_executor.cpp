@@ -250,8 +250,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       s->inflight.erase(at);
     }
     s->service.chunk_ended(f->sent, Clock::now());
-    s->ahead = header.permit;
-    try {  // the rank has the request: its sends complete at once
+    if (s->workers == 0) s->ahead = header.permit;  // local workers' pace comes with their asks
+    try {                                           // the rank has the request: its sends complete at once
       for (MPI_Request& r : f->sends) mpi::wait(session, r);
     } catch (const std::exception& e) {
       fatal(e.what());
@@ -461,14 +461,15 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // What a chunk permits at once: as many items as the rank last asked for ahead (mpi/protocol.hpp),
   // less what the chunks it holds already permit, so that what a lost rank takes with it stays
-  // about k_mpi_permit_ahead of work; none when its items are long or its pace unknown (it asks as
-  // it starts). Every item where no rank can be lost (rank_timeout 0, rank 0's own serving thread),
-  // and at a rank with local workers, which cannot hold its workers to permits.
+  // about k_mpi_permit_ahead of work (for each of its local workers); none when its items are long
+  // or its pace unknown (it asks as it starts). Every item where no rank can be lost (rank_timeout
+  // 0, rank 0's own serving thread).
   std::uint64_t first_permit(const Server& s, const Task& task) const noexcept {
-    if (options.rank_timeout.count() == 0 || s.rank == session.rank() || s.workers != 0) return task.end;
+    if (options.rank_timeout.count() == 0 || s.rank == session.rank()) return task.end;
     std::uint64_t held = 0;
     for (const auto& f : s.inflight) held += f->permitted - f->begin;
-    const std::uint64_t room = s.ahead > held ? s.ahead - held : 0;
+    const std::uint64_t ahead = s.ahead * std::max<std::size_t>(1, s.workers);
+    const std::uint64_t room = ahead > held ? ahead - held : 0;
     return task.begin + std::min<std::uint64_t>(room, task.end - task.begin);
   }
 

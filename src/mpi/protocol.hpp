@@ -26,8 +26,9 @@
 // a rank, it knows which items may have started (they fail with WorkerLost) and which cannot have
 // (they run on other ranks): no item runs twice. A rank asks ahead of need, for about
 // k_mpi_permit_ahead of work, so that it rarely waits for an answer. A rank with local workers
-// (relay.hpp) is permitted each chunk whole when it is sent: what it holds is what it may have started.
-// A rank with local workers answers chunks as they finish, in any order.
+// (relay.hpp) holds each to its chunk's permits the same way: a worker asks through the rank (one
+// Ask per worker and chunk, no outcomes with it), and the rank passes each Permit on to it. A rank
+// with local workers answers chunks as they finish, in any order.
 #pragma once
 
 #include <cstdint>

@@ -68,7 +68,9 @@ class RelayJob final : public Job, public RemoteJob {
         sequence_(header.sequence),
         begin_(header.begin),
         end_(header.end),
-        position_(header.position) {
+        position_(header.position),
+        pool_(envelope.pool),
+        permitted_(envelope.permit) {
     const Envelope reply{Kind::results, 0, envelope.pool, header.sequence, 0, 0};
     response_.append(&reply, sizeof(reply));
   }
@@ -81,6 +83,12 @@ class RelayJob final : public Job, public RemoteJob {
   void set_request(RemoteEntry function, std::span<const std::byte> job_request) {
     entry_ = function;
     request_.append(job_request.data(), job_request.size());
+  }
+  // Rank 0 permits more of its items (the rank's serving thread).
+  void permit(std::uint64_t below) noexcept {
+    std::uint64_t was = permitted_.load(std::memory_order_relaxed);
+    while (below > was && !permitted_.compare_exchange_weak(was, below, std::memory_order_release)) {
+    }
   }
   void unwant(bool stop) noexcept {
     unwanted_.store(true, std::memory_order_relaxed);
@@ -111,6 +119,24 @@ class RelayJob final : public Job, public RemoteJob {
   bool single_task() const noexcept override { return position_ == wire::k_single_task; }
   bool wanted() const noexcept override { return !unwanted_.load(std::memory_order_relaxed); }
   bool stop_requested() const noexcept override { return stop_.load(std::memory_order_relaxed); }
+  // Rank 0's start permits, which a worker waits for (protocol.hpp): so when rank 0 gives this
+  // rank up, it knows which of the chunk's items may have started.
+  std::uint64_t permitted() const noexcept override {
+    const std::uint64_t p = permitted_.load(std::memory_order_acquire);
+    return p >= end_ ? k_all_permitted : p;
+  }
+  // The Ask carries the outcomes reported so far, as a rank's own does (protocol.hpp): if rank 0
+  // gives this rank up, it has every finished item's. The Results then carry the rest.
+  void ask(std::uint64_t target, std::uint64_t ahead) noexcept override {
+    if (finished_) return;  // its Results have gone: rank 0 holds the chunk no more
+    Envelope results{};
+    std::memcpy(&results, response_.data(), sizeof(results));
+    const Envelope ask{Kind::ask, 0, pool_, sequence_, ahead, target};
+    std::memcpy(response_.data(), &ask, sizeof(ask));
+    send_to_root(owner_.session_, {response_.data(), response_.size()}, pool_, [] {});
+    std::memcpy(response_.data(), &results, sizeof(results));
+    response_.shrink(sizeof(results));
+  }
   // Sent once, whole. The items after one that killed its worker would go again from there, which
   // a request that starts at the chunk's first item cannot do: they go back to rank 0 (drop()).
   bool begin_send() noexcept override {
@@ -194,6 +220,8 @@ class RelayJob final : public Job, public RemoteJob {
   const std::size_t begin_;
   const std::size_t end_;
   const std::uint64_t position_;  // of begin_ in rank 0's caller's input (ChunkHeader)
+  const std::uint64_t pool_;
+  std::atomic<std::uint64_t> permitted_;  // items below may start
   RemoteEntry entry_ = nullptr;
   Bytes request_;
   Bytes response_;
@@ -224,7 +252,12 @@ std::string workers_name() {
 LocalWorkers::LocalWorkers(Session& session, const OpenSetup& setup, void (*initializer)())
     : session_(session), name_(workers_name()) {
   ProcessExecutorOptions options;
-  options.workers = setup.workers == k_every_cpu ? usable_cpu_count() : setup.workers;
+  // every_cpu: this rank's share of the CPUs it may use, with the other serving ranks of its host
+  // that may use them too (one rank per node: all of them).
+  options.workers =
+      setup.workers == k_every_cpu
+          ? std::max<std::size_t>(1, usable_cpu_count() / static_cast<unsigned>(session.cpu_sharers()))
+          : setup.workers;
   options.initializer = initializer;
   options.maxtasksperchild = setup.maxtasksperchild;
   options.task_timeout = std::chrono::nanoseconds(setup.task_timeout_ns);
@@ -287,6 +320,17 @@ void LocalWorkers::skip(std::uint64_t sequence, bool stop) noexcept {
   } else {
     executor_->skip_unwanted();
   }
+}
+
+void LocalWorkers::permit(std::uint64_t sequence, std::uint64_t below) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    const auto at =
+        std::find_if(held_.begin(), held_.end(), [&](RelayJob* job) { return job->sequence() == sequence; });
+    if (at == held_.end()) return;
+    (*at)->permit(below);
+  }
+  executor_->wake();  // its dispatcher shows the worker
 }
 
 void LocalWorkers::done(RelayJob& job) noexcept {

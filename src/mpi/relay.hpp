@@ -46,6 +46,8 @@ class LocalWorkers {
   /// (terminate, the rank given up on), the one running is stopped too, its worker killed and
   /// replaced, as ProcessPool's terminate() does. Nothing when the chunk is done or never came.
   void skip(std::uint64_t sequence, bool stop) noexcept;
+  /// Rank 0 permits chunk `sequence`'s items below `below` to start (protocol.hpp).
+  void permit(std::uint64_t sequence, std::uint64_t below) noexcept;
   /// Chunks relayed whose Results have not gone yet: the rank owes the pool a Heartbeat.
   bool holds_chunks() const noexcept { return held_count_.load(std::memory_order_relaxed) != 0; }
 

@@ -206,7 +206,11 @@ class Server final : public ChunkReporter {
         std::memcpy(&h, notice.data(), sizeof(h));
         if (h.kind == Kind::permit) {
           if (notice.size() != sizeof(h)) abort_job("a permit of the wrong length");
-          if (h.pool == pool_ && h.sequence == sequence_) permitted_ = std::max(permitted_, h.permit);
+          if (LocalWorkers* local = local_workers(h.pool)) {
+            local->permit(h.sequence, h.permit);
+          } else if (h.pool == pool_ && h.sequence == sequence_) {
+            permitted_ = std::max(permitted_, h.permit);
+          }
           continue;
         }
         if (h.kind != Kind::skip || notice.size() != sizeof(h) + h.parts * sizeof(std::uint64_t))

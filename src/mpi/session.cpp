@@ -169,6 +169,7 @@ Session& Session::get(int* argc, char*** argv) {
   check(MPI_Comm_dup(MPI_COMM_WORLD, &session->skips_), "MPI_Comm_dup");
   check(MPI_Comm_dup(MPI_COMM_WORLD, &session->results_), "MPI_Comm_dup");
   session->gather_hosts();
+  session->count_cpu_sharers();
   g_session = session;
   if (rank == 0) {
     int keyval = MPI_KEYVAL_INVALID;
@@ -215,6 +216,34 @@ void Session::gather_hosts() {
     const char* at = all.data() + static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME;
     hosts_.emplace_back(at, strnlen(at, MPI_MAX_PROCESSOR_NAME));
   }
+}
+
+// Collective (from get()): the ranks of this host tell each other the CPUs they may use; those
+// that serve (every rank but 0, unless it is alone) and overlap this rank's CPUs share them.
+void Session::count_cpu_sharers() {
+  MPI_Comm host = MPI_COMM_NULL;
+  check(MPI_Comm_split_type(requests_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &host),
+        "MPI_Comm_split_type");
+  struct Entry {
+    int serving;
+    cpu_set_t cpus;
+  };
+  Entry mine{};
+  mine.serving = rank_ != 0 || size_ == 1 ? 1 : 0;
+  if (::sched_getaffinity(0, sizeof(mine.cpus), &mine.cpus) != 0) CPU_ZERO(&mine.cpus);  // then: alone
+  int here = 0;
+  check(MPI_Comm_size(host, &here), "MPI_Comm_size");
+  std::vector<Entry> all(static_cast<std::size_t>(here));
+  check(MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, all.data(), sizeof(mine), MPI_BYTE, host),
+        "MPI_Allgather");
+  MPI_Comm_free(&host);
+  int sharers = 0;
+  for (Entry& other : all) {
+    cpu_set_t both;
+    CPU_AND(&both, &other.cpus, &mine.cpus);
+    if (other.serving != 0 && CPU_COUNT(&both) != 0) ++sharers;
+  }
+  cpu_sharers_ = std::max(1, sharers);
 }
 
 void Session::heard_from(int rank) noexcept {

@@ -64,11 +64,15 @@ class Session {
   [[nodiscard]] bool lost(int rank) const noexcept;
   /// The host `rank` runs on (MPI_Get_processor_name).
   [[nodiscard]] const std::string& host_of(int rank) const noexcept;
+  /// Every rank: how many serving ranks of this host may run on the CPUs this rank may use (it
+  /// included): MpiPoolOptions::every_cpu shares them out.
+  [[nodiscard]] int cpu_sharers() const noexcept { return cpu_sharers_; }
 
  private:
   Session(int rank, int size, bool initialised_here);
   void start_local_server();
   void gather_hosts();
+  void count_cpu_sharers();
 
   int rank_;
   int size_;
@@ -85,6 +89,7 @@ class Session {
   std::mutex lost_mutex_;
   std::vector<std::string> lost_why_;
   std::vector<std::string> hosts_;
+  int cpu_sharers_ = 1;
   struct LocalServer;
   LocalServer* local_ = nullptr;
 };

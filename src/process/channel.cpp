@@ -105,6 +105,7 @@ bool ProcessExecutor::Impl::continue_writing(Slot& s) noexcept {
       mark_unwanted(skip_word(s, f), f.sequence);
       f.skip_sent = true;
     }
+    if (f.permit_shown != RemoteJob::k_all_permitted) pass_permits(s, f);
   }
   if (s.writer.busy()) {
     // Whether this published anything, from the head only this side moves: the free space
@@ -149,8 +150,14 @@ bool ProcessExecutor::Impl::send_one(Slot& s) noexcept {
     fail_task(task, std::current_exception());
     return true;
   }
+  // Its permits are in place before the worker can read it.
+  const std::size_t word = s.chunks_sent % k_ring_pipeline.short_depth;
+  const std::uint64_t permit = job->permitted();
+  s.shared->get()->ask[word].store(0, std::memory_order_relaxed);
+  s.shared->get()->permit[word].store(permit, std::memory_order_release);
   s.writer.start(wire::Kind::chunk, s.parts);
   s.inflight.push_back({{job, task->begin, task->end, false}, task, s.chunks_sent, Clock::now()});
+  s.inflight.back().permit_shown = permit;
   ++s.chunks_sent;
   s.writer.advance(s.requests);  // the rest, if it does not fit, as the worker reads
   wake_worker(s.requests.state(), &RingState::data_word, &RingState::consumer_waiting);
@@ -165,6 +172,23 @@ bool ProcessExecutor::Impl::fail_pending() noexcept {
     fail_task(task, broken);
   }
   return true;
+}
+
+// A job with start permits: the worker's asks go to the job, the job's new permits to the worker
+// (which polls its permit word while it waits: no wake-up needed).
+void ProcessExecutor::Impl::pass_permits(Slot& s, InFlight& f) noexcept {
+  WorkerShared& shared = *s.shared->get();
+  const std::size_t word = f.sequence % k_ring_pipeline.short_depth;
+  const std::uint64_t ask = shared.ask[word].load(std::memory_order_acquire);
+  if (ask > f.ask_seen) {
+    f.ask_seen = ask;
+    f.job->ask(ask, shared.ahead[word].load(std::memory_order_relaxed));
+  }
+  const std::uint64_t permit = f.job->permitted();
+  if (permit > f.permit_shown) {
+    f.permit_shown = permit;
+    shared.permit[word].store(permit, std::memory_order_release);
+  }
 }
 
 std::atomic<std::uint64_t>& ProcessExecutor::Impl::skip_word(Slot& s, const InFlight& f) noexcept {

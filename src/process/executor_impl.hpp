@@ -43,6 +43,8 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     std::uint64_t sequence;
     Clock::time_point sent;
     bool skip_sent = false;
+    std::uint64_t permit_shown = RemoteJob::k_all_permitted;  // in the worker's permit word
+    std::uint64_t ask_seen = 0;                               // the worker's ask passed on
   };
 
   enum class SlotState { empty, starting, ready, stopping, exiting };
@@ -154,6 +156,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   bool send_one(Slot& s) noexcept;
   bool fail_pending() noexcept;
   static std::atomic<std::uint64_t>& skip_word(Slot& s, const InFlight& f) noexcept;
+  static void pass_permits(Slot& s, InFlight& f) noexcept;
 
   // --- supervisor.cpp -------------------------------------------------------------------------
   void spawn(Slot& s);

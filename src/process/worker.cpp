@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -73,6 +74,8 @@ class Worker final : public ChunkReporter {
 
   // WorkerContext
   void start_item(std::size_t i) noexcept override {
+    // A job with start permits waits for its own; skipped meanwhile, skip() says so next.
+    if (permit_word().load(std::memory_order_relaxed) != RemoteJob::k_all_permitted) (void)may_start(i, 1);
     if (setup_.timed) setup_.shared->started_ns.store(monotonic_ns(), std::memory_order_relaxed);
     // Release: the parent reads it after our death; it must not run ahead of earlier results.
     setup_.shared->running.store(i + 1, std::memory_order_release);
@@ -106,6 +109,44 @@ class Worker final : public ChunkReporter {
   void publish_block(wire::BlockHeader& block) noexcept override {
     block.closed.store(1, std::memory_order_release);
     wake_dispatcher(*setup_.dispatcher, setup_.wake_fd);
+  }
+
+  // Start permits (WorkerShared::permit): items first.. may start up to the permit word, `wanted`
+  // at most. Asks ahead, for about k_mpi_permit_ahead of work at this chunk's pace, before the
+  // permits run out, and waits only when none is left; 0: the chunk was skipped meanwhile.
+  std::size_t may_start(std::size_t first, std::size_t wanted) noexcept override {
+    std::atomic<std::uint64_t>& permit = permit_word();
+    std::uint64_t permitted = permit.load(std::memory_order_acquire);
+    if (permitted == RemoteJob::k_all_permitted) return wanted;
+    std::uint64_t ahead = 0;
+    if (first > chunk_begin_) {
+      const auto item_time = std::max<std::int64_t>(
+          1, (monotonic_ns() - chunk_began_ns_) / static_cast<std::int64_t>(first - chunk_begin_));
+      ahead = static_cast<std::uint64_t>(std::chrono::nanoseconds(k_mpi_permit_ahead).count() / item_time);
+    }
+    const std::uint64_t target = std::min<std::uint64_t>(chunk_end_, first + 1 + ahead);
+    if (target > asked_ && (asked_ <= first || asked_ - first - 1 < ahead / 2)) {
+      // The results so far go with the ask (an open block would keep them here): the host that
+      // gives this chunk up then has every finished item's.
+      close_block();
+      asked_ = target;
+      setup_.shared->ahead[sequence_ % k_ring_pipeline.short_depth].store(target - first - 1,
+                                                                          std::memory_order_relaxed);
+      ask_word().store(target, std::memory_order_release);
+      wake_dispatcher(*setup_.dispatcher, setup_.wake_fd);
+    }
+    if (permitted <= first) {
+      // Rank 0's answer crosses the network: naps that grow to k_mpi_permit_poll, the CPU left
+      // to the other workers.
+      std::chrono::microseconds nap{10};
+      while ((permitted = permit.load(std::memory_order_acquire)) <= first) {
+        if (skip()) return 0;
+        ::usleep(static_cast<useconds_t>(nap.count()));
+        nap = std::min<std::chrono::microseconds>(2 * nap, k_mpi_permit_poll);
+        if (::getppid() != setup_.parent) leave(WorkerExit::orphaned);
+      }
+    }
+    return static_cast<std::size_t>(std::min<std::uint64_t>(wanted, permitted - first));
   }
 
   // With task_timeout every item's start is stamped: that takes the one-by-one path.
@@ -150,6 +191,10 @@ class Worker final : public ChunkReporter {
   // ChunkReporter
   void chunk_starts(const wire::ChunkHeader& header) noexcept override {
     sequence_ = header.sequence;
+    chunk_begin_ = header.begin;
+    chunk_end_ = header.end;
+    chunk_began_ns_ = monotonic_ns();
+    asked_ = 0;
     skipped_ = !start_chunk(skip_word(), sequence_);
     // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
     // chunk of one item (an apply_async) that AsyncResult::cancel() asks to stop.
@@ -214,9 +259,19 @@ class Worker final : public ChunkReporter {
   std::atomic<std::uint64_t>& skip_word() const noexcept {
     return setup_.shared->skip[sequence_ % k_ring_pipeline.short_depth];
   }
+  std::atomic<std::uint64_t>& permit_word() const noexcept {
+    return setup_.shared->permit[sequence_ % k_ring_pipeline.short_depth];
+  }
+  std::atomic<std::uint64_t>& ask_word() const noexcept {
+    return setup_.shared->ask[sequence_ % k_ring_pipeline.short_depth];
+  }
 
   std::uint64_t sequence_ = 0;
-  bool skipped_ = false;  // the parent marked the chunk unwanted before it started: skip it whole
+  std::uint64_t chunk_begin_ = 0;
+  std::uint64_t chunk_end_ = 0;
+  std::int64_t chunk_began_ns_ = 0;
+  std::uint64_t asked_ = 0;  // the highest ask for the chunk's permits
+  bool skipped_ = false;     // the parent marked the chunk unwanted before it started: skip it whole
   bool claimable_ = false;
 };
 

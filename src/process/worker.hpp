@@ -31,6 +31,13 @@ struct WorkerShared {
   std::atomic<std::uint64_t> turn{0};
   // One word per chunk in flight, by sequence % the most in flight: see mark_unwanted().
   std::atomic<std::uint64_t> skip[k_ring_pipeline.short_depth] = {};
+  // Start permits, by the same index (RemoteJob::permitted()): the parent writes `permit` before it
+  // sends the chunk and raises it as the job permits more; the worker starts only items below it,
+  // and asks for more by raising `ask` (the item it would start up to; `ahead`, written first: how
+  // many of those it asks for ahead of need, its pace) and waking the parent.
+  std::atomic<std::uint64_t> permit[k_ring_pipeline.short_depth] = {};
+  std::atomic<std::uint64_t> ask[k_ring_pipeline.short_depth] = {};
+  std::atomic<std::uint64_t> ahead[k_ring_pipeline.short_depth] = {};
 };
 
 // A chunk's skip word holds its sequence + 1 (shifted left by 2) and two flags: the parent sets

@@ -158,5 +158,6 @@ CallbackRunner* RemoteExecutor::callback_runner() noexcept { return host_.get();
 Driver* RemoteExecutor::driver() noexcept { return host_->driver(); }
 RunningStopper* RemoteExecutor::stopper() noexcept { return host_->stopper(); }
 void RemoteExecutor::skip_unwanted() noexcept { host_->skip_unwanted(); }
+void RemoteExecutor::wake() noexcept { host_->wake_dispatcher(); }
 
 }  // namespace mpp::detail

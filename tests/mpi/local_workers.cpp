@@ -6,6 +6,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
@@ -13,8 +14,10 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "mpp/cpu.hpp"
 #include "mpp/errors.hpp"
 #include "mpp/mpi.hpp"
 #include "mpp_test/probe.hpp"
@@ -52,6 +55,12 @@ int counted_and_gated(int i) {
 }
 
 int own_pid(int /*item*/) { return static_cast<int>(::getpid()); }
+
+// Its worker's pid, after long enough that every worker of every rank takes some.
+int own_pid_slowly(int /*item*/) {
+  std::this_thread::sleep_for(50ms);
+  return static_cast<int>(::getpid());
+}
 int parent_pid(int /*item*/) { return static_cast<int>(::getppid()); }
 
 // True once two items run at the same time (each waits, bounded, for the other).
@@ -168,6 +177,15 @@ TEST_F(MpiLocalWorkers, TerminateStopsTheItemsRunningInLocalWorkers) {
   EXPECT_THROW((void)result.get(), mpp::TaskCancelled);
   EXPECT_EQ(probe().started.value(), 1);   // the chunks behind were skipped
   EXPECT_EQ(probe().finished.value(), 0);  // the one running was stopped, not waited for
+}
+
+// every_cpu shares a host's CPUs among the serving ranks that may use them: here every rank runs
+// on this one host, unbound (scripts/mpirun-local oversubscribes), so each gets its share.
+TEST_F(MpiLocalWorkers, EveryCpuSharesTheHostsCpusAmongItsRanks) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = mpp::MpiPoolOptions::every_cpu});
+  const std::size_t each = std::max<std::size_t>(1, mpp::usable_cpu_count() / pool.size());
+  const std::vector<int> pids = pool.map(&own_pid_slowly, std::vector<int>(8 * pool.size() * each, 0), 1);
+  EXPECT_EQ(std::set<int>(pids.begin(), pids.end()).size(), pool.size() * each);
 }
 
 TEST_F(MpiLocalWorkers, AnInitializerThatThrowsInAWorkerIsRethrown) {

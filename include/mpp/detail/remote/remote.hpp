@@ -218,6 +218,13 @@ class RemoteJob {
   virtual bool begin_send() noexcept { return wanted(); }
   /// AsyncResult::cancel(Cancel::even_running): stop this job's items where they run.
   virtual bool stop_requested() const noexcept { return false; }
+  /// Start permits (an MPI rank's relayed chunk, whose items start only as rank 0 permits): the
+  /// items below this may start; k_all_permitted for a job that sets no limit.
+  static constexpr std::uint64_t k_all_permitted = ~std::uint64_t{0};
+  virtual std::uint64_t permitted() const noexcept { return k_all_permitted; }
+  /// A worker waits to start items below `target` (a job with start permits), `ahead` of them
+  /// beyond the one it needs now.
+  virtual void ask(std::uint64_t /*target*/, std::uint64_t /*ahead*/) noexcept {}
   virtual void drop(std::size_t begin, std::size_t end) noexcept = 0;
   /// Item `i` succeeded with this encoded result.
   virtual void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept = 0;

@@ -61,6 +61,8 @@ class RemoteExecutor {
   /// later when the machine is busy); the process dispatcher is woken to mark them skipped in the
   /// workers' rings before a worker starts them behind the chunk it runs.
   void skip_unwanted() noexcept;
+  /// A job changed outside the dispatcher (RemoteJob::permitted() rose): it looks soon.
+  void wake() noexcept;
   /// What a pool destroyed from its own callback keeps alive with its results: waiting callers
   /// may still drive the host after the executor is gone.
   std::shared_ptr<void> shared_state() const noexcept { return host_; }
