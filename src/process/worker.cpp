@@ -118,12 +118,15 @@ class Worker final : public ChunkReporter {
     std::atomic<std::uint64_t>& permit = permit_word();
     std::uint64_t permitted = permit.load(std::memory_order_acquire);
     if (permitted == RemoteJob::k_all_permitted) return wanted;
-    std::uint64_t ahead = 0;
+    // The pace: this chunk's so far, or the chunk's before (a worker's chunks are one pool's).
     if (first > chunk_begin_) {
-      const auto item_time = std::max<std::int64_t>(
+      item_ns_ = std::max<std::int64_t>(
           1, (monotonic_ns() - chunk_began_ns_) / static_cast<std::int64_t>(first - chunk_begin_));
-      ahead = static_cast<std::uint64_t>(std::chrono::nanoseconds(k_mpi_permit_ahead).count() / item_time);
     }
+    const std::uint64_t ahead =
+        item_ns_ == 0
+            ? 0
+            : static_cast<std::uint64_t>(std::chrono::nanoseconds(k_mpi_permit_ahead).count() / item_ns_);
     const std::uint64_t target = std::min<std::uint64_t>(chunk_end_, first + 1 + ahead);
     if (target > asked_ && (asked_ <= first || asked_ - first - 1 < ahead / 2)) {
       // The results so far go with the ask (an open block would keep them here): the host that
@@ -270,8 +273,9 @@ class Worker final : public ChunkReporter {
   std::uint64_t chunk_begin_ = 0;
   std::uint64_t chunk_end_ = 0;
   std::int64_t chunk_began_ns_ = 0;
-  std::uint64_t asked_ = 0;  // the highest ask for the chunk's permits
-  bool skipped_ = false;     // the parent marked the chunk unwanted before it started: skip it whole
+  std::uint64_t asked_ = 0;   // the highest ask for the chunk's permits
+  std::int64_t item_ns_ = 0;  // an item's time lately (0: unknown)
+  bool skipped_ = false;      // the parent marked the chunk unwanted before it started: skip it whole
   bool claimable_ = false;
 };
 
