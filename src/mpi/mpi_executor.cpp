@@ -263,10 +263,34 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       fatal("rank " + std::to_string(rank) + " gave back too many items");
     const std::size_t kept = task->end - static_cast<std::size_t>(header.size);
     std::vector<Task*> again;
-    send_again(again, *task, kept, task->end);
+    // Given back whole (a local worker died before its first item: a request too large for its
+    // memory, a worker killed from outside): counted as the process back end counts them, so that
+    // it is not sent round the ranks for ever.
+    std::uint32_t losses = kept == task->begin && kept != task->end ? task->unattributed_losses + 1 : 0;
+    std::size_t from = kept;
+    if (losses >= k_unattributed_losses) {
+      fail_unstartable(rank, *task, from++);
+      losses = 0;
+    }
+    send_again(again, *task, from, task->end, losses);
     pending.insert(pending.begin(), again.begin(), again.end());
     take_outcomes(rank, *task, kept, *f->job, f->early, std::span(message.data(), message.size()));
     release_task(task);
+  }
+
+  // Item `i` came back unstarted k_unattributed_losses times in a row: it fails with WorkerLost.
+  void fail_unstartable(int rank, const Task& task, std::size_t i) noexcept {
+    RemoteJob& job = *task.job->remote();
+    try {
+      throw WorkerLost(
+          std::string(options.name) + ": local workers died " + std::to_string(k_unattributed_losses) +
+          " times in a row before " +
+          (job.single_task() ? std::string("the task") : "item " + std::to_string(job.input_position(i))) +
+          " started, the last on rank " + std::to_string(rank) + " (" + session.host_of(rank) +
+          "); it is not sent again");
+    } catch (...) {
+      job.accept_error(i, std::current_exception());
+    }
   }
 
   // Every item of the chunk gets exactly one outcome, whatever the records hold: those that came

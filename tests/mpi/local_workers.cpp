@@ -4,12 +4,15 @@
 // once. (The shared pool suites also run on local workers: MpiShared.LocalWorkers.*.)
 #include <gtest/gtest.h>
 #include <mpi.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -55,6 +58,19 @@ int counted_and_gated(int i) {
 }
 
 int own_pid(int /*item*/) { return static_cast<int>(::getpid()); }
+
+// A local worker's initializer: its address space may grow by 32 MiB at most.
+void limit_worker_memory() {
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  if (statm == nullptr || std::fscanf(statm, "%lu", &pages) != 1) std::abort();
+  std::fclose(statm);
+  const rlim_t limit = pages * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + (rlim_t{32} << 20);
+  const rlimit r{limit, limit};
+  if (::setrlimit(RLIMIT_AS, &r) != 0) std::abort();
+}
+
+std::size_t length_of(const std::string& s) { return s.size(); }
 
 // Its worker's pid, after long enough that every worker of every rank takes some.
 int own_pid_slowly(int /*item*/) {
@@ -186,6 +202,22 @@ TEST_F(MpiLocalWorkers, EveryCpuSharesTheHostsCpusAmongItsRanks) {
   const std::size_t each = std::max<std::size_t>(1, mpp::usable_cpu_count() / pool.size());
   const std::vector<int> pids = pool.map(&own_pid_slowly, std::vector<int>(8 * pool.size() * each, 0), 1);
   EXPECT_EQ(std::set<int>(pids.begin(), pids.end()).size(), pool.size() * each);
+}
+
+// A request no local worker can take in kills each before the item starts; the rank gives the
+// chunk back whole each time. After a few such returns in a row it fails with WorkerLost instead
+// of going round the ranks for ever, and the pool goes on.
+TEST_F(MpiLocalWorkers, ARequestNoWorkerCanTakeFailsAfterAFewDeaths) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.initializer = &limit_worker_memory, .workers_per_rank = 1});
+  const std::string huge(std::size_t{96} << 20, 'x');
+  try {
+    (void)pool.apply(&length_of, huge);
+    ADD_FAILURE() << "a 96 MiB request reached a worker limited to 32 MiB more";
+  } catch (const mpp::WorkerLost& e) {
+    EXPECT_NE(std::string(e.what()).find("3 times in a row before the task started"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(pool.apply(&length_of, std::string("abc")), 3U);
 }
 
 TEST_F(MpiLocalWorkers, AnInitializerThatThrowsInAWorkerIsRethrown) {
