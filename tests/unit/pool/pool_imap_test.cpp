@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <iterator>
 #include <list>
+#include <memory>
 #include <optional>
 #include <ranges>
 #include <set>
@@ -422,6 +423,24 @@ TYPED_TEST(PoolImap, DestroyingItUnreadStopsReadingInput) {
   pool.close();
   pool.join();  // nothing left to drain: the abandoned imap reads no more
   EXPECT_EQ(log.pulls, pulled);
+}
+
+int square_slowly(int x) {
+  std::this_thread::sleep_for(20ms);
+  return x * x;
+}
+
+TYPED_TEST(PoolImap, ARangeOutlivesItsTerminatedPool) {
+  // terminate() leaves the submitted items without outcomes; the range, destroyed after the pool
+  // (on the heap here, so that AddressSanitizer sees any use of it), must not touch it.
+  std::optional<mpp::ImapRange<int>> results;
+  auto pool = std::make_unique<TypeParam>(2);
+  results.emplace(pool->imap_unordered(&square_slowly, iota_vector(50), 1));
+  pool->terminate();
+  pool->join();
+  pool.reset();
+  results.reset();
+  SUCCEED();
 }
 
 TYPED_TEST(PoolImap, ResultsOutliveThePool) {

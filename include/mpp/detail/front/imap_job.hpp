@@ -161,9 +161,10 @@ class ImapJob : public ImapJobBase<R> {
   void abandon() noexcept override {
     stop(/*report=*/false);
     // Remote back ends whose workers learn of it only by message tell them now. Only while items
-    // are out: once every item has its outcome, the pool may be gone (results outlive it).
+    // are out: once every item has its outcome, or after terminate() cancelled the job's items
+    // (whose outcomes never come), the pool may be gone (results outlive it).
     if constexpr (requires { executor_->skip_unwanted(); }) {
-      if (unfinished() != 0) executor_->skip_unwanted();
+      if (!terminated_.load(std::memory_order_seq_cst) && unfinished() != 0) executor_->skip_unwanted();
     }
     block_until([this] { return terminated_.load(std::memory_order_seq_cst) || settled(); }, events_,
                 waiters_, pool_->wait_context(), k_no_deadline);
