@@ -37,8 +37,9 @@ struct MpiPoolOptions {
   /// and the worker is replaced, and a rank runs that many items at once. 0 (the default): the rank
   /// runs items itself, one at a time, and a crashing item ends the job. MpiPoolOptions::every_cpu:
   /// one per CPU the rank may use (usable_cpu_count() there), shared with the other serving ranks
-  /// of its host that may use those CPUs too: all of a node's with one rank per node. See
-  /// docs/mpi.md.
+  /// of its host that may use those CPUs too: all of a node's with one rank per node. A task that
+  /// calls MPI must run in the rank (0): in a local worker, an MPI call that communicates throws
+  /// mpp::Error. See docs/mpi.md (why 0 is the default: a call's latency).
   std::size_t workers_per_rank = 0;
   static constexpr std::size_t every_cpu = SIZE_MAX;
   /// As ProcessPoolOptions': an item running longer fails with mpp::TimeoutError and its worker is

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 
+#include "mpi/worker_guard.hpp"
 #include "mpp/cpu.hpp"
 #include "mpp/detail/front/job.hpp"
 #include "mpp/detail/remote/exception_codec.hpp"
@@ -267,7 +268,7 @@ LocalWorkers::LocalWorkers(Session& session, const OpenSetup& setup, void (*init
   options.start_method = StartMethod::fork;
   options.relocation = &session.relocation();
   options.results_leave_machine = true;
-  options.default_fault_handlers = true;
+  options.prepare_worker = prepare_local_worker;
   executor_ = std::make_unique<ProcessExecutor>(options);
 }
 

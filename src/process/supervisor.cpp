@@ -41,7 +41,7 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
                         nullptr,
                         s.index,
                         options.results_leave_machine,
-                        options.default_fault_handlers};
+                        options.prepare_worker};
   s.inflight.clear();
   s.writer = wire::RecordWriter();
   s.reader = wire::RecordReader();

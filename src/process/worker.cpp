@@ -288,9 +288,7 @@ void worker_main(const WorkerSetup& setup) noexcept {
   if (::getppid() != setup.parent) ::_exit(static_cast<int>(WorkerExit::orphaned));
   // Ctrl-C reaches the whole process group: the parent decides, workers stay quiet (and die with it).
   ::signal(SIGINT, SIG_IGN);
-  if (setup.default_fault_handlers) {
-    for (const int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(fault, SIG_DFL);
-  }
+  if (setup.prepare != nullptr) setup.prepare();
   sigset_t none;
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);

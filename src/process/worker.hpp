@@ -111,9 +111,9 @@ struct WorkerSetup {
   const FunctionRelocation* relocation = nullptr;
   /// Set when the initializer could not even be found (a spawned worker): reported as its failure.
   std::exception_ptr initializer_error;
-  std::size_t index = 0;                // its place in the pool (current_process())
-  bool results_leave_machine = false;   // ProcessExecutorOptions::results_leave_machine
-  bool default_fault_handlers = false;  // ProcessExecutorOptions::default_fault_handlers
+  std::size_t index = 0;               // its place in the pool (current_process())
+  bool results_leave_machine = false;  // ProcessExecutorOptions::results_leave_machine
+  void (*prepare)() = nullptr;         // ProcessExecutorOptions::prepare_worker
 };
 
 /// How a worker process ends by itself: its exit code. A pool reports a worker that ended while it

@@ -24,7 +24,8 @@ int die_on_rank_2(int x) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  mpp::MpiPool pool(argc, argv);
+  // The rank runs items itself: in a local worker, the item would fail alone with WorkerLost.
+  mpp::MpiPool pool(argc, argv, mpp::MpiPoolOptions{.workers_per_rank = 0});
   const auto results = pool.map(&die_on_rank_2, std::vector<int>(200, 1), 1);
   std::printf("dead_rank: the map returned %zu results, but rank 2 should have died\n", results.size());
   return 0;

@@ -75,7 +75,8 @@ void map_with_a_freeze(mpp::MpiPool& pool, const std::string& dir, int frozen, c
 }  // namespace
 
 int main(int argc, char** argv) {
-  const mpp::MpiPoolOptions options{.rank_timeout = std::chrono::seconds(2)};
+  // The ranks run items themselves: an item stops its rank (with local workers, cut_chunk.cpp).
+  const mpp::MpiPoolOptions options{.rank_timeout = std::chrono::seconds(2), .workers_per_rank = 0};
   mpp::MpiPool pool(argc, argv, options);
   char name[MPI_MAX_PROCESSOR_NAME] = {};
   int length = 0;
@@ -92,8 +93,8 @@ int main(int argc, char** argv) {
   check(doubled == std::vector<int>(200, 8), "a map after the loss");
 
   {  // A new pool (its initializer runs on every rank) leaves the lost rank out.
-    mpp::MpiPool second(
-        mpp::MpiPoolOptions{.initializer = &nothing, .rank_timeout = std::chrono::seconds(2)});
+    mpp::MpiPool second(mpp::MpiPoolOptions{
+        .initializer = &nothing, .rank_timeout = std::chrono::seconds(2), .workers_per_rank = 0});
     check(second.map(&twice, std::vector<int>(50, 1), 1) == std::vector<int>(50, 2), "a new pool's map");
   }
 

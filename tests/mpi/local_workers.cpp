@@ -79,6 +79,15 @@ int own_pid_slowly(int /*item*/) {
 }
 int parent_pid(int /*item*/) { return static_cast<int>(::getppid()); }
 
+int barrier_on_self(int x) {
+  if (MPI_Barrier(MPI_COMM_SELF) != MPI_SUCCESS) return -1;
+  return x;
+}
+int world_rank_is_known(int /*item*/) {
+  int rank = -1;
+  return MPI_Comm_rank(MPI_COMM_WORLD, &rank) == MPI_SUCCESS && rank >= 0 ? 1 : 0;
+}
+
 // True once two items run at the same time (each waits, bounded, for the other).
 bool meets_another(int /*item*/) {
   mpp_test::Probe& p = mpp_test::probe();
@@ -142,11 +151,28 @@ TEST_F(MpiLocalWorkers, MaxtasksperchildReplacesTheRanksWorkers) {
 }
 
 TEST_F(MpiLocalWorkers, TheWorkersAreTheRanksChildrenAndTaskTimeoutAloneStartsThem) {
-  mpp::MpiPool itself(mpp::MpiPoolOptions{.ranks = 1});
+  mpp::MpiPool itself(mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 0});
   const int rank_pid = itself.apply(&own_pid, 0);  // a serving rank's, or rank 0's alone
   mpp::MpiPool timed(mpp::MpiPoolOptions{.ranks = 1, .task_timeout = 10s});
   EXPECT_EQ(timed.apply(&parent_pid, 0), rank_pid);
   EXPECT_EQ(timed.size(), 1U);  // still the serving ranks
+}
+
+// A local worker shares its rank's MPI connections: a task calling MPI there fails with a clear
+// error (and the worker goes on); in the rank itself the same task works.
+TEST_F(MpiLocalWorkers, ATaskCallingMpiInALocalWorkerFailsClearly) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 1});
+  try {
+    (void)pool.apply(&barrier_on_self, 0);
+    ADD_FAILURE() << "MPI_Barrier ran in a local worker";
+  } catch (const mpp::Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("MPI_Barrier"), std::string::npos) << what;
+    EXPECT_NE(what.find("workers_per_rank = 0"), std::string::npos) << what;
+  }
+  EXPECT_EQ(pool.apply(&world_rank_is_known, 0), 1);  // what only reads local state passes
+  mpp::MpiPool in_ranks(mpp::MpiPoolOptions{.workers_per_rank = 0});
+  EXPECT_EQ(in_ranks.apply(&barrier_on_self, 7), 7);
 }
 
 TEST_F(MpiLocalWorkers, ARankRunsItsWorkersItemsAtOnce) {

@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   // Killed, the rank must end the job through MPI's own rule before the pool gives it up: the
   // default rank_timeout (10 s) there.
   mpp::MpiPoolOptions options;
+  options.workers_per_rank = 0;  // the item kills or stops its rank, not a local worker
   if (mode != "kill") options.rank_timeout = std::chrono::seconds(1);
   mpp::MpiPool pool(argc, argv, options);
   constexpr int items = 60;

@@ -27,9 +27,9 @@ struct ProcessExecutorOptions {
   /// The workers encode results for another machine (an MPI rank's workers: they go on to rank 0),
   /// so that nothing crosses as the name of a shared memory range.
   bool results_leave_machine = false;
-  /// The workers die of a fault signal as the system has it, with no handler the parent installed
-  /// (Open MPI's prints a backtrace of the worker as if the rank had crashed).
-  bool default_fault_handlers = false;
+  /// Fork only: runs first in each worker, before the initializer (an MPI rank's workers reset the
+  /// fault handlers Open MPI installed and refuse MPI calls; see src/mpi/worker_guard.hpp).
+  void (*prepare_worker)() = nullptr;
 };
 
 /// terminate() kills the workers.

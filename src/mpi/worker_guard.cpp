@@ -1,0 +1,116 @@
+// The MPI calls that communicate, defined in front of the MPI library's own, so that a task calling
+// one in a local worker gets a clear error instead of corrupting its rank's connections. A program
+// linking mpp::mpi gets these definitions with MpiPool itself (this file also defines
+// prepare_local_worker, which the relay uses), ahead of libmpi's. Each goes on to the next
+// definition of its name (dlsym RTLD_NEXT): a tracing tool's loaded with LD_PRELOAD still sees the
+// call, else libmpi's; its PMPI_ twin where there is none (MPI linked statically). Calls that only
+// read local state (MPI_Comm_rank, MPI_Wtime) are not defined here.
+
+#include "mpi/worker_guard.hpp"
+
+#include <dlfcn.h>
+#include <mpi.h>
+
+#include <csignal>
+#include <string>
+
+#include "mpp/errors.hpp"
+
+namespace mpp::detail::mpi {
+namespace {
+
+// Written once in a fresh worker before it starts any thread; never in a rank.
+bool g_in_local_worker = false;
+
+[[noreturn]] void refuse(const char* call) {
+  throw Error(std::string("mpp::MpiPool: a task called ") + call +
+              " in a local worker process, which must not use its rank's MPI connections; a task "
+              "that calls MPI runs in the rank itself (MpiPoolOptions::workers_per_rank = 0)");
+}
+
+template <class Function>
+Function next_definition(const char* name, Function fallback) noexcept {
+  void* next = ::dlsym(RTLD_NEXT, name);
+  return next != nullptr ? reinterpret_cast<Function>(next) : fallback;
+}
+
+}  // namespace
+
+void prepare_local_worker() noexcept {
+  for (const int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(fault, SIG_DFL);
+  g_in_local_worker = true;
+}
+
+}  // namespace mpp::detail::mpi
+
+// NOLINTBEGIN: the names and signatures are mpi.h's.
+#define MPP_GUARDED(name, params, args)                                                     \
+  extern "C" int MPI_##name params {                                                        \
+    if (mpp::detail::mpi::g_in_local_worker) [[unlikely]]                                   \
+      mpp::detail::mpi::refuse("MPI_" #name);                                               \
+    static const auto next = mpp::detail::mpi::next_definition("MPI_" #name, &PMPI_##name); \
+    return next args;                                                                       \
+  }
+
+// Point to point.
+MPP_GUARDED(Send, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c), (b, n, t, to, tag, c))
+MPP_GUARDED(Ssend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c), (b, n, t, to, tag, c))
+MPP_GUARDED(Bsend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c), (b, n, t, to, tag, c))
+MPP_GUARDED(Rsend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c), (b, n, t, to, tag, c))
+MPP_GUARDED(Isend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
+MPP_GUARDED(Issend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
+MPP_GUARDED(Recv, (void* b, int n, MPI_Datatype t, int from, int tag, MPI_Comm c, MPI_Status* s),
+            (b, n, t, from, tag, c, s))
+MPP_GUARDED(Irecv, (void* b, int n, MPI_Datatype t, int from, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, from, tag, c, r))
+MPP_GUARDED(Sendrecv,
+            (const void* sb, int sn, MPI_Datatype st, int to, int stag, void* rb, int rn, MPI_Datatype rt,
+             int from, int rtag, MPI_Comm c, MPI_Status* s),
+            (sb, sn, st, to, stag, rb, rn, rt, from, rtag, c, s))
+MPP_GUARDED(Sendrecv_replace,
+            (void* b, int n, MPI_Datatype t, int to, int stag, int from, int rtag, MPI_Comm c, MPI_Status* s),
+            (b, n, t, to, stag, from, rtag, c, s))
+MPP_GUARDED(Probe, (int from, int tag, MPI_Comm c, MPI_Status* s), (from, tag, c, s))
+MPP_GUARDED(Iprobe, (int from, int tag, MPI_Comm c, int* f, MPI_Status* s), (from, tag, c, f, s))
+MPP_GUARDED(Mprobe, (int from, int tag, MPI_Comm c, MPI_Message* m, MPI_Status* s), (from, tag, c, m, s))
+MPP_GUARDED(Improbe, (int from, int tag, MPI_Comm c, int* f, MPI_Message* m, MPI_Status* s),
+            (from, tag, c, f, m, s))
+MPP_GUARDED(Send_init, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
+MPP_GUARDED(Recv_init, (void* b, int n, MPI_Datatype t, int from, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, from, tag, c, r))
+MPP_GUARDED(Wait, (MPI_Request * r, MPI_Status* s), (r, s))
+MPP_GUARDED(Waitall, (int n, MPI_Request r[], MPI_Status* s), (n, r, s))
+MPP_GUARDED(Test, (MPI_Request * r, int* f, MPI_Status* s), (r, f, s))
+// Collectives.
+MPP_GUARDED(Barrier, (MPI_Comm c), (c))
+MPP_GUARDED(Bcast, (void* b, int n, MPI_Datatype t, int root, MPI_Comm c), (b, n, t, root, c))
+MPP_GUARDED(Reduce, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, int root, MPI_Comm c),
+            (sb, rb, n, t, op, root, c))
+MPP_GUARDED(Allreduce, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c),
+            (sb, rb, n, t, op, c))
+MPP_GUARDED(Gather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, int root,
+             MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, root, c))
+MPP_GUARDED(Scatter,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, int root,
+             MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, root, c))
+MPP_GUARDED(Allgather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, c))
+MPP_GUARDED(Alltoall,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, c))
+MPP_GUARDED(Scan, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c),
+            (sb, rb, n, t, op, c))
+// New communicators and windows (collective over the rank's communicators).
+MPP_GUARDED(Comm_dup, (MPI_Comm c, MPI_Comm* out), (c, out))
+MPP_GUARDED(Comm_split, (MPI_Comm c, int colour, int key, MPI_Comm* out), (c, colour, key, out))
+MPP_GUARDED(Comm_create, (MPI_Comm c, MPI_Group g, MPI_Comm* out), (c, g, out))
+MPP_GUARDED(Win_create, (void* base, MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, MPI_Win* w),
+            (base, size, unit, info, c, w))
+// NOLINTEND
