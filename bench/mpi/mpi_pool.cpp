@@ -20,32 +20,34 @@
 namespace mpp::bench {
 namespace {
 
+// The rows named mpi_pool measure ranks that run items themselves (workers_per_rank 0, the
+// default), whatever the default becomes.
+mpp::MpiPoolOptions in_ranks(std::int64_t ranks) {
+  return mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(ranks), .workers_per_rank = 0};
+}
+
 void mpi_tutorial_mpi_pool(benchmark::State& state) {
-  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1))});
+  mpp::MpiPool pool(in_ranks(state.range(1)));
   time_tutorial_map(state, pool);
 }
 
-void mpi_coarse_mpi_pool(benchmark::State& state) {
+void time_coarse(benchmark::State& state, const mpp::MpiPoolOptions& options) {
   const std::vector<std::int64_t> items(static_cast<std::size_t>(state.range(0)));
-  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1))});
+  mpp::MpiPool pool(options);
   for (auto _ : state) {
     std::vector<std::int64_t> results = pool.map(coarse_item, items);
     benchmark::DoNotOptimize(results.data());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
+
+void mpi_coarse_mpi_pool(benchmark::State& state) { time_coarse(state, in_ranks(state.range(1))); }
 
 // One serving rank running the items in `workers` local worker processes (workers_per_rank): the
 // issue's target is within 10% of ProcessPool(workers) on the same items (mpi_coarse/process_pool).
 void mpi_coarse_local_workers(benchmark::State& state) {
-  const std::vector<std::int64_t> items(static_cast<std::size_t>(state.range(0)));
-  mpp::MpiPool pool(
-      mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = static_cast<std::size_t>(state.range(1))});
-  for (auto _ : state) {
-    std::vector<std::int64_t> results = pool.map(coarse_item, items);
-    benchmark::DoNotOptimize(results.data());
-  }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_coarse(state,
+              mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = static_cast<std::size_t>(state.range(1))});
 }
 
 // Rank 0's CPU time so far (every thread: the caller's and the dispatcher's), in microseconds.
@@ -61,10 +63,10 @@ double rank0_cpu_us() {
 // One item per chunk, each trivial: the time per item is what a chunk costs (request, run, result).
 // rank0_us_per_chunk: rank 0's CPU per chunk, which bounds how many chunks a second one rank 0
 // can hand out (docs/mpi.md, Scale).
-void mpi_chunk_mpi_pool(benchmark::State& state) {
+void time_chunks(benchmark::State& state, const mpp::MpiPoolOptions& options) {
   std::vector<int> items(static_cast<std::size_t>(state.range(0)));
   std::iota(items.begin(), items.end(), 0);
-  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1))});
+  mpp::MpiPool pool(options);
   const double cpu_before = rank0_cpu_us();
   for (auto _ : state) {
     std::vector<int> results = pool.map([](int x) { return x + 1; }, items, 1);
@@ -75,12 +77,20 @@ void mpi_chunk_mpi_pool(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+void mpi_chunk_mpi_pool(benchmark::State& state) { time_chunks(state, in_ranks(state.range(1))); }
+
+// The same chunks through one local worker per rank: what a chunk costs on the relay path.
+void mpi_chunk_local_workers(benchmark::State& state) {
+  time_chunks(state,
+              mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1)), .workers_per_rank = 1});
+}
+
 // The argument moves into the call and the result back into it: what is timed is the trip alone.
 void mpi_round_trip_mpi_pool(benchmark::State& state) {
   RoundTripData data(round_trip_doubles(state.range(0)));
   std::iota(data.begin(), data.end(), 0.0);
   const RoundTripData expected = data;
-  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1});
+  mpp::MpiPool pool(in_ranks(1));
   data = pool.apply(echo_argument, std::move(data));  // untimed: the ranks' buffers grow once
   for (auto _ : state) {
     data = pool.apply(echo_argument, std::move(data));
@@ -109,6 +119,11 @@ BENCHMARK(mpi_coarse_local_workers)
 BENCHMARK(mpi_chunk_mpi_pool)
     ->Name("mpi_chunk/mpi_pool")
     ->ArgsProduct({{2000}, {1, 2, 3}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(mpi_chunk_local_workers)
+    ->Name("mpi_chunk/mpi_pool_1_worker_per_rank")
+    ->ArgsProduct({{2000}, {1, 3}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(mpi_round_trip_mpi_pool)

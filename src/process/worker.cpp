@@ -133,8 +133,9 @@ class Worker final : public ChunkReporter {
       // gives this chunk up then has every finished item's.
       close_block();
       asked_ = target;
-      setup_.shared->ahead[sequence_ % k_ring_pipeline.short_depth].store(target - first - 1,
-                                                                          std::memory_order_relaxed);
+      // The pace, not what is left of this chunk: rank 0 permits that much with the next chunks
+      // (a chunk of one item would otherwise wait for an ask's answer every time).
+      setup_.shared->ahead[sequence_ % k_ring_pipeline.short_depth].store(ahead, std::memory_order_relaxed);
       ask_word().store(target, std::memory_order_release);
       wake_dispatcher(*setup_.dispatcher, setup_.wake_fd);
     }
@@ -188,6 +189,12 @@ class Worker final : public ChunkReporter {
     // A spawned worker's entry follows the header as (module, offset): this process loaded the
     // program at an address of its own.
     run_request(in, setup_.relocation);
+    // Under start permits, the pace from the whole chunk too: a chunk of one item never measures
+    // it in may_start, and would ask, and wait, with no permits ahead every time.
+    if (paced_ && !skipped_ && chunk_end_ > chunk_begin_) {
+      item_ns_ = std::max<std::int64_t>(
+          1, (monotonic_ns() - chunk_began_ns_) / static_cast<std::int64_t>(chunk_end_ - chunk_begin_));
+    }
     send(wire::Kind::chunk_end, {});
   }
 
@@ -198,6 +205,9 @@ class Worker final : public ChunkReporter {
     chunk_end_ = header.end;
     chunk_began_ns_ = monotonic_ns();
     asked_ = 0;
+    // Permitted whole now or not, the chunk is under start permits (the word says so before the
+    // chunk is sent; it turns k_all_permitted once its last item is permitted).
+    paced_ = permit_word().load(std::memory_order_relaxed) != RemoteJob::k_all_permitted;
     skipped_ = !start_chunk(skip_word(), sequence_);
     // The dispatcher may claim a running item for a kill: with task_timeout, any item; and a
     // chunk of one item (an apply_async) that AsyncResult::cancel() asks to stop.
@@ -276,6 +286,7 @@ class Worker final : public ChunkReporter {
   std::uint64_t asked_ = 0;   // the highest ask for the chunk's permits
   std::int64_t item_ns_ = 0;  // an item's time lately (0: unknown)
   bool skipped_ = false;      // the parent marked the chunk unwanted before it started: skip it whole
+  bool paced_ = false;        // the chunk came under start permits: its pace is measured
   bool claimable_ = false;
 };
 

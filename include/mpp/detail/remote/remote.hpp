@@ -222,8 +222,8 @@ class RemoteJob {
   /// items below this may start; k_all_permitted for a job that sets no limit.
   static constexpr std::uint64_t k_all_permitted = ~std::uint64_t{0};
   virtual std::uint64_t permitted() const noexcept { return k_all_permitted; }
-  /// A worker waits to start items below `target` (a job with start permits), `ahead` of them
-  /// beyond the one it needs now.
+  /// A worker waits to start items below `target` (a job with start permits); `ahead`: how many
+  /// items make about k_mpi_permit_ahead of work at its pace (its chunks' next permits).
   virtual void ask(std::uint64_t /*target*/, std::uint64_t /*ahead*/) noexcept {}
   virtual void drop(std::size_t begin, std::size_t end) noexcept = 0;
   /// Item `i` succeeded with this encoded result.
