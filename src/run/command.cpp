@@ -53,28 +53,146 @@ std::string shell_quote(std::string_view value) {
   return quoted;
 }
 
-std::string fill_template(std::string_view command_template, std::string_view value) {
-  static constexpr std::string_view k_slot = "{}";
-  const std::string quoted = shell_quote(value);
-  if (command_template.find(k_slot) == std::string_view::npos) {
-    std::string command(command_template);
-    command += ' ';
-    command += quoted;
-    return command;
+namespace {
+
+// GNU parallel's transformations of a value ({.}, {/}, {//}, {/.}).
+enum class Part { whole, no_extension, base, directory, base_no_extension };
+
+// Without the last ".ext" of its last component ("a.b.c" -> "a.b", "dir.x/a" unchanged, "a." -> "a").
+std::string_view without_extension(std::string_view v) {
+  const std::size_t dot = v.rfind('.');
+  if (dot == std::string_view::npos || v.find('/', dot) != std::string_view::npos) return v;
+  return v.substr(0, dot);
+}
+
+std::string_view base_name(std::string_view v) {
+  const std::size_t slash = v.rfind('/');
+  return slash == std::string_view::npos ? v : v.substr(slash + 1);
+}
+
+// dirname(1): "a/b/" -> "a", "/x" -> "/", "a" -> ".", "" -> ".".
+std::string_view directory(std::string_view v) {
+  while (v.size() > 1 && v.ends_with('/')) v.remove_suffix(1);
+  const std::size_t slash = v.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  v = v.substr(0, slash);
+  while (v.size() > 1 && v.ends_with('/')) v.remove_suffix(1);
+  return v.empty() ? "/" : v;
+}
+
+std::string_view part_of(std::string_view v, Part part) {
+  switch (part) {
+    case Part::whole:
+      return v;
+    case Part::no_extension:
+      return without_extension(v);
+    case Part::base:
+      return base_name(v);
+    case Part::directory:
+      return directory(v);
+    case Part::base_no_extension:
+      return without_extension(base_name(v));
   }
+  return v;
+}
+
+std::optional<Part> part_named(std::string_view modifier) {
+  if (modifier.empty()) return Part::whole;
+  if (modifier == ".") return Part::no_extension;
+  if (modifier == "/") return Part::base;
+  if (modifier == "//") return Part::directory;
+  if (modifier == "/.") return Part::base_no_extension;
+  return std::nullopt;
+}
+
+// A replacement string at the start of `text`: how long it is, what it stands for.
+struct Replacement {
+  std::size_t length = 0;  // 0: none here
+  bool seq = false;        // {#}
+  int source = 0;          // {N...}: N (negative from the last); 0: every value
+  Part part = Part::whole;
+};
+
+Replacement replacement_at(std::string_view text) {
+  if (text.starts_with("{#}")) return {3, true, 0, Part::whole};
+  std::string_view rest = text.substr(1);
+  std::size_t digits = rest.starts_with('-') ? 1 : 0;
+  const std::size_t sign = digits;
+  while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+  const bool numbered = digits > sign && digits - sign <= 6;  // more is no source number
+  if (!numbered) digits = 0;
+  const std::size_t close = rest.find('}', digits);
+  if (close == std::string_view::npos) return {};
+  const auto part = part_named(rest.substr(digits, close - digits));
+  if (!part) return {};
+  int source = 0;
+  if (numbered) {
+    for (std::size_t i = sign; i < digits; ++i) source = source * 10 + (rest[i] - '0');
+    // {0}: every value, as {} (as GNU parallel's).
+    if (sign == 1) source = -source;
+  }
+  return {close + 2, false, source, *part};
+}
+
+}  // namespace
+
+std::string fill_template(std::string_view command_template, std::span<const std::string> values,
+                          std::size_t seq) {
+  const auto append_values = [&](std::string& out, int source, Part part) {
+    if (source != 0) {
+      const long count = static_cast<long>(values.size());
+      const long index = source > 0 ? source - 1 : count + source;
+      out += shell_quote(index >= 0 && index < count ? part_of(values[static_cast<std::size_t>(index)], part)
+                                                     : std::string_view());
+      return;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i != 0) out += ' ';
+      out += shell_quote(part_of(values[i], part));
+    }
+  };
   std::string command;
-  command.reserve(command_template.size() + quoted.size());
-  for (;;) {
-    const std::size_t at = command_template.find(k_slot);
-    command.append(command_template.substr(0, at));
-    if (at == std::string_view::npos) return command;
-    command += quoted;
-    command_template.remove_prefix(at + k_slot.size());
+  command.reserve(command_template.size() + 16);
+  bool replaced = false;
+  for (std::size_t at = 0; at < command_template.size();) {
+    const std::size_t open = command_template.find('{', at);
+    command.append(command_template.substr(at, open - at));
+    if (open == std::string_view::npos) break;
+    const Replacement r = replacement_at(command_template.substr(open));
+    if (r.length == 0) {
+      command += '{';
+      at = open + 1;
+      continue;
+    }
+    replaced = true;
+    if (r.seq) {
+      command += std::to_string(seq);
+    } else {
+      append_values(command, r.source, r.part);
+    }
+    at = open + r.length;
   }
+  if (!replaced) {
+    command += ' ';
+    append_values(command, 0, Part::whole);
+  }
+  return command;
+}
+
+std::optional<std::string> first_replacement(std::string_view text) {
+  for (std::size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
+    const Replacement r = replacement_at(text.substr(open));
+    if (r.length != 0) return std::string(text.substr(open, r.length));
+  }
+  return std::nullopt;
+}
+
+std::string fill_template(std::string_view command_template, std::string_view value) {
+  const std::string values[] = {std::string(value)};
+  return fill_template(command_template, values, 1);
 }
 
 std::optional<std::string> unsupported_replacement(std::string_view text) {
-  static constexpr std::string_view k_modifiers[] = {"", ".", "/", "//", "/."};
   for (std::size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
     std::string_view rest = text.substr(open + 1);
     // {N...}: an input source's number, negative counting from the last.
@@ -90,13 +208,7 @@ std::optional<std::string> unsupported_replacement(std::string_view text) {
       if (end != std::string_view::npos) return std::string(text.substr(open, 1 + digits + end + 2));
       continue;
     }
-    const std::size_t close = after.find('}');
-    if (close == std::string_view::npos) return std::nullopt;
-    const std::string_view modifier = after.substr(0, close);
-    const bool known = std::ranges::find(k_modifiers, modifier) != std::end(k_modifiers);
-    if ((numbered && known) ||
-        (!numbered && !modifier.empty() && (known || modifier == "#" || modifier == "%")))
-      return std::string(text.substr(open, 1 + digits + close + 1));
+    if (!numbered && after.starts_with("%}")) return std::string("{%}");
   }
   return std::nullopt;
 }

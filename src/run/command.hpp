@@ -2,7 +2,9 @@
 // between running a command directly (posix_spawn, no shell) and through /bin/sh -c.
 #pragma once
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,15 +17,25 @@ namespace mpp::detail::run {
 /// backquotes, `;`, newlines), the shell passes it on as one literal argument.
 [[nodiscard]] std::string shell_quote(std::string_view value);
 
-/// `command_template` with every `{}` replaced by shell_quote(value); a template without `{}` gets
-/// ` ` and the quoted value appended (as GNU parallel does).
+/// `command_template` with GNU parallel's replacement strings filled from one job's values (one per
+/// input source) and its number `seq` (from 1), every value shell-quoted: `{}` every value;
+/// `{.}` without its extension, `{/}` its base name, `{//}` its directory (as dirname(1) gives it),
+/// `{/.}` its base name without extension (each value so, joined by spaces, as GNU parallel does);
+/// `{N}`, `{N.}`, `{N/}`, `{N//}`, `{N/.}` the value of input source N (from 1; negative: counted
+/// from the last; an empty one where there is no such source); `{#}` seq. Any other brace is text.
+/// A template with none of them gets ` ` and the quoted values appended.
+[[nodiscard]] std::string fill_template(std::string_view command_template,
+                                        std::span<const std::string> values, std::size_t seq);
+/// One value, job 1.
 [[nodiscard]] std::string fill_template(std::string_view command_template, std::string_view value);
 
-/// The first replacement string of GNU parallel's in `text` that mpp-run does not implement
-/// (all but `{}`): `{.}`, `{/}`, `{//}`, `{/.}`, `{#}`, `{%}`, `{N}` (`{1}`, `{-1}`) and `{N.}`,
-/// `{N/}`, `{N//}`, `{N/.}`, and the Perl expressions `{=...=}` and `{N=...=}`. Empty when there
-/// is none. GNU parallel would replace them; mpp-run refuses such a template rather than run it
-/// with the text left as it is.
+/// The first replacement string fill_template() fills in `text`; empty when there is none.
+[[nodiscard]] std::optional<std::string> first_replacement(std::string_view text);
+
+/// The first replacement string of GNU parallel's in `text` that mpp-run does not implement:
+/// `{%}` (the job slot) and the Perl expressions `{=...=}` and `{N=...=}`. Empty when there is
+/// none. GNU parallel would replace them; mpp-run refuses such a template rather than run it with
+/// the text left as it is.
 [[nodiscard]] std::optional<std::string> unsupported_replacement(std::string_view text);
 
 /// The words of `command` when it is a plain list of words that /bin/sh would run as one program

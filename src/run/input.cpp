@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -20,6 +22,9 @@ constexpr std::size_t k_read_size = std::size_t{64} * 1024;
 CommandSource::CommandSource(std::vector<std::string> commands)
     : ready_(std::make_move_iterator(commands.begin()), std::make_move_iterator(commands.end())) {}
 
+CommandSource::CommandSource(std::size_t total, std::function<std::string(std::size_t)> make)
+    : make_(std::move(make)), total_(total) {}
+
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd)
     : fd_(fd),
       owned_(owns_fd ? fd : -1),
@@ -30,6 +35,10 @@ CommandSource::CommandSource(int fd, std::string name, std::string command_templ
 CommandSource::~CommandSource() = default;
 
 std::optional<std::string> CommandSource::next() {
+  if (make_) {
+    if (given_ == total_) return std::nullopt;
+    return make_(given_++);
+  }
   if (ready_.empty()) return std::nullopt;
   std::string command = std::move(ready_.front());
   ready_.pop_front();
@@ -38,6 +47,7 @@ std::optional<std::string> CommandSource::next() {
 }
 
 std::optional<std::size_t> CommandSource::total() const noexcept {
+  if (make_) return total_;
   if (!at_end_) return std::nullopt;
   return given_ + ready_.size();
 }
@@ -91,8 +101,43 @@ void CommandSource::add_line(std::string_view line, bool ended) {
     // As commands, empty lines are nothing to run; as values, they are empty values.
     if (!line.empty()) ready_.emplace_back(line);
   } else {
-    ready_.push_back(fill_template(template_, line));
+    // Every line is a value: its number is the job's ({#}).
+    const std::string values[] = {std::string(line)};
+    ready_.push_back(fill_template(template_, values, line_number_));
   }
+}
+
+Combinations::Combinations(std::vector<std::vector<std::string>> sources, const std::vector<bool>& linked)
+    : sources_(std::move(sources)) {
+  const bool several = sources_.size() > 1;
+  for (std::size_t s = 0; s < sources_.size(); ++s) {
+    if (several && sources_[s].empty()) sources_[s].emplace_back();
+    if (s == 0 || !linked[s]) {
+      group_rows_.push_back(sources_[s].size());
+    } else {
+      group_rows_.back() = std::min(group_rows_.back(), sources_[s].size());
+    }
+    group_of_.push_back(group_rows_.size() - 1);
+  }
+  size_ = group_rows_.empty() ? 0 : 1;
+  for (const std::size_t rows : group_rows_) {
+    if (rows != 0 && size_ > SIZE_MAX / rows)
+      throw ParseError("the input sources make more jobs than can be counted");
+    size_ *= rows;
+  }
+}
+
+std::vector<std::string> Combinations::values(std::size_t i) const {
+  // Job i's row of each group: i in mixed radix, the last group the lowest digit.
+  std::vector<std::size_t> row(group_rows_.size());
+  for (std::size_t g = group_rows_.size(); g-- > 0;) {
+    row[g] = i % group_rows_[g];
+    i /= group_rows_[g];
+  }
+  std::vector<std::string> out;
+  out.reserve(sources_.size());
+  for (std::size_t s = 0; s < sources_.size(); ++s) out.push_back(sources_[s][row[group_of_[s]]]);
+  return out;
 }
 
 }  // namespace mpp::detail::run

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ class CommandSource {
  public:
   /// All the commands, known already.
   explicit CommandSource(std::vector<std::string> commands);
+  /// `total` commands, command i made by `make(i)` when next() comes to it (the combinations of
+  /// several input sources can be far more than memory holds).
+  CommandSource(std::size_t total, std::function<std::string(std::size_t)> make);
   /// The lines of `fd` (named `name` in messages), each a value for `command_template`, or a
   /// command when the template is empty (then empty lines are skipped). Closes `fd` on
   /// destruction when `owns_fd`.
@@ -46,7 +50,7 @@ class CommandSource {
   /// How many commands there are in all, once everything has been read.
   [[nodiscard]] std::optional<std::size_t> total() const noexcept;
   /// How many commands next() can give before more must be read.
-  [[nodiscard]] std::size_t buffered() const noexcept { return ready_.size(); }
+  [[nodiscard]] std::size_t buffered() const noexcept { return make_ ? total_ - given_ : ready_.size(); }
   /// How many next() has given.
   [[nodiscard]] std::size_t given() const noexcept { return given_; }
 
@@ -54,6 +58,8 @@ class CommandSource {
   void add_line(std::string_view line, bool ended);
 
   std::deque<std::string> ready_;
+  std::function<std::string(std::size_t)> make_;  // when made on demand
+  std::size_t total_ = 0;                         // ... how many
   int fd_ = -1;
   Fd owned_;  // fd_, when the source owns it
   bool at_end_ = true;
@@ -62,6 +68,25 @@ class CommandSource {
   std::string partial_;  // the start of a line whose end has not been read
   std::size_t line_number_ = 0;
   std::size_t given_ = 0;
+};
+
+/// The jobs' values from several input sources, as GNU parallel combines them: each source with the
+/// sources linked to it (`:::+`) forms a group whose rows pair their values, as far as the shortest
+/// goes; the jobs are every combination of the groups' rows, the last group varying fastest. An
+/// empty source among others gives one empty value (as GNU parallel's), alone no job.
+class Combinations {
+ public:
+  explicit Combinations(std::vector<std::vector<std::string>> sources, const std::vector<bool>& linked);
+  /// How many jobs; throws mpp::ParseError when more than can be counted.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// Job i's values, one per source.
+  [[nodiscard]] std::vector<std::string> values(std::size_t i) const;
+
+ private:
+  std::vector<std::vector<std::string>> sources_;
+  std::vector<std::size_t> group_of_;    // each source's group
+  std::vector<std::size_t> group_rows_;  // each group's rows
+  std::size_t size_ = 0;
 };
 
 /// The longest line read as a command or a value: longer than the kernel takes for one argument

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <span>
 #include <system_error>
 #include <vector>
@@ -29,15 +30,41 @@ constexpr std::size_t k_max_tries = 1000;
 constexpr double k_max_seconds = 1e7;  // about 115 days
 
 constexpr std::string_view k_separator = ":::";
-
-// GNU parallel's other input sources, which mpp-run does not implement, and what they mean there.
-constexpr std::pair<std::string_view, std::string_view> k_other_separators[] = {
-    {"::::", "reads the values from files; mpp-run reads one file with -a FILE"},
-    {":::+", "links a second list of values to the first"},
-    {"::::+", "links the lines of a file to the values before it"},
-};
+constexpr std::string_view k_linked_separator = ":::+";
+constexpr std::string_view k_file_separator = "::::";
+constexpr std::string_view k_linked_file_separator = "::::+";
 
 [[noreturn]] void bad(const std::string& message) { throw ParseError(message); }
+
+bool is_separator(std::string_view word) {
+  return word == k_separator || word == k_linked_separator || word == k_file_separator ||
+         word == k_linked_file_separator;
+}
+
+// The input sources after the command: rest[from] is a separator.
+std::vector<InputSource> parse_sources(const std::vector<std::string>& rest, std::size_t from) {
+  std::vector<InputSource> sources;
+  for (std::size_t i = from; i < rest.size();) {
+    const std::string& separator = rest[i++];
+    const bool linked = separator == k_linked_separator || separator == k_linked_file_separator;
+    if (linked && sources.empty())
+      bad("'" + separator + "' links to the input source before it, and there is none");
+    std::size_t end = i;
+    while (end < rest.size() && !is_separator(rest[end])) ++end;
+    if (separator == k_separator || separator == k_linked_separator) {
+      sources.push_back(InputSource{
+          {rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(end)},
+          std::nullopt,
+          linked});
+    } else {
+      if (end == i) bad("'" + separator + "' needs a file name ('-': standard input)");
+      // Each file is a source of its own; the link binds the first.
+      for (std::size_t f = i; f < end; ++f) sources.push_back(InputSource{{}, rest[f], linked && f == i});
+    }
+    i = end;
+  }
+  return sources;
+}
 
 std::string read_all(int fd, const std::string& name) {
   std::string text;
@@ -70,11 +97,14 @@ std::string join(const std::vector<std::string>& words) {
 const std::string_view k_usage =
     "usage: mpp-run [OPTIONS] COMMAND...                 each argument is a command\n"
     "       mpp-run [OPTIONS] TEMPLATE... ::: VALUE...   one command per value, for {} in TEMPLATE\n"
+    "       mpp-run [OPTIONS] TEMPLATE... ::: A... ::: B... :::: FILE...\n"
+    "                                    one per combination (:::+ and ::::+ link to the source before)\n"
     "       mpp-run [OPTIONS] -a FILE [TEMPLATE...]      one command (or value) per line of FILE\n"
     "       mpp-run [OPTIONS] < FILE                     one command per line of standard input\n"
     "\n"
     "Runs commands in parallel. Each job's output is kept together: it is written when the job ends,\n"
-    "never mixed with another's. Values are shell-quoted where they fill {} (a template without {}\n"
+    "never mixed with another's. Values are shell-quoted where they fill {}, {.}, {/}, {//}, {/.}, {N}...\n"
+    "and {#} is the job's number (a template without any of them\n"
     "gets the value at its end). A command with no shell syntax runs directly, others through /bin/sh.\n"
     "\n"
     "Options (before the command):\n"
@@ -96,7 +126,7 @@ const std::string_view k_usage =
     "Exit status: 0 when every job succeeded; 1-100 the number of failed jobs; 101 more than 100\n"
     "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 141 when the reader of the\n"
     "output went away; 255 bad usage or input, or output or joblog that could not be written.\n"
-    "GNU parallel's replacement strings other than {}, ::::, :::+ and options mpp-run does not know are\n"
+    "GNU parallel's {%} and {=perl=}, and options mpp-run does not know are\n"
     "refused (255) before any job runs. Nothing a job started outlives mpp-run.\n";
 
 std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
@@ -268,37 +298,28 @@ Options parse_command_line(int argc, const char* const* argv) {
       rest.front() != k_separator) {
     bad("unknown option '" + rest.front() + "'");
   }
-  for (const std::string& word : rest) {
-    for (const auto& [other, meaning] : k_other_separators) {
-      if (word == other) {
-        bad("'" + word + "' is GNU parallel's: it " + std::string(meaning) +
-            ". mpp-run does not implement it");
-      }
-    }
-  }
-  const auto separator = std::find(rest.begin(), rest.end(), k_separator);
+  const auto separator = std::find_if(rest.begin(), rest.end(), is_separator);
   options.words.assign(rest.begin(), separator);
   if (separator != rest.end()) {
-    std::vector<std::string> values(separator + 1, rest.end());
-    if (std::find(values.begin(), values.end(), k_separator) != values.end()) {
-      bad("only one ::: list is supported");
+    options.sources = parse_sources(rest, static_cast<std::size_t>(separator - rest.begin()));
+    // -a with other sources is the first of them, as GNU parallel's.
+    if (options.arg_file) {
+      options.sources.insert(options.sources.begin(), InputSource{{}, *options.arg_file, false});
+      options.arg_file.reset();
     }
-    if (options.arg_file) bad("-a and ::: cannot be used together");
-    options.values = std::move(values);
   }
   // GNU parallel would fill in these; run with the text left as it is, a job would do something
-  // else than asked (`cp {} {.}.bak` writing every copy to one file).
+  // else than asked (`cp {} {%}.log` writing every log to one file).
   for (const std::string& word : options.words) {
     if (auto found = unsupported_replacement(word)) {
-      bad("'" + *found +
-          "' is a replacement string of GNU parallel's that mpp-run does not implement (it implements {} "
-          "only)");
+      bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");
     }
   }
-  if (!options.values && !options.arg_file) {
+  if (options.sources.empty() && !options.arg_file) {
     for (const std::string& word : options.words) {
-      if (word.find("{}") != std::string::npos) {
-        bad("'{}' in a command without ::: or -a: GNU parallel would read its values from standard input; "
+      if (auto found = first_replacement(word)) {
+        bad("'" + *found +
+            "' in a command without ::: or -a: GNU parallel would read its values from standard input; "
             "mpp-run runs each argument as a command. Give the values with ::: VALUE... or -a FILE "
             "(-a - for standard input)");
       }
@@ -349,28 +370,61 @@ void refuse_arguments_on_stdin(int stdin_fd) {
 
 }  // namespace
 
+namespace {
+
+// Every source's values, files read whole (standard input for "-", once).
+Combinations combine(const Options& options, int stdin_fd) {
+  std::vector<std::vector<std::string>> values;
+  std::vector<bool> linked;
+  bool stdin_read = false;
+  for (const InputSource& source : options.sources) {
+    linked.push_back(source.linked);
+    if (!source.file) {
+      values.push_back(source.values);
+      continue;
+    }
+    const bool from_stdin = *source.file == "-";
+    if (from_stdin && stdin_read) bad("standard input ('-') is given as an input source twice");
+    stdin_read = stdin_read || from_stdin;
+    const std::string name = from_stdin ? "<stdin>" : *source.file;
+    values.push_back(split_lines(from_stdin ? read_all(stdin_fd, name) : read_file(name), name));
+  }
+  return Combinations(std::move(values), linked);
+}
+
+// Job i of the combinations: the template filled, or with no template the values as a command
+// (GNU parallel's `parallel ::: cmd...`).
+std::string combined_command(const std::string& command_template, const Combinations& jobs, std::size_t i) {
+  const std::vector<std::string> values = jobs.values(i);
+  if (!command_template.empty()) return fill_template(command_template, values, i + 1);
+  return join(values);
+}
+
+}  // namespace
+
 std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
   const std::string command_template = join(options.words);
   std::vector<std::string> commands;
-  const auto from_values = [&](const std::vector<std::string>& values, bool skip_empty) {
-    commands.reserve(values.size());
-    for (const std::string& value : values) {
-      if (command_template.empty()) {
-        // No template: each value is a whole command (GNU parallel's `parallel ::: cmd...`).
-        if (!(skip_empty && value.empty())) commands.push_back(value);
-      } else {
-        commands.push_back(fill_template(command_template, value));
-      }
-    }
-  };
-  if (options.values) {
-    from_values(*options.values, false);
+  if (!options.sources.empty()) {
+    const Combinations jobs = combine(options, stdin_fd);
+    commands.reserve(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      commands.push_back(combined_command(command_template, jobs, i));
   } else if (options.arg_file || options.words.empty()) {
     const bool from_stdin = !options.arg_file || *options.arg_file == "-";
     const std::string name = from_stdin ? "<stdin>" : *options.arg_file;
     const std::string text = from_stdin ? read_all(stdin_fd, name) : read_file(name);
     // As commands, empty lines are nothing to run; as values, they are empty values.
-    from_values(split_lines(text, name), true);
+    std::size_t seq = 0;
+    for (std::string& line : split_lines(text, name)) {
+      const std::string values[] = {std::move(line)};
+      ++seq;
+      if (command_template.empty()) {
+        if (!values[0].empty()) commands.push_back(values[0]);
+      } else {
+        commands.push_back(fill_template(command_template, values, seq));
+      }
+    }
   } else {
     refuse_arguments_on_stdin(stdin_fd);
     commands = options.words;
@@ -379,7 +433,14 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
 }
 
 CommandSource make_source(const Options& options, int stdin_fd) {
-  if (options.values) return CommandSource(make_commands(options, stdin_fd));
+  if (!options.sources.empty()) {
+    auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd));
+    const std::size_t total = jobs->size();
+    // Made as jobs start, so that combinations far larger than memory still run.
+    return CommandSource(total, [jobs, command_template = join(options.words)](std::size_t i) {
+      return combined_command(command_template, *jobs, i);
+    });
+  }
   if (options.arg_file || options.words.empty()) {
     const std::string command_template = join(options.words);
     if (!options.arg_file || *options.arg_file == "-") {

@@ -21,6 +21,16 @@ struct Halt {
   std::size_t failures = 1;  // how many failed jobs trigger it (fail=N)
 };
 
+/// An input source after the command: `::: VALUE...`, or a file's lines (`:::: FILE`, `-a FILE`;
+/// "-": standard input). Several are combined as GNU parallel combines them: every combination, the
+/// last source varying fastest; a linked one (`:::+`, `::::+`) pairs with the source before it,
+/// value by value, as far as the shorter goes.
+struct InputSource {
+  std::vector<std::string> values;  // ::: VALUE...
+  std::optional<std::string> file;  // :::: FILE, -a FILE
+  bool linked = false;
+};
+
 struct Options {
   std::size_t jobs = 0;  // -j; 0 until resolved: usable_cpu_count()
   bool keep_order = false;
@@ -29,11 +39,11 @@ struct Options {
   std::string joblog;     // empty: none; "-": standard output
   Halt halt;
   bool dry_run = false;
-  bool bar = true;                                 // --no-bar turns the progress bar off
-  bool bar_requested = false;                      // --bar: drawn even when stderr is no terminal
-  std::optional<std::string> arg_file;             // -a; "-" is standard input
-  std::vector<std::string> words;                  // the command words after the options (before :::)
-  std::optional<std::vector<std::string>> values;  // the values after :::
+  bool bar = true;                      // --no-bar turns the progress bar off
+  bool bar_requested = false;           // --bar: drawn even when stderr is no terminal
+  std::optional<std::string> arg_file;  // -a; "-" is standard input
+  std::vector<std::string> words;       // the command words after the options (before :::)
+  std::vector<InputSource> sources;     // :::, :::+, ::::, ::::+ (and -a with them)
   bool help = false;
   bool version = false;
 };
@@ -43,10 +53,10 @@ struct Options {
 inline constexpr int k_usage_status = 255;
 
 /// Parses argv (argv[0] is the program). Throws mpp::ParseError, whose message says what is wrong:
-/// also for GNU parallel's syntax that mpp-run does not implement (replacement strings other than
-/// {}, `::::`, `:::+`, `::::+`, several ::: lists or -a files, `--joblog +FILE`, `{}` with no values)
-/// rather than run it with another meaning. Options it does not know are refused too. `--bar` is
-/// accepted: the bar is drawn on a terminal anyway.
+/// also for GNU parallel's syntax that mpp-run does not implement ({%}, {=perl=}, a second -a,
+/// `--joblog +FILE`, a replacement string with no input source) rather than run it with another
+/// meaning. Options it does not know are refused too. `--bar` is accepted: the bar is drawn on a
+/// terminal anyway.
 [[nodiscard]] Options parse_command_line(int argc, const char* const* argv);
 
 /// "never", "now,fail=N", "soon,fail=N", or GNU parallel's shorthands 0, 1 (soon,fail=1) and
@@ -60,7 +70,8 @@ inline constexpr int k_usage_status = 255;
 [[nodiscard]] std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min,
                                       std::size_t max);
 
-/// The commands to run, in order: `words` filled with each ::: value; else each line of the -a file
+/// The commands to run, in order: `words` filled with each combination of the input sources (files
+/// read whole); else each line of the -a file
 /// (or of standard input, read from `stdin_fd`, when there are no words either), as a value for
 /// the template `words` when there are words, as a command when there are none; else each word is
 /// a command, and then standard input (`stdin_fd`), when it is a pipe or a file, must be at its

@@ -137,8 +137,8 @@ TEST(MppRun, HelpAndVersion) {
 TEST(MppRun, BadUsageExits255WithAMessage) {
   for (const Words& args :
        {Words{"--bogus", "true"}, Words{"-j", "0", "true"}, Words{"-j"}, Words{"--timeout", "x", "true"},
-        Words{"--halt", "sometimes", "true"}, Words{"--retries", "many", "true"},
-        Words{"true", ":::", "a", ":::", "b"}, Words{"-a", "/nonexistent/file"}}) {
+        Words{"--halt", "sometimes", "true"}, Words{"--retries", "many", "true"}, Words{"true", ":::+", "a"},
+        Words{"true", "::::"}, Words{"-a", "/nonexistent/file"}}) {
     const Result r = run(args);
     EXPECT_EQ(r.code(), 255) << r;
     EXPECT_EQ(r.err.rfind("mpp-run: ", 0), 0u) << r;
@@ -160,26 +160,15 @@ TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
     std::string message;  // a part of the error
   };
   const std::vector<Case> cases = {
-      {{touch + " {.}", ":::", "a.txt"}, "", "'{.}'"},
-      {{touch + " {/}", ":::", "a"}, "", "'{/}'"},
-      {{touch + " {//}", ":::", "a"}, "", "'{//}'"},
-      {{touch + " {/.}", ":::", "a"}, "", "'{/.}'"},
-      {{touch + " {#}", ":::", "a"}, "", "'{#}'"},
       {{touch + " {%}", ":::", "a"}, "", "'{%}'"},
-      {{touch + " {1}", ":::", "a"}, "", "'{1}'"},
-      {{touch + " {1.}", ":::", "a"}, "", "'{1.}'"},
-      {{touch + " {1/}", ":::", "a"}, "", "'{1/}'"},
-      {{touch + " {1//}", ":::", "a"}, "", "'{1//}'"},
-      {{touch + " {1/.}", ":::", "a"}, "", "'{1/.}'"},
       {{touch + " {=uc=}", ":::", "a"}, "", "'{=uc=}'"},
       {{touch + " {1=uc=}", ":::", "a"}, "", "'{1=uc=}'"},
-      {{"-a", dir / "args", touch + " {.}"}, "", "'{.}'"},
+      {{"-a", dir / "args", touch + " {%}"}, "", "'{%}'"},
       {{touch, "{}"}, "", "'{}' in a command without ::: or -a"},
+      {{touch, "{.}"}, "", "'{.}' in a command without ::: or -a"},
       {{touch}, "a.txt\n", "standard input holds data"},
-      {{touch, "::::", dir / "args"}, "", "'::::'"},
-      {{touch, ":::", "a", ":::+", "b"}, "", "':::+'"},
-      {{touch, ":::", "a", "::::+", dir / "args"}, "", "'::::+'"},
-      {{touch, ":::", "a", ":::", "b"}, "", "one ::: list"},
+      {{touch, ":::+", "b"}, "", "':::+' links to the input source before it"},
+      {{touch, "::::"}, "", "'::::' needs a file name"},
       {{"-a", dir / "args", "-a", dir / "args", touch}, "", "--arg-file"},
       {{"--joblog", "+" + (dir / "log"), touch}, "", "--joblog +FILE"},
       {{"--pipe", touch}, "", "unknown option"},

@@ -119,6 +119,42 @@ TEST(FillTemplate, AppendsTheValueWhenThereIsNoSlot) {
   EXPECT_EQ(fill_template("gzip -9", "a b"), "gzip -9 'a b'");
 }
 
+// Each as GNU parallel 20221122 gives it (tests/tool/parallel/corpus.txt compares them there too).
+TEST(FillTemplate, ReplacementStrings) {
+  struct Case {
+    const char* value;
+    const char* expected;  // {}|{.}|{/}|{//}|{/.}
+  };
+  const Case cases[] = {
+      {"a", "a|a|a|.|a"},
+      {"a.b.c", "a.b.c|a.b|a.b.c|.|a.b"},
+      {"dir/a.b", "dir/a.b|dir/a|a.b|dir|a"},
+      {"dir.x/a", "dir.x/a|dir.x/a|a|dir.x|a"},
+      {".hidden", ".hidden|''|.hidden|.|''"},
+      {"dir/", "dir/|dir/|''|.|''"},
+      {"/", "/|/|''|/|''"},
+      {"a/b/", "a/b/|a/b/|''|a|''"},
+      {"a.", "a.|a|a.|.|a"},
+      {"/x/y.z", "/x/y.z|/x/y|y.z|/x|y"},
+      {"dir/.x", "dir/.x|dir/|.x|dir|''"},
+      {"a..b", "a..b|a.|a..b|.|a."},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(fill_template("{}|{.}|{/}|{//}|{/.}", c.value), c.expected) << c.value;
+  }
+  EXPECT_EQ(fill_template("cp {} {.}.bak", "my file.txt"), "cp 'my file.txt' 'my file'.bak");
+}
+
+TEST(FillTemplate, NumberedSourcesAndTheJobNumber) {
+  const std::vector<std::string> values{"d/a.x", "b c"};
+  EXPECT_EQ(fill_template("{2} {1} {-1} {#}", values, 7), "'b c' d/a.x 'b c' 7");
+  EXPECT_EQ(fill_template("{1.} {1/} {1//} {1/.}", values, 1), "d/a a.x d a");
+  EXPECT_EQ(fill_template("[{3}] [{-3}]", values, 1), "[''] ['']");
+  EXPECT_EQ(fill_template("{} {0}", values, 1), "d/a.x 'b c' d/a.x 'b c'");
+  EXPECT_EQ(fill_template("echo", values, 1), "echo d/a.x 'b c'");
+  EXPECT_EQ(fill_template("{.}", values, 1), "d/a 'b c'");
+}
+
 TEST(PlainWords, SplitsPlainCommands) {
   EXPECT_EQ(plain_words("true"), Words{"true"});
   EXPECT_EQ(plain_words("  gzip\t-9  a.log "), (Words{"gzip", "-9", "a.log"}));
@@ -191,19 +227,18 @@ TEST(PlanCommand, DirectOrThroughTheShell) {
   EXPECT_EQ(shell.argv, (Words{"/bin/sh", "-c", "gzip -9 *.log"}));
 }
 
-TEST(UnsupportedReplacement, FindsGnuParallelsReplacementStrings) {
+TEST(UnsupportedReplacement, FindsTheJobSlotAndPerlExpressions) {
   using mpp::detail::run::unsupported_replacement;
-  for (const char* text : {"{.}", "{/}", "{//}", "{/.}", "{#}", "{%}", "{1}", "{12}", "{-1}", "{3.}", "{3/}",
-                           "{3//}", "{3/.}", "{=1=}", "{= s/x/y/ =}", "{2=uc=}", "{= \"}\" =}"}) {
+  for (const char* text : {"{%}", "{=1=}", "{= s/x/y/ =}", "{2=uc=}", "{= \"}\" =}"}) {
     EXPECT_EQ(unsupported_replacement(std::string("cp ") + text + " x"), text) << text;
   }
-  EXPECT_EQ(unsupported_replacement("cp {} {.}.bak {/}"), "{.}");
+  EXPECT_EQ(unsupported_replacement("cp {} {.}.bak {/} {%}"), "{%}");
 }
 
 TEST(UnsupportedReplacement, LeavesOtherBracesAlone) {
   using mpp::detail::run::unsupported_replacement;
   for (const char* text : {"", "{}", "gzip {}", "awk '{print $1}'", "echo {a,b}", "echo ${HOME}", "{1..3}",
-                           "{x}", "{-}", "{.x}", "{=unclosed", "{", "}{", "{{}}"}) {
+                           "{x}", "{-}", "{.x}", "{=unclosed", "{", "}{", "{{}}", "{.}", "{#}", "{1/.}"}) {
     EXPECT_EQ(unsupported_replacement(text), std::nullopt) << text;
   }
 }

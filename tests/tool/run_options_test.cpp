@@ -60,7 +60,7 @@ TEST(RunOptions, Defaults) {
   EXPECT_FALSE(o.dry_run);
   EXPECT_TRUE(o.bar);
   EXPECT_EQ(o.words, Words{"true"});
-  EXPECT_FALSE(o.values);
+  EXPECT_TRUE(o.sources.empty());
 }
 
 TEST(RunOptions, EveryOption) {
@@ -91,14 +91,52 @@ TEST(RunOptions, OptionsEndAtTheCommand) {
   EXPECT_EQ(o.jobs, 2u);
   EXPECT_FALSE(o.keep_order);
   EXPECT_EQ(o.words, (Words{"grep", "-k", "--halt", "x"}));
-  EXPECT_EQ(o.values, (Words{"-j", "--timeout"}));
+  ASSERT_EQ(o.sources.size(), 1u);
+  EXPECT_EQ(o.sources[0].values, (Words{"-j", "--timeout"}));
 }
 
 TEST(RunOptions, Values) {
   const Options o = parse({"gzip {}", ":::", "a", "b c", ""});
   EXPECT_EQ(o.words, Words{"gzip {}"});
-  EXPECT_EQ(o.values, (Words{"a", "b c", ""}));
-  EXPECT_EQ(parse({"echo", ":::"}).values, Words{});
+  ASSERT_EQ(o.sources.size(), 1u);
+  EXPECT_EQ(o.sources[0].values, (Words{"a", "b c", ""}));
+  EXPECT_EQ(parse({"echo", ":::"}).sources.at(0).values, Words{});
+}
+
+// Several sources, as GNU parallel reads them: ::: values, :::: files (each a source), + links to
+// the source before; -a with them is the first.
+TEST(RunOptions, SeveralInputSources) {
+  const Options o =
+      parse({"-a", "first", "echo", ":::", "a", "b", ":::+", "1", "::::", "f", "g", "::::+", "h"});
+  ASSERT_EQ(o.sources.size(), 6u);
+  EXPECT_EQ(o.sources[0].file, "first");
+  EXPECT_EQ(o.sources[1].values, (Words{"a", "b"}));
+  EXPECT_FALSE(o.sources[1].linked);
+  EXPECT_EQ(o.sources[2].values, Words{"1"});
+  EXPECT_TRUE(o.sources[2].linked);
+  EXPECT_EQ(o.sources[3].file, "f");
+  EXPECT_EQ(o.sources[4].file, "g");
+  EXPECT_FALSE(o.sources[4].linked);
+  EXPECT_EQ(o.sources[5].file, "h");
+  EXPECT_TRUE(o.sources[5].linked);
+  EXPECT_FALSE(o.arg_file);
+  EXPECT_NE(parse_error({"echo", ":::+", "a"}).find("there is none"), std::string::npos);
+  EXPECT_NE(parse_error({"echo", "::::"}).find("needs a file name"), std::string::npos);
+}
+
+TEST(RunOptions, CombinationsOfSeveralSources) {
+  EXPECT_EQ(commands(parse({"echo", ":::", "a", "b", ":::", "1", "2"})),
+            (Words{"echo a 1", "echo a 2", "echo b 1", "echo b 2"}));
+  EXPECT_EQ(commands(parse({"echo {2}-{1}", ":::", "a", "b", "c", ":::+", "1", "2"})),
+            (Words{"echo 1-a", "echo 2-b"}));
+  EXPECT_EQ(commands(parse({"echo {#}", ":::", "a", "b", ":::", "x", "y"})),
+            (Words{"echo 1", "echo 2", "echo 3", "echo 4"}));
+  // An empty source among others is one empty value; alone, no job.
+  EXPECT_EQ(commands(parse({"echo", ":::", "a", ":::"})), Words{"echo a ''"});
+  EXPECT_EQ(commands(parse({"echo", ":::"})), Words{});
+  // No template: the values are the command.
+  EXPECT_EQ(commands(parse({":::", "echo", "printf", ":::", "x"})), (Words{"echo x", "printf x"}));
+  EXPECT_EQ(commands(parse({"echo", "::::", "-"}), "p\nq\n"), (Words{"echo p", "echo q"}));
 }
 
 TEST(RunOptions, BadCommandLines) {
@@ -118,8 +156,6 @@ TEST(RunOptions, BadCommandLines) {
   EXPECT_NE(parse_error({"--halt", "now,success=1", "x"}).find("fail=N"), std::string::npos);
   EXPECT_NE(parse_error({"--halt", "now", "x"}).find("fail=N"), std::string::npos);
   EXPECT_NE(parse_error({"--joblog", "", "x"}).find("--joblog"), std::string::npos);
-  EXPECT_NE(parse_error({"x", ":::", "a", ":::", "b"}).find("one :::"), std::string::npos);
-  EXPECT_NE(parse_error({"-a", "f", "x", ":::", "a"}).find("together"), std::string::npos);
 }
 
 TEST(RunOptions, EmptyValuesAreRefused) {
@@ -347,27 +383,13 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
     const char* message;  // a part of the error
   };
   const Case cases[] = {
-      {{"cp {} {.}.bak", ":::", "a"}, "'{.}' is a replacement string"},
-      {{"echo", "{/}", ":::", "a"}, "'{/}'"},
-      {{"echo {//}", ":::", "a"}, "'{//}'"},
-      {{"echo {/.}", ":::", "a"}, "'{/.}'"},
-      {{"echo {#}", ":::", "a"}, "'{#}'"},
-      {{"echo {%}", ":::", "a"}, "'{%}'"},
-      {{"echo {1}", ":::", "a"}, "'{1}'"},
-      {{"echo {-1}", ":::", "a"}, "'{-1}'"},
-      {{"echo {2.}", ":::", "a"}, "'{2.}'"},
-      {{"echo {1/}", ":::", "a"}, "'{1/}'"},
-      {{"echo {1//}", ":::", "a"}, "'{1//}'"},
-      {{"echo {1/.}", ":::", "a"}, "'{1/.}'"},
+      {{"echo {%}", ":::", "a"}, "'{%}' is a replacement string"},
       {{"echo {= s/a/b/ =}", ":::", "a"}, "'{= s/a/b/ =}'"},
       {{"echo {1= $_ .= \"}\" =}", ":::", "a"}, "'{1= $_ .= \"}\" =}'"},
-      {{"-a", "-", "echo {.}"}, "'{.}'"},
-      {{"echo {.}"}, "'{.}'"},
+      {{"-a", "-", "echo {%}"}, "'{%}'"},
+      {{"echo {.}"}, "'{.}' in a command without ::: or -a"},
+      {{"echo", "{#}"}, "'{#}' in a command without ::: or -a"},
       {{"echo", "{}"}, "'{}' in a command without ::: or -a"},
-      {{"echo", "::::", "file"}, "'::::' is GNU parallel's"},
-      {{"echo", ":::", "a", ":::+", "b"}, "':::+' is GNU parallel's"},
-      {{"echo", ":::", "a", "::::+", "f"}, "'::::+' is GNU parallel's"},
-      {{"echo", ":::", "a", ":::", "b"}, "one ::: list"},
       {{"-a", "f", "-a", "g", "echo"}, "--arg-file"},
       {{"--joblog", "+log", "echo"}, "--joblog +FILE"},
       {{"--pipe", "wc"}, "unknown option '--pipe'"},
