@@ -25,12 +25,15 @@ CommandSource::CommandSource(std::vector<std::string> commands)
 CommandSource::CommandSource(std::size_t total, std::function<std::string(std::size_t)> make)
     : make_(std::move(make)), total_(total) {}
 
-CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd)
+CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
+                             std::string_view already_read)
     : fd_(fd),
       owned_(owns_fd ? fd : -1),
       at_end_(false),
       name_(std::move(name)),
-      template_(std::move(command_template)) {}
+      template_(std::move(command_template)) {
+  take(already_read);
+}
 
 CommandSource::~CommandSource() = default;
 
@@ -66,7 +69,11 @@ void CommandSource::read_some() {
     if (!partial_.empty()) add_line(std::exchange(partial_, {}), false);
     return;
   }
-  std::string_view text(buffer, static_cast<std::size_t>(got));
+  take(std::string_view(buffer, static_cast<std::size_t>(got)));
+}
+
+// Read text, split into lines; the last, unended one is kept for the next read.
+void CommandSource::take(std::string_view text) {
   for (std::size_t newline; (newline = text.find('\n')) != std::string_view::npos;) {
     if (partial_.empty()) {
       add_line(text.substr(0, newline), true);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mpp/detail/posix/fd.hpp"
@@ -28,9 +29,10 @@ class CommandSource {
   /// several input sources can be far more than memory holds).
   CommandSource(std::size_t total, std::function<std::string(std::size_t)> make);
   /// The lines of `fd` (named `name` in messages), each a value for `command_template`, or a
-  /// command when the template is empty (then empty lines are skipped). Closes `fd` on
-  /// destruction when `owns_fd`.
-  CommandSource(int fd, std::string name, std::string command_template, bool owns_fd);
+  /// command when the template is empty (then empty lines are skipped); `already_read` came from
+  /// `fd` before. Closes `fd` on destruction when `owns_fd`.
+  CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
+                std::string_view already_read = {});
   CommandSource(const CommandSource&) = delete;
   CommandSource& operator=(const CommandSource&) = delete;
   ~CommandSource();
@@ -55,6 +57,7 @@ class CommandSource {
   [[nodiscard]] std::size_t given() const noexcept { return given_; }
 
  private:
+  void take(std::string_view text);
   void add_line(std::string_view line, bool ended);
 
   std::deque<std::string> ready_;

@@ -95,7 +95,8 @@ std::string join(const std::vector<std::string>& words) {
 }  // namespace
 
 const std::string_view k_usage =
-    "usage: mpp-run [OPTIONS] COMMAND...                 each argument is a command\n"
+    "usage: mpp-run [OPTIONS] COMMAND...                 each argument is a command (nothing on stdin)\n"
+    "       ... | mpp-run [OPTIONS] TEMPLATE...         one command per line of standard input, its value\n"
     "       mpp-run [OPTIONS] TEMPLATE... ::: VALUE...   one command per value, for {} in TEMPLATE\n"
     "       mpp-run [OPTIONS] TEMPLATE... ::: A... ::: B... :::: FILE...\n"
     "                                    one per combination (:::+ and ::::+ link to the source before)\n"
@@ -315,16 +316,6 @@ Options parse_command_line(int argc, const char* const* argv) {
       bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");
     }
   }
-  if (options.sources.empty() && !options.arg_file) {
-    for (const std::string& word : options.words) {
-      if (auto found = first_replacement(word)) {
-        bad("'" + *found +
-            "' in a command without ::: or -a: GNU parallel would read its values from standard input; "
-            "mpp-run runs each argument as a command. Give the values with ::: VALUE... or -a FILE "
-            "(-a - for standard input)");
-      }
-    }
-  }
   return options;
 }
 
@@ -349,23 +340,33 @@ std::vector<std::string> split_lines(std::string_view text, const std::string& n
 
 namespace {
 
-// The form "each argument is a command" is GNU parallel's "read the arguments from standard
-// input": refused when standard input holds something, which GNU parallel would have read.
-void refuse_arguments_on_stdin(int stdin_fd) {
+// With a command and no input source, GNU parallel reads the arguments from standard input: so does
+// mpp-run when standard input holds something; with nothing to read (a terminal, /dev/null, an
+// empty pipe or file), each argument is a command. The first byte, when there is one (waiting for
+// the writer of a pipe).
+std::optional<char> first_byte_of_arguments(int stdin_fd) {
   // A terminal, /dev/null and other devices are nobody's list of arguments; a pipe or a file is.
   struct stat info {};
   if (::fstat(stdin_fd, &info) != 0 || S_ISCHR(info.st_mode) || S_ISDIR(info.st_mode) ||
       S_ISBLK(info.st_mode)) {
-    return;
+    return std::nullopt;
   }
-  // One byte says it: no need to read a large file or a long stream to its end.
   char byte = 0;
   const ssize_t got = posix::retried("read", [&] { return ::read(stdin_fd, &byte, 1); });
   if (got < 0) bad(std::string("<stdin>: ") + std::strerror(static_cast<int>(-got)));
-  if (got == 0) return;
-  bad("standard input holds data, but the command line has no ::: and no -a: GNU parallel would read "
-      "arguments from it; mpp-run runs each argument as a command. Read them with -a - TEMPLATE..., or "
-      "run the arguments as commands with < /dev/null");
+  if (got == 0) return std::nullopt;
+  return byte;
+}
+
+// Each argument a command: a replacement string there would stand for values there are none of.
+void refuse_replacements_without_values(const Options& options) {
+  for (const std::string& word : options.words) {
+    if (auto found = first_replacement(word)) {
+      bad("'" + *found +
+          "' in a command without ::: or -a, and standard input holds nothing: there are no values to "
+          "fill it with. Give the values with ::: VALUE..., -a FILE or on standard input");
+    }
+  }
 }
 
 }  // namespace
@@ -425,8 +426,15 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
         commands.push_back(fill_template(command_template, values, seq));
       }
     }
+  } else if (const auto first = first_byte_of_arguments(stdin_fd)) {
+    const std::string text = *first + read_all(stdin_fd, "<stdin>");
+    std::size_t seq = 0;
+    for (std::string& line : split_lines(text, "<stdin>")) {
+      const std::string values[] = {std::move(line)};
+      commands.push_back(fill_template(command_template, values, ++seq));
+    }
   } else {
-    refuse_arguments_on_stdin(stdin_fd);
+    refuse_replacements_without_values(options);
     commands = options.words;
   }
   return commands;
@@ -451,7 +459,10 @@ CommandSource make_source(const Options& options, int stdin_fd) {
     if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
     return {fd, path, command_template, true};
   }
-  refuse_arguments_on_stdin(stdin_fd);
+  if (const auto first = first_byte_of_arguments(stdin_fd)) {
+    return {stdin_fd, "<stdin>", join(options.words), false, std::string_view(&*first, 1)};
+  }
+  refuse_replacements_without_values(options);
   return CommandSource(options.words);
 }
 

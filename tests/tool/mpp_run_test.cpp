@@ -166,7 +166,6 @@ TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
       {{"-a", dir / "args", touch + " {%}"}, "", "'{%}'"},
       {{touch, "{}"}, "", "'{}' in a command without ::: or -a"},
       {{touch, "{.}"}, "", "'{.}' in a command without ::: or -a"},
-      {{touch}, "a.txt\n", "standard input holds data"},
       {{touch, ":::+", "b"}, "", "':::+' links to the input source before it"},
       {{touch, "::::"}, "", "'::::' needs a file name"},
       {{"-a", dir / "args", "-a", dir / "args", touch}, "", "--arg-file"},

@@ -297,15 +297,20 @@ TEST(MakeCommands, CrlfArgumentFileGivesValuesWithoutCarriageReturns) {
   EXPECT_EQ(commands(parse({"-a", "-", "gzip"}), "a.txt\r\nb.txt\r\n"), (Words{"gzip a.txt", "gzip b.txt"}));
 }
 
-TEST(MakeCommands, ArgumentsOnStandardInputAreRefusedWhenEachArgumentIsACommand) {
-  // GNU parallel reads arguments from standard input when it has a command and no :::.
-  try {
-    (void)commands(parse({"gzip"}), "a.txt\n");
-    ADD_FAILURE() << "arguments on standard input must throw";
-  } catch (const mpp::ParseError& e) {
-    EXPECT_NE(std::string(e.what()).find("standard input holds data"), std::string::npos) << e.what();
-  }
+TEST(MakeCommands, ArgumentsComeFromStandardInputWhenItHoldsSome) {
+  // As GNU parallel's: a command and no input source read the values from standard input.
+  EXPECT_EQ(commands(parse({"gzip"}), "a.txt\nb c\n\n"), (Words{"gzip a.txt", "gzip 'b c'", "gzip ''"}));
+  EXPECT_EQ(commands(parse({"cp {} {.}.bak"}), "x.txt"), Words{"cp x.txt x.bak"});
+  EXPECT_EQ(commands(parse({"echo", "{#}"}), "p\nq\n"), (Words{"echo 1", "echo 2"}));
+  // With nothing to read each argument is a command, and a replacement string has no value.
   EXPECT_EQ(commands(parse({"gzip"}), ""), Words{"gzip"});  // an empty pipe holds no arguments
+  try {
+    (void)commands(parse({"echo", "{.}"}), "");
+    ADD_FAILURE() << "a replacement string with no values must throw";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("'{.}' in a command without ::: or -a"), std::string::npos)
+        << e.what();
+  }
   const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ASSERT_GE(null, 0);
   EXPECT_EQ(mpp::detail::run::make_commands(parse({"true", "false"}), null), (Words{"true", "false"}));
@@ -345,8 +350,13 @@ TEST(CommandSource, GivesWhatMakeCommandsLists) {
     for (const Options& options : {parse({"-a", "-", "echo"}), parse({})}) {
       EXPECT_EQ(streamed(options, input), commands(options, input)) << input;
     }
+    // Arguments from standard input (with nothing there, a replacement string is an error).
+    if (!input.empty()) {
+      EXPECT_EQ(streamed(parse({"echo", "{/}"}), input), commands(parse({"echo", "{/}"}), input));
+    }
   }
   EXPECT_EQ(streamed(parse({"x", ":::", "a", "b c"}), ""), (Words{"x a", "x 'b c'"}));
+  EXPECT_EQ(streamed(parse({"x", ":::", "a", ":::", "1", "2"}), ""), (Words{"x a 1", "x a 2"}));
 }
 
 TEST(CommandSource, LinesLongerThanOneRead) {
@@ -387,9 +397,6 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
       {{"echo {= s/a/b/ =}", ":::", "a"}, "'{= s/a/b/ =}'"},
       {{"echo {1= $_ .= \"}\" =}", ":::", "a"}, "'{1= $_ .= \"}\" =}'"},
       {{"-a", "-", "echo {%}"}, "'{%}'"},
-      {{"echo {.}"}, "'{.}' in a command without ::: or -a"},
-      {{"echo", "{#}"}, "'{#}' in a command without ::: or -a"},
-      {{"echo", "{}"}, "'{}' in a command without ::: or -a"},
       {{"-a", "f", "-a", "g", "echo"}, "--arg-file"},
       {{"--joblog", "+log", "echo"}, "--joblog +FILE"},
       {{"--pipe", "wc"}, "unknown option '--pipe'"},
