@@ -25,7 +25,6 @@ namespace mpp::detail::run {
 namespace {
 
 // Bounds that keep a mistyped number from meaning something absurd.
-constexpr std::size_t k_max_jobs = 4096;
 constexpr std::size_t k_max_tries = 1000;
 constexpr double k_max_seconds = 1e7;  // about 115 days
 
@@ -109,7 +108,8 @@ const std::string_view k_usage =
     "gets the value at its end). A command with no shell syntax runs directly, others through /bin/sh.\n"
     "\n"
     "Options (before the command):\n"
-    "  -j, --jobs N          run N jobs at once (default: the CPUs this process may use)\n"
+    "  -j, --jobs N          run N jobs at once (default: the CPUs this process may use);\n"
+    "                        N% of them, +N or -N more or fewer, 0 as many as can run\n"
     "  -k, --keep-order      write the outputs in input order (default: as jobs end)\n"
     "  --timeout SECONDS     kill a job's process group when it runs longer (SIGTERM, then SIGKILL)\n"
     "  --retries N           run a failing job up to N times in all\n"
@@ -144,6 +144,40 @@ std::size_t parse_count(std::string_view option, std::string_view text, std::siz
   }
   if (value < min) bad(std::string(option) + " must be at least " + std::to_string(min));
   return value;
+}
+
+JobsSpec parse_jobs(std::string_view text) {
+  if (text.ends_with('%')) {
+    const std::size_t percent = parse_count("-j N%", text.substr(0, text.size() - 1), 1, 100 * k_max_jobs);
+    return {JobsSpec::Kind::percent, percent};
+  }
+  if (text.starts_with('+'))
+    return {JobsSpec::Kind::more, parse_count("-j +N", text.substr(1), 0, k_max_jobs)};
+  if (text.starts_with('-'))
+    return {JobsSpec::Kind::fewer, parse_count("-j -N", text.substr(1), 0, k_max_jobs)};
+  const std::size_t n = parse_count("-j", text, 0, k_max_jobs);
+  return n == 0 ? JobsSpec{JobsSpec::Kind::most, 0} : JobsSpec{JobsSpec::Kind::count, n};
+}
+
+std::size_t resolve_jobs(const JobsSpec& spec, std::size_t cpus) {
+  switch (spec.kind) {
+    case JobsSpec::Kind::cpus:
+      return std::max<std::size_t>(cpus, 1);
+    case JobsSpec::Kind::count:
+      return spec.n;
+    case JobsSpec::Kind::percent:
+      return std::clamp<std::size_t>(cpus * spec.n / 100, 1, k_max_jobs);
+    case JobsSpec::Kind::more:
+      return std::min(cpus + spec.n, k_max_jobs);
+    case JobsSpec::Kind::fewer:
+      if (spec.n >= cpus) {
+        bad("-j -" + std::to_string(spec.n) + " leaves no job to run with " + std::to_string(cpus) + " CPUs");
+      }
+      return cpus - spec.n;
+    case JobsSpec::Kind::most:
+      return k_max_jobs;
+  }
+  return 1;
 }
 
 double parse_seconds(std::string_view option, std::string_view text) {
@@ -278,7 +312,7 @@ Options parse_command_line(int argc, const char* const* argv) {
   options.bar = !no_bar;
   options.bar_requested = with_bar;
   // Given, even empty (`-j ''`, `--timeout=`): an empty value is a mistake, not "the default".
-  if (app.count("--jobs") > 0) options.jobs = parse_count("-j", jobs, 1, k_max_jobs);
+  if (app.count("--jobs") > 0) options.jobs_spec = parse_jobs(jobs);
   if (app.count("--timeout") > 0) options.timeout = parse_seconds("--timeout", timeout);
   if (app.count("--retries") > 0)
     options.tries = std::max<std::size_t>(1, parse_count("--retries", retries, 0, k_max_tries));

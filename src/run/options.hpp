@@ -31,8 +31,17 @@ struct InputSource {
   bool linked = false;
 };
 
+/// -j as GNU parallel reads it: N, N% of the CPUs, +N and -N CPUs more or fewer, 0 as many as can
+/// run (k_max_jobs); the CPUs are usable_cpu_count() (resolve_jobs).
+struct JobsSpec {
+  enum class Kind { cpus, count, percent, more, fewer, most };
+  Kind kind = Kind::cpus;
+  std::size_t n = 0;
+};
+
 struct Options {
-  std::size_t jobs = 0;  // -j; 0 until resolved: usable_cpu_count()
+  std::size_t jobs = 0;  // -j, resolved (resolve_jobs); 0 until then
+  JobsSpec jobs_spec;
   bool keep_order = false;
   double timeout = 0;     // seconds; 0: none
   std::size_t tries = 1;  // --retries N: a failing job runs at most N times in all (as GNU parallel)
@@ -58,6 +67,16 @@ inline constexpr int k_usage_status = 255;
 /// meaning. Options it does not know are refused too. `--bar` is accepted: the bar is drawn on a
 /// terminal anyway.
 [[nodiscard]] Options parse_command_line(int argc, const char* const* argv);
+
+/// -j's text. Throws mpp::ParseError.
+[[nodiscard]] JobsSpec parse_jobs(std::string_view text);
+
+/// How many jobs at once `spec` means with `cpus` CPUs: at least 1 (N% rounds down); -N that leaves
+/// none throws mpp::ParseError, as GNU parallel refuses it.
+[[nodiscard]] std::size_t resolve_jobs(const JobsSpec& spec, std::size_t cpus);
+
+/// The most jobs at once (-j 0 means this many, the open-file limit permitting).
+inline constexpr std::size_t k_max_jobs = 4096;
 
 /// "never", "now,fail=N", "soon,fail=N", or GNU parallel's shorthands 0, 1 (soon,fail=1) and
 /// 2 (now,fail=1). Throws mpp::ParseError.

@@ -51,7 +51,7 @@ Words commands(const Options& options, const std::string& input = {}) {
 
 TEST(RunOptions, Defaults) {
   const Options o = parse({"true"});
-  EXPECT_EQ(o.jobs, 0u);  // resolved by main: usable_cpu_count()
+  EXPECT_EQ(mpp::detail::run::resolve_jobs(o.jobs_spec, 6), 6u);  // main gives usable_cpu_count()
   EXPECT_FALSE(o.keep_order);
   EXPECT_EQ(o.timeout, 0.0);
   EXPECT_EQ(o.tries, 1u);
@@ -66,7 +66,7 @@ TEST(RunOptions, Defaults) {
 TEST(RunOptions, EveryOption) {
   const Options o = parse({"-j", "3", "-k", "--timeout", "1.5", "--retries", "4", "--joblog", "log", "--halt",
                            "now,fail=2", "--dry-run", "--no-bar", "-a", "file", "gzip", "{}"});
-  EXPECT_EQ(o.jobs, 3u);
+  EXPECT_EQ(mpp::detail::run::resolve_jobs(o.jobs_spec, 8), 3u);
   EXPECT_TRUE(o.keep_order);
   EXPECT_EQ(o.timeout, 1.5);
   EXPECT_EQ(o.tries, 4u);
@@ -80,15 +80,15 @@ TEST(RunOptions, EveryOption) {
   EXPECT_TRUE(parse({"--help"}).help);
   EXPECT_TRUE(parse({"-h"}).help);
   EXPECT_TRUE(parse({"--version"}).version);
-  EXPECT_EQ(parse({"-j2", "x"}).jobs, 2u);
-  EXPECT_EQ(parse({"--jobs=5", "x"}).jobs, 5u);
+  EXPECT_EQ(mpp::detail::run::resolve_jobs(parse({"-j2", "x"}).jobs_spec, 8), 2u);
+  EXPECT_EQ(mpp::detail::run::resolve_jobs(parse({"--jobs=5", "x"}).jobs_spec, 8), 5u);
   EXPECT_TRUE(parse({"--keep-order", "x"}).keep_order);
   EXPECT_EQ(parse({"--arg-file", "f"}).arg_file, "f");
 }
 
 TEST(RunOptions, OptionsEndAtTheCommand) {
   const Options o = parse({"-j", "2", "grep", "-k", "--halt", "x", ":::", "-j", "--timeout"});
-  EXPECT_EQ(o.jobs, 2u);
+  EXPECT_EQ(mpp::detail::run::resolve_jobs(o.jobs_spec, 8), 2u);
   EXPECT_FALSE(o.keep_order);
   EXPECT_EQ(o.words, (Words{"grep", "-k", "--halt", "x"}));
   ASSERT_EQ(o.sources.size(), 1u);
@@ -139,10 +139,35 @@ TEST(RunOptions, CombinationsOfSeveralSources) {
   EXPECT_EQ(commands(parse({"echo", "::::", "-"}), "p\nq\n"), (Words{"echo p", "echo q"}));
 }
 
+// -j as GNU parallel reads it, against the CPUs mpp-run may use.
+TEST(RunOptions, JobsRelativeToTheCpus) {
+  using mpp::detail::run::resolve_jobs;
+  const auto jobs = [](const char* text, std::size_t cpus) {
+    return resolve_jobs(parse({"-j", text, "x"}).jobs_spec, cpus);
+  };
+  EXPECT_EQ(jobs("50%", 8), 4u);
+  EXPECT_EQ(jobs("50%", 1), 1u);  // at least one
+  EXPECT_EQ(jobs("150%", 4), 6u);
+  EXPECT_EQ(jobs("+2", 4), 6u);
+  EXPECT_EQ(jobs("+0", 4), 4u);
+  EXPECT_EQ(jobs("-1", 4), 3u);
+  EXPECT_EQ(jobs("0", 4), mpp::detail::run::k_max_jobs);  // as many as can run
+  EXPECT_EQ(jobs("7", 4), 7u);
+  EXPECT_NE(parse_error({"-j", "1.5", "x"}).find("whole number"), std::string::npos);
+  EXPECT_NE(parse_error({"-j", "%", "x"}).find("-j N%"), std::string::npos);
+  EXPECT_NE(parse_error({"-j", "0%", "x"}).find("at least 1"), std::string::npos);
+  EXPECT_NE(parse_error({"-j", "+x", "x"}).find("-j +N"), std::string::npos);
+  try {
+    (void)jobs("-4", 4);
+    ADD_FAILURE() << "-j -4 on 4 CPUs leaves no job";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("leaves no job"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RunOptions, BadCommandLines) {
   EXPECT_NE(parse_error({"--bogus", "x"}).find("--bogus"), std::string::npos);
   EXPECT_NE(parse_error({"-Z", "x"}).find("-Z"), std::string::npos);
-  EXPECT_NE(parse_error({"-j", "0", "x"}).find("at least 1"), std::string::npos);
   EXPECT_NE(parse_error({"-j", "two", "x"}).find("whole number"), std::string::npos);
   EXPECT_NE(parse_error({"-j", "99999999999999999999999", "x"}).find("too large"), std::string::npos);
   EXPECT_NE(parse_error({"-j"}).find("-j"), std::string::npos);
@@ -402,7 +427,6 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
       {{"--pipe", "wc"}, "unknown option '--pipe'"},
       {{"--plus", "echo"}, "unknown option '--plus'"},
       {{"-X", "echo"}, "unknown option '-X'"},
-      {{"-j", "50%", "echo"}, "whole number"},
       {{"--halt", "now,fail=10%", "echo"}, "whole number"},
       {{"--halt", "soon,success=1", "echo"}, "fail=N"},
   };

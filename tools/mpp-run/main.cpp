@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
       std::printf("mpp-run (mpp) %s\n", MPP_VERSION);
       return 0;
     }
-    if (options.jobs == 0) options.jobs = mpp::usable_cpu_count();
+    options.jobs = run::resolve_jobs(options.jobs_spec, mpp::usable_cpu_count());
     run::CommandSource commands = run::make_source(options, STDIN_FILENO);
     if (options.dry_run) return run::print_commands(commands, STDOUT_FILENO);
 
