@@ -134,21 +134,41 @@ Replacement replacement_at(std::string_view text) {
   return {close + 2, false, source, *part};
 }
 
+// Where the first replacement string of `text` starts; npos when there is none.
+std::size_t first_replacement_at(std::string_view text) {
+  for (std::size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
+    if (replacement_at(text.substr(open)).length != 0) return open;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 std::string fill_template(std::string_view command_template, std::span<const std::string> values,
                           std::size_t seq) {
+  // As GNU parallel's: a replacement string in the command's first word (`{}`, `my_{}`, `{1} {2}`;
+  // not an assignment `V={}`) makes the values the command itself, so they go in unquoted.
+  const std::size_t first = first_replacement_at(command_template);
+  const bool quote = first == std::string_view::npos ||
+                     command_template.substr(0, first).find_first_of(" \t\n=") != std::string_view::npos;
+  const auto put = [&](std::string& out, std::string_view value) {
+    if (quote) {
+      out += shell_quote(value);
+    } else {
+      out += value;
+    }
+  };
   const auto append_values = [&](std::string& out, int source, Part part) {
     if (source != 0) {
       const long count = static_cast<long>(values.size());
       const long index = source > 0 ? source - 1 : count + source;
-      out += shell_quote(index >= 0 && index < count ? part_of(values[static_cast<std::size_t>(index)], part)
-                                                     : std::string_view());
+      put(out, index >= 0 && index < count ? part_of(values[static_cast<std::size_t>(index)], part)
+                                           : std::string_view());
       return;
     }
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (i != 0) out += ' ';
-      out += shell_quote(part_of(values[i], part));
+      put(out, part_of(values[i], part));
     }
   };
   std::string command;
@@ -180,11 +200,9 @@ std::string fill_template(std::string_view command_template, std::span<const std
 }
 
 std::optional<std::string> first_replacement(std::string_view text) {
-  for (std::size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
-    const Replacement r = replacement_at(text.substr(open));
-    if (r.length != 0) return std::string(text.substr(open, r.length));
-  }
-  return std::nullopt;
+  const std::size_t open = first_replacement_at(text);
+  if (open == std::string_view::npos) return std::nullopt;
+  return std::string(text.substr(open, replacement_at(text.substr(open)).length));
 }
 
 std::string fill_template(std::string_view command_template, std::string_view value) {
@@ -208,7 +226,9 @@ std::optional<std::string> unsupported_replacement(std::string_view text) {
       if (end != std::string_view::npos) return std::string(text.substr(open, 1 + digits + end + 2));
       continue;
     }
-    if (!numbered && after.starts_with("%}")) return std::string("{%}");
+    // {%} (the job slot), and {N%} and {N#}, which GNU parallel reads too.
+    if (after.starts_with("%}") || (numbered && after.starts_with("#}")))
+      return std::string(text.substr(open, 1 + digits + 2));
   }
   return std::nullopt;
 }

@@ -33,8 +33,8 @@ namespace mpp::detail::run {
 [[nodiscard]] std::optional<std::string> first_replacement(std::string_view text);
 
 /// The first replacement string of GNU parallel's in `text` that mpp-run does not implement:
-/// `{%}` (the job slot) and the Perl expressions `{=...=}` and `{N=...=}`. Empty when there is
-/// none. GNU parallel would replace them; mpp-run refuses such a template rather than run it with
+/// `{%}` (the job slot), `{N%}` and `{N#}`, and the Perl expressions `{=...=}` and `{N=...=}`. Empty when
+/// there is none. GNU parallel would replace them; mpp-run refuses such a template rather than run it with
 /// the text left as it is.
 [[nodiscard]] std::optional<std::string> unsupported_replacement(std::string_view text);
 

@@ -140,19 +140,31 @@ TEST(FillTemplate, ReplacementStrings) {
       {"a..b", "a..b|a.|a..b|.|a."},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(fill_template("{}|{.}|{/}|{//}|{/.}", c.value), c.expected) << c.value;
+    EXPECT_EQ(fill_template("x {}|{.}|{/}|{//}|{/.}", c.value), std::string("x ") + c.expected) << c.value;
   }
   EXPECT_EQ(fill_template("cp {} {.}.bak", "my file.txt"), "cp 'my file.txt' 'my file'.bak");
 }
 
 TEST(FillTemplate, NumberedSourcesAndTheJobNumber) {
   const std::vector<std::string> values{"d/a.x", "b c"};
-  EXPECT_EQ(fill_template("{2} {1} {-1} {#}", values, 7), "'b c' d/a.x 'b c' 7");
-  EXPECT_EQ(fill_template("{1.} {1/} {1//} {1/.}", values, 1), "d/a a.x d a");
-  EXPECT_EQ(fill_template("[{3}] [{-3}]", values, 1), "[''] ['']");
-  EXPECT_EQ(fill_template("{} {0}", values, 1), "d/a.x 'b c' d/a.x 'b c'");
+  EXPECT_EQ(fill_template("x {2} {1} {-1} {#}", values, 7), "x 'b c' d/a.x 'b c' 7");
+  EXPECT_EQ(fill_template("x {1.} {1/} {1//} {1/.}", values, 1), "x d/a a.x d a");
+  EXPECT_EQ(fill_template("x [{3}] [{-3}]", values, 1), "x [''] ['']");
+  EXPECT_EQ(fill_template("x {} {0}", values, 1), "x d/a.x 'b c' d/a.x 'b c'");
   EXPECT_EQ(fill_template("echo", values, 1), "echo d/a.x 'b c'");
-  EXPECT_EQ(fill_template("{.}", values, 1), "d/a 'b c'");
+  EXPECT_EQ(fill_template("x {.}", values, 1), "x d/a 'b c'");
+}
+
+// As GNU parallel's: a replacement string in the command's first word makes the values the
+// command, unquoted; anywhere else (an assignment V={} included) they are quoted.
+TEST(FillTemplate, AValueThatIsTheCommandGoesInUnquoted) {
+  const std::vector<std::string> values{"echo", "$HOME x"};
+  EXPECT_EQ(fill_template("{1} {2}", values, 1), "echo $HOME x");
+  EXPECT_EQ(fill_template("{}", values, 1), "echo $HOME x");
+  EXPECT_EQ(fill_template("my_{1} {2}", values, 1), "my_echo $HOME x");
+  EXPECT_EQ(fill_template("V={2} ; {1}", values, 1), "V='$HOME x' ; echo");
+  EXPECT_EQ(fill_template(" {1}", values, 1), " echo");
+  EXPECT_EQ(fill_template("x {2}", values, 1), "x '$HOME x'");
 }
 
 TEST(PlainWords, SplitsPlainCommands) {
@@ -229,7 +241,8 @@ TEST(PlanCommand, DirectOrThroughTheShell) {
 
 TEST(UnsupportedReplacement, FindsTheJobSlotAndPerlExpressions) {
   using mpp::detail::run::unsupported_replacement;
-  for (const char* text : {"{%}", "{=1=}", "{= s/x/y/ =}", "{2=uc=}", "{= \"}\" =}"}) {
+  for (const char* text :
+       {"{%}", "{1%}", "{-2%}", "{1#}", "{=1=}", "{= s/x/y/ =}", "{2=uc=}", "{= \"}\" =}"}) {
     EXPECT_EQ(unsupported_replacement(std::string("cp ") + text + " x"), text) << text;
   }
   EXPECT_EQ(unsupported_replacement("cp {} {.}.bak {/} {%}"), "{%}");
