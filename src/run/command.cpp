@@ -146,11 +146,10 @@ std::size_t first_replacement_at(std::string_view text) {
 
 std::string fill_template(std::string_view command_template, std::span<const std::string> values,
                           std::size_t seq) {
-  // As GNU parallel's: a replacement string in the command's first word (`{}`, `my_{}`, `{1} {2}`;
-  // not an assignment `V={}`) makes the values the command itself, so they go in unquoted.
-  const std::size_t first = first_replacement_at(command_template);
-  const bool quote = first == std::string_view::npos ||
-                     command_template.substr(0, first).find_first_of(" \t\n=") != std::string_view::npos;
+  // A template that is `{}` alone makes each job's values its command, as given (as with no
+  // template); every other template gets them quoted (options.cpp refuses the other forms GNU
+  // parallel runs unquoted).
+  const bool quote = command_template != "{}" && command_template != "{0}";
   const auto put = [&](std::string& out, std::string_view value) {
     if (quote) {
       out += shell_quote(value);
@@ -208,6 +207,13 @@ std::optional<std::string> first_replacement(std::string_view text) {
 std::string fill_template(std::string_view command_template, std::string_view value) {
   const std::string values[] = {std::string(value)};
   return fill_template(command_template, values, 1);
+}
+
+bool values_would_be_the_command(std::string_view command_template) {
+  const std::size_t first = first_replacement_at(command_template);
+  return first != std::string_view::npos &&
+         command_template.substr(0, first).find_first_of(" \t\n=") == std::string_view::npos &&
+         command_template != "{}" && command_template != "{0}";
 }
 
 std::optional<std::string> unsupported_replacement(std::string_view text) {

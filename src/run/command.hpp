@@ -23,11 +23,17 @@ namespace mpp::detail::run {
 /// `{/.}` its base name without extension (each value so, joined by spaces, as GNU parallel does);
 /// `{N}`, `{N.}`, `{N/}`, `{N//}`, `{N/.}` the value of input source N (from 1; negative: counted
 /// from the last; an empty one where there is no such source); `{#}` seq. Any other brace is text.
+/// A template that is `{}` alone gives the values unquoted: they are the command.
 /// A template with none of them gets ` ` and the quoted values appended.
 [[nodiscard]] std::string fill_template(std::string_view command_template,
                                         std::span<const std::string> values, std::size_t seq);
 /// One value, job 1.
 [[nodiscard]] std::string fill_template(std::string_view command_template, std::string_view value);
+
+/// Whether GNU parallel would put the values into `command_template` unquoted, as (part of) the
+/// command: a replacement string in its first word (`{1} {2}`, `my_{}`; not an assignment `V={}`),
+/// but not `{}` alone, which mpp-run runs so too (each job's values are its command).
+[[nodiscard]] bool values_would_be_the_command(std::string_view command_template);
 
 /// The first replacement string fill_template() fills in `text`; empty when there is none.
 [[nodiscard]] std::optional<std::string> first_replacement(std::string_view text);

@@ -345,6 +345,11 @@ Options parse_command_line(int argc, const char* const* argv) {
   }
   // GNU parallel would fill in these; run with the text left as it is, a job would do something
   // else than asked (`cp {} {%}.log` writing every log to one file).
+  if (values_would_be_the_command(join(options.words))) {
+    bad("a replacement string in the command's first word: GNU parallel would run the values unquoted, "
+        "as the command; mpp-run quotes every value, so that no value can run a command of its own. "
+        "Give whole commands as values ('{}' alone, or no template: mpp-run ::: 'cmd a' 'cmd b')");
+  }
   for (const std::string& word : options.words) {
     if (auto found = unsupported_replacement(word)) {
       bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");

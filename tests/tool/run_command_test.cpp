@@ -155,16 +155,19 @@ TEST(FillTemplate, NumberedSourcesAndTheJobNumber) {
   EXPECT_EQ(fill_template("x {.}", values, 1), "x d/a 'b c'");
 }
 
-// As GNU parallel's: a replacement string in the command's first word makes the values the
-// command, unquoted; anywhere else (an assignment V={} included) they are quoted.
-TEST(FillTemplate, AValueThatIsTheCommandGoesInUnquoted) {
+// `{}` alone: the values are the command, as given; every other template quotes them.
+TEST(FillTemplate, BracesAloneAreTheCommand) {
+  using mpp::detail::run::values_would_be_the_command;
   const std::vector<std::string> values{"echo", "$HOME x"};
-  EXPECT_EQ(fill_template("{1} {2}", values, 1), "echo $HOME x");
   EXPECT_EQ(fill_template("{}", values, 1), "echo $HOME x");
-  EXPECT_EQ(fill_template("my_{1} {2}", values, 1), "my_echo $HOME x");
   EXPECT_EQ(fill_template("V={2} ; {1}", values, 1), "V='$HOME x' ; echo");
-  EXPECT_EQ(fill_template(" {1}", values, 1), " echo");
   EXPECT_EQ(fill_template("x {2}", values, 1), "x '$HOME x'");
+  // GNU parallel runs these unquoted; mpp-run refuses them (options.cpp).
+  for (const char* text : {"{1} {2}", "my_{}", "{.}", "{1}", "a{#}b c"})
+    EXPECT_TRUE(values_would_be_the_command(text)) << text;
+  for (const char* text : {"{}", "{0}", "V={}", " {}", "x {}", "echo", "awk '{print}' {}"}) {
+    EXPECT_FALSE(values_would_be_the_command(text)) << text;
+  }
 }
 
 TEST(PlainWords, SplitsPlainCommands) {
