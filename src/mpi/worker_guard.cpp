@@ -81,9 +81,17 @@ MPP_GUARDED(Send_init, (const void* b, int n, MPI_Datatype t, int to, int tag, M
             (b, n, t, to, tag, c, r))
 MPP_GUARDED(Recv_init, (void* b, int n, MPI_Datatype t, int from, int tag, MPI_Comm c, MPI_Request* r),
             (b, n, t, from, tag, c, r))
+MPP_GUARDED(Mrecv, (void* b, int n, MPI_Datatype t, MPI_Message* m, MPI_Status* s), (b, n, t, m, s))
+MPP_GUARDED(Start, (MPI_Request * r), (r))
+MPP_GUARDED(Startall, (int n, MPI_Request r[]), (n, r))
 MPP_GUARDED(Wait, (MPI_Request * r, MPI_Status* s), (r, s))
 MPP_GUARDED(Waitall, (int n, MPI_Request r[], MPI_Status* s), (n, r, s))
+MPP_GUARDED(Waitany, (int n, MPI_Request r[], int* i, MPI_Status* s), (n, r, i, s))
+MPP_GUARDED(Waitsome, (int n, MPI_Request r[], int* out, int i[], MPI_Status s[]), (n, r, out, i, s))
 MPP_GUARDED(Test, (MPI_Request * r, int* f, MPI_Status* s), (r, f, s))
+MPP_GUARDED(Testall, (int n, MPI_Request r[], int* f, MPI_Status s[]), (n, r, f, s))
+MPP_GUARDED(Testany, (int n, MPI_Request r[], int* i, int* f, MPI_Status* s), (n, r, i, f, s))
+MPP_GUARDED(Testsome, (int n, MPI_Request r[], int* out, int i[], MPI_Status s[]), (n, r, out, i, s))
 // Collectives.
 MPP_GUARDED(Barrier, (MPI_Comm c), (c))
 MPP_GUARDED(Bcast, (void* b, int n, MPI_Datatype t, int root, MPI_Comm c), (b, n, t, root, c))
@@ -107,10 +115,61 @@ MPP_GUARDED(Alltoall,
             (sb, sn, st, rb, rn, rt, c))
 MPP_GUARDED(Scan, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c),
             (sb, rb, n, t, op, c))
-// New communicators and windows (collective over the rank's communicators).
+MPP_GUARDED(Gatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, int root, MPI_Comm c),
+            (sb, sn, st, rb, rn, d, rt, root, c))
+MPP_GUARDED(Scatterv,
+            (const void* sb, const int sn[], const int d[], MPI_Datatype st, void* rb, int rn,
+             MPI_Datatype rt, int root, MPI_Comm c),
+            (sb, sn, d, st, rb, rn, rt, root, c))
+MPP_GUARDED(Allgatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, d, rt, c))
+MPP_GUARDED(Alltoallv,
+            (const void* sb, const int sn[], const int sd[], MPI_Datatype st, void* rb, const int rn[],
+             const int rd[], MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, sd, st, rb, rn, rd, rt, c))
+MPP_GUARDED(Reduce_scatter, (const void* sb, void* rb, const int rn[], MPI_Datatype t, MPI_Op op, MPI_Comm c),
+            (sb, rb, rn, t, op, c))
+MPP_GUARDED(Exscan, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c),
+            (sb, rb, n, t, op, c))
+MPP_GUARDED(Ibarrier, (MPI_Comm c, MPI_Request* r), (c, r))
+MPP_GUARDED(Ibcast, (void* b, int n, MPI_Datatype t, int root, MPI_Comm c, MPI_Request* r),
+            (b, n, t, root, c, r))
+MPP_GUARDED(Ireduce,
+            (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, int root, MPI_Comm c,
+             MPI_Request* r),
+            (sb, rb, n, t, op, root, c, r))
+MPP_GUARDED(Iallreduce,
+            (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c, MPI_Request* r),
+            (sb, rb, n, t, op, c, r))
+// New communicators, processes, windows and files (collective over the rank's communicators).
 MPP_GUARDED(Comm_dup, (MPI_Comm c, MPI_Comm* out), (c, out))
 MPP_GUARDED(Comm_split, (MPI_Comm c, int colour, int key, MPI_Comm* out), (c, colour, key, out))
 MPP_GUARDED(Comm_create, (MPI_Comm c, MPI_Group g, MPI_Comm* out), (c, g, out))
+MPP_GUARDED(Comm_split_type, (MPI_Comm c, int type, int key, MPI_Info info, MPI_Comm* out),
+            (c, type, key, info, out))
+MPP_GUARDED(Intercomm_create,
+            (MPI_Comm local, int leader, MPI_Comm bridge, int remote, int tag, MPI_Comm* out),
+            (local, leader, bridge, remote, tag, out))
+MPP_GUARDED(Comm_spawn,
+            (const char* command, char* argv[], int n, MPI_Info info, int root, MPI_Comm c, MPI_Comm* out,
+             int errors[]),
+            (command, argv, n, info, root, c, out, errors))
+MPP_GUARDED(Win_allocate, (MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, void* base, MPI_Win* w),
+            (size, unit, info, c, base, w))
+MPP_GUARDED(Put,
+            (const void* o, int on, MPI_Datatype ot, int target, MPI_Aint d, int tn, MPI_Datatype tt,
+             MPI_Win w),
+            (o, on, ot, target, d, tn, tt, w))
+MPP_GUARDED(Get,
+            (void* o, int on, MPI_Datatype ot, int target, MPI_Aint d, int tn, MPI_Datatype tt, MPI_Win w),
+            (o, on, ot, target, d, tn, tt, w))
+MPP_GUARDED(Win_fence, (int assertion, MPI_Win w), (assertion, w))
+MPP_GUARDED(File_open, (MPI_Comm c, const char* name, int mode, MPI_Info info, MPI_File* f),
+            (c, name, mode, info, f))
 MPP_GUARDED(Win_create, (void* base, MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, MPI_Win* w),
             (base, size, unit, info, c, w))
 // NOLINTEND

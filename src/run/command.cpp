@@ -113,13 +113,25 @@ struct Replacement {
   Part part = Part::whole;
 };
 
-Replacement replacement_at(std::string_view text) {
-  if (text.starts_with("{#}")) return {3, true, 0, Part::whole};
-  std::string_view rest = text.substr(1);
+// The length of an input source's number at the start of `rest` ("1", "-12"); 0 for none.
+std::size_t source_number_length(std::string_view rest) {
   std::size_t digits = rest.starts_with('-') ? 1 : 0;
   const std::size_t sign = digits;
   while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
-  const bool numbered = digits > sign && digits - sign <= 6;  // more is no source number
+  return digits > sign ? digits : 0;
+}
+
+// `{}` alone: each job's values are its command.
+bool values_alone(std::string_view command_template) {
+  return command_template == "{}" || command_template == "{0}";
+}
+
+Replacement replacement_at(std::string_view text) {
+  if (text.starts_with("{#}")) return {3, true, 0, Part::whole};
+  std::string_view rest = text.substr(1);
+  std::size_t digits = source_number_length(rest);
+  const std::size_t sign = rest.starts_with('-') ? 1 : 0;
+  const bool numbered = digits != 0 && digits - sign <= 6;  // more is no source number
   if (!numbered) digits = 0;
   const std::size_t close = rest.find('}', digits);
   if (close == std::string_view::npos) return {};
@@ -149,7 +161,7 @@ std::string fill_template(std::string_view command_template, std::span<const std
   // A template that is `{}` alone makes each job's values its command, as given (as with no
   // template); every other template gets them quoted (options.cpp refuses the other forms GNU
   // parallel runs unquoted).
-  const bool quote = command_template != "{}" && command_template != "{0}";
+  const bool quote = !values_alone(command_template);
   const auto put = [&](std::string& out, std::string_view value) {
     if (quote) {
       out += shell_quote(value);
@@ -213,18 +225,15 @@ bool values_would_be_the_command(std::string_view command_template) {
   const std::size_t first = first_replacement_at(command_template);
   return first != std::string_view::npos &&
          command_template.substr(0, first).find_first_of(" \t\n=") == std::string_view::npos &&
-         command_template != "{}" && command_template != "{0}";
+         !values_alone(command_template);
 }
 
 std::optional<std::string> unsupported_replacement(std::string_view text) {
   for (std::size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
     std::string_view rest = text.substr(open + 1);
     // {N...}: an input source's number, negative counting from the last.
-    std::size_t digits = rest.starts_with('-') ? 1 : 0;
-    const std::size_t sign = digits;
-    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
-    const bool numbered = digits > sign;
-    if (!numbered) digits = 0;
+    const std::size_t digits = source_number_length(rest);
+    const bool numbered = digits != 0;
     const std::string_view after = rest.substr(digits);
     // {=perl=} and {N=perl=}: the expression may hold anything, braces included, up to "=}".
     if (after.starts_with('=')) {

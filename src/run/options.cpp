@@ -343,13 +343,14 @@ Options parse_command_line(int argc, const char* const* argv) {
       options.arg_file.reset();
     }
   }
-  // GNU parallel would fill in these; run with the text left as it is, a job would do something
-  // else than asked (`cp {} {%}.log` writing every log to one file).
+  // GNU parallel would let the values be code here; mpp-run never does.
   if (values_would_be_the_command(join(options.words))) {
     bad("a replacement string in the command's first word: GNU parallel would run the values unquoted, "
         "as the command; mpp-run quotes every value, so that no value can run a command of its own. "
         "Give whole commands as values ('{}' alone, or no template: mpp-run ::: 'cmd a' 'cmd b')");
   }
+  // GNU parallel would fill in these; run with the text left as it is, a job would do something
+  // else than asked (`cp {} {%}.log` writing every log to one file).
   for (const std::string& word : options.words) {
     if (auto found = unsupported_replacement(word)) {
       bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");
@@ -408,10 +409,6 @@ void refuse_replacements_without_values(const Options& options) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // Every source's values, files read whole (standard input for "-", once).
 Combinations combine(const Options& options, int stdin_fd) {
   std::vector<std::vector<std::string>> values;
@@ -450,31 +447,30 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
     commands.reserve(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i)
       commands.push_back(combined_command(command_template, jobs, i));
-  } else if (options.arg_file || options.words.empty()) {
-    const bool from_stdin = !options.arg_file || *options.arg_file == "-";
-    const std::string name = from_stdin ? "<stdin>" : *options.arg_file;
-    const std::string text = from_stdin ? read_all(stdin_fd, name) : read_file(name);
-    // As commands, empty lines are nothing to run; as values, they are empty values.
-    std::size_t seq = 0;
-    for (std::string& line : split_lines(text, name)) {
-      const std::string values[] = {std::move(line)};
-      ++seq;
-      if (command_template.empty()) {
-        if (!values[0].empty()) commands.push_back(values[0]);
-      } else {
-        commands.push_back(fill_template(command_template, values, seq));
-      }
-    }
-  } else if (const auto first = first_byte_of_arguments(stdin_fd)) {
-    const std::string text = *first + read_all(stdin_fd, "<stdin>");
-    std::size_t seq = 0;
-    for (std::string& line : split_lines(text, "<stdin>")) {
-      const std::string values[] = {std::move(line)};
-      commands.push_back(fill_template(command_template, values, ++seq));
-    }
-  } else {
+    return commands;
+  }
+  // The lines of the -a file or standard input: commands, or values for the template.
+  const bool listed = options.arg_file || options.words.empty();
+  const std::optional<char> first = listed ? std::nullopt : first_byte_of_arguments(stdin_fd);
+  if (!listed && !first) {
     refuse_replacements_without_values(options);
-    commands = options.words;
+    return options.words;
+  }
+  const bool from_stdin = !options.arg_file || *options.arg_file == "-";
+  const std::string name = from_stdin ? "<stdin>" : *options.arg_file;
+  const std::string text = from_stdin
+                               ? (first ? std::string(1, *first) : std::string()) + read_all(stdin_fd, name)
+                               : read_file(name);
+  // As commands, empty lines are nothing to run; as values, they are empty values.
+  std::size_t seq = 0;
+  for (std::string& line : split_lines(text, name)) {
+    const std::string values[] = {std::move(line)};
+    ++seq;
+    if (command_template.empty()) {
+      if (!values[0].empty()) commands.push_back(values[0]);
+    } else {
+      commands.push_back(fill_template(command_template, values, seq));
+    }
   }
   return commands;
 }

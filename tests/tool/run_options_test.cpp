@@ -139,6 +139,24 @@ TEST(RunOptions, CombinationsOfSeveralSources) {
   EXPECT_EQ(commands(parse({"echo", "::::", "-"}), "p\nq\n"), (Words{"echo p", "echo q"}));
 }
 
+TEST(RunOptions, BadInputSourcesAreClearErrors) {
+  const auto error = [](const Options& options) {
+    try {
+      (void)commands(options, "p\n");
+    } catch (const mpp::ParseError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error(parse({"echo", "::::", "-", "::::", "-"})).find("given as an input source twice"),
+            std::string::npos);
+  EXPECT_NE(error(parse({"echo", "::::", "/nonexistent/file"})).find("/nonexistent/file"), std::string::npos);
+  // 2^65 combinations: more jobs than can be counted.
+  std::vector<const char*> many{"echo"};
+  for (int i = 0; i < 65; ++i) many.insert(many.end(), {":::", "a", "b"});
+  EXPECT_NE(error(parse(many)).find("more jobs than can be counted"), std::string::npos);
+}
+
 // -j as GNU parallel reads it, against the CPUs mpp-run may use.
 TEST(RunOptions, JobsRelativeToTheCpus) {
   using mpp::detail::run::resolve_jobs;
