@@ -53,6 +53,14 @@ struct InFlight {
 
 static_assert(sizeof(Envelope) % sizeof(std::uint64_t) == 0);
 
+// A message from a rank, matched and arriving: a large one takes a while, and its rank may freeze
+// before the end of it.
+struct Arrival {
+  std::unique_ptr<mpi::Bytes> message;
+  MPI_Request request = MPI_REQUEST_NULL;
+  Clock::time_point began;
+};
+
 struct Server {
   int rank = 0;
   // In the order sent, which is the order results come. Changed by the dispatcher thread only,
@@ -64,6 +72,8 @@ struct Server {
   bool lost = false;               // given up on (check_silent): sent nothing more
   std::uint64_t ahead = 0;         // items the rank last asked to have permitted ahead (its pace)
   std::size_t workers = 0;         // its local worker processes for the pool; 0: it runs items itself
+  // Its messages in the order they came (that of its sends): one still arriving holds the rest back.
+  std::deque<Arrival> arrivals;
 };
 
 std::exception_ptr serialization_error(const std::string& what) {
@@ -79,6 +89,15 @@ std::exception_ptr serialization_error(const std::string& what) {
 struct MpiExecutor::Impl final : RemoteHost, Helper {
   Impl(const MpiExecutorOptions& opts, Session& s, std::size_t ranks)
       : RemoteHost(ranks), options(opts), session(s), pool(s.new_pool_id()) {}
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // A message from a rank given up on in the middle of sending it may still be written by MPI,
+  // should the rank come back: its buffer is never freed.
+  ~Impl() {
+    for (Server& s : servers) {
+      for (Arrival& a : s.arrivals) (void)a.message.release();
+    }
+  }
 
   MpiExecutorOptions options;
   Session& session;
@@ -180,9 +199,12 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
 
   // --- results --------------------------------------------------------------------------------
 
+  // Takes what the ranks sent. A message is handled once it is all in, never waited for: its rank
+  // may freeze in the middle of sending it, and check_silent() must still see that.
   bool receive() noexcept {
     if (!any_inflight()) return false;
     bool any = false;
+    for (Server& s : servers) any |= deliver(s);
     for (;;) {
       // Buffers are reused, so that a large result does not fault in fresh pages each time.
       std::unique_ptr<mpi::Bytes> message;
@@ -193,9 +215,10 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
         spare.pop_back();
       }
       MPI_Status status;
+      MPI_Request request = MPI_REQUEST_NULL;
       try {
-        if (!mpi::try_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), *message,
-                              &status)) {
+        if (!mpi::start_receive(session, session.results(), MPI_ANY_SOURCE, mpi::pool_tag(pool), *message,
+                                &status, request)) {
           spare.push_back(std::move(message));
           break;
         }
@@ -203,10 +226,35 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
         fatal(e.what());
       }
       any = true;
-      handle(status.MPI_SOURCE, *message);
-      if (spare.size() < 4) spare.push_back(std::move(message));
+      Server* s = server_of(status.MPI_SOURCE);
+      if (s == nullptr)
+        fatal("a message from rank " + std::to_string(status.MPI_SOURCE) + ", not of the pool");
+      try {
+        s->arrivals.push_back(Arrival{std::move(message), request, Clock::now()});
+      } catch (const std::exception& e) {
+        fatal(e.what());
+      }
+      deliver(*s);
     }
     return any;
+  }
+
+  // Handles the rank's messages that are all in, in order; true when any was.
+  bool deliver(Server& s) noexcept {
+    bool any = false;
+    for (;;) {
+      try {
+        if (s.arrivals.empty() || !mpi::test(session, s.arrivals.front().request)) return any;
+      } catch (const std::exception& e) {
+        fatal(e.what());
+      }
+      // Out of the queue first: handling it may run callbacks that re-enter step().
+      std::unique_ptr<mpi::Bytes> message = std::move(s.arrivals.front().message);
+      s.arrivals.pop_front();
+      handle(s.rank, *message);
+      if (spare.size() < 4) spare.push_back(std::move(message));
+      any = true;
+    }
   }
 
   [[noreturn]] void fatal(const std::string& why) noexcept {
@@ -322,11 +370,17 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     const auto now = Clock::now();
     for (Server& s : servers) {
       if (s.lost) continue;
-      const auto heard = std::max(session.last_heard(s.rank), s.owed_since);
+      auto heard = std::max(session.last_heard(s.rank), s.owed_since);
+      auto allowed = options.rank_timeout;
+      if (!s.arrivals.empty()) {  // a message on its way, at least at the slowest link's pace
+        heard = std::max(heard, s.arrivals.front().began);
+        allowed +=
+            std::chrono::milliseconds(s.arrivals.front().message->size() / k_mpi_slowest_link_bytes_per_ms);
+      }
       // In milliseconds: a rank_timeout of years would overflow Clock's nanoseconds.
       if (session.lost(s.rank) ||
           (!s.inflight.empty() &&
-           std::chrono::duration_cast<std::chrono::milliseconds>(now - heard) > options.rank_timeout)) {
+           std::chrono::duration_cast<std::chrono::milliseconds>(now - heard) > allowed)) {
         lose(s, now - heard);
         any = true;
       }
@@ -726,7 +780,7 @@ MpiExecutor::MpiExecutor(const MpiExecutorOptions& options) {
   Impl& impl = *owned;
   host_ = owned;
   for (std::size_t k = 0; k < count; ++k) {
-    impl.servers.push_back(Server{ranks[k], {}, 0, {}, {}, session.lost(ranks[k]), 0, 0});
+    impl.servers.push_back(Server{ranks[k], {}, 0, {}, {}, session.lost(ranks[k]), 0, 0, {}});
   }
   if (options.initializer != nullptr || options.workers_per_rank != 0) impl.open_servers();
   std::size_t slots = 0;

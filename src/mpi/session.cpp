@@ -67,8 +67,9 @@ void Poll::pause() noexcept {
   sleep_ = std::min(longest_, sleep_ * 2);
 }
 
-bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer, MPI_Status* status) {
-  MPI_Request request = MPI_REQUEST_NULL;
+bool start_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer, MPI_Status* status,
+                   MPI_Request& request) {
+  request = MPI_REQUEST_NULL;
   {
     std::lock_guard lock(session.mpi_mutex());
     int found = 0;
@@ -86,21 +87,26 @@ bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& bu
     check(MPI_Imrecv(at, count, MPI_BYTE, &message, &request), "MPI_Imrecv");
     if (status != nullptr) *status = probed;
   }
+  return true;
+}
+
+bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer, MPI_Status* status) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  if (!start_receive(session, comm, source, tag, buffer, status, request)) return false;
   // A large message arrives while other threads of this rank may call MPI too.
   wait(session, request);
   return true;
 }
 
+bool test(Session& session, MPI_Request& request) {
+  int done = 0;
+  std::lock_guard lock(session.mpi_mutex());
+  check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  return done != 0;
+}
+
 void wait(Session& session, MPI_Request& request) {
-  for (;;) {
-    int done = 0;
-    {
-      std::lock_guard lock(session.mpi_mutex());
-      check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    }
-    if (done != 0) return;
-    sched_yield();
-  }
+  while (!test(session, request)) sched_yield();
 }
 
 namespace {

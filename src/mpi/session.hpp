@@ -129,10 +129,18 @@ class Poll {
   std::chrono::microseconds sleep_{0};
 };
 
+/// Starts receiving the next message matching (source, tag) on `comm` into `buffer` if one has
+/// arrived (false if none has): `request` completes when all of it is in (test(), wait()).
+bool start_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer, MPI_Status* status,
+                   MPI_Request& request);
+
 /// Receives the next message matching (source, tag) on `comm` into `buffer` if one has arrived;
 /// false if none has. Takes the MPI lock only while it calls MPI.
 bool try_receive(Session& session, MPI_Comm comm, int source, int tag, Bytes& buffer,
                  MPI_Status* status = nullptr);
+
+/// Whether `request` has completed; the lock is taken for the test.
+bool test(Session& session, MPI_Request& request);
 
 /// Completes `request`, polling; the lock is taken for each test only. Spins (yielding its CPU)
 /// without sleeping: a transfer under way needs this side's progress calls to move on.

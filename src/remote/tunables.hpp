@@ -67,6 +67,10 @@ inline constexpr auto k_mpi_skip_look = 1ms;
 /// How often a serving rank holding a chunk tells rank 0 it lives (MpiPoolOptions::rank_timeout
 /// must be several times this).
 inline constexpr auto k_mpi_heartbeat = 250ms;
+/// A rank sends no heartbeat while its results message is on its way (one would follow it), so
+/// rank 0 grants a message still arriving one more millisecond of silence for every this many
+/// bytes of it (10 MB/s: a link ten times slower than gigabit Ethernet) before giving its rank up.
+inline constexpr std::size_t k_mpi_slowest_link_bytes_per_ms = 10'000;
 /// How much work (at the chunk's pace so far) a serving rank asks rank 0 to permit ahead of the
 /// item it starts (mpi/protocol.hpp): when rank 0 gives up a rank, what was permitted fails and the
 /// rest runs elsewhere. Long enough that an answer comes before it is needed (a round trip costs
