@@ -28,6 +28,7 @@
 #include "mpp/detail/frame/frame_storage.hpp"
 #include "mpp/detail/frame/frame_throw.hpp"
 #include "mpp/detail/frame/sections.hpp"
+#include "mpp/mask.hpp"
 
 namespace mpp {
 
@@ -40,6 +41,11 @@ enum class ColumnType : std::uint8_t {
 
 /// "int64", "float64" or "string".
 [[nodiscard]] const char* to_string(ColumnType type) noexcept;
+
+/// One value of any column type: what Frame::fillna fills with and what a column is compared
+/// with. `0` and `7u` are int64, `0.5` float64, `"x"` string (a std::variant, which takes the type
+/// a value converts to without narrowing).
+using Scalar = std::variant<std::int64_t, double, std::string>;
 
 class Frame;
 class Column;
@@ -137,6 +143,30 @@ class Column {
   /// begin <= end <= size().
   [[nodiscard]] Column slice(std::size_t begin, std::size_t end) const;
 
+  // pandas' Series operations (src/frame/frame_columns.cpp, frame_rows.cpp; docs/frame.md). Each
+  // returns a new column; this one never changes.
+
+  /// s.rename(name): the same values under another name. A column's name is part of its storage,
+  /// so the values are copied (a column in shared memory keeps its segment).
+  [[nodiscard]] Column rename(std::string name) const;
+  /// s.astype(type). int64 to float64 as static_cast; float64 to int64 drops the fraction (toward
+  /// zero), and a NaN, an infinity or a value outside int64's range is std::invalid_argument; to
+  /// string: integers in decimal, doubles in the shortest form that reads back to the same bits
+  /// (`1.0`, `0.1`, `1e+20`, `nan`); from string: every value must be a whole number (int64) or a
+  /// number (float64), spaces around it allowed, else std::invalid_argument naming the row and the
+  /// value. Nulls stay null.
+  [[nodiscard]] Column astype(ColumnType type) const;
+  /// s.isna() / s.notna(): which values are missing, as pandas counts them: the nulls, and in a
+  /// float64 column the NaNs too (is_null() tells the two apart). fillna and dropna count so too.
+  [[nodiscard]] Mask isna() const;
+  [[nodiscard]] Mask notna() const;
+  /// s.fillna(value): missing values (isna()) replaced by `value`, which must fit the column's type (an int64
+  /// for an int64 column, a number for a float64 one, a string for a string one), else std::invalid_argument.
+  [[nodiscard]] Column fillna(const Scalar& value) const;
+  /// s[mask]: the values where `mask` is true, in order. std::invalid_argument unless
+  /// mask.size() == size().
+  [[nodiscard]] Column filter(const Mask& mask) const;
+
   /// cereal: writes only this view's values (a slice of a large column sends only the slice).
   template <class Archive>
   void save(Archive& archive) const;
@@ -215,6 +245,17 @@ class Column {
 /// Same name, type and length, nulls in the same places, and equal values elsewhere (doubles by
 /// bit pattern, with every NaN equal to every NaN). A view's offset does not matter.
 [[nodiscard]] bool operator==(const Column& a, const Column& b);
+
+/// pandas' `df["price"] > 10`: one flag per value of the column. Numbers compare as numbers (an
+/// int64 column with a double exactly), strings byte by byte; a number column compared with a
+/// string, or the other way round, is std::invalid_argument. A null (and a NaN) compares false,
+/// except with != where it is true, as NaN does in pandas.
+[[nodiscard]] Mask operator==(const Column& column, const Scalar& value);
+[[nodiscard]] Mask operator!=(const Column& column, const Scalar& value);
+[[nodiscard]] Mask operator<(const Column& column, const Scalar& value);
+[[nodiscard]] Mask operator<=(const Column& column, const Scalar& value);
+[[nodiscard]] Mask operator>(const Column& column, const Scalar& value);
+[[nodiscard]] Mask operator>=(const Column& column, const Scalar& value);
 
 /// One row of a Frame: a view (a frame and a position), valid while that Frame object lives.
 /// Its values are read from the columns on each call.
@@ -382,6 +423,47 @@ class Frame {
   [[nodiscard]] Frame slice(std::size_t begin, std::size_t end) const;
   /// The first `n` rows (all of them when there are fewer), as pandas' `df.head(n)`.
   [[nodiscard]] Frame head(std::size_t n = 5) const { return slice(0, n < rows_ ? n : rows_); }
+  /// The last `n` rows (all of them when there are fewer), as pandas' `df.tail(n)`; they keep
+  /// their index labels.
+  [[nodiscard]] Frame tail(std::size_t n = 5) const { return slice(n < rows_ ? rows_ - n : 0, rows_); }
+
+  // pandas' everyday DataFrame operations (src/frame/frame_columns.cpp, frame_rows.cpp;
+  // docs/frame.md shows each beside its pandas call). Each returns a new frame that shares the
+  // columns it keeps as they are; this one never changes. An unknown column name is
+  // std::out_of_range naming it (pandas' KeyError).
+
+  /// df[["b", "a"]]: these columns, in this order. A name given twice is std::invalid_argument.
+  [[nodiscard]] Frame select(const std::vector<std::string>& names) const;
+  /// df.iloc[:, [2, 0]]: the columns at these positions, in this order.
+  [[nodiscard]] Frame select_at(const std::vector<std::size_t>& positions) const;
+  /// df.drop(columns=[...]).
+  [[nodiscard]] Frame drop(const std::vector<std::string>& names) const;
+  /// df.rename(columns={"a": "x"}, errors="raise"): an old name no column has is std::out_of_range
+  /// (pandas ignores it by default: a typo would go unnoticed); two columns left with one name is
+  /// std::invalid_argument.
+  [[nodiscard]] Frame rename(const std::vector<std::pair<std::string, std::string>>& names) const;
+  /// df[name] = values (df.assign): `column` replaces the column of its name where it is, or comes
+  /// last. std::invalid_argument when its length is not num_rows() (any length for a frame
+  /// without columns). A computed column in parallel: `frame.with_column(mpp::Column("c",
+  /// mpp::map_rows(pool, frame, f)))`.
+  [[nodiscard]] Frame with_column(Column column) const;
+  /// df.insert(position, name, values): `column` at `position` (0 to num_columns()); its name must
+  /// be new (std::invalid_argument), its length num_rows().
+  [[nodiscard]] Frame insert(std::size_t position, Column column) const;
+  /// df.astype({"a": "float64"}): Column::astype for each named column.
+  [[nodiscard]] Frame astype(const std::vector<std::pair<std::string, ColumnType>>& types) const;
+
+  /// df[mask]: the rows where `mask` is true, in order (std::invalid_argument unless
+  /// mask.size() == num_rows()). The result is indexed 0, 1, ... as after pandas'
+  /// reset_index(drop=True): mpp's index is a range (docs/frame.md). In parallel over a predicate
+  /// on rows: filter_rows().
+  [[nodiscard]] Frame filter(const Mask& mask) const;
+  /// df.dropna(how="any" or "all", subset=[...]): the rows without a null in any (or with nulls in
+  /// all) of the `subset` columns (every column when empty); indexed as filter()'s result.
+  enum class How : std::uint8_t { any, all };
+  [[nodiscard]] Frame dropna(How how = How::any, const std::vector<std::string>& subset = {}) const;
+  /// df.fillna({"a": 0, "b": "none"}): Column::fillna for each named column.
+  [[nodiscard]] Frame fillna(const std::vector<std::pair<std::string, Scalar>>& values) const;
 
   /// A copy whose int64 and float64 columns (values and null flags) are in one mpp::SharedMemory
   /// segment; string columns are shared with this frame, as a slice's are. The copy (and every
@@ -506,6 +588,15 @@ auto map_rows(PoolType& pool, const Frame& frame, F&& f, std::size_t chunksize =
   // each chunk of rows as one slice of the frame (RowRange::remote_chunk). Each result is written
   // straight into the result, as any map's.
   return pool.map(std::forward<F>(f), frame.rows(), chunksize);
+}
+
+/// df[df.apply(pred, axis=1)]: the rows for which `pred(row)` is true, evaluated in parallel on
+/// `pool` as map_rows() runs `f`; the result as Frame::filter's.
+template <class PoolType, class F>
+Frame filter_rows(PoolType& pool, const Frame& frame, F&& pred, std::size_t chunksize = 0) {
+  static_assert(std::is_same_v<std::decay_t<std::invoke_result_t<const std::decay_t<F>&, Row>>, bool>,
+                "mpp::filter_rows: pred must return bool for an mpp::Row");
+  return frame.filter(Mask(map_rows(pool, frame, std::forward<F>(pred), chunksize)));
 }
 
 /// `f(column)` for every column of `frame`, in parallel on `pool`; results in column order: the

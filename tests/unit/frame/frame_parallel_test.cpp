@@ -68,6 +68,34 @@ template <class P>
 class FrameParallel : public ::testing::Test {};
 TYPED_TEST_SUITE(FrameParallel, mpp_test::PoolTypes, mpp_test::PoolTypeNames);
 
+bool odd_a_with_b(const mpp::Row& row) { return row.get<I>("a") % 2 == 1 && !row.is_null("b"); }
+
+TYPED_TEST(FrameParallel, FilterRowsKeepsTheRowsThePredicateAccepts) {
+  TypeParam pool(3);
+  const Frame frame = numbered(1000);
+  const Frame kept = mpp::filter_rows(pool, frame, &odd_a_with_b, 7);
+  std::vector<I> expected;
+  for (I i = 0; i < 1000; ++i) {
+    if (i % 2 == 1 && i % 3 != 0) expected.push_back(i);
+  }
+  ASSERT_EQ(kept.num_rows(), expected.size());
+  EXPECT_EQ(kept.column("a"), mpp::Column("a", expected));
+  EXPECT_EQ(kept.column("c").get<std::string>(0), "r1");
+  EXPECT_EQ(kept.index_start(), 0U);
+  EXPECT_TRUE(mpp::filter_rows(pool, frame.slice(0, 0), &odd_a_with_b).empty());
+}
+
+double half_of_a(const mpp::Row& row) { return static_cast<double>(row.get<I>("a")) / 2; }
+
+TYPED_TEST(FrameParallel, AComputedColumnFromMapRows) {
+  TypeParam pool(2);
+  const Frame frame = numbered(500);
+  const Frame with = frame.with_column(mpp::Column("half", mpp::map_rows(pool, frame, &half_of_a)));
+  ASSERT_EQ(with.column_names(), (std::vector<std::string>{"a", "b", "c", "half"}));
+  for (std::size_t i = 0; i < 500; ++i)
+    EXPECT_EQ(with.column("half").get<double>(i), static_cast<double>(i) / 2);
+}
+
 TYPED_TEST(FrameParallel, MapRowsGivesTheTutorialsHypotenuses) {
   TypeParam pool(4);
   EXPECT_EQ(mpp::map_rows(pool, tutorial_frame(), &hypotenuse, 10),

@@ -1,0 +1,81 @@
+// mpp::Mask: one true/false per row, pandas' boolean Series as a row selector (Frame::filter). Made
+// by comparing a column with a value (`frame.column("price") > 10.0`), by Column::isna()/notna(), by
+// a predicate over rows (map_rows' std::vector<bool>), and combined with &, |, ^ and ~ as in pandas.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "mpp/detail/frame/frame_throw.hpp"
+
+namespace mpp {
+
+/// One flag per row. Bytes rather than std::vector<bool>'s bits: pool workers may set neighbouring
+/// flags at once.
+///
+/// Thread safety: as a std::vector; const members may be called from any number of threads.
+class Mask {
+ public:
+  Mask() = default;
+  /// `size` flags, each `value`.
+  explicit Mask(std::size_t size, bool value = false) : flags_(size, value ? 1 : 0) {}
+  /// From map_rows' results for a predicate: `frame.filter(mpp::map_rows(pool, frame, pred))`.
+  Mask(const std::vector<bool>& flags) : flags_(flags.begin(), flags.end()) {}  // NOLINT: implicit on purpose
+  Mask(std::initializer_list<bool> flags) : flags_(flags.begin(), flags.end()) {}
+
+  [[nodiscard]] std::size_t size() const noexcept { return flags_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return flags_.empty(); }
+  /// Flag `i`, unchecked.
+  [[nodiscard]] bool operator[](std::size_t i) const noexcept { return flags_[i] != 0; }
+  /// Sets flag `i`. Throws std::out_of_range past the end.
+  void set(std::size_t i, bool value) {
+    if (i >= flags_.size()) detail::throw_frame_index("mpp::Mask::set", i, flags_.size());
+    flags_[i] = value ? 1 : 0;
+  }
+  /// How many flags are true (pandas' mask.sum()).
+  [[nodiscard]] std::size_t count() const noexcept {
+    return static_cast<std::size_t>(std::count(flags_.begin(), flags_.end(), std::uint8_t{1}));
+  }
+  [[nodiscard]] bool any() const noexcept { return count() != 0; }
+  [[nodiscard]] bool all() const noexcept { return count() == flags_.size(); }
+  /// The flags, one byte each (0 or 1).
+  [[nodiscard]] const std::vector<std::uint8_t>& flags() const noexcept { return flags_; }
+
+  /// Element-wise; both masks must have the same size, else std::invalid_argument.
+  friend Mask operator&(const Mask& a, const Mask& b) {
+    return combine(a, b, "&", [](int x, int y) { return x & y; });
+  }
+  friend Mask operator|(const Mask& a, const Mask& b) {
+    return combine(a, b, "|", [](int x, int y) { return x | y; });
+  }
+  friend Mask operator^(const Mask& a, const Mask& b) {
+    return combine(a, b, "^", [](int x, int y) { return x ^ y; });
+  }
+  friend Mask operator~(const Mask& a) {
+    Mask out = a;
+    for (std::uint8_t& f : out.flags_) f = static_cast<std::uint8_t>(f ^ 1);
+    return out;
+  }
+  friend bool operator==(const Mask& a, const Mask& b) noexcept = default;
+
+ private:
+  template <class Op>
+  static Mask combine(const Mask& a, const Mask& b, const char* op, Op f) {
+    if (a.size() != b.size()) {
+      detail::throw_frame_invalid(
+          "mpp::Mask", std::string("operator") + op + " of masks of " + std::to_string(a.size()) + " and " +
+                           std::to_string(b.size()) + " rows: they must have as many");
+    }
+    Mask out(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      out.flags_[i] = static_cast<std::uint8_t>(f(a.flags_[i], b.flags_[i]));
+    return out;
+  }
+
+  std::vector<std::uint8_t> flags_;
+};
+
+}  // namespace mpp

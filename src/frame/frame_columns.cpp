@@ -1,0 +1,194 @@
+// Frame's column operations (select, drop, rename, with_column, insert, astype) and Column::rename
+// and Column::astype: pandas' everyday column work.
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "frame/frame_names.hpp"
+#include "mpp/frame.hpp"
+
+namespace mpp {
+namespace {
+
+using Names = detail::FrameNames;
+
+Frame with_columns(const Frame& frame, std::vector<Column> columns) {
+  return detail::FrameAccess::frame(std::move(columns), frame.index_start());
+}
+
+void check_length(const Frame& frame, const Column& column, const char* where) {
+  if (frame.num_columns() != 0 && column.size() != frame.num_rows()) {
+    detail::throw_frame_invalid(where, "column '" + column.name() + "' has " + std::to_string(column.size()) +
+                                           " values but the frame has " + std::to_string(frame.num_rows()) +
+                                           " rows");
+  }
+}
+
+std::string value_text(std::int64_t v) { return std::to_string(v); }
+
+std::string value_text(double v) {
+  char buffer[64];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  std::string text(buffer, end);
+  // As Python's str(): 1.0, not 1.
+  if (text.find_first_of(".eni") == std::string::npos) text.append(".0");
+  return text;
+}
+
+// `text` as T, spaces around it allowed; nullopt when it is not one whole T.
+template <class T>
+std::optional<T> parse(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  T value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+[[noreturn]] void throw_cast(const Column& column, std::size_t i, const std::string& value, ColumnType to) {
+  detail::throw_frame_invalid("mpp::Column::astype", "column '" + column.name() + "', value " +
+                                                         std::to_string(i) + " (" + value + ") cannot be " +
+                                                         to_string(to));
+}
+
+// Value i of `column` (not null) as To.
+template <class To, class From>
+To cast(const Column& column, std::size_t i, const From& v, ColumnType to) {
+  if constexpr (std::is_same_v<To, From>) {
+    return v;
+  } else if constexpr (std::is_same_v<To, std::string>) {
+    return value_text(v);
+  } else if constexpr (std::is_same_v<From, std::string>) {
+    const auto parsed = parse<To>(v);
+    if (!parsed) throw_cast(column, i, "'" + v + "'", to);
+    return *parsed;
+  } else if constexpr (std::is_same_v<To, double>) {
+    return static_cast<double>(v);
+  } else {  // double to int64: toward zero, as numpy's astype; 2^63 is the first double past the range
+    if (!std::isfinite(v) || v >= 0x1p63 || v < -0x1p63) throw_cast(column, i, value_text(v), to);
+    return static_cast<std::int64_t>(v);
+  }
+}
+
+}  // namespace
+
+// A column's name is part of its storage, so the values are copied (this view's only); a column
+// in shared memory keeps its segment.
+Column Column::rename(std::string name) const {
+  if (data_->shared) {
+    auto data = std::make_shared<detail::ColumnData>(*data_);
+    data->name = std::move(name);
+    return Column(std::move(data), offset_, size_);
+  }
+  std::vector<bool> nulls(size_);
+  for (std::size_t i = 0; i < size_; ++i) nulls[i] = null_at(i);
+  return std::visit(
+      [&](const auto& all) {
+        using T = typename std::decay_t<decltype(all)>::value_type;
+        const std::span<const T> v = values<T>();
+        return Column(std::move(name), std::vector<T>(v.begin(), v.end()), nulls);
+      },
+      data_->values);
+}
+
+Column Column::astype(ColumnType type) const {
+  if (type == this->type()) return *this;
+  std::vector<bool> nulls(size_);
+  for (std::size_t i = 0; i < size_; ++i) nulls[i] = null_at(i);
+  const auto convert = [&]<class To>(std::vector<To> out) {
+    out.reserve(size_);
+    std::visit(
+        [&](const auto& all) {
+          using From = typename std::decay_t<decltype(all)>::value_type;
+          const std::span<const From> v = values<From>();
+          for (std::size_t i = 0; i < size_; ++i)
+            out.push_back(nulls[i] ? detail::null_placeholder<To>() : cast<To>(*this, i, v[i], type));
+        },
+        data_->values);
+    return Column(name(), std::move(out), nulls);
+  };
+  switch (type) {
+    case ColumnType::int64:
+      return convert(std::vector<std::int64_t>{});
+    case ColumnType::float64:
+      return convert(std::vector<double>{});
+    case ColumnType::string:
+      return convert(std::vector<std::string>{});
+  }
+  detail::throw_frame_invalid("mpp::Column::astype", "unknown column type");
+}
+
+Frame Frame::select(const std::vector<std::string>& names) const {
+  const Names index(*this);
+  std::vector<Column> out;
+  out.reserve(names.size());
+  for (const std::string& name : names) out.push_back(columns_[index.at(name, "mpp::Frame::select")]);
+  return with_columns(*this, std::move(out));  // a name given twice: Frame refuses it
+}
+
+Frame Frame::select_at(const std::vector<std::size_t>& positions) const {
+  std::vector<Column> out;
+  out.reserve(positions.size());
+  for (const std::size_t p : positions) out.push_back(column(p));
+  return with_columns(*this, std::move(out));
+}
+
+Frame Frame::drop(const std::vector<std::string>& names) const {
+  const Names index(*this);
+  std::vector<bool> dropped(columns_.size());
+  for (const std::string& name : names) dropped[index.at(name, "mpp::Frame::drop")] = true;
+  std::vector<Column> out;
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    if (!dropped[i]) out.push_back(columns_[i]);
+  }
+  return with_columns(*this, std::move(out));
+}
+
+Frame Frame::rename(const std::vector<std::pair<std::string, std::string>>& names) const {
+  const Names index(*this);
+  std::vector<Column> out = columns_;
+  for (const auto& [from, to] : names) {
+    const std::size_t i = index.at(from, "mpp::Frame::rename");
+    out[i] = out[i].rename(to);
+  }
+  return with_columns(*this, std::move(out));
+}
+
+Frame Frame::with_column(Column column) const {
+  check_length(*this, column, "mpp::Frame::with_column");
+  std::vector<Column> out = columns_;
+  if (const auto at = find_column(column.name())) {
+    out[*at] = std::move(column);
+  } else {
+    out.push_back(std::move(column));
+  }
+  return with_columns(*this, std::move(out));
+}
+
+Frame Frame::insert(std::size_t position, Column column) const {
+  check_length(*this, column, "mpp::Frame::insert");
+  if (position > columns_.size())
+    detail::throw_frame_index("mpp::Frame::insert", position, columns_.size() + 1);
+  std::vector<Column> out = columns_;
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(position), std::move(column));
+  return with_columns(*this, std::move(out));  // a name the frame has: Frame refuses it
+}
+
+Frame Frame::astype(const std::vector<std::pair<std::string, ColumnType>>& types) const {
+  const Names index(*this);
+  std::vector<Column> out = columns_;
+  for (const auto& [name, type] : types) {
+    const std::size_t i = index.at(name, "mpp::Frame::astype");
+    out[i] = out[i].astype(type);
+  }
+  return with_columns(*this, std::move(out));
+}
+
+}  // namespace mpp

@@ -1,0 +1,258 @@
+// pandas' everyday operations on mpp::Frame and mpp::Column (frame_columns.cpp, frame_rows.cpp):
+// columns selected, dropped, renamed, added, converted; rows compared, filtered, tailed; missing
+// values found, filled and dropped. Expected results are written out; each edge case (an empty
+// frame, all-null columns, one row, strings of any bytes) has its test. filter_rows and computed
+// columns on every pool type are in frame_parallel_test.cpp.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mpp/frame.hpp"
+
+namespace {
+
+using I = std::int64_t;
+using mpp::Column;
+using mpp::ColumnType;
+using mpp::Frame;
+using mpp::Mask;
+using O = std::optional<double>;
+using OI = std::optional<I>;
+using OS = std::optional<std::string>;
+
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+
+Frame people() {
+  return Frame{{"name", std::vector<OS>{"ann", "bob", std::nullopt, "dee"}},
+               {"age", std::vector<OI>{31, std::nullopt, 25, 47}},
+               {"score", std::vector<O>{1.5, 2.5, std::nullopt, k_nan}}};
+}
+
+// -- columns ------------------------------------------------------------------------------------
+
+TEST(FrameColumns, SelectTakesTheNamedColumnsInTheirNewOrder) {
+  const Frame f = people().select({"score", "name"});
+  EXPECT_EQ(f.column_names(), (std::vector<std::string>{"score", "name"}));
+  EXPECT_EQ(f.column("name"), people().column("name"));
+  EXPECT_EQ(f.num_rows(), 4U);
+  EXPECT_EQ(people().select_at({2, 0}), f);
+}
+
+TEST(FrameColumns, SelectRefusesAMissingNameAndATwiceGivenOne) {
+  try {
+    (void)people().select({"name", "agee"});
+    FAIL() << "no exception";
+  } catch (const std::out_of_range& e) {
+    EXPECT_NE(std::string(e.what()).find("agee"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("mpp::Frame::select"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)people().select({"age", "age"}), std::invalid_argument);
+  EXPECT_THROW((void)people().select_at({3}), std::out_of_range);
+  EXPECT_EQ(people().select({}).num_columns(), 0U);
+}
+
+TEST(FrameColumns, DropLeavesTheOthersInOrder) {
+  EXPECT_EQ(people().drop({"age"}).column_names(), (std::vector<std::string>{"name", "score"}));
+  EXPECT_EQ(people().drop({}).column_names(), people().column_names());
+  EXPECT_THROW((void)people().drop({"nope"}), std::out_of_range);
+  EXPECT_EQ(people().drop({"name", "age", "score"}).num_columns(), 0U);
+}
+
+TEST(FrameColumns, RenameKeepsValuesAndPlaces) {
+  const Frame f = people().rename({{"age", "years"}, {"name", "who"}});
+  EXPECT_EQ(f.column_names(), (std::vector<std::string>{"who", "years", "score"}));
+  EXPECT_EQ(f.column("years").get_optional<I>(1), std::nullopt);
+  EXPECT_EQ(f.column("years").get<I>(3), 47);
+  EXPECT_THROW((void)people().rename({{"nope", "x"}}), std::out_of_range);
+  EXPECT_THROW((void)people().rename({{"age", "name"}}), std::invalid_argument);  // two "name"
+  EXPECT_EQ(people().rename({{"age", "age"}}), people());
+}
+
+TEST(FrameColumns, RenameOfASliceKeepsTheSlicesValues) {
+  const Column c = Column("a", std::vector<I>{1, 2, 3, 4}).slice(1, 3);
+  EXPECT_EQ(c.rename("b"), Column("b", std::vector<I>{2, 3}));
+}
+
+TEST(FrameColumns, WithColumnReplacesInPlaceOrAddsLast) {
+  const Frame replaced = people().with_column(Column("age", std::vector<I>{1, 2, 3, 4}));
+  EXPECT_EQ(replaced.column_names(), people().column_names());
+  EXPECT_EQ(replaced.column("age").get<I>(1), 2);
+  const Frame added = people().with_column(Column("flag", std::vector<std::string>{"a", "b", "c", "d"}));
+  EXPECT_EQ(added.column_names(), (std::vector<std::string>{"name", "age", "score", "flag"}));
+  EXPECT_THROW((void)people().with_column(Column("x", std::vector<I>{1})), std::invalid_argument);
+  EXPECT_EQ(Frame().with_column(Column("x", std::vector<I>{1, 2})).num_rows(), 2U);
+}
+
+TEST(FrameColumns, InsertPutsTheColumnAtItsPosition) {
+  const Frame f = people().insert(1, Column("id", std::vector<I>{7, 8, 9, 10}));
+  EXPECT_EQ(f.column_names(), (std::vector<std::string>{"name", "id", "age", "score"}));
+  EXPECT_EQ(people().insert(3, Column("z", std::vector<I>{0, 0, 0, 0})).column_names().back(), "z");
+  EXPECT_THROW((void)people().insert(4, Column("z", std::vector<I>{0, 0, 0, 0})), std::out_of_range);
+  EXPECT_THROW((void)people().insert(0, Column("age", std::vector<I>{0, 0, 0, 0})), std::invalid_argument);
+}
+
+TEST(FrameColumns, AstypeBetweenEveryPairOfTypes) {
+  const Column ints("i", std::vector<OI>{-3, std::nullopt, 9007199254740993});
+  EXPECT_EQ(ints.astype(ColumnType::float64),
+            Column("i", std::vector<O>{-3.0, std::nullopt, 9007199254740992.0}));
+  EXPECT_EQ(ints.astype(ColumnType::string),
+            Column("i", std::vector<OS>{"-3", std::nullopt, "9007199254740993"}));
+  const Column doubles("d", std::vector<O>{2.9, -2.9, std::nullopt, 1.0, 0.1, 1e20});
+  EXPECT_EQ(doubles.astype(ColumnType::string),
+            Column("d", std::vector<OS>{"2.9", "-2.9", std::nullopt, "1.0", "0.1", "1e+20"}));
+  EXPECT_EQ(doubles.slice(0, 5).astype(ColumnType::int64),
+            Column("d", std::vector<OI>{2, -2, std::nullopt, 1, 0}));
+  EXPECT_THROW((void)doubles.astype(ColumnType::int64), std::invalid_argument);  // 1e20 is past int64
+  EXPECT_THROW((void)Column("d", std::vector<double>{k_nan}).astype(ColumnType::int64),
+               std::invalid_argument);
+  EXPECT_THROW((void)Column("d", std::vector<double>{9223372036854775808.0}).astype(ColumnType::int64),
+               std::invalid_argument);
+  EXPECT_EQ(Column("d", std::vector<double>{-9223372036854775808.0}).astype(ColumnType::int64).get<I>(0),
+            std::numeric_limits<I>::min());
+  EXPECT_EQ(Column("d", std::vector<double>{k_nan}).astype(ColumnType::string).get<std::string>(0), "nan");
+  const Column texts("s", std::vector<OS>{" 12 ", "+7", std::nullopt, "-0"});
+  EXPECT_EQ(texts.astype(ColumnType::int64), Column("s", std::vector<OI>{12, 7, std::nullopt, 0}));
+  EXPECT_EQ(Column("s", std::vector<std::string>{"1.5", "inf", "1e3"}).astype(ColumnType::float64),
+            Column("s", std::vector<double>{1.5, std::numeric_limits<double>::infinity(), 1000.0}));
+  try {
+    (void)Column("s", std::vector<std::string>{"1", "x1"}).astype(ColumnType::int64);
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("value 1 ('x1') cannot be int64"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)Column("s", std::vector<std::string>{"1.5"}).astype(ColumnType::int64),
+               std::invalid_argument);
+  EXPECT_THROW((void)Column("s", std::vector<std::string>{""}).astype(ColumnType::float64),
+               std::invalid_argument);
+  EXPECT_THROW((void)Column("s", std::vector<std::string>{"99999999999999999999"}).astype(ColumnType::int64),
+               std::invalid_argument);
+  EXPECT_EQ(ints.astype(ColumnType::int64), ints);
+}
+
+TEST(FrameColumns, FrameAstypeConvertsTheNamedColumns) {
+  const Frame f = people().astype({{"age", ColumnType::float64}, {"name", ColumnType::string}});
+  EXPECT_EQ(f.column("age").type(), ColumnType::float64);
+  EXPECT_EQ(f.column("age").get_optional<double>(1), std::nullopt);
+  EXPECT_THROW((void)people().astype({{"nope", ColumnType::int64}}), std::out_of_range);
+}
+
+TEST(FrameColumns, ManyColumnsCostLinearTime) {
+  std::vector<Column> columns;
+  std::vector<std::string> names;
+  for (int i = 0; i < 100'000; ++i) {
+    names.push_back("c" + std::to_string(i));
+    columns.emplace_back(names.back(), std::vector<I>{i});
+  }
+  const Frame wide(std::move(columns));
+  std::vector<std::string> reversed(names.rbegin(), names.rend());
+  const Frame f = wide.select(reversed);  // quadratic lookups would take minutes
+  EXPECT_EQ(f.column(0).name(), "c99999");
+  EXPECT_EQ(wide.drop(names).num_columns(), 0U);
+}
+
+// -- rows ---------------------------------------------------------------------------------------
+
+TEST(FrameRows, ComparisonsGiveAMaskWithNullsFalseExceptForNotEqual) {
+  const Frame f = people();
+  EXPECT_EQ(f.column("age") > 30, (Mask{true, false, false, true}));
+  EXPECT_EQ(f.column("age") >= 31.0, (Mask{true, false, false, true}));
+  EXPECT_EQ(f.column("age") == 25, (Mask{false, false, true, false}));
+  EXPECT_EQ(f.column("age") != 25, (Mask{true, true, false, true}));
+  EXPECT_EQ(f.column("score") < 2, (Mask{true, false, false, false}));  // a NaN compares false
+  EXPECT_EQ(f.column("score") != 2.5, (Mask{true, false, true, true}));
+  EXPECT_EQ(f.column("score") <= k_nan, (Mask{false, false, false, false}));
+  EXPECT_EQ(f.column("name") == "bob", (Mask{false, true, false, false}));
+  EXPECT_EQ(f.column("name") < "b", (Mask{true, false, false, false}));
+  EXPECT_THROW((void)(f.column("name") == 1), std::invalid_argument);
+  EXPECT_THROW((void)(f.column("age") == "1"), std::invalid_argument);
+  // An int64 against a double, exactly: 2^53 + 1 is not 2^53 as a double.
+  const Column big("b", std::vector<I>{9007199254740993});
+  EXPECT_EQ(big > 9007199254740992.0, (Mask{true}));
+}
+
+TEST(FrameRows, MasksCombineAsInPandas) {
+  const Frame f = people();
+  const Mask m = (f.column("age") > 20) & ~(f.column("name") == "dee");
+  EXPECT_EQ(m, (Mask{true, false, true, false}));
+  EXPECT_EQ((Mask{true, false} | Mask{false, false}), (Mask{true, false}));
+  EXPECT_EQ((Mask{true, false} ^ Mask{true, true}), (Mask{false, true}));
+  EXPECT_EQ(m.count(), 2U);
+  EXPECT_TRUE(m.any());
+  EXPECT_FALSE(m.all());
+  EXPECT_THROW((void)(Mask{true} & Mask{true, false}), std::invalid_argument);
+}
+
+TEST(FrameRows, FilterKeepsTheMaskedRowsInOrderWithNulls) {
+  const Frame kept = people().filter(people().column("age").notna());
+  EXPECT_EQ(kept, (Frame{{"name", std::vector<OS>{"ann", std::nullopt, "dee"}},
+                         {"age", std::vector<OI>{31, 25, 47}},
+                         {"score", std::vector<O>{1.5, std::nullopt, k_nan}}}));
+  EXPECT_EQ(kept.index_start(), 0U);
+  EXPECT_EQ(people().filter(Mask(4, false)).num_rows(), 0U);
+  EXPECT_EQ(people().filter(Mask(4, false)).column_names(), people().column_names());
+  EXPECT_EQ(people().filter(Mask(4, true)), people());
+  EXPECT_THROW((void)people().filter(Mask(3, true)), std::invalid_argument);
+  EXPECT_EQ(Frame().filter(Mask()), Frame());
+}
+
+TEST(FrameRows, FilterKeepsStringsOfAnyBytes) {
+  const std::string odd("a\0b\n\"\xff", 6);
+  const Frame f{{"s", std::vector<std::string>{odd, "x", ""}}};
+  EXPECT_EQ(f.filter(Mask{true, false, true}).column("s"), Column("s", std::vector<std::string>{odd, ""}));
+}
+
+TEST(FrameRows, TailTakesTheLastRowsWithTheirLabels) {
+  const Frame t = people().tail(2);
+  EXPECT_EQ(t.num_rows(), 2U);
+  EXPECT_EQ(t.index_start(), 2U);
+  EXPECT_EQ(t.column("name").get<std::string>(1), "dee");
+  EXPECT_EQ(people().tail(10), people());
+  EXPECT_EQ(people().tail(0).num_rows(), 0U);
+  EXPECT_EQ(Frame().tail(), Frame());
+}
+
+// -- missing values -----------------------------------------------------------------------------
+
+TEST(FrameMissing, IsnaAndNotna) {
+  EXPECT_EQ(people().column("age").isna(), (Mask{false, true, false, false}));
+  // A NaN in a float64 column is missing too, as in pandas, though it is not a null.
+  EXPECT_EQ(people().column("score").isna(), (Mask{false, false, true, true}));
+  EXPECT_FALSE(people().column("score").is_null(3));
+  EXPECT_EQ(people().column("score").notna(), (Mask{true, true, false, false}));
+  EXPECT_EQ(Column("e", std::vector<I>{}).isna(), Mask());
+}
+
+TEST(FrameMissing, FillnaFillsEachNamedColumnWithAValueOfItsType) {
+  const Frame f = people().fillna({{"age", 0}, {"name", "?"}, {"score", 0}});
+  EXPECT_EQ(f, (Frame{{"name", std::vector<std::string>{"ann", "bob", "?", "dee"}},
+                      {"age", std::vector<I>{31, 0, 25, 47}},
+                      {"score", std::vector<double>{1.5, 2.5, 0.0, 0.0}}}));
+  EXPECT_EQ(f.column("age").null_count(), 0U);
+  EXPECT_THROW((void)people().fillna({{"age", 0.5}}), std::invalid_argument);
+  EXPECT_THROW((void)people().fillna({{"age", "x"}}), std::invalid_argument);
+  EXPECT_THROW((void)people().fillna({{"name", 1}}), std::invalid_argument);
+  EXPECT_THROW((void)people().fillna({{"nope", 1}}), std::out_of_range);
+  const Column all_null("n", std::vector<OI>{std::nullopt, std::nullopt});
+  EXPECT_EQ(all_null.fillna(I{4}), Column("n", std::vector<I>{4, 4}));
+}
+
+TEST(FrameMissing, DropnaAnyAllAndSubset) {
+  const Frame f = people();
+  EXPECT_EQ(f.dropna().column("name"), Column("name", std::vector<OS>{"ann"}));  // dee's score is NaN
+  EXPECT_EQ(f.dropna(Frame::How::any, {"age"}).num_rows(), 3U);
+  EXPECT_EQ(f.dropna(Frame::How::all, {"name", "score"}).num_rows(), 3U);
+  EXPECT_EQ(f.dropna(Frame::How::all).num_rows(), 4U);
+  EXPECT_THROW((void)f.dropna(Frame::How::any, {"nope"}), std::out_of_range);
+  const Frame empty_nulls{{"a", std::vector<OI>{std::nullopt}}, {"b", std::vector<O>{std::nullopt}}};
+  EXPECT_EQ(empty_nulls.dropna(Frame::How::all).num_rows(), 0U);
+  EXPECT_EQ(Frame().dropna(), Frame());
+}
+
+}  // namespace
