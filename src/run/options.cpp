@@ -20,6 +20,7 @@
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
 #include "run/input.hpp"
+#include "run/results.hpp"
 
 namespace mpp::detail::run {
 namespace {
@@ -195,36 +196,63 @@ double parse_seconds(std::string_view option, std::string_view text) {
 }
 
 Halt parse_halt(std::string_view text) {
-  if (text.empty()) bad("--halt needs a value: never, now,fail=N or soon,fail=N (it was given an empty one)");
+  static constexpr std::string_view k_forms =
+      "never, now,fail=N, soon,success=N, now,done=P% (now or soon; fail, "
+      "success or done; a count or a percentage)";
+  if (text.empty()) bad("--halt needs a value: " + std::string(k_forms) + " (it was given an empty one)");
   if (text == "never" || text == "0") return {};
-  if (text == "1") return {Halt::When::soon, 1};
-  if (text == "2") return {Halt::When::now, 1};
-  const std::size_t comma = text.find(',');
-  const std::string_view when = text.substr(0, comma);
+  if (text == "1") return {Halt::When::soon, Halt::On::fail, 1, 0};
+  if (text == "2") return {Halt::When::now, Halt::On::fail, 1, 0};
+  if (text == "-1") return {Halt::When::soon, Halt::On::success, 1, 0};
+  if (text == "-2") return {Halt::When::now, Halt::On::success, 1, 0};
+  std::string spelled(text);
+  if (text.ends_with('%') && text.find(',') == std::string_view::npos) spelled = "soon,fail=" + spelled;
+  const std::string_view form = spelled;
+  const std::size_t comma = form.find(',');
+  const std::string_view when = form.substr(0, comma);
   Halt halt;
   if (when == "now") {
     halt.when = Halt::When::now;
   } else if (when == "soon") {
     halt.when = Halt::When::soon;
   } else {
-    bad("--halt needs never, now,fail=N or soon,fail=N, not '" + std::string(text) + "'");
+    bad("--halt needs " + std::string(k_forms) + ", not '" + std::string(text) + "'");
   }
-  const std::string_view condition = comma == std::string_view::npos ? "" : text.substr(comma + 1);
-  if (!condition.starts_with("fail=")) {
-    bad("--halt " + std::string(when) + " needs a condition fail=N, not '" + std::string(condition) + "'");
+  const std::string_view condition = comma == std::string_view::npos ? "" : form.substr(comma + 1);
+  const std::size_t equals = condition.find('=');
+  const std::string_view kind = condition.substr(0, equals);
+  if (kind == "fail") {
+    halt.on = Halt::On::fail;
+  } else if (kind == "success") {
+    halt.on = Halt::On::success;
+  } else if (kind == "done") {
+    halt.on = Halt::On::done;
+  } else {
+    bad("--halt " + std::string(when) + " needs a condition fail=N, success=N or done=N (or P%), not '" +
+        std::string(condition) + "'");
   }
-  halt.failures =
-      parse_count("--halt fail=", condition.substr(5), 1, std::numeric_limits<std::size_t>::max());
+  if (equals == std::string_view::npos)
+    bad("--halt " + std::string(text) + " needs =N or =P% after " + std::string(kind));
+  const std::string_view amount = condition.substr(equals + 1);
+  const std::string option = "--halt " + std::string(when) + "," + std::string(kind) + "=";
+  if (amount.ends_with('%')) {
+    // GNU parallel takes 0% (halting at the first such job with status 0) and more than 100%
+    // (never halting); mpp-run refuses both rather than guess which was meant.
+    halt.percent =
+        static_cast<unsigned>(parse_count(option + "P%", amount.substr(0, amount.size() - 1), 1, 100));
+  } else {
+    halt.count = parse_count(option, amount, 1, std::numeric_limits<std::size_t>::max());
+  }
   return halt;
 }
 
 namespace {
 
 // The options that take no value, and those that take one (the next word, or after '=').
-constexpr std::string_view k_flags[] = {"-h",           "--help",    "--version", "-k",
-                                        "--keep-order", "--dry-run", "--bar",     "--no-bar"};
-constexpr std::string_view k_with_value[] = {"-j",       "--jobs", "--timeout", "--retries",
-                                             "--joblog", "--halt", "-a",        "--arg-file"};
+constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",   "--keep-order",
+                                        "--dry-run", "--bar",  "--no-bar",  "--tag"};
+constexpr std::string_view k_with_value[] = {"-j",     "--jobs", "--timeout",  "--retries",   "--joblog",
+                                             "--halt", "-a",     "--arg-file", "--tagstring", "--results"};
 
 bool one_of(std::string_view word, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), word) != names.end();
@@ -304,6 +332,11 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--no-bar", no_bar);
   bool with_bar = false;  // GNU parallel's --bar: the bar mpp-run draws on a terminal anyway
   app.add_flag("--bar", with_bar);
+  bool tag = false;
+  std::string tagstring;
+  app.add_flag("--tag", tag);
+  app.add_option("--tagstring", tagstring);
+  app.add_option("--results", options.results);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -321,6 +354,22 @@ Options parse_command_line(int argc, const char* const* argv) {
   if (options.joblog.starts_with('+')) {
     bad("--joblog +FILE (GNU parallel: append to FILE) is not implemented by mpp-run; write ./+FILE for a "
         "file whose name starts with +");
+  }
+  // --tag is --tagstring {} (GNU parallel's); --tagstring wins when both are given, as there.
+  if (app.count("--tagstring") > 0) {
+    options.tagstring = tagstring;
+  } else if (tag) {
+    options.tagstring = "{}";
+  }
+  if (options.tagstring) {
+    if (auto found = unsupported_replacement(*options.tagstring)) {
+      bad("--tagstring: '" + *found +
+          "' is a replacement string of GNU parallel's that mpp-run does not implement");
+    }
+  }
+  if (app.count("--results") > 0) {
+    if (options.results.empty()) bad("--results needs a directory name");
+    if (std::string why = results_refusal(options.results); !why.empty()) bad(why);
   }
   if (app.count("--arg-file") > 0) {
     if (arg_file.empty()) bad("-a needs a file name");
@@ -431,10 +480,12 @@ Combinations combine(const Options& options, int stdin_fd) {
 
 // Job i of the combinations: the template filled, or with no template the values as a command
 // (GNU parallel's `parallel ::: cmd...`).
-std::string combined_command(const std::string& command_template, const Combinations& jobs, std::size_t i) {
-  const std::vector<std::string> values = jobs.values(i);
-  if (!command_template.empty()) return fill_template(command_template, values, i + 1);
-  return join(values);
+Job combined_job(const std::string& command_template, const Combinations& jobs, std::size_t i,
+                 std::size_t slot) {
+  Job job{{}, jobs.values(i), i + 1};
+  job.command =
+      command_template.empty() ? join(job.values) : fill_template(command_template, job.values, i + 1, slot);
+  return job;
 }
 
 }  // namespace
@@ -446,7 +497,7 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
     const Combinations jobs = combine(options, stdin_fd);
     commands.reserve(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i)
-      commands.push_back(combined_command(command_template, jobs, i));
+      commands.push_back(combined_job(command_template, jobs, i, 1).command);
     return commands;
   }
   // The lines of the -a file or standard input: commands, or values for the template.
@@ -480,9 +531,10 @@ CommandSource make_source(const Options& options, int stdin_fd) {
     auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd));
     const std::size_t total = jobs->size();
     // Made as jobs start, so that combinations far larger than memory still run.
-    return CommandSource(total, [jobs, command_template = join(options.words)](std::size_t i) {
-      return combined_command(command_template, *jobs, i);
-    });
+    return CommandSource(total,
+                         [jobs, command_template = join(options.words)](std::size_t i, std::size_t slot) {
+                           return combined_job(command_template, *jobs, i, slot);
+                         });
   }
   if (options.arg_file || options.words.empty()) {
     const std::string command_template = join(options.words);

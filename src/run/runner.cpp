@@ -110,7 +110,13 @@ int Runner::run() {
   drain_output();
   if (signal_ != 0) return 128 + signal_;
   if (write_error_ != 0) return write_error_ == EPIPE ? 128 + SIGPIPE : k_usage_status;
-  if (joblog_error_ != 0 || input_error_ || descriptor_error_) return k_usage_status;
+  if (joblog_error_ != 0 || results_error_ != 0 || input_error_ || descriptor_error_) return k_usage_status;
+  if (halt_status_) return *halt_status_;
+  // GNU parallel's: with --halt P% not reached, the share of the started jobs that failed.
+  if (options_.halt.when != Halt::When::never && options_.halt.percent != 0) {
+    return static_cast<int>((failed_ * 100 + std::max<std::size_t>(started_, 1) - 1) /
+                            std::max<std::size_t>(started_, 1));
+  }
   return static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
 }
 
@@ -121,10 +127,23 @@ std::optional<Pending> Runner::next_job() {
     pending_.pop_front();
     return job;
   }
-  std::optional<std::string> command = source_.next();
-  if (!command) return std::nullopt;
-  return Pending{next_index_++, std::move(*command), 0};
+  std::size_t slot = 0;
+  if (free_slots_.empty()) {
+    slot = ++slots_made_;
+  } else {
+    slot = free_slots_.front();
+    free_slots_.pop_front();
+  }
+  std::optional<Job> job = source_.next(slot);
+  if (!job) {
+    free_slots_.push_front(slot);  // the first to hand out still
+    return std::nullopt;
+  }
+  ++started_;
+  return Pending{next_index_++, std::move(job->command), 0, std::move(job->values), slot};
 }
+
+void Runner::release_slot(std::size_t slot) { free_slots_.push_back(slot); }
 
 bool Runner::no_more_jobs() const noexcept {
   return pending_.empty() && source_.at_end() && source_.total() == source_.given();
@@ -273,15 +292,21 @@ void Runner::finish_done_jobs() {
   }
 }
 
-void Runner::finish(Running& r) {
+bool Runner::failed(const Running& r) const noexcept {
   const int status = *r.status;
   // A job that timed out failed, even when it then ended well on the SIGTERM.
-  const bool failed = !r.stopped && (r.timed_out || !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
-  if (failed && !stopping_ && r.tries < options_.tries) {
-    // Its output is dropped: only the last try's is shown.
-    pending_.push_front(Pending{r.job, std::move(r.command), r.tries});
+  return !r.stopped && (r.timed_out || !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+void Runner::finish(Running& r) {
+  const bool job_failed = failed(r);
+  if (job_failed && !stopping_ && r.tries < options_.tries) {
+    // Its output is dropped: only the last try's is shown. It keeps its job slot, as in GNU
+    // parallel.
+    pending_.push_front(Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot});
     return;
   }
+  release_slot(r.slot);
   // A job whose group outlives its leader has not ended yet: its row is written when the group has
   // gone, with the signal that ended it (SIGKILL when part of it ignored SIGTERM).
   if (r.zombie) {
@@ -289,11 +314,19 @@ void Runner::finish(Running& r) {
   } else {
     log(r);
   }
+  if (!options_.results.empty()) {
+    // The output goes to its files only, as in GNU parallel (mpp-run's own messages still reach
+    // standard error).
+    if (!r.stopped) write_results(r);
+    r.output = {};
+  } else if (options_.tagstring) {
+    tag_output(r);
+  }
   if (r.timed_out) {
     r.output.err +=
         "mpp-run: timed out after " + seconds_text(options_.timeout) + " s, killed: " + r.command + "\n";
   }
-  if (failed) ++failed_;
+  if (job_failed) ++failed_;
   // Counted before its output is written, so that the bar drawn after that output counts it.
   bar_.advance();
   if (options_.keep_order) {
@@ -304,16 +337,58 @@ void Runner::finish(Running& r) {
   } else {
     write_output(r.output);
   }
-  if (failed && options_.halt.when != Halt::When::never && failed_ >= options_.halt.failures && !stopping_) {
-    halted_ = true;
-    stop();
-    if (options_.halt.when == Halt::When::now) {
-      const auto now = Clock::now();
-      for (auto& other : running_) {
-        if (other->status) continue;
-        other->stopped = true;
-        terminate(*other, now);
-      }
+  if (!r.stopped) count_for_halt(r, job_failed);
+}
+
+// GNU parallel's --halt: after each job, the jobs counted (failed, succeeded or all finished)
+// against the count or the share of all jobs; the exit status is set when it is reached.
+void Runner::count_for_halt(const Running& r, bool job_failed) {
+  const Halt& halt = options_.halt;
+  ++finished_;
+  if (!job_failed) ++succeeded_;
+  if (halt.when == Halt::When::never || halt_status_) return;
+  std::size_t counted = 0;
+  switch (halt.on) {
+    case Halt::On::fail:
+      if (!job_failed) return;
+      counted = failed_;
+      break;
+    case Halt::On::success:
+      if (job_failed) return;
+      counted = succeeded_;
+      break;
+    case Halt::On::done:
+      counted = finished_;
+      break;
+  }
+  const std::size_t total = source_.total().value_or(source_.given());
+  // P% of the jobs: at least that share, which may fall between two counts (50% of 3 is 2).
+  const bool reached = halt.percent != 0 ? counted * 100 >= total * halt.percent : counted >= halt.count;
+  if (!reached) return;
+  if (halt.on == Halt::On::success) {
+    halt_status_ = 0;
+  } else if (halt.percent != 0) {
+    halt_status_ = static_cast<int>((failed_ * 100 + std::max<std::size_t>(total, 1) - 1) /
+                                    std::max<std::size_t>(total, 1));
+  } else if (halt.count == 1) {
+    // This job's status, as a shell gives it: 128+N for signal N; -1 (255) for a timeout.
+    const int status = *r.status;
+    halt_status_ = r.timed_out                                     ? 255
+                   : WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status)
+                   : WIFSIGNALED(status)                           ? 128 + WTERMSIG(status)
+                                                                   : 0;
+  } else {
+    halt_status_ = static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
+  }
+  if (stopping_) return;
+  halted_ = true;
+  stop();
+  if (halt.when == Halt::When::now) {
+    const auto now = Clock::now();
+    for (auto& other : running_) {
+      if (other->status) continue;
+      other->stopped = true;
+      terminate(*other, now);
     }
   }
 }
@@ -348,8 +423,8 @@ int print_commands(CommandSource& commands, int out) {
     return error == 0 ? 0 : error == EPIPE ? 128 + SIGPIPE : k_usage_status;
   };
   for (;;) {
-    if (std::optional<std::string> command = commands.next()) {
-      text += *command;
+    if (std::optional<Job> job = commands.next()) {
+      text += job->command;
       text += '\n';
       if (text.size() >= k_read_block) {
         if (const int status = flush(); status != 0) return status;

@@ -66,11 +66,13 @@ struct Output {
   std::string err;
 };
 
-// A job waiting to start: a retry, or a command taken from the source.
+// A job waiting to start: a retry (in its job slot still), or one taken from the source.
 struct Pending {
   std::size_t job = 0;  // its place in the input, from 0
   std::string command;
-  std::size_t tries = 0;  // how many times it ran already
+  std::size_t tries = 0;            // how many times it ran already
+  std::vector<std::string> values;  // what it was made of (--tag, --results)
+  std::size_t slot = 0;             // its job slot ({%}), from 1
 };
 
 // One try of a job, from its start to its reaping.
@@ -78,6 +80,8 @@ struct Running {
   std::size_t job = 0;
   std::string command;
   std::size_t tries = 0;  // this one included
+  std::vector<std::string> values;
+  std::size_t slot = 0;
   Child child;
   Fd out;  // the read ends of its standard output and error, until their end
   Fd err;
@@ -121,6 +125,9 @@ class Runner {
   void wait_for_events();
   void finish_done_jobs();
   void finish(Running& r);
+  [[nodiscard]] bool failed(const Running& r) const noexcept;
+  void count_for_halt(const Running& r, bool failed);
+  void release_slot(std::size_t slot);
 
   // runner_job.cpp: starting a job, reading its pipes, reaping it.
   void start(Pending job);
@@ -147,6 +154,8 @@ class Runner {
   void check_joblog();
   void flush_ordered();
   void write_output(const Output& output);
+  void tag_output(Running& r);
+  void write_results(const Running& r);
   void check_writes();
   [[nodiscard]] std::vector<OutputStream*> streams();
   void drain_output();
@@ -164,6 +173,10 @@ class Runner {
   RunIo io_;
   std::deque<Pending> pending_;  // retries, before what the source gives
   std::size_t next_index_ = 0;   // the place in the input of the source's next command
+  // Job slots ({%}) as GNU parallel hands them out: freed ones again, first freed first; a new
+  // number when none is free.
+  std::deque<std::size_t> free_slots_;
+  std::size_t slots_made_ = 0;
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
   // --keep-order: finished outputs waiting their turn, from the job at next_ordered_ on.
@@ -183,6 +196,11 @@ class Runner {
   ProgressBar bar_;
   Fd devnull_;
   std::size_t failed_ = 0;
+  std::size_t succeeded_ = 0;       // for --halt success=
+  std::size_t finished_ = 0;        // jobs done, after their last try (--halt done=)
+  std::size_t started_ = 0;         // jobs started, retries not counted (--halt P%)
+  std::optional<int> halt_status_;  // the exit status --halt set when it stopped the run
+  int results_error_ = 0;           // a --results file that could not be written
   std::size_t not_started_ = 0;
   bool input_left_ = false;  // stopped before the input was read to its end
   bool input_error_ = false;

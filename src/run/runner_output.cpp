@@ -14,6 +14,8 @@
 
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
+#include "run/command.hpp"
+#include "run/results.hpp"
 #include "run/runner_impl.hpp"
 #include "run/signals.hpp"
 
@@ -132,6 +134,49 @@ void Runner::flush_ordered() {
   }
 }
 
+// --tag, --tagstring: each line of the job's output and error output starts with the tag and a
+// TAB, as GNU parallel writes it: a line is what follows a newline or a carriage return; a last
+// line without a newline keeps none.
+std::string tagged(std::string_view text, std::string_view tag) {
+  if (text.empty()) return {};
+  std::string out;
+  out.reserve(text.size() + tag.size() * 4);
+  out += tag;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if ((text[i] == '\n' || text[i] == '\r') && i + 1 < text.size()) out += tag;
+  }
+  return out;
+}
+
+void Runner::tag_output(Running& r) {
+  const std::string tag = fill_text(*options_.tagstring, r.values, r.job + 1, r.slot) + "\t";
+  r.output.out = tagged(r.output.out, tag);
+  r.output.err = tagged(r.output.err, tag);
+}
+
+// --results DIR: the job's files, DIR/1/VALUE1/2/VALUE2/{seq,stdout,stderr} (results_path()). A
+// file that cannot be written stops the run, as a joblog row that cannot (exit status 255).
+void Runner::write_results(const Running& r) {
+  if (results_error_ != 0) return;
+  const std::string dir = options_.results + "/" + results_path(r.values);
+  std::string failed_path;
+  int error = make_directories(dir, failed_path);
+  const std::string seq = std::to_string(r.job + 1);  // without a newline, as GNU parallel's
+  const std::pair<const char*, std::string_view> files[] = {
+      {"seq", seq}, {"stdout", r.output.out}, {"stderr", r.output.err}};
+  for (const auto& [name, text] : files) {
+    if (error != 0) break;
+    failed_path = dir + "/" + name;
+    error = write_file(failed_path, text);
+  }
+  if (error == 0) return;
+  results_error_ = error;
+  bar_.clear();
+  err_.write("mpp-run: cannot write the results file " + failed_path + ": " + std::strerror(error) + "\n");
+  if (signal_ == 0) interrupt_quietly();
+}
+
 // Queues a job's output: written as the readers take it, never waited for here.
 void Runner::write_output(const Output& output) {
   if (output.out.empty() && output.err.empty()) return;
@@ -217,8 +262,15 @@ void Runner::report_stop() {
   if (signal_ != 0) {
     message = "mpp-run: " + signal_name(signal_) + ": stopped the running jobs";
   } else if (halted_) {
-    message = std::string("mpp-run: --halt ") + (options_.halt.when == Halt::When::now ? "now" : "soon") +
-              ": stopped after " + std::to_string(failed_) + " failed job" + (failed_ == 1 ? "" : "s");
+    const Halt& halt = options_.halt;
+    const std::size_t counted = halt.on == Halt::On::fail      ? failed_
+                                : halt.on == Halt::On::success ? succeeded_
+                                                               : finished_;
+    const char* what = halt.on == Halt::On::fail      ? " failed"
+                       : halt.on == Halt::On::success ? " successful"
+                                                      : " finished";
+    message = std::string("mpp-run: --halt ") + (halt.when == Halt::When::now ? "now" : "soon") +
+              ": stopped after " + std::to_string(counted) + what + " job" + (counted == 1 ? "" : "s");
   } else if (write_error_ != 0 && write_error_ != EPIPE) {
     message = std::string("mpp-run: cannot write the output: ") + std::strerror(write_error_);
   }

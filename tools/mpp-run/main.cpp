@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
     io.bar = options.bar && (options.bar_requested || mpp::detail::ProgressBar::is_terminal(io.err));
     // The bar needs the total: its input is read to the end first (Ctrl-C still ends mpp-run
     // then: no job runs yet). Without a bar, lines are read as jobs need them.
-    if (io.bar) commands.read_all();
+    // --halt P% needs it too: it counts a share of all the jobs.
+    if (io.bar || options.halt.percent != 0) commands.read_all();
 
     run::SignalPipe signals;  // from here on, Ctrl-C stops the jobs instead of mpp-run alone
     io.signals = &signals;
