@@ -1,0 +1,96 @@
+// mpp-run, the real binary: --halt in GNU parallel's forms (now/soon; fail, success, done; counts and
+// shares of all jobs) and the exit statuses it sets, with jobs killed by signals, timed out, or
+// never ending. Jobs that must overlap wait on files, never on a guess of how long something takes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tool_support.hpp"
+
+namespace mpp_run_test {
+namespace {
+
+// A shell loop that waits (at most 20 s) for `path` to exist.
+std::string wait_for(const std::string& path) {
+  return "i=0; while [ ! -e " + path + " ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
+}
+
+TEST(MppRunHalt, FailOneGivesTheStatusOfASignal) {
+  // As a shell shows it: 128 + the signal (GNU parallel's status here).
+  const Result r = run({"-j", "1", "--halt", "now,fail=1", "kill -9 $$", ":::", "a", "b"});
+  EXPECT_EQ(r.code(), 137) << r;
+  EXPECT_NE(r.err.find("1 not started"), std::string::npos) << r;
+  EXPECT_EQ(run({"-j", "1", "--halt", "soon,fail=1", "kill -TERM $$", ":::", "a"}).code(), 143);
+}
+
+TEST(MppRunHalt, FailOneAfterATimeoutIs255) {
+  // GNU parallel's Exitval -1 for a timed-out job, which exit() makes 255.
+  const Result r = run({"--timeout", "0.2", "--halt", "now,fail=1", "exec sleep {}", ":::", "30"});
+  EXPECT_EQ(r.code(), 255) << r;
+  EXPECT_NE(r.err.find("timed out"), std::string::npos) << r;
+}
+
+TEST(MppRunHalt, SuccessNowKillsAJobThatNeverEnds) {
+  ScratchDir dir;
+  // The first job never ends by itself; the second succeeds once the first runs.
+  const Result r =
+      run({"-j", "2", "--halt", "now,success=1",
+           "sh -c 'echo $$ > " + (dir / "pid") + "; touch " + (dir / "started") + "; exec sleep 1000'",
+           "sh -c '" + wait_for(dir / "started") + "; exit 0'", "touch " + (dir / "third")});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_NE(r.err.find("--halt now: stopped after 1 successful job"), std::string::npos) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "third"));
+  const pid_t pid = std::stoi(read_file(dir / "pid"));
+  EXPECT_TRUE(wait_until([&] { return read_file("/proc/" + std::to_string(pid) + "/stat").empty(); }));
+}
+
+TEST(MppRunHalt, SuccessIgnoresFailuresBefore) {
+  const Result r =
+      run({"-j", "1", "-k", "--halt", "soon,success=1", "echo {}; exit {}", ":::", "3", "0", "2"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "3\n0\n");
+}
+
+TEST(MppRunHalt, DoneCountsEveryFinishedJob) {
+  const Result r =
+      run({"-j", "1", "-k", "--halt", "soon,done=3", "echo {}; exit {}", ":::", "0", "4", "5", "0"});
+  EXPECT_EQ(r.code(), 2) << r;  // the failed jobs so far
+  EXPECT_EQ(r.out, "0\n4\n5\n");
+  // done=1: the first job's own status, success included.
+  EXPECT_EQ(run({"-j", "1", "--halt", "now,done=1", "exit {}", ":::", "6", "0"}).code(), 6);
+  EXPECT_EQ(run({"-j", "1", "--halt", "now,done=1", "exit {}", ":::", "0", "6"}).code(), 0);
+}
+
+TEST(MppRunHalt, PercentOfAllJobsFromStandardInput) {
+  // 2 of 4 jobs is 50%: the third job reaches it; the status is the share that failed.
+  const Result r = run({"-j", "1", "-k", "--halt", "soon,fail=50%", "echo {}; exit {}"}, "0\n1\n1\n0\n");
+  EXPECT_EQ(r.code(), 50) << r;
+  EXPECT_EQ(r.out, "0\n1\n1\n");
+}
+
+TEST(MppRunHalt, PercentNotReachedGivesTheShareThatFailed) {
+  // 1 of 3 failed, 50% not reached: ceil(100/3) as GNU parallel.
+  const Result r = run({"-j", "1", "--halt", "now,fail=50%", "exit {}", ":::", "0", "1", "0"});
+  EXPECT_EQ(r.code(), 34) << r;
+}
+
+TEST(MppRunHalt, CountAboveOneGivesTheFailedJobs) {
+  const Result r = run({"-j", "1", "--halt", "now,fail=2", "exit {}", ":::", "7", "0", "9", "0"});
+  EXPECT_EQ(r.code(), 2) << r;
+}
+
+TEST(MppRunHalt, BadFormsAreRefusedBeforeAnyJob) {
+  ScratchDir dir;
+  for (const char* halt : {"now,fail=0", "soon", "later,fail=1", "now,fail=1x", "now,fail=0%",
+                           "now,fail=101%", "now,fail,1", "3"}) {
+    const Result r = run({"--halt", halt, "touch " + (dir / "ran"), ":::", "a"});
+    EXPECT_EQ(r.code(), 255) << halt << ": " << r;
+    EXPECT_NE(r.err.find("--halt"), std::string::npos) << r;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+}  // namespace
+}  // namespace mpp_run_test
