@@ -105,7 +105,7 @@ const std::string_view k_usage =
     "\n"
     "Runs commands in parallel. Each job's output is kept together: it is written when the job ends,\n"
     "never mixed with another's. Values are shell-quoted where they fill {}, {.}, {/}, {//}, {/.}, {N}...\n"
-    "and {#} is the job's number (a template without any of them\n"
+    "{#} is the job's number and {%} its slot (a template without any of them\n"
     "gets the value at its end). A command with no shell syntax runs directly, others through /bin/sh.\n"
     "\n"
     "Options (before the command):\n"
@@ -117,6 +117,11 @@ const std::string_view k_usage =
     "  --joblog FILE         one line per job, with GNU parallel's columns ('-': standard output)\n"
     "  --halt now,fail=N     after N failed jobs, kill the running ones and stop\n"
     "  --halt soon,fail=N    after N failed jobs, start no more and wait for the running ones\n"
+    "                        (also success=N, done=N, P% of all jobs; -2..2 as GNU parallel's)\n"
+    "  --tag                 start each output line with the job's values and a TAB\n"
+    "  --tagstring STR       ... with STR, its replacement strings filled (unquoted)\n"
+    "  --results DIR         each job's output in DIR/1/VALUE/stdout, stderr and seq\n"
+    "  --delay SECONDS       wait this long between two job starts (units s, m, h, d too)\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
     "  --dry-run             print the commands instead of running them\n"
     "  --bar                 the progress bar on standard error even when it is no terminal\n"
@@ -128,7 +133,7 @@ const std::string_view k_usage =
     "Exit status: 0 when every job succeeded; 1-100 the number of failed jobs; 101 more than 100\n"
     "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 141 when the reader of the\n"
     "output went away; 255 bad usage or input, or output or joblog that could not be written.\n"
-    "GNU parallel's {%} and {=perl=}, and options mpp-run does not know are\n"
+    "GNU parallel's {=perl=}, and options mpp-run does not know are\n"
     "refused (255) before any job runs. Nothing a job started outlives mpp-run.\n";
 
 std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
@@ -193,6 +198,45 @@ double parse_seconds(std::string_view option, std::string_view text) {
   if (value <= 0) bad(std::string(option) + " must be more than 0 seconds");
   if (value > k_max_seconds) bad(std::string(option) + " " + std::string(text) + " is too long");
   return value;
+}
+
+double parse_delay(std::string_view text) {
+  if (text.empty()) bad("--delay needs a value: a number of seconds (it was given an empty one)");
+  if (text.ends_with("auto")) {
+    bad("--delay " + std::string(text) +
+        ": GNU parallel's auto delay (longer after a failure) is not implemented "
+        "by mpp-run; give a number of seconds");
+  }
+  double unit = 1;
+  std::string_view number = text;
+  switch (text.back()) {
+    case 's':
+    case 'S':
+      unit = 1;
+      break;
+    case 'm':
+    case 'M':
+      unit = 60;
+      break;
+    case 'h':
+    case 'H':
+      unit = 3600;
+      break;
+    case 'd':
+    case 'D':
+      unit = 86400;
+      break;
+    default:
+      unit = 0;
+  }
+  if (unit != 0) number.remove_suffix(1);
+  if (unit == 0) unit = 1;
+  if (number == "0") return 0;
+  if (number.find_first_not_of("0123456789.") != std::string_view::npos) {
+    bad("--delay needs a number of seconds, or one number with a unit s, m, h or d, not '" +
+        std::string(text) + "'");
+  }
+  return parse_seconds("--delay", number) * unit;
 }
 
 Halt parse_halt(std::string_view text) {
@@ -337,6 +381,8 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--tag", tag);
   app.add_option("--tagstring", tagstring);
   app.add_option("--results", options.results);
+  std::string delay;
+  app.add_option("--delay", delay);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -350,6 +396,7 @@ Options parse_command_line(int argc, const char* const* argv) {
   if (app.count("--retries") > 0)
     options.tries = std::max<std::size_t>(1, parse_count("--retries", retries, 0, k_max_tries));
   if (app.count("--halt") > 0) options.halt = parse_halt(halt);
+  if (app.count("--delay") > 0) options.delay = parse_delay(delay);
   if (app.count("--joblog") > 0 && options.joblog.empty()) bad("--joblog needs a file name");
   if (options.joblog.starts_with('+')) {
     bad("--joblog +FILE (GNU parallel: append to FILE) is not implemented by mpp-run; write ./+FILE for a "

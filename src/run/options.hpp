@@ -56,6 +56,7 @@ struct Options {
   Halt halt;
   std::optional<std::string> tagstring;  // --tagstring STR; --tag is "{}"
   std::string results;                   // --results DIR; empty: none
+  double delay = 0;                      // --delay: seconds between two starts; 0: none
   bool dry_run = false;
   bool bar = true;                      // --no-bar turns the progress bar off
   bool bar_requested = false;           // --bar: drawn even when stderr is no terminal
@@ -91,6 +92,10 @@ inline constexpr std::size_t k_max_jobs = 4096;
 /// 1, P from 1 to 100), or GNU parallel's shorthands 0 (never), 1 (soon,fail=1), 2 (now,fail=1),
 /// -1 (soon,success=1), -2 (now,success=1) and P% (soon,fail=P%). Throws mpp::ParseError.
 [[nodiscard]] Halt parse_halt(std::string_view text);
+
+/// --delay's duration: seconds ("0.5"), or one number with GNU parallel's unit s, m, h or d ("2m");
+/// 0 is no delay. Throws mpp::ParseError (also for GNU parallel's "auto" and sums such as "1m30s").
+[[nodiscard]] double parse_delay(std::string_view text);
 
 /// A positive number of seconds ("30", "0.5"). Throws mpp::ParseError naming `option`.
 [[nodiscard]] double parse_seconds(std::string_view option, std::string_view text);

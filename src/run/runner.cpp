@@ -94,10 +94,12 @@ Runner::~Runner() {
 int Runner::run() {
   check_writes();  // a reader gone before the start, an unwritable joblog header
   for (;;) {
-    while (!stopping_ && running_.size() < jobs_ && !backlogged()) {
+    while (!stopping_ && running_.size() < jobs_ && !backlogged() && !delayed()) {
       std::optional<Pending> job = next_job();
       if (!job) break;
       start(std::move(*job));
+      // --delay: from this start to the next, as GNU parallel's (retries too).
+      if (options_.delay > 0) next_start_ = deadline_after(std::chrono::duration<double>(options_.delay));
     }
     if (running_.empty() && doomed_.empty() && (stopping_ || no_more_jobs())) break;
     wait_for_events();
@@ -169,6 +171,8 @@ bool Runner::backlogged() const noexcept {
          k_max_backlog;
 }
 
+bool Runner::delayed() const noexcept { return next_start_ != k_no_deadline && Clock::now() < next_start_; }
+
 void Runner::stop() {
   if (stopping_) return;
   stopping_ = true;
@@ -192,11 +196,14 @@ void Runner::wait_for_events() {
                                                                 : Source::stderr_ready});
     }
   }
-  if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 && !backlogged()) {
+  if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 && !backlogged() &&
+      !delayed()) {
     fds_.push_back({source_.poll_fd(), POLLIN, 0});
     owners_.push_back({nullptr, Source::input});
   }
   Deadline next = bar_.next_redraw();
+  // A free slot waits for --delay to pass (and wakes the loop when it has).
+  if (!stopping_ && running_.size() < jobs_ && delayed()) next = std::min(next, next_start_);
   bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
   for (auto& r : running_) {
     if (r->out) {

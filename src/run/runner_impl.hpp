@@ -121,6 +121,7 @@ class Runner {
   [[nodiscard]] bool no_more_jobs() const noexcept;
   void read_input();
   [[nodiscard]] bool backlogged() const noexcept;
+  [[nodiscard]] bool delayed() const noexcept;
   void stop();
   void wait_for_events();
   void finish_done_jobs();
@@ -177,6 +178,7 @@ class Runner {
   // number when none is free.
   std::deque<std::size_t> free_slots_;
   std::size_t slots_made_ = 0;
+  Deadline next_start_ = k_no_deadline;  // --delay: no job starts before
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
   // --keep-order: finished outputs waiting their turn, from the job at next_ordered_ on.

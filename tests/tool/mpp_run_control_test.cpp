@@ -1,9 +1,13 @@
-// mpp-run, the real binary: --halt in GNU parallel's forms (now/soon; fail, success, done; counts and
-// shares of all jobs) and the exit statuses it sets, with jobs killed by signals, timed out, or
-// never ending. Jobs that must overlap wait on files, never on a guess of how long something takes.
+// mpp-run, the real binary: what controls a run's course: --halt in GNU parallel's forms (now/soon;
+// fail, success, done; counts and shares of all jobs) and the exit statuses it sets, with jobs
+// killed by signals, timed out, or never ending; --delay between starts. Jobs that must overlap
+// wait on files, never on a guess of how long something takes.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -90,6 +94,61 @@ TEST(MppRunHalt, BadFormsAreRefusedBeforeAnyJob) {
     EXPECT_NE(r.err.find("--halt"), std::string::npos) << r;
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+// The Starttime column of a joblog, in seconds.
+std::vector<double> start_times(const std::string& log) {
+  std::vector<double> out;
+  std::istringstream in(read_file(log));
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string seq, host, start;
+    std::getline(row, seq, '\t');
+    std::getline(row, host, '\t');
+    std::getline(row, start, '\t');
+    out.push_back(std::stod(start));
+  }
+  return out;
+}
+
+TEST(MppRunDelay, StartsAreApartByTheDelayWhateverTheSlots) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  // Three slots free at once: the delay still spaces the starts (a lower bound: nothing waits on
+  // a guess).
+  const Result r = run({"-j", "3", "-k", "--delay", "0.15", "--joblog", log, "echo", ":::", "a", "b", "c"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "a\nb\nc\n");
+  std::vector<double> starts = start_times(log);
+  ASSERT_EQ(starts.size(), 3u);
+  std::sort(starts.begin(), starts.end());
+  // The joblog's times have milliseconds: allow for their rounding.
+  EXPECT_GE(starts[1] - starts[0], 0.148);
+  EXPECT_GE(starts[2] - starts[1], 0.148);
+}
+
+TEST(MppRunDelay, UnitsAndBadValues) {
+  EXPECT_EQ(run({"--delay", "0", "echo", ":::", "a"}).out, "a\n");
+  EXPECT_EQ(run({"--delay", "0.01s", "echo", ":::", "a"}).out, "a\n");
+  for (const char* delay : {"", "-1", "x", "1m30s", "auto", "2auto", "1e3", "nan"}) {
+    const Result r = run({"--delay", delay, "echo", ":::", "a"});
+    EXPECT_EQ(r.code(), 255) << delay << ": " << r;
+    EXPECT_NE(r.err.find("--delay"), std::string::npos) << r;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(MppRunDelay, CtrlCIsHeardDuringTheDelay) {
+  // A long delay keeps the second job waiting; SIGTERM still ends mpp-run at once.
+  ScratchDir dir;
+  Tool tool({"-j", "2", "--delay", "1000", "touch " + dir.str() + "/{}", ":::", "a", "b"});
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "a"); }));
+  ::kill(tool.pid(), SIGTERM);
+  const Result r = tool.finish();
+  EXPECT_EQ(r.code(), 143) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir / "b"));
 }
 
 }  // namespace
