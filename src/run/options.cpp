@@ -122,6 +122,8 @@ const std::string_view k_usage =
     "  --tagstring STR       ... with STR, its replacement strings filled (unquoted)\n"
     "  --results DIR         each job's output in DIR/1/VALUE/stdout, stderr and seq\n"
     "  --delay SECONDS       wait this long between two job starts (units s, m, h, d too)\n"
+    "  -u, --ungroup         write the output as it comes, jobs' output mixed\n"
+    "  --line-buffer         write the output line by line as it comes (whole lines never mixed)\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
     "  --dry-run             print the commands instead of running them\n"
     "  --bar                 the progress bar on standard error even when it is no terminal\n"
@@ -383,6 +385,8 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_option("--results", options.results);
   std::string delay;
   app.add_option("--delay", delay);
+  app.add_flag("-u,--ungroup", options.ungroup);
+  app.add_flag("--line-buffer,--lb", options.line_buffer);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -413,6 +417,12 @@ Options parse_command_line(int argc, const char* const* argv) {
       bad("--tagstring: '" + *found +
           "' is a replacement string of GNU parallel's that mpp-run does not implement");
     }
+  }
+  // GNU parallel writes -u's output untagged, ignoring --tag: mpp-run refuses rather than
+  // drop the tags silently.
+  if (options.ungroup && options.tagstring) {
+    bad("-u/--ungroup with --tag or --tagstring: GNU parallel writes the output untagged there; use "
+        "--line-buffer for tagged lines as they come");
   }
   if (app.count("--results") > 0) {
     if (options.results.empty()) bad("--results needs a directory name");

@@ -57,6 +57,8 @@ struct Options {
   std::optional<std::string> tagstring;  // --tagstring STR; --tag is "{}"
   std::string results;                   // --results DIR; empty: none
   double delay = 0;                      // --delay: seconds between two starts; 0: none
+  bool ungroup = false;                  // -u: output written as it comes, lines of jobs mixed
+  bool line_buffer = false;              // --line-buffer: written line by line as it comes
   bool dry_run = false;
   bool bar = true;                      // --no-bar turns the progress bar off
   bool bar_requested = false;           // --bar: drawn even when stderr is no terminal

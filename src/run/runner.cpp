@@ -253,9 +253,11 @@ void Runner::wait_for_events() {
         break;
       case Source::out:
         read_some(r->out, r->output.out, r->large_out);
+        stream(*r, false);
         break;
       case Source::err:
         read_some(r->err, r->output.err, r->large_err);
+        stream(*r, false);
         break;
       case Source::exit:
         reap(*r);
@@ -321,6 +323,7 @@ void Runner::finish(Running& r) {
   } else {
     log(r);
   }
+  stream(r, true);  // -u, --line-buffer: what is left, a last line without a newline included
   if (!options_.results.empty()) {
     // The output goes to its files only, as in GNU parallel (mpp-run's own messages still reach
     // standard error).

@@ -82,6 +82,8 @@ struct Running {
   std::size_t tries = 0;  // this one included
   std::vector<std::string> values;
   std::size_t slot = 0;
+  std::string tag;               // --tag, --tagstring: the tag and its TAB
+  std::size_t streamed_out = 0;  // -u, --line-buffer: bytes of standard output written already
   Child child;
   Fd out;  // the read ends of its standard output and error, until their end
   Fd err;
@@ -156,6 +158,7 @@ class Runner {
   void flush_ordered();
   void write_output(const Output& output);
   void tag_output(Running& r);
+  void stream(Running& r, bool at_end);
   void write_results(const Running& r);
   void check_writes();
   [[nodiscard]] std::vector<OutputStream*> streams();

@@ -99,6 +99,7 @@ void Runner::start(Pending job) {
   r->tries = job.tries + 1;
   r->values = std::move(job.values);
   r->slot = job.slot;
+  if (options_.tagstring) r->tag = fill_text(*options_.tagstring, r->values, r->job + 1, r->slot) + "\t";
   r->started_wall = WallClock::now();
   r->started = Clock::now();
   if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));

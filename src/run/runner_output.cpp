@@ -99,7 +99,7 @@ void Runner::log(const Running& r) {
   const int sig = r.group_killed ? SIGKILL : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   char head[160];
   std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
-                r.output.out.size(), exitval, sig);
+                r.streamed_out + r.output.out.size(), exitval, sig);
   const std::string row = std::string(head) + log_field(r.command) + "\n";
   if (joblog_error_ != 0) return;
   if (joblog_ == &err_) bar_.clear();
@@ -134,6 +134,8 @@ void Runner::flush_ordered() {
   }
 }
 
+namespace {
+
 // --tag, --tagstring: each line of the job's output and error output starts with the tag and a
 // TAB, as GNU parallel writes it: a line is what follows a newline or a carriage return; a last
 // line without a newline keeps none.
@@ -149,10 +151,40 @@ std::string tagged(std::string_view text, std::string_view tag) {
   return out;
 }
 
+}  // namespace
+
 void Runner::tag_output(Running& r) {
-  const std::string tag = fill_text(*options_.tagstring, r.values, r.job + 1, r.slot) + "\t";
-  r.output.out = tagged(r.output.out, tag);
-  r.output.err = tagged(r.output.err, tag);
+  r.output.out = tagged(r.output.out, r.tag);
+  r.output.err = tagged(r.output.err, r.tag);
+}
+
+// -u: what a job wrote is written as it is read; --line-buffer: its whole lines (tagged), the
+// rest at its end; with -k, only the job whose turn it is writes so, the others wait their turn
+// as without the option (GNU parallel's order). --results takes the output to its files instead.
+void Runner::stream(Running& r, bool at_end) {
+  if ((!options_.ungroup && !options_.line_buffer) || !options_.results.empty()) return;
+  if (options_.line_buffer && options_.keep_order && r.job != next_ordered_) return;
+  if (write_error_ != 0) return;
+  const auto send = [&](std::string& buffer, OutputStream& stream, bool is_out) {
+    std::size_t n = buffer.size();
+    if (!options_.ungroup && !at_end) {
+      const std::size_t newline = buffer.rfind('\n');
+      n = newline == std::string::npos ? 0 : newline + 1;
+    }
+    if (n == 0) return;
+    bar_.clear();
+    if (r.tag.empty()) {
+      stream.write(std::string_view(buffer).substr(0, n));
+    } else {
+      stream.write(tagged(std::string_view(buffer).substr(0, n), r.tag));
+    }
+    bar_.draw();
+    if (is_out) r.streamed_out += n;
+    buffer.erase(0, n);
+  };
+  send(r.output.out, out_, true);
+  send(r.output.err, err_, false);
+  check_writes();
 }
 
 // --results DIR: the job's files, DIR/1/VALUE1/2/VALUE2/{seq,stdout,stderr} (results_path()). A

@@ -153,5 +153,57 @@ TEST(MppRunOutput, ResultsNamesGnuParallelReadsAsFormatsAreRefused) {
   EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
 }
 
+// Runs mpp-run with its standard output in the file `out`, so that a job can see what reached it.
+Result run_to_file(const std::vector<std::string>& args, const std::string& out) {
+  Tool tool(args, {}, false, {"sh", "-c", "exec \"$0\" \"$@\" > " + out});
+  return tool.finish();
+}
+
+TEST(MppRunOutput, UngroupWritesWhatItReadsAtOnce) {
+  ScratchDir dir;
+  const std::string out = dir / "out";
+  // A part of a line reaches the output while its job runs.
+  const std::string first = "printf par; " + wait_for(dir / "seen") + "; echo tial";
+  const std::string second = "i=0; until grep -q par " + out +
+                             " || [ $i -ge 2000 ]; do sleep 0.01; i=$((i+1)); done; touch " + (dir / "seen");
+  const Result r = run_to_file({"-j", "2", "-u", "{}", ":::", first, second}, out);
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_TRUE(std::filesystem::exists(dir / "seen"));
+  EXPECT_EQ(read_file(out), "partial\n");
+}
+
+TEST(MppRunOutput, LineBufferWritesWholeTaggedLinesAsTheyCome) {
+  ScratchDir dir;
+  const std::string out = dir / "out";
+  const std::string first = "echo first; " + wait_for(dir / "seen") + "; printf second";
+  const std::string second = "i=0; until grep -q first " + out +
+                             " || [ $i -ge 2000 ]; do sleep 0.01; i=$((i+1)); done; touch " + (dir / "seen");
+  const Result r = run_to_file(
+      {"-j", "2", "--line-buffer", "--tagstring", "{#}", "{}", ":::", first, second}, out);
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_TRUE(std::filesystem::exists(dir / "seen"));
+  // The last line, without its newline, at the job's end, tagged too.
+  EXPECT_EQ(read_file(out), "1\tfirst\n1\tsecond");
+}
+
+TEST(MppRunOutput, StreamedOutputCountsInTheJoblog) {
+  ScratchDir dir;
+  const Result r = run({"-u", "--joblog", dir / "log", "echo", ":::", "abc"});
+  EXPECT_EQ(r.out, "abc\n");
+  const std::vector<std::string> rows = lines_of(read_file(dir / "log"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NE(rows[1].find("\t0\t4\t0\t0\t"), std::string::npos) << rows[1];
+}
+
+TEST(MppRunOutput, UngroupWithATagIsRefused) {
+  ScratchDir dir;
+  for (const char* tag : {"--tag", "--tagstring=x"}) {
+    const Result r = run({"-u", tag, "touch " + (dir / "ran"), ":::", "a"});
+    EXPECT_EQ(r.code(), 255) << r;
+    EXPECT_NE(r.err.find("--ungroup"), std::string::npos) << r;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
 }  // namespace
 }  // namespace mpp_run_test
