@@ -123,6 +123,9 @@ const std::string_view k_usage =
     "  --results DIR         each job's output in DIR/1/VALUE/stdout, stderr and seq\n"
     "  --delay SECONDS       wait this long between two job starts (units s, m, h, d too)\n"
     "  -u, --ungroup         write the output as it comes, jobs' output mixed\n"
+    "  --resume              with --joblog FILE: skip the jobs FILE has rows of, add rows to it\n"
+    "  --resume-failed       ... skip those that succeeded, run the failed ones again\n"
+    "  --retry-failed        ... run the failed commands of FILE again (the command line's are ignored)\n"
     "  --line-buffer         write the output line by line as it comes (whole lines never mixed)\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
     "  --dry-run             print the commands instead of running them\n"
@@ -387,6 +390,9 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_option("--delay", delay);
   app.add_flag("-u,--ungroup", options.ungroup);
   app.add_flag("--line-buffer,--lb", options.line_buffer);
+  app.add_flag("--resume", options.resume);
+  app.add_flag("--resume-failed", options.resume_failed);
+  app.add_flag("--retry-failed", options.retry_failed);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -423,6 +429,11 @@ Options parse_command_line(int argc, const char* const* argv) {
   if (options.ungroup && options.tagstring) {
     bad("-u/--ungroup with --tag or --tagstring: GNU parallel writes the output untagged there; use "
         "--line-buffer for tagged lines as they come");
+  }
+  if ((options.resume || options.resume_failed || options.retry_failed) &&
+      (options.joblog.empty() || options.joblog == "-")) {
+    bad("--resume, --resume-failed and --retry-failed need --joblog FILE, the joblog of the earlier run "
+        "(GNU parallel's --resume with --results alone is not implemented)");
   }
   if (app.count("--results") > 0) {
     if (options.results.empty()) bad("--results needs a directory name");

@@ -59,6 +59,9 @@ struct Options {
   double delay = 0;                      // --delay: seconds between two starts; 0: none
   bool ungroup = false;                  // -u: output written as it comes, lines of jobs mixed
   bool line_buffer = false;              // --line-buffer: written line by line as it comes
+  bool resume = false;                   // --resume: skip the jobs the joblog has rows of
+  bool resume_failed = false;            // --resume-failed: ... the jobs that succeeded
+  bool retry_failed = false;             // --retry-failed: run the joblog's failed commands
   bool dry_run = false;
   bool bar = true;                      // --no-bar turns the progress bar off
   bool bar_requested = false;           // --bar: drawn even when stderr is no terminal

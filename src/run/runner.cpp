@@ -129,20 +129,40 @@ std::optional<Pending> Runner::next_job() {
     pending_.pop_front();
     return job;
   }
-  std::size_t slot = 0;
-  if (free_slots_.empty()) {
-    slot = ++slots_made_;
-  } else {
-    slot = free_slots_.front();
-    free_slots_.pop_front();
+  for (;;) {
+    std::size_t slot = 0;
+    if (free_slots_.empty()) {
+      slot = ++slots_made_;
+    } else {
+      slot = free_slots_.front();
+      free_slots_.pop_front();
+    }
+    std::optional<Job> job = source_.next(slot);
+    if (!job || already_run(next_index_)) free_slots_.push_front(slot);  // the first to hand out still
+    if (!job) return std::nullopt;
+    const std::size_t index = next_index_++;
+    if (already_run(index)) {
+      skip(index);
+      continue;
+    }
+    ++started_;
+    return Pending{index, std::move(job->command), 0, std::move(job->values), slot};
   }
-  std::optional<Job> job = source_.next(slot);
-  if (!job) {
-    free_slots_.push_front(slot);  // the first to hand out still
-    return std::nullopt;
-  }
-  ++started_;
-  return Pending{next_index_++, std::move(job->command), 0, std::move(job->values), slot};
+}
+
+bool Runner::already_run(std::size_t job) const noexcept {
+  return io_.already_run != nullptr && job < io_.already_run->size() && (*io_.already_run)[job];
+}
+
+// A job the joblog says was done (--resume): neither run nor counted; with -k its place is taken
+// by no output, so that the jobs after it are not held up.
+void Runner::skip(std::size_t job) {
+  bar_.advance();
+  if (!options_.keep_order) return;
+  const std::size_t place = job - next_ordered_;
+  if (ordered_.size() <= place) ordered_.resize(place + 1);
+  ordered_[place] = Output{};
+  flush_ordered();
 }
 
 void Runner::release_slot(std::size_t slot) { free_slots_.push_back(slot); }
@@ -412,7 +432,7 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   Fd joblog;
   if (!options.joblog.empty() && options.joblog != "-") {
     int signal = 0;
-    joblog = open_joblog(options.joblog, io.signals, signal);
+    joblog = open_joblog(options.joblog, io.joblog_append, io.signals, signal);
     if (signal != 0) {
       OutputStream err(io.err);  // a message that never blocks either; dropped if nobody reads
       err.write("mpp-run: " + signal_name(signal) + ": stopped waiting for a reader of the joblog " +
@@ -424,7 +444,7 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   return runner.run();
 }
 
-int print_commands(CommandSource& commands, int out) {
+int print_commands(CommandSource& commands, int out, const std::vector<bool>* already_run) {
   // In pieces, as the input is read: a long input is never held whole.
   std::string text;
   const auto flush = [&] {
@@ -434,6 +454,8 @@ int print_commands(CommandSource& commands, int out) {
   };
   for (;;) {
     if (std::optional<Job> job = commands.next()) {
+      const std::size_t i = job->seq - 1;
+      if (already_run != nullptr && i < already_run->size() && (*already_run)[i]) continue;
       text += job->command;
       text += '\n';
       if (text.size() >= k_read_block) {

@@ -124,6 +124,8 @@ class Runner {
   void read_input();
   [[nodiscard]] bool backlogged() const noexcept;
   [[nodiscard]] bool delayed() const noexcept;
+  [[nodiscard]] bool already_run(std::size_t job) const noexcept;
+  void skip(std::size_t job);
   void stop();
   void wait_for_events();
   void finish_done_jobs();
@@ -225,6 +227,6 @@ class Runner {
 // Before a run starts (run_jobs()): the slots that the open-file limit leaves room for
 // (runner_job.cpp), and the joblog opened (runner_output.cpp).
 std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning);
-Fd open_joblog(const std::string& path, SignalPipe* signals, int& signal);
+Fd open_joblog(const std::string& path, bool append, SignalPipe* signals, int& signal);
 
 }  // namespace mpp::detail::run

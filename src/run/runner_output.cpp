@@ -43,10 +43,12 @@ std::string log_field(std::string_view command) {
 // Opens the joblog file (not "-") before anything runs; a file that cannot be opened is an error.
 // A FIFO with no reader yet is waited for, opened without blocking and again every few
 // milliseconds while the signals are heard: none (an empty Fd) with `signal` set when one came first.
-Fd open_joblog(const std::string& path, SignalPipe* signals, int& signal) {
+Fd open_joblog(const std::string& path, bool append, SignalPipe* signals, int& signal) {
   for (;;) {
     const int fd = posix::retried("open", [&] {
-      return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+      return ::open(path.c_str(),
+                    O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                    0644);
     });
     if (fd >= 0) {
       Fd file(fd);
@@ -82,7 +84,7 @@ OutputStream* Runner::joblog_stream(const std::string& path, int fd) {
 void Runner::write_joblog_header(const std::string& path) {
   static constexpr std::string_view k_header =
       "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
-  if (joblog_ == nullptr) return;
+  if (joblog_ == nullptr || io_.joblog_append) return;
   joblog_->write(k_header);
   if (joblog_own_ && joblog_own_->error() != 0)
     throw ParseError("cannot write the joblog " + path + ": " + std::strerror(joblog_own_->error()));

@@ -1,6 +1,7 @@
 // mpp-run, the real binary: what controls a run's course: --halt in GNU parallel's forms (now/soon;
 // fail, success, done; counts and shares of all jobs) and the exit statuses it sets, with jobs
-// killed by signals, timed out, or never ending; --delay between starts. Jobs that must overlap
+// killed by signals, timed out, or never ending; --delay between starts; --resume, --resume-failed
+// and --retry-failed with the joblog of an earlier run. Jobs that must overlap
 // wait on files, never on a guess of how long something takes.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 
 namespace mpp_run_test {
 namespace {
+
+using Words = std::vector<std::string>;
 
 // A shell loop that waits (at most 20 s) for `path` to exist.
 std::string wait_for(const std::string& path) {
@@ -149,6 +152,97 @@ TEST(MppRunDelay, CtrlCIsHeardDuringTheDelay) {
   const Result r = tool.finish();
   EXPECT_EQ(r.code(), 143) << r;
   EXPECT_FALSE(std::filesystem::exists(dir / "b"));
+}
+
+// The Seq, Exitval and Command columns of each joblog row, header included.
+std::vector<std::string> seq_exit_command(const std::string& log) {
+  std::vector<std::string> out;
+  for (const std::string& line : lines_of(read_file(log))) {
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
+    out.push_back(fields.size() < 9 ? line : fields[0] + " " + fields[6] + " " + fields[8]);
+  }
+  return out;
+}
+
+TEST(MppRunResume, SkipsTheJobsOfTheJoblogAndAddsRows) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  EXPECT_EQ(run({"-j", "1", "--joblog", log, "exit", ":::", "0", "3"}).code(), 1);
+  // A missing joblog would start afresh; this one has jobs 1 and 2.
+  const Result r = run(
+      {"-k", "-j", "1", "--resume", "--joblog", log, "sh -c 'echo {}; exit {}'", ":::", "0", "3", "0", "4"});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_EQ(r.out, "0\n4\n");
+  EXPECT_EQ(seq_exit_command(log),
+            (std::vector<std::string>{"Seq Exitval Command", "1 0 exit 0", "2 3 exit 3",
+                                      "3 0 sh -c 'echo 0; exit 0'", "4 4 sh -c 'echo 4; exit 4'"}));
+}
+
+TEST(MppRunResume, ResumeFailedRunsTheFailedOnesAgainInOrder) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  EXPECT_EQ(run({"-j", "1", "--joblog", log, "exit", ":::", "1", "0", "2"}).code(), 2);
+  // Jobs 1 and 3 failed: they run again (with what the command line makes of them now), in
+  // order with job 4; job 2 is skipped.
+  const Result r =
+      run({"-k", "-j", "3", "--resume-failed", "--joblog", log, "echo", ":::", "a", "b", "c", "d"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "a\nc\nd\n");
+}
+
+TEST(MppRunResume, RetryFailedRunsTheJoblogsCommands) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  EXPECT_EQ(run({"-j", "1", "--joblog", log, "sh -c 'echo {}; exit {}'", ":::", "0", "5", "0", "6"}).code(),
+            2);
+  // The command line's own command and values are not used, as in GNU parallel.
+  const Result r = run({"-k", "-j", "1", "--retry-failed", "--joblog", log, "echo", "unused", ":::", "x"});
+  EXPECT_EQ(r.code(), 2) << r;
+  EXPECT_EQ(r.out, "5\n6\n");
+  const std::vector<std::string> rows = seq_exit_command(log);
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(rows[5], "2 5 sh -c 'echo 5; exit 5'");
+  EXPECT_EQ(rows[6], "4 6 sh -c 'echo 6; exit 6'");
+}
+
+TEST(MppRunResume, AMissingJoblogStartsAfresh) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  const Result r = run({"-k", "--resume-failed", "--joblog", log, "echo", ":::", "a"});
+  EXPECT_EQ(r.out, "a\n");
+  EXPECT_EQ(seq_exit_command(log), (std::vector<std::string>{"Seq Exitval Command", "1 0 echo a"}));
+}
+
+TEST(MppRunResume, AJoblogOfAnotherFormatIsRefusedBeforeAnyJob) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  for (const char* text :
+       {"Seq\tHost\n1\tonly two\n", "header\nx\t:\t1\t1\t0\t0\t0\t0\tcmd\n",
+        "header\n0\t:\t1\t1\t0\t0\t0\t0\tcmd\n", "header\n1\t:\tnow\t1\t0\t0\t0\t0\tcmd\n"}) {
+    write_file(log, text);
+    for (const char* option : {"--resume", "--resume-failed", "--retry-failed"}) {
+      const Result r = run({option, "--joblog", log, "touch " + (dir / "ran"), ":::", "a"});
+      EXPECT_EQ(r.code(), 255) << option << ": " << r;
+      EXPECT_NE(r.err.find("not in the joblog's format"), std::string::npos) << r;
+    }
+    EXPECT_EQ(read_file(log), text);  // left as it was
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+}
+
+TEST(MppRunResume, NeedsAJoblogFile) {
+  ScratchDir dir;
+  for (const Words& args : {Words{"--resume"}, Words{"--resume-failed", "--joblog", "-"},
+                            Words{"--retry-failed", "--results", dir / "r"}}) {
+    Words all = args;
+    all.insert(all.end(), {"touch " + (dir / "ran"), ":::", "a"});
+    const Result r = run(all);
+    EXPECT_EQ(r.code(), 255) << r;
+    EXPECT_NE(r.err.find("need --joblog FILE"), std::string::npos) << r;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
 }
 
 }  // namespace

@@ -178,8 +178,8 @@ TEST(MppRunOutput, LineBufferWritesWholeTaggedLinesAsTheyCome) {
   const std::string first = "echo first; " + wait_for(dir / "seen") + "; printf second";
   const std::string second = "i=0; until grep -q first " + out +
                              " || [ $i -ge 2000 ]; do sleep 0.01; i=$((i+1)); done; touch " + (dir / "seen");
-  const Result r = run_to_file(
-      {"-j", "2", "--line-buffer", "--tagstring", "{#}", "{}", ":::", first, second}, out);
+  const Result r =
+      run_to_file({"-j", "2", "--line-buffer", "--tagstring", "{#}", "{}", ":::", first, second}, out);
   EXPECT_EQ(r.code(), 0) << r;
   EXPECT_TRUE(std::filesystem::exists(dir / "seen"));
   // The last line, without its newline, at the job's end, tagged too.
