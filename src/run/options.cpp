@@ -438,6 +438,8 @@ Options parse_command_line(int argc, const char* const* argv) {
   if (app.count("--results") > 0) {
     if (options.results.empty()) bad("--results needs a directory name");
     if (std::string why = results_refusal(options.results); !why.empty()) bad(why);
+    if (options.dry_run)
+      bad("--results with --dry-run: GNU parallel makes directories of DIR then; mpp-run does not");
   }
   if (app.count("--arg-file") > 0) {
     if (arg_file.empty()) bad("-a needs a file name");

@@ -1,6 +1,6 @@
 // run_jobs() and --dry-run's print_commands(), and the Runner's frame: its life, the loop that
 // starts jobs as slots free up and waits on poll(), and what a finished job leads to (a retry, a
-// failure counted, --halt). The other parts of the Runner (runner_impl.hpp) have files of their own.
+// failure counted). The other parts of the Runner (runner_impl.hpp) have files of their own.
 #include "run/runner.hpp"
 
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
+#include "run/command.hpp"
 #include "run/input.hpp"
 #include "run/runner_impl.hpp"
 #include "run/signals.hpp"
@@ -150,23 +151,6 @@ std::optional<Pending> Runner::next_job() {
   }
 }
 
-bool Runner::already_run(std::size_t job) const noexcept {
-  return io_.already_run != nullptr && job < io_.already_run->size() && (*io_.already_run)[job];
-}
-
-// A job the joblog says was done (--resume): neither run nor counted; with -k its place is taken
-// by no output, so that the jobs after it are not held up.
-void Runner::skip(std::size_t job) {
-  bar_.advance();
-  if (!options_.keep_order) return;
-  const std::size_t place = job - next_ordered_;
-  if (ordered_.size() <= place) ordered_.resize(place + 1);
-  ordered_[place] = Output{};
-  flush_ordered();
-}
-
-void Runner::release_slot(std::size_t slot) { free_slots_.push_back(slot); }
-
 bool Runner::no_more_jobs() const noexcept {
   return pending_.empty() && source_.at_end() && source_.total() == source_.given();
 }
@@ -190,8 +174,6 @@ bool Runner::backlogged() const noexcept {
   return out_.pending() + (err_own_ ? err_own_->pending() : 0) + (joblog_own_ ? joblog_own_->pending() : 0) >
          k_max_backlog;
 }
-
-bool Runner::delayed() const noexcept { return next_start_ != k_no_deadline && Clock::now() < next_start_; }
 
 void Runner::stop() {
   if (stopping_) return;
@@ -321,12 +303,6 @@ void Runner::finish_done_jobs() {
   }
 }
 
-bool Runner::failed(const Running& r) const noexcept {
-  const int status = *r.status;
-  // A job that timed out failed, even when it then ended well on the SIGTERM.
-  return !r.stopped && (r.timed_out || !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
-}
-
 void Runner::finish(Running& r) {
   const bool job_failed = failed(r);
   if (job_failed && !stopping_ && r.tries < options_.tries) {
@@ -370,59 +346,6 @@ void Runner::finish(Running& r) {
   if (!r.stopped) count_for_halt(r, job_failed);
 }
 
-// GNU parallel's --halt: after each job, the jobs counted (failed, succeeded or all finished)
-// against the count or the share of all jobs; the exit status is set when it is reached.
-void Runner::count_for_halt(const Running& r, bool job_failed) {
-  const Halt& halt = options_.halt;
-  ++finished_;
-  if (!job_failed) ++succeeded_;
-  if (halt.when == Halt::When::never || halt_status_) return;
-  std::size_t counted = 0;
-  switch (halt.on) {
-    case Halt::On::fail:
-      if (!job_failed) return;
-      counted = failed_;
-      break;
-    case Halt::On::success:
-      if (job_failed) return;
-      counted = succeeded_;
-      break;
-    case Halt::On::done:
-      counted = finished_;
-      break;
-  }
-  const std::size_t total = source_.total().value_or(source_.given());
-  // P% of the jobs: at least that share, which may fall between two counts (50% of 3 is 2).
-  const bool reached = halt.percent != 0 ? counted * 100 >= total * halt.percent : counted >= halt.count;
-  if (!reached) return;
-  if (halt.on == Halt::On::success) {
-    halt_status_ = 0;
-  } else if (halt.percent != 0) {
-    halt_status_ = static_cast<int>((failed_ * 100 + std::max<std::size_t>(total, 1) - 1) /
-                                    std::max<std::size_t>(total, 1));
-  } else if (halt.count == 1) {
-    // This job's status, as a shell gives it: 128+N for signal N; -1 (255) for a timeout.
-    const int status = *r.status;
-    halt_status_ = r.timed_out                                     ? 255
-                   : WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status)
-                   : WIFSIGNALED(status)                           ? 128 + WTERMSIG(status)
-                                                                   : 0;
-  } else {
-    halt_status_ = static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
-  }
-  if (stopping_) return;
-  halted_ = true;
-  stop();
-  if (halt.when == Halt::When::now) {
-    const auto now = Clock::now();
-    for (auto& other : running_) {
-      if (other->status) continue;
-      other->stopped = true;
-      terminate(*other, now);
-    }
-  }
-}
-
 int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   std::string warning;
   // No more slots than jobs: -j 1000 for three commands needs three.
@@ -444,7 +367,8 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   return runner.run();
 }
 
-int print_commands(CommandSource& commands, int out, const std::vector<bool>* already_run) {
+int print_commands(CommandSource& commands, int out, const std::vector<bool>* already_run,
+                   const std::optional<std::string>& tagstring) {
   // In pieces, as the input is read: a long input is never held whole.
   std::string text;
   const auto flush = [&] {
@@ -456,6 +380,7 @@ int print_commands(CommandSource& commands, int out, const std::vector<bool>* al
     if (std::optional<Job> job = commands.next()) {
       const std::size_t i = job->seq - 1;
       if (already_run != nullptr && i < already_run->size() && (*already_run)[i]) continue;
+      if (tagstring) text += fill_text(*tagstring, job->values, job->seq, 1) + "\t";
       text += job->command;
       text += '\n';
       if (text.size() >= k_read_block) {

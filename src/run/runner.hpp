@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,10 @@ inline constexpr int k_max_failed_status = 101;
 
 /// --dry-run: each command on its own line, as it would run, written as the input is read.
 /// Returns the exit status. Throws mpp::ParseError for bad input.
-/// Jobs marked in `already_run` (--resume) are left out.
+/// Jobs marked in `already_run` (--resume) are left out; with `tagstring` (--tag), each line starts
+/// with the job's tag and a TAB, as GNU parallel's --dry-run writes it.
 [[nodiscard]] int print_commands(CommandSource& commands, int out,
-                                 const std::vector<bool>* already_run = nullptr);
+                                 const std::vector<bool>* already_run = nullptr,
+                                 const std::optional<std::string>& tagstring = std::nullopt);
 
 }  // namespace mpp::detail::run

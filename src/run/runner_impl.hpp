@@ -1,7 +1,8 @@
 // The Runner behind run_jobs() (runner.hpp): its state and the declarations its parts share. Its
-// members are defined by concern: the run and its poll loop (runner.cpp), starting a job and reading
-// its pipes (runner_job.cpp), stopping jobs and what they leave behind (runner_stop.cpp), and what a
-// run writes: output, joblog, messages (runner_output.cpp).
+// members are defined by concern: the run and its poll loop (runner.cpp), what steers it (job slots,
+// --halt, --delay, --resume: runner_control.cpp), starting a job and reading its pipes (runner_job.cpp),
+// stopping jobs and what they leave behind (runner_stop.cpp), and what a run writes: output, joblog, messages
+// (runner_output.cpp).
 #pragma once
 
 #include <poll.h>
@@ -123,16 +124,18 @@ class Runner {
   [[nodiscard]] bool no_more_jobs() const noexcept;
   void read_input();
   [[nodiscard]] bool backlogged() const noexcept;
-  [[nodiscard]] bool delayed() const noexcept;
-  [[nodiscard]] bool already_run(std::size_t job) const noexcept;
-  void skip(std::size_t job);
   void stop();
   void wait_for_events();
   void finish_done_jobs();
   void finish(Running& r);
+
+  // runner_control.cpp: job slots, --halt's counts, --delay, the jobs --resume skips.
+  void release_slot(std::size_t slot);
   [[nodiscard]] bool failed(const Running& r) const noexcept;
   void count_for_halt(const Running& r, bool failed);
-  void release_slot(std::size_t slot);
+  [[nodiscard]] bool delayed() const noexcept;
+  [[nodiscard]] bool already_run(std::size_t job) const noexcept;
+  void skip(std::size_t job);
 
   // runner_job.cpp: starting a job, reading its pipes, reaping it.
   void start(Pending job);

@@ -473,6 +473,10 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
       {{"--results", "OUT.JSON", "echo"}, "json"},
       {{"--results", "out.tsv", "echo"}, "tsv"},
       {{"--results", "out_{}", "echo"}, "replacement string"},
+      {{"--dry-run", "--results", "out", "echo"}, "--dry-run"},
+      {{"--resume", "echo"}, "need --joblog FILE"},
+      {{"-u", "--tag", "echo"}, "--ungroup"},
+      {{"--delay", "auto", "echo"}, "auto"},
       {{"--results=-.csv", "echo"}, "csv"},
   };
   for (const Case& c : cases) {

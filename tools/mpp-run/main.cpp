@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     run::CommandSource commands = earlier && options.retry_failed ? run::CommandSource(earlier->commands)
                                                                   : run::make_source(options, STDIN_FILENO);
     const std::vector<bool>* already_run = earlier ? &earlier->done : nullptr;
-    if (options.dry_run) return run::print_commands(commands, STDOUT_FILENO, already_run);
+    if (options.dry_run) return run::print_commands(commands, STDOUT_FILENO, already_run, options.tagstring);
 
     run::RunIo io;
     // On a terminal by default; anywhere (a log, zenity) when --bar asks for it, as in GNU parallel.
