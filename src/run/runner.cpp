@@ -305,6 +305,8 @@ void Runner::finish_done_jobs() {
 
 void Runner::finish(Running& r) {
   const bool job_failed = failed(r);
+  // Counted now: a zombie's row is written after its output has gone on.
+  r.received = r.streamed_out + r.output.out.size();
   if (job_failed && !stopping_ && r.tries < options_.tries) {
     // Its output is dropped: only the last try's is shown. It keeps its job slot, as in GNU
     // parallel.

@@ -85,6 +85,7 @@ struct Running {
   std::size_t slot = 0;
   std::string tag;               // --tag, --tagstring: the tag and its TAB
   std::size_t streamed_out = 0;  // -u, --line-buffer: bytes of standard output written already
+  std::size_t received = 0;      // bytes of standard output in all (the joblog's Receive), once finished
   Child child;
   Fd out;  // the read ends of its standard output and error, until their end
   Fd err;

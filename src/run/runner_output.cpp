@@ -101,7 +101,7 @@ void Runner::log(const Running& r) {
   const int sig = r.group_killed ? SIGKILL : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   char head[160];
   std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
-                r.streamed_out + r.output.out.size(), exitval, sig);
+                r.received, exitval, sig);
   const std::string row = std::string(head) + log_field(r.command) + "\n";
   if (joblog_error_ != 0) return;
   if (joblog_ == &err_) bar_.clear();

@@ -195,6 +195,18 @@ TEST(MppRunOutput, StreamedOutputCountsInTheJoblog) {
   EXPECT_NE(rows[1].find("\t0\t4\t0\t0\t"), std::string::npos) << rows[1];
 }
 
+TEST(MppRunOutput, AJobWhoseGroupOutlivesItStillCountsItsOutputInTheJoblog) {
+  ScratchDir dir;
+  // Its row waits for the SIGKILL of the child that ignores SIGTERM, after its output went on.
+  const Result r = run({"--timeout", "0.2", "--joblog", dir / "log",
+                        "sh -c 'echo abc; (trap \"\" TERM; exec sleep 30) & exec sleep {}'", ":::", "30"});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_EQ(r.out, "abc\n");
+  const std::vector<std::string> rows = lines_of(read_file(dir / "log"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NE(rows[1].find("\t0\t4\t-1\t9\t"), std::string::npos) << rows[1];
+}
+
 TEST(MppRunOutput, UngroupWithATagIsRefused) {
   ScratchDir dir;
   for (const char* tag : {"--tag", "--tagstring=x"}) {
