@@ -337,6 +337,9 @@ void Runner::finish(Running& r) {
   if (job_failed) ++failed_;
   // Counted before its output is written, so that the bar drawn after that output counts it.
   bar_.advance();
+  // A job --halt now killed: its output is not written, as GNU parallel writes none (with -k its
+  // place stays empty, and the outputs behind it are not written either).
+  if (r.stopped && halted_now()) return;
   if (options_.keep_order) {
     const std::size_t place = r.job - next_ordered_;
     if (ordered_.size() <= place) ordered_.resize(place + 1);

@@ -137,6 +137,7 @@ class Runner {
   [[nodiscard]] bool delayed() const noexcept;
   [[nodiscard]] bool already_run(std::size_t job) const noexcept;
   void skip(std::size_t job);
+  [[nodiscard]] bool halted_now() const noexcept { return halted_ && options_.halt.when == Halt::When::now; }
 
   // runner_job.cpp: starting a job, reading its pipes, reaping it.
   void start(Pending job);

@@ -128,8 +128,10 @@ void Runner::flush_ordered() {
     ordered_.pop_front();
     ++next_ordered_;
   }
-  // After a stop, the jobs that never ran leave holes: the outputs behind them still count.
-  if (running_.empty() && (stopping_ || no_more_jobs())) {
+  // After a stop, the jobs that never ran leave holes: the outputs behind them still count; not
+  // after --halt now, which ends the run as GNU parallel's does, with the outputs still waiting
+  // for their turn unwritten.
+  if (running_.empty() && (stopping_ || no_more_jobs()) && !halted_now()) {
     for (; !ordered_.empty(); ordered_.pop_front(), ++next_ordered_) {
       if (ordered_.front()) write_output(*ordered_.front());
     }

@@ -53,6 +53,25 @@ TEST(MppRunHalt, SuccessNowKillsAJobThatNeverEnds) {
   EXPECT_TRUE(wait_until([&] { return read_file("/proc/" + std::to_string(pid) + "/stat").empty(); }));
 }
 
+TEST(MppRunHalt, NowWritesNoOutputOfTheJobsItKills) {
+  for (const bool keep_order : {false, true}) {
+    ScratchDir dir;
+    // The first job prints and runs on; the second fails once the first has started.
+    Words args{"-j",
+               "2",
+               "--halt",
+               "now,fail=1",
+               "sh -c 'echo slow; touch " + (dir / "started") + "; exec sleep 30'",
+               "sh -c '" + wait_for(dir / "started") + "; echo fast; exit 3'"};
+    if (keep_order) args.insert(args.begin(), "-k");
+    const Result r = run(args);
+    EXPECT_EQ(r.code(), 3) << r;
+    // As GNU parallel: the killed job's output is not written; with -k the failed job's output
+    // waited for the killed one's turn, and is not written either.
+    EXPECT_EQ(r.out, keep_order ? "" : "fast\n") << r;
+  }
+}
+
 TEST(MppRunHalt, SuccessIgnoresFailuresBefore) {
   const Result r =
       run({"-j", "1", "-k", "--halt", "soon,success=1", "echo {}; exit {}", ":::", "3", "0", "2"});
