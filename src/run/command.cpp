@@ -109,6 +109,7 @@ std::optional<Part> part_named(std::string_view modifier) {
 struct Replacement {
   std::size_t length = 0;  // 0: none here
   bool seq = false;        // {#}
+  bool slot = false;       // {%}
   int source = 0;          // {N...}: N (negative from the last); 0: every value
   Part part = Part::whole;
 };
@@ -127,7 +128,8 @@ bool values_alone(std::string_view command_template) {
 }
 
 Replacement replacement_at(std::string_view text) {
-  if (text.starts_with("{#}")) return {3, true, 0, Part::whole};
+  if (text.starts_with("{#}")) return {3, true, false, 0, Part::whole};
+  if (text.starts_with("{%}")) return {3, false, true, 0, Part::whole};
   std::string_view rest = text.substr(1);
   std::size_t digits = source_number_length(rest);
   const std::size_t sign = rest.starts_with('-') ? 1 : 0;
@@ -143,7 +145,7 @@ Replacement replacement_at(std::string_view text) {
     // {0}: every value, as {} (as GNU parallel's).
     if (sign == 1) source = -source;
   }
-  return {close + 2, false, source, *part};
+  return {close + 2, false, false, source, *part};
 }
 
 // Where the first replacement string of `text` starts; npos when there is none.
@@ -156,12 +158,12 @@ std::size_t first_replacement_at(std::string_view text) {
 
 }  // namespace
 
-std::string fill_template(std::string_view command_template, std::span<const std::string> values,
-                          std::size_t seq) {
-  // A template that is `{}` alone makes each job's values its command, as given (as with no
-  // template); every other template gets them quoted (options.cpp refuses the other forms GNU
-  // parallel runs unquoted).
-  const bool quote = !values_alone(command_template);
+namespace {
+
+// The replacement strings of `text` filled; the values shell-quoted when `quote`, and appended when
+// there is none when `append`.
+std::string fill(std::string_view command_template, std::span<const std::string> values, std::size_t seq,
+                 std::size_t slot, bool quote, bool append) {
   const auto put = [&](std::string& out, std::string_view value) {
     if (quote) {
       out += shell_quote(value);
@@ -198,16 +200,33 @@ std::string fill_template(std::string_view command_template, std::span<const std
     replaced = true;
     if (r.seq) {
       command += std::to_string(seq);
+    } else if (r.slot) {
+      command += std::to_string(slot);
     } else {
       append_values(command, r.source, r.part);
     }
     at = open + r.length;
   }
-  if (!replaced) {
+  if (!replaced && append) {
     command += ' ';
     append_values(command, 0, Part::whole);
   }
   return command;
+}
+
+}  // namespace
+
+std::string fill_template(std::string_view command_template, std::span<const std::string> values,
+                          std::size_t seq, std::size_t slot) {
+  // A template that is `{}` alone makes each job's values its command, as given (as with no
+  // template); every other template gets them quoted (options.cpp refuses the other forms GNU
+  // parallel runs unquoted).
+  return fill(command_template, values, seq, slot, !values_alone(command_template), true);
+}
+
+std::string fill_text(std::string_view text, std::span<const std::string> values, std::size_t seq,
+                      std::size_t slot) {
+  return fill(text, values, seq, slot, false, false);
 }
 
 std::optional<std::string> first_replacement(std::string_view text) {
@@ -241,8 +260,8 @@ std::optional<std::string> unsupported_replacement(std::string_view text) {
       if (end != std::string_view::npos) return std::string(text.substr(open, 1 + digits + end + 2));
       continue;
     }
-    // {%} (the job slot), and {N%} and {N#}, which GNU parallel reads too.
-    if (after.starts_with("%}") || (numbered && after.starts_with("#}")))
+    // {N%} and {N#}, which GNU parallel reads as forms of the job slot and number.
+    if (numbered && (after.starts_with("%}") || after.starts_with("#}")))
       return std::string(text.substr(open, 1 + digits + 2));
   }
   return std::nullopt;

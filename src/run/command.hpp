@@ -22,11 +22,18 @@ namespace mpp::detail::run {
 /// `{.}` without its extension, `{/}` its base name, `{//}` its directory (as dirname(1) gives it),
 /// `{/.}` its base name without extension (each value so, joined by spaces, as GNU parallel does);
 /// `{N}`, `{N.}`, `{N/}`, `{N//}`, `{N/.}` the value of input source N (from 1; negative: counted
-/// from the last; an empty one where there is no such source); `{#}` seq. Any other brace is text.
+/// from the last; an empty one where there is no such source); `{#}` seq; `{%}` the job's slot
+/// `slot` (from 1). Any other brace is text.
 /// A template that is `{}` alone gives the values unquoted: they are the command.
 /// A template with none of them gets ` ` and the quoted values appended.
 [[nodiscard]] std::string fill_template(std::string_view command_template,
-                                        std::span<const std::string> values, std::size_t seq);
+                                        std::span<const std::string> values, std::size_t seq,
+                                        std::size_t slot = 1);
+
+/// `text` (--tagstring, a --results path's part) with the same replacement strings filled, the
+/// values as they are, unquoted: the text is no command. Nothing is appended when there is none.
+[[nodiscard]] std::string fill_text(std::string_view text, std::span<const std::string> values,
+                                    std::size_t seq, std::size_t slot);
 /// One value, job 1.
 [[nodiscard]] std::string fill_template(std::string_view command_template, std::string_view value);
 
@@ -39,7 +46,7 @@ namespace mpp::detail::run {
 [[nodiscard]] std::optional<std::string> first_replacement(std::string_view text);
 
 /// The first replacement string of GNU parallel's in `text` that mpp-run does not implement:
-/// `{%}` (the job slot), `{N%}` and `{N#}`, and the Perl expressions `{=...=}` and `{N=...=}`. Empty when
+/// `{N%}` and `{N#}`, and the Perl expressions `{=...=}` and `{N=...=}`. Empty when
 /// there is none. GNU parallel would replace them; mpp-run refuses such a template rather than run it with
 /// the text left as it is.
 [[nodiscard]] std::optional<std::string> unsupported_replacement(std::string_view text);

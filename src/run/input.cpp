@@ -22,7 +22,7 @@ constexpr std::size_t k_read_size = std::size_t{64} * 1024;
 CommandSource::CommandSource(std::vector<std::string> commands)
     : ready_(std::make_move_iterator(commands.begin()), std::make_move_iterator(commands.end())) {}
 
-CommandSource::CommandSource(std::size_t total, std::function<std::string(std::size_t)> make)
+CommandSource::CommandSource(std::size_t total, std::function<Job(std::size_t, std::size_t)> make)
     : make_(std::move(make)), total_(total) {}
 
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
@@ -37,16 +37,20 @@ CommandSource::CommandSource(int fd, std::string name, std::string command_templ
 
 CommandSource::~CommandSource() = default;
 
-std::optional<std::string> CommandSource::next() {
+std::optional<Job> CommandSource::next(std::size_t slot) {
   if (make_) {
     if (given_ == total_) return std::nullopt;
-    return make_(given_++);
+    const std::size_t i = given_++;
+    return make_(i, slot);
   }
   if (ready_.empty()) return std::nullopt;
-  std::string command = std::move(ready_.front());
+  Job job;
+  job.values.push_back(std::move(ready_.front()));
   ready_.pop_front();
-  ++given_;
-  return command;
+  job.seq = ++given_;
+  // Every line is a value when there is a template: its number is the job's ({#}).
+  job.command = template_.empty() ? job.values.front() : fill_template(template_, job.values, job.seq, slot);
+  return job;
 }
 
 std::optional<std::size_t> CommandSource::total() const noexcept {
@@ -104,14 +108,8 @@ void CommandSource::add_line(std::string_view line, bool ended) {
     at_end_ = true;
     throw ParseError("a NUL byte cannot be part of a command", name_, line_number_, nul + 1);
   }
-  if (template_.empty()) {
-    // As commands, empty lines are nothing to run; as values, they are empty values.
-    if (!line.empty()) ready_.emplace_back(line);
-  } else {
-    // Every line is a value: its number is the job's ({#}).
-    const std::string values[] = {std::string(line)};
-    ready_.push_back(fill_template(template_, values, line_number_));
-  }
+  // As commands, empty lines are nothing to run; as values, they are empty values.
+  if (!template_.empty() || !line.empty()) ready_.emplace_back(line);
 }
 
 Combinations::Combinations(std::vector<std::vector<std::string>> sources, const std::vector<bool>& linked)

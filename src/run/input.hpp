@@ -16,6 +16,16 @@
 
 namespace mpp::detail::run {
 
+/// One job as its source gives it: the command to run and what it was made of, for --tag,
+/// --tagstring and --results.
+struct Job {
+  std::string command;
+  /// Its values, one per input source; a line or argument that is a command by itself is its
+  /// one value (GNU parallel's `{}` there is the command).
+  std::vector<std::string> values;
+  std::size_t seq = 0;  // its place in the input, from 1 ({#})
+};
+
 /// The commands of a run, in order. Lines are read only when asked for (read_some(), read_all()),
 /// so that the poll loop decides when: a read never happens unless poll() said the descriptor is
 /// readable, or the caller chose to wait.
@@ -25,9 +35,9 @@ class CommandSource {
  public:
   /// All the commands, known already.
   explicit CommandSource(std::vector<std::string> commands);
-  /// `total` commands, command i made by `make(i)` when next() comes to it (the combinations of
+  /// `total` jobs, job i made by `make(i, slot)` when next() comes to it (the combinations of
   /// several input sources can be far more than memory holds).
-  CommandSource(std::size_t total, std::function<std::string(std::size_t)> make);
+  CommandSource(std::size_t total, std::function<Job(std::size_t, std::size_t)> make);
   /// The lines of `fd` (named `name` in messages), each a value for `command_template`, or a
   /// command when the template is empty (then empty lines are skipped); `already_read` came from
   /// `fd` before. Closes `fd` on destruction when `owns_fd`.
@@ -37,8 +47,9 @@ class CommandSource {
   CommandSource& operator=(const CommandSource&) = delete;
   ~CommandSource();
 
-  /// The next command, when one has been read; none when more must be read first (or at the end).
-  [[nodiscard]] std::optional<std::string> next();
+  /// The next job, when one has been read, its command filled for job slot `slot` (`{%}`, from 1);
+  /// none when more must be read first (or at the end).
+  [[nodiscard]] std::optional<Job> next(std::size_t slot = 1);
   /// The descriptor to poll for POLLIN before read_some(); -1 when there is nothing more to read.
   [[nodiscard]] int poll_fd() const noexcept { return at_end_ ? -1 : fd_; }
   /// One read() (it blocks unless poll() said the descriptor is readable), split into lines.
@@ -60,9 +71,9 @@ class CommandSource {
   void take(std::string_view text);
   void add_line(std::string_view line, bool ended);
 
-  std::deque<std::string> ready_;
-  std::function<std::string(std::size_t)> make_;  // when made on demand
-  std::size_t total_ = 0;                         // ... how many
+  std::deque<std::string> ready_;  // commands, or with a template the lines that are its values
+  std::function<Job(std::size_t, std::size_t)> make_;  // when made on demand
+  std::size_t total_ = 0;                              // ... how many
   int fd_ = -1;
   Fd owned_;  // fd_, when the source owns it
   bool at_end_ = true;

@@ -20,6 +20,7 @@
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
 #include "run/input.hpp"
+#include "run/results.hpp"
 
 namespace mpp::detail::run {
 namespace {
@@ -104,7 +105,7 @@ const std::string_view k_usage =
     "\n"
     "Runs commands in parallel. Each job's output is kept together: it is written when the job ends,\n"
     "never mixed with another's. Values are shell-quoted where they fill {}, {.}, {/}, {//}, {/.}, {N}...\n"
-    "and {#} is the job's number (a template without any of them\n"
+    "{#} is the job's number and {%} its slot (a template without any of them\n"
     "gets the value at its end). A command with no shell syntax runs directly, others through /bin/sh.\n"
     "\n"
     "Options (before the command):\n"
@@ -116,6 +117,16 @@ const std::string_view k_usage =
     "  --joblog FILE         one line per job, with GNU parallel's columns ('-': standard output)\n"
     "  --halt now,fail=N     after N failed jobs, kill the running ones and stop\n"
     "  --halt soon,fail=N    after N failed jobs, start no more and wait for the running ones\n"
+    "                        (also success=N, done=N, P% of all jobs; -2..2 as GNU parallel's)\n"
+    "  --tag                 start each output line with the job's values and a TAB\n"
+    "  --tagstring STR       ... with STR, its replacement strings filled (unquoted)\n"
+    "  --results DIR         each job's output in DIR/1/VALUE/stdout, stderr and seq\n"
+    "  --delay SECONDS       wait this long between two job starts (units s, m, h, d too)\n"
+    "  -u, --ungroup         write the output as it comes, jobs' output mixed\n"
+    "  --resume              with --joblog FILE: skip the jobs FILE has rows of, add rows to it\n"
+    "  --resume-failed       ... skip those that succeeded, run the failed ones again\n"
+    "  --retry-failed        ... run the failed commands of FILE again (the command line's are ignored)\n"
+    "  --line-buffer         write the output line by line as it comes (whole lines never mixed)\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
     "  --dry-run             print the commands instead of running them\n"
     "  --bar                 the progress bar on standard error even when it is no terminal\n"
@@ -127,7 +138,7 @@ const std::string_view k_usage =
     "Exit status: 0 when every job succeeded; 1-100 the number of failed jobs; 101 more than 100\n"
     "failed; 128+N after signal N (130 for Ctrl-C), having killed every job; 141 when the reader of the\n"
     "output went away; 255 bad usage or input, or output or joblog that could not be written.\n"
-    "GNU parallel's {%} and {=perl=}, and options mpp-run does not know are\n"
+    "GNU parallel's {=perl=}, and options mpp-run does not know are\n"
     "refused (255) before any job runs. Nothing a job started outlives mpp-run.\n";
 
 std::size_t parse_count(std::string_view option, std::string_view text, std::size_t min, std::size_t max) {
@@ -194,37 +205,103 @@ double parse_seconds(std::string_view option, std::string_view text) {
   return value;
 }
 
+double parse_delay(std::string_view text) {
+  if (text.empty()) bad("--delay needs a value: a number of seconds (it was given an empty one)");
+  if (text.ends_with("auto")) {
+    bad("--delay " + std::string(text) +
+        ": GNU parallel's auto delay (longer after a failure) is not implemented "
+        "by mpp-run; give a number of seconds");
+  }
+  double unit = 1;
+  std::string_view number = text;
+  switch (text.back()) {
+    case 's':
+    case 'S':
+      unit = 1;
+      break;
+    case 'm':
+    case 'M':
+      unit = 60;
+      break;
+    case 'h':
+    case 'H':
+      unit = 3600;
+      break;
+    case 'd':
+    case 'D':
+      unit = 86400;
+      break;
+    default:
+      unit = 0;
+  }
+  if (unit != 0) number.remove_suffix(1);
+  if (unit == 0) unit = 1;
+  if (number == "0") return 0;
+  if (number.find_first_not_of("0123456789.") != std::string_view::npos) {
+    bad("--delay needs a number of seconds, or one number with a unit s, m, h or d, not '" +
+        std::string(text) + "'");
+  }
+  return parse_seconds("--delay", number) * unit;
+}
+
 Halt parse_halt(std::string_view text) {
-  if (text.empty()) bad("--halt needs a value: never, now,fail=N or soon,fail=N (it was given an empty one)");
+  static constexpr std::string_view k_forms =
+      "never, now,fail=N, soon,success=N, now,done=P% (now or soon; fail, "
+      "success or done; a count or a percentage)";
+  if (text.empty()) bad("--halt needs a value: " + std::string(k_forms) + " (it was given an empty one)");
   if (text == "never" || text == "0") return {};
-  if (text == "1") return {Halt::When::soon, 1};
-  if (text == "2") return {Halt::When::now, 1};
-  const std::size_t comma = text.find(',');
-  const std::string_view when = text.substr(0, comma);
+  if (text == "1") return {Halt::When::soon, Halt::On::fail, 1, 0};
+  if (text == "2") return {Halt::When::now, Halt::On::fail, 1, 0};
+  if (text == "-1") return {Halt::When::soon, Halt::On::success, 1, 0};
+  if (text == "-2") return {Halt::When::now, Halt::On::success, 1, 0};
+  std::string spelled(text);
+  if (text.ends_with('%') && text.find(',') == std::string_view::npos) spelled = "soon,fail=" + spelled;
+  const std::string_view form = spelled;
+  const std::size_t comma = form.find(',');
+  const std::string_view when = form.substr(0, comma);
   Halt halt;
   if (when == "now") {
     halt.when = Halt::When::now;
   } else if (when == "soon") {
     halt.when = Halt::When::soon;
   } else {
-    bad("--halt needs never, now,fail=N or soon,fail=N, not '" + std::string(text) + "'");
+    bad("--halt needs " + std::string(k_forms) + ", not '" + std::string(text) + "'");
   }
-  const std::string_view condition = comma == std::string_view::npos ? "" : text.substr(comma + 1);
-  if (!condition.starts_with("fail=")) {
-    bad("--halt " + std::string(when) + " needs a condition fail=N, not '" + std::string(condition) + "'");
+  const std::string_view condition = comma == std::string_view::npos ? "" : form.substr(comma + 1);
+  const std::size_t equals = condition.find('=');
+  const std::string_view kind = condition.substr(0, equals);
+  if (kind == "fail") {
+    halt.on = Halt::On::fail;
+  } else if (kind == "success") {
+    halt.on = Halt::On::success;
+  } else if (kind == "done") {
+    halt.on = Halt::On::done;
+  } else {
+    bad("--halt " + std::string(when) + " needs a condition fail=N, success=N or done=N (or P%), not '" +
+        std::string(condition) + "'");
   }
-  halt.failures =
-      parse_count("--halt fail=", condition.substr(5), 1, std::numeric_limits<std::size_t>::max());
+  if (equals == std::string_view::npos)
+    bad("--halt " + std::string(text) + " needs =N or =P% after " + std::string(kind));
+  const std::string_view amount = condition.substr(equals + 1);
+  const std::string option = "--halt " + std::string(when) + "," + std::string(kind) + "=";
+  if (amount.ends_with('%')) {
+    // GNU parallel takes 0% (halting at the first such job with status 0) and more than 100%
+    // (never halting); mpp-run refuses both rather than guess which was meant.
+    halt.percent =
+        static_cast<unsigned>(parse_count(option + "P%", amount.substr(0, amount.size() - 1), 1, 100));
+  } else {
+    halt.count = parse_count(option, amount, 1, std::numeric_limits<std::size_t>::max());
+  }
   return halt;
 }
 
 namespace {
 
 // The options that take no value, and those that take one (the next word, or after '=').
-constexpr std::string_view k_flags[] = {"-h",           "--help",    "--version", "-k",
-                                        "--keep-order", "--dry-run", "--bar",     "--no-bar"};
-constexpr std::string_view k_with_value[] = {"-j",       "--jobs", "--timeout", "--retries",
-                                             "--joblog", "--halt", "-a",        "--arg-file"};
+constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",   "--keep-order",
+                                        "--dry-run", "--bar",  "--no-bar",  "--tag"};
+constexpr std::string_view k_with_value[] = {"-j",     "--jobs", "--timeout",  "--retries",   "--joblog",
+                                             "--halt", "-a",     "--arg-file", "--tagstring", "--results"};
 
 bool one_of(std::string_view word, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), word) != names.end();
@@ -304,6 +381,18 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--no-bar", no_bar);
   bool with_bar = false;  // GNU parallel's --bar: the bar mpp-run draws on a terminal anyway
   app.add_flag("--bar", with_bar);
+  bool tag = false;
+  std::string tagstring;
+  app.add_flag("--tag", tag);
+  app.add_option("--tagstring", tagstring);
+  app.add_option("--results", options.results);
+  std::string delay;
+  app.add_option("--delay", delay);
+  app.add_flag("-u,--ungroup", options.ungroup);
+  app.add_flag("--line-buffer,--lb", options.line_buffer);
+  app.add_flag("--resume", options.resume);
+  app.add_flag("--resume-failed", options.resume_failed);
+  app.add_flag("--retry-failed", options.retry_failed);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -317,10 +406,40 @@ Options parse_command_line(int argc, const char* const* argv) {
   if (app.count("--retries") > 0)
     options.tries = std::max<std::size_t>(1, parse_count("--retries", retries, 0, k_max_tries));
   if (app.count("--halt") > 0) options.halt = parse_halt(halt);
+  if (app.count("--delay") > 0) options.delay = parse_delay(delay);
   if (app.count("--joblog") > 0 && options.joblog.empty()) bad("--joblog needs a file name");
   if (options.joblog.starts_with('+')) {
     bad("--joblog +FILE (GNU parallel: append to FILE) is not implemented by mpp-run; write ./+FILE for a "
         "file whose name starts with +");
+  }
+  // --tag is --tagstring {} (GNU parallel's); --tagstring wins when both are given, as there.
+  if (app.count("--tagstring") > 0) {
+    options.tagstring = tagstring;
+  } else if (tag) {
+    options.tagstring = "{}";
+  }
+  if (options.tagstring) {
+    if (auto found = unsupported_replacement(*options.tagstring)) {
+      bad("--tagstring: '" + *found +
+          "' is a replacement string of GNU parallel's that mpp-run does not implement");
+    }
+  }
+  // GNU parallel writes -u's output untagged, ignoring --tag: mpp-run refuses rather than
+  // drop the tags silently.
+  if (options.ungroup && options.tagstring) {
+    bad("-u/--ungroup with --tag or --tagstring: GNU parallel writes the output untagged there; use "
+        "--line-buffer for tagged lines as they come");
+  }
+  if ((options.resume || options.resume_failed || options.retry_failed) &&
+      (options.joblog.empty() || options.joblog == "-")) {
+    bad("--resume, --resume-failed and --retry-failed need --joblog FILE, the joblog of the earlier run "
+        "(GNU parallel's --resume with --results alone is not implemented)");
+  }
+  if (app.count("--results") > 0) {
+    if (options.results.empty()) bad("--results needs a directory name");
+    if (std::string why = results_refusal(options.results); !why.empty()) bad(why);
+    if (options.dry_run)
+      bad("--results with --dry-run: GNU parallel makes directories of DIR then; mpp-run does not");
   }
   if (app.count("--arg-file") > 0) {
     if (arg_file.empty()) bad("-a needs a file name");
@@ -431,10 +550,12 @@ Combinations combine(const Options& options, int stdin_fd) {
 
 // Job i of the combinations: the template filled, or with no template the values as a command
 // (GNU parallel's `parallel ::: cmd...`).
-std::string combined_command(const std::string& command_template, const Combinations& jobs, std::size_t i) {
-  const std::vector<std::string> values = jobs.values(i);
-  if (!command_template.empty()) return fill_template(command_template, values, i + 1);
-  return join(values);
+Job combined_job(const std::string& command_template, const Combinations& jobs, std::size_t i,
+                 std::size_t slot) {
+  Job job{{}, jobs.values(i), i + 1};
+  job.command =
+      command_template.empty() ? join(job.values) : fill_template(command_template, job.values, i + 1, slot);
+  return job;
 }
 
 }  // namespace
@@ -446,7 +567,7 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
     const Combinations jobs = combine(options, stdin_fd);
     commands.reserve(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i)
-      commands.push_back(combined_command(command_template, jobs, i));
+      commands.push_back(combined_job(command_template, jobs, i, 1).command);
     return commands;
   }
   // The lines of the -a file or standard input: commands, or values for the template.
@@ -480,9 +601,10 @@ CommandSource make_source(const Options& options, int stdin_fd) {
     auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd));
     const std::size_t total = jobs->size();
     // Made as jobs start, so that combinations far larger than memory still run.
-    return CommandSource(total, [jobs, command_template = join(options.words)](std::size_t i) {
-      return combined_command(command_template, *jobs, i);
-    });
+    return CommandSource(total,
+                         [jobs, command_template = join(options.words)](std::size_t i, std::size_t slot) {
+                           return combined_job(command_template, *jobs, i, slot);
+                         });
   }
   if (options.arg_file || options.words.empty()) {
     const std::string command_template = join(options.words);

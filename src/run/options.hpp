@@ -10,15 +10,22 @@
 
 namespace mpp::detail::run {
 
-/// --halt: when failures stop the run.
+/// --halt: when finished jobs stop the run, as GNU parallel's.
 struct Halt {
   enum class When {
     never,  // run every job (the default)
     soon,   // start no more jobs, let the running ones finish
     now,    // start no more jobs, kill the running ones
   };
+  enum class On {
+    fail,     // counting failed jobs (fail=)
+    success,  // counting jobs that succeeded (success=)
+    done,     // counting every finished job (done=)
+  };
   When when = When::never;
-  std::size_t failures = 1;  // how many failed jobs trigger it (fail=N)
+  On on = On::fail;
+  std::size_t count = 1;  // how many jobs trigger it (fail=N)
+  unsigned percent = 0;   // or, when not 0, this share of all the jobs (fail=P%)
 };
 
 /// An input source after the command: `::: VALUE...`, or a file's lines (`:::: FILE`, `-a FILE`;
@@ -47,6 +54,14 @@ struct Options {
   std::size_t tries = 1;  // --retries N: a failing job runs at most N times in all (as GNU parallel)
   std::string joblog;     // empty: none; "-": standard output
   Halt halt;
+  std::optional<std::string> tagstring;  // --tagstring STR; --tag is "{}"
+  std::string results;                   // --results DIR; empty: none
+  double delay = 0;                      // --delay: seconds between two starts; 0: none
+  bool ungroup = false;                  // -u: output written as it comes, lines of jobs mixed
+  bool line_buffer = false;              // --line-buffer: written line by line as it comes
+  bool resume = false;                   // --resume: skip the jobs the joblog has rows of
+  bool resume_failed = false;            // --resume-failed: ... the jobs that succeeded
+  bool retry_failed = false;             // --retry-failed: run the joblog's failed commands
   bool dry_run = false;
   bool bar = true;                      // --no-bar turns the progress bar off
   bool bar_requested = false;           // --bar: drawn even when stderr is no terminal
@@ -78,9 +93,14 @@ inline constexpr int k_usage_status = 255;
 /// The most jobs at once (-j 0 means this many, the open-file limit permitting).
 inline constexpr std::size_t k_max_jobs = 4096;
 
-/// "never", "now,fail=N", "soon,fail=N", or GNU parallel's shorthands 0, 1 (soon,fail=1) and
-/// 2 (now,fail=1). Throws mpp::ParseError.
+/// "never", or WHEN,KIND=N or WHEN,KIND=P% (WHEN now or soon, KIND fail, success or done; N at least
+/// 1, P from 1 to 100), or GNU parallel's shorthands 0 (never), 1 (soon,fail=1), 2 (now,fail=1),
+/// -1 (soon,success=1), -2 (now,success=1) and P% (soon,fail=P%). Throws mpp::ParseError.
 [[nodiscard]] Halt parse_halt(std::string_view text);
+
+/// --delay's duration: seconds ("0.5"), or one number with GNU parallel's unit s, m, h or d ("2m");
+/// 0 is no delay. Throws mpp::ParseError (also for GNU parallel's "auto" and sums such as "1m30s").
+[[nodiscard]] double parse_delay(std::string_view text);
 
 /// A positive number of seconds ("30", "0.5"). Throws mpp::ParseError naming `option`.
 [[nodiscard]] double parse_seconds(std::string_view option, std::string_view text);

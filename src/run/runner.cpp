@@ -1,6 +1,6 @@
 // run_jobs() and --dry-run's print_commands(), and the Runner's frame: its life, the loop that
 // starts jobs as slots free up and waits on poll(), and what a finished job leads to (a retry, a
-// failure counted, --halt). The other parts of the Runner (runner_impl.hpp) have files of their own.
+// failure counted). The other parts of the Runner (runner_impl.hpp) have files of their own.
 #include "run/runner.hpp"
 
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
+#include "run/command.hpp"
 #include "run/input.hpp"
 #include "run/runner_impl.hpp"
 #include "run/signals.hpp"
@@ -94,10 +95,12 @@ Runner::~Runner() {
 int Runner::run() {
   check_writes();  // a reader gone before the start, an unwritable joblog header
   for (;;) {
-    while (!stopping_ && running_.size() < jobs_ && !backlogged()) {
+    while (!stopping_ && running_.size() < jobs_ && !backlogged() && !delayed()) {
       std::optional<Pending> job = next_job();
       if (!job) break;
       start(std::move(*job));
+      // --delay: from this start to the next, as GNU parallel's (retries too).
+      if (options_.delay > 0) next_start_ = deadline_after(std::chrono::duration<double>(options_.delay));
     }
     if (running_.empty() && doomed_.empty() && (stopping_ || no_more_jobs())) break;
     wait_for_events();
@@ -110,7 +113,13 @@ int Runner::run() {
   drain_output();
   if (signal_ != 0) return 128 + signal_;
   if (write_error_ != 0) return write_error_ == EPIPE ? 128 + SIGPIPE : k_usage_status;
-  if (joblog_error_ != 0 || input_error_ || descriptor_error_) return k_usage_status;
+  if (joblog_error_ != 0 || results_error_ != 0 || input_error_ || descriptor_error_) return k_usage_status;
+  if (halt_status_) return *halt_status_;
+  // GNU parallel's: with --halt P% not reached, the share of the started jobs that failed.
+  if (options_.halt.when != Halt::When::never && options_.halt.percent != 0) {
+    return static_cast<int>((failed_ * 100 + std::max<std::size_t>(started_, 1) - 1) /
+                            std::max<std::size_t>(started_, 1));
+  }
   return static_cast<int>(std::min<std::size_t>(failed_, k_max_failed_status));
 }
 
@@ -121,9 +130,25 @@ std::optional<Pending> Runner::next_job() {
     pending_.pop_front();
     return job;
   }
-  std::optional<std::string> command = source_.next();
-  if (!command) return std::nullopt;
-  return Pending{next_index_++, std::move(*command), 0};
+  for (;;) {
+    std::size_t slot = 0;
+    if (free_slots_.empty()) {
+      slot = ++slots_made_;
+    } else {
+      slot = free_slots_.front();
+      free_slots_.pop_front();
+    }
+    std::optional<Job> job = source_.next(slot);
+    if (!job || already_run(next_index_)) free_slots_.push_front(slot);  // the first to hand out still
+    if (!job) return std::nullopt;
+    const std::size_t index = next_index_++;
+    if (already_run(index)) {
+      skip(index);
+      continue;
+    }
+    ++started_;
+    return Pending{index, std::move(job->command), 0, std::move(job->values), slot};
+  }
 }
 
 bool Runner::no_more_jobs() const noexcept {
@@ -173,11 +198,14 @@ void Runner::wait_for_events() {
                                                                 : Source::stderr_ready});
     }
   }
-  if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 && !backlogged()) {
+  if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 && !backlogged() &&
+      !delayed()) {
     fds_.push_back({source_.poll_fd(), POLLIN, 0});
     owners_.push_back({nullptr, Source::input});
   }
   Deadline next = bar_.next_redraw();
+  // A free slot waits for --delay to pass (and wakes the loop when it has).
+  if (!stopping_ && running_.size() < jobs_ && delayed()) next = std::min(next, next_start_);
   bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
   for (auto& r : running_) {
     if (r->out) {
@@ -227,9 +255,11 @@ void Runner::wait_for_events() {
         break;
       case Source::out:
         read_some(r->out, r->output.out, r->large_out);
+        stream(*r, false);
         break;
       case Source::err:
         read_some(r->err, r->output.err, r->large_err);
+        stream(*r, false);
         break;
       case Source::exit:
         reap(*r);
@@ -274,14 +304,16 @@ void Runner::finish_done_jobs() {
 }
 
 void Runner::finish(Running& r) {
-  const int status = *r.status;
-  // A job that timed out failed, even when it then ended well on the SIGTERM.
-  const bool failed = !r.stopped && (r.timed_out || !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
-  if (failed && !stopping_ && r.tries < options_.tries) {
-    // Its output is dropped: only the last try's is shown.
-    pending_.push_front(Pending{r.job, std::move(r.command), r.tries});
+  const bool job_failed = failed(r);
+  // Counted now: a zombie's row is written after its output has gone on.
+  r.received = r.streamed_out + r.output.out.size();
+  if (job_failed && !stopping_ && r.tries < options_.tries) {
+    // Its output is dropped: only the last try's is shown. It keeps its job slot, as in GNU
+    // parallel.
+    pending_.push_front(Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot});
     return;
   }
+  release_slot(r.slot);
   // A job whose group outlives its leader has not ended yet: its row is written when the group has
   // gone, with the signal that ended it (SIGKILL when part of it ignored SIGTERM).
   if (r.zombie) {
@@ -289,13 +321,25 @@ void Runner::finish(Running& r) {
   } else {
     log(r);
   }
+  stream(r, true);  // -u, --line-buffer: what is left, a last line without a newline included
+  if (!options_.results.empty()) {
+    // The output goes to its files only, as in GNU parallel (mpp-run's own messages still reach
+    // standard error).
+    if (!r.stopped) write_results(r);
+    r.output = {};
+  } else if (options_.tagstring) {
+    tag_output(r);
+  }
   if (r.timed_out) {
     r.output.err +=
         "mpp-run: timed out after " + seconds_text(options_.timeout) + " s, killed: " + r.command + "\n";
   }
-  if (failed) ++failed_;
+  if (job_failed) ++failed_;
   // Counted before its output is written, so that the bar drawn after that output counts it.
   bar_.advance();
+  // A job --halt now killed: its output is not written, as GNU parallel writes none (with -k its
+  // place stays empty, and the outputs behind it are not written either).
+  if (r.stopped && halted_now()) return;
   if (options_.keep_order) {
     const std::size_t place = r.job - next_ordered_;
     if (ordered_.size() <= place) ordered_.resize(place + 1);
@@ -304,18 +348,7 @@ void Runner::finish(Running& r) {
   } else {
     write_output(r.output);
   }
-  if (failed && options_.halt.when != Halt::When::never && failed_ >= options_.halt.failures && !stopping_) {
-    halted_ = true;
-    stop();
-    if (options_.halt.when == Halt::When::now) {
-      const auto now = Clock::now();
-      for (auto& other : running_) {
-        if (other->status) continue;
-        other->stopped = true;
-        terminate(*other, now);
-      }
-    }
-  }
+  if (!r.stopped) count_for_halt(r, job_failed);
 }
 
 int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
@@ -327,7 +360,7 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   Fd joblog;
   if (!options.joblog.empty() && options.joblog != "-") {
     int signal = 0;
-    joblog = open_joblog(options.joblog, io.signals, signal);
+    joblog = open_joblog(options.joblog, io.joblog_append, io.signals, signal);
     if (signal != 0) {
       OutputStream err(io.err);  // a message that never blocks either; dropped if nobody reads
       err.write("mpp-run: " + signal_name(signal) + ": stopped waiting for a reader of the joblog " +
@@ -339,7 +372,8 @@ int run_jobs(const Options& options, CommandSource& commands, const RunIo& io) {
   return runner.run();
 }
 
-int print_commands(CommandSource& commands, int out) {
+int print_commands(CommandSource& commands, int out, const std::vector<bool>* already_run,
+                   const std::optional<std::string>& tagstring) {
   // In pieces, as the input is read: a long input is never held whole.
   std::string text;
   const auto flush = [&] {
@@ -348,8 +382,11 @@ int print_commands(CommandSource& commands, int out) {
     return error == 0 ? 0 : error == EPIPE ? 128 + SIGPIPE : k_usage_status;
   };
   for (;;) {
-    if (std::optional<std::string> command = commands.next()) {
-      text += *command;
+    if (std::optional<Job> job = commands.next()) {
+      const std::size_t i = job->seq - 1;
+      if (already_run != nullptr && i < already_run->size() && (*already_run)[i]) continue;
+      if (tagstring) text += fill_text(*tagstring, job->values, job->seq, 1) + "\t";
+      text += job->command;
       text += '\n';
       if (text.size() >= k_read_block) {
         if (const int status = flush(); status != 0) return status;

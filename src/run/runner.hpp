@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct RunIo {
   int err = STDERR_FILENO;        // their standard error, mpp-run's messages and the progress bar
   SignalPipe* signals = nullptr;  // SIGINT, SIGTERM, SIGHUP; none when null
   bool bar = false;               // draw the progress bar on `err`
+  // --resume and the like: job i (from 0) is skipped when already_run[i] (none when null), and
+  // the joblog is appended to, without a header, when joblog_append.
+  const std::vector<bool>* already_run = nullptr;
+  bool joblog_append = false;
 };
 
 /// How long a job has to end after SIGTERM (timeout, --halt now, Ctrl-C) before SIGKILL.
@@ -50,6 +55,10 @@ inline constexpr int k_max_failed_status = 101;
 
 /// --dry-run: each command on its own line, as it would run, written as the input is read.
 /// Returns the exit status. Throws mpp::ParseError for bad input.
-[[nodiscard]] int print_commands(CommandSource& commands, int out);
+/// Jobs marked in `already_run` (--resume) are left out; with `tagstring` (--tag), each line starts
+/// with the job's tag and a TAB, as GNU parallel's --dry-run writes it.
+[[nodiscard]] int print_commands(CommandSource& commands, int out,
+                                 const std::vector<bool>* already_run = nullptr,
+                                 const std::optional<std::string>& tagstring = std::nullopt);
 
 }  // namespace mpp::detail::run

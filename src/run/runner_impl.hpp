@@ -1,7 +1,8 @@
 // The Runner behind run_jobs() (runner.hpp): its state and the declarations its parts share. Its
-// members are defined by concern: the run and its poll loop (runner.cpp), starting a job and reading
-// its pipes (runner_job.cpp), stopping jobs and what they leave behind (runner_stop.cpp), and what a
-// run writes: output, joblog, messages (runner_output.cpp).
+// members are defined by concern: the run and its poll loop (runner.cpp), what steers it (job slots,
+// --halt, --delay, --resume: runner_control.cpp), starting a job and reading its pipes (runner_job.cpp),
+// stopping jobs and what they leave behind (runner_stop.cpp), and what a run writes: output, joblog, messages
+// (runner_output.cpp).
 #pragma once
 
 #include <poll.h>
@@ -66,11 +67,13 @@ struct Output {
   std::string err;
 };
 
-// A job waiting to start: a retry, or a command taken from the source.
+// A job waiting to start: a retry (in its job slot still), or one taken from the source.
 struct Pending {
   std::size_t job = 0;  // its place in the input, from 0
   std::string command;
-  std::size_t tries = 0;  // how many times it ran already
+  std::size_t tries = 0;            // how many times it ran already
+  std::vector<std::string> values;  // what it was made of (--tag, --results)
+  std::size_t slot = 0;             // its job slot ({%}), from 1
 };
 
 // One try of a job, from its start to its reaping.
@@ -78,6 +81,11 @@ struct Running {
   std::size_t job = 0;
   std::string command;
   std::size_t tries = 0;  // this one included
+  std::vector<std::string> values;
+  std::size_t slot = 0;
+  std::string tag;               // --tag, --tagstring: the tag and its TAB
+  std::size_t streamed_out = 0;  // -u, --line-buffer: bytes of standard output written already
+  std::size_t received = 0;      // bytes of standard output in all (the joblog's Receive), once finished
   Child child;
   Fd out;  // the read ends of its standard output and error, until their end
   Fd err;
@@ -122,6 +130,15 @@ class Runner {
   void finish_done_jobs();
   void finish(Running& r);
 
+  // runner_control.cpp: job slots, --halt's counts, --delay, the jobs --resume skips.
+  void release_slot(std::size_t slot);
+  [[nodiscard]] bool failed(const Running& r) const noexcept;
+  void count_for_halt(const Running& r, bool failed);
+  [[nodiscard]] bool delayed() const noexcept;
+  [[nodiscard]] bool already_run(std::size_t job) const noexcept;
+  void skip(std::size_t job);
+  [[nodiscard]] bool halted_now() const noexcept { return halted_ && options_.halt.when == Halt::When::now; }
+
   // runner_job.cpp: starting a job, reading its pipes, reaping it.
   void start(Pending job);
   void no_descriptors_for(Pending job);
@@ -147,6 +164,9 @@ class Runner {
   void check_joblog();
   void flush_ordered();
   void write_output(const Output& output);
+  void tag_output(Running& r);
+  void stream(Running& r, bool at_end);
+  void write_results(const Running& r);
   void check_writes();
   [[nodiscard]] std::vector<OutputStream*> streams();
   void drain_output();
@@ -164,6 +184,11 @@ class Runner {
   RunIo io_;
   std::deque<Pending> pending_;  // retries, before what the source gives
   std::size_t next_index_ = 0;   // the place in the input of the source's next command
+  // Job slots ({%}) as GNU parallel hands them out: freed ones again, first freed first; a new
+  // number when none is free.
+  std::deque<std::size_t> free_slots_;
+  std::size_t slots_made_ = 0;
+  Deadline next_start_ = k_no_deadline;  // --delay: no job starts before
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
   // --keep-order: finished outputs waiting their turn, from the job at next_ordered_ on.
@@ -183,6 +208,11 @@ class Runner {
   ProgressBar bar_;
   Fd devnull_;
   std::size_t failed_ = 0;
+  std::size_t succeeded_ = 0;       // for --halt success=
+  std::size_t finished_ = 0;        // jobs done, after their last try (--halt done=)
+  std::size_t started_ = 0;         // jobs started, retries not counted (--halt P%)
+  std::optional<int> halt_status_;  // the exit status --halt set when it stopped the run
+  int results_error_ = 0;           // a --results file that could not be written
   std::size_t not_started_ = 0;
   bool input_left_ = false;  // stopped before the input was read to its end
   bool input_error_ = false;
@@ -202,6 +232,6 @@ class Runner {
 // Before a run starts (run_jobs()): the slots that the open-file limit leaves room for
 // (runner_job.cpp), and the joblog opened (runner_output.cpp).
 std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning);
-Fd open_joblog(const std::string& path, SignalPipe* signals, int& signal);
+Fd open_joblog(const std::string& path, bool append, SignalPipe* signals, int& signal);
 
 }  // namespace mpp::detail::run

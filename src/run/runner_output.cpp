@@ -14,6 +14,8 @@
 
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
+#include "run/command.hpp"
+#include "run/results.hpp"
 #include "run/runner_impl.hpp"
 #include "run/signals.hpp"
 
@@ -41,10 +43,12 @@ std::string log_field(std::string_view command) {
 // Opens the joblog file (not "-") before anything runs; a file that cannot be opened is an error.
 // A FIFO with no reader yet is waited for, opened without blocking and again every few
 // milliseconds while the signals are heard: none (an empty Fd) with `signal` set when one came first.
-Fd open_joblog(const std::string& path, SignalPipe* signals, int& signal) {
+Fd open_joblog(const std::string& path, bool append, SignalPipe* signals, int& signal) {
   for (;;) {
     const int fd = posix::retried("open", [&] {
-      return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+      return ::open(path.c_str(),
+                    O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                    0644);
     });
     if (fd >= 0) {
       Fd file(fd);
@@ -80,7 +84,7 @@ OutputStream* Runner::joblog_stream(const std::string& path, int fd) {
 void Runner::write_joblog_header(const std::string& path) {
   static constexpr std::string_view k_header =
       "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
-  if (joblog_ == nullptr) return;
+  if (joblog_ == nullptr || io_.joblog_append) return;
   joblog_->write(k_header);
   if (joblog_own_ && joblog_own_->error() != 0)
     throw ParseError("cannot write the joblog " + path + ": " + std::strerror(joblog_own_->error()));
@@ -97,7 +101,7 @@ void Runner::log(const Running& r) {
   const int sig = r.group_killed ? SIGKILL : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   char head[160];
   std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
-                r.output.out.size(), exitval, sig);
+                r.received, exitval, sig);
   const std::string row = std::string(head) + log_field(r.command) + "\n";
   if (joblog_error_ != 0) return;
   if (joblog_ == &err_) bar_.clear();
@@ -124,12 +128,89 @@ void Runner::flush_ordered() {
     ordered_.pop_front();
     ++next_ordered_;
   }
-  // After a stop, the jobs that never ran leave holes: the outputs behind them still count.
-  if (running_.empty() && (stopping_ || no_more_jobs())) {
+  // After a stop, the jobs that never ran leave holes: the outputs behind them still count; not
+  // after --halt now, which ends the run as GNU parallel's does, with the outputs still waiting
+  // for their turn unwritten.
+  if (running_.empty() && (stopping_ || no_more_jobs()) && !halted_now()) {
     for (; !ordered_.empty(); ordered_.pop_front(), ++next_ordered_) {
       if (ordered_.front()) write_output(*ordered_.front());
     }
   }
+}
+
+namespace {
+
+// --tag, --tagstring: each line of the job's output and error output starts with the tag and a
+// TAB, as GNU parallel writes it: a line is what follows a newline or a carriage return; a last
+// line without a newline keeps none.
+std::string tagged(std::string_view text, std::string_view tag) {
+  if (text.empty()) return {};
+  std::string out;
+  out.reserve(text.size() + tag.size() * 4);
+  out += tag;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if ((text[i] == '\n' || text[i] == '\r') && i + 1 < text.size()) out += tag;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Runner::tag_output(Running& r) {
+  r.output.out = tagged(r.output.out, r.tag);
+  r.output.err = tagged(r.output.err, r.tag);
+}
+
+// -u: what a job wrote is written as it is read; --line-buffer: its whole lines (tagged), the
+// rest at its end; with -k, only the job whose turn it is writes so, the others wait their turn
+// as without the option (GNU parallel's order). --results takes the output to its files instead.
+void Runner::stream(Running& r, bool at_end) {
+  if ((!options_.ungroup && !options_.line_buffer) || !options_.results.empty()) return;
+  if (options_.line_buffer && options_.keep_order && r.job != next_ordered_) return;
+  if (write_error_ != 0) return;
+  const auto send = [&](std::string& buffer, OutputStream& stream, bool is_out) {
+    std::size_t n = buffer.size();
+    if (!options_.ungroup && !at_end) {
+      const std::size_t newline = buffer.rfind('\n');
+      n = newline == std::string::npos ? 0 : newline + 1;
+    }
+    if (n == 0) return;
+    bar_.clear();
+    if (r.tag.empty()) {
+      stream.write(std::string_view(buffer).substr(0, n));
+    } else {
+      stream.write(tagged(std::string_view(buffer).substr(0, n), r.tag));
+    }
+    bar_.draw();
+    if (is_out) r.streamed_out += n;
+    buffer.erase(0, n);
+  };
+  send(r.output.out, out_, true);
+  send(r.output.err, err_, false);
+  check_writes();
+}
+
+// --results DIR: the job's files, DIR/1/VALUE1/2/VALUE2/{seq,stdout,stderr} (results_path()). A
+// file that cannot be written stops the run, as a joblog row that cannot (exit status 255).
+void Runner::write_results(const Running& r) {
+  if (results_error_ != 0) return;
+  const std::string dir = options_.results + "/" + results_path(r.values);
+  std::string failed_path;
+  int error = make_directories(dir, failed_path);
+  const std::string seq = std::to_string(r.job + 1);  // without a newline, as GNU parallel's
+  const std::pair<const char*, std::string_view> files[] = {
+      {"seq", seq}, {"stdout", r.output.out}, {"stderr", r.output.err}};
+  for (const auto& [name, text] : files) {
+    if (error != 0) break;
+    failed_path = dir + "/" + name;
+    error = write_file(failed_path, text);
+  }
+  if (error == 0) return;
+  results_error_ = error;
+  bar_.clear();
+  err_.write("mpp-run: cannot write the results file " + failed_path + ": " + std::strerror(error) + "\n");
+  if (signal_ == 0) interrupt_quietly();
 }
 
 // Queues a job's output: written as the readers take it, never waited for here.
@@ -217,8 +298,15 @@ void Runner::report_stop() {
   if (signal_ != 0) {
     message = "mpp-run: " + signal_name(signal_) + ": stopped the running jobs";
   } else if (halted_) {
-    message = std::string("mpp-run: --halt ") + (options_.halt.when == Halt::When::now ? "now" : "soon") +
-              ": stopped after " + std::to_string(failed_) + " failed job" + (failed_ == 1 ? "" : "s");
+    const Halt& halt = options_.halt;
+    const std::size_t counted = halt.on == Halt::On::fail      ? failed_
+                                : halt.on == Halt::On::success ? succeeded_
+                                                               : finished_;
+    const char* what = halt.on == Halt::On::fail      ? " failed"
+                       : halt.on == Halt::On::success ? " successful"
+                                                      : " finished";
+    message = std::string("mpp-run: --halt ") + (halt.when == Halt::When::now ? "now" : "soon") +
+              ": stopped after " + std::to_string(counted) + what + " job" + (counted == 1 ? "" : "s");
   } else if (write_error_ != 0 && write_error_ != EPIPE) {
     message = std::string("mpp-run: cannot write the output: ") + std::strerror(write_error_);
   }

@@ -202,7 +202,8 @@ TEST(MppRunJobs, HaltNowKillsTheRunningJobs) {
       run({"-j", "2", "--halt", "now,fail=1", "sh -c '" + wait_for(dir / "started") + "; exit 4'",
            "sh -c 'echo $$ > " + (dir / "pid") + "; touch " + (dir / "started") + "; exec sleep 30'",
            "touch " + (dir / "third")});
-  EXPECT_EQ(r.code(), 1) << r;
+  // As GNU parallel's: after fail=1, the failed job's own exit status.
+  EXPECT_EQ(r.code(), 4) << r;
   EXPECT_NE(r.err.find("--halt now"), std::string::npos) << r;
   EXPECT_NE(r.err.find("1 not started"), std::string::npos) << r;
   EXPECT_FALSE(std::filesystem::exists(dir / "third"));
@@ -219,7 +220,7 @@ TEST(MppRunJobs, HaltSoonLetsTheRunningJobsFinish) {
            "sh -c '" + wait_for(dir / "started") + "; exit 4'",
            "sh -c 'touch " + (dir / "started") + "; " + wait_for_log(log, 1) + "; echo second done'",
            "touch " + (dir / "third")});
-  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_EQ(r.code(), 4) << r;
   EXPECT_EQ(r.out, "second done\n");
   EXPECT_NE(r.err.find("--halt soon"), std::string::npos) << r;
   EXPECT_FALSE(std::filesystem::exists(dir / "third"));

@@ -160,10 +160,12 @@ TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
     std::string message;  // a part of the error
   };
   const std::vector<Case> cases = {
-      {{touch + " {%}", ":::", "a"}, "", "'{%}'"},
+      {{touch + " {1%}", ":::", "a"}, "", "'{1%}'"},
       {{touch + " {=uc=}", ":::", "a"}, "", "'{=uc=}'"},
       {{touch + " {1=uc=}", ":::", "a"}, "", "'{1=uc=}'"},
-      {{"-a", dir / "args", touch + " {%}"}, "", "'{%}'"},
+      {{"-a", dir / "args", touch + " {1#}"}, "", "'{1#}'"},
+      {{"--results", dir / "out.csv", touch}, "", "csv"},
+      {{"--tagstring", "{=uc=}", touch, ":::", "a"}, "", "--tagstring"},
       {{touch, "{}"}, "", "'{}' in a command without ::: or -a"},
       {{touch, "{.}"}, "", "'{.}' in a command without ::: or -a"},
       {{touch, ":::+", "b"}, "", "':::+' links to the input source before it"},

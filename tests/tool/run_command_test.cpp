@@ -12,6 +12,7 @@
 
 #include "mpp/detail/posix/child.hpp"
 #include "run/command.hpp"
+#include "run/results.hpp"
 
 namespace {
 
@@ -244,18 +245,66 @@ TEST(PlanCommand, DirectOrThroughTheShell) {
 
 TEST(UnsupportedReplacement, FindsTheJobSlotAndPerlExpressions) {
   using mpp::detail::run::unsupported_replacement;
-  for (const char* text :
-       {"{%}", "{1%}", "{-2%}", "{1#}", "{=1=}", "{= s/x/y/ =}", "{2=uc=}", "{= \"}\" =}"}) {
+  for (const char* text : {"{1%}", "{-2%}", "{1#}", "{=1=}", "{= s/x/y/ =}", "{2=uc=}", "{= \"}\" =}"}) {
     EXPECT_EQ(unsupported_replacement(std::string("cp ") + text + " x"), text) << text;
   }
-  EXPECT_EQ(unsupported_replacement("cp {} {.}.bak {/} {%}"), "{%}");
+  EXPECT_EQ(unsupported_replacement("cp {} {.}.bak {/} {%} {1%}"), "{1%}");
 }
 
 TEST(UnsupportedReplacement, LeavesOtherBracesAlone) {
   using mpp::detail::run::unsupported_replacement;
-  for (const char* text : {"", "{}", "gzip {}", "awk '{print $1}'", "echo {a,b}", "echo ${HOME}", "{1..3}",
-                           "{x}", "{-}", "{.x}", "{=unclosed", "{", "}{", "{{}}", "{.}", "{#}", "{1/.}"}) {
+  for (const char* text :
+       {"", "{}", "gzip {}", "awk '{print $1}'", "echo {a,b}", "echo ${HOME}", "{1..3}", "{x}", "{-}", "{.x}",
+        "{=unclosed", "{", "}{", "{{}}", "{.}", "{#}", "{1/.}", "{%}"}) {
     EXPECT_EQ(unsupported_replacement(text), std::nullopt) << text;
+  }
+}
+
+TEST(FillTemplate, TheJobSlot) {
+  const std::vector<std::string> values{"a b"};
+  EXPECT_EQ(fill_template("echo {%} {#} {}", values, 7, 3), "echo 3 7 'a b'");
+  EXPECT_EQ(fill_template("echo {%}", values, 1, 2), "echo 2");  // a replacement string: nothing appended
+}
+
+TEST(FillText, ValuesUnquotedAndNothingAppended) {
+  using mpp::detail::run::fill_text;
+  const std::vector<std::string> values{"it's a.txt", "$(x)"};
+  EXPECT_EQ(fill_text("{}", values, 4, 2), "it's a.txt $(x)");
+  EXPECT_EQ(fill_text("<{1.}|{2}|{#}|{%}>", values, 4, 2), "<it's a|$(x)|4|2>");
+  EXPECT_EQ(fill_text("plain", values, 4, 2), "plain");
+  EXPECT_EQ(fill_text("{-1}{3}", values, 4, 2), "$(x)");
+}
+
+TEST(ResultsName, GnuParallelsQuotingAndNoWayOut) {
+  using mpp::detail::run::results_name;
+  EXPECT_EQ(results_name("a b"), "a b");
+  EXPECT_EQ(results_name("dir/x"), "dir\\_x");
+  EXPECT_EQ(results_name("a\\b"), "a\\\\b");
+  EXPECT_EQ(results_name("a\tb"), "a\\tb");
+  EXPECT_EQ(results_name("a\nb"), "a\nb");
+  // Names of the directory itself or the one above: each value a directory of its own.
+  EXPECT_EQ(results_name(""), "\\e");
+  EXPECT_EQ(results_name("."), "\\.");
+  EXPECT_EQ(results_name(".."), "\\.\\.");
+  EXPECT_EQ(results_name("../.."), "..\\_..");
+  EXPECT_EQ(results_name("..."), "...");
+  EXPECT_EQ(results_name(std::string(300, 'x')).size(), 255u);
+}
+
+TEST(ResultsPath, SourceNumbersAndValues) {
+  using mpp::detail::run::results_path;
+  const std::vector<std::string> values{"a", "/etc", ".."};
+  EXPECT_EQ(results_path(values), "1/a/2/\\_etc/3/\\.\\.");
+  EXPECT_EQ(results_path(std::vector<std::string>{}), "");
+}
+
+TEST(ResultsRefusal, FileFormatsAndReplacementStrings) {
+  using mpp::detail::run::results_refusal;
+  EXPECT_EQ(results_refusal("out"), "");
+  EXPECT_EQ(results_refusal("out/"), "");
+  EXPECT_EQ(results_refusal("out.csvx"), "");
+  for (const char* dir : {"out.csv", "x.TSV", "a.Json", "-.csv", "my_{}", "r/{1}/", "r{%}", "{=uc=}"}) {
+    EXPECT_NE(results_refusal(dir), "") << dir;
   }
 }
 

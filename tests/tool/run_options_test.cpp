@@ -72,7 +72,7 @@ TEST(RunOptions, EveryOption) {
   EXPECT_EQ(o.tries, 4u);
   EXPECT_EQ(o.joblog, "log");
   EXPECT_EQ(o.halt.when, Halt::When::now);
-  EXPECT_EQ(o.halt.failures, 2u);
+  EXPECT_EQ(o.halt.count, 2u);
   EXPECT_TRUE(o.dry_run);
   EXPECT_FALSE(o.bar);
   EXPECT_EQ(o.arg_file, "file");
@@ -196,8 +196,15 @@ TEST(RunOptions, BadCommandLines) {
   EXPECT_NE(parse_error({"--retries", "-1", "x"}).find("--retries"), std::string::npos);
   EXPECT_NE(parse_error({"--halt", "later", "x"}).find("--halt"), std::string::npos);
   EXPECT_NE(parse_error({"--halt", "now,fail=0", "x"}).find("at least 1"), std::string::npos);
-  EXPECT_NE(parse_error({"--halt", "now,success=1", "x"}).find("fail=N"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "now,succeed=1", "x"}).find("fail=N"), std::string::npos);
   EXPECT_NE(parse_error({"--halt", "now", "x"}).find("fail=N"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "now,fail", "x"}).find("=N"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "now,fail=0%", "x"}).find("at least 1"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "soon,done=101%", "x"}).find("too large"), std::string::npos);
+  EXPECT_NE(parse_error({"--halt", "-3", "x"}).find("--halt"), std::string::npos);
+  EXPECT_NE(parse_error({"--tagstring", "{=uc=}", "x"}).find("--tagstring"), std::string::npos);
+  EXPECT_NE(parse_error({"--tagstring", "{1%}", "x"}).find("{1%}"), std::string::npos);
+  EXPECT_NE(parse_error({"--results", "", "x"}).find("--results"), std::string::npos);
   EXPECT_NE(parse_error({"--joblog", "", "x"}).find("--joblog"), std::string::npos);
 }
 
@@ -260,9 +267,24 @@ TEST(RunOptions, Halt) {
   EXPECT_EQ(parse_halt("0").when, Halt::When::never);
   EXPECT_EQ(parse_halt("1").when, Halt::When::soon);
   EXPECT_EQ(parse_halt("2").when, Halt::When::now);
+  EXPECT_EQ(parse_halt("-1").on, Halt::On::success);
+  EXPECT_EQ(parse_halt("-2").when, Halt::When::now);
+  EXPECT_EQ(parse_halt("-2").on, Halt::On::success);
   const Halt soon = parse_halt("soon,fail=3");
   EXPECT_EQ(soon.when, Halt::When::soon);
-  EXPECT_EQ(soon.failures, 3u);
+  EXPECT_EQ(soon.on, Halt::On::fail);
+  EXPECT_EQ(soon.count, 3u);
+  EXPECT_EQ(soon.percent, 0u);
+  const Halt share = parse_halt("now,success=25%");
+  EXPECT_EQ(share.when, Halt::When::now);
+  EXPECT_EQ(share.on, Halt::On::success);
+  EXPECT_EQ(share.percent, 25u);
+  EXPECT_EQ(parse_halt("soon,done=2").on, Halt::On::done);
+  // GNU parallel's P% alone is soon,fail=P%.
+  const Halt shorthand = parse_halt("10%");
+  EXPECT_EQ(shorthand.when, Halt::When::soon);
+  EXPECT_EQ(shorthand.on, Halt::On::fail);
+  EXPECT_EQ(shorthand.percent, 10u);
   EXPECT_THROW((void)parse_halt("now,fail=x"), mpp::ParseError);
   EXPECT_THROW((void)parse_halt(""), mpp::ParseError);
 }
@@ -372,7 +394,7 @@ Words streamed(const Options& options, const std::string& input) {
     mpp::detail::run::CommandSource source = mpp::detail::run::make_source(options, fd);
     for (;;) {
       if (auto command = source.next()) {
-        out.push_back(*command);
+        out.push_back(command->command);
       } else if (source.at_end()) {
         break;
       } else {
@@ -436,17 +458,26 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
     const char* message;  // a part of the error
   };
   const Case cases[] = {
-      {{"echo {%}", ":::", "a"}, "'{%}' is a replacement string"},
+      {{"echo {1%}", ":::", "a"}, "'{1%}' is a replacement string"},
       {{"echo {= s/a/b/ =}", ":::", "a"}, "'{= s/a/b/ =}'"},
       {{"echo {1= $_ .= \"}\" =}", ":::", "a"}, "'{1= $_ .= \"}\" =}'"},
-      {{"-a", "-", "echo {%}"}, "'{%}'"},
+      {{"-a", "-", "echo {2%}"}, "'{2%}'"},
       {{"-a", "f", "-a", "g", "echo"}, "--arg-file"},
       {{"--joblog", "+log", "echo"}, "--joblog +FILE"},
       {{"--pipe", "wc"}, "unknown option '--pipe'"},
       {{"--plus", "echo"}, "unknown option '--plus'"},
       {{"-X", "echo"}, "unknown option '-X'"},
-      {{"--halt", "now,fail=10%", "echo"}, "whole number"},
-      {{"--halt", "soon,success=1", "echo"}, "fail=N"},
+      {{"--halt", "now,fail=x%", "echo"}, "whole number"},
+      {{"--halt", "soon,fail,1", "echo"}, "=N"},
+      {{"--results", "out.csv", "echo"}, "csv"},
+      {{"--results", "OUT.JSON", "echo"}, "json"},
+      {{"--results", "out.tsv", "echo"}, "tsv"},
+      {{"--results", "out_{}", "echo"}, "replacement string"},
+      {{"--dry-run", "--results", "out", "echo"}, "--dry-run"},
+      {{"--resume", "echo"}, "need --joblog FILE"},
+      {{"-u", "--tag", "echo"}, "--ungroup"},
+      {{"--delay", "auto", "echo"}, "auto"},
+      {{"--results=-.csv", "echo"}, "csv"},
   };
   for (const Case& c : cases) {
     EXPECT_NE(parse_error(c.args).find(c.message), std::string::npos)

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "mpp/errors.hpp"
 #include "run/input.hpp"
 #include "run/options.hpp"
+#include "run/resume.hpp"
 #include "run/runner.hpp"
 #include "run/signals.hpp"
 
@@ -29,18 +31,35 @@ int main(int argc, char** argv) {
       return 0;
     }
     options.jobs = run::resolve_jobs(options.jobs_spec, mpp::usable_cpu_count());
-    run::CommandSource commands = run::make_source(options, STDIN_FILENO);
-    if (options.dry_run) return run::print_commands(commands, STDOUT_FILENO);
+    // --resume and the like: what the joblog of the earlier run says was done (nothing when it
+    // does not exist: the run starts afresh, as GNU parallel's).
+    std::optional<run::EarlierRun> earlier;
+    if (options.resume || options.resume_failed || options.retry_failed) {
+      earlier = run::read_earlier_run(options.joblog, options.resume_failed || options.retry_failed);
+    }
+    if (earlier && options.retry_failed) {
+      // The joblog's commands are the jobs, by their seq; a seq it has no row of is nothing to run.
+      for (std::size_t i = 0; i < earlier->commands.size(); ++i) {
+        if (earlier->commands[i].empty()) earlier->done[i] = true;
+      }
+    }
+    run::CommandSource commands = earlier && options.retry_failed ? run::CommandSource(earlier->commands)
+                                                                  : run::make_source(options, STDIN_FILENO);
+    const std::vector<bool>* already_run = earlier ? &earlier->done : nullptr;
+    if (options.dry_run) return run::print_commands(commands, STDOUT_FILENO, already_run, options.tagstring);
 
     run::RunIo io;
     // On a terminal by default; anywhere (a log, zenity) when --bar asks for it, as in GNU parallel.
     io.bar = options.bar && (options.bar_requested || mpp::detail::ProgressBar::is_terminal(io.err));
     // The bar needs the total: its input is read to the end first (Ctrl-C still ends mpp-run
     // then: no job runs yet). Without a bar, lines are read as jobs need them.
-    if (io.bar) commands.read_all();
+    // --halt P% needs it too: it counts a share of all the jobs.
+    if (io.bar || options.halt.percent != 0) commands.read_all();
 
     run::SignalPipe signals;  // from here on, Ctrl-C stops the jobs instead of mpp-run alone
     io.signals = &signals;
+    io.already_run = already_run;
+    io.joblog_append = earlier && earlier->append;
     return run::run_jobs(options, commands, io);
   } catch (const mpp::ParseError& e) {
     std::fprintf(stderr, "mpp-run: %s\nTry 'mpp-run --help'.\n", e.what());
