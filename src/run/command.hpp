@@ -24,9 +24,14 @@ namespace mpp::detail::run {
 /// `{N}`, `{N.}`, `{N/}`, `{N//}`, `{N/.}` the value of input source N (from 1; negative: counted
 /// from the last; an empty one where there is no such source); `{#}` seq. Any other brace is text.
 /// A template that is `{}` alone gives the values unquoted: they are the command.
-/// A template with none of them gets ` ` and the quoted values appended.
+/// A template with none of them gets ` ` and the quoted values appended. With `context` (GNU
+/// parallel's -N and -L), each blank-separated part of the template holding `{}`, `{.}`, `{/}`,
+/// `{//}` or `{/.}` is repeated for each value, `x{}y` giving `xay xby`. A numbered source that
+/// does not exist (`{3}` of two values) is nothing, as GNU parallel fills it; with no values at
+/// all (-N 0) every replacement string is.
 [[nodiscard]] std::string fill_template(std::string_view command_template,
-                                        std::span<const std::string> values, std::size_t seq);
+                                        std::span<const std::string> values, std::size_t seq,
+                                        bool context = false);
 /// One value, job 1.
 [[nodiscard]] std::string fill_template(std::string_view command_template, std::string_view value);
 

@@ -26,13 +26,17 @@ CommandSource::CommandSource(std::size_t total, std::function<std::string(std::s
     : make_(std::move(make)), total_(total) {}
 
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                             std::string_view already_read)
+                             const InputFormat& format, std::string_view already_read)
     : fd_(fd),
       owned_(owns_fd ? fd : -1),
       at_end_(false),
       name_(std::move(name)),
-      template_(std::move(command_template)) {
-  take(already_read);
+      template_(std::move(command_template)),
+      format_(format) {
+  reader_.emplace(format_, name_, true);
+  std::vector<std::string> records;
+  reader_->feed(already_read, records);
+  take(records);
 }
 
 CommandSource::~CommandSource() = default;
@@ -63,55 +67,64 @@ void CommandSource::read_some() {
     at_end_ = true;
     throw ParseError(name_ + ": " + std::strerror(static_cast<int>(-got)));
   }
-  if (got == 0) {
-    at_end_ = true;
-    // A last line without a newline counts.
-    if (!partial_.empty()) add_line(std::exchange(partial_, {}), false);
-    return;
-  }
-  take(std::string_view(buffer, static_cast<std::size_t>(got)));
-}
-
-// Read text, split into lines; the last, unended one is kept for the next read.
-void CommandSource::take(std::string_view text) {
-  for (std::size_t newline; (newline = text.find('\n')) != std::string_view::npos;) {
-    if (partial_.empty()) {
-      add_line(text.substr(0, newline), true);
+  std::vector<std::string> records;
+  try {
+    if (got == 0) {
+      reader_->finish(records);  // a last record without a delimiter counts
     } else {
-      partial_.append(text.substr(0, newline));
-      add_line(std::exchange(partial_, {}), true);
+      reader_->feed(std::string_view(buffer, static_cast<std::size_t>(got)), records);
     }
-    text.remove_prefix(newline + 1);
-  }
-  partial_.append(text);
-  if (partial_.size() > k_max_line) {
+  } catch (...) {
     at_end_ = true;
-    throw ParseError("line " + std::to_string(line_number_ + 1) + " is longer than " +
-                     std::to_string(k_max_line >> 20) + " MiB, more than any command line can hold (" +
-                     name_ + ")");
+    throw;
   }
+  take(records);
 }
 
 void CommandSource::read_all() {
   while (!at_end_) read_some();
 }
 
-void CommandSource::add_line(std::string_view line, bool ended) {
-  ++line_number_;
-  // The same rules as split_lines(): CRLF loses its CR, a NUL byte is an error.
-  if (ended && line.ends_with('\r')) line.remove_suffix(1);
-  if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos) {
+// Records, made jobs: format_.per_job records each (the last group may be short).
+void CommandSource::take(std::vector<std::string>& records) {
+  for (std::string& record : records) {
+    if (format_.per_job != 0) {
+      append_columns(format_, record, group_);
+      group_size_ += record.size() + 1;
+      // One job's values never outgrow a command line: -N 100000 of an endless input holds no more.
+      if (group_size_ > k_max_line) {
+        at_end_ = true;
+        throw ParseError("the values of job " + std::to_string(jobs_ + 1) + " are longer than " +
+                         std::to_string(k_max_line >> 20) + " MiB, more than any command line can hold (" +
+                         name_ + ")");
+      }
+    }
+    if (++group_records_ >= format_.per_job) add_job();
+  }
+  // The -E string ends the input as its end does.
+  if (reader_->ended()) {
     at_end_ = true;
-    throw ParseError("a NUL byte cannot be part of a command", name_, line_number_, nul + 1);
+    if (group_records_ != 0) add_job();
   }
+}
+
+void CommandSource::add_job() {
+  ++jobs_;
   if (template_.empty()) {
-    // As commands, empty lines are nothing to run; as values, they are empty values.
-    if (!line.empty()) ready_.emplace_back(line);
+    std::string command;
+    for (const std::string& value : group_) {
+      if (&value != &group_.front()) command += ' ';
+      command += value;
+    }
+    // As commands, empty lines are nothing to run (GNU parallel's -N joins them with the rest).
+    if (!command.empty() || format_.grouped) ready_.push_back(std::move(command));
   } else {
-    // Every line is a value: its number is the job's ({#}).
-    const std::string values[] = {std::string(line)};
-    ready_.push_back(fill_template(template_, values, line_number_));
+    // {#} is the job's number.
+    ready_.push_back(fill_template(template_, group_, jobs_, format_.context));
   }
+  group_.clear();
+  group_records_ = 0;
+  group_size_ = 0;
 }
 
 Combinations::Combinations(std::vector<std::vector<std::string>> sources, const std::vector<bool>& linked)

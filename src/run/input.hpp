@@ -13,6 +13,7 @@
 
 #include "mpp/detail/posix/fd.hpp"
 #include "run/options.hpp"
+#include "run/records.hpp"
 
 namespace mpp::detail::run {
 
@@ -28,11 +29,12 @@ class CommandSource {
   /// `total` commands, command i made by `make(i)` when next() comes to it (the combinations of
   /// several input sources can be far more than memory holds).
   CommandSource(std::size_t total, std::function<std::string(std::size_t)> make);
-  /// The lines of `fd` (named `name` in messages), each a value for `command_template`, or a
-  /// command when the template is empty (then empty lines are skipped); `already_read` came from
-  /// `fd` before. Closes `fd` on destruction when `owns_fd`.
+  /// The records of `fd` (named `name` in messages; lines unless `format` says otherwise), each a
+  /// value for `command_template` (format.per_job of them per job), or a command when the template
+  /// is empty (then empty lines are skipped, unless grouped); `already_read` came from `fd` before.
+  /// Closes `fd` on destruction when `owns_fd`.
   CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                std::string_view already_read = {});
+                const InputFormat& format = {}, std::string_view already_read = {});
   CommandSource(const CommandSource&) = delete;
   CommandSource& operator=(const CommandSource&) = delete;
   ~CommandSource();
@@ -57,8 +59,8 @@ class CommandSource {
   [[nodiscard]] std::size_t given() const noexcept { return given_; }
 
  private:
-  void take(std::string_view text);
-  void add_line(std::string_view line, bool ended);
+  void take(std::vector<std::string>& records);
+  void add_job();
 
   std::deque<std::string> ready_;
   std::function<std::string(std::size_t)> make_;  // when made on demand
@@ -68,8 +70,12 @@ class CommandSource {
   bool at_end_ = true;
   std::string name_;
   std::string template_;
-  std::string partial_;  // the start of a line whose end has not been read
-  std::size_t line_number_ = 0;
+  InputFormat format_;
+  std::optional<RecordReader> reader_;  // when reading fd_
+  std::vector<std::string> group_;      // the values of the job being formed
+  std::size_t group_records_ = 0;       // ... from how many records
+  std::size_t group_size_ = 0;          // ... their bytes
+  std::size_t jobs_ = 0;                // how many jobs were formed
   std::size_t given_ = 0;
 };
 
@@ -91,10 +97,6 @@ class Combinations {
   std::vector<std::size_t> group_rows_;  // each group's rows
   std::size_t size_ = 0;
 };
-
-/// The longest line read as a command or a value: longer than the kernel takes for one argument
-/// (128 KiB) or a whole command line (2 MiB by default), so it could never run.
-inline constexpr std::size_t k_max_line = 4 << 20;
 
 /// The source for `options`, as make_commands() would list it: the ::: values or the argument
 /// words as a list; the lines of the -a file, or of standard input (`stdin_fd`), read as needed.

@@ -26,6 +26,8 @@ namespace {
 
 // Bounds that keep a mistyped number from meaning something absurd.
 constexpr std::size_t k_max_tries = 1000;
+// More values than fit on a command line (2 MiB, two bytes each at the least) is a mistake.
+constexpr std::size_t k_max_per_job = 1000000;
 constexpr double k_max_seconds = 1e7;  // about 115 days
 
 constexpr std::string_view k_separator = ":::";
@@ -221,10 +223,13 @@ Halt parse_halt(std::string_view text) {
 namespace {
 
 // The options that take no value, and those that take one (the next word, or after '=').
-constexpr std::string_view k_flags[] = {"-h",           "--help",    "--version", "-k",
-                                        "--keep-order", "--dry-run", "--bar",     "--no-bar"};
-constexpr std::string_view k_with_value[] = {"-j",       "--jobs", "--timeout", "--retries",
-                                             "--joblog", "--halt", "-a",        "--arg-file"};
+constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",     "--keep-order",
+                                        "--dry-run", "--bar",  "--no-bar",  "--null", "-0"};
+constexpr std::string_view k_with_value[] = {
+    "-j",        "--jobs",     "--timeout",  "--retries",   "--joblog",
+    "--halt",    "-a",         "--arg-file", "-N",          "--max-replace-args",
+    "-n",        "--max-args", "-L",         "--max-lines", "--colsep",
+    "--col-sep", "-C",         "-d",         "--delimiter", "-E"};
 
 bool one_of(std::string_view word, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), word) != names.end();
@@ -233,7 +238,13 @@ bool one_of(std::string_view word, std::span<const std::string_view> names) {
 // An option that takes a value given a second time: CLI11 would say "At Most 1 required but
 // received 2"; mpp-run says which option, and for -a what GNU parallel would have done.
 void refuse_repeated(std::string_view name, std::vector<std::string_view>& seen) {
-  const std::string_view canonical = name == "-j" ? "--jobs" : name == "-a" ? "--arg-file" : name;
+  const std::string_view canonical = name == "-j"                          ? "--jobs"
+                                     : name == "-a"                        ? "--arg-file"
+                                     : name == "-N"                        ? "--max-replace-args"
+                                     : name == "-n"                        ? "--max-args"
+                                     : name == "-d"                        ? "--delimiter"
+                                     : name == "-C" || name == "--col-sep" ? "--colsep"
+                                                                           : name;
   if (std::find(seen.begin(), seen.end(), canonical) == seen.end()) {
     seen.push_back(canonical);
     return;
@@ -304,6 +315,22 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--no-bar", no_bar);
   bool with_bar = false;  // GNU parallel's --bar: the bar mpp-run draws on a terminal anyway
   app.add_flag("--bar", with_bar);
+  std::string max_replace_args;
+  std::string max_args;
+  std::string max_lines_l;
+  std::string max_lines;
+  std::string colsep;
+  std::string delimiter;
+  bool null = false;
+  std::string eof;
+  app.add_option("-N,--max-replace-args", max_replace_args);
+  app.add_option("-n,--max-args", max_args);
+  app.add_option("-L", max_lines_l);
+  app.add_option("--max-lines", max_lines);
+  app.add_option("-C,--colsep,--col-sep", colsep);
+  app.add_option("-d,--delimiter", delimiter);
+  app.add_flag("-0,--null", null);
+  app.add_option("-E", eof);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -326,6 +353,36 @@ Options parse_command_line(int argc, const char* const* argv) {
     if (arg_file.empty()) bad("-a needs a file name");
     options.arg_file = arg_file;
   }
+
+  InputFormat& format = options.format;
+  const bool n_given = app.count("--max-args") > 0;
+  const bool big_n_given = app.count("--max-replace-args") > 0;
+  const bool l_given = app.count("-L") > 0;
+  const bool max_lines_given = app.count("--max-lines") > 0;
+  if (n_given + big_n_given + l_given + max_lines_given > 1) {
+    bad("give one of -N, -n, -L and --max-lines (GNU parallel lets one of them win, mpp-run refuses the "
+        "mixture)");
+  }
+  format.grouped = n_given || big_n_given || l_given || max_lines_given;
+  if (big_n_given) format.per_job = parse_count("-N", max_replace_args, 0, k_max_per_job);
+  if (n_given) format.per_job = parse_count("-n", max_args, 0, k_max_per_job);
+  if (l_given) format.per_job = parse_count("-L", max_lines_l, 0, k_max_per_job);
+  // --max-lines 0 is --max-lines 1 (GNU parallel's); -L 0 takes one line and leaves it out.
+  if (max_lines_given)
+    format.per_job = std::max<std::size_t>(1, parse_count("--max-lines", max_lines, 0, k_max_per_job));
+  format.context = big_n_given || l_given || max_lines_given;
+  format.continue_lines = (l_given || max_lines_given) && format.per_job > 0;
+  if (app.count("--colsep") > 0) format.colsep = parse_colsep(colsep);
+  if (null && app.count("--delimiter") > 0) bad("give one of -0/--null and -d/--delimiter");
+  if (null) {
+    format.delimiter = std::string(1, '\0');
+    format.default_delimiter = false;
+  }
+  if (app.count("--delimiter") > 0) {
+    format.delimiter = parse_delimiter(delimiter);
+    format.default_delimiter = format.delimiter == "\n";
+  }
+  format.eof = eof;  // empty: none (GNU parallel's too)
 
   std::vector<std::string> rest = app.remaining();
   // Options come first: a word that looks like one before the command is a mistake, not a command.
@@ -417,85 +474,75 @@ Combinations combine(const Options& options, int stdin_fd) {
   for (const InputSource& source : options.sources) {
     linked.push_back(source.linked);
     if (!source.file) {
-      values.push_back(source.values);
+      values.push_back(records_of_values(options.format, source.values));
       continue;
     }
     const bool from_stdin = *source.file == "-";
     if (from_stdin && stdin_read) bad("standard input ('-') is given as an input source twice");
     stdin_read = stdin_read || from_stdin;
     const std::string name = from_stdin ? "<stdin>" : *source.file;
-    values.push_back(split_lines(from_stdin ? read_all(stdin_fd, name) : read_file(name), name));
+    RecordReader reader(options.format, name, true);
+    std::vector<std::string> records;
+    reader.feed(from_stdin ? read_all(stdin_fd, name) : read_file(name), records);
+    reader.finish(records);
+    values.push_back(std::move(records));
   }
   return Combinations(std::move(values), linked);
 }
 
-// Job i of the combinations: the template filled, or with no template the values as a command
-// (GNU parallel's `parallel ::: cmd...`).
-std::string combined_command(const std::string& command_template, const Combinations& jobs, std::size_t i) {
-  const std::vector<std::string> values = jobs.values(i);
-  if (!command_template.empty()) return fill_template(command_template, values, i + 1);
+// Job i of the combinations (format.per_job of them, flattened, with their columns): the template
+// filled, or with no template the values as a command (GNU parallel's `parallel ::: cmd...`).
+std::string combined_command(const std::string& command_template, const InputFormat& format,
+                             const Combinations& jobs, std::size_t i) {
+  std::vector<std::string> values;
+  const std::size_t n = format.per_job;
+  const std::size_t first = n == 0 ? i : i * n;
+  const std::size_t end = n == 0 ? first : std::min(jobs.size(), first + n);
+  for (std::size_t row = first; row < end; ++row) {
+    for (const std::string& value : jobs.values(row)) append_columns(format, value, values);
+  }
+  if (!command_template.empty()) return fill_template(command_template, values, i + 1, format.context);
   return join(values);
+}
+
+// How many jobs `rows` combinations make.
+std::size_t jobs_of(const InputFormat& format, std::size_t rows) {
+  if (format.per_job == 0) return rows;
+  return rows / format.per_job + (rows % format.per_job != 0 ? 1 : 0);
 }
 
 }  // namespace
 
 std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
-  const std::string command_template = join(options.words);
+  CommandSource source = make_source(options, stdin_fd);
+  source.read_all();
   std::vector<std::string> commands;
-  if (!options.sources.empty()) {
-    const Combinations jobs = combine(options, stdin_fd);
-    commands.reserve(jobs.size());
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-      commands.push_back(combined_command(command_template, jobs, i));
-    return commands;
-  }
-  // The lines of the -a file or standard input: commands, or values for the template.
-  const bool listed = options.arg_file || options.words.empty();
-  const std::optional<char> first = listed ? std::nullopt : first_byte_of_arguments(stdin_fd);
-  if (!listed && !first) {
-    refuse_replacements_without_values(options);
-    return options.words;
-  }
-  const bool from_stdin = !options.arg_file || *options.arg_file == "-";
-  const std::string name = from_stdin ? "<stdin>" : *options.arg_file;
-  const std::string text = from_stdin
-                               ? (first ? std::string(1, *first) : std::string()) + read_all(stdin_fd, name)
-                               : read_file(name);
-  // As commands, empty lines are nothing to run; as values, they are empty values.
-  std::size_t seq = 0;
-  for (std::string& line : split_lines(text, name)) {
-    const std::string values[] = {std::move(line)};
-    ++seq;
-    if (command_template.empty()) {
-      if (!values[0].empty()) commands.push_back(values[0]);
-    } else {
-      commands.push_back(fill_template(command_template, values, seq));
-    }
-  }
+  while (auto command = source.next()) commands.push_back(std::move(*command));
   return commands;
 }
 
 CommandSource make_source(const Options& options, int stdin_fd) {
   if (!options.sources.empty()) {
     auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd));
-    const std::size_t total = jobs->size();
+    const std::size_t total = jobs_of(options.format, jobs->size());
     // Made as jobs start, so that combinations far larger than memory still run.
-    return CommandSource(total, [jobs, command_template = join(options.words)](std::size_t i) {
-      return combined_command(command_template, *jobs, i);
-    });
+    return CommandSource(
+        total, [jobs, command_template = join(options.words), format = options.format](std::size_t i) {
+          return combined_command(command_template, format, *jobs, i);
+        });
   }
   if (options.arg_file || options.words.empty()) {
     const std::string command_template = join(options.words);
     if (!options.arg_file || *options.arg_file == "-") {
-      return {stdin_fd, "<stdin>", command_template, false};
+      return {stdin_fd, "<stdin>", command_template, false, options.format};
     }
     const std::string& path = *options.arg_file;
     const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
-    return {fd, path, command_template, true};
+    return {fd, path, command_template, true, options.format};
   }
   if (const auto first = first_byte_of_arguments(stdin_fd)) {
-    return {stdin_fd, "<stdin>", join(options.words), false, std::string_view(&*first, 1)};
+    return {stdin_fd, "<stdin>", join(options.words), false, options.format, std::string_view(&*first, 1)};
   }
   refuse_replacements_without_values(options);
   return CommandSource(options.words);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "run/records.hpp"
+
 namespace mpp::detail::run {
 
 /// --halt: when failures stop the run.
@@ -53,6 +55,7 @@ struct Options {
   std::optional<std::string> arg_file;  // -a; "-" is standard input
   std::vector<std::string> words;       // the command words after the options (before :::)
   std::vector<InputSource> sources;     // :::, :::+, ::::, ::::+ (and -a with them)
+  InputFormat format;                   // -d, -0, -E, --colsep, -N, -n, -L
   bool help = false;
   bool version = false;
 };
