@@ -26,13 +26,15 @@ CommandSource::CommandSource(std::size_t total, std::function<std::string(std::s
     : make_(std::move(make)), total_(total) {}
 
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                             const InputFormat& format, std::string_view already_read)
+                             const InputFormat& format, std::string_view already_read,
+                             std::vector<std::string> header_files)
     : fd_(fd),
       owned_(owns_fd ? fd : -1),
       at_end_(false),
       name_(std::move(name)),
       template_(std::move(command_template)),
-      format_(format) {
+      format_(format),
+      header_files_(std::move(header_files)) {
   reader_.emplace(format_, name_, true);
   std::vector<std::string> records;
   reader_->feed(already_read, records);
@@ -87,6 +89,19 @@ void CommandSource::read_all() {
 
 // Records, made jobs: format_.per_job records each (the last group may be short).
 void CommandSource::take(std::vector<std::string>& records) {
+  // --header: the names are known once the first record is read (or there is none).
+  if (format_.header && !named_ && (reader_->header() || reader_->ended())) {
+    named_ = true;
+    std::vector<std::string> names;
+    if (reader_->header()) append_names(*reader_->header(), format_.colsep.value_or("\t"), names);
+    template_ = apply_names(apply_names(std::move(template_), names), header_files_);
+    try {
+      check_template(template_);
+    } catch (...) {
+      at_end_ = true;
+      throw;
+    }
+  }
   for (std::string& record : records) {
     if (format_.per_job != 0) {
       append_columns(format_, record, group_);

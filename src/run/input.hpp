@@ -32,9 +32,12 @@ class CommandSource {
   /// The records of `fd` (named `name` in messages; lines unless `format` says otherwise), each a
   /// value for `command_template` (format.per_job of them per job), or a command when the template
   /// is empty (then empty lines are skipped, unless grouped); `already_read` came from `fd` before.
-  /// Closes `fd` on destruction when `owns_fd`.
+  /// Closes `fd` on destruction when `owns_fd`. With --header, `header_files` are the names the
+  /// file was given by (`-a -` gives "-"), which GNU parallel makes replacement strings as it makes
+  /// the column names.
   CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                const InputFormat& format = {}, std::string_view already_read = {});
+                const InputFormat& format = {}, std::string_view already_read = {},
+                std::vector<std::string> header_files = {});
   CommandSource(const CommandSource&) = delete;
   CommandSource& operator=(const CommandSource&) = delete;
   ~CommandSource();
@@ -76,6 +79,8 @@ class CommandSource {
   std::size_t group_records_ = 0;       // ... from how many records
   std::size_t group_size_ = 0;          // ... their bytes
   std::size_t jobs_ = 0;                // how many jobs were formed
+  std::vector<std::string> header_files_;
+  bool named_ = false;  // --header: template_ uses the column names' numbers
   std::size_t given_ = 0;
 };
 

@@ -126,6 +126,7 @@ const std::string_view k_usage =
     "  -0, --null            values end with NUL, not newline\n"
     "  -d, --delimiter DELIM values end with DELIM (\\t \\n \\r \\0 \\NNN escapes)\n"
     "  -E STR                a value STR ends its input\n"
+    "  --header :            the first value of each source names its columns: {name}\n"
     "  --dry-run             print the commands instead of running them\n"
     "  --bar                 the progress bar on standard error even when it is no terminal\n"
     "                        (without it: on a terminal only)\n"
@@ -233,10 +234,10 @@ namespace {
 constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",     "--keep-order",
                                         "--dry-run", "--bar",  "--no-bar",  "--null", "-0"};
 constexpr std::string_view k_with_value[] = {
-    "-j",        "--jobs",     "--timeout",  "--retries",   "--joblog",
-    "--halt",    "-a",         "--arg-file", "-N",          "--max-replace-args",
-    "-n",        "--max-args", "-L",         "--max-lines", "--colsep",
-    "--col-sep", "-C",         "-d",         "--delimiter", "-E"};
+    "-j",          "--jobs",      "--timeout", "--retries",          "--joblog", "--halt",
+    "-a",          "--arg-file",  "-N",        "--max-replace-args", "-n",       "--max-args",
+    "-L",          "--max-lines", "--colsep",  "--col-sep",          "-C",       "-d",
+    "--delimiter", "-E",          "--header"};
 
 bool one_of(std::string_view word, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), word) != names.end();
@@ -330,6 +331,8 @@ Options parse_command_line(int argc, const char* const* argv) {
   std::string delimiter;
   bool null = false;
   std::string eof;
+  std::string header;
+  app.add_option("--header", header);
   app.add_option("-N,--max-replace-args", max_replace_args);
   app.add_option("-n,--max-args", max_args);
   app.add_option("-L", max_lines_l);
@@ -390,6 +393,15 @@ Options parse_command_line(int argc, const char* const* argv) {
     format.default_delimiter = format.delimiter == "\n";
   }
   format.eof = eof;  // empty: none (GNU parallel's too)
+  if (app.count("--header") > 0) {
+    // Outside --pipe, GNU parallel reads one header line whatever the regular expression: only
+    // 0 means something else (the files' names as column names).
+    if (header.empty()) bad("--header needs a value (':' for the first line)");
+    if (header == "0")
+      bad("--header 0 (GNU parallel: the files' names as column names) is not implemented by mpp-run");
+    format.header = true;
+    if (!format.colsep) format.colsep = "\t";  // as GNU parallel's: --header splits at tabs
+  }
 
   std::vector<std::string> rest = app.remaining();
   // Options come first: a word that looks like one before the command is a mistake, not a command.
@@ -407,20 +419,32 @@ Options parse_command_line(int argc, const char* const* argv) {
       options.arg_file.reset();
     }
   }
+  check_template(join(options.words));
+  return options;
+}
+
+void check_template(std::string_view command_template) {
   // GNU parallel would let the values be code here; mpp-run never does.
-  if (values_would_be_the_command(join(options.words))) {
+  if (values_would_be_the_command(command_template)) {
     bad("a replacement string in the command's first word: GNU parallel would run the values unquoted, "
         "as the command; mpp-run quotes every value, so that no value can run a command of its own. "
         "Give whole commands as values ('{}' alone, or no template: mpp-run ::: 'cmd a' 'cmd b')");
   }
   // GNU parallel would fill in these; run with the text left as it is, a job would do something
   // else than asked (`cp {} {%}.log` writing every log to one file).
-  for (const std::string& word : options.words) {
-    if (auto found = unsupported_replacement(word)) {
-      bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");
-    }
+  if (auto found = unsupported_replacement(command_template)) {
+    bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");
   }
-  return options;
+}
+
+std::string named_template(const Options& options, const std::vector<std::string>& names,
+                           const std::vector<std::string>& files) {
+  std::string command_template = join(options.words);
+  if (!options.format.header) return command_template;
+  // GNU parallel's: the header's names, then the files' names.
+  command_template = apply_names(apply_names(std::move(command_template), names), files);
+  check_template(command_template);
+  return command_template;
 }
 
 std::vector<std::string> split_lines(std::string_view text, const std::string& name) {
@@ -474,16 +498,22 @@ void refuse_replacements_without_values(const Options& options) {
 }
 
 // Every source's values, files read whole (standard input for "-", once).
-Combinations combine(const Options& options, int stdin_fd) {
+// With --header, `names` gets the column names and `files` the file sources' names.
+Combinations combine(const Options& options, int stdin_fd, std::vector<std::string>& names,
+                     std::vector<std::string>& files) {
   std::vector<std::vector<std::string>> values;
   std::vector<bool> linked;
   bool stdin_read = false;
+  const std::string colsep = options.format.colsep.value_or("\t");
   for (const InputSource& source : options.sources) {
     linked.push_back(source.linked);
     if (!source.file) {
-      values.push_back(records_of_values(options.format, source.values));
+      std::optional<std::string> header;
+      values.push_back(records_of_values(options.format, source.values, &header));
+      if (header) append_names(*header, colsep, names);
       continue;
     }
+    files.push_back(*source.file);
     const bool from_stdin = *source.file == "-";
     if (from_stdin && stdin_read) bad("standard input ('-') is given as an input source twice");
     stdin_read = stdin_read || from_stdin;
@@ -492,6 +522,7 @@ Combinations combine(const Options& options, int stdin_fd) {
     std::vector<std::string> records;
     reader.feed(from_stdin ? read_all(stdin_fd, name) : read_file(name), records);
     reader.finish(records);
+    if (reader.header()) append_names(*reader.header(), colsep, names);
     values.push_back(std::move(records));
   }
   return Combinations(std::move(values), linked);
@@ -530,23 +561,26 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
 
 CommandSource make_source(const Options& options, int stdin_fd) {
   if (!options.sources.empty()) {
-    auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd));
+    std::vector<std::string> names;
+    std::vector<std::string> files;
+    auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd, names, files));
     const std::size_t total = jobs_of(options.format, jobs->size());
     // Made as jobs start, so that combinations far larger than memory still run.
     return CommandSource(
-        total, [jobs, command_template = join(options.words), format = options.format](std::size_t i) {
-          return combined_command(command_template, format, *jobs, i);
-        });
+        total, [jobs, command_template = named_template(options, names, files), format = options.format](
+                   std::size_t i) { return combined_command(command_template, format, *jobs, i); });
   }
   if (options.arg_file || options.words.empty()) {
     const std::string command_template = join(options.words);
     if (!options.arg_file || *options.arg_file == "-") {
-      return {stdin_fd, "<stdin>", command_template, false, options.format};
+      std::vector<std::string> files;
+      if (options.arg_file) files.emplace_back("-");
+      return {stdin_fd, "<stdin>", command_template, false, options.format, {}, std::move(files)};
     }
     const std::string& path = *options.arg_file;
     const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
-    return {fd, path, command_template, true, options.format};
+    return {fd, path, command_template, true, options.format, {}, {path}};
   }
   if (const auto first = first_byte_of_arguments(stdin_fd)) {
     return {stdin_fd, "<stdin>", join(options.words), false, options.format, std::string_view(&*first, 1)};

@@ -106,6 +106,16 @@ inline constexpr std::size_t k_max_jobs = 4096;
 /// which no command line can hold.
 [[nodiscard]] std::vector<std::string> split_lines(std::string_view text, const std::string& name);
 
+/// Throws mpp::ParseError for a template GNU parallel would fill with values unquoted (a replacement
+/// string in its first word) or with what mpp-run does not implement ({%}, {=perl=}).
+void check_template(std::string_view command_template);
+
+/// The template of `options`, with --header: `names` (the header's column names, in order) and
+/// `files` (the file sources' names) made numbered replacement strings ({age} -> {2}), as GNU
+/// parallel does. Throws mpp::ParseError as check_template() for the result.
+[[nodiscard]] std::string named_template(const Options& options, const std::vector<std::string>& names,
+                                         const std::vector<std::string>& files);
+
 /// The text of --help.
 extern const std::string_view k_usage;
 

@@ -113,7 +113,10 @@ std::string parse_colsep(std::string_view text) {
 }
 
 RecordReader::RecordReader(const InputFormat& format, std::string name, bool strip_cr)
-    : format_(format), name_(std::move(name)), strip_cr_(strip_cr && format.default_delimiter) {}
+    : format_(format),
+      name_(std::move(name)),
+      strip_cr_(strip_cr && format.default_delimiter),
+      header_pending_(format.header) {}
 
 void RecordReader::feed(std::string_view text, std::vector<std::string>& out) {
   if (ended_) return;
@@ -154,6 +157,12 @@ void RecordReader::emit(std::string_view record, bool delimited, std::vector<std
     ended_ = true;
     throw ParseError("a NUL byte cannot be part of a command", name_, number_, nul + 1);
   }
+  if (header_pending_) {
+    header_pending_ = false;
+    if (record.ends_with('\r')) record.remove_suffix(1);
+    header_ = std::string(record);
+    return;
+  }
   if (!format_.eof.empty() && record == format_.eof) {
     ended_ = true;
     if (continued_) out.push_back(*std::exchange(continued_, std::nullopt));
@@ -173,8 +182,8 @@ void RecordReader::emit(std::string_view record, bool delimited, std::vector<std
   out.push_back(std::move(whole));
 }
 
-std::vector<std::string> records_of_values(const InputFormat& format,
-                                           const std::vector<std::string>& values) {
+std::vector<std::string> records_of_values(const InputFormat& format, const std::vector<std::string>& values,
+                                           std::optional<std::string>* header) {
   RecordReader reader(format, ":::", false);
   std::vector<std::string> records;
   for (const std::string& value : values) {
@@ -182,7 +191,66 @@ std::vector<std::string> records_of_values(const InputFormat& format,
     reader.feed(format.delimiter, records);
   }
   reader.finish(records);
+  if (header != nullptr) *header = reader.header();
   return records;
+}
+
+void append_names(std::string_view header, std::string_view colsep, std::vector<std::string>& names) {
+  std::vector<std::string> fields;
+  for (;;) {
+    const std::size_t found = header.find(colsep);
+    fields.emplace_back(header.substr(0, found));
+    if (found == std::string_view::npos) break;
+    header.remove_prefix(found + colsep.size());
+  }
+  while (!fields.empty() && fields.back().empty()) fields.pop_back();
+  names.insert(names.end(), fields.begin(), fields.end());
+}
+
+namespace {
+
+// The length of `{NAME` + suffix + `}` at the start of `text` (`.` in NAME any character but a
+// newline, as in Perl's regular expression); 0 when it is not there.
+std::size_t name_at(std::string_view text, std::string_view name) {
+  if (!text.starts_with('{') || text.size() < name.size() + 2) return 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = text[1 + i];
+    if (name[i] == '.' ? c == '\n' : c != name[i]) return 0;
+  }
+  const std::string_view rest = text.substr(1 + name.size());
+  // GNU parallel's (|/|//|\.|/\.)\}: the first alternative that a } follows.
+  for (const std::string_view suffix : {"", "/", "//", ".", "/."}) {
+    if (rest.starts_with(suffix) && rest.substr(suffix.size()).starts_with('}')) {
+      return 1 + name.size() + suffix.size() + 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string apply_names(std::string command_template, const std::vector<std::string>& names) {
+  for (std::size_t id = 1; id <= names.size(); ++id) {
+    const std::string& name = names[id - 1];
+    if (name.find_first_of("\\^$|()[]{}*+?") != std::string::npos) {
+      bad("--header: the column name '" + name +
+          "' holds a character with a meaning in a regular expression, as GNU parallel reads it; mpp-run "
+          "does not implement that");
+    }
+    std::string out;
+    for (std::size_t at = 0; at < command_template.size();) {
+      const std::size_t length = name_at(std::string_view(command_template).substr(at), name);
+      if (length == 0) {
+        out += command_template[at++];
+        continue;
+      }
+      out += '{' + std::to_string(id);
+      out.append(std::string_view(command_template).substr(at + 1 + name.size(), length - 1 - name.size()));
+      at += length;
+    }
+    command_template = std::move(out);
+  }
+  return command_template;
 }
 
 void append_columns(const InputFormat& format, std::string_view record, std::vector<std::string>& out) {

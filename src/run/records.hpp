@@ -21,6 +21,7 @@ struct InputFormat {
   std::size_t per_job = 1;            // -N, -n, -L: records per job; 0: one, its values left out
   bool context = false;               // -N, -L: a word holding {} is repeated for each value
   bool grouped = false;               // any of -N, -n, -L given
+  bool header = false;                // --header: each source's first record names its columns
 };
 
 /// The longest record read as a command or a value: longer than the kernel takes for one argument
@@ -39,6 +40,9 @@ class RecordReader {
   void finish(std::vector<std::string>& out);
   /// Whether the -E string was met: what follows it is not read.
   [[nodiscard]] bool ended() const noexcept { return ended_; }
+  /// With --header, the first record (as GNU parallel reads it: without a CR at its end, and
+  /// neither -E nor -L applied), which is no value; none before it was read.
+  [[nodiscard]] const std::optional<std::string>& header() const noexcept { return header_; }
 
  private:
   void emit(std::string_view record, bool delimited, std::vector<std::string>& out);
@@ -51,12 +55,26 @@ class RecordReader {
   std::optional<std::string> continued_;  // -L: a record ending in a blank
   std::size_t number_ = 0;
   bool ended_ = false;
+  bool header_pending_;
+  std::optional<std::string> header_;
 };
 
 /// Every record of `values` (each a ::: value, as GNU parallel writes them to a file, each
 /// followed by the delimiter, and reads them back).
+/// With --header, the first of them is no value: it is put in `header`.
 [[nodiscard]] std::vector<std::string> records_of_values(const InputFormat& format,
-                                                         const std::vector<std::string>& values);
+                                                         const std::vector<std::string>& values,
+                                                         std::optional<std::string>* header = nullptr);
+
+/// --header: the column names in a header record, split at `colsep` (empty ones at the end
+/// dropped, as Perl's split drops them).
+void append_names(std::string_view header, std::string_view colsep, std::vector<std::string>& names);
+
+/// `command_template` with `{NAME}`, `{NAME.}`, `{NAME/}`, `{NAME//}` and `{NAME/.}` of names[i]
+/// made `{i+1}`..., name after name, as GNU parallel rewrites a command for --header (where a `.`
+/// in a name matches any character: GNU parallel reads the name as a regular expression). Throws
+/// mpp::ParseError for a name with another character of a regular expression's meaning.
+[[nodiscard]] std::string apply_names(std::string command_template, const std::vector<std::string>& names);
 
 /// A record's values: its columns split at --colsep (without surrounding blanks), or itself.
 void append_columns(const InputFormat& format, std::string_view record, std::vector<std::string>& out);

@@ -264,3 +264,42 @@ TEST(PerJob, ValuesOfOneJobNeverOutgrowACommandLine) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Header, NamesBecomeNumbers) {
+  using mpp::detail::run::apply_names;
+  EXPECT_EQ(apply_names("echo {a} {b.} {a//} {ab} {a", {"a", "b"}), "echo {1} {2.} {1//} {ab} {a");
+  // As GNU parallel, name after name: a name that is a number is rewritten too.
+  EXPECT_EQ(apply_names("echo {2} {x}", {"2", "x"}), "echo {1} {2}");
+  // A '.' matches any character (GNU parallel's regular expression).
+  EXPECT_EQ(apply_names("echo {a.b} {aXb}", {"a.b"}), "echo {1} {1}");
+  EXPECT_THROW((void)apply_names("echo", {"a*"}), mpp::ParseError);
+  Words names;
+  mpp::detail::run::append_names("a\tb\t\t", "\t", names);
+  EXPECT_EQ(names, (Words{"a", "b"}));
+}
+
+TEST(Header, FirstValueOfEachSourceNamesItsColumns) {
+  EXPECT_EQ(commands({"--header", ":", "echo", "{b}{a}", ":::", "a", "1", ":::", "b", "2"}),
+            Words{"echo 21"});
+  EXPECT_EQ(commands({"--header", ":", "-a", "-", "echo", "{y}"}, "x\ty\r\n1\t2\n"), Words{"echo 2"});
+  EXPECT_EQ(commands({"--header", ":", "-a", "-", "echo", "{n}"}, "n\nEND\n"), Words{"echo END"});
+  EXPECT_EQ(commands({"--header", ":", "-a", "-", "echo", "{n}"}, ""), Words{});
+  EXPECT_EQ(commands({"--header", ":", "echo", "{a}", ":::", "a"}), Words{});
+}
+
+TEST(Header, RefusedForms) {
+  EXPECT_NE(parse_error({"--header", "0", "echo"}).find("--header 0"), std::string::npos);
+  EXPECT_NE(parse_error({"--header", "", "echo"}).find("--header"), std::string::npos);
+  // The name made {1} the command's first word: the values would be the command.
+  try {
+    (void)commands({"--header", ":", "{a}", ":::", "a", "x"});
+    FAIL() << "no error";
+  } catch (const mpp::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("first word"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)commands({"--header", ":", "-a", "-", "{a}"}, "a\nx\n"), mpp::ParseError);
+}
+
+}  // namespace
