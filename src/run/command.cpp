@@ -249,6 +249,25 @@ std::string fill_template(std::string_view command_template, std::span<const std
   return command;
 }
 
+std::string quote_word(std::string_view word) {
+  if (word.empty()) return "''";
+  std::string out;
+  std::size_t literal = 0;  // where the text not yet quoted starts
+  for (std::size_t at = 0; at < word.size();) {
+    const std::size_t length = word[at] == '{' ? replacement_at(word.substr(at)).length : 0;
+    if (length == 0) {
+      ++at;
+      continue;
+    }
+    if (at != literal) out += shell_quote(word.substr(literal, at - literal));
+    out.append(word.substr(at, length));
+    at += length;
+    literal = at;
+  }
+  if (literal != word.size()) out += shell_quote(word.substr(literal));
+  return out;
+}
+
 std::optional<std::string> first_replacement(std::string_view text) {
   const std::size_t open = first_replacement_at(text);
   if (open == std::string_view::npos) return std::nullopt;

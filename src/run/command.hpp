@@ -40,6 +40,10 @@ namespace mpp::detail::run {
 /// but not `{}` alone, which mpp-run runs so too (each job's values are its command).
 [[nodiscard]] bool values_would_be_the_command(std::string_view command_template);
 
+/// -q: `word` shell-quoted as one word, its replacement strings left to fill_template() (which
+/// quotes the values): `pre {} post` gives `'pre '{}' post'`.
+[[nodiscard]] std::string quote_word(std::string_view word);
+
 /// The first replacement string fill_template() fills in `text`; empty when there is none.
 [[nodiscard]] std::optional<std::string> first_replacement(std::string_view text);
 

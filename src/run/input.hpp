@@ -80,7 +80,9 @@ class CommandSource {
   std::size_t group_size_ = 0;          // ... their bytes
   std::size_t jobs_ = 0;                // how many jobs were formed
   std::vector<std::string> header_files_;
-  bool named_ = false;  // --header: template_ uses the column names' numbers
+  std::vector<std::string> spread_records_;  // -X, -m: the records, until the end
+  std::size_t spread_size_ = 0;              // ... their bytes
+  bool named_ = false;                       // --header: template_ uses the column names' numbers
   std::size_t given_ = 0;
 };
 

@@ -122,6 +122,10 @@ const std::string_view k_usage =
     "  -N, --max-replace-args N  N values per job: {} all, {1}..{N} each, x{}y repeated per value\n"
     "  -n, --max-args N      N values per job, {} all of them\n"
     "  -L, --max-lines N     as -N, a line ending in a blank going on in the next\n"
+    "  -X                    every value, spread over the job slots, x{}y repeated per value\n"
+    "  -m                    every value, spread over the job slots, {} all of a job's\n"
+    "                        (-X and -m: input that fits one command line, 64 KiB)\n"
+    "  -q, --quote           quote each word of the command whole, values and all\n"
     "  --colsep SEP, -C SEP  split values into columns {1} {2}... at SEP (literal; \\t a tab)\n"
     "  -0, --null            values end with NUL, not newline\n"
     "  -d, --delimiter DELIM values end with DELIM (\\t \\n \\r \\0 \\NNN escapes)\n"
@@ -232,7 +236,8 @@ namespace {
 
 // The options that take no value, and those that take one (the next word, or after '=').
 constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",     "--keep-order",
-                                        "--dry-run", "--bar",  "--no-bar",  "--null", "-0"};
+                                        "--dry-run", "--bar",  "--no-bar",  "--null", "-0",
+                                        "-X",        "-m",     "-q",        "--quote"};
 constexpr std::string_view k_with_value[] = {
     "-j",          "--jobs",      "--timeout", "--retries",          "--joblog", "--halt",
     "-a",          "--arg-file",  "-N",        "--max-replace-args", "-n",       "--max-args",
@@ -333,6 +338,12 @@ Options parse_command_line(int argc, const char* const* argv) {
   std::string eof;
   std::string header;
   app.add_option("--header", header);
+  bool context_spread = false;
+  bool spread = false;
+  app.add_flag("-X", context_spread);
+  bool quote = false;
+  app.add_flag("-q,--quote", quote);
+  app.add_flag("-m", spread);
   app.add_option("-N,--max-replace-args", max_replace_args);
   app.add_option("-n,--max-args", max_args);
   app.add_option("-L", max_lines_l);
@@ -369,18 +380,19 @@ Options parse_command_line(int argc, const char* const* argv) {
   const bool big_n_given = app.count("--max-replace-args") > 0;
   const bool l_given = app.count("-L") > 0;
   const bool max_lines_given = app.count("--max-lines") > 0;
-  if (n_given + big_n_given + l_given + max_lines_given > 1) {
-    bad("give one of -N, -n, -L and --max-lines (GNU parallel lets one of them win, mpp-run refuses the "
-        "mixture)");
+  if (n_given + big_n_given + l_given + max_lines_given + context_spread + spread > 1) {
+    bad("give one of -N, -n, -L, --max-lines, -X and -m (GNU parallel lets one of them win, mpp-run refuses "
+        "the mixture)");
   }
-  format.grouped = n_given || big_n_given || l_given || max_lines_given;
+  format.grouped = n_given || big_n_given || l_given || max_lines_given || context_spread || spread;
+  format.spread = context_spread || spread;
   if (big_n_given) format.per_job = parse_count("-N", max_replace_args, 0, k_max_per_job);
   if (n_given) format.per_job = parse_count("-n", max_args, 0, k_max_per_job);
   if (l_given) format.per_job = parse_count("-L", max_lines_l, 0, k_max_per_job);
   // --max-lines 0 is --max-lines 1 (GNU parallel's); -L 0 takes one line and leaves it out.
   if (max_lines_given)
     format.per_job = std::max<std::size_t>(1, parse_count("--max-lines", max_lines, 0, k_max_per_job));
-  format.context = big_n_given || l_given || max_lines_given;
+  format.context = big_n_given || l_given || max_lines_given || context_spread;
   format.continue_lines = (l_given || max_lines_given) && format.per_job > 0;
   if (app.count("--colsep") > 0) format.colsep = parse_colsep(colsep);
   if (null && app.count("--delimiter") > 0) bad("give one of -0/--null and -d/--delimiter");
@@ -419,8 +431,27 @@ Options parse_command_line(int argc, const char* const* argv) {
       options.arg_file.reset();
     }
   }
+  if (quote) quote_command(options);
   check_template(join(options.words));
   return options;
+}
+
+void quote_command(Options& options) {
+  // GNU parallel quotes each word with the values in it: `'pre a b post'` for two values is one
+  // word there, two here. So one value per job only.
+  const InputFormat& format = options.format;
+  if (format.grouped || format.colsep || format.header || options.sources.size() > 1) {
+    bad("-q is implemented by mpp-run for one value per job (not with -N, -n, -L, -X, -m, --colsep, "
+        "--header or several input sources)");
+  }
+  if (options.words.empty())
+    bad("-q needs a command (GNU parallel would run each value quoted, as one word)");
+  if (auto found = first_replacement(options.words.front())) {
+    bad("'" + *found +
+        "' in the command's first word with -q: the values would choose the program to run; mpp-run "
+        "refuses that");
+  }
+  for (std::string& word : options.words) word = quote_word(word);
 }
 
 void check_template(std::string_view command_template) {
@@ -543,6 +574,22 @@ std::string combined_command(const std::string& command_template, const InputFor
   return join(values);
 }
 
+// -X, -m: every combination's values, if they fit one command line, spread over the job slots.
+void spread(InputFormat& format, const std::string& command_template, const Combinations& jobs) {
+  std::vector<std::string> values;
+  std::size_t size = 0;
+  for (std::size_t row = 0; row < jobs.size(); ++row) {
+    for (const std::string& value : jobs.values(row)) {
+      size += value.size() + 1;
+      check_spread(size);
+      append_columns(format, value, values);
+    }
+  }
+  check_spread(fill_template(command_template, values, 1, format.context).size());
+  format.spread = false;
+  format.per_job = spread_per_job(jobs.size(), format.slots);
+}
+
 // How many jobs `rows` combinations make.
 std::size_t jobs_of(const InputFormat& format, std::size_t rows) {
   if (format.per_job == 0) return rows;
@@ -559,16 +606,21 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
   return commands;
 }
 
-CommandSource make_source(const Options& options, int stdin_fd) {
+CommandSource make_source(const Options& options_given, int stdin_fd) {
+  Options options = options_given;
+  options.format.slots = std::max<std::size_t>(options.jobs, 1);
   if (!options.sources.empty()) {
     std::vector<std::string> names;
     std::vector<std::string> files;
     auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd, names, files));
-    const std::size_t total = jobs_of(options.format, jobs->size());
+    std::string command_template = named_template(options, names, files);
+    InputFormat format = options.format;
+    if (format.spread) spread(format, command_template, *jobs);
+    const std::size_t total = jobs_of(format, jobs->size());
     // Made as jobs start, so that combinations far larger than memory still run.
-    return CommandSource(
-        total, [jobs, command_template = named_template(options, names, files), format = options.format](
-                   std::size_t i) { return combined_command(command_template, format, *jobs, i); });
+    return CommandSource(total,
+                         [jobs, command_template = std::move(command_template), format = std::move(format)](
+                             std::size_t i) { return combined_command(command_template, format, *jobs, i); });
   }
   if (options.arg_file || options.words.empty()) {
     const std::string command_template = join(options.words);

@@ -106,6 +106,10 @@ inline constexpr std::size_t k_max_jobs = 4096;
 /// which no command line can hold.
 [[nodiscard]] std::vector<std::string> split_lines(std::string_view text, const std::string& name);
 
+/// -q: each word of the command shell-quoted as a whole, values and all (GNU parallel's -q), for
+/// one value per job. Throws mpp::ParseError for the forms refused.
+void quote_command(Options& options);
+
 /// Throws mpp::ParseError for a template GNU parallel would fill with values unquoted (a replacement
 /// string in its first word) or with what mpp-run does not implement ({%}, {=perl=}).
 void check_template(std::string_view command_template);

@@ -253,6 +253,19 @@ std::string apply_names(std::string command_template, const std::vector<std::str
   return command_template;
 }
 
+std::size_t spread_per_job(std::size_t records, std::size_t slots) noexcept {
+  if (records <= 1 || slots <= 1) return records == 0 ? 1 : records;
+  return records / slots + (records % slots != 0 ? 1 : 0);
+}
+
+void check_spread(std::size_t size) {
+  if (size > k_spread_max) {
+    bad("-X and -m are implemented by mpp-run for input that fits one command line (" +
+        std::to_string(k_spread_max >> 10) +
+        " KiB with every value); GNU parallel would fill command lines of its maximum length. Use -N or -n");
+  }
+}
+
 void append_columns(const InputFormat& format, std::string_view record, std::vector<std::string>& out) {
   if (!format.colsep) {
     out.emplace_back(record);

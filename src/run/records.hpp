@@ -22,7 +22,21 @@ struct InputFormat {
   bool context = false;               // -N, -L: a word holding {} is repeated for each value
   bool grouped = false;               // any of -N, -n, -L given
   bool header = false;                // --header: each source's first record names its columns
+  bool spread = false;                // -X, -m: every value, spread evenly over the job slots
+  std::size_t slots = 1;              // ... how many (-j)
 };
+
+/// -X and -m take input that fits one command line of this length (with room to spare: GNU
+/// parallel's is about 128 KiB), so that it is spread as GNU parallel spreads it.
+inline constexpr std::size_t k_spread_max = 64 * 1024;
+
+/// -X, -m: values per job for `records` records over `slots` job slots, as GNU parallel spreads
+/// input that fits one command line.
+[[nodiscard]] std::size_t spread_per_job(std::size_t records, std::size_t slots) noexcept;
+
+/// Throws mpp::ParseError for -X or -m with input of `size` bytes, or a command of `size` bytes
+/// with every value, longer than k_spread_max.
+void check_spread(std::size_t size);
 
 /// The longest record read as a command or a value: longer than the kernel takes for one argument
 /// (128 KiB) or a whole command line (2 MiB by default), so it could never run.

@@ -444,7 +444,7 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
       {{"--joblog", "+log", "echo"}, "--joblog +FILE"},
       {{"--pipe", "wc"}, "unknown option '--pipe'"},
       {{"--plus", "echo"}, "unknown option '--plus'"},
-      {{"-X", "echo"}, "unknown option '-X'"},
+      {{"--xargs", "echo"}, "unknown option '--xargs'"},
       {{"--halt", "now,fail=10%", "echo"}, "whole number"},
       {{"--halt", "soon,success=1", "echo"}, "fail=N"},
   };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mpp/errors.hpp"
+#include "run/command.hpp"
 #include "run/input.hpp"
 #include "run/options.hpp"
 #include "run/records.hpp"
@@ -300,6 +301,67 @@ TEST(Header, RefusedForms) {
     EXPECT_NE(std::string(e.what()).find("first word"), std::string::npos) << e.what();
   }
   EXPECT_THROW((void)commands({"--header", ":", "-a", "-", "{a}"}, "a\nx\n"), mpp::ParseError);
+}
+
+}  // namespace
+
+namespace {
+
+// `args` with -j given as the runner resolves it.
+Words spread_commands(std::vector<const char*> args, std::size_t jobs, const std::string& input = {}) {
+  Options options = parse(args);
+  options.jobs = jobs;
+  const int fd = ::memfd_create("input", MFD_CLOEXEC);
+  EXPECT_EQ(::write(fd, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  EXPECT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+  Words out;
+  try {
+    mpp::detail::run::CommandSource source = mpp::detail::run::make_source(options, fd);
+    source.read_all();
+    while (auto command = source.next()) out.push_back(*command);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST(Spread, ValuesSpreadOverTheJobSlots) {
+  EXPECT_EQ(mpp::detail::run::spread_per_job(5, 4), 2u);
+  EXPECT_EQ(mpp::detail::run::spread_per_job(1, 4), 1u);
+  EXPECT_EQ(mpp::detail::run::spread_per_job(0, 4), 1u);
+  EXPECT_EQ(mpp::detail::run::spread_per_job(7, 1), 7u);
+  EXPECT_EQ(spread_commands({"-X", "echo", "x{}", ":::", "a", "b", "c"}, 2),
+            (Words{"echo xa xb", "echo xc"}));
+  EXPECT_EQ(spread_commands({"-m", "echo", "x{}", ":::", "a", "b", "c"}, 2), (Words{"echo xa b", "echo xc"}));
+  EXPECT_EQ(spread_commands({"-m", "-a", "-", "echo"}, 3, "1\n2\n3\n4\n"), (Words{"echo 1 2", "echo 3 4"}));
+  EXPECT_EQ(spread_commands({"-X", "-a", "-", "echo"}, 3, ""), Words{});
+}
+
+TEST(Spread, InputLongerThanOneCommandLineIsRefused) {
+  const std::string line(1000, 'v');
+  std::string input;
+  for (int i = 0; i < 100; ++i) input += line + "\n";
+  EXPECT_THROW((void)spread_commands({"-X", "-a", "-", "echo"}, 2, input), mpp::ParseError);
+  // The command with every value, quoting and repeated words included.
+  EXPECT_THROW(
+      (void)spread_commands({"-X", "-a", "-", "echo", "{}{}{}{}{}{}{}{}{}{}"}, 2, input.substr(0, 10000)),
+      mpp::ParseError);
+  EXPECT_NE(parse_error({"-X", "-m", "echo"}).find("give one of"), std::string::npos);
+}
+
+TEST(Quote, EachWordQuotedWhole) {
+  EXPECT_EQ(mpp::detail::run::quote_word("pre {} post"), "'pre '{}' post'");
+  EXPECT_EQ(mpp::detail::run::quote_word(""), "''");
+  EXPECT_EQ(mpp::detail::run::quote_word("{}"), "{}");
+  EXPECT_EQ(mpp::detail::run::quote_word("$x{#}"), "'$x'{#}");
+  EXPECT_EQ(commands({"-q", "sh", "-c", "echo $1", "_", "{}", ":::", "a b"}),
+            Words{"sh -c 'echo $1' _ 'a b'"});
+  EXPECT_NE(parse_error({"-q", "{}", ":::", "a"}).find("first word"), std::string::npos);
+  EXPECT_NE(parse_error({"-q", "echo", ":::", "a", ":::", "b"}).find("one value per job"), std::string::npos);
+  EXPECT_NE(parse_error({"-q", "-N2", "echo", ":::", "a"}).find("one value per job"), std::string::npos);
+  EXPECT_NE(parse_error({"-q", ":::", "a"}).find("-q needs a command"), std::string::npos);
 }
 
 }  // namespace
