@@ -37,6 +37,15 @@ bool is_shell_word(std::string_view word) {
 
 }  // namespace
 
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
 std::string shell_quote(std::string_view value) {
   if (!value.empty() && std::all_of(value.begin(), value.end(), is_safe)) return std::string(value);
   std::string quoted;

@@ -11,6 +11,9 @@
 
 namespace mpp::detail::run {
 
+/// The words of a command, joined by spaces (the template, as GNU parallel makes it).
+[[nodiscard]] std::string join_words(const std::vector<std::string>& words);
+
 /// `value` as one word of a POSIX shell command line: unchanged when every character is one no
 /// shell treats specially (letters, digits, and `_@%+:,./-`), otherwise in single quotes, with each
 /// `'` written as `'\''`. The empty value becomes `''`. Whatever the value holds (`$(...)`,
