@@ -168,8 +168,13 @@ void RecordReader::emit(std::string_view record, bool delimited, std::vector<std
     if (continued_) out.push_back(*std::exchange(continued_, std::nullopt));
     return;
   }
-  std::string whole =
-      continued_ ? *std::exchange(continued_, std::nullopt) + std::string(record) : std::string(record);
+  // Appended in place: a long run of continued lines costs linear time.
+  std::string whole;
+  if (continued_) {
+    whole = std::move(*continued_);
+    continued_.reset();
+  }
+  whole.append(record);
   if (format_.continue_lines && !whole.empty() && is_blank(whole.back())) {
     if (whole.size() > k_max_line) {
       ended_ = true;

@@ -365,3 +365,17 @@ TEST(Quote, EachWordQuotedWhole) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RecordReader, ManyContinuedLinesCostLinearTime) {
+  InputFormat format;
+  format.continue_lines = true;
+  std::string input;
+  for (int i = 0; i < 1000000; ++i) input += "a \n";  // 3 MB, one record
+  const Words out = records(format, {input, "z"});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].size(), 2000001u);
+}
+
+}  // namespace
