@@ -361,7 +361,10 @@ Options parse_command_line(int argc, const char* const* argv) {
     format.per_job = std::max<std::size_t>(1, parse_count("--max-lines", max_lines, 0, k_max_per_job));
   format.context = big_n_given || l_given || max_lines_given || context_spread;
   format.continue_lines = (l_given || max_lines_given) && format.per_job > 0;
-  if (app.count("--colsep") > 0) format.colsep = parse_colsep(colsep);
+  if (app.count("--colsep") > 0) {
+    format.colsep = parse_colsep(colsep);
+    format.trim = true;
+  }
   if (null && app.count("--delimiter") > 0) bad("give one of -0/--null and -d/--delimiter");
   if (null) {
     format.delimiter = std::string(1, '\0');

@@ -280,8 +280,9 @@ void append_columns(const InputFormat& format, std::string_view record, std::vec
   for (;;) {
     const std::size_t found = record.find(sep);
     std::string_view column = record.substr(0, found);
-    while (!column.empty() && is_blank(column.front())) column.remove_prefix(1);
-    while (!column.empty() && is_blank(column.back())) column.remove_suffix(1);
+    // As GNU parallel's --colsep, which implies --trim lr (--header's tab does not).
+    while (format.trim && !column.empty() && is_blank(column.front())) column.remove_prefix(1);
+    while (format.trim && !column.empty() && is_blank(column.back())) column.remove_suffix(1);
     out.emplace_back(column);
     if (found == std::string_view::npos) return;
     record.remove_prefix(found + sep.size());

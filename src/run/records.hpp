@@ -17,7 +17,8 @@ struct InputFormat {
   bool default_delimiter = true;
   std::string eof;                    // -E: a record equal to it ends its input; empty: none
   bool continue_lines = false;        // -L N (N > 0): a record ending in a blank goes on in the next
-  std::optional<std::string> colsep;  // --colsep, literal; values lose their surrounding blanks
+  std::optional<std::string> colsep;  // --colsep, literal (or --header's tab)
+  bool trim = false;                  // --colsep given: values lose their surrounding blanks
   std::size_t per_job = 1;            // -N, -n, -L: records per job; 0: one, its values left out
   bool context = false;               // -N, -L: a word holding {} is repeated for each value
   bool grouped = false;               // any of -N, -n, -L given

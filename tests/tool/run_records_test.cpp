@@ -182,6 +182,10 @@ TEST(Colsep, ColumnsLoseTheirBlanks) {
   format.colsep = ",";
   Words out;
   mpp::detail::run::append_columns(format, " a , b\t,", out);
+  EXPECT_EQ(out, (Words{" a ", " b\t", ""}));  // --header's tab alone trims nothing
+  out.clear();
+  format.trim = true;
+  mpp::detail::run::append_columns(format, " a , b\t,", out);
   EXPECT_EQ(out, (Words{"a", "b", ""}));
   out.clear();
   mpp::detail::run::append_columns(format, "", out);
