@@ -201,7 +201,8 @@ Filled fill_text(std::string& out, std::string_view text, std::span<const std::s
     } else if (r.source != 0) {
       // As GNU parallel's: no such value (a short group, -N 0) is nothing, not an empty word.
       const long count = static_cast<long>(values.size());
-      const long index = r.source > 0 ? r.source - 1 : count + r.source;
+      long index = r.source > 0 ? r.source - 1 : count + r.source;
+      if (index < 0) index += count;  // Perl's negative index, as GNU parallel counts round again
       if (index >= 0 && index < count) put(part_of(values[static_cast<std::size_t>(index)], r.part));
     } else if (only) {
       filled.all = true;

@@ -410,8 +410,9 @@ void quote_command(Options& options) {
   // GNU parallel quotes each word with the values in it: `'pre a b post'` for two values is one
   // word there, two here. So one value per job only.
   const InputFormat& format = options.format;
-  if (format.grouped || format.colsep || format.header || options.sources.size() > 1) {
-    bad("-q is implemented by mpp-run for one value per job (not with -N, -n, -L, -X, -m, --colsep, "
+  if (format.per_job != 1 || format.spread || format.colsep || format.header || options.sources.size() > 1) {
+    bad("-q is implemented by mpp-run for one value per job (not with -N, -n or -L other than 1, -X, -m, "
+        "--colsep, "
         "--header or several input sources)");
   }
   if (options.words.empty())
