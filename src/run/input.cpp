@@ -104,19 +104,22 @@ void CommandSource::take(std::vector<std::string>& records) {
   }
   // -X, -m: every record first, then spread over the job slots.
   if (format_.spread) {
-    for (std::string& record : records) {
-      spread_size_ += record.size() + 1;
-      if (spread_size_ > k_spread_max) at_end_ = true;
-      check_spread(spread_size_);
-      spread_records_.push_back(std::move(record));
+    try {
+      for (std::string& record : records) {
+        spread_size_ += record.size() + 1;
+        check_spread(spread_size_);
+        spread_records_.push_back(std::move(record));
+      }
+      if (!reader_->ended()) return;
+      std::vector<std::string> all_values;
+      for (const std::string& record : spread_records_) append_columns(format_, record, all_values);
+      check_spread(fill_template(template_, all_values, 1, format_.context).size());
+    } catch (...) {
+      at_end_ = true;
+      throw;
     }
-    if (!reader_->ended()) return;
     format_.spread = false;
     format_.per_job = spread_per_job(spread_records_.size(), format_.slots);
-    std::vector<std::string> all_values;
-    for (const std::string& record : spread_records_) append_columns(format_, record, all_values);
-    if (fill_template(template_, all_values, 1, format_.context).size() > k_spread_max) at_end_ = true;
-    check_spread(fill_template(template_, all_values, 1, format_.context).size());
     std::vector<std::string> all = std::move(spread_records_);
     take(all);
     return;
