@@ -26,14 +26,14 @@ CommandSource::CommandSource(std::size_t total, std::function<std::string(std::s
     : make_(std::move(make)), total_(total) {}
 
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                             const InputFormat& format, std::string_view already_read,
+                             InputFormat format, std::string_view already_read,
                              std::vector<std::string> header_files)
     : fd_(fd),
       owned_(owns_fd ? fd : -1),
       at_end_(false),
       name_(std::move(name)),
       template_(std::move(command_template)),
-      format_(format),
+      format_(std::move(format)),
       header_files_(std::move(header_files)) {
   reader_.emplace(format_, name_, true);
   std::vector<std::string> records;

@@ -35,9 +35,8 @@ class CommandSource {
   /// Closes `fd` on destruction when `owns_fd`. With --header, `header_files` are the names the
   /// file was given by (`-a -` gives "-"), which GNU parallel makes replacement strings as it makes
   /// the column names.
-  CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                const InputFormat& format = {}, std::string_view already_read = {},
-                std::vector<std::string> header_files = {});
+  CommandSource(int fd, std::string name, std::string command_template, bool owns_fd, InputFormat format = {},
+                std::string_view already_read = {}, std::vector<std::string> header_files = {});
   CommandSource(const CommandSource&) = delete;
   CommandSource& operator=(const CommandSource&) = delete;
   ~CommandSource();

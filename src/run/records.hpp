@@ -29,7 +29,7 @@ struct InputFormat {
 
 /// -X and -m take input that fits one command line of this length (with room to spare: GNU
 /// parallel's is about 128 KiB), so that it is spread as GNU parallel spreads it.
-inline constexpr std::size_t k_spread_max = 64 * 1024;
+inline constexpr std::size_t k_spread_max = std::size_t{64} * 1024;
 
 /// -X, -m: values per job for `records` records over `slots` job slots, as GNU parallel spreads
 /// input that fits one command line.
