@@ -37,6 +37,15 @@ bool is_shell_word(std::string_view word) {
 
 }  // namespace
 
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
 std::string shell_quote(std::string_view value) {
   if (!value.empty() && std::all_of(value.begin(), value.end(), is_safe)) return std::string(value);
   std::string quoted;
@@ -160,73 +169,124 @@ std::size_t first_replacement_at(std::string_view text) {
 
 namespace {
 
-// The replacement strings of `text` filled; the values shell-quoted when `quote`, and appended when
-// there is none when `append`.
-std::string fill(std::string_view command_template, std::span<const std::string> values, std::size_t seq,
-                 std::size_t slot, bool quote, bool append) {
-  const auto put = [&](std::string& out, std::string_view value) {
+// `text` with its replacement strings filled into `out`; `only` (context replacement) gives the
+// value that {}, {.}... stand for, else they stand for every value. Returns whether `text` held a
+// replacement string, and in `all` whether one stood for all the values ({}, not {1} or {#}).
+struct Filled {
+  bool any = false;
+  bool all = false;
+};
+
+Filled fill_into(std::string& out, std::string_view text, std::span<const std::string> values,
+                 std::size_t seq, std::size_t slot, bool quote, std::optional<std::size_t> only) {
+  const auto put = [&](std::string_view value) {
     if (quote) {
       out += shell_quote(value);
     } else {
       out += value;
     }
   };
-  const auto append_values = [&](std::string& out, int source, Part part) {
-    if (source != 0) {
-      const long count = static_cast<long>(values.size());
-      const long index = source > 0 ? source - 1 : count + source;
-      put(out, index >= 0 && index < count ? part_of(values[static_cast<std::size_t>(index)], part)
-                                           : std::string_view());
-      return;
-    }
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (i != 0) out += ' ';
-      put(out, part_of(values[i], part));
-    }
-  };
-  std::string command;
-  command.reserve(command_template.size() + 16);
-  bool replaced = false;
-  for (std::size_t at = 0; at < command_template.size();) {
-    const std::size_t open = command_template.find('{', at);
-    command.append(command_template.substr(at, open - at));
+  Filled filled;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t open = text.find('{', at);
+    out.append(text.substr(at, open - at));
     if (open == std::string_view::npos) break;
-    const Replacement r = replacement_at(command_template.substr(open));
+    const Replacement r = replacement_at(text.substr(open));
+    at = open + (r.length == 0 ? 1 : r.length);
     if (r.length == 0) {
-      command += '{';
-      at = open + 1;
+      out += '{';
       continue;
     }
-    replaced = true;
+    filled.any = true;
     if (r.seq) {
-      command += std::to_string(seq);
+      out += std::to_string(seq);
     } else if (r.slot) {
-      command += std::to_string(slot);
+      out += std::to_string(slot);
+    } else if (r.source != 0) {
+      // As GNU parallel's: no such value (a short group, -N 0) is nothing, not an empty word.
+      const long count = static_cast<long>(values.size());
+      long index = r.source > 0 ? r.source - 1 : count + r.source;
+      if (index < 0) index += count;  // Perl's negative index, as GNU parallel counts round again
+      if (index >= 0 && index < count) put(part_of(values[static_cast<std::size_t>(index)], r.part));
+    } else if (only) {
+      filled.all = true;
+      if (*only < values.size()) put(part_of(values[*only], r.part));
     } else {
-      append_values(command, r.source, r.part);
+      filled.all = true;
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i != 0) out += ' ';
+        put(part_of(values[i], r.part));
+      }
     }
-    at = open + r.length;
   }
-  if (!replaced && append) {
-    command += ' ';
-    append_values(command, 0, Part::whole);
+  return filled;
+}
+
+// Context replacement (GNU parallel's -N, -X): each blank-separated part of the template that holds
+// {} (or {.}...) is repeated for each value, joined by spaces.
+bool fill_context(std::string& out, std::string_view command_template, std::span<const std::string> values,
+                  std::size_t seq, std::size_t slot) {
+  bool any = false;
+  for (std::size_t at = 0; at <= command_template.size();) {
+    const std::size_t blank = std::min(command_template.find_first_of(" \t", at), command_template.size());
+    const std::string_view part = command_template.substr(at, blank - at);
+    const Filled first = fill_into(out, part, values, seq, slot, true, 0);
+    any = any || first.any;
+    for (std::size_t i = 1; first.all && i < values.size(); ++i) {
+      out += ' ';
+      (void)fill_into(out, part, values, seq, slot, true, i);
+    }
+    if (blank == command_template.size()) break;
+    out += command_template[blank];
+    at = blank + 1;
   }
-  return command;
+  return any;
 }
 
 }  // namespace
 
 std::string fill_template(std::string_view command_template, std::span<const std::string> values,
-                          std::size_t seq, std::size_t slot) {
+                          std::size_t seq, std::size_t slot, bool context) {
   // A template that is `{}` alone makes each job's values its command, as given (as with no
   // template); every other template gets them quoted (options.cpp refuses the other forms GNU
   // parallel runs unquoted).
-  return fill(command_template, values, seq, slot, !values_alone(command_template), true);
+  const bool alone = values_alone(command_template);
+  std::string command;
+  command.reserve(command_template.size() + 16);
+  const bool replaced =
+      context && !alone ? fill_context(command, command_template, values, seq, slot)
+                        : fill_into(command, command_template, values, seq, slot, !alone, std::nullopt).any;
+  if (!replaced) {
+    command += ' ';
+    (void)fill_into(command, "{}", values, seq, slot, true, std::nullopt);
+  }
+  return command;
 }
 
 std::string fill_text(std::string_view text, std::span<const std::string> values, std::size_t seq,
                       std::size_t slot) {
-  return fill(text, values, seq, slot, false, false);
+  std::string out;
+  (void)fill_into(out, text, values, seq, slot, false, std::nullopt);
+  return out;
+}
+
+std::string quote_word(std::string_view word) {
+  if (word.empty()) return "''";
+  std::string out;
+  std::size_t literal = 0;  // where the text not yet quoted starts
+  for (std::size_t at = 0; at < word.size();) {
+    const std::size_t length = word[at] == '{' ? replacement_at(word.substr(at)).length : 0;
+    if (length == 0) {
+      ++at;
+      continue;
+    }
+    if (at != literal) out += shell_quote(word.substr(literal, at - literal));
+    out.append(word.substr(at, length));
+    at += length;
+    literal = at;
+  }
+  if (literal != word.size()) out += shell_quote(word.substr(literal));
+  return out;
 }
 
 std::optional<std::string> first_replacement(std::string_view text) {

@@ -11,6 +11,9 @@
 
 namespace mpp::detail::run {
 
+/// The words of a command, joined by spaces (the template, as GNU parallel makes it).
+[[nodiscard]] std::string join_words(const std::vector<std::string>& words);
+
 /// `value` as one word of a POSIX shell command line: unchanged when every character is one no
 /// shell treats specially (letters, digits, and `_@%+:,./-`), otherwise in single quotes, with each
 /// `'` written as `'\''`. The empty value becomes `''`. Whatever the value holds (`$(...)`,
@@ -25,10 +28,14 @@ namespace mpp::detail::run {
 /// from the last; an empty one where there is no such source); `{#}` seq; `{%}` the job's slot
 /// `slot` (from 1). Any other brace is text.
 /// A template that is `{}` alone gives the values unquoted: they are the command.
-/// A template with none of them gets ` ` and the quoted values appended.
+/// A template with none of them gets ` ` and the quoted values appended. With `context` (GNU
+/// parallel's -N and -L), each blank-separated part of the template holding `{}`, `{.}`, `{/}`,
+/// `{//}` or `{/.}` is repeated for each value, `x{}y` giving `xay xby`. A numbered source that
+/// does not exist (`{3}` of two values) is nothing, as GNU parallel fills it; with no values at
+/// all (-N 0) every replacement string is.
 [[nodiscard]] std::string fill_template(std::string_view command_template,
                                         std::span<const std::string> values, std::size_t seq,
-                                        std::size_t slot = 1);
+                                        std::size_t slot = 1, bool context = false);
 
 /// `text` (--tagstring, a --results path's part) with the same replacement strings filled, the
 /// values as they are, unquoted: the text is no command. Nothing is appended when there is none.
@@ -41,6 +48,10 @@ namespace mpp::detail::run {
 /// command: a replacement string in its first word (`{1} {2}`, `my_{}`; not an assignment `V={}`),
 /// but not `{}` alone, which mpp-run runs so too (each job's values are its command).
 [[nodiscard]] bool values_would_be_the_command(std::string_view command_template);
+
+/// -q: `word` shell-quoted as one word, its replacement strings left to fill_template() (which
+/// quotes the values): `pre {} post` gives `'pre '{}' post'`.
+[[nodiscard]] std::string quote_word(std::string_view word);
 
 /// The first replacement string fill_template() fills in `text`; empty when there is none.
 [[nodiscard]] std::optional<std::string> first_replacement(std::string_view text);

@@ -19,20 +19,31 @@ constexpr std::size_t k_read_size = std::size_t{64} * 1024;
 
 }  // namespace
 
-CommandSource::CommandSource(std::vector<std::string> commands)
-    : ready_(std::make_move_iterator(commands.begin()), std::make_move_iterator(commands.end())) {}
+CommandSource::CommandSource(std::vector<std::string> commands) {
+  for (std::string& command : commands) {
+    Job job{command, {}, ready_.size() + 1};
+    job.values.push_back(std::move(command));
+    ready_.push_back(std::move(job));
+  }
+}
 
 CommandSource::CommandSource(std::size_t total, std::function<Job(std::size_t, std::size_t)> make)
     : make_(std::move(make)), total_(total) {}
 
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                             std::string_view already_read)
+                             InputFormat format, std::string_view already_read,
+                             std::vector<std::string> header_files)
     : fd_(fd),
       owned_(owns_fd ? fd : -1),
       at_end_(false),
       name_(std::move(name)),
-      template_(std::move(command_template)) {
-  take(already_read);
+      template_(std::move(command_template)),
+      format_(std::move(format)),
+      header_files_(std::move(header_files)) {
+  reader_.emplace(format_, name_, true);
+  std::vector<std::string> records;
+  reader_->feed(already_read, records);
+  take(records);
 }
 
 CommandSource::~CommandSource() = default;
@@ -44,12 +55,10 @@ std::optional<Job> CommandSource::next(std::size_t slot) {
     return make_(i, slot);
   }
   if (ready_.empty()) return std::nullopt;
-  Job job;
-  job.values.push_back(std::move(ready_.front()));
+  Job job = std::move(ready_.front());
   ready_.pop_front();
-  job.seq = ++given_;
-  // Every line is a value when there is a template: its number is the job's ({#}).
-  job.command = template_.empty() ? job.values.front() : fill_template(template_, job.values, job.seq, slot);
+  ++given_;
+  if (!template_.empty()) job.command = fill_template(template_, job.values, job.seq, slot, format_.context);
   return job;
 }
 
@@ -67,49 +76,100 @@ void CommandSource::read_some() {
     at_end_ = true;
     throw ParseError(name_ + ": " + std::strerror(static_cast<int>(-got)));
   }
-  if (got == 0) {
-    at_end_ = true;
-    // A last line without a newline counts.
-    if (!partial_.empty()) add_line(std::exchange(partial_, {}), false);
-    return;
-  }
-  take(std::string_view(buffer, static_cast<std::size_t>(got)));
-}
-
-// Read text, split into lines; the last, unended one is kept for the next read.
-void CommandSource::take(std::string_view text) {
-  for (std::size_t newline; (newline = text.find('\n')) != std::string_view::npos;) {
-    if (partial_.empty()) {
-      add_line(text.substr(0, newline), true);
+  std::vector<std::string> records;
+  try {
+    if (got == 0) {
+      reader_->finish(records);  // a last record without a delimiter counts
     } else {
-      partial_.append(text.substr(0, newline));
-      add_line(std::exchange(partial_, {}), true);
+      reader_->feed(std::string_view(buffer, static_cast<std::size_t>(got)), records);
     }
-    text.remove_prefix(newline + 1);
-  }
-  partial_.append(text);
-  if (partial_.size() > k_max_line) {
+  } catch (...) {
     at_end_ = true;
-    throw ParseError("line " + std::to_string(line_number_ + 1) + " is longer than " +
-                     std::to_string(k_max_line >> 20) + " MiB, more than any command line can hold (" +
-                     name_ + ")");
+    throw;
   }
+  take(records);
 }
 
 void CommandSource::read_all() {
   while (!at_end_) read_some();
 }
 
-void CommandSource::add_line(std::string_view line, bool ended) {
-  ++line_number_;
-  // The same rules as split_lines(): CRLF loses its CR, a NUL byte is an error.
-  if (ended && line.ends_with('\r')) line.remove_suffix(1);
-  if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos) {
-    at_end_ = true;
-    throw ParseError("a NUL byte cannot be part of a command", name_, line_number_, nul + 1);
+// Records, made jobs: format_.per_job records each (the last group may be short).
+void CommandSource::take(std::vector<std::string>& records) {
+  // --header: the names are known once the first record is read (or there is none).
+  if (format_.header && !named_ && (reader_->header() || reader_->ended())) {
+    named_ = true;
+    std::vector<std::string> names;
+    if (reader_->header()) append_names(*reader_->header(), format_.colsep.value_or("\t"), names);
+    template_ = apply_names(apply_names(std::move(template_), names), header_files_);
+    try {
+      check_template(template_);
+    } catch (...) {
+      at_end_ = true;
+      throw;
+    }
   }
-  // As commands, empty lines are nothing to run; as values, they are empty values.
-  if (!template_.empty() || !line.empty()) ready_.emplace_back(line);
+  // -X, -m: every record first, then spread over the job slots.
+  if (format_.spread) {
+    try {
+      for (std::string& record : records) {
+        spread_size_ += record.size() + 1;
+        check_spread(spread_size_);
+        spread_records_.push_back(std::move(record));
+      }
+      if (!reader_->ended()) return;
+      std::vector<std::string> all_values;
+      for (const std::string& record : spread_records_) append_columns(format_, record, all_values);
+      check_spread(fill_template(template_, all_values, 1, format_.slots, format_.context).size());
+    } catch (...) {
+      at_end_ = true;
+      throw;
+    }
+    format_.spread = false;
+    format_.per_job = spread_per_job(spread_records_.size(), format_.slots);
+    std::vector<std::string> all = std::move(spread_records_);
+    take(all);
+    return;
+  }
+  for (std::string& record : records) {
+    if (format_.per_job != 0) {
+      append_columns(format_, record, group_);
+      if (group_records_ == 0) group_width_ = group_.size();
+      group_size_ += record.size() + 1;
+      // One job's values never outgrow a command line: -N 100000 of an endless input holds no more.
+      if (group_size_ > k_max_line) {
+        at_end_ = true;
+        throw ParseError("the values of job " + std::to_string(jobs_ + 1) + " are longer than " +
+                         std::to_string(k_max_line >> 20) + " MiB, more than any command line can hold (" +
+                         name_ + ")");
+      }
+    }
+    if (++group_records_ >= format_.per_job) add_job();
+  }
+  // The -E string ends the input as its end does.
+  if (reader_->ended()) {
+    at_end_ = true;
+    if (group_records_ != 0) add_job();
+  }
+}
+
+void CommandSource::add_job() {
+  // {#} is the job's number.
+  Job job{{}, std::move(group_), ++jobs_, group_width_};
+  if (template_.empty()) {
+    for (const std::string& value : job.values) {
+      if (&value != &job.values.front()) job.command += ' ';
+      job.command += value;
+    }
+    // As commands, empty lines are nothing to run (GNU parallel's -N joins them with the rest).
+    if (!job.command.empty() || format_.grouped) ready_.push_back(std::move(job));
+  } else {
+    ready_.push_back(std::move(job));  // its command filled by next(), for its slot
+  }
+  group_.clear();
+  group_records_ = 0;
+  group_size_ = 0;
+  group_width_ = 0;
 }
 
 Combinations::Combinations(std::vector<std::vector<std::string>> sources, const std::vector<bool>& linked)

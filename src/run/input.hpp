@@ -13,6 +13,7 @@
 
 #include "mpp/detail/posix/fd.hpp"
 #include "run/options.hpp"
+#include "run/records.hpp"
 
 namespace mpp::detail::run {
 
@@ -20,10 +21,13 @@ namespace mpp::detail::run {
 /// --tagstring and --results.
 struct Job {
   std::string command;
-  /// Its values, one per input source; a line or argument that is a command by itself is its
-  /// one value (GNU parallel's `{}` there is the command).
+  /// Its values (one per input source, or those of its group with -N, -L, -X); a line or argument
+  /// that is a command by itself is its one value (GNU parallel's `{}` there is the command).
   std::vector<std::string> values;
   std::size_t seq = 0;  // its place in the input, from 1 ({#})
+  /// --results numbers the values of each input row (source by source, column by column) from 1
+  /// again, as GNU parallel does: how many values a row gave (0: all of them are one row).
+  std::size_t row_width = 0;
 };
 
 /// The commands of a run, in order. Lines are read only when asked for (read_some(), read_all()),
@@ -38,11 +42,14 @@ class CommandSource {
   /// `total` jobs, job i made by `make(i, slot)` when next() comes to it (the combinations of
   /// several input sources can be far more than memory holds).
   CommandSource(std::size_t total, std::function<Job(std::size_t, std::size_t)> make);
-  /// The lines of `fd` (named `name` in messages), each a value for `command_template`, or a
-  /// command when the template is empty (then empty lines are skipped); `already_read` came from
-  /// `fd` before. Closes `fd` on destruction when `owns_fd`.
-  CommandSource(int fd, std::string name, std::string command_template, bool owns_fd,
-                std::string_view already_read = {});
+  /// The records of `fd` (named `name` in messages; lines unless `format` says otherwise), each a
+  /// value for `command_template` (format.per_job of them per job), or a command when the template
+  /// is empty (then empty lines are skipped, unless grouped); `already_read` came from `fd` before.
+  /// Closes `fd` on destruction when `owns_fd`. With --header, `header_files` are the names the
+  /// file was given by (`-a -` gives "-"), which GNU parallel makes replacement strings as it makes
+  /// the column names.
+  CommandSource(int fd, std::string name, std::string command_template, bool owns_fd, InputFormat format = {},
+                std::string_view already_read = {}, std::vector<std::string> header_files = {});
   CommandSource(const CommandSource&) = delete;
   CommandSource& operator=(const CommandSource&) = delete;
   ~CommandSource();
@@ -68,10 +75,10 @@ class CommandSource {
   [[nodiscard]] std::size_t given() const noexcept { return given_; }
 
  private:
-  void take(std::string_view text);
-  void add_line(std::string_view line, bool ended);
+  void take(std::vector<std::string>& records);
+  void add_job();
 
-  std::deque<std::string> ready_;  // commands, or with a template the lines that are its values
+  std::deque<Job> ready_;  // with a template, their commands are filled by next() (for {%})
   std::function<Job(std::size_t, std::size_t)> make_;  // when made on demand
   std::size_t total_ = 0;                              // ... how many
   int fd_ = -1;
@@ -79,8 +86,17 @@ class CommandSource {
   bool at_end_ = true;
   std::string name_;
   std::string template_;
-  std::string partial_;  // the start of a line whose end has not been read
-  std::size_t line_number_ = 0;
+  InputFormat format_;
+  std::optional<RecordReader> reader_;  // when reading fd_
+  std::vector<std::string> group_;      // the values of the job being formed
+  std::size_t group_records_ = 0;       // ... from how many records
+  std::size_t group_size_ = 0;          // ... their bytes
+  std::size_t group_width_ = 0;         // ... the values of its first record
+  std::size_t jobs_ = 0;                // how many jobs were formed
+  std::vector<std::string> header_files_;
+  std::vector<std::string> spread_records_;  // -X, -m: the records, until the end
+  std::size_t spread_size_ = 0;              // ... their bytes
+  bool named_ = false;                       // --header: template_ uses the column names' numbers
   std::size_t given_ = 0;
 };
 
@@ -102,10 +118,6 @@ class Combinations {
   std::vector<std::size_t> group_rows_;  // each group's rows
   std::size_t size_ = 0;
 };
-
-/// The longest line read as a command or a value: longer than the kernel takes for one argument
-/// (128 KiB) or a whole command line (2 MiB by default), so it could never run.
-inline constexpr std::size_t k_max_line = 4 << 20;
 
 /// The source for `options`, as make_commands() would list it: the ::: values or the argument
 /// words as a list; the lines of the -a file, or of standard input (`stdin_fd`), read as needed.

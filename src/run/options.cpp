@@ -1,23 +1,16 @@
 #include "run/options.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <span>
 #include <system_error>
 #include <vector>
 
-#include "mpp/detail/posix/fd.hpp"
 #include "mpp/errors.hpp"
-#include "posix/syscall.hpp"
 #include "run/command.hpp"
 #include "run/input.hpp"
 #include "run/results.hpp"
@@ -27,6 +20,8 @@ namespace {
 
 // Bounds that keep a mistyped number from meaning something absurd.
 constexpr std::size_t k_max_tries = 1000;
+// More values than fit on a command line (2 MiB, two bytes each at the least) is a mistake.
+constexpr std::size_t k_max_per_job = 1000000;
 constexpr double k_max_seconds = 1e7;  // about 115 days
 
 constexpr std::string_view k_separator = ":::";
@@ -66,32 +61,6 @@ std::vector<InputSource> parse_sources(const std::vector<std::string>& rest, std
   return sources;
 }
 
-std::string read_all(int fd, const std::string& name) {
-  std::string text;
-  char buffer[65536];
-  for (;;) {
-    const ssize_t got = posix::retried("read", [&] { return ::read(fd, buffer, sizeof buffer); });
-    if (got == 0) return text;
-    if (got < 0) bad(name + ": " + std::strerror(static_cast<int>(-got)));
-    text.append(buffer, static_cast<std::size_t>(got));
-  }
-}
-
-std::string read_file(const std::string& path) {
-  const Fd fd(posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
-  if (!fd) bad("cannot read the argument file " + path + ": " + std::strerror(-fd.get()));
-  return read_all(fd.get(), path);
-}
-
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const std::string& w : words) {
-    if (!out.empty()) out += ' ';
-    out += w;
-  }
-  return out;
-}
-
 }  // namespace
 
 const std::string_view k_usage =
@@ -128,6 +97,18 @@ const std::string_view k_usage =
     "  --retry-failed        ... run the failed commands of FILE again (the command line's are ignored)\n"
     "  --line-buffer         write the output line by line as it comes (whole lines never mixed)\n"
     "  -a, --arg-file FILE   read lines from FILE ('-': standard input)\n"
+    "  -N, --max-replace-args N  N values per job: {} all, {1}..{N} each, x{}y repeated per value\n"
+    "  -n, --max-args N      N values per job, {} all of them\n"
+    "  -L, --max-lines N     as -N, a line ending in a blank going on in the next\n"
+    "  -X                    every value, spread over the job slots, x{}y repeated per value\n"
+    "  -m                    every value, spread over the job slots, {} all of a job's\n"
+    "                        (-X and -m: input that fits one command line, 64 KiB)\n"
+    "  -q, --quote           quote each word of the command whole, values and all\n"
+    "  --colsep SEP, -C SEP  split values into columns {1} {2}... at SEP (literal; \\t a tab)\n"
+    "  -0, --null            values end with NUL, not newline\n"
+    "  -d, --delimiter DELIM values end with DELIM (\\t \\n \\r \\0 \\NNN escapes)\n"
+    "  -E STR                a value STR ends its input\n"
+    "  --header :            the first value of each source names its columns: {name}\n"
     "  --dry-run             print the commands instead of running them\n"
     "  --bar                 the progress bar on standard error even when it is no terminal\n"
     "                        (without it: on a terminal only)\n"
@@ -298,10 +279,14 @@ Halt parse_halt(std::string_view text) {
 namespace {
 
 // The options that take no value, and those that take one (the next word, or after '=').
-constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",   "--keep-order",
-                                        "--dry-run", "--bar",  "--no-bar",  "--tag"};
-constexpr std::string_view k_with_value[] = {"-j",     "--jobs", "--timeout",  "--retries",   "--joblog",
-                                             "--halt", "-a",     "--arg-file", "--tagstring", "--results"};
+constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",    "--keep-order",
+                                        "--dry-run", "--bar",  "--no-bar",  "--tag", "--null",
+                                        "-0",        "-X",     "-m",        "-q",    "--quote"};
+constexpr std::string_view k_with_value[] = {
+    "-j",          "--jobs",      "--timeout", "--retries",          "--joblog", "--halt",
+    "-a",          "--arg-file",  "-N",        "--max-replace-args", "-n",       "--max-args",
+    "-L",          "--max-lines", "--colsep",  "--col-sep",          "-C",       "-d",
+    "--delimiter", "-E",          "--header",  "--tagstring",        "--results"};
 
 bool one_of(std::string_view word, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), word) != names.end();
@@ -310,7 +295,13 @@ bool one_of(std::string_view word, std::span<const std::string_view> names) {
 // An option that takes a value given a second time: CLI11 would say "At Most 1 required but
 // received 2"; mpp-run says which option, and for -a what GNU parallel would have done.
 void refuse_repeated(std::string_view name, std::vector<std::string_view>& seen) {
-  const std::string_view canonical = name == "-j" ? "--jobs" : name == "-a" ? "--arg-file" : name;
+  const std::string_view canonical = name == "-j"                          ? "--jobs"
+                                     : name == "-a"                        ? "--arg-file"
+                                     : name == "-N"                        ? "--max-replace-args"
+                                     : name == "-n"                        ? "--max-args"
+                                     : name == "-d"                        ? "--delimiter"
+                                     : name == "-C" || name == "--col-sep" ? "--colsep"
+                                                                           : name;
   if (std::find(seen.begin(), seen.end(), canonical) == seen.end()) {
     seen.push_back(canonical);
     return;
@@ -393,6 +384,30 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--resume", options.resume);
   app.add_flag("--resume-failed", options.resume_failed);
   app.add_flag("--retry-failed", options.retry_failed);
+  std::string max_replace_args;
+  std::string max_args;
+  std::string max_lines_l;
+  std::string max_lines;
+  std::string colsep;
+  std::string delimiter;
+  bool null = false;
+  std::string eof;
+  std::string header;
+  app.add_option("--header", header);
+  bool context_spread = false;
+  bool spread = false;
+  app.add_flag("-X", context_spread);
+  bool quote = false;
+  app.add_flag("-q,--quote", quote);
+  app.add_flag("-m", spread);
+  app.add_option("-N,--max-replace-args", max_replace_args);
+  app.add_option("-n,--max-args", max_args);
+  app.add_option("-L", max_lines_l);
+  app.add_option("--max-lines", max_lines);
+  app.add_option("-C,--colsep,--col-sep", colsep);
+  app.add_option("-d,--delimiter", delimiter);
+  app.add_flag("-0,--null", null);
+  app.add_option("-E", eof);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -446,6 +461,49 @@ Options parse_command_line(int argc, const char* const* argv) {
     options.arg_file = arg_file;
   }
 
+  InputFormat& format = options.format;
+  const bool n_given = app.count("--max-args") > 0;
+  const bool big_n_given = app.count("--max-replace-args") > 0;
+  const bool l_given = app.count("-L") > 0;
+  const bool max_lines_given = app.count("--max-lines") > 0;
+  if (n_given + big_n_given + l_given + max_lines_given + context_spread + spread > 1) {
+    bad("give one of -N, -n, -L, --max-lines, -X and -m (GNU parallel lets one of them win, mpp-run refuses "
+        "the mixture)");
+  }
+  format.grouped = n_given || big_n_given || l_given || max_lines_given || context_spread || spread;
+  format.spread = context_spread || spread;
+  if (big_n_given) format.per_job = parse_count("-N", max_replace_args, 0, k_max_per_job);
+  if (n_given) format.per_job = parse_count("-n", max_args, 0, k_max_per_job);
+  if (l_given) format.per_job = parse_count("-L", max_lines_l, 0, k_max_per_job);
+  // --max-lines 0 is --max-lines 1 (GNU parallel's); -L 0 takes one line and leaves it out.
+  if (max_lines_given)
+    format.per_job = std::max<std::size_t>(1, parse_count("--max-lines", max_lines, 0, k_max_per_job));
+  format.context = big_n_given || l_given || max_lines_given || context_spread;
+  format.continue_lines = (l_given || max_lines_given) && format.per_job > 0;
+  if (app.count("--colsep") > 0) {
+    format.colsep = parse_colsep(colsep);
+    format.trim = true;
+  }
+  if (null && app.count("--delimiter") > 0) bad("give one of -0/--null and -d/--delimiter");
+  if (null) {
+    format.delimiter = std::string(1, '\0');
+    format.default_delimiter = false;
+  }
+  if (app.count("--delimiter") > 0) {
+    format.delimiter = parse_delimiter(delimiter);
+    format.default_delimiter = format.delimiter == "\n";
+  }
+  format.eof = eof;  // empty: none (GNU parallel's too)
+  if (app.count("--header") > 0) {
+    // Outside --pipe, GNU parallel reads one header line whatever the regular expression: only
+    // 0 means something else (the files' names as column names).
+    if (header.empty()) bad("--header needs a value (':' for the first line)");
+    if (header == "0")
+      bad("--header 0 (GNU parallel: the files' names as column names) is not implemented by mpp-run");
+    format.header = true;
+    if (!format.colsep) format.colsep = "\t";  // as GNU parallel's: --header splits at tabs
+  }
+
   std::vector<std::string> rest = app.remaining();
   // Options come first: a word that looks like one before the command is a mistake, not a command.
   if (!rest.empty() && rest.front().size() > 1 && rest.front().starts_with('-') &&
@@ -462,165 +520,42 @@ Options parse_command_line(int argc, const char* const* argv) {
       options.arg_file.reset();
     }
   }
+  if (quote) quote_command(options);
+  check_template(join_words(options.words));
+  return options;
+}
+
+void quote_command(Options& options) {
+  // GNU parallel quotes each word with the values in it: `'pre a b post'` for two values is one
+  // word there, two here. So one value per job only.
+  const InputFormat& format = options.format;
+  if (format.per_job != 1 || format.spread || format.colsep || format.header || options.sources.size() > 1) {
+    bad("-q is implemented by mpp-run for one value per job (not with -N, -n or -L other than 1, -X, -m, "
+        "--colsep, "
+        "--header or several input sources)");
+  }
+  if (options.words.empty())
+    bad("-q needs a command (GNU parallel would run each value quoted, as one word)");
+  if (auto found = first_replacement(options.words.front())) {
+    bad("'" + *found +
+        "' in the command's first word with -q: the values would choose the program to run; mpp-run "
+        "refuses that");
+  }
+  for (std::string& word : options.words) word = quote_word(word);
+}
+
+void check_template(std::string_view command_template) {
   // GNU parallel would let the values be code here; mpp-run never does.
-  if (values_would_be_the_command(join(options.words))) {
+  if (values_would_be_the_command(command_template)) {
     bad("a replacement string in the command's first word: GNU parallel would run the values unquoted, "
         "as the command; mpp-run quotes every value, so that no value can run a command of its own. "
         "Give whole commands as values ('{}' alone, or no template: mpp-run ::: 'cmd a' 'cmd b')");
   }
   // GNU parallel would fill in these; run with the text left as it is, a job would do something
   // else than asked (`cp {} {%}.log` writing every log to one file).
-  for (const std::string& word : options.words) {
-    if (auto found = unsupported_replacement(word)) {
-      bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");
-    }
+  if (auto found = unsupported_replacement(command_template)) {
+    bad("'" + *found + "' is a replacement string of GNU parallel's that mpp-run does not implement");
   }
-  return options;
-}
-
-std::vector<std::string> split_lines(std::string_view text, const std::string& name) {
-  std::vector<std::string> lines;
-  std::size_t line_number = 0;
-  while (!text.empty()) {
-    ++line_number;
-    const std::size_t newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    // A CRLF line (a file from Windows) ends before its \r: a value or command never needs one.
-    if (newline != std::string_view::npos && line.ends_with('\r')) line.remove_suffix(1);
-    if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos) {
-      throw ParseError("a NUL byte cannot be part of a command", name, line_number, nul + 1);
-    }
-    lines.emplace_back(line);
-    if (newline == std::string_view::npos) break;
-    text.remove_prefix(newline + 1);
-  }
-  return lines;
-}
-
-namespace {
-
-// With a command and no input source, GNU parallel reads the arguments from standard input: so does
-// mpp-run when standard input holds something; with nothing to read (a terminal, /dev/null, an
-// empty pipe or file), each argument is a command. The first byte, when there is one (waiting for
-// the writer of a pipe).
-std::optional<char> first_byte_of_arguments(int stdin_fd) {
-  // A terminal, /dev/null and other devices are nobody's list of arguments; a pipe or a file is.
-  struct stat info {};
-  if (::fstat(stdin_fd, &info) != 0 || S_ISCHR(info.st_mode) || S_ISDIR(info.st_mode) ||
-      S_ISBLK(info.st_mode)) {
-    return std::nullopt;
-  }
-  char byte = 0;
-  const ssize_t got = posix::retried("read", [&] { return ::read(stdin_fd, &byte, 1); });
-  if (got < 0) bad(std::string("<stdin>: ") + std::strerror(static_cast<int>(-got)));
-  if (got == 0) return std::nullopt;
-  return byte;
-}
-
-// Each argument a command: a replacement string there would stand for values there are none of.
-void refuse_replacements_without_values(const Options& options) {
-  for (const std::string& word : options.words) {
-    if (auto found = first_replacement(word)) {
-      bad("'" + *found +
-          "' in a command without ::: or -a, and standard input holds nothing: there are no values to "
-          "fill it with. Give the values with ::: VALUE..., -a FILE or on standard input");
-    }
-  }
-}
-
-// Every source's values, files read whole (standard input for "-", once).
-Combinations combine(const Options& options, int stdin_fd) {
-  std::vector<std::vector<std::string>> values;
-  std::vector<bool> linked;
-  bool stdin_read = false;
-  for (const InputSource& source : options.sources) {
-    linked.push_back(source.linked);
-    if (!source.file) {
-      values.push_back(source.values);
-      continue;
-    }
-    const bool from_stdin = *source.file == "-";
-    if (from_stdin && stdin_read) bad("standard input ('-') is given as an input source twice");
-    stdin_read = stdin_read || from_stdin;
-    const std::string name = from_stdin ? "<stdin>" : *source.file;
-    values.push_back(split_lines(from_stdin ? read_all(stdin_fd, name) : read_file(name), name));
-  }
-  return Combinations(std::move(values), linked);
-}
-
-// Job i of the combinations: the template filled, or with no template the values as a command
-// (GNU parallel's `parallel ::: cmd...`).
-Job combined_job(const std::string& command_template, const Combinations& jobs, std::size_t i,
-                 std::size_t slot) {
-  Job job{{}, jobs.values(i), i + 1};
-  job.command =
-      command_template.empty() ? join(job.values) : fill_template(command_template, job.values, i + 1, slot);
-  return job;
-}
-
-}  // namespace
-
-std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
-  const std::string command_template = join(options.words);
-  std::vector<std::string> commands;
-  if (!options.sources.empty()) {
-    const Combinations jobs = combine(options, stdin_fd);
-    commands.reserve(jobs.size());
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-      commands.push_back(combined_job(command_template, jobs, i, 1).command);
-    return commands;
-  }
-  // The lines of the -a file or standard input: commands, or values for the template.
-  const bool listed = options.arg_file || options.words.empty();
-  const std::optional<char> first = listed ? std::nullopt : first_byte_of_arguments(stdin_fd);
-  if (!listed && !first) {
-    refuse_replacements_without_values(options);
-    return options.words;
-  }
-  const bool from_stdin = !options.arg_file || *options.arg_file == "-";
-  const std::string name = from_stdin ? "<stdin>" : *options.arg_file;
-  const std::string text = from_stdin
-                               ? (first ? std::string(1, *first) : std::string()) + read_all(stdin_fd, name)
-                               : read_file(name);
-  // As commands, empty lines are nothing to run; as values, they are empty values.
-  std::size_t seq = 0;
-  for (std::string& line : split_lines(text, name)) {
-    const std::string values[] = {std::move(line)};
-    ++seq;
-    if (command_template.empty()) {
-      if (!values[0].empty()) commands.push_back(values[0]);
-    } else {
-      commands.push_back(fill_template(command_template, values, seq));
-    }
-  }
-  return commands;
-}
-
-CommandSource make_source(const Options& options, int stdin_fd) {
-  if (!options.sources.empty()) {
-    auto jobs = std::make_shared<const Combinations>(combine(options, stdin_fd));
-    const std::size_t total = jobs->size();
-    // Made as jobs start, so that combinations far larger than memory still run.
-    return CommandSource(total,
-                         [jobs, command_template = join(options.words)](std::size_t i, std::size_t slot) {
-                           return combined_job(command_template, *jobs, i, slot);
-                         });
-  }
-  if (options.arg_file || options.words.empty()) {
-    const std::string command_template = join(options.words);
-    if (!options.arg_file || *options.arg_file == "-") {
-      return {stdin_fd, "<stdin>", command_template, false};
-    }
-    const std::string& path = *options.arg_file;
-    const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
-    if (fd < 0) bad("cannot read the argument file " + path + ": " + std::strerror(-fd));
-    return {fd, path, command_template, true};
-  }
-  if (const auto first = first_byte_of_arguments(stdin_fd)) {
-    return {stdin_fd, "<stdin>", join(options.words), false, std::string_view(&*first, 1)};
-  }
-  refuse_replacements_without_values(options);
-  return CommandSource(options.words);
 }
 
 }  // namespace mpp::detail::run

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "run/records.hpp"
+
 namespace mpp::detail::run {
 
 /// --halt: when finished jobs stop the run, as GNU parallel's.
@@ -68,6 +70,7 @@ struct Options {
   std::optional<std::string> arg_file;  // -a; "-" is standard input
   std::vector<std::string> words;       // the command words after the options (before :::)
   std::vector<InputSource> sources;     // :::, :::+, ::::, ::::+ (and -a with them)
+  InputFormat format;                   // -d, -0, -E, --colsep, -N, -n, -L
   bool help = false;
   bool version = false;
 };
@@ -122,6 +125,20 @@ inline constexpr std::size_t k_max_jobs = 4096;
 /// one counts, nothing else is removed. Throws mpp::ParseError (with `name` and the line) for a NUL byte,
 /// which no command line can hold.
 [[nodiscard]] std::vector<std::string> split_lines(std::string_view text, const std::string& name);
+
+/// -q: each word of the command shell-quoted as a whole, values and all (GNU parallel's -q), for
+/// one value per job. Throws mpp::ParseError for the forms refused.
+void quote_command(Options& options);
+
+/// Throws mpp::ParseError for a template GNU parallel would fill with values unquoted (a replacement
+/// string in its first word) or with what mpp-run does not implement ({%}, {=perl=}).
+void check_template(std::string_view command_template);
+
+/// The template of `options`, with --header: `names` (the header's column names, in order) and
+/// `files` (the file sources' names) made numbered replacement strings ({age} -> {2}), as GNU
+/// parallel does. Throws mpp::ParseError as check_template() for the result.
+[[nodiscard]] std::string named_template(const Options& options, const std::vector<std::string>& names,
+                                         const std::vector<std::string>& files);
 
 /// The text of --help.
 extern const std::string_view k_usage;

@@ -46,11 +46,11 @@ std::string results_name(std::string_view value) {
   return name;
 }
 
-std::string results_path(std::span<const std::string> values) {
+std::string results_path(std::span<const std::string> values, std::size_t row_width) {
   std::string path;
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i != 0) path += '/';
-    path += std::to_string(i + 1) + "/" + results_name(values[i]);
+    path += std::to_string((row_width == 0 ? i : i % row_width) + 1) + "/" + results_name(values[i]);
   }
   return path;
 }

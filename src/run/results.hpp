@@ -15,8 +15,10 @@ namespace mpp::detail::run {
 /// as GNU parallel cuts it.
 [[nodiscard]] std::string results_name(std::string_view value);
 
-/// The directory of a job's files below DIR: `1/VALUE1/2/VALUE2...`, each value by results_name().
-[[nodiscard]] std::string results_path(std::span<const std::string> values);
+/// The directory of a job's files below DIR: `1/VALUE1/2/VALUE2...`, each value by results_name();
+/// the numbers start again every `row_width` values (0: never), as GNU parallel numbers the values of
+/// one input row (`-N2 ::: a b` gives `1/a/1/b`).
+[[nodiscard]] std::string results_path(std::span<const std::string> values, std::size_t row_width = 0);
 
 /// Makes `dir` and the directories above it that are missing: 0, or the errno of the failure, with
 /// `failed` the path that could not be made.

@@ -147,7 +147,7 @@ std::optional<Pending> Runner::next_job() {
       continue;
     }
     ++started_;
-    return Pending{index, std::move(job->command), 0, std::move(job->values), slot};
+    return Pending{index, std::move(job->command), 0, std::move(job->values), slot, job->row_width};
   }
 }
 
@@ -310,7 +310,8 @@ void Runner::finish(Running& r) {
   if (job_failed && !stopping_ && r.tries < options_.tries) {
     // Its output is dropped: only the last try's is shown. It keeps its job slot, as in GNU
     // parallel.
-    pending_.push_front(Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot});
+    pending_.push_front(
+        Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot, r.row_width});
     return;
   }
   release_slot(r.slot);

@@ -74,6 +74,7 @@ struct Pending {
   std::size_t tries = 0;            // how many times it ran already
   std::vector<std::string> values;  // what it was made of (--tag, --results)
   std::size_t slot = 0;             // its job slot ({%}), from 1
+  std::size_t row_width = 0;        // Job::row_width
 };
 
 // One try of a job, from its start to its reaping.
@@ -83,6 +84,7 @@ struct Running {
   std::size_t tries = 0;  // this one included
   std::vector<std::string> values;
   std::size_t slot = 0;
+  std::size_t row_width = 0;
   std::string tag;               // --tag, --tagstring: the tag and its TAB
   std::size_t streamed_out = 0;  // -u, --line-buffer: bytes of standard output written already
   std::size_t received = 0;      // bytes of standard output in all (the joblog's Receive), once finished

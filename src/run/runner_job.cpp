@@ -98,6 +98,7 @@ void Runner::start(Pending job) {
   r->command = std::move(job.command);
   r->tries = job.tries + 1;
   r->values = std::move(job.values);
+  r->row_width = job.row_width;
   r->slot = job.slot;
   if (options_.tagstring) r->tag = fill_text(*options_.tagstring, r->values, r->job + 1, r->slot) + "\t";
   r->started_wall = WallClock::now();
@@ -125,7 +126,8 @@ void Runner::start(Pending job) {
   } catch (const std::system_error& e) {
     const int error = e.code().value();
     if (out_of_descriptors(error)) {
-      no_descriptors_for(Pending{r->job, std::move(r->command), r->tries - 1, std::move(r->values), r->slot});
+      no_descriptors_for(
+          Pending{r->job, std::move(r->command), r->tries - 1, std::move(r->values), r->slot, r->row_width});
       return;
     }
     // As a shell would: 127 for a program that is not there, 126 for one that cannot run.

@@ -195,7 +195,7 @@ void Runner::stream(Running& r, bool at_end) {
 // file that cannot be written stops the run, as a joblog row that cannot (exit status 255).
 void Runner::write_results(const Running& r) {
   if (results_error_ != 0) return;
-  const std::string dir = options_.results + "/" + results_path(r.values);
+  const std::string dir = options_.results + "/" + results_path(r.values, r.row_width);
   std::string failed_path;
   int error = make_directories(dir, failed_path);
   const std::string seq = std::to_string(r.job + 1);  // without a newline, as GNU parallel's

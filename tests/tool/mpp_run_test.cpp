@@ -173,7 +173,7 @@ TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
       {{"-a", dir / "args", "-a", dir / "args", touch}, "", "--arg-file"},
       {{"--joblog", "+" + (dir / "log"), touch}, "", "--joblog +FILE"},
       {{"--pipe", touch}, "", "unknown option"},
-      {{"-X", touch}, "", "unknown option"},
+      {{"--xargs", touch}, "", "unknown option"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args, c.input);

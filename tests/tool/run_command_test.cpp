@@ -150,7 +150,9 @@ TEST(FillTemplate, NumberedSourcesAndTheJobNumber) {
   const std::vector<std::string> values{"d/a.x", "b c"};
   EXPECT_EQ(fill_template("x {2} {1} {-1} {#}", values, 7), "x 'b c' d/a.x 'b c' 7");
   EXPECT_EQ(fill_template("x {1.} {1/} {1//} {1/.}", values, 1), "x d/a a.x d a");
-  EXPECT_EQ(fill_template("x [{3}] [{-3}]", values, 1), "x [''] ['']");
+  // No such source: nothing, not an empty word (GNU parallel's `sh -c 'echo $#' _ {3}` says 0).
+  EXPECT_EQ(fill_template("x [{3}] [{-5}]", values, 1), "x [] []");
+  EXPECT_EQ(fill_template("x {-3} {-4}", values, 1), "x 'b c' d/a.x");  // as GNU parallel counts round
   EXPECT_EQ(fill_template("x {} {0}", values, 1), "x d/a.x 'b c' d/a.x 'b c'");
   EXPECT_EQ(fill_template("echo", values, 1), "echo d/a.x 'b c'");
   EXPECT_EQ(fill_template("x {.}", values, 1), "x d/a 'b c'");
@@ -296,6 +298,7 @@ TEST(ResultsPath, SourceNumbersAndValues) {
   const std::vector<std::string> values{"a", "/etc", ".."};
   EXPECT_EQ(results_path(values), "1/a/2/\\_etc/3/\\.\\.");
   EXPECT_EQ(results_path(std::vector<std::string>{}), "");
+  EXPECT_EQ(results_path(values, 1), "1/a/1/\\_etc/1/\\.\\.");  // -N3 of one source
 }
 
 TEST(ResultsRefusal, FileFormatsAndReplacementStrings) {

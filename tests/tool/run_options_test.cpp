@@ -466,7 +466,6 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
       {{"--joblog", "+log", "echo"}, "--joblog +FILE"},
       {{"--pipe", "wc"}, "unknown option '--pipe'"},
       {{"--plus", "echo"}, "unknown option '--plus'"},
-      {{"-X", "echo"}, "unknown option '-X'"},
       {{"--halt", "now,fail=x%", "echo"}, "whole number"},
       {{"--halt", "soon,fail,1", "echo"}, "=N"},
       {{"--results", "out.csv", "echo"}, "csv"},
@@ -478,6 +477,7 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
       {{"-u", "--tag", "echo"}, "--ungroup"},
       {{"--delay", "auto", "echo"}, "auto"},
       {{"--results=-.csv", "echo"}, "csv"},
+      {{"--xargs", "echo"}, "unknown option '--xargs'"},
   };
   for (const Case& c : cases) {
     EXPECT_NE(parse_error(c.args).find(c.message), std::string::npos)
