@@ -4,6 +4,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
@@ -46,6 +47,13 @@ class CsvColumn {
 /// "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null". read_csv does not use them
 /// unless asked: `options.na_values = mpp::pandas_na_values();`.
 [[nodiscard]] std::vector<std::string> pandas_na_values();
+
+/// Whether a CSV file is compressed (CsvOptions::compression, pandas' compression=).
+enum class CsvCompression : std::uint8_t {
+  infer,  ///< gzip when the path ends in ".gz", else none (pandas' "infer"); a stream: none
+  none,   ///< plain CSV
+  gzip,   ///< gzip (zlib), for a path or a stream
+};
 
 /// How read_csv and write_csv read and write CSV. The read_csv options are pandas' of the same
 /// names (docs/frame.md shows each beside its pandas call).
@@ -93,6 +101,11 @@ struct CsvOptions {
   /// Python's csv module read them: the quote is a quote (`12" pipe`), and the text goes on the
   /// field as unquoted text (`abcd`).
   bool strict_quotes = false;
+  /// read_csv and write_csv: gzip or not (pandas' compression): by default a path ending in ".gz"
+  /// is read and written as gzip, as pandas infers it, and a stream is plain CSV. write_csv
+  /// compresses at zlib's default level (6). Corrupt or truncated gzip data is a ParseError
+  /// naming the file (line 0: the CSV's lines are not known there).
+  CsvCompression compression = CsvCompression::infer;
 };
 
 /// Reads a CSV file into a Frame. The file is read in blocks, so memory holds the columns, not

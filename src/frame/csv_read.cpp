@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "frame/csv_column.hpp"
+#include "frame/csv_gzip.hpp"
 #include "frame/csv_source.hpp"
 #include "frame/csv_tokenizer.hpp"
 #include "frame/name_index.hpp"
@@ -412,12 +413,20 @@ void CsvColumn::throw_negative(long long position) {
 Frame read_csv(const std::filesystem::path& path, const CsvOptions& options) {
   check_options(options);
   FileSource source(path);
+  if (detail::csv::gzip_for(path, options)) {
+    detail::csv::GzipSource gzip(source, path.string());
+    return Reader(gzip, path.string(), options).read();
+  }
   return Reader(source, path.string(), options).read();
 }
 
 Frame read_csv(std::istream& in, const CsvOptions& options) {
   check_options(options);
   StreamSource source(in);
+  if (options.compression == CsvCompression::gzip) {
+    detail::csv::GzipSource gzip(source, "<stream>");
+    return Reader(gzip, "<stream>", options).read();
+  }
   return Reader(source, "<stream>", options).read();
 }
 

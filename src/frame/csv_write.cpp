@@ -15,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "frame/csv_gzip.hpp"
 #include "mpp/csv.hpp"
 #include "mpp/detail/frame/frame_number.hpp"
 #include "mpp/detail/posix/fd.hpp"
@@ -168,18 +169,31 @@ class FileSink {
 
 void write_csv(const Frame& frame, const std::filesystem::path& path, const CsvOptions& options) {
   FileSink sink(path);
-  write_frame(frame, options, sink);
+  if (detail::csv::gzip_for(path, options)) {
+    detail::csv::GzipSink gzip([&](std::string_view bytes) { sink(bytes); });
+    write_frame(frame, options, gzip);
+    gzip.finish();
+  } else {
+    write_frame(frame, options, sink);
+  }
   sink.close();
 }
 
 void write_csv(const Frame& frame, std::ostream& out, const CsvOptions& options) {
-  write_frame(frame, options, [&](std::string_view bytes) {
+  const auto to_stream = [&](std::string_view bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) {
       throw std::system_error(std::make_error_code(std::io_errc::stream),
                               "mpp::write_csv: the stream failed");
     }
-  });
+  };
+  if (options.compression == CsvCompression::gzip) {
+    detail::csv::GzipSink gzip(to_stream);
+    write_frame(frame, options, gzip);
+    gzip.finish();
+  } else {
+    write_frame(frame, options, to_stream);
+  }
 }
 
 }  // namespace mpp

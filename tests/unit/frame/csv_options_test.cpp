@@ -2,15 +2,21 @@
 // and its pandas reading of stray quotes, each against what pandas 1.5 reads from the same text
 // (written out here; where mpp differs, the test says so).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "mpp/csv.hpp"
@@ -296,6 +302,109 @@ TEST(ReadCsvOptions, CommentLinesAcrossBlocks) {
     const std::string split = "a\n#" + std::string((std::size_t{1} << 20) - 4 + pad, 'c') + "\r\n1\r\n";
     EXPECT_EQ(read_text(split, {.comment = '#'}), (Frame{{"a", std::vector<I>{1}}})) << pad;
   }
+}
+
+// -- gzip -------------------------------------------------------------------------------------------
+
+// A scratch file, removed at the end.
+class ScratchFile {
+ public:
+  explicit ScratchFile(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() /
+              ("mpp-csv-options-" + std::to_string(::getpid()) + "-" + name)) {}
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  ~ScratchFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  void write(const std::string& bytes) const { std::ofstream(path_, std::ios::binary) << bytes; }
+  [[nodiscard]] std::string read() const {
+    std::ifstream in(path_, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string from_hex(std::string_view hex) {
+  std::string bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return bytes;
+}
+
+// Python's gzip.compress(b"a,b\n1,x\n", mtime=0), and of b"2,x\n".
+const std::string k_gzip_ab = from_hex("1f8b08000000000002034bd449e232d4a9e00200f4a0010008000000");
+const std::string k_gzip_2x = from_hex("1f8b080000000000020333d2a9e00200524a024d04000000");
+
+TEST(CsvGzip, ReadsWhatGzipWrote) {
+  const ScratchFile file("ab.csv.gz");
+  file.write(k_gzip_ab);
+  const Frame ab{{"a", std::vector<I>{1}}, {"b", std::vector<S>{"x"}}};
+  EXPECT_EQ(mpp::read_csv(file.path()), ab);  // inferred from the name
+  std::istringstream in(k_gzip_ab);
+  EXPECT_EQ(mpp::read_csv(in, {.compression = mpp::CsvCompression::gzip}), ab);
+  // Two members, as `cat a.gz b.gz` makes: one input.
+  const ScratchFile twice("twice.gz");
+  twice.write(k_gzip_ab + k_gzip_2x);
+  EXPECT_EQ(mpp::read_csv(twice.path()),
+            (Frame{{"a", std::vector<I>{1, 2}}, {"b", std::vector<S>{"x", "x"}}}));
+}
+
+TEST(CsvGzip, WritesGzipThatReadsBack) {
+  std::vector<I> numbers(200000);
+  std::vector<S> words(200000);
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    numbers[i] = static_cast<I>(i * 7919 % 100003);
+    words[i] = i % 3 == 0 ? "x" : "word " + std::to_string(i);
+  }
+  const Frame frame{{"n", numbers}, {"w", words}};
+  const ScratchFile file("big.csv.gz");
+  mpp::write_csv(frame, file.path());
+  const std::string bytes = file.read();
+  ASSERT_GT(bytes.size(), 2U);
+  EXPECT_EQ(bytes.substr(0, 2), "\x1f\x8b");  // gzip's magic
+  EXPECT_EQ(mpp::read_csv(file.path()), frame);
+  // Read as plain CSV it is not CSV; written without compression it is.
+  const ScratchFile plain("plain.csv.gz");
+  mpp::write_csv(frame, plain.path(), {.compression = mpp::CsvCompression::none});
+  EXPECT_EQ(plain.read().substr(0, 4), "n,w\n");
+  EXPECT_EQ(mpp::read_csv(plain.path(), {.compression = mpp::CsvCompression::none}), frame);
+  // A column that turns to text far down: the second pass reads the gzip again.
+  std::vector<S> late(numbers.size(), "1");
+  late.back() = "text";
+  const Frame turning{{"t", late}};
+  mpp::write_csv(turning, file.path());
+  EXPECT_EQ(mpp::read_csv(file.path()), turning);
+  // To a stream and back.
+  std::ostringstream out;
+  mpp::write_csv(frame, out, {.compression = mpp::CsvCompression::gzip});
+  std::istringstream in(out.str());
+  EXPECT_EQ(mpp::read_csv(in, {.compression = mpp::CsvCompression::gzip}), frame);
+}
+
+TEST(CsvGzip, CorruptOrTruncatedGzipIsAParseError) {
+  const ScratchFile file("bad.csv.gz");
+  const auto expect_error = [&](const std::string& bytes, const std::string& what) {
+    file.write(bytes);
+    try {
+      (void)mpp::read_csv(file.path());
+      ADD_FAILURE() << "no ParseError";
+    } catch (const mpp::ParseError& e) {
+      EXPECT_EQ(e.file(), file.path().string());
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  expect_error("a,b\n1,2\n", "the data is not gzip, or is corrupt");
+  expect_error(k_gzip_ab.substr(0, 20), "ends before its end");
+  std::string flipped = k_gzip_ab;
+  flipped[12] = static_cast<char>(flipped[12] ^ 0x55);
+  expect_error(flipped, "gzip");
+  // An empty file is an empty input.
+  expect_error("", "empty input: no header row");
 }
 
 }  // namespace
