@@ -22,13 +22,14 @@ namespace mpp {
 /// `{"a", "c"}`, `{0, 2}`). Throws std::invalid_argument for a negative position.
 class CsvColumn {
  public:
-  CsvColumn(std::string name) : name_(std::move(name)) {}  // NOLINT(google-explicit-constructor)
-  CsvColumn(const char* name) : name_(name) {}             // NOLINT(google-explicit-constructor)
+  /// Implicit on purpose, so that a list of them reads `{"a", "c"}` or `{0, 2}`.
+  CsvColumn(std::string name) : name_(std::move(name)) {}
+  CsvColumn(const char* name) : name_(name) {}
   template <std::integral T>
   requires(!std::same_as<T, bool> && !std::same_as<T, char>) CsvColumn(T position)
-      : position_(static_cast<std::size_t>(position)) {  // NOLINT(google-explicit-constructor)
+      : position_(static_cast<std::size_t>(position)) {
     if constexpr (std::is_signed_v<T>) {
-      if (position < 0) throw_negative(static_cast<long long>(position));
+      if (position < 0) throw_negative(static_cast<std::int64_t>(position));
     }
   }
   /// The name, or std::nullopt for a position.
@@ -37,7 +38,7 @@ class CsvColumn {
   [[nodiscard]] std::size_t position() const noexcept { return position_; }
 
  private:
-  [[noreturn]] static void throw_negative(long long position);
+  [[noreturn]] static void throw_negative(std::int64_t position);
   std::optional<std::string> name_;
   std::size_t position_ = 0;
 };

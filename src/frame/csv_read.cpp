@@ -406,7 +406,7 @@ std::vector<std::string> pandas_na_values() {
           "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
 }
 
-void CsvColumn::throw_negative(long long position) {
+void CsvColumn::throw_negative(std::int64_t position) {
   throw std::invalid_argument("mpp::CsvColumn: position " + std::to_string(position) + " is negative");
 }
 
