@@ -117,9 +117,7 @@ void Tokenizer::run() noexcept {
       }
       first = false;
       const bool parsed = feed(*parser.get(), data, size, *block);
-      if (block->failure) {
-        block->last = true;
-      } else if (!parsed) {
+      if (block->failure || !parsed) {  // failed, or malformed input: the block says which
         block->last = true;
       } else if (too_large(*parser.get())) {
         block->error = TokenError::field_too_large;
