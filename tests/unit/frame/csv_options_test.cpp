@@ -108,6 +108,18 @@ TEST(ReadCsvQuotes, StrayQuotesAtAnyLengthAndBlock) {
   }
 }
 
+TEST(ReadCsvQuotes, ManyStrayQuotesCostLinearTimeAndBoundedMemory) {
+  // Each stray quote restarts libcsv once: 4 MiB of them read as one field, at once.
+  const std::string quotes(std::size_t{4} << 20, '"');
+  const Frame frame = read_text("a,b\nx" + quotes + ",1\n");
+  EXPECT_TRUE(frame.column("a").get<S>(0) == "x" + quotes);  // not printed: megabytes
+  // The field limit holds for them as for any field.
+  expect_parse_error("a,b\nx" + quotes + ",1\n", 2, 1, "longer than CsvOptions::max_field_size",
+                     {.max_field_size = 1000});
+  expect_parse_error("a,b\n\"x\"" + quotes + ",1\n", 2, 1, "longer than CsvOptions::max_field_size",
+                     {.max_field_size = 1000});
+}
+
 TEST(ReadCsvQuotes, WhatIsReadWritesBack) {
   const Frame frame = read_text("a,b\n12\" pipe,\"ab\"cd\n\"1\"2,x\"\n");
   EXPECT_EQ(frame, (Frame{{"a", std::vector<S>{"12\" pipe", "12"}}, {"b", std::vector<S>{"abcd", "x\""}}}));
