@@ -9,6 +9,8 @@ endmacro()
 
 find_package(Threads REQUIRED)
 mpp_require(cereal libcereal-dev)
+# zlib: gzip-compressed CSV in read_csv and write_csv (src/frame/csv_gzip.cpp).
+mpp_require(ZLIB zlib1g-dev)
 
 # libcsv tokenises CSV for mpp::read_csv (src/frame/). Debian's libcsv-dev ships no CMake package, so
 # it is found by hand as the imported target mpp::csv; the package config (mppConfig.cmake.in)

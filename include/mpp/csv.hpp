@@ -2,10 +2,14 @@
 // inference. Parsing is libcsv's (Debian's libcsv-dev); inference, positions and errors are ours.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -14,10 +18,52 @@
 
 namespace mpp {
 
-/// How read_csv and write_csv read and write CSV.
+/// A column of a CSV input, by name or by 0-based position (CsvOptions::usecols takes either:
+/// `{"a", "c"}`, `{0, 2}`). Throws std::invalid_argument for a negative position.
+class CsvColumn {
+ public:
+  /// Implicit on purpose, so that a list of them reads `{"a", "c"}` or `{0, 2}`.
+  CsvColumn(std::string name) : name_(std::move(name)) {}
+  CsvColumn(const char* name) : name_(name) {}
+  template <std::integral T>
+  requires(!std::same_as<T, bool> && !std::same_as<T, char>) CsvColumn(T position)
+      : position_(static_cast<std::size_t>(position)) {
+    if constexpr (std::is_signed_v<T>) {
+      if (position < 0) throw_negative(static_cast<std::int64_t>(position));
+    }
+  }
+  /// The name, or std::nullopt for a position.
+  [[nodiscard]] const std::optional<std::string>& name() const noexcept { return name_; }
+  /// The position (meaningful when name() is empty).
+  [[nodiscard]] std::size_t position() const noexcept { return position_; }
+
+ private:
+  [[noreturn]] static void throw_negative(std::int64_t position);
+  std::optional<std::string> name_;
+  std::size_t position_ = 0;
+};
+
+/// The strings pandas' read_csv reads as null by default (its na_values with keep_default_na):
+/// "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+/// "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null". read_csv does not use them
+/// unless asked: `options.na_values = mpp::pandas_na_values();`.
+[[nodiscard]] std::vector<std::string> pandas_na_values();
+
+/// Whether a CSV file is compressed (CsvOptions::compression, pandas' compression=).
+enum class CsvCompression : std::uint8_t {
+  infer,  ///< gzip when the path ends in ".gz", else none (pandas' "infer"); a stream: none
+  none,   ///< plain CSV
+  gzip,   ///< gzip (zlib), for a path or a stream
+};
+
+/// How read_csv and write_csv read and write CSV. The read_csv options are pandas' of the same
+/// names (docs/frame.md shows each beside its pandas call).
 struct CsvOptions {
-  /// The field separator: any byte but '"', '\r' and '\n' (',', ';', '\t', '|', ...).
+  /// The field separator: any byte but the quote character, '\r' and '\n' (',', ';', '\t', '|').
   char delimiter = ',';
+  /// The quote character (pandas' quotechar): any byte but the delimiter, '\r' and '\n'. A field
+  /// that starts with it is quoted, and holds it doubled.
+  char quotechar = '"';
   /// Whether the first record holds the column names. Without one, read_csv names the columns
   /// "0", "1", ... (as pandas' header=None) and write_csv writes no names.
   bool header = true;
@@ -31,6 +77,36 @@ struct CsvOptions {
   /// fails at once with bounded memory instead of growing to gigabytes. Raise it for longer fields
   /// (std::numeric_limits<std::size_t>::max() means no limit).
   std::size_t max_field_size = std::size_t{16} << 20;
+  /// read_csv: only these columns, by name or by position, in the input's order whatever their
+  /// order here (pandas' usecols). Empty: every column. A name or position the input does not
+  /// have is std::invalid_argument naming it. Every record must still have the header's width.
+  std::vector<CsvColumn> usecols = {};
+  /// read_csv: at most this many rows, after the header (pandas' nrows); nothing after them is
+  /// read, so what follows cannot be an error. std::nullopt: every row.
+  std::optional<std::size_t> nrows = std::nullopt;
+  /// read_csv: the number of lines skipped at the start of the input, before the header (pandas'
+  /// skiprows as a number). Each is a record: a quoted field's line break does not end one.
+  std::size_t skiprows = 0;
+  /// read_csv: more strings read as null when they are a whole unquoted field (pandas'
+  /// na_values): `{"NA", "-"}`. By default only an empty unquoted field is null, unlike pandas,
+  /// which also reads "NA", "null", "nan"... as null (mpp::pandas_na_values() gives that list):
+  /// "NA" is a country and a name, and `nan` is a float64 value write_csv writes. A quoted field
+  /// is text, so `"NA"` stays a string.
+  std::vector<std::string> na_values = {};
+  /// read_csv: the comment character (pandas' comment): from it to the end of the line is
+  /// ignored, and a line that starts with it is no line at all; inside a quoted field it is
+  /// text. Any byte but the delimiter, the quote character, '\r' and '\n'. std::nullopt: none.
+  std::optional<char> comment = std::nullopt;
+  /// read_csv: whether a quote inside an unquoted field (`12" pipe`) or text after a closing quote
+  /// (`"ab"cd`) is a ParseError, as RFC 4180 has it. By default they are read as pandas and
+  /// Python's csv module read them: the quote is a quote (`12" pipe`), and the text goes on the
+  /// field as unquoted text (`abcd`).
+  bool strict_quotes = false;
+  /// read_csv and write_csv: gzip or not (pandas' compression): by default a path ending in ".gz"
+  /// is read and written as gzip, as pandas infers it, and a stream is plain CSV. write_csv
+  /// compresses at zlib's default level (6). Corrupt or truncated gzip data is a ParseError
+  /// naming the file (line 0: the CSV's lines are not known there).
+  CsvCompression compression = CsvCompression::infer;
 };
 
 /// Reads a CSV file into a Frame. The file is read in blocks, so memory holds the columns, not
@@ -51,8 +127,10 @@ struct CsvOptions {
 ///   infinity).
 /// - Errors: an empty input (no header), a repeated column name, a record with more or fewer
 ///   fields than the header (blank lines are skipped when there are two or more columns, and are
-///   null values when there is one), a quote inside an unquoted field or text after a closing
-///   quote, a quoted field that never ends, a field longer than CsvOptions::max_field_size.
+///   null values when there is one), a quoted field that never ends, a field longer than
+///   CsvOptions::max_field_size; with CsvOptions::strict_quotes, a quote inside an unquoted field
+///   or text after a closing quote (by default read as pandas reads them).
+/// - CsvOptions: usecols, nrows, skiprows, na_values, comment and quotechar as pandas'.
 /// - Linear time and bounded memory on any input: the header's names are checked with a hash
 ///   table, and no field grows past max_field_size.
 /// - An input that cannot seek (a pipe, a FIFO, /dev/stdin, a socket) is copied as it is read into

@@ -498,14 +498,54 @@ class Frame {
 /// The same columns (operator== of Column), in the same order. The index is not compared.
 [[nodiscard]] bool operator==(const Frame& a, const Frame& b);
 
-/// The frame as pandas prints it: the column names, then each row with its index label; at most
-/// `max_rows` rows (the first and last halves, with "..." between, when there are more). Nulls
-/// print as NaN for float64 and <NA> otherwise.
-[[nodiscard]] std::string to_string(const Frame& frame, std::size_t max_rows = 10);
-/// `out << to_string(frame)`.
+/// How to_string prints a frame: pandas' display options of the same names.
+struct PrintOptions {
+  /// A frame of more rows than this prints only min_rows of them (the first and last halves, with
+  /// a row of dots between, and the shape below): pandas' `display.max_rows`. 0: no limit.
+  std::size_t max_rows = 60;
+  /// The rows a cut frame prints (pandas' `display.min_rows`); 0 or more than max_rows: max_rows.
+  std::size_t min_rows = 10;
+  /// Digits after the decimal point of a float64 value (pandas' `display.precision`), 0 to 50.
+  /// A column is formatted as a whole, as pandas does: every value with this many decimals, then
+  /// the trailing zeros all of them share trimmed (`0.50`, `-0.25`; `42.994199`, `1.000000`); in
+  /// scientific notation (`1.000000e-07`) when a value is smaller than 10^-precision, or when a
+  /// value above 10^6 makes the column wider than precision + 6 characters.
+  int precision = 6;
+};
+
+/// The frame as pandas prints it (`print(df)`): the column names right-aligned over their values,
+/// then each row with its index label. Values as pandas formats them: int64 as they are, float64 a
+/// column at a time with PrintOptions::precision decimals (above), strings as they are (a tab, CR
+/// or LF written `\t`, `\r`, `\n`). Nulls print as `NaN` in a float64 column (a computed NaN is
+/// the same), `<NA>` in the others (pandas' nullable Int64 and string types). A frame of more than
+/// `max_rows` rows prints the first and last min_rows / 2, a row of dots between them, and its
+/// shape after a blank line (`[100 rows x 3 columns]`); one without rows prints `Empty DataFrame`,
+/// its columns and its index. Every line ends with a newline. Wide frames are not folded to a
+/// terminal's width (pandas' display.width): every column prints. Throws std::invalid_argument for
+/// a precision outside 0 to 50.
+[[nodiscard]] std::string to_string(const Frame& frame, const PrintOptions& options = {});
+/// As pandas' `df.to_string(max_rows=max_rows)`: at most `max_rows` rows (the first and last
+/// halves when there are more), other options as PrintOptions' defaults.
+[[nodiscard]] std::string to_string(const Frame& frame, std::size_t max_rows);
+/// `out << to_string(frame)`: `std::cout << frame` prints as pandas' `print(df)`.
 std::ostream& operator<<(std::ostream& out, const Frame& frame);
-/// The column as a one-column frame would print (its name, then its values).
+/// The column as a one-column frame would print (its name, then its values), every row.
 std::ostream& operator<<(std::ostream& out, const Column& column);
+/// The type's name, as to_string(ColumnType): `int64`, `float64` or `string`.
+std::ostream& operator<<(std::ostream& out, ColumnType type);
+
+/// Each column's name and type, in order: pandas' `df.dtypes`. Printed (to_string, operator<<) as
+/// pandas prints `df.dtypes`: a name and a type on each line, then `dtype: object`.
+struct ColumnTypes {
+  std::vector<std::pair<std::string, ColumnType>> columns;
+  friend bool operator==(const ColumnTypes&, const ColumnTypes&) = default;
+};
+/// `frame`'s column names and types, as pandas' `df.dtypes`.
+[[nodiscard]] ColumnTypes dtypes(const Frame& frame);
+/// As pandas prints `df.dtypes`: for an int64 column `a` and a float64 column `b`,
+/// "a      int64\nb    float64\ndtype: object\n"; no columns: "Series([], dtype: object)\n".
+[[nodiscard]] std::string to_string(const ColumnTypes& types);
+std::ostream& operator<<(std::ostream& out, const ColumnTypes& types);
 
 /// np.array_split(frame, sections, axis=0): `sections` consecutive row partitions whose sizes
 /// differ by at most one (the first num_rows() % sections get one more row; with more sections

@@ -6,16 +6,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "frame/csv_column.hpp"
+#include "frame/csv_gzip.hpp"
 #include "frame/csv_source.hpp"
 #include "frame/csv_tokenizer.hpp"
 #include "frame/name_index.hpp"
@@ -42,12 +45,20 @@ using detail::csv::TokenKind;
 class Reader {
  public:
   Reader(Source& source, std::string file, const CsvOptions& options)
-      : source_(source), file_(std::move(file)), options_(options) {}
+      : source_(source), file_(std::move(file)), options_(options) {
+    for (const std::string& value : options_.na_values) {
+      if (!value.empty()) na_values_.insert(value);
+    }
+  }
 
   Frame read() {
     run_pass();
-    if (!header_done_)
-      fail({1, 0}, options_.header ? "empty input: no header row" : "empty input: no record");
+    if (!header_done_) {
+      const std::string skipped = options_.skiprows == 0 ? std::string()
+                                                         : " after the " + std::to_string(options_.skiprows) +
+                                                               " lines CsvOptions::skiprows skips";
+      fail({1, 0}, (options_.header ? "empty input: no header row" : "empty input: no record") + skipped);
+    }
     std::optional<PendingError> first;
     for (const ColumnBuilder& column : columns_) {
       auto error = column.pending_error();
@@ -63,6 +74,7 @@ class Reader {
       const std::string first_deferred = deferred->name();
       const std::size_t rows = rows_;
       second_pass_ = true;
+      collect_.clear();
       for (ColumnBuilder& column : columns_) {
         if (column.deferred()) {
           column.restart_as_text();
@@ -93,16 +105,28 @@ class Reader {
     record_line_ = 1;
     fields_ = 0;
     rows_ = 0;
+    skipped_ = 0;
+    done_ = false;
     after_cr_ = false;
     first_record_.clear();
     if (second_pass_) header_done_ = false;
-    Tokenizer tokenizer(source_, options_.delimiter, options_.max_field_size);
+    Tokenizer tokenizer(source_, {.delimiter = options_.delimiter,
+                                  .quote = options_.quotechar,
+                                  .comment = options_.comment,
+                                  .strict_quotes = options_.strict_quotes,
+                                  .max_field_size = options_.max_field_size});
     std::uint64_t consumed = 0;
     for (;;) {
       std::unique_ptr<Block> block = tokenizer.next();
       const char* text = block->text.data();
       for (const Token& token : block->tokens) {
+        if (done_) break;
         switch (token.kind) {
+          case TokenKind::comment_line:
+            ++line_;
+            record_line_ = line_;
+            after_cr_ = false;
+            break;
           case TokenKind::null_field:
             field(nullptr, 0, false);
             break;
@@ -115,6 +139,7 @@ class Reader {
             break;
         }
       }
+      if (done_) break;
       if (block->failure) std::rethrow_exception(block->failure);
       report(block->error, block->error_breaks);
       consumed += block->input_bytes;
@@ -136,7 +161,8 @@ class Reader {
     // million columns would be 800 MB reserved for nothing.
     const std::size_t slack =
         std::clamp<std::size_t>((std::size_t{1} << 20) / std::max<std::size_t>(columns_.size(), 1), 1, 16);
-    const auto expected = static_cast<std::size_t>(rows * 1.02) + slack;
+    auto expected = static_cast<std::size_t>(rows * 1.02) + slack;
+    if (options_.nrows) expected = std::min(expected, *options_.nrows);
     for (ColumnBuilder& column : columns_) column.expect(expected);
   }
 
@@ -172,19 +198,20 @@ class Reader {
     if (text != nullptr && size > options_.max_field_size) too_large(at);
     ++fields_;
     after_cr_ = false;
+    if (skipped_ < options_.skiprows) return;
     if (!header_done_) {
       first_record_.push_back(
           {text == nullptr ? std::nullopt : std::optional<std::string>(std::string(text, size)), quoted, at});
       return;
     }
-    if (fields_ > columns_.size()) {
-      fail(at, "a record with more fields than the " + std::to_string(columns_.size()) + " columns" +
+    if (fields_ > width_) {
+      fail(at, "a record with more fields than the " + std::to_string(width_) + " columns" +
                    (options_.header ? " the header names" : " of the first record"));
     }
-    const std::size_t c = fields_ - 1;
-    if (second_pass_ && !collect_[c]) return;
+    const std::size_t c = slots_[fields_ - 1];
+    if (c == k_unused || (second_pass_ && !collect_[c])) return;
     ColumnBuilder& column = columns_[c];
-    if (text == nullptr) {
+    if (text == nullptr || (!quoted && is_na(text, size))) {
       column.add_null();
     } else {
       column.add(std::string_view(text, size), quoted, at, file_);
@@ -202,31 +229,70 @@ class Reader {
     const std::size_t line = record_line_;
     if (terminator != -1) ++line_;
     record_line_ = line_;
+    if (skipped_ < options_.skiprows) {
+      // pandas' skiprows counts lines at the start, blank ones too; the last record of an input
+      // without a final line break is no extra line.
+      if (fields != 0 || terminator != -1) ++skipped_;
+      return;
+    }
     if (fields == 0) {
       // A blank line: before the first record, and among two or more columns, it is no record
       // (it cannot be one); in a one-column file it is a null value.
-      if (!header_done_ || columns_.size() != 1) return;
-      if (!second_pass_ || collect_[0]) columns_[0].add_null();
-      ++rows_;
+      if (!header_done_ || width_ != 1) return;
+      if (slots_[0] != k_unused && (!second_pass_ || collect_[0])) columns_[0].add_null();
+      count_row();
       return;
     }
     if (!header_done_) {
       start_columns(line);
       return;
     }
-    if (fields < columns_.size()) {
+    if (fields < width_) {
       fail({line, fields + 1}, "a record with " + std::to_string(fields) + " field" +
-                                   (fields == 1 ? "" : "s") + " where there are " +
-                                   std::to_string(columns_.size()) + " columns");
+                                   (fields == 1 ? "" : "s") + " where there are " + std::to_string(width_) +
+                                   " columns");
     }
+    count_row();
+  }
+
+  void count_row() {
     ++rows_;
+    if (options_.nrows && rows_ >= *options_.nrows) done_ = true;
+  }
+
+  [[nodiscard]] bool is_na(const char* text, std::size_t size) const {
+    return !na_values_.empty() && na_values_.contains(std::string_view(text, size));
+  }
+
+  // Which columns of the input become columns (CsvOptions::usecols), as slots_: each field's
+  // column, or k_unused.
+  std::vector<bool> used_columns(const std::vector<std::string>& names, const detail::NameIndex& index,
+                                 const std::function<std::string_view(std::size_t)>& name_of) const {
+    std::vector<bool> used(names.size(), options_.usecols.empty());
+    for (const CsvColumn& key : options_.usecols) {
+      std::size_t position = key.position();
+      if (key.name()) {
+        position = index.find(*key.name(), name_of);
+        if (position == detail::NameIndex::k_npos) {
+          throw std::invalid_argument("mpp::read_csv: CsvOptions::usecols names column '" + *key.name() +
+                                      "', which " + file_ + " does not have");
+        }
+      } else if (position >= names.size()) {
+        throw std::invalid_argument("mpp::read_csv: CsvOptions::usecols names column position " +
+                                    std::to_string(position) + ", but " + file_ + " has " +
+                                    std::to_string(names.size()) + " columns");
+      }
+      used[position] = true;
+    }
+    return used;
   }
 
   // The first record: the header, or (without one) the first row, whose width names the columns.
   void start_columns(std::size_t line) {
     header_done_ = true;
     if (second_pass_) {
-      if (!options_.header) replay_first_record();
+      if (!options_.header && options_.nrows != 0U) replay_first_record();
+      if (options_.nrows && rows_ >= *options_.nrows) done_ = true;
       return;
     }
     std::vector<std::string> names;
@@ -239,8 +305,11 @@ class Reader {
     // millions of names).
     if (options_.header) std::vector<FirstField>().swap(first_record_);
     // Hashing, not pairwise comparisons: a header of n names costs O(n), however wide.
-    const auto name_of = [&names](std::size_t i) { return std::string_view(names[i]); };
+    const std::function<std::string_view(std::size_t)> name_of = [&names](std::size_t i) {
+      return std::string_view(names[i]);
+    };
     std::vector<std::optional<ColumnType>> forced(names.size());
+    std::vector<bool> used;
     {
       const detail::NameIndex index(names.size(), name_of);
       if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::k_npos) {
@@ -256,22 +325,31 @@ class Reader {
         }
         forced[position] = type;
       }
+      used = used_columns(names, index, name_of);
     }
-    columns_.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) columns_.emplace_back(std::move(names[i]), forced[i]);
-    if (!options_.header) replay_first_record();
+    width_ = names.size();
+    slots_.assign(width_, k_unused);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!used[i]) continue;
+      slots_[i] = columns_.size();
+      columns_.emplace_back(std::move(names[i]), forced[i]);
+    }
+    if (!options_.header && options_.nrows != 0U) replay_first_record();
+    if (options_.nrows && rows_ >= *options_.nrows) done_ = true;
   }
 
   // Without a header the first record is the first row.
   void replay_first_record() {
     std::vector<FirstField> fields = std::move(first_record_);
     first_record_.clear();
-    for (std::size_t c = 0; c < fields.size(); ++c) {
-      if (second_pass_ && !collect_[c]) continue;
-      if (!fields[c].text) {
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      const std::size_t c = slots_[f];
+      if (c == k_unused || (second_pass_ && !collect_[c])) continue;
+      const auto& text = fields[f].text;
+      if (!text || (!fields[f].quoted && is_na(text->data(), text->size()))) {
         columns_[c].add_null();
       } else {
-        columns_[c].add(*fields[c].text, fields[c].quoted, fields[c].at, file_);
+        columns_[c].add(*text, fields[f].quoted, fields[f].at, file_);
       }
     }
     ++rows_;
@@ -286,13 +364,20 @@ class Reader {
   Source& source_;
   std::string file_;
   const CsvOptions& options_;
+  static constexpr std::size_t k_unused = static_cast<std::size_t>(-1);
+
   std::vector<ColumnBuilder> columns_;
-  std::vector<bool> collect_;  // second pass: which columns collect their text
+  std::vector<std::size_t> slots_;                  // each field's column in columns_, or k_unused (usecols)
+  std::size_t width_ = 0;                           // fields in a record: the header's
+  std::unordered_set<std::string_view> na_values_;  // views of options_.na_values
+  std::vector<bool> collect_;                       // second pass: which columns collect their text
   std::vector<FirstField> first_record_;
   std::size_t line_ = 1;         // the line the parser is on
   std::size_t record_line_ = 1;  // the line the current record started on
   std::size_t fields_ = 0;       // fields of the current record so far
   std::size_t rows_ = 0;         // data records so far
+  std::size_t skipped_ = 0;      // records skipped so far (CsvOptions::skiprows)
+  bool done_ = false;            // CsvOptions::nrows rows read: the rest is not
   bool after_cr_ = false;        // the last record ended with a CR, and no field came since
   bool header_done_ = false;
   bool second_pass_ = false;
@@ -300,22 +385,48 @@ class Reader {
 };
 
 void check_options(const CsvOptions& options) {
-  if (options.delimiter == '"' || options.delimiter == '\r' || options.delimiter == '\n') {
-    throw std::invalid_argument("mpp::read_csv: the delimiter cannot be a quote, CR or LF");
+  const auto line_break = [](char c) { return c == '\r' || c == '\n'; };
+  if (options.delimiter == options.quotechar || line_break(options.delimiter)) {
+    throw std::invalid_argument("mpp::read_csv: the delimiter cannot be the quote character, CR or LF");
+  }
+  if (line_break(options.quotechar)) {
+    throw std::invalid_argument("mpp::read_csv: the quote character cannot be CR or LF");
+  }
+  if (options.comment && (*options.comment == options.delimiter || *options.comment == options.quotechar ||
+                          line_break(*options.comment))) {
+    throw std::invalid_argument(
+        "mpp::read_csv: the comment character cannot be the delimiter, the quote character, CR or LF");
   }
 }
 
 }  // namespace
 
+std::vector<std::string> pandas_na_values() {
+  return {"",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+          "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
+}
+
+void CsvColumn::throw_negative(std::int64_t position) {
+  throw std::invalid_argument("mpp::CsvColumn: position " + std::to_string(position) + " is negative");
+}
+
 Frame read_csv(const std::filesystem::path& path, const CsvOptions& options) {
   check_options(options);
   FileSource source(path);
+  if (detail::csv::gzip_for(path, options)) {
+    detail::csv::GzipSource gzip(source, path.string());
+    return Reader(gzip, path.string(), options).read();
+  }
   return Reader(source, path.string(), options).read();
 }
 
 Frame read_csv(std::istream& in, const CsvOptions& options) {
   check_options(options);
   StreamSource source(in);
+  if (options.compression == CsvCompression::gzip) {
+    detail::csv::GzipSource gzip(source, "<stream>");
+    return Reader(gzip, "<stream>", options).read();
+  }
   return Reader(source, "<stream>", options).read();
 }
 

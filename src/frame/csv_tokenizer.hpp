@@ -11,6 +11,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,8 +36,9 @@ std::size_t count_line_breaks(const Char* begin, const Char* end) noexcept {
   return breaks;
 }
 
-// What libcsv reports, in order: fields and record ends.
-enum class TokenKind : std::uint8_t { null_field, field, quoted_field, record_end };
+// What libcsv reports, in order: fields and record ends; and the lines a comment took whole
+// (CsvOptions::comment), which are no record but move the line count on.
+enum class TokenKind : std::uint8_t { null_field, field, quoted_field, record_end, comment_line };
 
 struct Token {
   std::size_t offset;  // of a field's text in its block's `text`
@@ -79,9 +81,17 @@ struct Block {
 // converts the previous block's fields: tokenising and converting each take about half of the
 // time, so a large file reads in about half the time on two cores. A few blocks are in flight at
 // most, so memory holds the columns, not the file.
+struct TokenizerOptions {
+  char delimiter = ',';
+  char quote = '"';
+  std::optional<char> comment;
+  bool strict_quotes = false;
+  std::size_t max_field_size = 0;
+};
+
 class Tokenizer {
  public:
-  Tokenizer(Source& source, char delimiter, std::size_t max_field_size);
+  Tokenizer(Source& source, const TokenizerOptions& options);
   Tokenizer(const Tokenizer&) = delete;
   Tokenizer& operator=(const Tokenizer&) = delete;
   ~Tokenizer();
@@ -105,6 +115,13 @@ class Tokenizer {
 
   static void classify_error(const csv_parser& parser, Block& block);
 
+  // Hands [data, data + size) to libcsv, taking out comments and, unless strict_quotes, reading a
+  // stray quote as pandas does. False when the input is malformed (the block says why).
+  bool feed(csv_parser& parser, const char* data, std::size_t size, Block& block);
+  // After libcsv stopped at `c` with CSV_EPARSE: true when `c` was added to the field as pandas
+  // reads it (a quote inside an unquoted field, or text after a closing quote).
+  bool forgive(csv_parser& parser, char c, Block& block) const;
+
   std::unique_ptr<Block> take_free();
 
   void publish(std::unique_ptr<Block> block);
@@ -115,8 +132,10 @@ class Tokenizer {
   static void on_record(int terminator, void* data);
 
   Source& source_;
-  const char delimiter_;
-  const std::size_t max_field_size_;
+  const TokenizerOptions options_;
+  bool in_comment_ = false;        // dropping a comment's bytes up to the line break
+  bool comment_line_ = false;      // ... and the line break too: the comment is the whole line
+  bool after_comment_cr_ = false;  // a whole-line comment ended with CR at the end of a block
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::unique_ptr<Block>> free_;  // under mutex_

@@ -7,12 +7,15 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
+#include "frame/csv_gzip.hpp"
 #include "mpp/csv.hpp"
 #include "mpp/detail/frame/frame_number.hpp"
 #include "mpp/detail/posix/fd.hpp"
@@ -24,30 +27,43 @@ namespace {
 
 constexpr std::size_t k_flush_size = std::size_t{1} << 20;
 
+// What makes read_csv read a text unquoted as something else: the options it reads with.
+struct Quoting {
+  char delimiter;
+  char quote;
+  std::optional<char> comment;
+  const std::vector<std::string>& na_values;
+};
+
 // Text that read_csv would not read back as this same text when unquoted: empty (null), holding
-// the delimiter, a quote or a line break, with spaces at an end (other readers trim them),
-// starting with a byte-order mark (skipped at the start of a file), or a number.
-bool needs_quotes(std::string_view text, char delimiter) {
+// the delimiter, a quote, a line break or the comment character, with spaces at an end (other
+// readers trim them), starting with a byte-order mark (skipped at the start of a file), one of
+// the na_values, or a number.
+bool needs_quotes(std::string_view text, const Quoting& quoting) {
   if (text.empty()) return true;
   for (const char c : text) {
-    if (c == delimiter || c == '"' || c == '\n' || c == '\r') return true;
+    if (c == quoting.delimiter || c == quoting.quote || c == '\n' || c == '\r' || c == quoting.comment)
+      return true;
   }
+  if (std::find(quoting.na_values.begin(), quoting.na_values.end(), text) != quoting.na_values.end())
+    return true;
   const auto blank = [](char c) { return c == ' ' || c == '\t'; };
   if (blank(text.front()) || blank(text.back()) || text.starts_with("\xEF\xBB\xBF")) return true;
   return detail::parse_number(text).form != detail::NumberForm::text;
 }
 
-void append_text(std::string& out, std::string_view text, char delimiter) {
-  if (!needs_quotes(text, delimiter)) {
+void append_text(std::string& out, std::string_view text, const Quoting& quoting) {
+  const char quote = quoting.quote;
+  if (!needs_quotes(text, quoting)) {
     out.append(text);
     return;
   }
-  out.push_back('"');
+  out.push_back(quote);
   for (const char c : text) {
-    if (c == '"') out.push_back('"');
+    if (c == quote) out.push_back(quote);
     out.push_back(c);
   }
-  out.push_back('"');
+  out.push_back(quote);
 }
 
 void append_integer(std::string& out, std::int64_t value) {
@@ -69,17 +85,21 @@ void append_double(std::string& out, double value) {
 // Builds the CSV in blocks and hands each to `sink`.
 template <class Sink>
 void write_frame(const Frame& frame, const CsvOptions& options, Sink&& sink) {
-  if (options.delimiter == '"' || options.delimiter == '\r' || options.delimiter == '\n') {
-    throw std::invalid_argument("mpp::write_csv: the delimiter cannot be a quote, CR or LF");
+  const auto line_break = [](char c) { return c == '\r' || c == '\n'; };
+  if (options.delimiter == options.quotechar || line_break(options.delimiter)) {
+    throw std::invalid_argument("mpp::write_csv: the delimiter cannot be the quote character, CR or LF");
   }
+  if (line_break(options.quotechar))
+    throw std::invalid_argument("mpp::write_csv: the quote character cannot be CR or LF");
   if (frame.num_columns() == 0) return;
   const char delimiter = options.delimiter;
+  const Quoting quoting{delimiter, options.quotechar, options.comment, options.na_values};
   std::string out;
   out.reserve(k_flush_size + 4096);
   if (options.header) {
     for (std::size_t c = 0; c < frame.num_columns(); ++c) {
       if (c > 0) out.push_back(delimiter);
-      append_text(out, frame.column(c).name(), delimiter);
+      append_text(out, frame.column(c).name(), quoting);
     }
     out.push_back('\n');
   }
@@ -97,7 +117,7 @@ void write_frame(const Frame& frame, const CsvOptions& options, Sink&& sink) {
           append_double(out, column.values<double>()[row]);
           break;
         case ColumnType::string:
-          append_text(out, column.values<std::string>()[row], delimiter);
+          append_text(out, column.values<std::string>()[row], quoting);
           break;
       }
     }
@@ -149,18 +169,31 @@ class FileSink {
 
 void write_csv(const Frame& frame, const std::filesystem::path& path, const CsvOptions& options) {
   FileSink sink(path);
-  write_frame(frame, options, sink);
+  if (detail::csv::gzip_for(path, options)) {
+    detail::csv::GzipSink gzip([&](std::string_view bytes) { sink(bytes); });
+    write_frame(frame, options, gzip);
+    gzip.finish();
+  } else {
+    write_frame(frame, options, sink);
+  }
   sink.close();
 }
 
 void write_csv(const Frame& frame, std::ostream& out, const CsvOptions& options) {
-  write_frame(frame, options, [&](std::string_view bytes) {
+  const auto to_stream = [&](std::string_view bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) {
       throw std::system_error(std::make_error_code(std::io_errc::stream),
                               "mpp::write_csv: the stream failed");
     }
-  });
+  };
+  if (options.compression == CsvCompression::gzip) {
+    detail::csv::GzipSink gzip(to_stream);
+    write_frame(frame, options, gzip);
+    gzip.finish();
+  } else {
+    write_frame(frame, options, to_stream);
+  }
 }
 
 }  // namespace mpp

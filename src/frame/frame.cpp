@@ -2,13 +2,10 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <memory>
-#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -208,85 +205,6 @@ Frame Frame::slice(std::size_t begin, std::size_t end) const {
 
 bool operator==(const Frame& a, const Frame& b) {
   return a.num_rows() == b.num_rows() && a.columns() == b.columns();
-}
-
-// -- printing -------------------------------------------------------------------------------------
-
-namespace {
-
-std::string cell(const Column& column, std::size_t i) {
-  if (column.is_null(i)) return column.type() == ColumnType::float64 ? "NaN" : "<NA>";
-  switch (column.type()) {
-    case ColumnType::int64:
-      return std::to_string(column.get<std::int64_t>(i));
-    case ColumnType::float64: {
-      // As pandas shows a float: 1.0, not 1.
-      char buffer[64];
-      const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), column.get<double>(i));
-      std::string text(buffer, end);
-      if (text.find_first_of(".eni") == std::string::npos) text.append(".0");
-      return text;
-    }
-    case ColumnType::string:
-      return column.get<std::string>(i);
-  }
-  return {};
-}
-
-}  // namespace
-
-std::string to_string(const Frame& frame, std::size_t max_rows) {
-  // The rows shown: all of them, or the first and last halves of max_rows.
-  std::vector<std::size_t> shown;
-  const std::size_t rows = frame.num_rows();
-  const bool cut = rows > max_rows;
-  if (!cut) {
-    for (std::size_t i = 0; i < rows; ++i) shown.push_back(i);
-  } else {
-    const std::size_t head = (max_rows + 1) / 2;
-    for (std::size_t i = 0; i < head; ++i) shown.push_back(i);
-    for (std::size_t i = rows - (max_rows - head); i < rows; ++i) shown.push_back(i);
-  }
-  // One table of cells: the header row, then each shown row; column 0 is the index.
-  std::vector<std::vector<std::string>> table(shown.size() + 1);
-  table[0].emplace_back();
-  for (const Column& column : frame.columns()) table[0].push_back(column.name());
-  for (std::size_t r = 0; r < shown.size(); ++r) {
-    table[r + 1].push_back(std::to_string(frame.index_start() + shown[r]));
-    for (const Column& column : frame.columns()) table[r + 1].push_back(cell(column, shown[r]));
-  }
-  // Widths in characters: UTF-8 continuation bytes take no room.
-  const auto width = [](const std::string& text) {
-    return static_cast<std::size_t>(std::count_if(
-        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-  };
-  std::vector<std::size_t> widths(frame.num_columns() + 1, 0);
-  for (const auto& line : table) {
-    for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], width(line[c]));
-  }
-  std::string out;
-  for (std::size_t r = 0; r < table.size(); ++r) {
-    if (cut && r == (max_rows + 1) / 2 + 1) out += "...\n";
-    for (std::size_t c = 0; c < table[r].size(); ++c) {
-      if (c > 0) out += "  ";
-      // Index left-aligned, values right-aligned, as pandas prints them.
-      // append(), not operator+: g++ 12 at -O3 reports a false -Wrestrict on the concatenations.
-      const std::size_t pad = widths[c] - width(table[r][c]);
-      if (c != 0) out.append(pad, ' ');
-      out.append(table[r][c]);
-      if (c == 0) out.append(pad, ' ');
-    }
-    out += '\n';
-  }
-  out.append("[").append(std::to_string(rows)).append(" rows x ");
-  out.append(std::to_string(frame.num_columns())).append(" columns]\n");
-  return out;
-}
-
-std::ostream& operator<<(std::ostream& out, const Frame& frame) { return out << to_string(frame); }
-
-std::ostream& operator<<(std::ostream& out, const Column& column) {
-  return out << to_string(Frame{column}, std::numeric_limits<std::size_t>::max());
 }
 
 // -- partitions -----------------------------------------------------------------------------------

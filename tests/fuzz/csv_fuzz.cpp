@@ -4,7 +4,9 @@
 //  - any exception but ParseError escaping read_csv is a bug (libFuzzer reports it);
 //  - what read_csv accepts, write_csv writes and read_csv reads back into an equal frame (the
 //    round trip is exact), given the column types (a column of nulls alone reads back as string).
-// The first byte picks the options: its low bits the delimiter, its high bit "no header".
+// The first byte picks the options: its low bits the delimiter, then strict_quotes, quotechar
+// ' (else "), comment '#', na_values {"NA", "-"}, a round trip through gzip, and its high bit
+// "no header".
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -32,6 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   mpp::CsvOptions options;
   options.delimiter = k_delimiters[data[0] & 3U];
   options.header = (data[0] & 0x80U) == 0;
+  options.strict_quotes = (data[0] & 0x04U) != 0;
+  if ((data[0] & 0x08U) != 0) options.quotechar = '\'';
+  if ((data[0] & 0x10U) != 0) options.comment = '#';
+  if ((data[0] & 0x20U) != 0) options.na_values = {"NA", "-"};
   std::istringstream in(std::string(reinterpret_cast<const char*>(data) + 1, size - 1));
 
   mpp::Frame frame;
@@ -43,6 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fail("read_csv threw something other than mpp::ParseError", e.what());
   }
 
+  // The round trip: through gzip when asked (the input itself is read plain).
+  if ((data[0] & 0x40U) != 0) options.compression = mpp::CsvCompression::gzip;
   std::ostringstream out;
   try {
     mpp::write_csv(frame, out, options);

@@ -30,9 +30,9 @@ elseif(FUZZER STREQUAL "csv")
   set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/posix/syscall.cpp
     ${SOURCE_DIR}/src/frame/frame.cpp ${SOURCE_DIR}/src/frame/csv_read.cpp
     ${SOURCE_DIR}/src/frame/csv_source.cpp ${SOURCE_DIR}/src/frame/csv_tokenizer.cpp
-    ${SOURCE_DIR}/src/frame/csv_write.cpp)
+    ${SOURCE_DIR}/src/frame/csv_write.cpp ${SOURCE_DIR}/src/frame/csv_gzip.cpp)
   set(library_flags -I${CSV_INCLUDE_DIR} -pthread)
-  set(library_libs ${CSV_LIBRARY})
+  set(library_libs ${CSV_LIBRARY} -lz)
 else()
   message(FATAL_ERROR "run_fuzz.cmake: FUZZER must be decode or csv, not '${FUZZER}'")
 endif()

@@ -329,12 +329,16 @@ TEST(ReadCsv, RaggedRowsAreParseErrors) {
 
 TEST(ReadCsv, BadQuotingIsAParseError) {
   expect_parse_error("a,b\n1,\"open\n2,3\n", 2, 2, "a quoted field is not closed");
-  expect_parse_error("a,b\n1,x\"y\n", 2, 2, "a quote inside an unquoted field");
-  expect_parse_error("a,b\n1,\"x\"y\n", 2, 2, "text after the closing quote");
-  expect_parse_error("a,b\n1,\"x\ny\"z\n", 3, 2, "text after the closing quote");
-  expect_parse_error("a,b\r1,\"x\ry\"z\r", 3, 2, "text after the closing quote");
-  expect_parse_error("a,b\r\n1,\"x\r\ny\"z\r\n", 3, 2, "text after the closing quote");
-  expect_parse_error("a,b\n1,\"x\" \n", 2, 2, "text after the closing quote");
+  expect_parse_error("a,b\n\"12 pipe,x\n3,4\n", 2, 1, "a quoted field is not closed");
+  // With strict_quotes, as RFC 4180 has it (by default they are read as pandas reads them:
+  // csv_options_test.cpp).
+  const mpp::CsvOptions strict{.strict_quotes = true};
+  expect_parse_error("a,b\n1,x\"y\n", 2, 2, "a quote inside an unquoted field", strict);
+  expect_parse_error("a,b\n1,\"x\"y\n", 2, 2, "text after the closing quote", strict);
+  expect_parse_error("a,b\n1,\"x\ny\"z\n", 3, 2, "text after the closing quote", strict);
+  expect_parse_error("a,b\r1,\"x\ry\"z\r", 3, 2, "text after the closing quote", strict);
+  expect_parse_error("a,b\r\n1,\"x\r\ny\"z\r\n", 3, 2, "text after the closing quote", strict);
+  expect_parse_error("a,b\n1,\"x\" \n", 2, 2, "text after the closing quote", strict);
 }
 
 TEST(ReadCsv, EmptyInputIsAParseError) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <numeric>
 #include <optional>
 #include <ranges>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -311,30 +313,180 @@ TEST(Frame, EqualityComparesColumnsNotIndex) {
             Frame({{"0", std::vector<I>{8, 5, 3, 4, 7}}, {"2", std::vector<I>{5, 3, 4, 4, 9}}}));
 }
 
+std::ptrdiff_t lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
 TEST(Frame, PrintsAsPandasDoes) {
+  // Every expected string is pandas 1.5's repr(df) of the same frame (print(df) without its
+  // newline), with pandas' own types where mpp's nulls need them (Int64, string).
   EXPECT_EQ(mpp::to_string(tutorial_frame()),
             "   0  1\n"
             "0  8  5\n"
             "1  5  3\n"
             "2  3  4\n"
             "3  4  4\n"
-            "4  7  9\n"
-            "[5 rows x 2 columns]\n");
+            "4  7  9\n");
   const Frame mixed{{"x", std::vector<std::optional<double>>{1.0, std::nullopt}},
                     {"s", std::vector<std::optional<std::string>>{std::nullopt, "ab"}}};
-  EXPECT_EQ(mpp::to_string(mixed.slice(0, 2)),
+  EXPECT_EQ(mpp::to_string(mixed),
             "     x     s\n"
             "0  1.0  <NA>\n"
-            "1  NaN    ab\n"
-            "[2 rows x 2 columns]\n");
-  EXPECT_EQ(mpp::to_string(numbered(100).slice(0, 100), 4),
+            "1  NaN    ab\n");
+  std::ostringstream out;
+  out << mixed;
+  EXPECT_EQ(out.str(), mpp::to_string(mixed));
+}
+
+TEST(Frame, PrintsACutFrameAsPandasDoes) {
+  // pandas' display.max_rows (60) and min_rows (10): the first and last five rows, a row of dots,
+  // and the shape.
+  EXPECT_EQ(mpp::to_string(numbered(100)),
             "     a      b    c\n"
-            "0    0    0.0   s0\n"
+            "0    0   0.00   s0\n"
             "1    1   0.25   s1\n"
-            "...\n"
-            "98  98   24.5  s98\n"
+            "2    2   0.50   s2\n"
+            "3    3   0.75   s3\n"
+            "4    4   1.00   s4\n"
+            "..  ..    ...  ...\n"
+            "95  95  23.75  s95\n"
+            "96  96  24.00  s96\n"
+            "97  97  24.25  s97\n"
+            "98  98  24.50  s98\n"
             "99  99  24.75  s99\n"
+            "\n"
             "[100 rows x 3 columns]\n");
+  // df.to_string(max_rows=4): the float column formatted over the rows shown only.
+  EXPECT_EQ(mpp::to_string(numbered(100), 4),
+            "     a      b    c\n"
+            "0    0   0.00   s0\n"
+            "1    1   0.25   s1\n"
+            "..  ..    ...  ...\n"
+            "98  98  24.50  s98\n"
+            "99  99  24.75  s99\n"
+            "\n"
+            "[100 rows x 3 columns]\n");
+  // An odd max_rows shows max_rows / 2 of each end; a slice keeps its index labels.
+  const Frame seven{{"a", std::vector<I>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}}};
+  EXPECT_EQ(mpp::to_string(seven.slice(10, 17), 5),
+            "     a\n"
+            "10  10\n"
+            "11  11\n"
+            "..  ..\n"
+            "15  15\n"
+            "16  16\n"
+            "\n"
+            "[7 rows x 1 columns]\n");
+  // 60 rows print whole; 61 are cut (pandas' max_rows is the most printed whole).
+  EXPECT_EQ(lines(mpp::to_string(numbered(60))), 61);
+  EXPECT_EQ(mpp::to_string(numbered(61)), mpp::to_string(numbered(61), mpp::PrintOptions{.max_rows = 60}));
+  EXPECT_EQ(lines(mpp::to_string(numbered(61))), 14);
+  // max_rows 0: no limit; min_rows 0: max_rows.
+  EXPECT_EQ(lines(mpp::to_string(numbered(100), mpp::PrintOptions{.max_rows = 0})), 101);
+  EXPECT_EQ(mpp::to_string(numbered(100), mpp::PrintOptions{.max_rows = 4, .min_rows = 0}),
+            mpp::to_string(numbered(100), 4));
+}
+
+TEST(Frame, PrintsFloatsAsPandasDoes) {
+  // Six decimals, then the trailing zeros every value shares trimmed; a computed NaN prints as a
+  // null does.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const Frame fixed{{"f", std::vector<double>{42.994199134199164, -1.0, 3.25}},
+                    {"g", std::vector<double>{0.5, -0.25, 1e6}},
+                    {"h", std::vector<std::optional<double>>{0.1 + 0.2, std::nullopt, -0.0}}};
+  EXPECT_EQ(mpp::to_string(fixed),
+            "           f           g    h\n"
+            "0  42.994199        0.50  0.3\n"
+            "1  -1.000000       -0.25  NaN\n"
+            "2   3.250000  1000000.00 -0.0\n");
+  EXPECT_EQ(mpp::to_string(Frame{{"h", std::vector<double>{0.1 + 0.2, nan, -0.0}}}),
+            mpp::to_string(Frame{fixed.column("h")}));
+  // Scientific when a value would show as 0, or when a value above 10^6 makes the column wide.
+  const Frame scientific{{"small", std::vector<std::optional<double>>{1e-7, 0.0, std::nullopt}},
+                         {"large", std::vector<double>{123456789.123456, 1.5, 2.0}},
+                         {"inf", std::vector<double>{inf, -inf, 1.5}}};
+  EXPECT_EQ(mpp::to_string(scientific),
+            "          small         large  inf\n"
+            "0  1.000000e-07  1.234568e+08  inf\n"
+            "1  0.000000e+00  1.500000e+00 -inf\n"
+            "2           NaN  2.000000e+00  1.5\n");
+  EXPECT_EQ(mpp::to_string(Frame{{"wide", std::vector<double>{1234567.891, 1.5, 1e20}}}),
+            "           wide\n"
+            "0  1.234568e+06\n"
+            "1  1.500000e+00\n"
+            "2  1.000000e+20\n");
+  EXPECT_EQ(mpp::to_string(Frame{{"wide", std::vector<double>{1234567.891, 1.5}}}),
+            "          wide\n"
+            "0  1234567.891\n"
+            "1        1.500\n");
+  EXPECT_EQ(mpp::to_string(Frame{{"n", std::vector<double>{nan, nan}}}),
+            "    n\n"
+            "0 NaN\n"
+            "1 NaN\n");
+}
+
+TEST(Frame, PrintsWithTheGivenPrecision) {
+  const Frame frame{{"f", std::vector<double>{42.994199134199164, 1.0}},
+                    {"g", std::vector<double>{42.994199134199164, 0.001}}};
+  EXPECT_EQ(mpp::to_string(Frame{frame.column("f")}, mpp::PrintOptions{.precision = 10}),
+            "               f\n"
+            "0  42.9941991342\n"
+            "1   1.0000000000\n");
+  EXPECT_EQ(mpp::to_string(frame, mpp::PrintOptions{.precision = 2}),
+            "       f         g\n"
+            "0  42.99  4.30e+01\n"
+            "1   1.00  1.00e-03\n");
+  // No decimals: rounded half to even, as Python's format.
+  EXPECT_EQ(mpp::to_string(Frame{{"f", std::vector<double>{2.5, 3.5}}}, mpp::PrintOptions{.precision = 0}),
+            "   f\n"
+            "0  2\n"
+            "1  4\n");
+  EXPECT_NO_THROW((void)mpp::to_string(frame, mpp::PrintOptions{.precision = 50}));
+  EXPECT_THROW((void)mpp::to_string(frame, mpp::PrintOptions{.precision = -1}), std::invalid_argument);
+  EXPECT_THROW((void)mpp::to_string(frame, mpp::PrintOptions{.precision = 51}), std::invalid_argument);
+}
+
+TEST(Frame, PrintsNullsIntegersAndStringsAsPandasNullableTypes) {
+  // pandas' Int64 and string types: <NA>, and a space before every value of a column with a null.
+  const Frame frame{{"i", std::vector<std::optional<I>>{1, std::nullopt, -3}},
+                    {"j", std::vector<I>{1, -20, 3}},
+                    {"s", std::vector<std::optional<std::string>>{"x", "na\xC3\xAFve", std::nullopt}}};
+  EXPECT_EQ(mpp::to_string(frame),
+            "      i   j      s\n"
+            "0     1   1      x\n"
+            "1  <NA> -20  na\xC3\xAFve\n"
+            "2    -3   3   <NA>\n");
+  // A tab, CR or LF prints as its escape, in names and values.
+  EXPECT_EQ(mpp::to_string(Frame{{"a\tb", std::vector<std::string>{"x\ny", "p"}}}),
+            "   a\\tb\n"
+            "0  x\\ny\n"
+            "1     p\n");
+  // No rows: pandas' empty DataFrame.
+  EXPECT_EQ(mpp::to_string(numbered(3).slice(3, 3)), "Empty DataFrame\nColumns: [a, b, c]\nIndex: []\n");
+  EXPECT_EQ(mpp::to_string(Frame{}), "Empty DataFrame\nColumns: []\nIndex: []\n");
+  std::ostringstream column;
+  column << numbered(100).column("a");
+  EXPECT_EQ(lines(column.str()), 101);  // every row
+}
+
+TEST(Frame, DtypesListsColumnTypesAsPandasDoes) {
+  const Frame frame{{"name", std::vector<I>{1}},
+                    {"price", std::vector<double>{1.5}},
+                    {"ccccccc", std::vector<std::string>{"x"}}};
+  const mpp::ColumnTypes types = mpp::dtypes(frame);
+  EXPECT_EQ(
+      types.columns,
+      (std::vector<std::pair<std::string, ColumnType>>{
+          {"name", ColumnType::int64}, {"price", ColumnType::float64}, {"ccccccc", ColumnType::string}}));
+  // pandas' print(df.dtypes), with pandas' string type for the string column.
+  EXPECT_EQ(mpp::to_string(types),
+            "name         int64\n"
+            "price      float64\n"
+            "ccccccc     string\n"
+            "dtype: object\n");
+  std::ostringstream out;
+  out << types << ColumnType::float64 << ' ' << frame.column(0).type();
+  EXPECT_EQ(out.str(), mpp::to_string(types) + "float64 int64");
+  EXPECT_EQ(mpp::to_string(mpp::dtypes(Frame{})), "Series([], dtype: object)\n");
 }
 
 // -- array_split ----------------------------------------------------------------------------------
