@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/detail/frame/frame_throw.hpp"
 
 namespace mpp {
@@ -21,10 +22,17 @@ class Mask {
  public:
   Mask() = default;
   /// `size` flags, each `value`.
-  explicit Mask(std::size_t size, bool value = false) : flags_(size, value ? 1 : 0) {}
+  explicit Mask(std::size_t size, bool value = false) {
+    detail::reserve_on_huge_pages(flags_, size);
+    flags_.resize(size, value ? 1 : 0);
+  }
   /// From map_rows' results for a predicate: `frame.filter(mpp::map_rows(pool, frame, pred))`.
   Mask(const std::vector<bool>& flags) : flags_(flags.begin(), flags.end()) {}  // NOLINT: implicit on purpose
   Mask(std::initializer_list<bool> flags) : flags_(flags.begin(), flags.end()) {}
+  /// From bytes, one per row: 0 is false, any other value true.
+  explicit Mask(std::vector<std::uint8_t> flags) : flags_(std::move(flags)) {
+    for (std::uint8_t& f : flags_) f = f != 0 ? 1 : 0;
+  }
 
   [[nodiscard]] std::size_t size() const noexcept { return flags_.size(); }
   [[nodiscard]] bool empty() const noexcept { return flags_.empty(); }

@@ -1,14 +1,18 @@
 // Row selection and missing values: Column comparisons into a Mask, Column/Frame::filter, isna,
 // notna, fillna and dropna, as pandas' boolean indexing and NA handling.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "frame/frame_names.hpp"
+#include "frame/frame_ranges.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/frame.hpp"
 
 namespace mpp {
@@ -18,48 +22,97 @@ const char* scalar_type(const Scalar& value) {
   return std::holds_alternative<std::string>(value) ? "a string" : "a number";
 }
 
-// A number of the column (T: int64 or double) against a number, exactly: long double holds every
-// int64 and every double.
-template <class T>
-int compare_numbers(T v, const Scalar& value) {
-  const long double x = static_cast<long double>(v);
-  const long double y = std::holds_alternative<std::int64_t>(value)
-                            ? static_cast<long double>(std::get<std::int64_t>(value))
-                            : static_cast<long double>(std::get<double>(value));
-  return x < y ? -1 : (x > y ? 1 : 0);
+enum class Op { eq, ne, lt, le, gt, ge };
+
+template <Op op, class A, class B>
+bool holds(A a, B b) noexcept {
+  if constexpr (op == Op::eq) return a == b;
+  if constexpr (op == Op::ne) return a != b;
+  if constexpr (op == Op::lt) return a < b;
+  if constexpr (op == Op::le) return a <= b;
+  if constexpr (op == Op::gt) return a > b;
+  if constexpr (op == Op::ge) return a >= b;
 }
 
-// One flag per value: `keep(sign)` of the comparison of the value with `value`; `unordered` for a
-// null and for a NaN on either side.
-Mask compare(const Column& column, const Scalar& value, const char* op, bool unordered,
-             const std::function<bool(int)>& keep) {
+// int64 `v` against double `x` (not NaN), exactly: -1, 0 or 1 (a conversion of either to the
+// other's type would round).
+int compare_exact(std::int64_t v, double x) noexcept {
+  constexpr double k_two_63 = 9223372036854775808.0;
+  if (x >= k_two_63) return -1;
+  if (x < -k_two_63) return 1;
+  const double whole = std::trunc(x);
+  const auto w = static_cast<std::int64_t>(whole);
+  if (v != w) return v < w ? -1 : 1;
+  const double rest = x - whole;
+  return rest > 0 ? -1 : (rest < 0 ? 1 : 0);
+}
+
+// Flags [begin, end) of `out`: the comparison of each value with `x`. `cmp(value)` is the flag of a
+// value that is not null; a null's is `op == Op::ne` (as pandas: a missing value equals nothing).
+template <Op op, class T, class Cmp>
+void compare_range(const T* v, const std::uint8_t* nulls, std::uint8_t* out, std::size_t begin,
+                   std::size_t end, Cmp cmp) {
+  for (std::size_t i = begin; i < end; ++i) out[i] = cmp(v[i]) ? 1 : 0;
+  if (nulls == nullptr) return;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (nulls[i] != 0) out[i] = op == Op::ne ? 1 : 0;
+  }
+}
+
+// One flag per value: the comparison `op` of the value with `value` (a NaN on either side compares
+// as IEEE does: unequal to everything), in parallel for a large column.
+template <Op op>
+Mask compare(const Column& column, const Scalar& value, const char* name) {
   const bool text = std::holds_alternative<std::string>(value);
   if (text != (column.type() == ColumnType::string)) {
-    const std::string where = std::string("mpp::Column::operator") + op;
+    const std::string where = std::string("mpp::Column::operator") + name;
     detail::throw_frame_invalid(where.c_str(), "column '" + column.name() + "' holds " +
                                                    to_string(column.type()) + " values, compared with " +
-                                                   scalar_type(value));
+                                                   (text ? "a string" : "a number"));
   }
-  const bool nan = std::holds_alternative<double>(value) && std::isnan(std::get<double>(value));
-  Mask out(column.size());
-  std::visit(
-      [&](const auto& all) {
-        using T = typename std::decay_t<decltype(all)>::value_type;
-        const std::span<const T> v = column.values<T>();
-        for (std::size_t i = 0; i < v.size(); ++i) {
-          bool flag = unordered;
-          if constexpr (std::is_same_v<T, std::string>) {
-            if (!column.is_null(i)) flag = keep(v[i].compare(std::get<std::string>(value)));
-          } else {
-            bool is_nan = false;
-            if constexpr (std::is_same_v<T, double>) is_nan = std::isnan(v[i]);
-            if (!column.is_null(i) && !is_nan && !nan) flag = keep(compare_numbers(v[i], value));
-          }
-          out.set(i, flag);
-        }
-      },
-      detail::FrameAccess::data(column).values);
-  return out;
+  const detail::ColumnData& data = detail::FrameAccess::data(column);
+  const std::size_t offset = detail::FrameAccess::offset(column);
+  const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
+  std::vector<std::uint8_t> out;
+  detail::reserve_on_huge_pages(out, column.size());
+  out.resize(column.size());
+  const auto run = [&]<class T>(const T* v, auto cmp) {
+    detail::for_ranges(out.size(), [&](std::size_t, std::size_t begin, std::size_t end) {
+      compare_range<op>(v, nulls, out.data(), begin, end, cmp);
+    });
+  };
+  const auto exact = [](int sign) { return holds<op>(sign, 0); };
+  switch (column.type()) {
+    case ColumnType::string: {
+      const std::string_view x = std::get<std::string>(value);
+      run(data.data<std::string>() + offset,
+          [x](const std::string& v) { return holds<op>(std::string_view(v), x); });
+      break;
+    }
+    case ColumnType::int64:
+      if (const auto* x = std::get_if<std::int64_t>(&value)) {
+        run(data.data<std::int64_t>() + offset, [x = *x](std::int64_t v) { return holds<op>(v, x); });
+      } else if (const double d = std::get<double>(value); std::isnan(d)) {
+        run(data.data<std::int64_t>() + offset, [](std::int64_t) { return op == Op::ne; });
+      } else {
+        run(data.data<std::int64_t>() + offset,
+            [d, exact](std::int64_t v) { return exact(compare_exact(v, d)); });
+      }
+      break;
+    case ColumnType::float64:
+      if (const auto* x = std::get_if<double>(&value)) {
+        run(data.data<double>() + offset, [x = *x](double v) { return holds<op>(v, x); });
+      } else if (const std::int64_t i = std::get<std::int64_t>(value);
+                 i >= -(std::int64_t{1} << 53) && i <= (std::int64_t{1} << 53)) {
+        // Exact as a double.
+        run(data.data<double>() + offset, [d = static_cast<double>(i)](double v) { return holds<op>(v, d); });
+      } else {
+        run(data.data<double>() + offset,
+            [i, exact](double v) { return std::isnan(v) ? op == Op::ne : exact(-compare_exact(i, v)); });
+      }
+      break;
+  }
+  return Mask(std::move(out));
 }
 
 // Missing as pandas counts it: a null, or a NaN in a float64 column.
@@ -77,24 +130,12 @@ void check_mask(std::size_t rows, const Mask& mask, const char* where) {
 
 }  // namespace
 
-Mask operator==(const Column& c, const Scalar& v) {
-  return compare(c, v, "==", false, [](int s) { return s == 0; });
-}
-Mask operator!=(const Column& c, const Scalar& v) {
-  return compare(c, v, "!=", true, [](int s) { return s != 0; });
-}
-Mask operator<(const Column& c, const Scalar& v) {
-  return compare(c, v, "<", false, [](int s) { return s < 0; });
-}
-Mask operator<=(const Column& c, const Scalar& v) {
-  return compare(c, v, "<=", false, [](int s) { return s <= 0; });
-}
-Mask operator>(const Column& c, const Scalar& v) {
-  return compare(c, v, ">", false, [](int s) { return s > 0; });
-}
-Mask operator>=(const Column& c, const Scalar& v) {
-  return compare(c, v, ">=", false, [](int s) { return s >= 0; });
-}
+Mask operator==(const Column& c, const Scalar& v) { return compare<Op::eq>(c, v, "=="); }
+Mask operator!=(const Column& c, const Scalar& v) { return compare<Op::ne>(c, v, "!="); }
+Mask operator<(const Column& c, const Scalar& v) { return compare<Op::lt>(c, v, "<"); }
+Mask operator<=(const Column& c, const Scalar& v) { return compare<Op::le>(c, v, "<="); }
+Mask operator>(const Column& c, const Scalar& v) { return compare<Op::gt>(c, v, ">"); }
+Mask operator>=(const Column& c, const Scalar& v) { return compare<Op::ge>(c, v, ">="); }
 
 Mask Column::isna() const {
   Mask out(size_);
@@ -136,33 +177,70 @@ Column Column::fillna(const Scalar& value) const {
       data_->values);
 }
 
+namespace {
+
+// The values of `columns` at the rows `mask` keeps, as new columns: the rows cut into ranges (one
+// per thread for a large frame), each range's kept rows counted, then copied to their place.
+std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask& mask) {
+  const std::size_t rows = mask.size();
+  const std::uint8_t* keep = mask.flags().data();
+  const std::size_t parts = detail::range_count(rows);
+  std::vector<std::size_t> starts(parts + 1, 0);  // where each range's rows go in the result
+  detail::for_ranges(rows, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    std::size_t kept = 0;
+    for (std::size_t i = begin; i < end; ++i) kept += keep[i];
+    starts[part + 1] = kept;
+  });
+  for (std::size_t part = 0; part < parts; ++part) starts[part + 1] += starts[part];
+  const std::size_t total = starts[parts];
+  std::vector<Column> out;
+  out.reserve(columns.size());
+  for (const Column* column : columns) {
+    const detail::ColumnData& data = detail::FrameAccess::data(*column);
+    const std::size_t offset = detail::FrameAccess::offset(*column);
+    const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
+    auto result = std::make_shared<detail::ColumnData>();
+    result->name = column->name();
+    if (nulls != nullptr) result->nulls.resize(total);
+    std::visit(
+        [&](const auto& all) {
+          using T = typename std::decay_t<decltype(all)>::value_type;
+          const T* v = data.data<T>() + offset;
+          std::vector<T> values;
+          detail::reserve_on_huge_pages(values, total);
+          values.resize(total);
+          detail::for_ranges(rows, [&](std::size_t part, std::size_t begin, std::size_t end) {
+            std::size_t at = starts[part];
+            for (std::size_t i = begin; i < end; ++i) {
+              if (keep[i] == 0) continue;
+              values[at] = v[i];
+              if (nulls != nullptr) result->nulls[at] = nulls[i];
+              ++at;
+            }
+          });
+          result->values = std::move(values);
+        },
+        data.values);
+    if (std::find(result->nulls.begin(), result->nulls.end(), std::uint8_t{1}) == result->nulls.end())
+      result->nulls.clear();
+    out.push_back(detail::FrameAccess::column(std::move(result)));
+  }
+  return out;
+}
+
+}  // namespace
+
 Column Column::filter(const Mask& mask) const {
   check_mask(size_, mask, "mpp::Column::filter");
-  std::vector<bool> nulls;
-  nulls.reserve(mask.count());
-  for (std::size_t i = 0; i < size_; ++i) {
-    if (mask[i]) nulls.push_back(null_at(i));
-  }
-  return std::visit(
-      [&](const auto& all) {
-        using T = typename std::decay_t<decltype(all)>::value_type;
-        const std::span<const T> v = values<T>();
-        std::vector<T> out;
-        out.reserve(nulls.size());
-        for (std::size_t i = 0; i < size_; ++i) {
-          if (mask[i]) out.push_back(v[i]);
-        }
-        return Column(name(), std::move(out), nulls);
-      },
-      data_->values);
+  return std::move(gather({this}, mask).front());
 }
 
 Frame Frame::filter(const Mask& mask) const {
   check_mask(rows_, mask, "mpp::Frame::filter");
-  std::vector<Column> out;
-  out.reserve(columns_.size());
-  for (const Column& column : columns_) out.push_back(column.filter(mask));
-  return Frame(std::move(out));
+  std::vector<const Column*> columns;
+  columns.reserve(columns_.size());
+  for (const Column& column : columns_) columns.push_back(&column);
+  return Frame(gather(columns, mask));
 }
 
 Frame Frame::dropna(How how, const std::vector<std::string>& subset) const {

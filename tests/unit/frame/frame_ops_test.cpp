@@ -177,6 +177,63 @@ TEST(FrameRows, ComparisonsGiveAMaskWithNullsFalseExceptForNotEqual) {
   EXPECT_EQ(big > 9007199254740992.0, (Mask{true}));
 }
 
+TEST(FrameRows, IntegersAndDoublesCompareExactlyAtTheEdges) {
+  constexpr I k_max = std::numeric_limits<I>::max();
+  constexpr I k_min = std::numeric_limits<I>::min();
+  const Column ints("i", std::vector<I>{k_min, -3, 0, 3, 9007199254740993, k_max});
+  // 2^63 as a double is above every int64; -2^63 equals the smallest.
+  EXPECT_EQ(ints < 9223372036854775808.0, Mask(6, true));
+  EXPECT_EQ(ints == -9223372036854775808.0, (Mask{true, false, false, false, false, false}));
+  EXPECT_EQ(ints > -2.5, (Mask{false, false, true, true, true, true}));
+  EXPECT_EQ(ints <= 2.999, (Mask{true, true, true, false, false, false}));
+  EXPECT_EQ(ints == -0.0, (Mask{false, false, true, false, false, false}));
+  EXPECT_EQ(ints != k_nan, Mask(6, true));
+  EXPECT_EQ(ints >= k_nan, Mask(6, false));
+  EXPECT_EQ(ints == std::numeric_limits<double>::infinity(), Mask(6, false));
+  EXPECT_EQ(ints > -std::numeric_limits<double>::infinity(), Mask(6, true));
+  // A double column against an int64 beyond 2^53: not rounded to the nearest double.
+  const Column doubles("d", std::vector<double>{9007199254740992.0, 9007199254740994.0, k_nan, -0.0});
+  EXPECT_EQ(doubles < I{9007199254740993}, (Mask{true, false, false, true}));
+  EXPECT_EQ(doubles != I{9007199254740993}, (Mask{true, true, true, true}));
+  EXPECT_EQ(doubles == I{0}, (Mask{false, false, false, true}));
+}
+
+TEST(FrameRows, LargeFramesCompareAndFilterAsSmallOnes) {
+  // Above the size where comparisons and filter use several threads; a slice starts mid-column.
+  const std::size_t n = 700'001;
+  std::vector<OI> a(n);
+  std::vector<OS> s(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i % 7 != 3) a[i] = static_cast<I>(i % 1000);
+    s[i] = i % 11 == 5 ? OS() : OS(std::to_string(i));
+  }
+  const Frame f{{"a", a}, {"s", s}};
+  const Frame part = f.slice(1, n);
+  const Mask m = (part.column("a") >= 500) | (part.column("s") == "77");
+  std::size_t expected = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    const bool keep = (a[i] && *a[i] >= 500) || (s[i] && *s[i] == "77");
+    ASSERT_EQ(m[i - 1], keep) << i;
+    expected += keep ? 1 : 0;
+  }
+  const Frame kept = part.filter(m);
+  ASSERT_EQ(kept.num_rows(), expected);
+  std::size_t at = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (!m[i - 1]) continue;
+    ASSERT_EQ(kept.column("a").get_optional<I>(at), a[i]) << i;
+    ASSERT_EQ(kept.column("s").get_optional<std::string>(at), s[i]) << i;
+    ++at;
+  }
+  // No null kept: the result has no null flags to carry.
+  EXPECT_EQ(part.filter(part.column("a").notna()).column("a").null_count(), 0U);
+}
+
+TEST(FrameRows, MaskFromBytesReadsAnyNonZeroAsTrue) {
+  EXPECT_EQ(Mask(std::vector<std::uint8_t>{0, 2, 255, 1}), (Mask{false, true, true, true}));
+  EXPECT_EQ(Mask(std::vector<std::uint8_t>{0, 2, 255, 1}).count(), 3U);
+}
+
 TEST(FrameRows, MasksCombineAsInPandas) {
   const Frame f = people();
   const Mask m = (f.column("age") > 20) & ~(f.column("name") == "dee");

@@ -60,10 +60,7 @@ class MapStorage {
     if constexpr (std::is_move_constructible_v<Slot>) {
       // Zero-filling a large result faults its pages in one by one, serially, before any worker
       // starts (a third of a 20 M-row map's time); reserved first, it can take huge pages.
-      if (n * sizeof(Slot) >= k_huge_pages_from) {
-        slots_.reserve(n);
-        advise_huge_pages(slots_.data(), n * sizeof(Slot));
-      }
+      reserve_on_huge_pages(slots_, n);
       slots_.resize(n);
     } else {
       slots_ = std::vector<Slot>(n);

@@ -242,10 +242,7 @@ class RawIterator {
 /// given huge pages (memory_advice.hpp), as its page faults, not the copy, are most of its cost.
 template <class Container>
 void reserve_for_decode(Container& container, std::size_t count) {
-  using Element = std::remove_reference_t<decltype(*container.data())>;
-  if (count * sizeof(Element) < k_huge_pages_from || container.capacity() >= count) return;
-  container.reserve(count);
-  advise_huge_pages(container.data(), count * sizeof(Element));
+  reserve_on_huge_pages(container, count);
 }
 
 template <class Archive>

@@ -1,0 +1,26 @@
+// The frame operations that take no pool (comparisons, filter) run large frames on threads of their
+// own: a pool would be the caller's to choose, and a thread started per call costs about 50 µs,
+// nothing beside a pass over a million rows. Small frames stay on the caller's thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace mpp::detail {
+
+/// Rows from which a frame operation without a pool uses more than one thread.
+inline constexpr std::size_t k_frame_parallel_rows = 1 << 18;
+
+/// How many ranges for_ranges() cuts `n` rows into: one per usable CPU for a large frame, else 1.
+[[nodiscard]] std::size_t range_count(std::size_t n) noexcept;
+
+/// fn(part, begin, end) for each of range_count(n) consecutive ranges of [0, n), each on a thread
+/// (the first on the caller's), all finished on return. Rethrows the first exception of a part.
+void for_ranges(std::size_t n, const std::function<void(std::size_t, std::size_t, std::size_t)>& fn);
+
+/// Where range `part` of `parts` starts in [0, n).
+[[nodiscard]] constexpr std::size_t range_begin(std::size_t n, std::size_t parts, std::size_t part) noexcept {
+  return n / parts * part + (part < n % parts ? part : n % parts);
+}
+
+}  // namespace mpp::detail
