@@ -13,6 +13,7 @@
 #include "mpp/errors.hpp"
 #include "run/command.hpp"
 #include "run/input.hpp"
+#include "run/pipe_options.hpp"
 #include "run/results.hpp"
 
 namespace mpp::detail::run {
@@ -408,6 +409,8 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_option("-d,--delimiter", delimiter);
   app.add_flag("-0,--null", null);
   app.add_option("-E", eof);
+  PipeWords pipe;
+  add_pipe_options(app, pipe);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -521,6 +524,7 @@ Options parse_command_line(int argc, const char* const* argv) {
     }
   }
   if (quote) quote_command(options);
+  options.pipe = pipe_format(app, pipe, options);
   check_template(join_words(options.words));
   return options;
 }
