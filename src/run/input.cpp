@@ -67,7 +67,8 @@ std::optional<Job> CommandSource::next(std::size_t slot) {
   ++given_;
   if (splitter_) {
     job.command = fill_text(template_, {}, job.seq, slot);
-  } else if (!template_.empty()) job.command = fill_template(template_, job.values, job.seq, slot, format_.context);
+  } else if (!template_.empty())
+    job.command = fill_template(template_, job.values, job.seq, slot, format_.context);
   return job;
 }
 

@@ -38,8 +38,9 @@ void add_pipe_options(CLI::App& app, PipeWords& words) {
 
 std::optional<PipeFormat> pipe_format(const CLI::App& app, const PipeWords& words, const Options& options) {
   if (words.pipepart) {
-    throw ParseError("--pipepart (GNU parallel: the parts of a file as the jobs' input) is not implemented by "
-                     "mpp-run; use --pipe < FILE");
+    throw ParseError(
+        "--pipepart (GNU parallel: the parts of a file as the jobs' input) is not implemented by "
+        "mpp-run; use --pipe < FILE");
   }
   const bool block = app.count("--block") > 0;
   const bool recstart = app.count("--recstart") > 0;
@@ -54,7 +55,8 @@ std::optional<PipeFormat> pipe_format(const CLI::App& app, const PipeWords& word
   const InputFormat& format = options.format;
   if (format.header) refuse("--header");
   if (format.grouped && !format.context) refuse("-n");
-  if (format.spread || format.continue_lines || (format.context && app.count("-N") == 0)) refuse("-L, -X, -m");
+  if (format.spread || format.continue_lines || (format.context && app.count("-N") == 0))
+    refuse("-L, -X, -m");
   if (format.colsep || !format.default_delimiter || !format.eof.empty()) refuse("--colsep, -d, -0, -E");
   if (options.tagstring) refuse("--tag, --tagstring");
   if (!options.results.empty()) refuse("--results");

@@ -147,7 +147,7 @@ std::optional<Pending> Runner::next_job() {
       continue;
     }
     ++started_;
-    return Pending{index,       std::move(job->command), 0, std::move(job->values), slot,
+    return Pending{index,          std::move(job->command), 0, std::move(job->values), slot,
                    job->row_width, std::move(job->input)};
   }
 }
@@ -319,8 +319,8 @@ void Runner::finish(Running& r) {
     // Its output is dropped: only the last try's is shown. It keeps its job slot, as in GNU
     // parallel.
     // With its block of the input again (--pipe).
-    pending_.push_front(Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot, r.row_width,
-                                std::move(r.input)});
+    pending_.push_front(Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot,
+                                r.row_width, std::move(r.input)});
     return;
   }
   release_slot(r.slot);

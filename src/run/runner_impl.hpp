@@ -71,10 +71,10 @@ struct Output {
 struct Pending {
   std::size_t job = 0;  // its place in the input, from 0
   std::string command;
-  std::size_t tries = 0;            // how many times it ran already
-  std::vector<std::string> values;  // what it was made of (--tag, --results)
-  std::size_t slot = 0;             // its job slot ({%}), from 1
-  std::size_t row_width = 0;        // Job::row_width
+  std::size_t tries = 0;                       // how many times it ran already
+  std::vector<std::string> values;             // what it was made of (--tag, --results)
+  std::size_t slot = 0;                        // its job slot ({%}), from 1
+  std::size_t row_width = 0;                   // Job::row_width
   std::shared_ptr<const std::string> input{};  // --pipe: its standard input (Job::input)
 };
 
@@ -95,7 +95,7 @@ struct Running {
   std::shared_ptr<const std::string> input;  // --pipe: its standard input,
   Fd in;                                     // ... the pipe it goes through, until written or refused
   std::size_t fed = 0;                       // ... how much of it went already
-  bool large_out = false;  // its pipes were enlarged
+  bool large_out = false;                    // its pipes were enlarged
   bool large_err = false;
   Output output;
   std::optional<int> status;  // wait status once reaped

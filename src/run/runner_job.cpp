@@ -108,7 +108,7 @@ void Runner::start(Pending job) {
   r->started = Clock::now();
   if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));
   Child::SpawnOptions spawn;
-  spawn.new_process_group = true;   // a timeout or Ctrl-C kills the job's whole group
+  spawn.new_process_group = true;  // a timeout or Ctrl-C kills the job's whole group
   // Jobs do not compete for mpp-run's input or the terminal; with --pipe, they read their block.
   spawn.stdin_fd = r->input ? in[0].get() : devnull_.get();
   spawn.stdout_fd = out[1].get();

@@ -172,23 +172,23 @@ TEST(RunBlocks, CommandLine) {
   EXPECT_EQ(start.pipe->recend, "");
   EXPECT_EQ(start.pipe->block, 1u << 20);
   EXPECT_FALSE(parse({"cat"}).pipe);
-  for (const std::vector<const char*>& bad : std::vector<std::vector<const char*>>{
-           {"--block", "1M", "cat"},
-           {"--recend", ";", "cat"},
-           {"--pipe", "--regexp", "cat"},
-           {"--pipepart", "-a", "f", "cat"},
-           {"--pipe", "cat", ":::", "a"},
-           {"--pipe", "-a", "f", "cat"},
-           {"--pipe", "--header", ":", "cat"},
-           {"--pipe", "-n", "2", "cat"},
-           {"--pipe", "-L", "2", "cat"},
-           {"--pipe", "-N", "0", "cat"},
-           {"--pipe", "--block", "-1", "cat"},
-           {"--pipe", "echo", "{}"},
-           {"--pipe", "echo", "{1}"},
-           {"--pipe", "--tag", "cat"},
-           {"--pipe"},
-           {"--pipe", "--recstart", "", "--recend", "", "cat"}}) {
+  for (const std::vector<const char*>& bad :
+       std::vector<std::vector<const char*>>{{"--block", "1M", "cat"},
+                                             {"--recend", ";", "cat"},
+                                             {"--pipe", "--regexp", "cat"},
+                                             {"--pipepart", "-a", "f", "cat"},
+                                             {"--pipe", "cat", ":::", "a"},
+                                             {"--pipe", "-a", "f", "cat"},
+                                             {"--pipe", "--header", ":", "cat"},
+                                             {"--pipe", "-n", "2", "cat"},
+                                             {"--pipe", "-L", "2", "cat"},
+                                             {"--pipe", "-N", "0", "cat"},
+                                             {"--pipe", "--block", "-1", "cat"},
+                                             {"--pipe", "echo", "{}"},
+                                             {"--pipe", "echo", "{1}"},
+                                             {"--pipe", "--tag", "cat"},
+                                             {"--pipe"},
+                                             {"--pipe", "--recstart", "", "--recend", "", "cat"}}) {
     EXPECT_THROW((void)parse(bad), mpp::ParseError) << bad[0] << " " << bad[1];
   }
   EXPECT_NO_THROW((void)parse({"--pipe", "echo", "{#}", "{%}"}));
