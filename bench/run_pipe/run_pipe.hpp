@@ -5,19 +5,15 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "run_jobs/run_jobs.hpp"  // run_counted(): a contender run on a file
 
 namespace mpp::bench::run_pipe {
 
@@ -51,41 +47,8 @@ inline const Input& input() {
 /// Runs `argv` with the input file on its standard input; returns the sum of the numbers it
 /// printed (one per line), or -1 when it could not start or did not exit with 0.
 inline long long run_summed(const std::vector<std::string>& argv) {
-  const int in = ::open(input().path.c_str(), O_RDONLY | O_CLOEXEC);
-  int fds[2];
-  if (in < 0 || ::pipe2(fds, O_CLOEXEC) != 0) return -1;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in, STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(in);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    return -1;
-  }
   std::string text;
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t got = ::read(fds[0], buffer, sizeof buffer);
-    if (got > 0) {
-      text.append(buffer, static_cast<std::size_t>(got));
-    } else if (got == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  if (run_jobs::run_counted(argv, input().path, &text) < 0) return -1;
   long long sum = 0;
   std::istringstream numbers(text);
   for (long long n = 0; numbers >> n;) sum += n;
