@@ -45,8 +45,9 @@ inline std::string input_file(const Workload& w) {
 }
 
 /// Runs `argv` with `input` as its standard input; returns the bytes it printed, or -1 when it
-/// could not start or did not exit with 0.
-inline long long run_counted(const std::vector<std::string>& argv, const std::string& input) {
+/// could not start or did not exit with 0. What it printed is kept in `output` when given.
+inline long long run_counted(const std::vector<std::string>& argv, const std::string& input,
+                             std::string* output = nullptr) {
   const int in = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
   int fds[2];
   if (in < 0 || ::pipe2(fds, O_CLOEXEC) != 0) return -1;
@@ -72,6 +73,7 @@ inline long long run_counted(const std::vector<std::string>& argv, const std::st
     const ssize_t got = ::read(fds[0], buffer, sizeof buffer);
     if (got > 0) {
       bytes += got;
+      if (output != nullptr) output->append(buffer, static_cast<std::size_t>(got));
     } else if (got == 0 || errno != EINTR) {
       break;
     }

@@ -16,6 +16,8 @@ namespace {
 
 // One read at a time: a few hundred lines of a listing, not the whole of it.
 constexpr std::size_t k_read_size = std::size_t{64} * 1024;
+// --pipe reads more at a time: its input is data, passed on in blocks of a megabyte by default.
+constexpr std::size_t k_pipe_read_size = std::size_t{1} << 20;
 
 }  // namespace
 
@@ -46,6 +48,11 @@ CommandSource::CommandSource(int fd, std::string name, std::string command_templ
   take(records);
 }
 
+CommandSource::CommandSource(int fd, std::string name, std::string command_template, PipeFormat pipe)
+    : fd_(fd), at_end_(false), name_(std::move(name)), template_(std::move(command_template)) {
+  splitter_.emplace(std::move(pipe));
+}
+
 CommandSource::~CommandSource() = default;
 
 std::optional<Job> CommandSource::next(std::size_t slot) {
@@ -58,7 +65,10 @@ std::optional<Job> CommandSource::next(std::size_t slot) {
   Job job = std::move(ready_.front());
   ready_.pop_front();
   ++given_;
-  if (!template_.empty()) job.command = fill_template(template_, job.values, job.seq, slot, format_.context);
+  if (splitter_) {
+    job.command = fill_text(template_, {}, job.seq, slot);
+  } else if (!template_.empty())
+    job.command = fill_template(template_, job.values, job.seq, slot, format_.context);
   return job;
 }
 
@@ -70,6 +80,10 @@ std::optional<std::size_t> CommandSource::total() const noexcept {
 
 void CommandSource::read_some() {
   if (at_end_) return;
+  if (splitter_) {
+    read_blocks();
+    return;
+  }
   char buffer[k_read_size];
   const ssize_t got = posix::retried("read", [&] { return ::read(fd_, buffer, sizeof buffer); });
   if (got < 0) {
@@ -88,6 +102,30 @@ void CommandSource::read_some() {
     throw;
   }
   take(records);
+}
+
+// --pipe: one read, into the splitter; the blocks it cuts become jobs.
+void CommandSource::read_blocks() {
+  // Up to the next cut, in pieces no larger than a pipe holds.
+  const std::size_t size = std::min(splitter_->wanted(), k_pipe_read_size);
+  if (!scratch_) scratch_ = std::make_unique_for_overwrite<char[]>(k_pipe_read_size);
+  const ssize_t got = posix::retried("read", [&] { return ::read(fd_, scratch_.get(), size); });
+  if (got < 0) {
+    at_end_ = true;
+    throw ParseError(name_ + ": " + std::strerror(static_cast<int>(-got)));
+  }
+  if (got == 0) {
+    splitter_->finish();
+    at_end_ = true;
+  } else {
+    splitter_->add(std::string_view(scratch_.get(), static_cast<std::size_t>(got)));
+  }
+  for (std::string& block : splitter_->blocks()) {
+    Job job{{}, {}, ++jobs_, 0};
+    job.input = std::make_shared<const std::string>(std::move(block));
+    ready_.push_back(std::move(job));
+  }
+  splitter_->blocks().clear();
 }
 
 void CommandSource::read_all() {

@@ -6,12 +6,14 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mpp/detail/posix/fd.hpp"
+#include "run/blocks.hpp"
 #include "run/options.hpp"
 #include "run/records.hpp"
 
@@ -28,6 +30,8 @@ struct Job {
   /// --results numbers the values of each input row (source by source, column by column) from 1
   /// again, as GNU parallel does: how many values a row gave (0: all of them are one row).
   std::size_t row_width = 0;
+  /// --pipe: its block of the input, its standard input (shared with its retries).
+  std::shared_ptr<const std::string> input{};
 };
 
 /// The commands of a run, in order. Lines are read only when asked for (read_some(), read_all()),
@@ -50,6 +54,9 @@ class CommandSource {
   /// the column names.
   CommandSource(int fd, std::string name, std::string command_template, bool owns_fd, InputFormat format = {},
                 std::string_view already_read = {}, std::vector<std::string> header_files = {});
+  /// --pipe: `fd` (named `name`) cut into blocks as `pipe` says, each the standard input of a job
+  /// running `command_template` (only {#} and {%} filled). Does not own `fd`.
+  CommandSource(int fd, std::string name, std::string command_template, PipeFormat pipe);
   CommandSource(const CommandSource&) = delete;
   CommandSource& operator=(const CommandSource&) = delete;
   ~CommandSource();
@@ -76,6 +83,7 @@ class CommandSource {
 
  private:
   void take(std::vector<std::string>& records);
+  void read_blocks();
   void add_job();
 
   std::deque<Job> ready_;  // with a template, their commands are filled by next() (for {%})
@@ -98,6 +106,8 @@ class CommandSource {
   std::size_t spread_size_ = 0;              // ... their bytes
   bool named_ = false;                       // --header: template_ uses the column names' numbers
   std::size_t given_ = 0;
+  std::optional<BlockSplitter> splitter_;  // --pipe
+  std::unique_ptr<char[]> scratch_;        // ... what it reads
 };
 
 /// The jobs' values from several input sources, as GNU parallel combines them: each source with the

@@ -13,6 +13,7 @@
 #include "mpp/errors.hpp"
 #include "run/command.hpp"
 #include "run/input.hpp"
+#include "run/pipe_options.hpp"
 #include "run/results.hpp"
 
 namespace mpp::detail::run {
@@ -109,6 +110,9 @@ const std::string_view k_usage =
     "  -d, --delimiter DELIM values end with DELIM (\\t \\n \\r \\0 \\NNN escapes)\n"
     "  -E STR                a value STR ends its input\n"
     "  --header :            the first value of each source names its columns: {name}\n"
+    "  --pipe                standard input in blocks of records, each one job's standard input\n"
+    "  --block SIZE          --pipe's block: SIZE bytes read before a cut (1M; k=1000, K=1024...)\n"
+    "  --recend STR, --recstart STR  --pipe's records end/start with STR (\\n and nothing)\n"
     "  --dry-run             print the commands instead of running them\n"
     "  --bar                 the progress bar on standard error even when it is no terminal\n"
     "                        (without it: on a terminal only)\n"
@@ -408,6 +412,8 @@ Options parse_command_line(int argc, const char* const* argv) {
   app.add_option("-d,--delimiter", delimiter);
   app.add_flag("-0,--null", null);
   app.add_option("-E", eof);
+  PipeWords pipe;
+  add_pipe_options(app, pipe);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -521,6 +527,7 @@ Options parse_command_line(int argc, const char* const* argv) {
     }
   }
   if (quote) quote_command(options);
+  options.pipe = pipe_format(app, pipe, options);
   check_template(join_words(options.words));
   return options;
 }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "run/blocks.hpp"
 #include "run/records.hpp"
 
 namespace mpp::detail::run {
@@ -71,6 +72,7 @@ struct Options {
   std::vector<std::string> words;       // the command words after the options (before :::)
   std::vector<InputSource> sources;     // :::, :::+, ::::, ::::+ (and -a with them)
   InputFormat format;                   // -d, -0, -E, --colsep, -N, -n, -L
+  std::optional<PipeFormat> pipe;       // --pipe: standard input in blocks, one per job
   bool help = false;
   bool version = false;
 };

@@ -147,7 +147,8 @@ std::optional<Pending> Runner::next_job() {
       continue;
     }
     ++started_;
-    return Pending{index, std::move(job->command), 0, std::move(job->values), slot, job->row_width};
+    return Pending{index,          std::move(job->command), 0, std::move(job->values), slot,
+                   job->row_width, std::move(job->input)};
   }
 }
 
@@ -216,6 +217,10 @@ void Runner::wait_for_events() {
       fds_.push_back({r->err.get(), POLLIN, 0});
       owners_.push_back({r.get(), Source::err});
     }
+    if (r->in) {
+      fds_.push_back({r->in.get(), POLLOUT, 0});
+      owners_.push_back({r.get(), Source::job_input});
+    }
     if (!r->status) {
       if (r->child.pidfd() >= 0) {
         fds_.push_back({r->child.pidfd(), POLLIN, 0});
@@ -270,6 +275,9 @@ void Runner::wait_for_events() {
       case Source::input:
         read_input();
         break;
+      case Source::job_input:
+        feed(*r);
+        break;
       case Source::stderr_ready:
         err_.on_ready(fds_[i].revents);
         break;
@@ -310,8 +318,9 @@ void Runner::finish(Running& r) {
   if (job_failed && !stopping_ && r.tries < options_.tries) {
     // Its output is dropped: only the last try's is shown. It keeps its job slot, as in GNU
     // parallel.
-    pending_.push_front(
-        Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot, r.row_width});
+    // With its block of the input again (--pipe).
+    pending_.push_front(Pending{r.job, std::move(r.command), r.tries, std::move(r.values), r.slot,
+                                r.row_width, std::move(r.input)});
     return;
   }
   release_slot(r.slot);

@@ -71,10 +71,11 @@ struct Output {
 struct Pending {
   std::size_t job = 0;  // its place in the input, from 0
   std::string command;
-  std::size_t tries = 0;            // how many times it ran already
-  std::vector<std::string> values;  // what it was made of (--tag, --results)
-  std::size_t slot = 0;             // its job slot ({%}), from 1
-  std::size_t row_width = 0;        // Job::row_width
+  std::size_t tries = 0;                       // how many times it ran already
+  std::vector<std::string> values;             // what it was made of (--tag, --results)
+  std::size_t slot = 0;                        // its job slot ({%}), from 1
+  std::size_t row_width = 0;                   // Job::row_width
+  std::shared_ptr<const std::string> input{};  // --pipe: its standard input (Job::input)
 };
 
 // One try of a job, from its start to its reaping.
@@ -91,7 +92,10 @@ struct Running {
   Child child;
   Fd out;  // the read ends of its standard output and error, until their end
   Fd err;
-  bool large_out = false;  // its pipes were enlarged
+  std::shared_ptr<const std::string> input;  // --pipe: its standard input,
+  Fd in;                                     // ... the pipe it goes through, until written or refused
+  std::size_t fed = 0;                       // ... how much of it went already
+  bool large_out = false;                    // its pipes were enlarged
   bool large_err = false;
   Output output;
   std::optional<int> status;  // wait status once reaped
@@ -148,6 +152,7 @@ class Runner {
   void read_some(Fd& fd, std::string& buffer, bool& enlarged);
   void reap(Running& r);
   void drain(Fd& fd, std::string& buffer);
+  void feed(Running& r);
 
   // runner_stop.cpp: timeouts, signals and --halt now; the grace period; what jobs leave behind.
   void enforce_deadlines();
@@ -174,7 +179,7 @@ class Runner {
   void drain_output();
   void report_stop();
 
-  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, joblog_ready, input };
+  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, joblog_ready, input, job_input };
   struct Owner {
     Running* running;
     Source source;

@@ -86,8 +86,10 @@ void Runner::start(Pending job) {
   // Close-on-exec: a job started later must not inherit these, or the end of this job's output
   // would wait for that one to end too. Child::spawn's dup2 gives the job its own copies.
   // Errors as values, not exceptions: out of descriptors is an expected outcome here.
+  Fd in[2];  // --pipe: the job's standard input
   int pipe_error = make_pipe(out[0], out[1]);
   if (pipe_error == 0) pipe_error = make_pipe(err[0], err[1]);
+  if (pipe_error == 0 && job.input) pipe_error = make_pipe(in[0], in[1]);
   if (pipe_error != 0) {
     if (!out_of_descriptors(pipe_error)) posix::throw_errno("pipe2", pipe_error);
     no_descriptors_for(std::move(job));
@@ -100,13 +102,15 @@ void Runner::start(Pending job) {
   r->values = std::move(job.values);
   r->row_width = job.row_width;
   r->slot = job.slot;
+  r->input = std::move(job.input);
   if (options_.tagstring) r->tag = fill_text(*options_.tagstring, r->values, r->job + 1, r->slot) + "\t";
   r->started_wall = WallClock::now();
   r->started = Clock::now();
   if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));
   Child::SpawnOptions spawn;
-  spawn.new_process_group = true;   // a timeout or Ctrl-C kills the job's whole group
-  spawn.stdin_fd = devnull_.get();  // jobs do not compete for mpp-run's input or the terminal
+  spawn.new_process_group = true;  // a timeout or Ctrl-C kills the job's whole group
+  // Jobs do not compete for mpp-run's input or the terminal; with --pipe, they read their block.
+  spawn.stdin_fd = r->input ? in[0].get() : devnull_.get();
   spawn.stdout_fd = out[1].get();
   spawn.stderr_fd = err[1].get();
   // A SIGKILL of mpp-run, which it cannot catch, still takes the job along.
@@ -126,8 +130,8 @@ void Runner::start(Pending job) {
   } catch (const std::system_error& e) {
     const int error = e.code().value();
     if (out_of_descriptors(error)) {
-      no_descriptors_for(
-          Pending{r->job, std::move(r->command), r->tries - 1, std::move(r->values), r->slot, r->row_width});
+      no_descriptors_for(Pending{r->job, std::move(r->command), r->tries - 1, std::move(r->values), r->slot,
+                                 r->row_width, std::move(r->input)});
       return;
     }
     // As a shell would: 127 for a program that is not there, 126 for one that cannot run.
@@ -138,7 +142,29 @@ void Runner::start(Pending job) {
   }
   r->out = std::move(out[0]);  // the write ends close here: the job has its own copies
   r->err = std::move(err[0]);
+  if (r->input && !r->status) {
+    // Written as the job takes it, never blocking the loop; a large pipe takes a block in a few
+    // writes (best effort: a smaller one only costs wake-ups).
+    r->in = std::move(in[1]);
+    (void)posix::retried("fcntl", [&] { return ::fcntl(r->in.get(), F_SETFL, O_NONBLOCK); });
+    (void)posix::retried("fcntl", [&] { return ::fcntl(r->in.get(), F_SETPIPE_SZ, k_large_pipe); });
+  }
   running_.push_back(std::move(r));
+}
+
+// --pipe: what the job's standard input takes now (poll said it takes some) of its block; the
+// pipe closes at the block's end, or when the job stopped reading (EPIPE: the job's affair, as
+// with any reader that leaves early).
+void Runner::feed(Running& r) {
+  const std::string& block = *r.input;
+  while (r.fed < block.size()) {
+    const ssize_t n = posix::retried(
+        "write", [&] { return ::write(r.in.get(), block.data() + r.fed, block.size() - r.fed); });
+    if (n == -EAGAIN) return;
+    if (n < 0) break;
+    r.fed += static_cast<std::size_t>(n);
+  }
+  r.in.reset();
 }
 
 // A job could not start for want of file descriptors (the open-file limit was lowered while
@@ -218,6 +244,7 @@ void Runner::reap(Running& r) {
     r.status = r.child.poll();
   }
   if (!r.status) return;
+  r.in.reset();  // what it did not read stays unread
   // Everything the job wrote is in its pipes now; a background process it left behind may hold
   // them open for long, and does not keep the job from ending.
   drain(r.out, r.output.out);

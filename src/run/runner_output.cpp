@@ -100,8 +100,10 @@ void Runner::log(const Running& r) {
   const int exitval = r.timed_out ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   const int sig = r.group_killed ? SIGKILL : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   char head[160];
-  std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t0\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
-                r.received, exitval, sig);
+  // Send: its block's bytes with --pipe, as GNU parallel counts them (read or not).
+  const std::size_t sent = r.input ? r.input->size() : 0;
+  std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t%zu\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
+                sent, r.received, exitval, sig);
   const std::string row = std::string(head) + log_field(r.command) + "\n";
   if (joblog_error_ != 0) return;
   if (joblog_ == &err_) bar_.clear();

@@ -186,6 +186,7 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
 CommandSource make_source(const Options& options_given, int stdin_fd) {
   Options options = options_given;
   options.format.slots = std::max<std::size_t>(options.jobs, 1);
+  if (options.pipe) return {stdin_fd, "<stdin>", join_words(options.words), *options.pipe};
   if (!options.sources.empty()) {
     std::vector<std::string> names;
     std::vector<std::string> files;

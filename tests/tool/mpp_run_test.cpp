@@ -172,7 +172,7 @@ TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
       {{touch, "::::"}, "", "'::::' needs a file name"},
       {{"-a", dir / "args", "-a", dir / "args", touch}, "", "--arg-file"},
       {{"--joblog", "+" + (dir / "log"), touch}, "", "--joblog +FILE"},
-      {{"--pipe", touch}, "", "unknown option"},
+      {{"--pipepart", "-a", dir / "args", touch}, "", "--pipepart"},
       {{"--xargs", touch}, "", "unknown option"},
   };
   for (const Case& c : cases) {
