@@ -19,11 +19,6 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-// A shell loop that waits (at most 20 s) for `path` to exist.
-std::string wait_for(const std::string& path) {
-  return "i=0; while [ ! -e " + path + " ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
-}
-
 // mpp-run `args` with `variable` (NAME=FILE) in its environment.
 Result run_with(const std::string& variable, const Words& args) {
   Tool tool(args, {}, false, {"env", variable});
