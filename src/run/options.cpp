@@ -14,6 +14,7 @@
 #include "run/command.hpp"
 #include "run/input.hpp"
 #include "run/pipe_options.hpp"
+#include "run/resources.hpp"
 #include "run/results.hpp"
 
 namespace mpp::detail::run {
@@ -116,7 +117,11 @@ const std::string_view k_usage =
     "  --dry-run             print the commands instead of running them\n"
     "  --bar                 the progress bar on standard error even when it is no terminal\n"
     "                        (without it: on a terminal only)\n"
+    "  --eta, --progress     as --bar (done/total, rate and time left on one line)\n"
     "  --no-bar              no progress bar\n"
+    "  --memfree SIZE        start a job only while SIZE (500M, 2G) of memory is available\n"
+    "  --load MAX            start a job only while the load average is below MAX (N, N%, +N, -N)\n"
+    "                        (--memfree, --load: one job always starts when none is running)\n"
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
@@ -283,14 +288,15 @@ Halt parse_halt(std::string_view text) {
 namespace {
 
 // The options that take no value, and those that take one (the next word, or after '=').
-constexpr std::string_view k_flags[] = {"-h",        "--help", "--version", "-k",    "--keep-order",
-                                        "--dry-run", "--bar",  "--no-bar",  "--tag", "--null",
-                                        "-0",        "-X",     "-m",        "-q",    "--quote"};
+constexpr std::string_view k_flags[] = {
+    "-h",     "--help", "--version", "-k", "--keep-order", "--dry-run", "--bar", "--no-bar",  "--tag",
+    "--null", "-0",     "-X",        "-m", "-q",           "--quote",   "--eta", "--progress"};
 constexpr std::string_view k_with_value[] = {
-    "-j",          "--jobs",      "--timeout", "--retries",          "--joblog", "--halt",
-    "-a",          "--arg-file",  "-N",        "--max-replace-args", "-n",       "--max-args",
-    "-L",          "--max-lines", "--colsep",  "--col-sep",          "-C",       "-d",
-    "--delimiter", "-E",          "--header",  "--tagstring",        "--results"};
+    "-j",        "--jobs",      "--timeout",  "--retries",   "--joblog",
+    "--halt",    "-a",          "--arg-file", "-N",          "--max-replace-args",
+    "-n",        "--max-args",  "-L",         "--max-lines", "--colsep",
+    "--col-sep", "-C",          "-d",         "--delimiter", "-E",
+    "--header",  "--tagstring", "--results",  "--memfree",   "--load"};
 
 bool one_of(std::string_view word, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), word) != names.end();
@@ -375,7 +381,13 @@ Options parse_command_line(int argc, const char* const* argv) {
   bool no_bar = false;
   app.add_flag("--no-bar", no_bar);
   bool with_bar = false;  // GNU parallel's --bar: the bar mpp-run draws on a terminal anyway
-  app.add_flag("--bar", with_bar);
+  app.add_flag("--bar,--eta,--progress", with_bar);
+  std::string memfree;
+  app.add_option("--memfree", memfree);
+  app.add_option("--load", options.load);
+  std::string sshlogin;  // refused below
+  app.add_option("-S,--sshlogin,--slf,--sshloginfile", sshlogin)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   bool tag = false;
   std::string tagstring;
   app.add_flag("--tag", tag);
@@ -421,6 +433,13 @@ Options parse_command_line(int argc, const char* const* argv) {
   }
   options.bar = !no_bar;
   options.bar_requested = with_bar;
+  if (app.count("--sshlogin") > 0) {
+    bad("-S/--sshlogin/--slf (GNU parallel: run jobs on other machines over ssh) is not available in mpp-run "
+        "yet; run mpp-run on each machine");
+  }
+  if (app.count("--memfree") > 0) options.memfree = parse_size("--memfree", memfree);
+  if (app.count("--load") > 0)
+    (void)parse_load(options.load, k_max_jobs);  // checked now, resolved by the runner
   // Given, even empty (`-j ''`, `--timeout=`): an empty value is a mistake, not "the default".
   if (app.count("--jobs") > 0) options.jobs_spec = parse_jobs(jobs);
   if (app.count("--timeout") > 0) options.timeout = parse_seconds("--timeout", timeout);

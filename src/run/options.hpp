@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,7 +68,9 @@ struct Options {
   bool retry_failed = false;             // --retry-failed: run the joblog's failed commands
   bool dry_run = false;
   bool bar = true;                      // --no-bar turns the progress bar off
-  bool bar_requested = false;           // --bar: drawn even when stderr is no terminal
+  bool bar_requested = false;           // --bar, --eta, --progress: drawn even when stderr is no terminal
+  std::uint64_t memfree = 0;            // --memfree: bytes of MemAvailable a start needs; 0: none
+  std::string load;                     // --load MAX as given (parse_load()); empty: none
   std::optional<std::string> arg_file;  // -a; "-" is standard input
   std::vector<std::string> words;       // the command words after the options (before :::)
   std::vector<InputSource> sources;     // :::, :::+, ::::, ::::+ (and -a with them)
@@ -84,8 +87,9 @@ inline constexpr int k_usage_status = 255;
 /// Parses argv (argv[0] is the program). Throws mpp::ParseError, whose message says what is wrong:
 /// also for GNU parallel's syntax that mpp-run does not implement ({%}, {=perl=}, a second -a,
 /// `--joblog +FILE`, a replacement string with no input source) rather than run it with another
-/// meaning. Options it does not know are refused too. `--bar` is accepted: the bar is drawn on a
-/// terminal anyway.
+/// meaning. Options it does not know are refused too, and -S/--sshlogin/--slf: mpp-run runs on this
+/// machine only. `--bar`, `--eta` and `--progress` draw mpp-run's bar even when standard error is no
+/// terminal.
 [[nodiscard]] Options parse_command_line(int argc, const char* const* argv);
 
 /// -j's text. Throws mpp::ParseError.

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 
+#include "mpp/cpu.hpp"
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
@@ -52,6 +53,7 @@ Runner::Runner(const Options& options, std::size_t jobs, CommandSource& source, 
       jobs_(jobs),
       source_(source),
       io_(io),
+      gate_(options.memfree, options.load.empty() ? 0 : parse_load(options.load, usable_cpu_count())),
       out_(io.out),
       err_own_(out_.same_file(io.err) ? nullptr : std::make_unique<OutputStream>(io.err)),
       err_(err_own_ ? *err_own_ : out_),
@@ -95,7 +97,8 @@ Runner::~Runner() {
 int Runner::run() {
   check_writes();  // a reader gone before the start, an unwritable joblog header
   for (;;) {
-    while (!stopping_ && running_.size() < jobs_ && !backlogged() && !delayed()) {
+    while (!stopping_ && running_.size() < jobs_ && !backlogged() && !delayed() &&
+           gate_.allows(running_.size())) {
       std::optional<Pending> job = next_job();
       if (!job) break;
       start(std::move(*job));
@@ -199,14 +202,16 @@ void Runner::wait_for_events() {
                                                                 : Source::stderr_ready});
     }
   }
-  if (!stopping_ && running_.size() < jobs_ && pending_.empty() && source_.poll_fd() >= 0 && !backlogged() &&
-      !delayed()) {
+  const bool may_start = !stopping_ && running_.size() < jobs_ && !backlogged() && !delayed();
+  if (may_start && pending_.empty() && source_.poll_fd() >= 0 && gate_.next_check() == k_no_deadline) {
     fds_.push_back({source_.poll_fd(), POLLIN, 0});
     owners_.push_back({nullptr, Source::input});
   }
   Deadline next = bar_.next_redraw();
   // A free slot waits for --delay to pass (and wakes the loop when it has).
   if (!stopping_ && running_.size() < jobs_ && delayed()) next = std::min(next, next_start_);
+  // A start --memfree or --load holds: the files are read again then.
+  if (may_start) next = std::min(next, gate_.next_check());
   bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
   for (auto& r : running_) {
     if (r->out) {

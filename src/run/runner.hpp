@@ -44,7 +44,8 @@ inline constexpr int k_max_failed_status = 101;
 /// are acted on while output waits for a reader. Runs fewer jobs at once than options.jobs, with
 /// a warning, when the open-file limit has no room for them. Every job it started has ended and
 /// been reaped when it returns, whatever happened. Throws mpp::ParseError before starting
-/// anything when the joblog cannot be opened or its header written, or when the open-file limit
+/// anything when the joblog cannot be opened or its header written, when --memfree or --load
+/// has nothing to read (resources.hpp), or when the open-file limit
 /// leaves no room for a single job.
 /// The commands are taken from `commands` as slots free up; its lines are read only when a slot
 /// waits for them and poll() says they are there, so a long input is never held whole, and a

@@ -27,6 +27,7 @@
 #include "posix/syscall.hpp"
 #include "run/options.hpp"
 #include "run/output.hpp"
+#include "run/resources.hpp"
 #include "run/runner.hpp"
 
 namespace mpp::detail::run {
@@ -189,6 +190,7 @@ class Runner {
   std::size_t jobs_;
   CommandSource& source_;
   RunIo io_;
+  ResourceGate gate_;  // --memfree, --load; before the joblog and the output, as it may refuse the run
   std::deque<Pending> pending_;  // retries, before what the source gives
   std::size_t next_index_ = 0;   // the place in the input of the source's next command
   // Job slots ({%}) as GNU parallel hands them out: freed ones again, first freed first; a new

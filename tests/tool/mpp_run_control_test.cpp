@@ -19,11 +19,6 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-// A shell loop that waits (at most 20 s) for `path` to exist.
-std::string wait_for(const std::string& path) {
-  return "i=0; while [ ! -e " + path + " ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
-}
-
 TEST(MppRunHalt, FailOneGivesTheStatusOfASignal) {
   // As a shell shows it: 128 + the signal (GNU parallel's status here).
   const Result r = run({"-j", "1", "--halt", "now,fail=1", "kill -9 $$", ":::", "a", "b"});

@@ -17,11 +17,6 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-// A shell loop that waits (at most 20 s) for `path` to exist.
-std::string wait_for(const std::string& path) {
-  return "i=0; while [ ! -e " + path + " ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
-}
-
 // A shell loop that waits (at most 20 s) for a joblog row of job `seq`: mpp-run writes it as the job
 // is finished, before it decides anything else.
 std::string wait_for_log(const std::string& log, int seq) {

@@ -14,11 +14,6 @@
 namespace mpp_run_test {
 namespace {
 
-// A shell loop that waits (at most 20 s) for `path` to exist.
-std::string wait_for(const std::string& path) {
-  return "i=0; while [ ! -e " + path + " ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
-}
-
 // Every file below `dir`, relative to it, sorted.
 std::set<std::string> files_below(const std::string& dir) {
   std::set<std::string> out;

@@ -97,6 +97,11 @@ inline bool wait_for_lines(const std::string& path, std::size_t lines) {
   });
 }
 
+/// A shell loop for a job to wait (at most 20 s) for `path` to exist.
+inline std::string wait_for(const std::string& path) {
+  return "i=0; while [ ! -e " + path + " ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done";
+}
+
 /// How a finished mpp-run ended, and what it wrote.
 struct Result {
   int status = -1;  // wait status
