@@ -1,0 +1,101 @@
+// Ordering and distinct values of a Frame, as pandas' sort_values, drop_duplicates, unique, nunique
+// and value_counts (src/frame/frame_sort.cpp, frame_distinct.cpp; docs/frame.md). The members are
+// declared in frame.hpp's classes; this header gives their options and the pool form of sort_values.
+#pragma once
+
+#include <algorithm>
+#include <cereal/types/vector.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mpp/frame.hpp"  // NOLINT(misc-header-include-cycle): frame.hpp includes this header at its end
+
+namespace mpp {
+
+/// pandas' na_position: where missing keys (nulls, and NaN in a float64 column) go, whatever the
+/// direction of their key.
+enum class NaPosition : std::uint8_t { last, first };
+
+/// pandas' sort_values(ascending=..., na_position=...). The sort is always stable (kind="stable"):
+/// rows with equal keys keep their order.
+struct SortOptions {
+  /// Empty: every key ascending; one flag: every key so; else one flag per key of `by`
+  /// (std::invalid_argument otherwise, as pandas' ValueError).
+  std::vector<bool> ascending;
+  NaPosition na_position = NaPosition::last;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(ascending, na_position);
+  }
+};
+
+/// pandas' drop_duplicates(keep=...): which row of each set of equal rows stays.
+enum class Keep : std::uint8_t {
+  first,  ///< keep="first": the first of each set
+  last,   ///< keep="last": the last of each set
+  none,   ///< keep=False: no row that has a duplicate
+};
+
+/// pandas' value_counts(normalize=..., dropna=...).
+struct ValueCountsOptions {
+  /// A float64 column "proportion" (count / number of values counted) instead of "count".
+  bool normalize = false;
+  /// Leave missing values (nulls, NaN) out; false counts them as one value, printed as null.
+  bool dropna = true;
+};
+
+namespace detail {
+
+/// One partition of a sort on a pool: the key columns' rows of the partition, and the options
+/// with one `ascending` flag per key.
+struct SortPart {
+  Frame keys;
+  SortOptions options;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(keys, options);
+  }
+};
+
+/// The key columns of `frame` named by `by` (a repeated name once: it cannot change the order),
+/// and `options` with one ascending flag per key; throws as Frame::sort_values.
+SortPart sort_keys(const Frame& frame, const std::vector<std::string>& by, const SortOptions& options);
+/// The stable order of the rows of `part.keys`: positions 0..n-1.
+std::vector<std::uint64_t> sort_order(const SortPart& part);
+/// Merges the sorted runs of consecutive partitions (run k's positions count from `starts[k]`)
+/// into the order of all of `keys`'s rows.
+std::vector<std::uint64_t> merge_orders(const SortPart& keys, std::vector<std::vector<std::uint64_t>> runs,
+                                        std::span<const std::size_t> starts);
+/// The rows of `frame` at `order`, in that order; the index starts at 0.
+Frame take(const Frame& frame, std::span<const std::uint64_t> order);
+
+}  // namespace detail
+
+/// df.sort_values(by, ascending=..., na_position=..., kind="stable", ignore_index=True) on `pool`
+/// (mpp::Pool or mpp::ProcessPool): each worker sorts a partition of the key columns, and the
+/// caller merges the partitions' orders and gathers the rows. The result is the same as
+/// Frame::sort_values' on every pool and worker count.
+template <class PoolType>
+Frame sort_values(PoolType& pool, const Frame& frame, const std::vector<std::string>& by,
+                  const SortOptions& options = {}) {
+  const detail::SortPart keys = detail::sort_keys(frame, by, options);
+  if (keys.keys.num_columns() == 0) return detail::FrameAccess::frame(frame.columns(), 0);  // pandas' by=[]
+  const std::size_t rows = frame.num_rows();
+  const std::size_t parts = std::max<std::size_t>(1, std::min(pool.size(), rows));
+  std::vector<detail::SortPart> items;
+  std::vector<std::size_t> starts;
+  for (std::size_t k = 0; k < parts; ++k) {
+    const std::size_t begin = detail::section_begin(rows, parts, k);
+    items.push_back({keys.keys.slice(begin, detail::section_begin(rows, parts, k + 1)), keys.options});
+    starts.push_back(begin);
+  }
+  std::vector<std::vector<std::uint64_t>> runs = pool.map(&detail::sort_order, items, 1);
+  return detail::take(frame, detail::merge_orders(keys, std::move(runs), starts));
+}
+
+}  // namespace mpp

@@ -1,0 +1,228 @@
+// sort_values: a stable order of the rows by key columns, then the rows gathered in that order. One
+// numeric key sorts by LSD radix on its bits made unsigned-ordered (stable by construction); other
+// keys by std::stable_sort. On a pool each worker orders a partition and the caller merges them.
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "frame/frame_keys.hpp"
+#include "frame/frame_names.hpp"
+#include "frame/frame_pool.hpp"
+#include "mpp/frame.hpp"
+#include "mpp/pool.hpp"
+
+namespace mpp {
+namespace detail {
+namespace {
+
+// From this many rows the members sort on the frame pool (docs/frame.md; bench/frame_sort).
+constexpr std::size_t k_parallel_rows = 1'000'000;
+
+// The keys of a part in the order they decide, missing values placed as the options say.
+class RowOrder {
+ public:
+  explicit RowOrder(const SortPart& part) : nulls_first_(part.options.na_position == NaPosition::first) {
+    for (std::size_t k = 0; k < part.keys.num_columns(); ++k) {
+      keys_.emplace_back(part.keys.column(k));
+      ascending_.push_back(part.options.ascending[k]);
+    }
+  }
+
+  // Whether row a comes before row b (false for equal keys: a stable sort keeps their order).
+  bool operator()(std::uint64_t a, std::uint64_t b) const noexcept {
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+      const KeyView& key = keys_[k];
+      const bool ma = key.missing(a);
+      const bool mb = key.missing(b);
+      if (ma || mb) {
+        if (ma && mb) continue;
+        return ma == nulls_first_;
+      }
+      const int c = key.compare(a, b);
+      if (c != 0) return ascending_[k] ? c < 0 : c > 0;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<KeyView> keys_;
+  std::vector<bool> ascending_;
+  bool nulls_first_;
+};
+
+// A number's bits as an unsigned integer in the number's order (-0.0 as 0.0).
+std::uint64_t ordered_bits(std::int64_t v) noexcept { return static_cast<std::uint64_t>(v) ^ (1ULL << 63U); }
+std::uint64_t ordered_bits(double v) noexcept {
+  const auto bits = std::bit_cast<std::uint64_t>(v == 0 ? 0.0 : v);
+  return (bits >> 63U) != 0 ? ~bits : bits | (1ULL << 63U);
+}
+
+struct Keyed {
+  std::uint64_t key;
+  std::uint64_t row;
+};
+
+// LSD radix sort by `key`, a byte at a time; bytes every key shares are skipped.
+void radix_sort(std::vector<Keyed>& items) {
+  std::array<std::array<std::size_t, 256>, 8> counts{};
+  for (const Keyed& item : items) {
+    for (std::size_t d = 0; d < 8; ++d) ++counts[d][(item.key >> (8 * d)) & 0xffU];
+  }
+  std::vector<Keyed> other(items.size());
+  for (std::size_t d = 0; d < 8; ++d) {
+    std::array<std::size_t, 256>& count = counts[d];
+    if (std::ranges::find(count, items.size()) != count.end()) continue;
+    std::size_t sum = 0;
+    for (std::size_t& c : count) sum += std::exchange(c, sum);
+    for (const Keyed& item : items) other[count[(item.key >> (8 * d)) & 0xffU]++] = item;
+    items.swap(other);
+  }
+}
+
+// One numeric key: the missing rows in order, the others radix-sorted, placed as the options say.
+template <class T>
+std::vector<std::uint64_t> numeric_order(const KeyView& key, const T* values, std::size_t n,
+                                         const SortOptions& options) {
+  std::vector<Keyed> items;
+  items.reserve(n);
+  std::vector<std::uint64_t> missing;
+  const std::uint64_t flip = options.ascending[0] ? 0 : ~0ULL;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (key.missing(r)) {
+      missing.push_back(r);
+    } else {
+      items.push_back({ordered_bits(values[r]) ^ flip, r});
+    }
+  }
+  radix_sort(items);
+  std::vector<std::uint64_t> order;
+  order.reserve(n);
+  if (options.na_position == NaPosition::first) order = std::move(missing);
+  for (const Keyed& item : items) order.push_back(item.row);
+  if (options.na_position == NaPosition::last) order.insert(order.end(), missing.begin(), missing.end());
+  return order;
+}
+
+// The pool interface on the caller's thread, for frames too small to share out.
+struct Inline {
+  [[nodiscard]] static std::size_t size() noexcept { return 1; }
+  template <class F, class Item>
+  static auto map(F f, const std::vector<Item>& items, std::size_t /*chunksize*/) {
+    std::vector<decltype(f(items.front()))> out;
+    for (const Item& item : items) out.push_back(f(item));
+    return out;
+  }
+};
+
+template <class T>
+std::vector<T> gather(std::span<const T> values, std::span<const std::uint64_t> order) {
+  std::vector<T> out;
+  out.reserve(order.size());
+  for (const std::uint64_t r : order) out.push_back(values[r]);
+  return out;
+}
+
+}  // namespace
+
+SortPart sort_keys(const Frame& frame, const std::vector<std::string>& by, const SortOptions& options) {
+  const char* where = "mpp::Frame::sort_values";
+  if (options.ascending.size() > 1 && options.ascending.size() != by.size()) {
+    throw_frame_invalid(where, std::to_string(options.ascending.size()) + " ascending flags for " +
+                                   std::to_string(by.size()) + " keys: give one, or one per key");
+  }
+  const FrameNames names(frame);
+  std::vector<Column> keys;
+  SortPart part;
+  part.options.na_position = options.na_position;
+  std::unordered_set<std::size_t> seen;
+  for (std::size_t k = 0; k < by.size(); ++k) {
+    const std::size_t at = names.at(by[k], where);
+    if (!seen.insert(at).second) continue;  // a repeated key never breaks a tie
+    keys.push_back(frame.column(at));
+    part.options.ascending.push_back(options.ascending.empty() ||
+                                     options.ascending[options.ascending.size() == 1 ? 0 : k]);
+  }
+  part.keys = Frame(std::move(keys));
+  return part;
+}
+
+std::vector<std::uint64_t> sort_order(const SortPart& part) {
+  const std::size_t n = part.keys.num_rows();
+  if (part.keys.num_columns() == 1) {
+    const KeyView key(part.keys.column(0));
+    if (key.ints() != nullptr) return numeric_order(key, key.ints(), n, part.options);
+    if (key.doubles() != nullptr) return numeric_order(key, key.doubles(), n, part.options);
+  }
+  std::vector<std::uint64_t> order(n);
+  std::iota(order.begin(), order.end(), std::uint64_t{0});
+  std::stable_sort(order.begin(), order.end(), RowOrder(part));
+  return order;
+}
+
+std::vector<std::uint64_t> merge_orders(const SortPart& keys, std::vector<std::vector<std::uint64_t>> runs,
+                                        std::span<const std::size_t> starts) {
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    for (std::uint64_t& r : runs[k]) r += starts[k];
+  }
+  if (runs.empty()) return {};
+  const RowOrder before(keys);
+  // Neighbours merged pairwise, so a run only meets runs of later rows after earlier ones: on equal
+  // keys std::merge takes the first range's rows first, which keeps the sort stable.
+  while (runs.size() > 1) {
+    std::vector<std::vector<std::uint64_t>> merged;
+    for (std::size_t k = 0; k + 1 < runs.size(); k += 2) {
+      std::vector<std::uint64_t> out(runs[k].size() + runs[k + 1].size());
+      std::merge(runs[k].begin(), runs[k].end(), runs[k + 1].begin(), runs[k + 1].end(), out.begin(), before);
+      merged.push_back(std::move(out));
+    }
+    if (runs.size() % 2 == 1) merged.push_back(std::move(runs.back()));
+    runs = std::move(merged);
+  }
+  return std::move(runs.front());
+}
+
+Frame take(const Frame& frame, std::span<const std::uint64_t> order) {
+  std::vector<Column> out;
+  out.reserve(frame.num_columns());
+  for (const Column& column : frame.columns()) {
+    std::vector<bool> nulls;
+    if (column.null_count() != 0) {
+      nulls.reserve(order.size());
+      for (const std::uint64_t r : order) nulls.push_back(column.is_null(r));
+    }
+    std::visit(
+        [&](const auto& like) {
+          using T = typename std::decay_t<decltype(like)>::value_type;
+          out.emplace_back(column.name(), gather(column.values<T>(), order), nulls);
+        },
+        FrameAccess::data(column).values);
+  }
+  return Frame(std::move(out));
+}
+
+}  // namespace detail
+
+Frame Frame::sort_values(const std::vector<std::string>& by) const { return sort_values(by, SortOptions{}); }
+
+Frame Frame::sort_values(const std::vector<std::string>& by, const SortOptions& options) const {
+  if (rows_ >= detail::k_parallel_rows) return mpp::sort_values(detail::frame_pool(), *this, by, options);
+  detail::Inline here;
+  return mpp::sort_values(here, *this, by, options);
+}
+
+Column Column::sort_values() const { return sort_values(SortOptions{}); }
+
+Column Column::sort_values(const SortOptions& options) const {
+  return Frame{*this}.sort_values({name()}, options).column(0);
+}
+
+}  // namespace mpp
