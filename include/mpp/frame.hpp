@@ -49,6 +49,8 @@ using Scalar = std::variant<std::int64_t, double, std::string>;
 
 class Frame;
 class Column;
+class GroupBy;
+struct GroupByOptions;
 
 namespace detail {
 
@@ -474,6 +476,12 @@ class Frame {
   /// column of the copy (in this process) is gone.
   [[nodiscard]] Frame share() const;
 
+  /// df.groupby(keys), serially: see <mpp/frame_groupby.hpp> (mpp::groupby runs on a pool).
+  [[nodiscard]] GroupBy groupby(std::vector<std::string> keys) const;
+  [[nodiscard]] GroupBy groupby(std::vector<std::string> keys, const GroupByOptions& options) const;
+  /// df.describe(), serially: see <mpp/frame_groupby.hpp> (mpp::describe runs on a pool).
+  [[nodiscard]] Frame describe() const;
+
   /// Row `position`, unchecked: the item a worker runs of a chunk of rows (RowRange::remote_chunk).
   [[nodiscard]] Row remote_item(std::size_t position) const noexcept { return Row(*this, position); }
 
@@ -819,3 +827,4 @@ void Frame::load(Archive& archive) {
 }  // namespace mpp
 
 #include "mpp/csv.hpp"  // NOLINT(misc-header-include-cycle): read_csv and write_csv belong to this section
+#include "mpp/frame_groupby.hpp"  // NOLINT(misc-header-include-cycle): groupby and describe
