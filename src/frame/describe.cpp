@@ -60,10 +60,20 @@ std::vector<Column> describe_inputs(const Frame& frame) {
 }
 
 Column describe_column(const Column& column) {
+  // The values that are not missing, as doubles, read from the column's storage in place.
   std::vector<double> values;
   values.reserve(column.size());
-  for (std::size_t i = 0; i < column.size(); ++i) {
-    if (!is_missing(column, i)) values.push_back(column.get<double>(i));
+  const std::uint8_t* flags = null_flags(column);
+  auto keep = [&](const auto& in) {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const auto v = static_cast<double>(in[i]);
+      if ((flags == nullptr || flags[i] == 0) && !std::isnan(v)) values.push_back(v);
+    }
+  };
+  if (column.type() == ColumnType::int64) {
+    keep(column.values<std::int64_t>());
+  } else {
+    keep(column.values<double>());
   }
   const std::size_t n = values.size();
   // count, mean, std, min, 25%, 50%, 75%, max

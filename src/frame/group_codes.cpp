@@ -102,11 +102,6 @@ class KeyTable {
   std::vector<std::size_t> first_;
 };
 
-const std::uint8_t* null_flags(const Column& column) {
-  const std::uint8_t* flags = FrameAccess::data(column).null_flags();
-  return flags == nullptr ? nullptr : flags + FrameAccess::offset(column);
-}
-
 // One column's codes: its distinct values numbered in order of first row, k_missing for a missing
 // value. Doubles are grouped by their bits once -0.0 is 0.0.
 GroupCodes column_codes(const Column& column) {
@@ -158,6 +153,11 @@ GroupCodes column_codes(const Column& column) {
 }
 
 }  // namespace
+
+const std::uint8_t* null_flags(const Column& column) {
+  const std::uint8_t* flags = FrameAccess::data(column).null_flags();
+  return flags == nullptr ? nullptr : flags + FrameAccess::offset(column);
+}
 
 bool is_missing(const Column& column, std::size_t i) {
   const std::uint8_t* nulls = null_flags(column);

@@ -28,6 +28,9 @@ struct GroupCodes {
 /// seeded per process). Throws std::length_error past 2^32 - 1 groups.
 GroupCodes factorize(std::span<const Column> keys, bool dropna);
 
+/// The column's null flags from its first value (one per value, 1: null), or nullptr for none.
+const std::uint8_t* null_flags(const Column& column);
+
 /// Whether value `i` of `column` is missing: null, or NaN in a float64 column.
 bool is_missing(const Column& column, std::size_t i);
 

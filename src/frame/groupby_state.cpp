@@ -7,15 +7,10 @@
 namespace mpp::detail {
 namespace {
 
-const std::uint8_t* null_flags_of(const Column& column) {
-  const std::uint8_t* flags = FrameAccess::data(column).null_flags();
-  return flags == nullptr ? nullptr : flags + FrameAccess::offset(column);
-}
-
 // `f(group, value)` for every row in a group whose value is not missing; int64 values as T.
 template <class T, class F>
 void for_each_value(const Column& column, Codes codes, F&& f) {
-  const std::uint8_t* nulls = null_flags_of(column);
+  const std::uint8_t* nulls = null_flags(column);
   const std::size_t n = codes.size();
   if (column.type() == ColumnType::int64) {
     const std::int64_t* values = column.values<std::int64_t>().data();
@@ -45,7 +40,7 @@ std::vector<std::int64_t> group_sizes(Codes codes, std::size_t groups) {
 std::vector<std::int64_t> group_counts(const Column& column, Codes codes, std::size_t groups) {
   std::vector<std::int64_t> out(groups);
   if (column.type() == ColumnType::string) {
-    const std::uint8_t* nulls = null_flags_of(column);
+    const std::uint8_t* nulls = null_flags(column);
     for (std::size_t i = 0; i < codes.size(); ++i) {
       if (codes[i] != k_no_group && (nulls == nullptr || nulls[i] == 0)) ++out[codes[i]];
     }
