@@ -52,6 +52,8 @@ class Column;
 struct SortOptions;         // <mpp/frame_sort.hpp>
 struct ValueCountsOptions;  // <mpp/frame_sort.hpp>
 enum class Keep : std::uint8_t;
+class GroupBy;
+struct GroupByOptions;
 
 namespace detail {
 
@@ -508,6 +510,12 @@ class Frame {
   /// column of the copy (in this process) is gone.
   [[nodiscard]] Frame share() const;
 
+  /// df.groupby(keys), serially: see <mpp/frame_groupby.hpp> (mpp::groupby runs on a pool).
+  [[nodiscard]] GroupBy groupby(std::vector<std::string> keys) const;
+  [[nodiscard]] GroupBy groupby(std::vector<std::string> keys, const GroupByOptions& options) const;
+  /// df.describe(), serially: see <mpp/frame_groupby.hpp> (mpp::describe runs on a pool).
+  [[nodiscard]] Frame describe() const;
+
   /// Row `position`, unchecked: the item a worker runs of a chunk of rows (RowRange::remote_chunk).
   [[nodiscard]] Row remote_item(std::size_t position) const noexcept { return Row(*this, position); }
 
@@ -854,3 +862,4 @@ void Frame::load(Archive& archive) {
 
 #include "mpp/csv.hpp"  // NOLINT(misc-header-include-cycle): read_csv and write_csv belong to this section
 #include "mpp/frame_sort.hpp"  // NOLINT(misc-header-include-cycle): sort_values and distinct values
+#include "mpp/frame_groupby.hpp"  // NOLINT(misc-header-include-cycle): groupby and describe

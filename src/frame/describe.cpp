@@ -1,0 +1,119 @@
+// describe(): per numeric column its count, mean, std, min, quartiles and max. The quartiles come
+// from nth_element on a copy of the column's values (no sort), interpolated as numpy's linear
+// percentile.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "group_codes.hpp"
+#include "mpp/frame.hpp"
+
+namespace mpp::detail {
+namespace {
+
+// numpy's _lerp: a + (b - a) t, computed from b's side when t >= 0.5 so that t = 1 gives b exactly.
+double lerp(double a, double b, double t) {
+  const double diff = b - a;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+// Quartiles of `values` (n > 0), reordering them: nth_element at the median, then at each outer
+// quartile within its half. Every other position then lies between two placed ones, so the order
+// statistic after a placed position k is the least value between k and the next placed position.
+std::vector<double> quartiles(std::vector<double>& values) {
+  const std::size_t n = values.size();
+  const auto at = [&](std::size_t k) { return values.begin() + static_cast<std::ptrdiff_t>(k); };
+  const auto position = [&](double q) { return q * static_cast<double>(n - 1); };
+  const auto low = [&](double q) { return static_cast<std::size_t>(std::floor(position(q))); };
+  const std::size_t placed[3] = {low(0.25), low(0.5), low(0.75)};
+  std::nth_element(at(0), at(placed[1]), at(n));
+  if (placed[0] < placed[1]) std::nth_element(at(0), at(placed[0]), at(placed[1]));
+  if (placed[2] > placed[1]) std::nth_element(at(placed[1] + 1), at(placed[2]), at(n));
+  std::vector<double> out;
+  for (const double q : {0.25, 0.5, 0.75}) {
+    const std::size_t k = low(q);
+    const double t = position(q) - static_cast<double>(k);
+    if (t == 0) {
+      out.push_back(values[k]);
+      continue;
+    }
+    std::size_t next = n - 1;
+    for (const std::size_t p : placed) {
+      if (p > k) next = std::min(next, p);
+    }
+    out.push_back(lerp(values[k], *std::min_element(at(k + 1), at(next + 1)), t));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Column> describe_inputs(const Frame& frame) {
+  std::vector<Column> out;
+  for (const Column& column : frame.columns()) {
+    if (column.type() != ColumnType::string) out.push_back(column);
+  }
+  if (out.empty())
+    detail::throw_frame_invalid("mpp::Frame::describe", "no int64 or float64 column to describe");
+  return out;
+}
+
+Column describe_column(const Column& column) {
+  // The values that are not missing, as doubles, read from the column's storage in place.
+  std::vector<double> values;
+  values.reserve(column.size());
+  const std::uint8_t* flags = null_flags(column);
+  auto keep = [&](const auto& in) {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const auto v = static_cast<double>(in[i]);
+      if ((flags == nullptr || flags[i] == 0) && !std::isnan(v)) values.push_back(v);
+    }
+  };
+  if (column.type() == ColumnType::int64) {
+    keep(column.values<std::int64_t>());
+  } else {
+    keep(column.values<double>());
+  }
+  const std::size_t n = values.size();
+  // count, mean, std, min, 25%, 50%, 75%, max
+  std::vector<double> stats(8, 0.0);
+  std::vector<bool> nulls(8, true);
+  stats[0] = static_cast<double>(n);
+  nulls[0] = false;
+  if (n > 0) {
+    double sum = 0;
+    for (const double v : values) sum += v;
+    const double mean = sum / static_cast<double>(n);
+    double squares = 0;
+    for (const double v : values) squares += (v - mean) * (v - mean);
+    stats[1] = mean;
+    stats[2] = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
+    const auto [min, max] = std::minmax_element(values.begin(), values.end());
+    stats[3] = *min;
+    stats[7] = *max;
+    const std::vector<double> q = quartiles(values);
+    std::copy(q.begin(), q.end(), stats.begin() + 4);
+    for (std::size_t k = 1; k < 8; ++k) nulls[k] = k == 2 && n < 2;
+  }
+  return {column.name(), std::move(stats), nulls};
+}
+
+Frame describe_frame(std::vector<Column> stats) {
+  stats.insert(stats.begin(), Column("statistic", std::vector<std::string>{"count", "mean", "std", "min",
+                                                                           "25%", "50%", "75%", "max"}));
+  return Frame(std::move(stats));
+}
+
+}  // namespace mpp::detail
+
+namespace mpp {
+
+Frame Frame::describe() const {
+  std::vector<Column> stats;
+  for (const Column& column : detail::describe_inputs(*this))
+    stats.push_back(detail::describe_column(column));
+  return detail::describe_frame(std::move(stats));
+}
+
+}  // namespace mpp
