@@ -819,3 +819,4 @@ void Frame::load(Archive& archive) {
 }  // namespace mpp
 
 #include "mpp/csv.hpp"  // NOLINT(misc-header-include-cycle): read_csv and write_csv belong to this section
+#include "mpp/frame_merge.hpp"  // NOLINT(misc-header-include-cycle): merge belongs to this section
