@@ -191,6 +191,7 @@ Column gather(const std::string& name, const Column& column, const std::vector<s
               const Column* fallback, const std::vector<std::int64_t>* fallback_rows) {
   std::vector<T> values(rows.size(), detail::null_placeholder<T>());
   std::vector<bool> nulls(rows.size(), false);
+  bool any_null = false;
   const Source<T> from(column);
   const std::optional<Source<T>> other =
       fallback == nullptr ? std::nullopt : std::optional<Source<T>>(*fallback);
@@ -204,9 +205,10 @@ Column gather(const std::string& name, const Column& column, const std::vector<s
     if (!ok) {
       values[i] = detail::null_placeholder<T>();
       nulls[i] = true;
+      any_null = true;
     }
   }
-  return Column(name, std::move(values), nulls);
+  return Column(name, std::move(values), any_null ? nulls : std::vector<bool>{});
 }
 
 Column gather_as(ColumnType type, const std::string& name, const Column& column,
