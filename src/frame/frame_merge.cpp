@@ -1,0 +1,326 @@
+// pd.merge: checks the keys, probes a hash table of the build side's keys (merge_probe, the part a
+// pool runs in parallel), orders the matched rows as pandas 1.5.3 does and gathers the columns.
+#include "mpp/frame_merge.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "frame/frame_merge_keys.hpp"
+
+namespace mpp {
+namespace {
+
+constexpr const char* k_where = "mpp::merge";
+
+bool is_number(ColumnType type) { return type != ColumnType::string; }
+
+// Row pairs of the result: a probe row and a build row, -1 for none.
+struct Pairs {
+  std::vector<std::int64_t> probe;
+  std::vector<std::int64_t> build;
+};
+
+// Rows of each group of the build side, in order: first_[g], then next_[row] until -1.
+struct Groups {
+  std::vector<std::int64_t> first;
+  std::vector<std::int64_t> last;
+  std::vector<std::int64_t> next;
+  std::vector<std::size_t> count;
+
+  void add(std::int64_t g, std::size_t row) {
+    const auto k = static_cast<std::size_t>(g);
+    if (k >= first.size()) {
+      first.resize(k + 1, -1);
+      last.resize(k + 1, -1);
+      count.resize(k + 1, 0);
+    }
+    const auto r = static_cast<std::int64_t>(row);
+    if (first[k] < 0) {
+      first[k] = r;
+    } else {
+      next[static_cast<std::size_t>(last[k])] = r;
+    }
+    last[k] = r;
+    ++count[k];
+  }
+  [[nodiscard]] std::size_t size_of(std::int64_t g) const {
+    return static_cast<std::size_t>(g) < count.size() ? count[static_cast<std::size_t>(g)] : 0;
+  }
+};
+
+std::size_t add_rows(std::size_t total, std::size_t more) {
+  std::size_t sum = 0;
+  if (__builtin_add_overflow(total, more, &sum)) {
+    throw std::length_error(std::string(k_where) + ": the result has more rows than std::size_t can count");
+  }
+  return sum;
+}
+
+// Probe row `p` (of group `g`, -1: none) with each of its build rows, or alone when `keep_alone`.
+void emit(Pairs& out, const Groups& groups, std::size_t p, std::int64_t g, bool keep_alone) {
+  const std::size_t n = g < 0 ? 0 : groups.size_of(g);
+  if (n == 0) {
+    if (keep_alone) {
+      out.probe.push_back(static_cast<std::int64_t>(p));
+      out.build.push_back(-1);
+    }
+    return;
+  }
+  for (std::int64_t b = groups.first[static_cast<std::size_t>(g)]; b >= 0;
+       b = groups.next[static_cast<std::size_t>(b)]) {
+    out.probe.push_back(static_cast<std::int64_t>(p));
+    out.build.push_back(b);
+  }
+}
+
+// The row pairs in pandas 1.5.3's order (see merge() in frame_merge.hpp).
+Pairs pair_rows(const detail::MergeKeys& keys, std::vector<std::int64_t> groups_of, MergeHow how) {
+  const detail::MergeKeySide probe(keys.probe);
+  const detail::MergeKeySide build(keys.build);
+  const bool outer = how == MergeHow::outer;
+  detail::MergeTable table(build.rows() + (outer ? probe.rows() : 0));
+  Groups groups;
+  groups.next.assign(build.rows(), -1);
+  for (std::size_t b = 0; b < build.rows(); ++b) groups.add(table.insert(build, b), b);
+  const std::size_t build_groups = table.groups();
+
+  std::size_t total = 0;
+  for (std::size_t p = 0; p < probe.rows(); ++p) {
+    const std::size_t n = groups_of[p] < 0 ? 0 : groups.size_of(groups_of[p]);
+    total = add_rows(total, n == 0 ? (how == MergeHow::inner ? 0 : 1) : n);
+  }
+  Pairs out;
+  if (how == MergeHow::left || how == MergeHow::right) {
+    out.probe.reserve(total);
+    out.build.reserve(total);
+    for (std::size_t p = 0; p < probe.rows(); ++p) emit(out, groups, p, groups_of[p], true);
+    return out;
+  }
+  // inner and outer: grouped by key, keys in the order they first appear in the probe side. An outer
+  // merge numbers the keys the build side lacks too, after the build side's.
+  if (outer) {
+    for (std::size_t p = 0; p < probe.rows(); ++p) {
+      if (groups_of[p] < 0) groups_of[p] = table.insert(probe, p);
+    }
+  }
+  const std::size_t all_groups = table.groups();
+  std::vector<std::int64_t> rank(all_groups, -1);
+  std::vector<std::size_t> start;  // per rank: where its probe rows begin in `sorted`
+  for (std::size_t p = 0; p < probe.rows(); ++p) {
+    const std::int64_t g = groups_of[p];
+    if (g < 0) continue;
+    auto& r = rank[static_cast<std::size_t>(g)];
+    if (r < 0) {
+      r = static_cast<std::int64_t>(start.size());
+      start.push_back(0);
+    }
+    ++start[static_cast<std::size_t>(r)];
+  }
+  std::size_t at = 0;
+  for (std::size_t& s : start) at = std::exchange(s, at) + at;
+  std::vector<std::size_t> sorted(at);  // probe rows by rank, in order within a rank
+  std::vector<std::int64_t> by_rank_group(start.size());
+  for (std::size_t p = 0; p < probe.rows(); ++p) {
+    const std::int64_t g = groups_of[p];
+    if (g < 0) continue;
+    const auto r = static_cast<std::size_t>(rank[static_cast<std::size_t>(g)]);
+    by_rank_group[r] = g;
+    sorted[start[r]++] = p;
+  }
+  std::size_t right_only = 0;
+  if (outer) {
+    for (std::size_t g = 0; g < build_groups; ++g) {
+      if (rank[g] < 0) right_only = add_rows(right_only, groups.count[g]);
+    }
+  }
+  total = add_rows(total, right_only);
+  out.probe.reserve(total);
+  out.build.reserve(total);
+  for (const std::size_t p : sorted) emit(out, groups, p, groups_of[p], outer);
+  if (outer) {
+    for (std::size_t g = 0; g < build_groups; ++g) {
+      if (rank[g] >= 0) continue;
+      for (std::int64_t b = groups.first[g]; b >= 0; b = groups.next[static_cast<std::size_t>(b)]) {
+        out.probe.push_back(-1);
+        out.build.push_back(b);
+      }
+    }
+  }
+  return out;
+}
+
+// A column's values read in place, as T (its own type, or double from int64).
+template <class T>
+struct Source {
+  explicit Source(const Column& column) : type(column.type()) {
+    const detail::ColumnData& data = detail::FrameAccess::data(column);
+    const std::size_t offset = detail::FrameAccess::offset(column);
+    nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
+    if (type == ColumnType::int64) {
+      ints = data.data<std::int64_t>() + offset;
+    } else if constexpr (!std::is_same_v<T, std::int64_t>) {
+      own = data.data<T>() + offset;
+    }
+  }
+  // Row `row`'s value into `value`; false for a null.
+  bool read(std::size_t row, T& value) const {
+    if (nulls != nullptr && nulls[row] != 0) return false;
+    if constexpr (std::is_same_v<T, std::string>) {
+      value = own[row];
+    } else {
+      value = type == ColumnType::int64 ? static_cast<T>(ints[row]) : own[row];
+    }
+    return true;
+  }
+  ColumnType type;
+  const std::uint8_t* nulls = nullptr;
+  const std::int64_t* ints = nullptr;
+  const T* own = nullptr;
+};
+
+// `column`'s rows at `rows` (-1: null), as type T (the column's own, or float64 from int64); where a
+// row is -1 and `fallback` is given, the fallback's row at `fallback_rows` instead.
+template <class T>
+Column gather(const std::string& name, const Column& column, const std::vector<std::int64_t>& rows,
+              const Column* fallback, const std::vector<std::int64_t>* fallback_rows) {
+  std::vector<T> values(rows.size(), detail::null_placeholder<T>());
+  std::vector<bool> nulls(rows.size(), false);
+  bool any_null = false;
+  const Source<T> from(column);
+  const std::optional<Source<T>> other =
+      fallback == nullptr ? std::nullopt : std::optional<Source<T>>(*fallback);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    bool ok = false;
+    if (rows[i] >= 0) {
+      ok = from.read(static_cast<std::size_t>(rows[i]), values[i]);
+    } else if (other && (*fallback_rows)[i] >= 0) {
+      ok = other->read(static_cast<std::size_t>((*fallback_rows)[i]), values[i]);
+    }
+    if (!ok) {
+      values[i] = detail::null_placeholder<T>();
+      nulls[i] = true;
+      any_null = true;
+    }
+  }
+  return Column(name, std::move(values), any_null ? nulls : std::vector<bool>{});
+}
+
+Column gather_as(ColumnType type, const std::string& name, const Column& column,
+                 const std::vector<std::int64_t>& rows, const Column* fallback = nullptr,
+                 const std::vector<std::int64_t>* fallback_rows = nullptr) {
+  switch (type) {
+    case ColumnType::int64:
+      return gather<std::int64_t>(name, column, rows, fallback, fallback_rows);
+    case ColumnType::float64:
+      return gather<double>(name, column, rows, fallback, fallback_rows);
+    case ColumnType::string:
+      break;
+  }
+  return gather<std::string>(name, column, rows, fallback, fallback_rows);
+}
+
+// The key names of each side, checked.
+std::pair<std::vector<std::string>, std::vector<std::string>> key_names(const MergeOptions& options) {
+  const bool by_on = !options.on.empty();
+  const bool by_sides = !options.left_on.empty() || !options.right_on.empty();
+  if (by_on == by_sides) {
+    detail::throw_frame_invalid(k_where,
+                                by_on ? "give the keys as `on` or as `left_on` and `right_on`, not both"
+                                      : "no key columns: give `on`, or `left_on` and `right_on`");
+  }
+  if (by_on) return {options.on, options.on};
+  if (options.left_on.size() != options.right_on.size()) {
+    detail::throw_frame_invalid(
+        k_where, "left_on names " + std::to_string(options.left_on.size()) + " columns and right_on " +
+                     std::to_string(options.right_on.size()) + ": they must name as many");
+  }
+  return {options.left_on, options.right_on};
+}
+
+}  // namespace
+
+namespace detail {
+
+MergeKeys merge_keys(const Frame& left, const Frame& right, const MergeOptions& options) {
+  const auto [left_names, right_names] = key_names(options);
+  Frame left_keys = left.select(left_names);
+  Frame right_keys = right.select(right_names);
+  for (std::size_t k = 0; k < left_names.size(); ++k) {
+    const ColumnType a = left_keys.column(k).type();
+    const ColumnType b = right_keys.column(k).type();
+    if (is_number(a) != is_number(b)) {
+      throw_frame_invalid(k_where, "key column '" + left_names[k] + "' of left is " + to_string(a) +
+                                       " and key column '" + right_names[k] + "' of right is " +
+                                       to_string(b) + ": a number key cannot be merged with a string key");
+    }
+  }
+  if (options.how == MergeHow::right) return {std::move(right_keys), std::move(left_keys)};
+  return {std::move(left_keys), std::move(right_keys)};
+}
+
+std::vector<std::int64_t> merge_probe(const MergeProbe& part) {
+  const MergeKeySide build(part.build);
+  const MergeKeySide probe(part.probe);
+  MergeTable table(build.rows());
+  for (std::size_t b = 0; b < build.rows(); ++b) table.insert(build, b);
+  std::vector<std::int64_t> out(probe.rows());
+  for (std::size_t p = 0; p < probe.rows(); ++p) out[p] = table.find(probe, p);
+  return out;
+}
+
+Frame merge_finish(const Frame& left, const Frame& right, const MergeOptions& options, const MergeKeys& keys,
+                   const std::vector<std::int64_t>& groups) {
+  Pairs pairs = pair_rows(keys, groups, options.how);
+  const bool swapped = options.how == MergeHow::right;
+  const std::vector<std::int64_t>& left_rows = swapped ? pairs.build : pairs.probe;
+  const std::vector<std::int64_t>& right_rows = swapped ? pairs.probe : pairs.build;
+
+  // Keys of one name on both sides are one column, where left has it.
+  const auto [left_names, right_names] = key_names(options);
+  std::unordered_set<std::string> shared_keys;
+  for (std::size_t k = 0; k < left_names.size(); ++k) {
+    if (left_names[k] == right_names[k]) shared_keys.insert(left_names[k]);
+  }
+  std::unordered_set<std::string> left_others;
+  for (const Column& c : left.columns()) {
+    if (shared_keys.count(c.name()) == 0) left_others.insert(c.name());
+  }
+  std::unordered_set<std::string> right_others;
+  for (const Column& c : right.columns()) {
+    if (shared_keys.count(c.name()) == 0) right_others.insert(c.name());
+  }
+  const bool from_left_only = options.how == MergeHow::inner || options.how == MergeHow::left;
+
+  std::vector<Column> out;
+  for (const Column& c : left.columns()) {
+    if (shared_keys.count(c.name()) != 0) {
+      const Column& r = right.column(c.name());
+      const ColumnType type = c.type() == r.type() || from_left_only ? c.type() : ColumnType::float64;
+      out.push_back(gather_as(type, c.name(), c, left_rows, &r, &right_rows));
+      continue;
+    }
+    const std::string name = right_others.count(c.name()) != 0 ? c.name() + options.left_suffix : c.name();
+    out.push_back(gather_as(c.type(), name, c, left_rows));
+  }
+  for (const Column& c : right.columns()) {
+    if (shared_keys.count(c.name()) != 0) continue;
+    const std::string name = left_others.count(c.name()) != 0 ? c.name() + options.right_suffix : c.name();
+    out.push_back(gather_as(c.type(), name, c, right_rows));
+  }
+  return Frame(std::move(out));
+}
+
+}  // namespace detail
+
+Frame merge(const Frame& left, const Frame& right, const MergeOptions& options) {
+  const detail::MergeKeys keys = detail::merge_keys(left, right, options);
+  return detail::merge_finish(left, right, options, keys, detail::merge_probe({keys.probe, keys.build}));
+}
+
+}  // namespace mpp
