@@ -861,6 +861,6 @@ void Frame::load(Archive& archive) {
 }  // namespace mpp
 
 #include "mpp/csv.hpp"  // NOLINT(misc-header-include-cycle): read_csv and write_csv belong to this section
-#include "mpp/frame_sort.hpp"  // NOLINT(misc-header-include-cycle): sort_values and distinct values
 #include "mpp/frame_groupby.hpp"  // NOLINT(misc-header-include-cycle): groupby and describe
-#include "mpp/frame_merge.hpp"  // NOLINT(misc-header-include-cycle): merge belongs to this section
+#include "mpp/frame_merge.hpp"    // NOLINT(misc-header-include-cycle): merge belongs to this section
+#include "mpp/frame_sort.hpp"     // NOLINT(misc-header-include-cycle): sort_values and distinct values
