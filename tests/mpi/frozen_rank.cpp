@@ -103,6 +103,11 @@ int main(int argc, char** argv) {
     std::vector<mpp::AsyncResult<int>> results;
     for (int i = 0; i < 20; ++i) results.push_back(third.apply_async(&freeze_on, dir, 3, i));
     results[0].wait();  // rank 1's first: rank 3 had its first chunk as early
+    // ... but on a loaded machine may not have run it yet: terminate once it is frozen (its pid
+    // file is written just before it stops itself).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(dir + "/3") && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     third.terminate();
     third.join();
   }
