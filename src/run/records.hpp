@@ -62,7 +62,7 @@ class RecordReader {
  private:
   void emit(std::string_view record, bool delimited, std::vector<std::string>& out);
 
-  const InputFormat& format_;
+  InputFormat format_;  // a copy: a reader may outlive the format it was made from
   std::string name_;
   bool strip_cr_;
   std::string buffer_;                    // text not yet made records
