@@ -193,14 +193,15 @@ Column gather(const std::string& name, const Column& column, const std::vector<s
   std::vector<bool> nulls(rows.size(), false);
   bool any_null = false;
   const Source<T> from(column);
-  const std::optional<Source<T>> other =
-      fallback == nullptr ? std::nullopt : std::optional<Source<T>>(*fallback);
+  // Not a std::optional: g++ 12 then warns (-Wmaybe-uninitialized, falsely) in optimised builds.
+  const bool has_fallback = fallback != nullptr;
+  const Source<T> other(has_fallback ? *fallback : column);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     bool ok = false;
     if (rows[i] >= 0) {
       ok = from.read(static_cast<std::size_t>(rows[i]), values[i]);
-    } else if (other && (*fallback_rows)[i] >= 0) {
-      ok = other->read(static_cast<std::size_t>((*fallback_rows)[i]), values[i]);
+    } else if (has_fallback && (*fallback_rows)[i] >= 0) {
+      ok = other.read(static_cast<std::size_t>((*fallback_rows)[i]), values[i]);
     }
     if (!ok) {
       values[i] = detail::null_placeholder<T>();
