@@ -44,7 +44,8 @@ struct GroupByOptions {
   /// pandas' sort=True: groups in key order (numbers as numbers, strings byte by byte). false:
   /// in the order each group's first row comes.
   bool sort = true;
-  /// Row partitions aggregated apart and merged (0: one per worker of the pool; one when serial).
+  /// Row partitions aggregated apart and merged (0: one per worker of the pool, mpp's own for a
+  /// frame of 1 000 000 rows or more grouped without one; one for a smaller frame without a pool).
   std::size_t partitions = 0;
 };
 

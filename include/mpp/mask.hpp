@@ -7,12 +7,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <utility>
 #include <vector>
 
 #include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/detail/frame/frame_throw.hpp"
 
 namespace mpp {
+
+namespace detail {
+struct MaskAccess;
+}  // namespace detail
 
 /// One flag per row. Bytes rather than std::vector<bool>'s bits: pool workers may set neighbouring
 /// flags at once.
@@ -70,6 +75,11 @@ class Mask {
   friend bool operator==(const Mask& a, const Mask& b) noexcept = default;
 
  private:
+  friend struct detail::MaskAccess;
+  struct Normalised {};
+  // Bytes known to be 0 or 1 already (mpp's comparisons write them so): no second pass.
+  Mask(Normalised /*unused*/, std::vector<std::uint8_t> flags) : flags_(std::move(flags)) {}
+
   template <class Op>
   static Mask combine(const Mask& a, const Mask& b, const char* op, Op f) {
     if (a.size() != b.size()) {
@@ -85,5 +95,15 @@ class Mask {
 
   std::vector<std::uint8_t> flags_;
 };
+
+namespace detail {
+/// For mpp's own operations that write masks.
+struct MaskAccess {
+  /// `flags` must hold only 0 and 1.
+  static Mask from_normalised(std::vector<std::uint8_t> flags) {
+    return {Mask::Normalised{}, std::move(flags)};
+  }
+};
+}  // namespace detail
 
 }  // namespace mpp

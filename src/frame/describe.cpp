@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "frame/frame_pool.hpp"
 #include "group_codes.hpp"
 #include "mpp/frame.hpp"
+#include "mpp/pool.hpp"
 
 namespace mpp::detail {
 namespace {
@@ -110,6 +112,7 @@ Frame describe_frame(std::vector<Column> stats) {
 namespace mpp {
 
 Frame Frame::describe() const {
+  if (rows_ >= detail::k_pool_rows) return mpp::describe(detail::frame_pool(), *this);
   std::vector<Column> stats;
   for (const Column& column : detail::describe_inputs(*this))
     stats.push_back(detail::describe_column(column));

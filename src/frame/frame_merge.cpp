@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "frame/frame_merge_keys.hpp"
+#include "frame/frame_pool.hpp"
+#include "mpp/pool.hpp"
 
 namespace mpp {
 namespace {
@@ -320,6 +322,9 @@ Frame merge_finish(const Frame& left, const Frame& right, const MergeOptions& op
 }  // namespace detail
 
 Frame merge(const Frame& left, const Frame& right, const MergeOptions& options) {
+  if (left.num_rows() + right.num_rows() >= detail::k_pool_rows) {
+    return merge(detail::frame_pool(), left, right, options);
+  }
   const detail::MergeKeys keys = detail::merge_keys(left, right, options);
   return detail::merge_finish(left, right, options, keys, detail::merge_probe({keys.probe, keys.build}));
 }

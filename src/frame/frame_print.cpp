@@ -126,12 +126,9 @@ std::vector<std::string> cells(const Column& column, std::span<const std::size_t
       out.emplace_back(" <NA>");
     } else if (column.type() == ColumnType::int64) {
       const std::int64_t v = column.values<std::int64_t>()[r];
-      // Appended, not `" " + text`: g++ 12 at -O3 warns falsely (-Wrestrict) on that insert.
-      std::string cell(v >= 0 || any_null ? " " : "");
-      out.push_back(cell += std::to_string(v));
+      out.push_back((v >= 0 || any_null ? " " : "") + std::to_string(v));
     } else {
-      std::string cell(" ");
-      out.push_back(cell += escaped(column.values<std::string>()[r]));
+      out.push_back(" " + escaped(column.values<std::string>()[r]));
     }
   }
   return out;

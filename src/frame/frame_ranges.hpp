@@ -1,6 +1,6 @@
-// The frame operations that take no pool (comparisons, filter) run large frames on threads of their
-// own: a pool would be the caller's to choose, and a thread started per call costs about 50 µs,
-// nothing beside a pass over a million rows. Small frames stay on the caller's thread.
+// The frame operations that take no pool (comparisons, filter) cut large frames into ranges run on
+// mpp's frame pool (frame_pool.hpp), the pool every Frame member uses when the caller gives none.
+// Small frames stay on the caller's thread.
 #pragma once
 
 #include <cstddef>
@@ -14,8 +14,10 @@ inline constexpr std::size_t k_frame_parallel_rows = 1 << 18;
 /// How many ranges for_ranges() cuts `n` rows into: one per usable CPU for a large frame, else 1.
 [[nodiscard]] std::size_t range_count(std::size_t n) noexcept;
 
-/// fn(part, begin, end) for each of range_count(n) consecutive ranges of [0, n), each on a thread
-/// (the first on the caller's), all finished on return. Rethrows the first exception of a part.
+/// fn(part, begin, end) for each of range_count(n) consecutive ranges of [0, n), on the caller's
+/// thread and the frame pool's, all finished on return. Rethrows the first exception of a part.
+/// The caller runs every range no pool thread has taken, so a call from a pool thread (a member
+/// run inside a task) never waits on the queue it is part of.
 void for_ranges(std::size_t n, const std::function<void(std::size_t, std::size_t, std::size_t)>& fn);
 
 /// Where range `part` of `parts` starts in [0, n).

@@ -112,7 +112,7 @@ Mask compare(const Column& column, const Scalar& value, const char* name) {
       }
       break;
   }
-  return Mask(std::move(out));
+  return detail::MaskAccess::from_normalised(std::move(out));  // compare_range writes 0 or 1
 }
 
 // Missing as pandas counts it: a null, or a NaN in a float64 column.
@@ -180,7 +180,8 @@ Column Column::fillna(const Scalar& value) const {
 namespace {
 
 // The values of `columns` at the rows `mask` keeps, as new columns: the rows cut into ranges (one
-// per thread for a large frame), each range's kept rows counted, then copied to their place.
+// per thread for a large frame), each range's kept rows counted, then copied to their place, every
+// column in one pass over the ranges.
 std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask& mask) {
   const std::size_t rows = mask.size();
   const std::uint8_t* keep = mask.flags().data();
@@ -193,37 +194,55 @@ std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask
   });
   for (std::size_t part = 0; part < parts; ++part) starts[part + 1] += starts[part];
   const std::size_t total = starts[parts];
-  std::vector<Column> out;
-  out.reserve(columns.size());
+  struct Gathered {
+    const detail::ColumnData* data;
+    std::size_t offset;
+    const std::uint8_t* nulls;
+    std::shared_ptr<detail::ColumnData> result;
+  };
+  std::vector<Gathered> gathered;
+  gathered.reserve(columns.size());
   for (const Column* column : columns) {
     const detail::ColumnData& data = detail::FrameAccess::data(*column);
     const std::size_t offset = detail::FrameAccess::offset(*column);
-    const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
     auto result = std::make_shared<detail::ColumnData>();
     result->name = column->name();
+    const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
     if (nulls != nullptr) result->nulls.resize(total);
     std::visit(
         [&](const auto& all) {
-          using T = typename std::decay_t<decltype(all)>::value_type;
-          const T* v = data.data<T>() + offset;
-          std::vector<T> values;
+          std::decay_t<decltype(all)> values;
           detail::reserve_on_huge_pages(values, total);
           values.resize(total);
-          detail::for_ranges(rows, [&](std::size_t part, std::size_t begin, std::size_t end) {
+          result->values = std::move(values);
+        },
+        data.values);
+    gathered.push_back({&data, offset, nulls, std::move(result)});
+  }
+  detail::for_ranges(rows, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    for (Gathered& g : gathered) {
+      std::visit(
+          [&](auto& values) {
+            using T = typename std::decay_t<decltype(values)>::value_type;
+            const T* v = g.data->data<T>() + g.offset;
+            std::uint8_t* nulls_out = g.result->nulls.data();
             std::size_t at = starts[part];
             for (std::size_t i = begin; i < end; ++i) {
               if (keep[i] == 0) continue;
               values[at] = v[i];
-              if (nulls != nullptr) result->nulls[at] = nulls[i];
+              if (g.nulls != nullptr) nulls_out[at] = g.nulls[i];
               ++at;
             }
-          });
-          result->values = std::move(values);
-        },
-        data.values);
-    if (std::find(result->nulls.begin(), result->nulls.end(), std::uint8_t{1}) == result->nulls.end())
-      result->nulls.clear();
-    out.push_back(detail::FrameAccess::column(std::move(result)));
+          },
+          g.result->values);
+    }
+  });
+  std::vector<Column> out;
+  out.reserve(gathered.size());
+  for (Gathered& g : gathered) {
+    std::vector<std::uint8_t>& nulls = g.result->nulls;
+    if (std::find(nulls.begin(), nulls.end(), std::uint8_t{1}) == nulls.end()) nulls.clear();
+    out.push_back(detail::FrameAccess::column(std::move(g.result)));
   }
   return out;
 }

@@ -24,9 +24,6 @@ namespace mpp {
 namespace detail {
 namespace {
 
-// From this many rows the members sort on the frame pool (docs/frame.md; bench/frame_sort).
-constexpr std::size_t k_parallel_rows = 1'000'000;
-
 // The keys of a part in the order they decide, missing values placed as the options say.
 class RowOrder {
  public:
@@ -214,7 +211,7 @@ Frame take(const Frame& frame, std::span<const std::uint64_t> order) {
 Frame Frame::sort_values(const std::vector<std::string>& by) const { return sort_values(by, SortOptions{}); }
 
 Frame Frame::sort_values(const std::vector<std::string>& by, const SortOptions& options) const {
-  if (rows_ >= detail::k_parallel_rows) return mpp::sort_values(detail::frame_pool(), *this, by, options);
+  if (rows_ >= detail::k_pool_rows) return mpp::sort_values(detail::frame_pool(), *this, by, options);
   detail::Inline here;
   return mpp::sort_values(here, *this, by, options);
 }

@@ -11,9 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "frame/frame_pool.hpp"
 #include "group_codes.hpp"
 #include "groupby_state.hpp"
 #include "mpp/frame.hpp"
+#include "mpp/pool.hpp"
 
 namespace mpp {
 
@@ -269,13 +271,23 @@ Frame GroupBy::run(const std::vector<std::string>& columns, const std::vector<st
     if (std::find(used.begin(), used.end(), name) == used.end()) used.push_back(name);
   }
   const Frame input = frame_.select(used);
+  detail::GroupRunner runner = runner_;
+  std::size_t partitions = options_.partitions;
+  if (!runner && partitions == 0 && input.num_rows() >= detail::k_pool_rows) {
+    // A large frame grouped without a pool: mpp's frame pool, as the other members.
+    Pool& pool = detail::frame_pool();
+    partitions = pool.size();
+    runner = [&pool](const std::vector<detail::GroupTask>& tasks) {
+      return pool.map(&detail::group_partial, tasks, 1);
+    };
+  }
   std::vector<detail::GroupTask> tasks;
-  for (Frame& part : array_split(input, std::max<std::size_t>(options_.partitions, 1))) {
+  for (Frame& part : array_split(input, std::max<std::size_t>(partitions, 1))) {
     tasks.push_back({std::move(part), keys_, columns, aggs, options_.dropna});
   }
   std::vector<detail::GroupPartial> partials;
-  if (runner_) {
-    partials = runner_(tasks);
+  if (runner) {
+    partials = runner(tasks);
   } else {
     for (const detail::GroupTask& task : tasks) partials.push_back(detail::group_partial(task));
   }

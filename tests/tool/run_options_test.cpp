@@ -1,7 +1,6 @@
 // mpp-run's command line and inputs (src/run/options.hpp).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <string>
@@ -10,27 +9,16 @@
 #include "mpp/errors.hpp"
 #include "run/input.hpp"
 #include "run/options.hpp"
+#include "run_input_support.hpp"
 
 namespace {
 
 using mpp::detail::run::Halt;
 using mpp::detail::run::Options;
-using Words = std::vector<std::string>;
-
-Options parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "mpp-run");
-  return mpp::detail::run::parse_command_line(static_cast<int>(args.size()), args.data());
-}
-
-// The message of the mpp::ParseError that parsing `args` throws; empty when it does not throw.
-std::string parse_error(std::vector<const char*> args) {
-  try {
-    (void)parse(std::move(args));
-  } catch (const mpp::ParseError& e) {
-    return e.what();
-  }
-  return {};
-}
+using mpp_run_test::parse;
+using mpp_run_test::parse_error;
+using mpp_run_test::streamed;
+using mpp_run_test::Words;
 
 // make_commands with `input` as standard input.
 Words commands(const Options& options, const std::string& input = {}) {
@@ -380,34 +368,6 @@ TEST(MakeCommands, ArgumentsComeFromStandardInputWhenItHoldsSome) {
   ASSERT_GE(null, 0);
   EXPECT_EQ(mpp::detail::run::make_commands(parse({"true", "false"}), null), (Words{"true", "false"}));
   ::close(null);
-}
-
-// The commands a CommandSource gives for `options`, with `input` as standard input (a file in
-// memory: it may be larger than a pipe holds), read as the runner reads it.
-Words streamed(const Options& options, const std::string& input) {
-  const int fd = ::memfd_create("input", MFD_CLOEXEC);
-  EXPECT_GE(fd, 0);
-  EXPECT_EQ(::write(fd, input.data(), input.size()), static_cast<ssize_t>(input.size()));
-  EXPECT_EQ(::lseek(fd, 0, SEEK_SET), 0);
-  Words out;
-  try {
-    mpp::detail::run::CommandSource source = mpp::detail::run::make_source(options, fd);
-    for (;;) {
-      if (auto command = source.next()) {
-        out.push_back(command->command);
-      } else if (source.at_end()) {
-        break;
-      } else {
-        source.read_some();
-      }
-    }
-    EXPECT_EQ(source.total(), out.size());
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  return out;
 }
 
 TEST(CommandSource, GivesWhatMakeCommandsLists) {

@@ -1,9 +1,6 @@
 // How input becomes jobs (src/run/records.hpp): delimiters, -E, -L's continued lines, --colsep,
 // and several values per job (-N, -n, -L), from the command line to the commands made.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -13,54 +10,21 @@
 #include "run/input.hpp"
 #include "run/options.hpp"
 #include "run/records.hpp"
+#include "run_input_support.hpp"
 
 namespace {
 
 using mpp::detail::run::InputFormat;
 using mpp::detail::run::Options;
 using mpp::detail::run::RecordReader;
-using Words = std::vector<std::string>;
-
-Options parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "mpp-run");
-  return mpp::detail::run::parse_command_line(static_cast<int>(args.size()), args.data());
-}
-
-std::string parse_error(std::vector<const char*> args) {
-  try {
-    (void)parse(std::move(args));
-  } catch (const mpp::ParseError& e) {
-    return e.what();
-  }
-  return {};
-}
+using mpp_run_test::parse;
+using mpp_run_test::parse_error;
+using mpp_run_test::streamed;
+using mpp_run_test::Words;
 
 // The commands of `args` with `input` on standard input, read as the runner reads them.
 Words commands(std::vector<const char*> args, const std::string& input = {}) {
-  const Options options = parse(std::move(args));
-  const int fd = ::memfd_create("input", MFD_CLOEXEC);
-  EXPECT_GE(fd, 0);
-  EXPECT_EQ(::write(fd, input.data(), input.size()), static_cast<ssize_t>(input.size()));
-  EXPECT_EQ(::lseek(fd, 0, SEEK_SET), 0);
-  Words out;
-  try {
-    mpp::detail::run::CommandSource source = mpp::detail::run::make_source(options, fd);
-    for (;;) {
-      if (auto command = source.next()) {
-        out.push_back(command->command);
-      } else if (source.at_end()) {
-        break;
-      } else {
-        source.read_some();
-      }
-    }
-    EXPECT_EQ(source.total(), out.size());
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  return out;
+  return streamed(parse(std::move(args)), input);
 }
 
 // The records of `chunks`, fed one after the other.
