@@ -35,11 +35,11 @@ namespace mpp {
 
 /// The type of a column's values. A column holds one type; a null is a missing value of it.
 enum class ColumnType : std::uint8_t {
-  int64,    ///< std::int64_t
-  float64,  ///< double
-  string,   ///< std::string (UTF-8 or any bytes: kept as they are)
-  boolean,  ///< bool: pandas' `bool` (its `boolean` when a value is null), kept as int64 0 and 1
-  datetime, ///< mpp::Timestamp: pandas' `datetime64[ns]`, kept as int64 nanoseconds (NaT: null)
+  int64,     ///< std::int64_t
+  float64,   ///< double
+  string,    ///< std::string (UTF-8 or any bytes: kept as they are)
+  boolean,   ///< bool: pandas' `bool` (its `boolean` when a value is null), kept as int64 0 and 1
+  datetime,  ///< mpp::Timestamp: pandas' `datetime64[ns]`, kept as int64 nanoseconds (NaT: null)
 };
 
 /// "int64", "float64", "string", "bool" or "datetime64[ns]" (pandas' dtype names).
@@ -63,9 +63,9 @@ namespace detail {
 
 /// What Column::get<T> and Row::get<T> can return.
 template <class T>
-concept ColumnGettable = std::same_as<T, std::int64_t> || std::same_as<T, double> ||
-    std::same_as<T, std::string> || std::same_as<T, std::string_view> || std::same_as<T, bool> ||
-    std::same_as<T, Timestamp>;
+concept ColumnGettable =
+    std::same_as<T, std::int64_t> || std::same_as<T, double> || std::same_as<T, std::string> ||
+    std::same_as<T, std::string_view> || std::same_as<T, bool> || std::same_as<T, Timestamp>;
 
 template <class T>
 inline constexpr const char* k_gettable_name = std::same_as<T, std::int64_t>       ? "std::int64_t"
@@ -146,8 +146,8 @@ class Column {
   /// Value `i` as T: std::int64_t (an int64 column; a bool column's 0 or 1, a datetime column's
   /// nanoseconds), double (a float64 or an int64 column, converted as static_cast does), std::string
   /// or std::string_view (a string column; the view is valid while any view of this storage
-  /// lives), bool (a bool column), mpp::Timestamp (a datetime column). Throws std::out_of_range when `i >= size()`,
-  /// std::invalid_argument when the value is null or the column's type does not give a T.
+  /// lives), bool (a bool column), mpp::Timestamp (a datetime column). Throws std::out_of_range when `i >=
+  /// size()`, std::invalid_argument when the value is null or the column's type does not give a T.
   template <detail::ColumnGettable T>
   [[nodiscard]] T get(std::size_t i) const {
     return get_at<T>(i, "mpp::Column::get");
@@ -296,8 +296,8 @@ class Column {
 /// pandas' `df["price"] > 10`: one flag per value of the column. Numbers compare as numbers (an
 /// int64 column with a double exactly), strings byte by byte, bools (false < true) with a bool,
 /// datetimes with an mpp::Timestamp (`df["t"] >= mpp::Timestamp::parse("2024-01-01")`); any other
-/// pairing (a number column with a string, a bool column with 1...) is std::invalid_argument. A null (and a NaN) compares false,
-/// except with != where it is true, as NaN does in pandas.
+/// pairing (a number column with a string, a bool column with 1...) is std::invalid_argument. A null (and a
+/// NaN) compares false, except with != where it is true, as NaN does in pandas.
 [[nodiscard]] Mask operator==(const Column& column, const Scalar& value);
 [[nodiscard]] Mask operator!=(const Column& column, const Scalar& value);
 [[nodiscard]] Mask operator<(const Column& column, const Scalar& value);

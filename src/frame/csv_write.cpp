@@ -111,8 +111,9 @@ void write_frame(const Frame& frame, const CsvOptions& options, Sink&& sink) {
     if (columns[c].type() != ColumnType::datetime) continue;
     const detail::ColumnData& data = detail::FrameAccess::data(columns[c]);
     const std::uint8_t* nulls = data.null_flags();
-    formats[c] = detail::datetime_format(columns[c].values<std::int64_t>(),
-                                         nulls == nullptr ? nullptr : nulls + detail::FrameAccess::offset(columns[c]));
+    formats[c] =
+        detail::datetime_format(columns[c].values<std::int64_t>(),
+                                nulls == nullptr ? nullptr : nulls + detail::FrameAccess::offset(columns[c]));
   }
   for (std::size_t row = 0; row < frame.num_rows(); ++row) {
     for (std::size_t c = 0; c < columns.size(); ++c) {

@@ -130,9 +130,7 @@ std::vector<T> values_or(const std::vector<std::optional<T>>& values, T placehol
   return out;
 }
 
-std::vector<std::int64_t> bits_of(const std::vector<bool>& values) {
-  return {values.begin(), values.end()};
-}
+std::vector<std::int64_t> bits_of(const std::vector<bool>& values) { return {values.begin(), values.end()}; }
 std::vector<std::int64_t> nanoseconds_of(const std::vector<Timestamp>& values) {
   std::vector<std::int64_t> out;
   out.reserve(values.size());

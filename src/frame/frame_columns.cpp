@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "frame/frame_names.hpp"
 #include "frame/frame_datetime.hpp"
+#include "frame/frame_names.hpp"
 #include "mpp/frame.hpp"
 
 namespace mpp {
@@ -95,7 +95,8 @@ std::vector<std::string> text_values(const Column& column) {
   const std::span<const std::int64_t> v = column.values<std::int64_t>();
   std::vector<std::string> out(v.size());
   const detail::ColumnData& data = detail::FrameAccess::data(column);
-  const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + detail::FrameAccess::offset(column);
+  const std::uint8_t* nulls =
+      data.null_flags() == nullptr ? nullptr : data.null_flags() + detail::FrameAccess::offset(column);
   const detail::DatetimeFormat format = detail::datetime_format(v, nulls);
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (nulls != nullptr && nulls[i] != 0) continue;
@@ -124,7 +125,8 @@ Column Column::rename(std::string name) const {
       [&](const auto& all) {
         using T = typename std::decay_t<decltype(all)>::value_type;
         const std::span<const T> v = values<T>();
-        return Column(std::move(name), detail::ColumnValues(std::vector<T>(v.begin(), v.end())), nulls, type());
+        return Column(std::move(name), detail::ColumnValues(std::vector<T>(v.begin(), v.end())), nulls,
+                      type());
       },
       data_->values);
 }
@@ -154,10 +156,12 @@ Column Column::astype(ColumnType type) const {
             if (nulls[i]) {
               out.push_back(detail::null_placeholder<To>());
             } else if constexpr (std::is_same_v<From, std::string> && std::is_same_v<To, std::int64_t>) {
-              out.push_back(type == ColumnType::int64 ? cast<To>(*this, i, v[i], type) : parse_as(*this, i, v[i], type));
+              out.push_back(type == ColumnType::int64 ? cast<To>(*this, i, v[i], type)
+                                                      : parse_as(*this, i, v[i], type));
             } else if constexpr (std::is_arithmetic_v<From> && std::is_same_v<To, std::int64_t>) {
               // To bool: nonzero is true (a NaN too, as numpy); int64 nanoseconds to datetime as they are.
-              out.push_back(type == ColumnType::boolean ? static_cast<std::int64_t>(v[i] != 0) : cast<To>(*this, i, v[i], type));
+              out.push_back(type == ColumnType::boolean ? static_cast<std::int64_t>(v[i] != 0)
+                                                        : cast<To>(*this, i, v[i], type));
             } else {
               out.push_back(cast<To>(*this, i, v[i], type));
             }

@@ -108,8 +108,9 @@ void append_datetime(std::string& out, std::int64_t ns, DatetimeFormat format) {
 }
 
 std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& why) {
-  why = "is not an ISO 8601 date-time (YYYY-MM-DD, then optionally a space or 'T' and HH:MM[:SS[.fraction]], "
-        "then optionally 'Z' or an offset +HH:MM)";
+  why =
+      "is not an ISO 8601 date-time (YYYY-MM-DD, then optionally a space or 'T' and HH:MM[:SS[.fraction]], "
+      "then optionally 'Z' or an offset +HH:MM)";
   Reader in{text};
   const auto year = in.digits(4);
   if (!year || !in.eat('-')) return std::nullopt;
@@ -117,7 +118,8 @@ std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& w
   if (!month || !in.eat('-')) return std::nullopt;
   const auto day = in.digits(2);
   if (!day) return std::nullopt;
-  const std::chrono::year_month_day date{std::chrono::year{*year}, std::chrono::month{static_cast<unsigned>(*month)},
+  const std::chrono::year_month_day date{std::chrono::year{*year},
+                                         std::chrono::month{static_cast<unsigned>(*month)},
                                          std::chrono::day{static_cast<unsigned>(*day)}};
   if (!date.ok()) {
     why = "is not a valid date";
@@ -169,10 +171,16 @@ std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& w
   }
   if (!in.done()) return std::nullopt;
   // The lowest int64 is pandas' NaT, not a time.
+  if (seconds < 0 && fraction > 0) {  // near the lowest time, seconds * 10^9 alone would overflow
+    seconds += 1;
+    fraction -= k_ns_per_second;
+  }
   std::int64_t ns = 0;
   if (__builtin_mul_overflow(seconds, k_ns_per_second, &ns) || __builtin_add_overflow(ns, fraction, &ns) ||
       ns == std::numeric_limits<std::int64_t>::min()) {
-    why = "is out of the range of datetime64[ns] (1677-09-21 00:12:43.145224193 to 2262-04-11 23:47:16.854775807)";
+    why =
+        "is out of the range of datetime64[ns] (1677-09-21 00:12:43.145224193 to 2262-04-11 "
+        "23:47:16.854775807)";
     return std::nullopt;
   }
   return ns;

@@ -188,8 +188,9 @@ struct Source {
 // `column`'s rows at `rows` (-1: null), as type T (the column's own, or float64 from int64); where a
 // row is -1 and `fallback` is given, the fallback's row at `fallback_rows` instead.
 template <class T>
-Column gather(ColumnType type, const std::string& name, const Column& column, const std::vector<std::int64_t>& rows,
-              const Column* fallback, const std::vector<std::int64_t>* fallback_rows) {
+Column gather(ColumnType type, const std::string& name, const Column& column,
+              const std::vector<std::int64_t>& rows, const Column* fallback,
+              const std::vector<std::int64_t>* fallback_rows) {
   std::vector<T> values(rows.size(), detail::null_placeholder<T>());
   std::vector<bool> nulls(rows.size(), false);
   bool any_null = false;

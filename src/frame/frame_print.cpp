@@ -135,7 +135,7 @@ std::vector<std::string> cells(const Column& column, std::span<const std::size_t
     if (column.is_null(r)) {
       out.emplace_back(column.type() == ColumnType::datetime ? "NaT" : " <NA>");
     } else if (column.type() == ColumnType::boolean) {
-      out.emplace_back(column.values<std::int64_t>()[r] != 0 ? "True" : "False");
+      out.emplace_back(column.values<std::int64_t>()[r] != 0 ? " True" : " False");
     } else if (column.type() == ColumnType::datetime) {
       std::string cell;
       detail::append_datetime(cell, column.values<std::int64_t>()[r], format);

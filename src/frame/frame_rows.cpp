@@ -108,7 +108,8 @@ Mask compare(const Column& column, const Scalar& value, const char* name) {
   switch (column.type()) {
     case ColumnType::boolean:
     case ColumnType::datetime:
-      run(data.data<std::int64_t>() + offset, [x = stored(value)](std::int64_t v) { return holds<op>(v, x); });
+      run(data.data<std::int64_t>() + offset,
+          [x = stored(value)](std::int64_t v) { return holds<op>(v, x); });
       break;
     case ColumnType::string: {
       const std::string_view x = std::get<std::string>(value);
@@ -268,8 +269,8 @@ Column Column::filter(const Mask& mask) const {
 
 Mask Column::as_mask() const {
   if (type() != ColumnType::boolean) {
-    detail::throw_frame_invalid("mpp::Column::as_mask", "column '" + name() + "' holds " + to_string(type()) +
-                                                            " values, not bool");
+    detail::throw_frame_invalid("mpp::Column::as_mask",
+                                "column '" + name() + "' holds " + to_string(type()) + " values, not bool");
   }
   const std::span<const std::int64_t> v = values<std::int64_t>();
   std::vector<std::uint8_t> flags(size_);

@@ -104,7 +104,8 @@ void Column::load_shared(detail::ColumnData& data, std::uint8_t type, const deta
                          const detail::SharedRange& nulls) {
   const bool int64_storage = type == 0 || type == static_cast<std::uint8_t>(ColumnType::boolean) ||
                              type == static_cast<std::uint8_t>(ColumnType::datetime);
-  if (!int64_storage && type != 1) detail::throw_frame_invalid("mpp::Column::load", "corrupt shared column type");
+  if (!int64_storage && type != 1)
+    detail::throw_frame_invalid("mpp::Column::load", "corrupt shared column type");
   const std::size_t width = int64_storage ? sizeof(std::int64_t) : sizeof(double);
   const std::size_t size = static_cast<std::size_t>(values.size / width);
   if (values.size % width != 0 || values.offset % width != 0 || (nulls.size != 0 && nulls.size != size)) {

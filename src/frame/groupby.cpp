@@ -91,7 +91,8 @@ Frame partial_state(const Column& column, Agg agg, Codes codes, std::size_t grou
     case Agg::count:
       return Frame{int_column("n", group_counts(column, codes, groups))};
     case Agg::sum:
-      if (stored_type(column) == ColumnType::int64) return Frame{int_column("s", int_sums(column, codes, groups))};
+      if (stored_type(column) == ColumnType::int64)
+        return Frame{int_column("s", int_sums(column, codes, groups))};
       [[fallthrough]];
     case Agg::mean: {
       KahanSums sums = float_sums(column, codes, groups);
@@ -236,8 +237,9 @@ Frame GroupBy::agg(const std::vector<std::pair<std::string, Agg>>& aggs) const {
       detail::throw_frame_invalid("mpp::GroupBy::agg", "'" + name + "' is a key column");
     }
     if (!detail::allowed(op, column.type())) {
-      detail::throw_frame_invalid("mpp::GroupBy::agg", std::string("cannot take the ") + to_string(op) + " of " +
-                                                           to_string(column.type()) + " column '" + name + "'");
+      detail::throw_frame_invalid("mpp::GroupBy::agg", std::string("cannot take the ") + to_string(op) +
+                                                           " of " + to_string(column.type()) + " column '" +
+                                                           name + "'");
     }
     columns.push_back(name);
     ops.push_back(static_cast<std::uint8_t>(op));
