@@ -851,6 +851,11 @@ void Column::load(Archive& archive) {
     case static_cast<std::uint8_t>(ColumnType::datetime):
       archive(data->values.template emplace<0>());
       if (type != 0) data->stored_as = type;
+      if (type == static_cast<std::uint8_t>(ColumnType::boolean)) {
+        for (const std::int64_t v : std::get<0>(data->values)) {
+          if (v != 0 && v != 1) detail::throw_frame_invalid("mpp::Column::load", "corrupt bool value");
+        }
+      }
       break;
     case 1:
       archive(data->values.template emplace<1>());

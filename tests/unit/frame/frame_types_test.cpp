@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpp/detail/remote/codec.hpp"
 #include "mpp/errors.hpp"
 #include "mpp/frame.hpp"
 #include "mpp_test/pools.hpp"
@@ -353,6 +354,21 @@ TEST(FrameTypes, ConcatAndSlicesKeepTheTypes) {
 }
 
 // -- other threads and processes -------------------------------------------------------------------
+
+TEST(FrameTypesCodec, RoundTripsAndRefusesACorruptBool) {
+  mpp::detail::ByteBuffer bytes;
+  mpp::detail::encode(bytes, sample().slice(1, 3));
+  const Frame back = mpp::detail::decode_all<Frame>(bytes);
+  EXPECT_EQ(back, sample().slice(1, 3));
+  EXPECT_EQ(back.column("day").type(), ColumnType::datetime);
+  // A bool column whose value is 2: after the index (8), rows (8), column count (8), the name's
+  // length (8) and "b" (1), the type (1) and the value count (8).
+  mpp::detail::ByteBuffer one;
+  mpp::detail::encode(one, Frame{{"b", std::vector<bool>{true}}});
+  ASSERT_EQ(one[33], std::byte{3});
+  one[42] = std::byte{2};
+  EXPECT_THROW((void)mpp::detail::decode_all<Frame>(one), mpp::SerializationError);
+}
 
 template <class P>
 class FrameTypesParallel : public ::testing::Test {};
