@@ -586,8 +586,10 @@ struct PrintOptions {
 /// The frame as pandas prints it (`print(df)`): the column names right-aligned over their values,
 /// then each row with its index label. Values as pandas formats them: int64 as they are, float64 a
 /// column at a time with PrintOptions::precision decimals (above), strings as they are (a tab, CR
-/// or LF written `\t`, `\r`, `\n`). Nulls print as `NaN` in a float64 column (a computed NaN is
-/// the same), `<NA>` in the others (pandas' nullable Int64 and string types). A frame of more than
+/// or LF written `\t`, `\r`, `\n`), bools `True`/`False`, datetimes a column at a time as pandas
+/// (`2024-01-02` when all are at midnight, else with the time and the fraction digits needed).
+/// Nulls print as `NaN` in a float64 column (a computed NaN is the same), `NaT` in a datetime
+/// column, `<NA>` in the others (pandas' nullable Int64, boolean and string types). A frame of more than
 /// `max_rows` rows prints the first and last min_rows / 2, a row of dots between them, and its
 /// shape after a blank line (`[100 rows x 3 columns]`); one without rows prints `Empty DataFrame`,
 /// its columns and its index. Every line ends with a newline. Wide frames are not folded to a
