@@ -272,9 +272,18 @@ Mask Column::as_mask() const {
     detail::throw_frame_invalid("mpp::Column::as_mask",
                                 "column '" + name() + "' holds " + to_string(type()) + " values, not bool");
   }
-  const std::span<const std::int64_t> v = values<std::int64_t>();
-  std::vector<std::uint8_t> flags(size_);
-  for (std::size_t i = 0; i < size_; ++i) flags[i] = v[i] != 0 && !null_at(i) ? 1 : 0;
+  const std::int64_t* v = values<std::int64_t>().data();
+  const std::uint8_t* nulls = data_->null_flags() == nullptr ? nullptr : data_->null_flags() + offset_;
+  std::vector<std::uint8_t> flags;
+  detail::reserve_on_huge_pages(flags, size_);
+  flags.resize(size_);
+  // The values in parallel (a large column), then the nulls cleared: a null is false.
+  detail::for_ranges(size_, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) flags[i] = v[i] != 0 ? 1 : 0;
+  });
+  if (nulls != nullptr) {
+    for (std::size_t i = 0; i < size_; ++i) flags[i] &= static_cast<std::uint8_t>(nulls[i] == 0);
+  }
   return Mask(std::move(flags));
 }
 
