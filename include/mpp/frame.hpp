@@ -125,7 +125,7 @@ class Column {
   }
 
   /// The values, in place (nulls show their placeholder). Valid while any view of this storage
-  /// lives. Throws std::invalid_argument when the column's type is not T.
+  /// lives. Throws std::invalid_argument unless the values are stored as T (holds<T>()).
   template <detail::ColumnElement T>
   [[nodiscard]] std::span<const T> values() const {
     if (!holds<T>()) {
