@@ -71,6 +71,12 @@ struct CsvOptions {
   /// header). Every non-null field of such a column must parse as that type, else ParseError; a
   /// string column takes any field as it is.
   std::vector<std::pair<std::string, ColumnType>> types = {};
+  /// read_csv: columns read as datetime (pandas' parse_dates=["col"]), the same as giving them
+  /// ColumnType::datetime in `types`: each non-null field ISO 8601 (`2024-01-02`,
+  /// `2024-01-02 03:04:05.5`, `2024-01-02T03:04:05Z`, an offset `+02:00` converted to UTC), else
+  /// ParseError. A bool column is asked for in `types` (pandas' dtype={"col": bool}): True, False,
+  /// true, false, TRUE, FALSE, 1 and 0. Neither type is ever inferred: `True` alone reads as text.
+  std::vector<std::string> parse_dates = {};
   /// read_csv: the most bytes one field may hold (after unquoting), 16 MiB by default. A longer
   /// field is a ParseError (with its file, line and field), found after reading at most this many
   /// bytes of it and one block (1 MiB) more: so a quote never closed, /dev/zero or a binary file
@@ -145,7 +151,10 @@ struct CsvOptions {
 /// where it was, and one that cannot seek is copied to a temporary file as it is read, as above.
 [[nodiscard]] Frame read_csv(std::istream& in, const CsvOptions& options = {});
 
-/// Writes `frame` as CSV that read_csv reads back into an equal frame: integers as they are,
+/// Writes `frame` as CSV that read_csv reads back into an equal frame (bool and datetime columns
+/// when read with CsvOptions::types): integers as they are, bools `True`/`False`, datetimes as
+/// pandas writes them (`2024-01-02` when every value of the column is at midnight, else
+/// `2024-01-02 03:04:05` with the fraction digits, 3, 6 or 9, the column's values need),
 /// doubles in the shortest form that reads back to the same bits (std::to_chars; always with a
 /// '.', an exponent, or inf/nan, so they read back as float64), strings quoted when they hold the
 /// delimiter, a quote, a line break, or when they would read back as something else (empty, a

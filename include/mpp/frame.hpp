@@ -29,23 +29,27 @@
 #include "mpp/detail/frame/frame_throw.hpp"
 #include "mpp/detail/frame/sections.hpp"
 #include "mpp/mask.hpp"
+#include "mpp/timestamp.hpp"
 
 namespace mpp {
 
 /// The type of a column's values. A column holds one type; a null is a missing value of it.
 enum class ColumnType : std::uint8_t {
-  int64,    ///< std::int64_t
-  float64,  ///< double
-  string,   ///< std::string (UTF-8 or any bytes: kept as they are)
+  int64,     ///< std::int64_t
+  float64,   ///< double
+  string,    ///< std::string (UTF-8 or any bytes: kept as they are)
+  boolean,   ///< bool: pandas' `bool` (its `boolean` when a value is null), kept as int64 0 and 1
+  datetime,  ///< mpp::Timestamp: pandas' `datetime64[ns]`, kept as int64 nanoseconds (NaT: null)
 };
 
-/// "int64", "float64" or "string".
+/// "int64", "float64", "string", "bool" or "datetime64[ns]" (pandas' dtype names).
 [[nodiscard]] const char* to_string(ColumnType type) noexcept;
 
 /// One value of any column type: what Frame::fillna fills with and what a column is compared
-/// with. `0` and `7u` are int64, `0.5` float64, `"x"` string (a std::variant, which takes the type
-/// a value converts to without narrowing).
-using Scalar = std::variant<std::int64_t, double, std::string>;
+/// with. `0` and `7u` are int64, `0.5` float64, `"x"` string, `true` bool, `mpp::Timestamp(ns)` or
+/// `mpp::Timestamp::parse("2024-01-02")` datetime (a std::variant, which takes the type a value
+/// converts to without narrowing: an integer is never a bool, a string literal never a bool).
+using Scalar = std::variant<std::int64_t, double, std::string, bool, Timestamp>;
 
 class Frame;
 class Column;
@@ -59,14 +63,17 @@ namespace detail {
 
 /// What Column::get<T> and Row::get<T> can return.
 template <class T>
-concept ColumnGettable = std::same_as<T, std::int64_t> || std::same_as<T, double> ||
-    std::same_as<T, std::string> || std::same_as<T, std::string_view>;
+concept ColumnGettable =
+    std::same_as<T, std::int64_t> || std::same_as<T, double> || std::same_as<T, std::string> ||
+    std::same_as<T, std::string_view> || std::same_as<T, bool> || std::same_as<T, Timestamp>;
 
 template <class T>
-inline constexpr const char* k_gettable_name = std::same_as<T, std::int64_t>  ? "std::int64_t"
-                                               : std::same_as<T, double>      ? "double"
-                                               : std::same_as<T, std::string> ? "std::string"
-                                                                              : "std::string_view";
+inline constexpr const char* k_gettable_name = std::same_as<T, std::int64_t>       ? "std::int64_t"
+                                               : std::same_as<T, double>           ? "double"
+                                               : std::same_as<T, std::string>      ? "std::string"
+                                               : std::same_as<T, std::string_view> ? "std::string_view"
+                                               : std::same_as<T, bool>             ? "bool"
+                                                                                   : "mpp::Timestamp";
 
 /// How the CSV reader and the frame algorithms (src/frame/) build views around storage.
 struct FrameAccess;
@@ -97,20 +104,28 @@ class Column {
   template <detail::ColumnElement T>
   Column(std::string name, const std::vector<std::optional<T>>& values)
       : Column(std::move(name), unwrap(values), null_flags(values)) {}
+  /// A bool column (ColumnType::boolean); `nulls` as above.
+  Column(std::string name, const std::vector<bool>& values, const std::vector<bool>& nulls = {});
+  Column(std::string name, const std::vector<std::optional<bool>>& values);
+  /// A datetime column (ColumnType::datetime); `nulls` as above.
+  Column(std::string name, const std::vector<Timestamp>& values, const std::vector<bool>& nulls = {});
+  Column(std::string name, const std::vector<std::optional<Timestamp>>& values);
 
   [[nodiscard]] const std::string& name() const noexcept { return data_->name; }
-  [[nodiscard]] ColumnType type() const noexcept { return static_cast<ColumnType>(data_->values.index()); }
+  [[nodiscard]] ColumnType type() const noexcept { return static_cast<ColumnType>(data_->type_code()); }
   /// Number of values, nulls included.
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  /// Whether the values are of type T (std::int64_t, double or std::string).
+  /// Whether the values are stored as T (std::int64_t, double or std::string). A bool column's
+  /// storage is std::int64_t (0 and 1), a datetime column's too (nanoseconds since the epoch): that
+  /// is what values<std::int64_t>() shows of them.
   template <detail::ColumnElement T>
   [[nodiscard]] bool holds() const noexcept {
     return std::holds_alternative<std::vector<T>>(data_->values);
   }
 
   /// The values, in place (nulls show their placeholder). Valid while any view of this storage
-  /// lives. Throws std::invalid_argument when the column's type is not T.
+  /// lives. Throws std::invalid_argument unless the values are stored as T (holds<T>()).
   template <detail::ColumnElement T>
   [[nodiscard]] std::span<const T> values() const {
     if (!holds<T>()) {
@@ -128,10 +143,11 @@ class Column {
   /// Number of null values.
   [[nodiscard]] std::size_t null_count() const noexcept;
 
-  /// Value `i` as T: std::int64_t (an int64 column), double (a float64 or an int64 column,
-  /// converted as static_cast does), std::string or std::string_view (a string column; the view
-  /// is valid while any view of this storage lives). Throws std::out_of_range when `i >= size()`,
-  /// std::invalid_argument when the value is null or the column's type does not give a T.
+  /// Value `i` as T: std::int64_t (an int64 column; a bool column's 0 or 1, a datetime column's
+  /// nanoseconds), double (a float64 or an int64 column, converted as static_cast does), std::string
+  /// or std::string_view (a string column; the view is valid while any view of this storage
+  /// lives), bool (a bool column), mpp::Timestamp (a datetime column). Throws std::out_of_range when `i >=
+  /// size()`, std::invalid_argument when the value is null or the column's type does not give a T.
   template <detail::ColumnGettable T>
   [[nodiscard]] T get(std::size_t i) const {
     return get_at<T>(i, "mpp::Column::get");
@@ -166,11 +182,15 @@ class Column {
   [[nodiscard]] Mask isna() const;
   [[nodiscard]] Mask notna() const;
   /// s.fillna(value): missing values (isna()) replaced by `value`, which must fit the column's type (an int64
-  /// for an int64 column, a number for a float64 one, a string for a string one), else std::invalid_argument.
+  /// for an int64 column, a number for a float64 one, a string for a string one, a bool for a bool one, an
+  /// mpp::Timestamp for a datetime one), else std::invalid_argument.
   [[nodiscard]] Column fillna(const Scalar& value) const;
   /// s[mask]: the values where `mask` is true, in order. std::invalid_argument unless
   /// mask.size() == size().
   [[nodiscard]] Column filter(const Mask& mask) const;
+  /// A bool column as the Mask it is (pandas indexes with a bool Series directly): a null is
+  /// false, as pandas' boolean dtype drops <NA> rows. std::invalid_argument for another type.
+  [[nodiscard]] Mask as_mask() const;
 
   // Order and distinct values (<mpp/frame_sort.hpp>, src/frame/frame_sort.cpp, frame_distinct.cpp).
 
@@ -201,7 +221,8 @@ class Column {
   friend struct detail::FrameAccess;
   friend class Row;
 
-  Column(std::string name, detail::ColumnValues values, const std::vector<bool>& nulls);
+  Column(std::string name, detail::ColumnValues values, const std::vector<bool>& nulls,
+         ColumnType stored_as = ColumnType::int64);
   Column(std::shared_ptr<const detail::ColumnData> data, std::size_t offset, std::size_t size) noexcept
       : data_(std::move(data)), offset_(offset), size_(size) {}
 
@@ -212,7 +233,7 @@ class Column {
     for (const auto& v : values) out.push_back(v ? *v : detail::null_placeholder<T>());
     return out;
   }
-  template <class T>
+  template <class T>  // also bool and Timestamp
   static std::vector<bool> null_flags(const std::vector<std::optional<T>>& values) {
     std::vector<bool> out;
     out.reserve(values.size());
@@ -245,7 +266,11 @@ class Column {
       if (holds<std::int64_t>()) return data_->data<std::int64_t>()[k];
     } else if constexpr (std::is_same_v<T, double>) {
       if (holds<double>()) return data_->data<double>()[k];
-      if (holds<std::int64_t>()) return static_cast<double>(data_->data<std::int64_t>()[k]);
+      if (type() == ColumnType::int64) return static_cast<double>(data_->data<std::int64_t>()[k]);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (type() == ColumnType::boolean) return data_->data<std::int64_t>()[k] != 0;
+    } else if constexpr (std::is_same_v<T, Timestamp>) {
+      if (type() == ColumnType::datetime) return Timestamp(data_->data<std::int64_t>()[k]);
     } else {
       if (const auto* v = std::get_if<std::vector<std::string>>(&data_->values)) return T((*v)[k]);
     }
@@ -269,9 +294,10 @@ class Column {
 [[nodiscard]] bool operator==(const Column& a, const Column& b);
 
 /// pandas' `df["price"] > 10`: one flag per value of the column. Numbers compare as numbers (an
-/// int64 column with a double exactly), strings byte by byte; a number column compared with a
-/// string, or the other way round, is std::invalid_argument. A null (and a NaN) compares false,
-/// except with != where it is true, as NaN does in pandas.
+/// int64 column with a double exactly), strings byte by byte, bools (false < true) with a bool,
+/// datetimes with an mpp::Timestamp (`df["t"] >= mpp::Timestamp::parse("2024-01-01")`); any other
+/// pairing (a number column with a string, a bool column with 1...) is std::invalid_argument. A null (and a
+/// NaN) compares false, except with != where it is true, as NaN does in pandas.
 [[nodiscard]] Mask operator==(const Column& column, const Scalar& value);
 [[nodiscard]] Mask operator!=(const Column& column, const Scalar& value);
 [[nodiscard]] Mask operator<(const Column& column, const Scalar& value);
@@ -480,6 +506,8 @@ class Frame {
   /// reset_index(drop=True): mpp's index is a range (docs/frame.md). In parallel over a predicate
   /// on rows: filter_rows().
   [[nodiscard]] Frame filter(const Mask& mask) const;
+  /// df[df["flag"]]: filter by a bool column (Column::as_mask()).
+  [[nodiscard]] Frame filter(const Column& flags) const;
   /// df.dropna(how="any" or "all", subset=[...]): the rows without a null in any (or with nulls in
   /// all) of the `subset` columns (every column when empty); indexed as filter()'s result.
   enum class How : std::uint8_t { any, all };
@@ -558,8 +586,10 @@ struct PrintOptions {
 /// The frame as pandas prints it (`print(df)`): the column names right-aligned over their values,
 /// then each row with its index label. Values as pandas formats them: int64 as they are, float64 a
 /// column at a time with PrintOptions::precision decimals (above), strings as they are (a tab, CR
-/// or LF written `\t`, `\r`, `\n`). Nulls print as `NaN` in a float64 column (a computed NaN is
-/// the same), `<NA>` in the others (pandas' nullable Int64 and string types). A frame of more than
+/// or LF written `\t`, `\r`, `\n`), bools `True`/`False`, datetimes a column at a time as pandas
+/// (`2024-01-02` when all are at midnight, else with the time and the fraction digits needed).
+/// Nulls print as `NaN` in a float64 column (a computed NaN is the same), `NaT` in a datetime
+/// column, `<NA>` in the others (pandas' nullable Int64, boolean and string types). A frame of more than
 /// `max_rows` rows prints the first and last min_rows / 2, a row of dots between them, and its
 /// shape after a blank line (`[100 rows x 3 columns]`); one without rows prints `Empty DataFrame`,
 /// its columns and its index. Every line ends with a newline. Wide frames are not folded to a
@@ -642,7 +672,17 @@ struct FrameAccess {
     return Column(column.data_, offset, size);
   }
   static Frame frame(std::vector<Column> columns, std::size_t index_start);
+  /// A new column of `values` of type `type` (a bool or datetime column: int64 values).
+  static Column make(std::string name, ColumnValues values, const std::vector<bool>& nulls, ColumnType type) {
+    return Column(std::move(name), std::move(values), nulls, type);
+  }
 };
+
+/// The type of a column's storage: int64 for bool and datetime columns too (0/1, nanoseconds),
+/// which is all that keys, hashing, ordering and gathering rows need to know of them.
+inline ColumnType stored_type(const Column& column) noexcept {
+  return static_cast<ColumnType>(FrameAccess::data(column).values.index());
+}
 
 template <class F>
 using row_result_t = std::decay_t<std::invoke_result_t<const std::decay_t<F>&, Row>>;
@@ -754,13 +794,14 @@ template <detail::ColumnGettable T>
 
 template <class Archive>
 void Column::save(Archive& archive) const {
-  const auto type = static_cast<std::uint8_t>(data_->values.index());
+  // The column's type (bool and datetime: their int64 storage, with their own type byte).
+  const std::uint8_t type = data_->type_code();
   // In shared memory, crossing to a process on this machine (mpp's own archive, not a file a
   // program writes with cereal): the ranges of this view, not its values.
   if (std::is_same_v<Archive, detail::WireOutputArchive> && data_->shared &&
       detail::t_encoding_for_this_machine && detail::still_linked(data_->shared->values_range)) {
     const detail::SharedColumnStorage& shared = *data_->shared;
-    const std::size_t width = type == 0 ? sizeof(std::int64_t) : sizeof(double);
+    const std::size_t width = holds<double>() ? sizeof(double) : sizeof(std::int64_t);
     detail::SharedRange values = shared.values_range;
     values.offset += offset_ * width;
     values.size = size_ * width;
@@ -808,7 +849,15 @@ void Column::load(Archive& archive) {
   }
   switch (type) {
     case 0:
+    case static_cast<std::uint8_t>(ColumnType::boolean):
+    case static_cast<std::uint8_t>(ColumnType::datetime):
       archive(data->values.template emplace<0>());
+      if (type != 0) data->stored_as = type;
+      if (type == static_cast<std::uint8_t>(ColumnType::boolean)) {
+        for (const std::int64_t v : std::get<0>(data->values)) {
+          if (v != 0 && v != 1) detail::throw_frame_invalid("mpp::Column::load", "corrupt bool value");
+        }
+      }
       break;
     case 1:
       archive(data->values.template emplace<1>());

@@ -20,7 +20,8 @@ namespace mpp {
 /// An aggregation of GroupBy::agg, as pandas names them. Missing values (nulls, and NaN in a
 /// float64 column) are skipped by every one but `size`.
 enum class Agg : std::uint8_t {
-  sum,      ///< int64 stays int64 (wrapping as numpy's), float64 a compensated sum; 0 for no values
+  sum,      ///< int64 stays int64 (wrapping as numpy's), float64 a compensated sum; 0 for no values; a
+            ///< bool column's count of true (int64). sum, mean, std, var of string or datetime: refused
   mean,     ///< float64; null for no values
   min,      ///< the column's type (strings byte by byte); null for no values
   max,      ///< as min
@@ -108,10 +109,11 @@ class GroupBy {
   /// `df.groupby(keys).agg({"x": "sum", "y": "mean"})`: one result column per pair, named as the
   /// column, or `<column>_<agg>` when the column is aggregated more than once. Throws
   /// std::out_of_range for an unknown column, std::invalid_argument for a key column, or for sum,
-  /// mean, std or var of a string column (pandas concatenates strings for sum; mpp refuses).
+  /// mean, std or var of a string or datetime column (pandas concatenates strings for sum and
+  /// averages datetimes; mpp refuses).
   [[nodiscard]] Frame agg(const std::vector<std::pair<std::string, Agg>>& aggs) const;
 
-  /// Every non-key column, as pandas' shortcuts: sum, mean, std and var take the int64 and float64
+  /// Every non-key column, as pandas' shortcuts: sum, mean, std and var take the int64, float64 and bool
   /// columns only (pandas 1.5's numeric_only default drops the others), the rest take every one.
   [[nodiscard]] Frame sum() const { return all(Agg::sum); }
   [[nodiscard]] Frame mean() const { return all(Agg::mean); }
@@ -151,7 +153,8 @@ template <class PoolType>
   });
 }
 
-/// `df.describe()` on `pool`: the statistics of each int64 and float64 column, one column per task
+/// `df.describe()` on `pool`: the statistics of each int64 and float64 column (bool and datetime
+/// columns are left out, as pandas does beside numbers), one column per task
 /// (a worker process receives its column as one message). The result as Frame::describe's.
 template <class PoolType>
 [[nodiscard]] Frame describe(PoolType& pool, const Frame& frame) {

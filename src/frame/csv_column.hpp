@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "frame/frame_datetime.hpp"
 #include "mpp/detail/core/config.hpp"
 #include "mpp/detail/frame/frame_number.hpp"
 #include "mpp/detail/frame/frame_storage.hpp"
@@ -122,6 +123,9 @@ class ColumnBuilder {
     if (state_ == State::unknown) become(State::string);  // no value says otherwise
     auto data = std::make_shared<detail::ColumnData>();
     data->name = std::move(name_);
+    // bool and datetime are read into the int64 state (0/1, nanoseconds): their storage.
+    if (forced_ && (*forced_ == ColumnType::boolean || *forced_ == ColumnType::datetime))
+      data->stored_as = static_cast<std::uint8_t>(*forced_);
     switch (state_) {
       case State::int64:
         data->values = trimmed(std::move(ints_));
@@ -155,6 +159,8 @@ class ColumnBuilder {
   static State state_of(ColumnType type) noexcept {
     switch (type) {
       case ColumnType::int64:
+      case ColumnType::boolean:
+      case ColumnType::datetime:
         return State::int64;
       case ColumnType::float64:
         return State::float64;
@@ -262,6 +268,19 @@ class ColumnBuilder {
     };
     switch (state_) {
       case State::int64: {
+        if (*forced_ == ColumnType::boolean) {
+          const std::optional<bool> flag = detail::parse_bool(text);
+          if (!flag) refuse("is not a bool (True, False, true, false, TRUE, FALSE, 1 or 0)");
+          ints_.push_back(*flag ? 1 : 0);
+          break;
+        }
+        if (*forced_ == ColumnType::datetime) {
+          const char* why = nullptr;
+          const std::optional<std::int64_t> ns = detail::parse_datetime(text, why);
+          if (!ns) refuse(why);
+          ints_.push_back(*ns);
+          break;
+        }
         const ParsedNumber number = detail::parse_number(text);
         if (number.form != NumberForm::integer) refuse("is not an integer");
         if (number.integer_out_of_range) refuse("does not fit int64");

@@ -325,6 +325,14 @@ class Reader {
         }
         forced[position] = type;
       }
+      for (const std::string& name : options_.parse_dates) {
+        const std::size_t position = index.find(name, name_of);
+        if (position == detail::NameIndex::k_npos) {
+          throw std::invalid_argument("mpp::read_csv: CsvOptions::parse_dates names column '" + name +
+                                      "', which the input does not have");
+        }
+        forced[position] = ColumnType::datetime;
+      }
       used = used_columns(names, index, name_of);
     }
     width_ = names.size();

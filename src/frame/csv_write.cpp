@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "frame/csv_gzip.hpp"
+#include "frame/frame_datetime.hpp"
 #include "mpp/csv.hpp"
 #include "mpp/detail/frame/frame_number.hpp"
 #include "mpp/detail/posix/fd.hpp"
@@ -104,6 +105,16 @@ void write_frame(const Frame& frame, const CsvOptions& options, Sink&& sink) {
     out.push_back('\n');
   }
   const std::vector<Column>& columns = frame.columns();
+  // A datetime column is written in one format, chosen from all its values, as pandas does.
+  std::vector<detail::DatetimeFormat> formats(columns.size());
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].type() != ColumnType::datetime) continue;
+    const detail::ColumnData& data = detail::FrameAccess::data(columns[c]);
+    const std::uint8_t* nulls = data.null_flags();
+    formats[c] =
+        detail::datetime_format(columns[c].values<std::int64_t>(),
+                                nulls == nullptr ? nullptr : nulls + detail::FrameAccess::offset(columns[c]));
+  }
   for (std::size_t row = 0; row < frame.num_rows(); ++row) {
     for (std::size_t c = 0; c < columns.size(); ++c) {
       if (c > 0) out.push_back(delimiter);
@@ -118,6 +129,12 @@ void write_frame(const Frame& frame, const CsvOptions& options, Sink&& sink) {
           break;
         case ColumnType::string:
           append_text(out, column.values<std::string>()[row], quoting);
+          break;
+        case ColumnType::boolean:
+          out.append(column.values<std::int64_t>()[row] != 0 ? "True" : "False");
+          break;
+        case ColumnType::datetime:
+          detail::append_datetime(out, column.values<std::int64_t>()[row], formats[c]);
           break;
       }
     }

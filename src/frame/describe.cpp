@@ -54,7 +54,8 @@ std::vector<double> quartiles(std::vector<double>& values) {
 std::vector<Column> describe_inputs(const Frame& frame) {
   std::vector<Column> out;
   for (const Column& column : frame.columns()) {
-    if (column.type() != ColumnType::string) out.push_back(column);
+    // Numbers only: pandas' describe() leaves bool and datetime columns out when there are numbers.
+    if (column.type() == ColumnType::int64 || column.type() == ColumnType::float64) out.push_back(column);
   }
   if (out.empty())
     detail::throw_frame_invalid("mpp::Frame::describe", "no int64 or float64 column to describe");

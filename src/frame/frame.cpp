@@ -77,6 +77,10 @@ const char* to_string(ColumnType type) noexcept {
       return "float64";
     case ColumnType::string:
       return "string";
+    case ColumnType::boolean:
+      return "bool";
+    case ColumnType::datetime:
+      return "datetime64[ns]";
   }
   return "unknown";
 }
@@ -85,7 +89,8 @@ const char* to_string(ColumnType type) noexcept {
 
 Column::Column() : data_(std::make_shared<const detail::ColumnData>()) {}
 
-Column::Column(std::string name, detail::ColumnValues values, const std::vector<bool>& nulls) {
+Column::Column(std::string name, detail::ColumnValues values, const std::vector<bool>& nulls,
+               ColumnType stored_as) {
   const std::size_t size = detail::size_of(values);
   if (!nulls.empty() && nulls.size() != size) {
     detail::throw_frame_invalid("mpp::Column", "column '" + name + "' has " + std::to_string(size) +
@@ -95,6 +100,8 @@ Column::Column(std::string name, detail::ColumnValues values, const std::vector<
   auto data = std::make_shared<detail::ColumnData>();
   data->name = std::move(name);
   data->values = std::move(values);
+  if (stored_as == ColumnType::boolean || stored_as == ColumnType::datetime)
+    data->stored_as = static_cast<std::uint8_t>(stored_as);
   if (std::find(nulls.begin(), nulls.end(), true) != nulls.end()) {
     data->nulls.resize(size);
     std::visit(
@@ -112,6 +119,35 @@ Column::Column(std::string name, detail::ColumnValues values, const std::vector<
   data_ = std::move(data);
   size_ = size;
 }
+
+namespace {
+
+template <class T>
+std::vector<T> values_or(const std::vector<std::optional<T>>& values, T placeholder) {
+  std::vector<T> out;
+  out.reserve(values.size());
+  for (const auto& v : values) out.push_back(v.value_or(placeholder));
+  return out;
+}
+
+std::vector<std::int64_t> bits_of(const std::vector<bool>& values) { return {values.begin(), values.end()}; }
+std::vector<std::int64_t> nanoseconds_of(const std::vector<Timestamp>& values) {
+  std::vector<std::int64_t> out;
+  out.reserve(values.size());
+  for (const Timestamp t : values) out.push_back(t.ns);
+  return out;
+}
+
+}  // namespace
+
+Column::Column(std::string name, const std::vector<bool>& values, const std::vector<bool>& nulls)
+    : Column(std::move(name), detail::ColumnValues(bits_of(values)), nulls, ColumnType::boolean) {}
+Column::Column(std::string name, const std::vector<std::optional<bool>>& values)
+    : Column(std::move(name), values_or(values, false), null_flags(values)) {}
+Column::Column(std::string name, const std::vector<Timestamp>& values, const std::vector<bool>& nulls)
+    : Column(std::move(name), detail::ColumnValues(nanoseconds_of(values)), nulls, ColumnType::datetime) {}
+Column::Column(std::string name, const std::vector<std::optional<Timestamp>>& values)
+    : Column(std::move(name), values_or(values, Timestamp()), null_flags(values)) {}
 
 std::size_t Column::null_count() const noexcept {
   const std::uint8_t* flags = data_->null_flags();
@@ -251,6 +287,7 @@ Column concat_column(std::span<const Frame> frames, std::size_t c, std::size_t r
   const Column& first = frames.front().column(c);
   auto data = std::make_shared<detail::ColumnData>();
   data->name = first.name();
+  data->stored_as = detail::FrameAccess::data(first).stored_as;
   bool any_null = false;
   for (const Frame& frame : frames) any_null = any_null || frame.column(c).null_count() != 0;
   std::visit(

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "frame/frame_datetime.hpp"
 #include "frame/frame_names.hpp"
 #include "mpp/frame.hpp"
 
@@ -77,6 +78,37 @@ To cast(const Column& column, std::size_t i, const From& v, ColumnType to) {
   }
 }
 
+// A string as a bool (True/False spellings: pandas would make any non-empty string True) or a
+// datetime (ISO 8601), for astype.
+std::int64_t parse_as(const Column& column, std::size_t i, const std::string& v, ColumnType to) {
+  if (to == ColumnType::boolean) {
+    if (const auto b = detail::parse_bool(v)) return *b ? 1 : 0;
+  } else if (const char* why = nullptr; const auto ns = detail::parse_datetime(v, why)) {
+    return *ns;
+  }
+  throw_cast(column, i, "'" + v + "'", to);
+}
+
+// A bool or datetime column's values as text, as pandas' astype(str): True/False, and datetimes
+// in the column's format (write_csv's).
+std::vector<std::string> text_values(const Column& column) {
+  const std::span<const std::int64_t> v = column.values<std::int64_t>();
+  std::vector<std::string> out(v.size());
+  const detail::ColumnData& data = detail::FrameAccess::data(column);
+  const std::uint8_t* nulls =
+      data.null_flags() == nullptr ? nullptr : data.null_flags() + detail::FrameAccess::offset(column);
+  const detail::DatetimeFormat format = detail::datetime_format(v, nulls);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (nulls != nullptr && nulls[i] != 0) continue;
+    if (column.type() == ColumnType::boolean) {
+      out[i] = v[i] != 0 ? "True" : "False";
+    } else {
+      detail::append_datetime(out[i], v[i], format);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 // A column's name is part of its storage, so the values are copied (this view's only); a column
@@ -93,29 +125,55 @@ Column Column::rename(std::string name) const {
       [&](const auto& all) {
         using T = typename std::decay_t<decltype(all)>::value_type;
         const std::span<const T> v = values<T>();
-        return Column(std::move(name), std::vector<T>(v.begin(), v.end()), nulls);
+        return Column(std::move(name), detail::ColumnValues(std::vector<T>(v.begin(), v.end())), nulls,
+                      type());
       },
       data_->values);
 }
 
 Column Column::astype(ColumnType type) const {
-  if (type == this->type()) return *this;
+  const ColumnType from = this->type();
+  if (type == from) return *this;
+  const auto is = [](ColumnType t, ColumnType a, ColumnType b) { return t == a || t == b; };
+  // pandas refuses a datetime to or from a float64 or a bool (a number of nanoseconds is int64).
+  if ((from == ColumnType::datetime && is(type, ColumnType::float64, ColumnType::boolean)) ||
+      (type == ColumnType::datetime && is(from, ColumnType::float64, ColumnType::boolean))) {
+    detail::throw_frame_invalid("mpp::Column::astype", "column '" + name() + "' holds " + to_string(from) +
+                                                           " values, which cannot become " + to_string(type) +
+                                                           " (int64 nanoseconds can)");
+  }
   std::vector<bool> nulls(size_);
   for (std::size_t i = 0; i < size_; ++i) nulls[i] = null_at(i);
+  if (type == ColumnType::string && from != ColumnType::float64 && from != ColumnType::int64)
+    return Column(name(), text_values(*this), nulls);
   const auto convert = [&]<class To>(std::vector<To> out) {
     out.reserve(size_);
     std::visit(
         [&](const auto& all) {
           using From = typename std::decay_t<decltype(all)>::value_type;
           const std::span<const From> v = values<From>();
-          for (std::size_t i = 0; i < size_; ++i)
-            out.push_back(nulls[i] ? detail::null_placeholder<To>() : cast<To>(*this, i, v[i], type));
+          for (std::size_t i = 0; i < size_; ++i) {
+            if (nulls[i]) {
+              out.push_back(detail::null_placeholder<To>());
+            } else if constexpr (std::is_same_v<From, std::string> && std::is_same_v<To, std::int64_t>) {
+              out.push_back(type == ColumnType::int64 ? cast<To>(*this, i, v[i], type)
+                                                      : parse_as(*this, i, v[i], type));
+            } else if constexpr (std::is_arithmetic_v<From> && std::is_same_v<To, std::int64_t>) {
+              // To bool: nonzero is true (a NaN too, as numpy); int64 nanoseconds to datetime as they are.
+              out.push_back(type == ColumnType::boolean ? static_cast<std::int64_t>(v[i] != 0)
+                                                        : cast<To>(*this, i, v[i], type));
+            } else {
+              out.push_back(cast<To>(*this, i, v[i], type));
+            }
+          }
         },
         data_->values);
-    return Column(name(), std::move(out), nulls);
+    return Column(name(), detail::ColumnValues(std::move(out)), nulls, type);
   };
   switch (type) {
     case ColumnType::int64:
+    case ColumnType::boolean:
+    case ColumnType::datetime:
       return convert(std::vector<std::int64_t>{});
     case ColumnType::float64:
       return convert(std::vector<double>{});

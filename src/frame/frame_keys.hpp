@@ -31,13 +31,15 @@ std::uint64_t hash_seed() noexcept;
 class KeyView {
  public:
   explicit KeyView(const Column& column)
-      : type_(column.type()),
+      : type_(stored_type(column)),
         nulls_(FrameAccess::data(column).null_flags()),
         offset_(FrameAccess::offset(column)) {
     const ColumnData& data = FrameAccess::data(column);
     if (nulls_ != nullptr) nulls_ += offset_;
     switch (type_) {
       case ColumnType::int64:
+      case ColumnType::boolean:  // int64 storage
+      case ColumnType::datetime:
         ints_ = data.data<std::int64_t>() + offset_;
         break;
       case ColumnType::float64:

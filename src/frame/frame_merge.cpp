@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* k_where = "mpp::merge";
 
-bool is_number(ColumnType type) { return type != ColumnType::string; }
+bool is_number(ColumnType type) { return type == ColumnType::int64 || type == ColumnType::float64; }
+const char* key_kind(ColumnType type) { return is_number(type) ? "number" : to_string(type); }
 
 // Row pairs of the result: a probe row and a build row, -1 for none.
 struct Pairs {
@@ -160,7 +161,7 @@ Pairs pair_rows(const detail::MergeKeys& keys, std::vector<std::int64_t> groups_
 // A column's values read in place, as T (its own type, or double from int64).
 template <class T>
 struct Source {
-  explicit Source(const Column& column) : type(column.type()) {
+  explicit Source(const Column& column) : type(detail::stored_type(column)) {
     const detail::ColumnData& data = detail::FrameAccess::data(column);
     const std::size_t offset = detail::FrameAccess::offset(column);
     nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
@@ -189,8 +190,9 @@ struct Source {
 // `column`'s rows at `rows` (-1: null), as type T (the column's own, or float64 from int64); where a
 // row is -1 and `fallback` is given, the fallback's row at `fallback_rows` instead.
 template <class T>
-Column gather(const std::string& name, const Column& column, const std::vector<std::int64_t>& rows,
-              const Column* fallback, const std::vector<std::int64_t>* fallback_rows) {
+Column gather(ColumnType type, const std::string& name, const Column& column,
+              const std::vector<std::int64_t>& rows, const Column* fallback,
+              const std::vector<std::int64_t>* fallback_rows) {
   std::vector<T> values(rows.size(), detail::null_placeholder<T>());
   std::vector<bool> nulls(rows.size(), false);
   bool any_null = false;
@@ -211,7 +213,8 @@ Column gather(const std::string& name, const Column& column, const std::vector<s
       any_null = true;
     }
   }
-  return Column(name, std::move(values), any_null ? nulls : std::vector<bool>{});
+  return detail::FrameAccess::make(name, detail::ColumnValues(std::move(values)),
+                                   any_null ? nulls : std::vector<bool>{}, type);
 }
 
 Column gather_as(ColumnType type, const std::string& name, const Column& column,
@@ -219,13 +222,15 @@ Column gather_as(ColumnType type, const std::string& name, const Column& column,
                  const std::vector<std::int64_t>* fallback_rows = nullptr) {
   switch (type) {
     case ColumnType::int64:
-      return gather<std::int64_t>(name, column, rows, fallback, fallback_rows);
+    case ColumnType::boolean:
+    case ColumnType::datetime:
+      return gather<std::int64_t>(type, name, column, rows, fallback, fallback_rows);
     case ColumnType::float64:
-      return gather<double>(name, column, rows, fallback, fallback_rows);
+      return gather<double>(type, name, column, rows, fallback, fallback_rows);
     case ColumnType::string:
       break;
   }
-  return gather<std::string>(name, column, rows, fallback, fallback_rows);
+  return gather<std::string>(type, name, column, rows, fallback, fallback_rows);
 }
 
 // The key names of each side, checked.
@@ -257,10 +262,13 @@ MergeKeys merge_keys(const Frame& left, const Frame& right, const MergeOptions& 
   for (std::size_t k = 0; k < left_names.size(); ++k) {
     const ColumnType a = left_keys.column(k).type();
     const ColumnType b = right_keys.column(k).type();
-    if (is_number(a) != is_number(b)) {
+    // Numbers merge with numbers; a string, bool or datetime key only with its own type (pandas
+    // refuses datetime64 with int64, and mpp a bool with a number).
+    if (a != b && !(is_number(a) && is_number(b))) {
       throw_frame_invalid(k_where, "key column '" + left_names[k] + "' of left is " + to_string(a) +
                                        " and key column '" + right_names[k] + "' of right is " +
-                                       to_string(b) + ": a number key cannot be merged with a string key");
+                                       to_string(b) + ": a " + key_kind(a) + " key cannot be merged with a " +
+                                       key_kind(b) + " key");
     }
   }
   if (options.how == MergeHow::right) return {std::move(right_keys), std::move(left_keys)};

@@ -34,9 +34,11 @@ MergeKeySide::MergeKeySide(const Frame& keys) : rows_(keys.num_rows()) {
     const ColumnData& data = FrameAccess::data(column);
     const std::size_t offset = FrameAccess::offset(column);
     const std::uint8_t* nulls = data.null_flags();
-    Key key{column.type(), nullptr, nulls == nullptr ? nullptr : nulls + offset};
-    switch (column.type()) {
+    Key key{detail::stored_type(column), nullptr, nulls == nullptr ? nullptr : nulls + offset};
+    switch (detail::stored_type(column)) {
       case ColumnType::int64:
+      case ColumnType::boolean:  // int64 storage
+      case ColumnType::datetime:
         key.values = data.data<std::int64_t>() + offset;
         break;
       case ColumnType::float64:
@@ -57,6 +59,8 @@ std::uint64_t MergeKeySide::hash(std::size_t row) const noexcept {
     if (key.nulls == nullptr || key.nulls[row] == 0) {
       switch (key.type) {
         case ColumnType::int64:
+        case ColumnType::boolean:  // int64 storage
+        case ColumnType::datetime:
           k = static_cast<std::uint64_t>(static_cast<const std::int64_t*>(key.values)[row]);
           break;
         case ColumnType::float64: {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "frame/frame_datetime.hpp"
 #include "mpp/detail/frame/frame_throw.hpp"
 #include "mpp/frame.hpp"
 
@@ -121,9 +122,24 @@ std::vector<std::string> cells(const Column& column, std::span<const std::size_t
   for (const std::size_t r : rows) any_null = any_null || column.is_null(r);
   std::vector<std::string> out;
   out.reserve(rows.size());
+  detail::DatetimeFormat format;
+  if (column.type() == ColumnType::datetime) {
+    // pandas formats the column's printed values as one (a cut frame: those it prints).
+    std::vector<std::int64_t> shown;
+    for (const std::size_t r : rows) {
+      if (!column.is_null(r)) shown.push_back(column.values<std::int64_t>()[r]);
+    }
+    format = detail::datetime_format(shown, nullptr);
+  }
   for (const std::size_t r : rows) {
     if (column.is_null(r)) {
-      out.emplace_back(" <NA>");
+      out.emplace_back(column.type() == ColumnType::datetime ? "NaT" : " <NA>");
+    } else if (column.type() == ColumnType::boolean) {
+      out.emplace_back(column.values<std::int64_t>()[r] != 0 ? " True" : " False");
+    } else if (column.type() == ColumnType::datetime) {
+      std::string cell;
+      detail::append_datetime(cell, column.values<std::int64_t>()[r], format);
+      out.push_back(std::move(cell));
     } else if (column.type() == ColumnType::int64) {
       const std::int64_t v = column.values<std::int64_t>()[r];
       out.push_back((v >= 0 || any_null ? " " : "") + std::to_string(v));

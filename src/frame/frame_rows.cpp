@@ -19,7 +19,31 @@ namespace mpp {
 namespace {
 
 const char* scalar_type(const Scalar& value) {
-  return std::holds_alternative<std::string>(value) ? "a string" : "a number";
+  constexpr const char* k_names[] = {"a number", "a number", "a string", "a bool", "a datetime"};
+  return k_names[value.index()];
+}
+
+// What a column compares with: numbers with numbers, and each other type with its own.
+int kind_of(ColumnType type) {
+  switch (type) {
+    case ColumnType::int64:
+    case ColumnType::float64:
+      return 0;
+    case ColumnType::string:
+      return 2;
+    case ColumnType::boolean:
+      return 3;
+    case ColumnType::datetime:
+      return 4;
+  }
+  return -1;
+}
+int kind_of(const Scalar& value) { return value.index() == 1 ? 0 : static_cast<int>(value.index()); }
+
+// A bool or a datetime as its int64 storage holds it (0/1, nanoseconds).
+std::int64_t stored(const Scalar& value) {
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? 1 : 0;
+  return std::get<Timestamp>(value).ns;
 }
 
 enum class Op { eq, ne, lt, le, gt, ge };
@@ -63,12 +87,11 @@ void compare_range(const T* v, const std::uint8_t* nulls, std::uint8_t* out, std
 // as IEEE does: unequal to everything), in parallel for a large column.
 template <Op op>
 Mask compare(const Column& column, const Scalar& value, const char* name) {
-  const bool text = std::holds_alternative<std::string>(value);
-  if (text != (column.type() == ColumnType::string)) {
+  if (kind_of(column.type()) != kind_of(value)) {
     const std::string where = std::string("mpp::Column::operator") + name;
     detail::throw_frame_invalid(where.c_str(), "column '" + column.name() + "' holds " +
                                                    to_string(column.type()) + " values, compared with " +
-                                                   (text ? "a string" : "a number"));
+                                                   scalar_type(value));
   }
   const detail::ColumnData& data = detail::FrameAccess::data(column);
   const std::size_t offset = detail::FrameAccess::offset(column);
@@ -83,6 +106,11 @@ Mask compare(const Column& column, const Scalar& value, const char* name) {
   };
   const auto exact = [](int sign) { return holds<op>(sign, 0); };
   switch (column.type()) {
+    case ColumnType::boolean:
+    case ColumnType::datetime:
+      run(data.data<std::int64_t>() + offset,
+          [x = stored(value)](std::int64_t v) { return holds<op>(v, x); });
+      break;
     case ColumnType::string: {
       const std::string_view x = std::get<std::string>(value);
       run(data.data<std::string>() + offset,
@@ -160,19 +188,22 @@ Column Column::fillna(const Scalar& value) const {
           if (!std::holds_alternative<std::string>(value)) break_type();
           fill = std::get<std::string>(value);
         } else if constexpr (std::is_same_v<T, double>) {
-          if (std::holds_alternative<std::string>(value)) break_type();
+          if (kind_of(value) != 0) break_type();
           fill = std::holds_alternative<double>(value) ? std::get<double>(value)
                                                        : static_cast<double>(std::get<std::int64_t>(value));
-        } else {
+        } else if (type() == ColumnType::int64) {
           if (!std::holds_alternative<std::int64_t>(value)) break_type();
           fill = std::get<std::int64_t>(value);
+        } else {  // bool or datetime: a value of its own type
+          if (kind_of(type()) != kind_of(value)) break_type();
+          fill = stored(value);
         }
         const std::span<const T> v = values<T>();
         std::vector<T> out(v.begin(), v.end());
         for (std::size_t i = 0; i < size_; ++i) {
           if (fill_at[i]) out[i] = fill;
         }
-        return Column(name(), std::move(out));
+        return Column(name(), detail::ColumnValues(std::move(out)), {}, type());
       },
       data_->values);
 }
@@ -208,6 +239,7 @@ std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask
     auto result = std::make_shared<detail::ColumnData>();
     result->name = column->name();
     const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
+    result->stored_as = data.stored_as;
     if (nulls != nullptr) result->nulls.resize(total);
     std::visit(
         [&](const auto& all) {
@@ -253,6 +285,28 @@ Column Column::filter(const Mask& mask) const {
   check_mask(size_, mask, "mpp::Column::filter");
   return std::move(gather({this}, mask).front());
 }
+
+Mask Column::as_mask() const {
+  if (type() != ColumnType::boolean) {
+    detail::throw_frame_invalid("mpp::Column::as_mask",
+                                "column '" + name() + "' holds " + to_string(type()) + " values, not bool");
+  }
+  const std::int64_t* v = values<std::int64_t>().data();
+  const std::uint8_t* nulls = data_->null_flags() == nullptr ? nullptr : data_->null_flags() + offset_;
+  std::vector<std::uint8_t> flags;
+  detail::reserve_on_huge_pages(flags, size_);
+  flags.resize(size_);
+  // The values in parallel (a large column), then the nulls cleared: a null is false.
+  detail::for_ranges(size_, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) flags[i] = v[i] != 0 ? 1 : 0;
+  });
+  if (nulls != nullptr) {
+    for (std::size_t i = 0; i < size_; ++i) flags[i] &= static_cast<std::uint8_t>(nulls[i] == 0);
+  }
+  return Mask(std::move(flags));
+}
+
+Frame Frame::filter(const Column& flags) const { return filter(flags.as_mask()); }
 
 Frame Frame::filter(const Mask& mask) const {
   check_mask(rows_, mask, "mpp::Frame::filter");

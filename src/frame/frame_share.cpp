@@ -23,8 +23,11 @@ constexpr std::size_t k_align = 64;  // each block on its own cache lines
 
 std::size_t aligned(std::size_t at) { return (at + k_align - 1) / k_align * k_align; }
 
-std::size_t width_of(ColumnType type) {
-  return type == ColumnType::int64 ? sizeof(std::int64_t) : sizeof(double);
+// int64 storage (int64, bool, datetime) or float64's.
+bool stores_int64(const Column& column) { return column.holds<std::int64_t>(); }
+
+std::size_t width_of(const Column& column) {
+  return stores_int64(column) ? sizeof(std::int64_t) : sizeof(double);
 }
 
 // Where one column goes in the segment.
@@ -43,7 +46,7 @@ Frame Frame::share() const {
     if (column.type() == ColumnType::string) continue;
     Place place;
     place.values = aligned(total);
-    total = place.values + column.size() * width_of(column.type());
+    total = place.values + column.size() * width_of(column);
     if (column.null_count() != 0) {
       place.nulls = aligned(total);
       total = *place.nulls + column.size();
@@ -65,16 +68,17 @@ Frame Frame::share() const {
       continue;
     }
     const Place& place = *places[c];
-    const std::size_t bytes = column.size() * width_of(column.type());
+    const std::size_t bytes = column.size() * width_of(column);
     std::byte* values = memory->data() + place.values;
-    if (column.type() == ColumnType::int64) {
+    if (stores_int64(column)) {
       if (bytes != 0) std::memcpy(values, column.values<std::int64_t>().data(), bytes);
     } else if (bytes != 0) {
       std::memcpy(values, column.values<double>().data(), bytes);
     }
     auto data = std::make_shared<detail::ColumnData>();
     data->name = column.name();
-    if (column.type() == ColumnType::int64) {
+    data->stored_as = detail::FrameAccess::data(column).stored_as;
+    if (stores_int64(column)) {
       data->values.emplace<0>();
     } else {
       data->values.emplace<1>();
@@ -98,8 +102,11 @@ Frame Frame::share() const {
 
 void Column::load_shared(detail::ColumnData& data, std::uint8_t type, const detail::SharedRange& values,
                          const detail::SharedRange& nulls) {
-  if (type > 1) detail::throw_frame_invalid("mpp::Column::load", "corrupt shared column type");
-  const std::size_t width = type == 0 ? sizeof(std::int64_t) : sizeof(double);
+  const bool int64_storage = type == 0 || type == static_cast<std::uint8_t>(ColumnType::boolean) ||
+                             type == static_cast<std::uint8_t>(ColumnType::datetime);
+  if (!int64_storage && type != 1)
+    detail::throw_frame_invalid("mpp::Column::load", "corrupt shared column type");
+  const std::size_t width = int64_storage ? sizeof(std::int64_t) : sizeof(double);
   const std::size_t size = static_cast<std::size_t>(values.size / width);
   if (values.size % width != 0 || values.offset % width != 0 || (nulls.size != 0 && nulls.size != size)) {
     detail::throw_frame_invalid("mpp::Column::load", "corrupt shared column ranges");
@@ -111,8 +118,9 @@ void Column::load_shared(detail::ColumnData& data, std::uint8_t type, const deta
   };
   auto mapped = std::make_shared<Mapped>(Mapped{detail::MappedRange(values), std::nullopt});
   if (nulls.size != 0) mapped->nulls.emplace(nulls);
-  if (type == 0) {
+  if (int64_storage) {
     data.values.emplace<0>();
+    if (type != 0) data.stored_as = type;
   } else {
     data.values.emplace<1>();
   }

@@ -199,7 +199,8 @@ Frame take(const Frame& frame, std::span<const std::uint64_t> order) {
     std::visit(
         [&](const auto& like) {
           using T = typename std::decay_t<decltype(like)>::value_type;
-          out.emplace_back(column.name(), gather(column.values<T>(), order), nulls);
+          out.push_back(FrameAccess::make(column.name(), ColumnValues(gather(column.values<T>(), order)),
+                                          nulls, column.type()));
         },
         FrameAccess::data(column).values);
   }

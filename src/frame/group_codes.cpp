@@ -110,7 +110,7 @@ GroupCodes column_codes(const Column& column) {
   out.code.resize(n);
   const std::uint8_t* nulls = null_flags(column);
   const std::uint64_t seed = hash_seed();
-  if (column.type() == ColumnType::string) {
+  if (stored_type(column) == ColumnType::string) {
     const std::span<const std::string> values = column.values<std::string>();
     KeyTable<std::string_view> table;
     for (std::size_t i = 0; i < n; ++i) {
@@ -135,7 +135,7 @@ GroupCodes column_codes(const Column& column) {
       out.code[i] = word ? table.id(*word, mix(*word ^ seed), i) : k_missing;
     }
   };
-  if (column.type() == ColumnType::int64) {
+  if (stored_type(column) == ColumnType::int64) {
     const std::int64_t* values = column.values<std::int64_t>().data();
     run([values](std::size_t i) {
       return std::optional<std::uint64_t>(static_cast<std::uint64_t>(values[i]));
@@ -162,7 +162,7 @@ const std::uint8_t* null_flags(const Column& column) {
 bool is_missing(const Column& column, std::size_t i) {
   const std::uint8_t* nulls = null_flags(column);
   if (nulls != nullptr && nulls[i] != 0) return true;
-  return column.type() == ColumnType::float64 && std::isnan(column.values<double>()[i]);
+  return stored_type(column) == ColumnType::float64 && std::isnan(column.values<double>()[i]);
 }
 
 GroupCodes factorize(std::span<const Column> keys, bool dropna) {
@@ -226,10 +226,12 @@ Column take(const Column& column, std::span<const std::size_t> rows) {
     for (std::size_t j = 0; j < rows.size(); ++j) {
       out.push_back(rows[j] == k_no_row || (any_null && nulls[j]) ? null_placeholder<T>() : values[rows[j]]);
     }
-    return Column(column.name(), std::move(out), nulls);
+    return FrameAccess::make(column.name(), ColumnValues(std::move(out)), nulls, column.type());
   };
-  switch (column.type()) {
+  switch (stored_type(column)) {
     case ColumnType::int64:
+    case ColumnType::boolean:  // int64 storage
+    case ColumnType::datetime:
       return gather(std::int64_t{});
     case ColumnType::float64:
       return gather(double{});
@@ -244,8 +246,10 @@ int compare_rows(const Column& values, std::size_t i, std::size_t j) {
   const bool mj = is_missing(values, j);
   if (mi || mj) return static_cast<int>(mi) - static_cast<int>(mj);
   auto three_way = [](const auto& a, const auto& b) { return a < b ? -1 : (b < a ? 1 : 0); };
-  switch (values.type()) {
+  switch (stored_type(values)) {
     case ColumnType::int64:
+    case ColumnType::boolean:  // int64 storage
+    case ColumnType::datetime:
       return three_way(values.values<std::int64_t>()[i], values.values<std::int64_t>()[j]);
     case ColumnType::float64:
       return three_way(values.values<double>()[i], values.values<double>()[j]);

@@ -50,6 +50,13 @@ const char* to_string(Agg agg) noexcept {
 namespace detail {
 namespace {
 
+// What pandas computes: sum, mean, std and var of numbers and bools (True counts 1), every
+// aggregation that only picks or counts values (min, max, first, last, count, nunique) of any type.
+bool allowed(Agg agg, ColumnType type) {
+  const bool arithmetic = agg == Agg::sum || agg == Agg::mean || agg == Agg::std || agg == Agg::var;
+  return !arithmetic || (type != ColumnType::string && type != ColumnType::datetime);
+}
+
 Column int_column(std::string name, std::vector<std::int64_t> values) {
   return {std::move(name), std::move(values)};
 }
@@ -86,7 +93,8 @@ Frame partial_state(const Column& column, Agg agg, Codes codes, std::size_t grou
     case Agg::count:
       return Frame{int_column("n", group_counts(column, codes, groups))};
     case Agg::sum:
-      if (column.type() == ColumnType::int64) return Frame{int_column("s", int_sums(column, codes, groups))};
+      if (stored_type(column) == ColumnType::int64)
+        return Frame{int_column("s", int_sums(column, codes, groups))};
       [[fallthrough]];
     case Agg::mean: {
       KahanSums sums = float_sums(column, codes, groups);
@@ -130,7 +138,7 @@ Column merge_state(const Frame& state, const Column& input, Agg agg, Codes codes
     case Agg::count:
       return int_column(name, int_sums(state.column("n"), codes, groups));
     case Agg::sum:
-      if (input.type() == ColumnType::int64)
+      if (stored_type(input) == ColumnType::int64)
         return int_column(name, int_sums(state.column("s"), codes, groups));
       [[fallthrough]];
     case Agg::mean: {
@@ -230,10 +238,10 @@ Frame GroupBy::agg(const std::vector<std::pair<std::string, Agg>>& aggs) const {
     if (std::find(keys_.begin(), keys_.end(), name) != keys_.end()) {
       detail::throw_frame_invalid("mpp::GroupBy::agg", "'" + name + "' is a key column");
     }
-    const bool numeric_only = op == Agg::sum || op == Agg::mean || op == Agg::std || op == Agg::var;
-    if (numeric_only && column.type() == ColumnType::string) {
+    if (!detail::allowed(op, column.type())) {
       detail::throw_frame_invalid("mpp::GroupBy::agg", std::string("cannot take the ") + to_string(op) +
-                                                           " of string column '" + name + "'");
+                                                           " of " + to_string(column.type()) + " column '" +
+                                                           name + "'");
     }
     columns.push_back(name);
     ops.push_back(static_cast<std::uint8_t>(op));
@@ -248,11 +256,10 @@ Frame GroupBy::agg(const std::vector<std::pair<std::string, Agg>>& aggs) const {
 }
 
 Frame GroupBy::all(Agg agg) const {
-  const bool numeric_only = agg == Agg::sum || agg == Agg::mean || agg == Agg::std || agg == Agg::var;
   std::vector<std::pair<std::string, Agg>> aggs;
   for (const Column& column : frame_.columns()) {
     if (std::find(keys_.begin(), keys_.end(), column.name()) != keys_.end()) continue;
-    if (numeric_only && column.type() == ColumnType::string) continue;
+    if (!detail::allowed(agg, column.type())) continue;
     aggs.emplace_back(column.name(), agg);
   }
   return this->agg(aggs);

@@ -12,7 +12,7 @@ template <class T, class F>
 void for_each_value(const Column& column, Codes codes, F&& f) {
   const std::uint8_t* nulls = null_flags(column);
   const std::size_t n = codes.size();
-  if (column.type() == ColumnType::int64) {
+  if (stored_type(column) == ColumnType::int64) {
     const std::int64_t* values = column.values<std::int64_t>().data();
     for (std::size_t i = 0; i < n; ++i) {
       if (codes[i] == k_no_group || (nulls != nullptr && nulls[i] != 0)) continue;
@@ -39,7 +39,7 @@ std::vector<std::int64_t> group_sizes(Codes codes, std::size_t groups) {
 
 std::vector<std::int64_t> group_counts(const Column& column, Codes codes, std::size_t groups) {
   std::vector<std::int64_t> out(groups);
-  if (column.type() == ColumnType::string) {
+  if (stored_type(column) == ColumnType::string) {
     const std::uint8_t* nulls = null_flags(column);
     for (std::size_t i = 0; i < codes.size(); ++i) {
       if (codes[i] != k_no_group && (nulls == nullptr || nulls[i] == 0)) ++out[codes[i]];
@@ -107,8 +107,10 @@ std::vector<std::size_t> pick_rows(const Column& column, Codes codes, std::size_
       return sign < 0 ? values[i] < values[j] : values[j] < values[i];
     });
   };
-  switch (column.type()) {
+  switch (stored_type(column)) {
     case ColumnType::int64:
+    case ColumnType::boolean:  // int64 storage
+    case ColumnType::datetime:
       by(column.values<std::int64_t>());
       break;
     case ColumnType::float64:

@@ -50,6 +50,14 @@ struct ColumnData {
   /// value, 1 for a null. The value stored under a null is the type's placeholder (0, NaN, "").
   std::vector<std::uint8_t> nulls;
   std::optional<SharedColumnStorage> shared;
+  /// mpp::ColumnType's value for a type kept in another type's storage (bool and datetime in int64
+  /// storage: 0/1 and nanoseconds), else 0: the type is the storage's, values.index().
+  std::uint8_t stored_as = 0;
+
+  /// The column's mpp::ColumnType, as its number.
+  std::uint8_t type_code() const noexcept {
+    return stored_as != 0 ? stored_as : static_cast<std::uint8_t>(values.index());
+  }
 
   /// The values of a column of type T.
   template <ColumnElement T>
