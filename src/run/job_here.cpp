@@ -48,6 +48,36 @@ void read_into(Fd& fd, std::string& buffer) {
   }
 }
 
+// The write end of the pipe to this process's guardian: a shell that reads the process group of the
+// job running here ("0" when none), and when the pipe ends (this process died: MpiPool::terminate()
+// kills a rank's local workers for --halt now and Ctrl-C) sends that group SIGTERM, and SIGKILL a
+// second later, as the Runner does to a job it stops. The job's leader alone would go with this
+// process (its parent-death signal); what it started would run on. One per process, made at its
+// first job: one more process per worker, not per job.
+int guardian() {
+  static Fd pipe_to = [] {
+    Fd read;
+    Fd write;
+    open_pipe(read, write);
+    Child::SpawnOptions spawn;
+    spawn.new_process_group = true;  // out of reach of a signal to this process's group
+    spawn.stdin_fd = read.get();
+    // Never waited for (the Child forgets it): it ends after this process, as it must.
+    const Child watcher =
+        Child::spawn({k_shell, "-c",
+                      "p=0; while read -r q; do p=$q; done; if [ \"$p\" != 0 ]; then "
+                      "kill -TERM -\"$p\" 2>/dev/null; sleep 1; kill -KILL -\"$p\" 2>/dev/null; fi"},
+                     spawn);
+    return write;
+  }();
+  return pipe_to.get();
+}
+
+void tell_guardian(pid_t group) {
+  const std::string line = std::to_string(group) + "\n";
+  (void)posix::retried("write", [&] { return ::write(guardian(), line.data(), line.size()); });
+}
+
 }  // namespace
 
 RemoteOutcome run_job_here(const RemoteJob& job) {
@@ -74,6 +104,7 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
     outcome.status = start_failure_status(e.code().value());
     return outcome;
   }
+  tell_guardian(child.pid());
   out[1].reset();  // the job has its own copies: the ends come when it (and its group) close them
   err[1].reset();
   Deadline timeout_at =
@@ -111,6 +142,7 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
     status = child.wait();
   }
   outcome.status = *status;
+  tell_guardian(0);
   return outcome;
 }
 

@@ -140,6 +140,23 @@ TEST(MppRunMpi, TimeoutAndRetriesWorkOnTheRanks) {
   EXPECT_EQ(retried.out, "ok\n");
 }
 
+TEST(MppRunMpi, HaltNowStopsTheRunningJobsAndWhatTheyStarted) {
+  ScratchDir dir;
+  // The second job starts `sleep` in the background and waits for it; the first fails once it has:
+  // --halt now stops the second on its rank, the background sleep included.
+  const std::string bg = dir / "bg";
+  const std::string job = "sh -c 'if [ {} = fail ]; then " + wait_for(bg) +
+                          "; exit 1; fi; sleep 300 & echo $! > " + bg + ".tmp && mv " + bg + ".tmp " + bg +
+                          "; wait'";
+  const Result r = run_on(3, {"-j1", "--halt", "now,fail=1", job, ":::", "fail", "stay"});
+  EXPECT_EQ(r.code(), 1) << r;
+  EXPECT_NE(r.err.find("--halt now: stopped after 1 failed job"), std::string::npos) << r;
+  KillAtEnd cleanup;
+  const pid_t sleeper = cleanup.add(read_pid(bg));
+  ASSERT_GT(sleeper, 0);
+  EXPECT_TRUE(ended_within(sleeper, 10s));
+}
+
 TEST(MppRunMpi, OptionsThatCannotWorkAcrossRanksAreRefused) {
   for (const Words& args :
        {Words{"--pipe", "cat"}, Words{"-u", "echo", ":::", "a"}, Words{"--line-buffer", "echo", ":::", "a"},
