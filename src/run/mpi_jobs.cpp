@@ -150,6 +150,9 @@ void check_options_across_ranks(const Options& options) {
     refuse("--line-buffer", "a job's output comes back from its rank whole, when the job ends");
   if (options.memfree != 0) refuse("--memfree", "it would measure rank 0's memory, not the ranks'");
   if (!options.load.empty()) refuse("--load", "it would measure rank 0's load, not the ranks'");
+  if (options.jobs_spec.kind == JobsSpec::Kind::most) {
+    refuse("-j 0", "each rank would start a worker process per job slot (4096); give -j N, jobs per rank");
+  }
 }
 
 std::unique_ptr<RemoteJobs> make_mpi_jobs(std::size_t per_rank) {

@@ -20,7 +20,7 @@ namespace mpp::detail::run {
 void serve_ranks(int& argc, char**& argv);
 
 /// Throws mpp::ParseError for the options that cannot work across ranks (--pipe, -u, --line-buffer,
-/// --memfree, --load), naming the option.
+/// --memfree, --load, -j 0), naming the option.
 void check_options_across_ranks(const Options& options);
 
 /// Rank 0, after serve_ranks(): `per_rank` jobs at once on each serving rank, each in a local worker
