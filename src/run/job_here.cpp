@@ -1,5 +1,6 @@
 // run_job_here(): one remote job on the machine that received it (an MPI rank's local worker), run
-// as the Runner runs a local one, with --timeout enforced here, where the job's group is.
+// as the Runner runs a local one, with --timeout enforced here, where the job's group is; and
+// under_mpi(), which tells that mpp-run was started as ranks.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -78,7 +80,14 @@ void tell_guardian(pid_t group) {
   (void)posix::retried("write", [&] { return ::write(guardian(), line.data(), line.size()); });
 }
 
+bool size_above_one(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && std::atol(value) > 1;
+}
+
 }  // namespace
+
+bool under_mpi() { return size_above_one("OMPI_COMM_WORLD_SIZE") || size_above_one("PMI_SIZE"); }
 
 RemoteOutcome run_job_here(const RemoteJob& job) {
   RemoteOutcome outcome;

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -33,11 +32,6 @@ std::string host_in(std::string_view message) {
   const std::size_t close = message.find(')', open);
   if (open == std::string_view::npos || close == std::string_view::npos) return {};
   return std::string(message.substr(open + 2, close - open - 2));
-}
-
-bool size_above_one(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr && std::atol(value) > 1;
 }
 
 class MpiJobs final : public RemoteJobs {
@@ -134,8 +128,6 @@ class MpiJobs final : public RemoteJobs {
 };
 
 }  // namespace
-
-bool under_mpi() { return size_above_one("OMPI_COMM_WORLD_SIZE") || size_above_one("PMI_SIZE"); }
 
 void serve_ranks(int& argc, char**& argv) { MpiPool::serve(argc, argv); }
 

@@ -11,10 +11,6 @@
 
 namespace mpp::detail::run {
 
-/// Whether this process is one rank of several of an MPI job: Open MPI's OMPI_COMM_WORLD_SIZE, or the
-/// PMI_SIZE of a PMI launcher (srun --mpi=pmi2), says more than 1. Never starts MPI.
-[[nodiscard]] bool under_mpi();
-
 /// Starts MPI and mpp's session on every rank: returns on rank 0 only; the other ranks serve jobs
 /// until rank 0 ends, then exit.
 void serve_ranks(int& argc, char**& argv);

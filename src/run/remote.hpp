@@ -61,6 +61,11 @@ class RemoteJobs {
   virtual void stop() = 0;
 };
 
+/// Whether this process is one rank of several of an MPI job: Open MPI's OMPI_COMM_WORLD_SIZE, or the
+/// PMI_SIZE of a PMI launcher (srun --mpi=pmi2), says more than 1. Never starts MPI; answers in
+/// builds without MPI too, which must then refuse to run (each rank would run every job).
+[[nodiscard]] bool under_mpi();
+
 /// Runs `job` in this process's machine as mpp-run runs a local job (directly, or through /bin/sh when
 /// it has shell syntax; in its own process group; standard input /dev/null) and returns its output and
 /// status, `host` this machine's name. Blocks until it has ended.

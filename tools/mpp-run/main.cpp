@@ -25,10 +25,18 @@
 namespace run = mpp::detail::run;
 
 int main(int argc, char** argv) {
+  const bool across_ranks = run::under_mpi();
 #ifdef MPP_RUN_WITH_MPI
   // Under mpirun, the ranks other than 0 run jobs from here until rank 0 ends (and then exit).
-  const bool across_ranks = run::under_mpi();
   if (across_ranks) run::serve_ranks(argc, argv);
+#else
+  // Every rank would run every job.
+  if (across_ranks) {
+    std::fprintf(stderr,
+                 "mpp-run: started as several MPI ranks, but built without MPI: run it without "
+                 "mpirun, or build mpp with Open MPI (docs/mpp-run.md, Across machines)\n");
+    return run::k_usage_status;
+  }
 #endif
   try {
     run::Options options = run::parse_command_line(argc, argv);
