@@ -184,7 +184,10 @@ TEST(MppRunMpi, AFrozenRankFailsItsJobAndTheOthersRunElsewhere) {
   const std::vector<Words> rows = joblog_rows(log);
   ASSERT_EQ(rows.size(), 5u) << read_file(log);
   std::size_t lost = 0;
-  for (const Words& row : rows) lost += row[6] == "255";
+  for (const Words& row : rows) {
+    lost += row[6] == "255";
+    EXPECT_EQ(row[1], this_host()) << read_file(log);  // the lost job's too, from the rank's message
+  }
   EXPECT_GE(lost, 1u) << read_file(log);
   const std::vector<std::string> lines = lines_of(r.out);
   const auto done = static_cast<std::size_t>(std::count_if(
