@@ -32,8 +32,8 @@ PROCESS_SUBJECT = "process_pool"  # ... except in the problems that have this on
 RUN_SUBJECT = "mpp_run"  # ... and mpp-run where it runs (run_jobs)
 READ_CSV_SUBJECT = "read_csv"  # ... and mpp::read_csv (frame_read_csv)
 MPI_SUBJECT = "mpi_pool"  # ... and mpp::MpiPool, against ProcessPool (mpi_*)
-ORDER = ["serial", "pool", "process_pool", "mpp_run", "omp", "tbb", "condvar", "pipe", "futex", "xargs", "parallel",
-         "python", "mpi_pool", "read_csv", "pandas_apply", "pandas_mp", "pandas_read_csv"]
+ORDER = ["serial", "pool", "process_pool", "mpp_run", "mpp_run_mpirun_n2", "omp", "tbb", "condvar", "pipe", "futex",
+         "xargs", "parallel", "python", "mpi_pool", "read_csv", "pandas_apply", "pandas_mp", "pandas_read_csv"]
 PEER_NAMES = {
     "serial": "serial loop",
     "pool": "mpp::Pool",
@@ -50,6 +50,7 @@ PEER_NAMES = {
     "mpi_pool": "mpp::MpiPool",
     "pandas_read_csv": "pandas.read_csv (C engine)",
     "mpp_run": "mpp-run -j2",
+    "mpp_run_mpirun_n2": "mpirun -n 2 mpp-run -j2 (rank 1 runs the jobs)",
     "xargs": "xargs -P2 (output not grouped)",
     "parallel": "GNU parallel -j2 --group",
 }

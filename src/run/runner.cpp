@@ -22,6 +22,7 @@
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
 #include "run/input.hpp"
+#include "run/remote.hpp"
 #include "run/runner_impl.hpp"
 #include "run/signals.hpp"
 
@@ -212,6 +213,10 @@ void Runner::wait_for_events() {
   if (!stopping_ && running_.size() < jobs_ && delayed()) next = std::min(next, next_start_);
   // A start --memfree or --load holds: the files are read again then.
   if (may_start) next = std::min(next, gate_.next_check());
+  if (io_.remote != nullptr) {
+    fds_.push_back({io_.remote->poll_fd(), POLLIN, 0});
+    owners_.push_back({nullptr, Source::remote});
+  }
   bool need_polling = false;  // a child without a pidfd (kernel before 5.3)
   for (auto& r : running_) {
     if (r->out) {
@@ -226,7 +231,7 @@ void Runner::wait_for_events() {
       fds_.push_back({r->in.get(), POLLOUT, 0});
       owners_.push_back({r.get(), Source::job_input});
     }
-    if (!r->status) {
+    if (!r->status && !r->remote) {
       if (r->child.pidfd() >= 0) {
         fds_.push_back({r->child.pidfd(), POLLIN, 0});
         owners_.push_back({r.get(), Source::exit});
@@ -286,6 +291,9 @@ void Runner::wait_for_events() {
       case Source::stderr_ready:
         err_.on_ready(fds_[i].revents);
         break;
+      case Source::remote:
+        take_remote();
+        break;
       case Source::joblog_ready:
         joblog_own_->on_ready(fds_[i].revents);
         break;
@@ -294,7 +302,7 @@ void Runner::wait_for_events() {
   check_writes();
   if (need_polling) {
     for (auto& r : running_) {
-      if (!r->status && r->child.pidfd() < 0) reap(*r);
+      if (!r->status && !r->remote && r->child.pidfd() < 0) reap(*r);
     }
   }
   enforce_deadlines();

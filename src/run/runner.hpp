@@ -17,6 +17,7 @@ namespace mpp::detail::run {
 
 class SignalPipe;
 class CommandSource;
+class RemoteJobs;
 
 /// Where a run writes, and what interrupts it.
 struct RunIo {
@@ -28,6 +29,9 @@ struct RunIo {
   // the joblog is appended to, without a header, when joblog_append.
   const std::vector<bool>* already_run = nullptr;
   bool joblog_append = false;
+  // Where the jobs run when not here (an MPI job's ranks: mpi_jobs.hpp); its slots() are the job
+  // slots. None when null.
+  RemoteJobs* remote = nullptr;
 };
 
 /// How long a job has to end after SIGTERM (timeout, --halt now, Ctrl-C) before SIGKILL.

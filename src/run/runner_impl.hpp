@@ -109,6 +109,8 @@ struct Running {
   bool zombie = false;   // ended during its grace period, left unreaped until SIGKILL reached its group
   bool log_when_settled = false;  // a zombie whose joblog row waits for the rest of its group
   bool group_killed = false;      // the rest of its group outlived the grace period: SIGKILL ended it
+  bool remote = false;            // run by RunIo::remote: no child, pipes nor deadlines here
+  std::string host;               // where it ran, for the joblog (remote jobs)
 
   [[nodiscard]] bool done() const noexcept { return status && !out && !err; }
 };
@@ -147,6 +149,7 @@ class Runner {
   [[nodiscard]] bool halted_now() const noexcept { return halted_ && options_.halt.when == Halt::When::now; }
 
   // runner_job.cpp: starting a job, reading its pipes, reaping it.
+  std::unique_ptr<Running> make_running(Pending job);
   void start(Pending job);
   void no_descriptors_for(Pending job);
   const char* find_program(const std::string& name);
@@ -154,6 +157,10 @@ class Runner {
   void reap(Running& r);
   void drain(Fd& fd, std::string& buffer);
   void feed(Running& r);
+
+  // runner_remote.cpp: jobs run by RunIo::remote (an MPI job's ranks).
+  void start_remote(Pending job);
+  void take_remote();
 
   // runner_stop.cpp: timeouts, signals and --halt now; the grace period; what jobs leave behind.
   void enforce_deadlines();
@@ -180,7 +187,18 @@ class Runner {
   void drain_output();
   void report_stop();
 
-  enum class Source { signals, out, err, exit, stdout_ready, stderr_ready, joblog_ready, input, job_input };
+  enum class Source {
+    signals,
+    out,
+    err,
+    exit,
+    stdout_ready,
+    stderr_ready,
+    joblog_ready,
+    input,
+    job_input,
+    remote
+  };
   struct Owner {
     Running* running;
     Source source;

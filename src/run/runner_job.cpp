@@ -23,6 +23,7 @@
 #include "posix/syscall.hpp"
 #include "run/command.hpp"
 #include "run/runner_impl.hpp"
+#include "run/spawn.hpp"
 
 namespace mpp::detail::run {
 namespace {
@@ -80,7 +81,27 @@ std::size_t jobs_within_file_limit(std::size_t jobs, std::string& warning) {
   return fit;
 }
 
+// The try of `job` about to start, here or elsewhere.
+std::unique_ptr<Running> Runner::make_running(Pending job) {
+  auto r = std::make_unique<Running>();
+  r->job = job.job;
+  r->command = std::move(job.command);
+  r->tries = job.tries + 1;
+  r->values = std::move(job.values);
+  r->row_width = job.row_width;
+  r->slot = job.slot;
+  r->input = std::move(job.input);
+  if (options_.tagstring) r->tag = fill_text(*options_.tagstring, r->values, r->job + 1, r->slot) + "\t";
+  r->started_wall = WallClock::now();
+  r->started = Clock::now();
+  return r;
+}
+
 void Runner::start(Pending job) {
+  if (io_.remote != nullptr) {
+    start_remote(std::move(job));
+    return;
+  }
   Fd out[2];
   Fd err[2];
   // Close-on-exec: a job started later must not inherit these, or the end of this job's output
@@ -95,17 +116,7 @@ void Runner::start(Pending job) {
     no_descriptors_for(std::move(job));
     return;
   }
-  auto r = std::make_unique<Running>();
-  r->job = job.job;
-  r->command = std::move(job.command);
-  r->tries = job.tries + 1;
-  r->values = std::move(job.values);
-  r->row_width = job.row_width;
-  r->slot = job.slot;
-  r->input = std::move(job.input);
-  if (options_.tagstring) r->tag = fill_text(*options_.tagstring, r->values, r->job + 1, r->slot) + "\t";
-  r->started_wall = WallClock::now();
-  r->started = Clock::now();
+  std::unique_ptr<Running> r = make_running(std::move(job));
   if (options_.timeout > 0) r->timeout_at = deadline_after(std::chrono::duration<double>(options_.timeout));
   Child::SpawnOptions spawn;
   spawn.new_process_group = true;  // a timeout or Ctrl-C kills the job's whole group
@@ -117,16 +128,9 @@ void Runner::start(Pending job) {
   spawn.parent_death_signal = SIGKILL;
   spawn.keep_ignored_signals = true;  // nohup mpp-run ...: the jobs ignore SIGHUP too
   try {
-    Plan plan = plan_command(r->command);
+    const Plan plan = plan_command(r->command);
     spawn.program = find_program(plan.argv.front());
-    try {
-      r->child = Child::spawn(plan.argv, spawn);
-    } catch (const std::system_error& e) {
-      // A file without #! is a shell script to sh, as to execvp; posix_spawnp does not retry.
-      if (e.code().value() != ENOEXEC || plan.shell) throw;
-      spawn.program = nullptr;
-      r->child = Child::spawn({k_shell, "-c", r->command}, spawn);
-    }
+    r->child = spawn_job(plan, r->command, spawn);
   } catch (const std::system_error& e) {
     const int error = e.code().value();
     if (out_of_descriptors(error)) {
@@ -134,11 +138,8 @@ void Runner::start(Pending job) {
                                  r->row_width, std::move(r->input)});
       return;
     }
-    // As a shell would: 127 for a program that is not there, 126 for one that cannot run.
-    const Plan plan = plan_command(r->command);
-    r->output.err = "mpp-run: " + plan.argv.front() + ": " +
-                    (error == ENOENT ? std::string("command not found") : std::strerror(error)) + "\n";
-    r->status = W_EXITCODE(error == ENOENT ? 127 : 126, 0);
+    r->output.err = start_failure_text(r->command, error);
+    r->status = start_failure_status(error);
   }
   r->out = std::move(out[0]);  // the write ends close here: the job has its own copies
   r->err = std::move(err[0]);

@@ -102,9 +102,11 @@ void Runner::log(const Running& r) {
   char head[160];
   // Send: its block's bytes with --pipe, as GNU parallel counts them (read or not).
   const std::size_t sent = r.input ? r.input->size() : 0;
-  std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%10.3f\t%zu\t%zu\t%d\t%d\t", r.job + 1, start, runtime,
-                sent, r.received, exitval, sig);
-  const std::string row = std::string(head) + log_field(r.command) + "\n";
+  std::snprintf(head, sizeof head, "\t%.3f\t%10.3f\t%zu\t%zu\t%d\t%d\t", start, runtime, sent, r.received,
+                exitval, sig);
+  // Host: ":" for this machine, as GNU parallel writes it; a remote job's host by name.
+  const std::string row = std::to_string(r.job + 1) + "\t" + (r.host.empty() ? ":" : log_field(r.host)) +
+                          head + log_field(r.command) + "\n";
   if (joblog_error_ != 0) return;
   if (joblog_ == &err_) bar_.clear();
   // Queued as one piece, so the rows stay whole (a regular file takes it at once); checked with

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "posix/syscall.hpp"
+#include "run/remote.hpp"
 #include "run/runner_impl.hpp"
 
 namespace mpp::detail::run {
@@ -101,6 +102,10 @@ void Runner::enforce_deadlines() {
 }
 
 void Runner::terminate(Running& r, Clock::time_point now) {
+  if (r.remote) {  // stopped where it runs: every remote job at once
+    io_.remote->stop();
+    return;
+  }
   r.child.signal_group(SIGTERM);
   r.kill_at = std::min(r.kill_at, now + k_kill_grace);
 }

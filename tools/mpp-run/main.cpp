@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,13 +14,30 @@
 #include "mpp/errors.hpp"
 #include "run/input.hpp"
 #include "run/options.hpp"
+#include "run/remote.hpp"
 #include "run/resume.hpp"
 #include "run/runner.hpp"
 #include "run/signals.hpp"
+#ifdef MPP_RUN_WITH_MPI
+#include "run/mpi_jobs.hpp"
+#endif
 
 namespace run = mpp::detail::run;
 
 int main(int argc, char** argv) {
+  const bool across_ranks = run::under_mpi();
+#ifdef MPP_RUN_WITH_MPI
+  // Under mpirun, the ranks other than 0 run jobs from here until rank 0 ends (and then exit).
+  if (across_ranks) run::serve_ranks(argc, argv);
+#else
+  // Every rank would run every job.
+  if (across_ranks) {
+    std::fprintf(stderr,
+                 "mpp-run: started as several MPI ranks, but built without MPI: run it without "
+                 "mpirun, or build mpp with Open MPI (docs/mpp-run.md, Across machines)\n");
+    return run::k_usage_status;
+  }
+#endif
   try {
     run::Options options = run::parse_command_line(argc, argv);
     if (options.help) {
@@ -31,6 +49,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     options.jobs = run::resolve_jobs(options.jobs_spec, mpp::usable_cpu_count());
+    std::unique_ptr<run::RemoteJobs> remote;
+#ifdef MPP_RUN_WITH_MPI
+    if (across_ranks && !options.dry_run) {
+      // -j is per serving rank, on rank 0's CPUs; the job slots ({%}) are all the ranks' together.
+      run::check_options_across_ranks(options);
+      remote = run::make_mpi_jobs(options.jobs);
+      options.jobs = remote->slots();
+    }
+#endif
     // --resume and the like: what the joblog of the earlier run says was done (nothing when it
     // does not exist: the run starts afresh, as GNU parallel's).
     std::optional<run::EarlierRun> earlier;
@@ -60,6 +87,7 @@ int main(int argc, char** argv) {
     io.signals = &signals;
     io.already_run = already_run;
     io.joblog_append = earlier && earlier->append;
+    io.remote = remote.get();
     return run::run_jobs(options, commands, io);
   } catch (const mpp::ParseError& e) {
     std::fprintf(stderr, "mpp-run: %s\nTry 'mpp-run --help'.\n", e.what());
