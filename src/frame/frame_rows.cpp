@@ -296,14 +296,13 @@ Mask Column::as_mask() const {
   std::vector<std::uint8_t> flags;
   detail::reserve_on_huge_pages(flags, size_);
   flags.resize(size_);
-  // The values in parallel (a large column), then the nulls cleared: a null is false.
+  // In parallel for a large column; a null is false.
   detail::for_ranges(size_, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) flags[i] = v[i] != 0 ? 1 : 0;
+    if (nulls == nullptr) return;
+    for (std::size_t i = begin; i < end; ++i) flags[i] &= static_cast<std::uint8_t>(nulls[i] == 0);
   });
-  if (nulls != nullptr) {
-    for (std::size_t i = 0; i < size_; ++i) flags[i] &= static_cast<std::uint8_t>(nulls[i] == 0);
-  }
-  return Mask(std::move(flags));
+  return detail::MaskAccess::from_normalised(std::move(flags));
 }
 
 Frame Frame::filter(const Column& flags) const { return filter(flags.as_mask()); }
