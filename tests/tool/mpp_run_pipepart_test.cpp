@@ -13,12 +13,6 @@
 namespace mpp_run_test {
 namespace {
 
-std::string seq(int from, int to) {
-  std::string out;
-  for (int i = from; i <= to; ++i) out += std::to_string(i) + "\n";
-  return out;
-}
-
 // A file in `dir` holding `text`; its path.
 std::string file_with(const ScratchDir& dir, const std::string& text, const std::string& name = "in") {
   write_file(dir / name, text);
