@@ -59,7 +59,9 @@ struct PartFile {
 };
 
 PartFile open_part_file(const std::string& path, std::size_t header_lines) {
-  const int fd = posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+  // O_NONBLOCK: a FIFO without a writer is refused below instead of blocking the open.
+  const int fd =
+      posix::retried("open", [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK); });
   if (fd < 0) bad("--pipepart: cannot read " + path + ": " + std::strerror(-fd));
   PartFile file{std::make_shared<const Fd>(fd), file_size(fd, path), nullptr};
   if (header_lines > 0) {

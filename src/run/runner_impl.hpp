@@ -77,7 +77,7 @@ struct Pending {
   std::vector<std::string> values;          // what it was made of (--tag, --results)
   std::size_t slot = 0;                     // its job slot ({%}), from 1
   std::size_t row_width = 0;                // Job::row_width
-  std::shared_ptr<const JobInput> input{};  // --pipe: its standard input (Job::input)
+  std::shared_ptr<const JobInput> input{};  // --pipe, --pipepart: its standard input (Job::input)
 };
 
 // One try of a job, from its start to its reaping.
@@ -94,7 +94,7 @@ struct Running {
   Child child;
   Fd out;  // the read ends of its standard output and error, until their end
   Fd err;
-  std::shared_ptr<const JobInput> input;  // --pipe: its standard input,
+  std::shared_ptr<const JobInput> input;  // --pipe, --pipepart: its standard input,
   Fd in;                                  // ... the pipe it goes through, until written or refused
   std::uint64_t fed = 0;                  // ... how much of it went already
   bool large_out = false;                 // its pipes were enlarged

@@ -2,6 +2,7 @@
 // input of one job, with -k in order, retries given their part again, --joblog's Send, jobs that
 // read nothing or hang, files that cannot be cut; --header's lines before every block or part.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -80,7 +81,8 @@ TEST(MppRunPipepart, HostileFiles) {
 
 TEST(MppRunPipepart, FilesThatCannotBeCutAreRefusedBeforeAnyJob) {
   ScratchDir dir;
-  for (const std::string& file : {dir / "missing", dir.str(), std::string("/dev/stdin")}) {
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);  // no writer: opening it must not block
+  for (const std::string& file : {dir / "missing", dir.str(), std::string("/dev/stdin"), dir / "fifo"}) {
     const Result r = run({"--pipepart", "-a", file, "touch " + (dir / "ran")}, "a\n");
     EXPECT_EQ(r.code(), 255) << file << r;
     EXPECT_NE(r.err.find("--pipepart"), std::string::npos) << r;
