@@ -15,12 +15,11 @@ namespace {
 }
 
 // Only the job's number and slot mean something in a --pipe command: its input is its standard input.
-void check_pipe_template(std::string_view text) {
+void check_pipe_template(std::string_view text, bool pipepart) {
   while (const std::optional<std::string> found = first_replacement(text)) {
     if (*found != "{#}" && *found != "{%}") {
-      throw ParseError("'" + *found +
-                       "' with --pipe: a job's input is its standard input, not a value; only {#} and {%} "
-                       "are filled");
+      throw ParseError("'" + *found + (pipepart ? "' with --pipepart" : "' with --pipe") +
+                       ": a job's input is its standard input, not a value; only {#} and {%} are filled");
     }
     text.remove_prefix(text.find(*found) + found->size());
   }
@@ -99,7 +98,7 @@ std::optional<PipeFormat> pipe_format(const CLI::App& app, const PipeWords& word
     throw ParseError(std::string(part ? "--pipepart" : "--pipe") + " needs a command to give the blocks to");
   std::string command;
   for (const std::string& word : options.words) command += word + " ";
-  check_pipe_template(command);
+  check_pipe_template(command, part);
   if (block && words.block.starts_with('-')) {
     // GNU parallel's --pipe takes a negative size too, and fails on it.
     if (!part)

@@ -183,6 +183,8 @@ TEST(RunBlocks, CommandLine) {
                                              {"--pipepart", "-a", "f", "-N", "2", "cat"},
                                              {"--pipepart", "-a", "f", "--block", "-0.5", "cat"},
                                              {"--pipepart", "-a", "f"},
+                                             {"--pipepart", "-a", "f", "echo", "{}"},
+                                             {"--pipepart", "-a", "f", "--tag", "cat"},
                                              {"--pipe", "cat", ":::", "a"},
                                              {"--pipe", "-a", "f", "cat"},
                                              {"--pipe", "--header", "a.*\\n", "cat"},
