@@ -6,6 +6,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mpp::detail::run {
 
@@ -15,6 +16,9 @@ struct PipeFormat {
   std::string recstart;                      // --recstart: what a record starts with (escapes resolved)
   std::string recend = "\n";                 // --recend: what a record ends with
   std::size_t records = 0;                   // -N: records per block; 0: as many as --block holds
+  std::size_t header_lines = 0;              // --header: lines given again before every block
+  std::vector<std::string> files{};          // --pipepart: the files cut into parts (none: --pipe)
+  std::size_t blocks_per_slot = 0;           // --pipepart's --block -N: N parts per job slot
 };
 
 /// The largest block (GNU parallel's bound: 2 GiB less one byte).

@@ -50,6 +50,7 @@ CommandSource::CommandSource(int fd, std::string name, std::string command_templ
 
 CommandSource::CommandSource(int fd, std::string name, std::string command_template, PipeFormat pipe)
     : fd_(fd), at_end_(false), name_(std::move(name)), template_(std::move(command_template)) {
+  if (pipe.header_lines > 0) header_.emplace(pipe.header_lines);
   splitter_.emplace(std::move(pipe));
 }
 
@@ -114,15 +115,23 @@ void CommandSource::read_blocks() {
     at_end_ = true;
     throw ParseError(name_ + ": " + std::strerror(static_cast<int>(-got)));
   }
+  const bool in_header = header_ && !header_->done();
   if (got == 0) {
+    // Fewer lines than --header asks for: no header, all records (as GNU parallel's).
+    if (in_header) splitter_->add(header_->give_back());
     splitter_->finish();
     at_end_ = true;
   } else {
-    splitter_->add(std::string_view(scratch_.get(), static_cast<std::size_t>(got)));
+    std::string_view text(scratch_.get(), static_cast<std::size_t>(got));
+    if (in_header) {
+      text = header_->add(text);
+      if (header_->done()) header_text_ = std::make_shared<const std::string>(header_->header());
+    }
+    splitter_->add(text);
   }
   for (std::string& block : splitter_->blocks()) {
     Job job{{}, {}, ++jobs_, 0};
-    job.input = std::make_shared<const std::string>(std::move(block));
+    job.input = std::make_shared<const JobInput>(JobInput{header_text_, std::move(block)});
     ready_.push_back(std::move(job));
   }
   splitter_->blocks().clear();

@@ -14,6 +14,8 @@
 
 #include "mpp/detail/posix/fd.hpp"
 #include "run/blocks.hpp"
+#include "run/header_lines.hpp"
+#include "run/job_input.hpp"
 #include "run/options.hpp"
 #include "run/records.hpp"
 
@@ -30,8 +32,8 @@ struct Job {
   /// --results numbers the values of each input row (source by source, column by column) from 1
   /// again, as GNU parallel does: how many values a row gave (0: all of them are one row).
   std::size_t row_width = 0;
-  /// --pipe: its block of the input, its standard input (shared with its retries).
-  std::shared_ptr<const std::string> input{};
+  /// --pipe, --pipepart: its standard input (shared with its retries).
+  std::shared_ptr<const JobInput> input{};
 };
 
 /// The commands of a run, in order. Lines are read only when asked for (read_some(), read_all()),
@@ -55,7 +57,8 @@ class CommandSource {
   CommandSource(int fd, std::string name, std::string command_template, bool owns_fd, InputFormat format = {},
                 std::string_view already_read = {}, std::vector<std::string> header_files = {});
   /// --pipe: `fd` (named `name`) cut into blocks as `pipe` says, each the standard input of a job
-  /// running `command_template` (only {#} and {%} filled). Does not own `fd`.
+  /// running `command_template` (only {#} and {%} filled), after --header's lines (pipe.header_lines
+  /// of them, taken off the input's start). Does not own `fd`.
   CommandSource(int fd, std::string name, std::string command_template, PipeFormat pipe);
   CommandSource(const CommandSource&) = delete;
   CommandSource& operator=(const CommandSource&) = delete;
@@ -106,8 +109,10 @@ class CommandSource {
   std::size_t spread_size_ = 0;              // ... their bytes
   bool named_ = false;                       // --header: template_ uses the column names' numbers
   std::size_t given_ = 0;
-  std::optional<BlockSplitter> splitter_;  // --pipe
-  std::unique_ptr<char[]> scratch_;        // ... what it reads
+  std::optional<BlockSplitter> splitter_;           // --pipe
+  std::unique_ptr<char[]> scratch_;                 // ... what it reads
+  std::optional<HeaderLines> header_;               // ... --header: taking the first lines
+  std::shared_ptr<const std::string> header_text_;  // ... and once taken, before every block
 };
 
 /// The jobs' values from several input sources, as GNU parallel combines them: each source with the

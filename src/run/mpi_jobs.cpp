@@ -135,6 +135,9 @@ void check_options_across_ranks(const Options& options) {
   const auto refuse = [](const std::string& option, const std::string& why) {
     throw ParseError(option + " does not work across MPI ranks: " + why);
   };
+  if (options.pipe && !options.pipe->files.empty()) {
+    refuse("--pipepart", "each job's part would travel to its rank; run mpp-run --pipepart on one machine");
+  }
   if (options.pipe)
     refuse("--pipe", "each job's block would travel to its rank; run mpp-run --pipe on one machine");
   if (options.ungroup) refuse("-u", "a job's output comes back from its rank whole, when the job ends");

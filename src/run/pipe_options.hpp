@@ -1,5 +1,5 @@
-// mpp-run's --pipe options (--block, --recstart, --recend), read apart from the rest of the
-// command line (options.cpp) and checked against it.
+// mpp-run's --pipe and --pipepart options (--block, --recstart, --recend, --header N), read apart from the
+// rest of the command line (options.cpp) and checked against it.
 #pragma once
 
 #include <optional>
@@ -28,10 +28,11 @@ struct PipeWords {
 /// --regexp to `app`, their words going to `words`.
 void add_pipe_options(CLI::App& app, PipeWords& words);
 
-/// The --pipe format `words` ask for (none without --pipe), -N of `options` its records per
-/// block. Throws mpp::ParseError for these options without --pipe, and for what mpp-run does not
-/// implement with it (--pipepart, --regexp, --header, input sources, -a, replacement strings other
-/// than {#} and {%}...).
+/// The --pipe or --pipepart format `words` ask for (none without either), -N of `options` its
+/// records per block, --header N its header lines, -a and :::: --pipepart's files. Throws
+/// mpp::ParseError for these options without --pipe or --pipepart, and for what mpp-run does not
+/// implement with them (--regexp, --header REGEXP, input sources with --pipe, -N with --pipepart,
+/// a negative --block with --pipe, replacement strings other than {#} and {%}...).
 [[nodiscard]] std::optional<PipeFormat> pipe_format(const CLI::App& app, const PipeWords& words,
                                                     const Options& options);
 

@@ -25,6 +25,7 @@
 #include "mpp/detail/posix/child.hpp"
 #include "mpp/detail/posix/fd.hpp"
 #include "posix/syscall.hpp"
+#include "run/job_input.hpp"
 #include "run/options.hpp"
 #include "run/output.hpp"
 #include "run/resources.hpp"
@@ -72,11 +73,11 @@ struct Output {
 struct Pending {
   std::size_t job = 0;  // its place in the input, from 0
   std::string command;
-  std::size_t tries = 0;                       // how many times it ran already
-  std::vector<std::string> values;             // what it was made of (--tag, --results)
-  std::size_t slot = 0;                        // its job slot ({%}), from 1
-  std::size_t row_width = 0;                   // Job::row_width
-  std::shared_ptr<const std::string> input{};  // --pipe: its standard input (Job::input)
+  std::size_t tries = 0;                    // how many times it ran already
+  std::vector<std::string> values;          // what it was made of (--tag, --results)
+  std::size_t slot = 0;                     // its job slot ({%}), from 1
+  std::size_t row_width = 0;                // Job::row_width
+  std::shared_ptr<const JobInput> input{};  // --pipe, --pipepart: its standard input (Job::input)
 };
 
 // One try of a job, from its start to its reaping.
@@ -93,10 +94,10 @@ struct Running {
   Child child;
   Fd out;  // the read ends of its standard output and error, until their end
   Fd err;
-  std::shared_ptr<const std::string> input;  // --pipe: its standard input,
-  Fd in;                                     // ... the pipe it goes through, until written or refused
-  std::size_t fed = 0;                       // ... how much of it went already
-  bool large_out = false;                    // its pipes were enlarged
+  std::shared_ptr<const JobInput> input;  // --pipe, --pipepart: its standard input,
+  Fd in;                                  // ... the pipe it goes through, until written or refused
+  std::uint64_t fed = 0;                  // ... how much of it went already
+  bool large_out = false;                 // its pipes were enlarged
   bool large_err = false;
   Output output;
   std::optional<int> status;  // wait status once reaped

@@ -153,19 +153,10 @@ void Runner::start(Pending job) {
   running_.push_back(std::move(r));
 }
 
-// --pipe: what the job's standard input takes now (poll said it takes some) of its block; the
-// pipe closes at the block's end, or when the job stopped reading (EPIPE: the job's affair, as
-// with any reader that leaves early).
+// --pipe, --pipepart: what the job's standard input takes now (poll said it takes some) of its
+// input; the pipe closes at the input's end, or when the job stopped reading.
 void Runner::feed(Running& r) {
-  const std::string& block = *r.input;
-  while (r.fed < block.size()) {
-    const ssize_t n = posix::retried(
-        "write", [&] { return ::write(r.in.get(), block.data() + r.fed, block.size() - r.fed); });
-    if (n == -EAGAIN) return;
-    if (n < 0) break;
-    r.fed += static_cast<std::size_t>(n);
-  }
-  r.in.reset();
+  if (write_input(r.in.get(), *r.input, r.fed)) r.in.reset();
 }
 
 // A job could not start for want of file descriptors (the open-file limit was lowered while

@@ -15,6 +15,7 @@
 #include "run/command.hpp"
 #include "run/input.hpp"
 #include "run/options.hpp"
+#include "run/parts.hpp"
 #include "run/records.hpp"
 
 namespace mpp::detail::run {
@@ -186,6 +187,7 @@ std::vector<std::string> make_commands(const Options& options, int stdin_fd) {
 CommandSource make_source(const Options& options_given, int stdin_fd) {
   Options options = options_given;
   options.format.slots = std::max<std::size_t>(options.jobs, 1);
+  if (options.pipe && !options.pipe->files.empty()) return part_source(options);
   if (options.pipe) return {stdin_fd, "<stdin>", join_words(options.words), *options.pipe};
   if (!options.sources.empty()) {
     std::vector<std::string> names;

@@ -13,12 +13,6 @@
 namespace mpp_run_test {
 namespace {
 
-std::string seq(int from, int to) {
-  std::string out;
-  for (int i = from; i <= to; ++i) out += std::to_string(i) + "\n";
-  return out;
-}
-
 TEST(MppRunPipe, BlocksInInputOrder) {
   // seq 30 | parallel --pipe --block 10 -k 'echo {#}; wc -l': GNU parallel's output.
   const Result r = run({"--pipe", "--block", "10", "-k", "echo {#}: $(wc -l)"}, seq(1, 30));

@@ -172,7 +172,8 @@ TEST(MppRun, RefusesGnuParallelFormsItDoesNotImplementBeforeAnyJob) {
       {{touch, "::::"}, "", "'::::' needs a file name"},
       {{"-a", dir / "args", "-a", dir / "args", touch}, "", "--arg-file"},
       {{"--joblog", "+" + (dir / "log"), touch}, "", "--joblog +FILE"},
-      {{"--pipepart", "-a", dir / "args", touch}, "", "--pipepart"},
+      {{"--pipepart", "-a", dir / "args", touch, ":::", "a"}, "", "--pipepart"},
+      {{"--pipepart", "-a", dir.str(), touch}, "", "neither a file nor a block device"},
       {{"--xargs", touch}, "", "unknown option"},
   };
   for (const Case& c : cases) {

@@ -176,10 +176,20 @@ TEST(RunBlocks, CommandLine) {
        std::vector<std::vector<const char*>>{{"--block", "1M", "cat"},
                                              {"--recend", ";", "cat"},
                                              {"--pipe", "--regexp", "cat"},
-                                             {"--pipepart", "-a", "f", "cat"},
+                                             {"--pipepart", "cat"},
+                                             {"--pipepart", "-a", "-", "cat"},
+                                             {"--pipepart", "-a", "f", "cat", ":::", "a"},
+                                             {"--pipepart", "--pipe", "-a", "f", "cat"},
+                                             {"--pipepart", "-a", "f", "-N", "2", "cat"},
+                                             {"--pipepart", "-a", "f", "--block", "-0.5", "cat"},
+                                             {"--pipepart", "-a", "f"},
+                                             {"--pipepart", "-a", "f", "echo", "{}"},
+                                             {"--pipepart", "-a", "f", "--tag", "cat"},
                                              {"--pipe", "cat", ":::", "a"},
                                              {"--pipe", "-a", "f", "cat"},
-                                             {"--pipe", "--header", ":", "cat"},
+                                             {"--pipe", "--header", "a.*\\n", "cat"},
+                                             {"--pipe", "--header", "", "cat"},
+                                             {"--pipe", "--header", "-1", "cat"},
                                              {"--pipe", "-n", "2", "cat"},
                                              {"--pipe", "-L", "2", "cat"},
                                              {"--pipe", "-N", "0", "cat"},
@@ -192,6 +202,27 @@ TEST(RunBlocks, CommandLine) {
     EXPECT_THROW((void)parse(bad), mpp::ParseError) << bad[0] << " " << bad[1];
   }
   EXPECT_NO_THROW((void)parse({"--pipe", "echo", "{#}", "{%}"}));
+}
+
+TEST(RunBlocks, CommandLineOfHeaderAndParts) {
+  const auto header = parse({"--pipe", "--header", ":", "cat"});
+  ASSERT_TRUE(header.pipe);
+  EXPECT_EQ(header.pipe->header_lines, 1u);
+  EXPECT_EQ(parse({"--pipe", "--header", "3", "-N", "2", "cat"}).pipe->header_lines, 3u);
+  EXPECT_EQ(parse({"--pipe", "cat"}).pipe->header_lines, 0u);
+  const auto part = parse({"--pipepart", "-a", "f", "--block", "10k", "wc"});
+  ASSERT_TRUE(part.pipe);
+  EXPECT_EQ(part.pipe->files, std::vector<std::string>{"f"});
+  EXPECT_EQ(part.pipe->block, 10000u);
+  EXPECT_EQ(part.pipe->blocks_per_slot, 0u);
+  // GNU parallel's default: 10 parts per job slot; a negative --block: that many.
+  EXPECT_EQ(parse({"--pipepart", "-a", "f", "wc"}).pipe->blocks_per_slot, 10u);
+  EXPECT_EQ(parse({"--pipepart", "-a", "f", "--block", "-3", "wc"}).pipe->blocks_per_slot, 3u);
+  EXPECT_EQ(parse({"--pipepart", "-a", "f", "--block", "-1k", "wc"}).pipe->blocks_per_slot, 1000u);
+  const auto files = parse({"--pipepart", "--header", "2", "wc", "::::", "f", "g"});
+  ASSERT_TRUE(files.pipe);
+  EXPECT_EQ(files.pipe->files, (std::vector<std::string>{"f", "g"}));
+  EXPECT_EQ(files.pipe->header_lines, 2u);
 }
 
 }  // namespace

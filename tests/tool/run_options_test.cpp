@@ -424,7 +424,7 @@ TEST(RunOptions, RefusesGnuParallelSyntaxItDoesNotImplement) {
       {{"-a", "-", "echo {2%}"}, "'{2%}'"},
       {{"-a", "f", "-a", "g", "echo"}, "--arg-file"},
       {{"--joblog", "+log", "echo"}, "--joblog +FILE"},
-      {{"--pipepart", "-a", "f", "wc"}, "--pipepart"},
+      {{"--pipepart", "wc"}, "--pipepart needs a file"},
       {{"--plus", "echo"}, "unknown option '--plus'"},
       {{"--halt", "now,fail=x%", "echo"}, "whole number"},
       {{"--halt", "soon,fail,1", "echo"}, "=N"},

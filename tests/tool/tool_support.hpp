@@ -71,6 +71,13 @@ inline void write_file(const std::string& path, const std::string& text) {
   out << text;
 }
 
+/// The lines `seq FROM TO` prints.
+inline std::string seq(int from, int to) {
+  std::string out;
+  for (int i = from; i <= to; ++i) out += std::to_string(i) + "\n";
+  return out;
+}
+
 inline std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
