@@ -159,11 +159,12 @@ TEST(MppRunMpi, HaltNowStopsTheRunningJobsAndWhatTheyStarted) {
 
 TEST(MppRunMpi, OptionsThatCannotWorkAcrossRanksAreRefused) {
   for (const Words& args :
-       {Words{"--pipe", "cat"}, Words{"-u", "echo", ":::", "a"}, Words{"--line-buffer", "echo", ":::", "a"},
+       {Words{"--pipe", "cat"}, Words{"--pipepart", "-a", "/etc/passwd", "cat"},
+        Words{"-u", "echo", ":::", "a"}, Words{"--line-buffer", "echo", ":::", "a"},
         Words{"--memfree", "1M", "echo", ":::", "a"}, Words{"--load", "100%", "echo", ":::", "a"}}) {
     const Result r = run_on(2, args);
     EXPECT_EQ(r.code(), 255) << r;
-    EXPECT_NE(r.err.find("does not work across MPI ranks"), std::string::npos) << r;
+    EXPECT_NE(r.err.find(args[0] + " does not work across MPI ranks"), std::string::npos) << r;
     EXPECT_EQ(r.out, "") << r;
   }
 }
@@ -198,9 +199,12 @@ TEST(MppRunMpi, AFrozenRankFailsItsJobAndTheOthersRunElsewhere) {
 TEST(MppRunMpi, AKilledRankEndsTheWholeJobWithoutHanging) {
   ScratchDir dir;
   const std::string log = dir / "log";
-  // A job on rank 2 kills its rank (SIGKILL): MPI ends the whole job, mpirun naming the rank and
-  // sending SIGTERM to rank 0, which stops its jobs as on Ctrl-C and writes what it has.
-  const std::string job = signal_rank_2("KILL", "true", wait_for(dir / "never"));
+  // A job on rank 2 kills its rank (SIGKILL) once the job on rank 1 runs: MPI ends the whole job,
+  // mpirun naming the rank and sending SIGTERM to rank 0, which stops its jobs as on Ctrl-C and
+  // writes what it has.
+  const std::string job = "sh -c 'if [ $OMPI_COMM_WORLD_RANK = 2 ]; then " + wait_for(dir / "running") +
+                          "; kill -KILL $(cut -d\" \" -f4 /proc/$PPID/stat); else touch " +
+                          (dir / "running") + "; " + wait_for(dir / "never") + "; fi'";
   const Result r = run_on(3, {"-j1", "--joblog", log, job, ":::", "1", "2", "3"}, 60s);
   EXPECT_FALSE(r.timed_out) << r;
   EXPECT_NE(r.code(), 0) << r;
