@@ -41,7 +41,11 @@ std::vector<std::string> part_files(const Options& options) {
   std::vector<std::string> files;
   if (options.arg_file) files.push_back(*options.arg_file);
   for (const InputSource& source : options.sources) {
-    if (!source.file) refuse("values (:::); give the file with -a FILE or :::: FILE", true);
+    if (!source.file) {
+      throw ParseError(
+          "::: values with --pipepart are not implemented by mpp-run: give the file to cut "
+          "with -a FILE or :::: FILE");
+    }
     files.push_back(*source.file);
   }
   if (files.empty()) throw ParseError("--pipepart needs a file to cut into parts: -a FILE or :::: FILE");

@@ -8,12 +8,15 @@
 #include "mpp/errors.hpp"
 #include "run/blocks.hpp"
 #include "run/options.hpp"
+#include "run_input_support.hpp"
 
 namespace {
 
 using mpp::detail::run::BlockSplitter;
 using mpp::detail::run::PipeFormat;
 using Blocks = std::vector<std::string>;
+using mpp_run_test::parse;
+using mpp_run_test::parse_error;
 
 // The blocks of `input`, given to the splitter in pieces of `piece` bytes.
 Blocks blocks_of(const PipeFormat& format, const std::string& input, std::size_t piece = 1000) {
@@ -155,11 +158,6 @@ TEST(RunBlocks, RecordSeparatorEscapes) {
   EXPECT_THROW(BlockSplitter(PipeFormat{1, "", "", 0}), mpp::ParseError);
 }
 
-mpp::detail::run::Options parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "mpp-run");
-  return mpp::detail::run::parse_command_line(static_cast<int>(args.size()), args.data());
-}
-
 TEST(RunBlocks, CommandLine) {
   const auto options = parse({"--pipe", "--block", "2k", "--recend", "\\0", "-N", "2", "wc", "-l"});
   ASSERT_TRUE(options.pipe);
@@ -202,6 +200,9 @@ TEST(RunBlocks, CommandLine) {
     EXPECT_THROW((void)parse(bad), mpp::ParseError) << bad[0] << " " << bad[1];
   }
   EXPECT_NO_THROW((void)parse({"--pipe", "echo", "{#}", "{%}"}));
+  EXPECT_EQ(parse_error({"--pipepart", "-a", "f", "cat", ":::", "a"}),
+            "::: values with --pipepart are not implemented by mpp-run: give the file to cut with -a FILE or "
+            ":::: FILE");
 }
 
 TEST(RunBlocks, CommandLineOfHeaderAndParts) {
