@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -62,10 +63,24 @@ class BrokenBarrierError : public Error {
   using Error::Error;
 };
 
-/// The worker process running the task died (a signal, `abort`, `_exit`, the OOM killer).
+/// The worker process running the task died (a signal, `abort`, `_exit`, the OOM killer), or, under
+/// MpiPool, the rank running it was given up.
 class WorkerLost : public Error {
  public:
   using Error::Error;
+  /// Lost with MPI rank `rank` of host `host` (MpiPool): a program can say which node failed
+  /// without reading the message.
+  WorkerLost(const std::string& message, int rank, std::string host);
+
+  /// The MPI rank where the item was lost (given up, or its local workers kept dying there), or -1
+  /// when no rank is known (a pool on one machine; a local worker of a rank that died once).
+  [[nodiscard]] int rank() const noexcept { return rank_; }
+  /// The lost rank's host name, or empty when rank() is -1.
+  [[nodiscard]] const std::string& host() const noexcept;
+
+ private:
+  int rank_ = -1;
+  std::shared_ptr<const std::string> host_;  // shared: copying an exception must not throw
 };
 
 /// An exception of a type that cannot be rebuilt in the caller's process, carried as its type's

@@ -10,6 +10,14 @@
 
 namespace mpp {
 
+WorkerLost::WorkerLost(const std::string& message, int rank, std::string host)
+    : Error(message), rank_(rank), host_(std::make_shared<const std::string>(std::move(host))) {}
+
+const std::string& WorkerLost::host() const noexcept {
+  static const std::string none;
+  return host_ ? *host_ : none;
+}
+
 RemoteError::RemoteError(std::string type_name, std::string message)
     : Error(message.empty() ? type_name : type_name + ": " + message),
       type_name_(std::move(type_name)),

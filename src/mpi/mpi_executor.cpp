@@ -330,12 +330,13 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   void fail_unstartable(int rank, const Task& task, std::size_t i) noexcept {
     RemoteJob& job = *task.job->remote();
     try {
-      throw WorkerLost(
-          std::string(options.name) + ": local workers died " + std::to_string(k_unattributed_losses) +
-          " times in a row before " +
-          (job.single_task() ? std::string("the task") : "item " + std::to_string(job.input_position(i))) +
-          " started, the last on rank " + std::to_string(rank) + " (" + session.host_of(rank) +
-          "); it is not sent again");
+      throw WorkerLost(std::string(options.name) + ": local workers died " +
+                           std::to_string(k_unattributed_losses) + " times in a row before " +
+                           (job.single_task() ? std::string("the task")
+                                              : "item " + std::to_string(job.input_position(i))) +
+                           " started, the last on rank " + std::to_string(rank) + " (" +
+                           session.host_of(rank) + "); it is not sent again",
+                       rank, session.host_of(rank));
     } catch (...) {
       job.accept_error(i, std::current_exception());
     }
@@ -448,7 +449,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     std::exception_ptr error;
     try {
       error = std::make_exception_ptr(
-          WorkerLost(std::string(options.name) + ": " + why + "; the item may have started there"));
+          WorkerLost(std::string(options.name) + ": " + why + "; the item may have started there", s.rank,
+                     session.host_of(s.rank)));
     } catch (...) {
       error = std::current_exception();
     }

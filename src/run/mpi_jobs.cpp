@@ -11,7 +11,6 @@
 #include <exception>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -23,16 +22,6 @@
 
 namespace mpp::detail::run {
 namespace {
-
-// The host a WorkerLost message names: "... rank 2 (node7) ...".
-std::string host_in(std::string_view message) {
-  const std::size_t rank = message.find("rank ");
-  if (rank == std::string_view::npos) return {};
-  const std::size_t open = message.find(" (", rank);
-  const std::size_t close = message.find(')', open);
-  if (open == std::string_view::npos || close == std::string_view::npos) return {};
-  return std::string(message.substr(open + 2, close - open - 2));
-}
 
 class MpiJobs final : public RemoteJobs {
  public:
@@ -98,7 +87,7 @@ class MpiJobs final : public RemoteJobs {
       // Exit status 255, as ssh's for a host lost under GNU parallel.
       outcome.lost = true;
       outcome.message = e.what();
-      outcome.host = host_in(outcome.message);
+      outcome.host = e.host();
     } catch (const std::exception& e) {
       outcome.message = e.what();
     }

@@ -51,7 +51,8 @@ void check(bool ok, const std::string& what) {
   ++failures;
 }
 
-// Runs `items` apply_asyncs of freeze_on(frozen, i); every one is a value or WorkerLost naming the rank.
+// Runs `items` apply_asyncs of freeze_on(frozen, i); every one is a value or WorkerLost naming the rank
+// and carrying it (rank(), host()).
 void map_with_a_freeze(mpp::MpiPool& pool, const std::string& dir, int frozen, const std::string& host) {
   constexpr int items = 120;
   std::vector<mpp::AsyncResult<int>> results;
@@ -65,6 +66,8 @@ void map_with_a_freeze(mpp::MpiPool& pool, const std::string& dir, int frozen, c
       const std::string what = e.what();
       const std::string rank = "rank " + std::to_string(frozen) + " (" + host + ")";
       check(what.find(rank) != std::string::npos, "WorkerLost names " + rank + ": " + what);
+      check(e.rank() == frozen && e.host() == host,
+            "WorkerLost carries " + rank + ": rank " + std::to_string(e.rank()) + ", host " + e.host());
     }
   }
   check(lost > 0, "an item on the frozen rank fails");

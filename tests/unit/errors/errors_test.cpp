@@ -55,6 +55,17 @@ TYPED_TEST(ErrorClass, DerivesFromErrorAndRuntimeError) {
   EXPECT_THROW(throw TypeParam("x"), std::exception);
 }
 
+TEST(WorkerLostTest, CarriesTheRankAndHostWhenARankWasLost) {
+  const mpp::WorkerLost local("a worker died");
+  EXPECT_EQ(local.rank(), -1);
+  EXPECT_EQ(local.host(), "");
+  const mpp::WorkerLost lost("rank 3 (node7) was given up", 3, "node7");
+  const mpp::WorkerLost copy = lost;
+  EXPECT_STREQ(copy.what(), "rank 3 (node7) was given up");
+  EXPECT_EQ(copy.rank(), 3);
+  EXPECT_EQ(copy.host(), "node7");
+}
+
 TYPED_TEST(ErrorClass, IsDistinctFromTheOthers) {
   // One class per distinct reaction: catching one never catches another.
   auto caught_as_pool_not_running = [] {
