@@ -53,9 +53,9 @@ using Scalar = std::variant<std::int64_t, double, std::string, bool, Timestamp>;
 
 class Frame;
 class Column;
-struct SortOptions;         // <mpp/frame_sort.hpp>
-struct ValueCountsOptions;  // <mpp/frame_sort.hpp>
-enum class Keep : std::uint8_t;
+struct SortOptions;              // <mpp/frame_sort.hpp>
+struct ValueCountsOptions;       // <mpp/frame_distinct.hpp>
+enum class Keep : std::uint8_t;  // <mpp/frame_distinct.hpp>
 class GroupBy;
 struct GroupByOptions;
 
@@ -192,7 +192,7 @@ class Column {
   /// false, as pandas' boolean dtype drops <NA> rows. std::invalid_argument for another type.
   [[nodiscard]] Mask as_mask() const;
 
-  // Order and distinct values (<mpp/frame_sort.hpp>, src/frame/frame_sort.cpp, frame_distinct.cpp).
+  // Order and distinct values (<mpp/frame_sort.hpp>, <mpp/frame_distinct.hpp>).
 
   /// s.sort_values(kind="stable", ignore_index=True): as Frame::sort_values by this column.
   [[nodiscard]] Column sort_values() const;
@@ -910,6 +910,7 @@ void Frame::load(Archive& archive) {
 }  // namespace mpp
 
 #include "mpp/csv.hpp"  // NOLINT(misc-header-include-cycle): read_csv and write_csv belong to this section
-#include "mpp/frame_groupby.hpp"  // NOLINT(misc-header-include-cycle): groupby and describe
-#include "mpp/frame_merge.hpp"    // NOLINT(misc-header-include-cycle): merge belongs to this section
-#include "mpp/frame_sort.hpp"     // NOLINT(misc-header-include-cycle): sort_values and distinct values
+#include "mpp/frame_distinct.hpp"  // NOLINT(misc-header-include-cycle): distinct values
+#include "mpp/frame_groupby.hpp"   // NOLINT(misc-header-include-cycle): groupby and describe
+#include "mpp/frame_merge.hpp"     // NOLINT(misc-header-include-cycle): merge belongs to this section
+#include "mpp/frame_sort.hpp"      // NOLINT(misc-header-include-cycle): sort_values
