@@ -74,7 +74,8 @@ Distinct merge_distinct(const Frame& keys, std::vector<Distinct> partials);
 template <class PoolType>
 Distinct distinct(PoolType& pool, const Frame& keys) {
   const std::size_t parts = std::max<std::size_t>(1, std::min(pool.size(), keys.num_rows()));
-  return merge_distinct(keys, pool.map(&distinct_partial, distinct_parts(keys, parts), 1));
+  const std::vector<DistinctPart> items = distinct_parts(keys, parts);
+  return merge_distinct(keys, pool.map(&distinct_partial, items, 1));
 }
 
 /// The results of the four operations from the distinct keys of `frame` (of `column`'s rows).
