@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,17 +63,20 @@ Frame many() {
   return Frame{{"k", k}, {"s", s}, {"id", id}};
 }
 
-// The ids that drop_duplicates({"k"}, keep) keeps, for each Keep in its order, from a std::map
-// of each key's rows.
+// The ids that drop_duplicates({"k"}, keep) keeps, for each Keep in its order: each key's (a small
+// non-negative int64, or null) rows listed by a plain loop, no hashing.
 std::array<std::vector<I>, 3> reference_ids(const Frame& frame) {
-  std::map<OI, std::vector<I>> rows;
   const Column k = frame.column("k");
+  std::vector<std::vector<I>> rows;  // per key + 1; 0: null
   for (std::size_t r = 0; r < frame.num_rows(); ++r) {
-    rows[k.is_null(r) ? OI{} : OI{k.values<I>()[r]}].push_back(static_cast<I>(r));
+    const std::size_t at = k.is_null(r) ? 0 : static_cast<std::size_t>(k.values<I>()[r]) + 1;
+    if (at >= rows.size()) rows.resize(at + 1);
+    rows[at].push_back(static_cast<I>(r));
   }
   std::array<std::vector<bool>, 3> kept;
   kept.fill(std::vector<bool>(frame.num_rows(), false));
-  for (const auto& [key, at] : rows) {
+  for (const std::vector<I>& at : rows) {
+    if (at.empty()) continue;
     kept[static_cast<std::size_t>(Keep::first)][static_cast<std::size_t>(at.front())] = true;
     kept[static_cast<std::size_t>(Keep::last)][static_cast<std::size_t>(at.back())] = true;
     if (at.size() == 1)
