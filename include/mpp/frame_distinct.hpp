@@ -62,7 +62,8 @@ struct Distinct {
 /// The key columns of `frame` named by `subset` (every column when empty; a repeated name once);
 /// std::out_of_range, naming `where`, for an unknown name.
 Frame distinct_keys(const Frame& frame, const std::vector<std::string>& subset, const char* where);
-/// `keys` cut into `parts` consecutive partitions (at least one, none empty unless `keys` is).
+/// `keys` cut into `parts` consecutive partitions as np.array_split cuts (at least one; more
+/// partitions than rows leave the last ones empty), each with its start and this process's seed.
 std::vector<DistinctPart> distinct_parts(const Frame& keys, std::size_t parts);
 /// The distinct keys of one partition (a plain function, so that a ProcessPool can run it).
 Distinct distinct_partial(const DistinctPart& part);
