@@ -1,5 +1,6 @@
 // frame_sort with mpp: sort_values by an int64 and by a float64 key on mpp::Pool of workers() threads
-// and of one (the parallel speedup), and Column::unique / value_counts of the 100 000-value key.
+// and of one (the parallel speedup), and unique / value_counts of the 100 000-value key: the members
+// (on mpp's frame pool at this size) and the pool forms on Pool(workers()) and Pool(1).
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
@@ -48,6 +49,25 @@ void frame_sort_value_counts(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * k_frame_sort_rows));
 }
 
+// mpp::unique or mpp::value_counts of `g` on a pool of `threads`: each worker hashes a partition of
+// the rows, the caller merges the partitions' tables.
+void frame_sort_distinct_pool(benchmark::State& state, bool counts, std::size_t threads) {
+  mpp::Pool pool(threads);  // setup: the workers start outside the timed loop
+  const mpp::Column g = frame().column("g");
+  for (auto _ : state) {
+    if (counts) {
+      mpp::Frame out = mpp::value_counts(pool, g);
+      benchmark::DoNotOptimize(&out);
+    } else {
+      mpp::Column out = mpp::unique(pool, g);
+      benchmark::DoNotOptimize(&out);
+    }
+  }
+  const std::size_t found = counts ? mpp::value_counts(pool, g).num_rows() : mpp::unique(pool, g).size();
+  check(state, found == k_frame_sort_groups, "wrong number of values");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * k_frame_sort_rows));
+}
+
 BENCHMARK_CAPTURE(frame_sort_mpp, int64, "k", workers())
     ->Name("frame_sort/int64_pool")
     ->UseRealTime()
@@ -67,6 +87,22 @@ BENCHMARK_CAPTURE(frame_sort_mpp, float64_one, "x", 1)
 BENCHMARK(frame_sort_unique)->Name("frame_sort/unique")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(frame_sort_value_counts)
     ->Name("frame_sort/value_counts")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(frame_sort_distinct_pool, unique_pool, false, workers())
+    ->Name("frame_sort/unique_pool")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(frame_sort_distinct_pool, unique_one, false, 1)
+    ->Name("frame_sort/unique_one_worker")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(frame_sort_distinct_pool, value_counts_pool, true, workers())
+    ->Name("frame_sort/value_counts_pool")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(frame_sort_distinct_pool, value_counts_one, true, 1)
+    ->Name("frame_sort/value_counts_one_worker")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

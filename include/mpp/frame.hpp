@@ -53,9 +53,9 @@ using Scalar = std::variant<std::int64_t, double, std::string, bool, Timestamp>;
 
 class Frame;
 class Column;
-struct SortOptions;         // <mpp/frame_sort.hpp>
-struct ValueCountsOptions;  // <mpp/frame_sort.hpp>
-enum class Keep : std::uint8_t;
+struct SortOptions;              // <mpp/frame_sort.hpp>
+struct ValueCountsOptions;       // <mpp/frame_distinct.hpp>
+enum class Keep : std::uint8_t;  // <mpp/frame_distinct.hpp>
 class GroupBy;
 struct GroupByOptions;
 
@@ -192,7 +192,7 @@ class Column {
   /// false, as pandas' boolean dtype drops <NA> rows. std::invalid_argument for another type.
   [[nodiscard]] Mask as_mask() const;
 
-  // Order and distinct values (<mpp/frame_sort.hpp>, src/frame/frame_sort.cpp, frame_distinct.cpp).
+  // Order and distinct values (<mpp/frame_sort.hpp>, <mpp/frame_distinct.hpp>).
 
   /// s.sort_values(kind="stable", ignore_index=True): as Frame::sort_values by this column.
   [[nodiscard]] Column sort_values() const;
@@ -206,6 +206,8 @@ class Column {
   /// s.value_counts(normalize=..., dropna=...).reset_index(): a frame of each distinct value (a
   /// column of this one's name) and its "count" (int64; "proportion", float64, when normalised),
   /// most frequent first, equal counts in order of first appearance.
+  /// unique, nunique and value_counts run on mpp's frame thread pool from 1 000 000 rows
+  /// (mpp::unique(pool, column), ... on another pool, <mpp/frame_distinct.hpp>), with the same result.
   [[nodiscard]] Frame value_counts() const;
   [[nodiscard]] Frame value_counts(const ValueCountsOptions& options) const;
 
@@ -525,6 +527,8 @@ class Frame {
   /// df.drop_duplicates(subset, keep=..., ignore_index=True): the rows whose values in `subset`
   /// (every column when empty) no earlier row has (Keep::first), no later row has (Keep::last), or
   /// no other row has (Keep::none), in order. Missing values equal each other, -0.0 equals 0.0.
+  /// From 1 000 000 rows it runs on mpp's frame thread pool (drop_duplicates(pool, ...) on another
+  /// pool, <mpp/frame_distinct.hpp>); the result is the same.
   [[nodiscard]] Frame drop_duplicates() const;
   [[nodiscard]] Frame drop_duplicates(const std::vector<std::string>& subset) const;
   [[nodiscard]] Frame drop_duplicates(const std::vector<std::string>& subset, Keep keep) const;
@@ -910,6 +914,7 @@ void Frame::load(Archive& archive) {
 }  // namespace mpp
 
 #include "mpp/csv.hpp"  // NOLINT(misc-header-include-cycle): read_csv and write_csv belong to this section
-#include "mpp/frame_groupby.hpp"  // NOLINT(misc-header-include-cycle): groupby and describe
-#include "mpp/frame_merge.hpp"    // NOLINT(misc-header-include-cycle): merge belongs to this section
-#include "mpp/frame_sort.hpp"     // NOLINT(misc-header-include-cycle): sort_values and distinct values
+#include "mpp/frame_distinct.hpp"  // NOLINT(misc-header-include-cycle): distinct values
+#include "mpp/frame_groupby.hpp"   // NOLINT(misc-header-include-cycle): groupby and describe
+#include "mpp/frame_merge.hpp"     // NOLINT(misc-header-include-cycle): merge belongs to this section
+#include "mpp/frame_sort.hpp"      // NOLINT(misc-header-include-cycle): sort_values

@@ -1,6 +1,5 @@
-// Ordering and distinct values of a Frame, as pandas' sort_values, drop_duplicates, unique, nunique
-// and value_counts (src/frame/frame_sort.cpp, frame_distinct.cpp; docs/frame.md). The members are
-// declared in frame.hpp's classes; this header gives their options and the pool form of sort_values.
+// Ordering of a Frame, as pandas' sort_values (src/frame/frame_sort.cpp; docs/frame.md). The members
+// are declared in frame.hpp's classes; this header gives their options and the pool form.
 #pragma once
 
 #include <algorithm>
@@ -31,21 +30,6 @@ struct SortOptions {
   void serialize(Archive& archive) {
     archive(ascending, na_position);
   }
-};
-
-/// pandas' drop_duplicates(keep=...): which row of each set of equal rows stays.
-enum class Keep : std::uint8_t {
-  first,  ///< keep="first": the first of each set
-  last,   ///< keep="last": the last of each set
-  none,   ///< keep=False: no row that has a duplicate
-};
-
-/// pandas' value_counts(normalize=..., dropna=...).
-struct ValueCountsOptions {
-  /// A float64 column "proportion" (count / number of values counted) instead of "count".
-  bool normalize = false;
-  /// Leave missing values (nulls, NaN) out; false counts them as one value, printed as null.
-  bool dropna = true;
 };
 
 namespace detail {

@@ -1,18 +1,23 @@
-// Distinct values: drop_duplicates, unique, nunique and value_counts. Each numbers the rows' distinct
-// keys in order of first appearance through one open-addressing hash table of a seeded hash
-// (frame_keys.hpp): linear time, and no input known in advance makes the probes long.
+// Distinct values: drop_duplicates, unique, nunique and value_counts. Each partition of the rows
+// numbers its distinct keys in order of first appearance through an open-addressing hash table of a
+// seeded hash (frame_keys.hpp): linear time, and no input known in advance makes the probes long.
+// The caller merges the partitions' tables in row order, so a key's first row comes from the first
+// partition that has it; the members run the same code on one partition, or on the frame pool.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <numeric>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "frame/frame_keys.hpp"
 #include "frame/frame_names.hpp"
+#include "frame/frame_pool.hpp"
+#include "mpp/detail/frame/sections.hpp"
 #include "mpp/frame.hpp"
+#include "mpp/mask.hpp"
 
 namespace mpp {
 namespace detail {
@@ -32,60 +37,196 @@ std::uint64_t hash_seed() noexcept {
 
 namespace {
 
-// The rows' keys numbered 0, 1, ... in order of first appearance.
-struct Groups {
-  std::vector<std::uint64_t> of_row;  // each row's group
-  std::vector<std::uint64_t> first;   // each group's first row
-};
-
-Groups group_rows(const std::vector<KeyView>& keys, std::size_t rows) {
-  const auto equal = [&](std::size_t a, std::size_t b) {
-    return std::ranges::all_of(keys, [&](const KeyView& key) { return key.equal(a, b); });
-  };
-  std::vector<std::uint64_t> hashes(rows, hash_seed());
-  for (const KeyView& key : keys) {
-    for (std::size_t r = 0; r < rows; ++r) hashes[r] = key.hash(hashes[r], r);
-  }
-  Groups groups;
-  groups.of_row.resize(rows);
-  std::vector<std::uint64_t> slots(16, 0);  // a group + 1; 0: empty. At most half full.
-  for (std::size_t r = 0; r < rows; ++r) {
-    std::size_t mask = slots.size() - 1;
-    std::size_t at = hashes[r] & mask;
-    while (slots[at] != 0 && !equal(groups.first[slots[at] - 1], r)) at = (at + 1) & mask;
-    if (slots[at] != 0) {
-      groups.of_row[r] = slots[at] - 1;
-      continue;
-    }
-    groups.of_row[r] = groups.first.size();
-    groups.first.push_back(r);
-    slots[at] = groups.first.size();
-    if (2 * groups.first.size() > slots.size()) {
-      std::vector<std::uint64_t> grown(2 * slots.size(), 0);
-      mask = grown.size() - 1;
-      for (std::size_t g = 0; g < groups.first.size(); ++g) {
-        std::size_t to = hashes[groups.first[g]] & mask;
-        while (grown[to] != 0) to = (to + 1) & mask;
-        grown[to] = g + 1;
-      }
-      slots = std::move(grown);
-    }
-  }
-  return groups;
+std::vector<KeyView> key_views(const Frame& keys) {
+  std::vector<KeyView> views;
+  views.reserve(keys.num_columns());
+  for (const Column& column : keys.columns()) views.emplace_back(column);
+  return views;
 }
 
-Groups group_column(const Column& column) { return group_rows({KeyView(column)}, column.size()); }
+bool equal_rows(const std::vector<KeyView>& keys, std::size_t a, std::size_t b) {
+  return std::ranges::all_of(keys, [&](const KeyView& key) { return key.equal(a, b); });
+}
 
-// The group of the missing values, if any row is missing.
-std::optional<std::uint64_t> missing_group(const Column& column, const Groups& groups) {
-  const KeyView key(column);
-  for (std::size_t g = 0; g < groups.first.size(); ++g) {
-    if (key.missing(groups.first[g])) return g;
+// Groups numbered 0, 1, ... found by their hashes (kept by the caller, one per group) through open
+// addressing: a slot holds a group + 1, 0 when empty, and the table is at most half full.
+class GroupTable {
+ public:
+  // The group of hash `h` that `same` accepts, else hashes.size(): the number of the new group the
+  // caller then appends (with `h` to `hashes`).
+  template <class Same>
+  std::uint64_t find(std::uint64_t h, const std::vector<std::uint64_t>& hashes, Same same) {
+    if (2 * (hashes.size() + 1) > slots_.size()) grow(hashes);
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t at = h & mask;
+    for (; slots_[at] != 0; at = (at + 1) & mask) {
+      const std::uint64_t g = slots_[at] - 1;
+      if (hashes[g] == h && same(g)) return g;
+    }
+    slots_[at] = hashes.size() + 1;
+    return hashes.size();
   }
-  return std::nullopt;
+
+ private:
+  void grow(const std::vector<std::uint64_t>& hashes) {
+    std::vector<std::uint64_t> grown(2 * slots_.size(), 0);
+    const std::size_t mask = grown.size() - 1;
+    for (std::size_t g = 0; g < hashes.size(); ++g) {
+      std::size_t to = hashes[g] & mask;
+      while (grown[to] != 0) to = (to + 1) & mask;
+      grown[to] = g + 1;
+    }
+    slots_ = std::move(grown);
+  }
+
+  std::vector<std::uint64_t> slots_ = std::vector<std::uint64_t>(16, 0);
+};
+
+// One partition on the caller's thread, or the frame pool's partitions for a large frame.
+Distinct distinct_here(const Frame& keys) {
+  if (keys.num_rows() >= k_pool_rows) return distinct(frame_pool(), keys);
+  Inline here;
+  return distinct(here, keys);
+}
+
+// Whether any of the distinct keys is the missing value (a column has at most one such key).
+bool has_missing(const Column& column, const Distinct& keys) {
+  const KeyView key(column);
+  return std::ranges::any_of(keys.first, [&](std::uint64_t r) { return key.missing(r); });
 }
 
 }  // namespace
+
+Frame distinct_keys(const Frame& frame, const std::vector<std::string>& subset, const char* where) {
+  if (subset.empty()) return frame;
+  const FrameNames names(frame);
+  std::vector<Column> keys;
+  std::unordered_set<std::size_t> seen;
+  for (const std::string& name : subset) {
+    const std::size_t at = names.at(name, where);
+    if (seen.insert(at).second) keys.push_back(frame.column(at));  // a repeated key decides nothing
+  }
+  return Frame(std::move(keys));
+}
+
+std::vector<DistinctPart> distinct_parts(const Frame& keys, std::size_t parts) {
+  parts = std::max<std::size_t>(parts, 1);
+  const std::size_t rows = keys.num_rows();
+  std::vector<DistinctPart> out;
+  out.reserve(parts);
+  for (std::size_t k = 0; k < parts; ++k) {
+    const std::size_t begin = section_begin(rows, parts, k);
+    out.push_back({keys.slice(begin, section_begin(rows, parts, k + 1)), begin, hash_seed()});
+  }
+  return out;
+}
+
+Distinct distinct_partial(const DistinctPart& part) {
+  const std::size_t rows = part.keys.num_rows();
+  const std::vector<KeyView> keys = key_views(part.keys);
+  std::vector<std::uint64_t> hashes(rows, part.seed);
+  for (const KeyView& key : keys) {
+    for (std::size_t r = 0; r < rows; ++r) hashes[r] = key.hash(hashes[r], r);
+  }
+  Distinct out;
+  GroupTable table;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::uint64_t g = table.find(hashes[r], out.hash, [&](std::uint64_t seen) {
+      return equal_rows(keys, out.first[seen] - part.start, r);
+    });
+    const std::uint64_t row = part.start + r;
+    if (g == out.hash.size()) {
+      out.first.push_back(row);
+      out.last.push_back(row);
+      out.count.push_back(1);
+      out.hash.push_back(hashes[r]);
+    } else {
+      out.last[g] = row;
+      ++out.count[g];
+    }
+  }
+  return out;
+}
+
+Distinct merge_distinct(const Frame& keys, std::vector<Distinct> partials) {
+  if (partials.empty()) return {};
+  if (partials.size() == 1) return std::move(partials.front());
+  const std::vector<KeyView> views = key_views(keys);
+  Distinct out;
+  GroupTable table;
+  for (const Distinct& part : partials) {  // in row order: a key's first partition comes first
+    for (std::size_t k = 0; k < part.hash.size(); ++k) {
+      const std::uint64_t g = table.find(part.hash[k], out.hash, [&](std::uint64_t seen) {
+        return equal_rows(views, out.first[seen], part.first[k]);
+      });
+      if (g == out.hash.size()) {
+        out.first.push_back(part.first[k]);
+        out.last.push_back(part.last[k]);
+        out.count.push_back(part.count[k]);
+        out.hash.push_back(part.hash[k]);
+      } else {
+        out.last[g] = part.last[k];
+        out.count[g] += part.count[k];
+      }
+    }
+  }
+  return out;
+}
+
+Frame drop_duplicates_rows(const Frame& frame, const Distinct& keys, Keep keep) {
+  Mask rows(frame.num_rows());
+  for (std::size_t g = 0; g < keys.first.size(); ++g) {
+    switch (keep) {
+      case Keep::first:
+        rows.set(keys.first[g], true);
+        break;
+      case Keep::last:
+        rows.set(keys.last[g], true);
+        break;
+      case Keep::none:
+        if (keys.count[g] == 1) rows.set(keys.first[g], true);
+        break;
+    }
+  }
+  return frame.filter(rows);
+}
+
+Column unique_values(const Column& column, const Distinct& keys) {
+  return take(Frame{column}, keys.first).column(0);
+}
+
+std::size_t count_distinct(const Column& column, const Distinct& keys, bool dropna) {
+  return keys.first.size() - (dropna && has_missing(column, keys) ? 1 : 0);
+}
+
+Frame count_values(const Column& column, const Distinct& keys, const ValueCountsOptions& options) {
+  std::vector<std::uint64_t> order;  // keys, most frequent first, ties by first appearance
+  const KeyView key(column);
+  std::int64_t total = 0;
+  for (std::uint64_t g = 0; g < keys.first.size(); ++g) {
+    if (options.dropna && key.missing(keys.first[g])) continue;
+    order.push_back(g);
+    total += keys.count[g];
+  }
+  std::ranges::stable_sort(order,
+                           [&](std::uint64_t a, std::uint64_t b) { return keys.count[a] > keys.count[b]; });
+  std::vector<std::uint64_t> rows;
+  rows.reserve(order.size());
+  for (const std::uint64_t g : order) rows.push_back(keys.first[g]);
+  Column values = take(Frame{column}, rows).column(0);
+  if (options.normalize) {
+    std::vector<double> share;
+    share.reserve(order.size());
+    for (const std::uint64_t g : order)
+      share.push_back(static_cast<double>(keys.count[g]) / static_cast<double>(total));
+    return Frame{std::move(values), Column("proportion", std::move(share))};
+  }
+  std::vector<std::int64_t> count;
+  count.reserve(order.size());
+  for (const std::uint64_t g : order) count.push_back(keys.count[g]);
+  return Frame{std::move(values), Column("count", std::move(count))};
+}
+
 }  // namespace detail
 
 Frame Frame::drop_duplicates() const { return drop_duplicates({}, Keep::first); }
@@ -95,74 +236,20 @@ Frame Frame::drop_duplicates(const std::vector<std::string>& subset) const {
 }
 
 Frame Frame::drop_duplicates(const std::vector<std::string>& subset, Keep keep) const {
-  const detail::FrameNames names(*this);
-  std::vector<detail::KeyView> keys;
-  for (const std::string& name : subset)
-    keys.emplace_back(columns_[names.at(name, "mpp::Frame::drop_duplicates")]);
-  if (subset.empty()) {
-    for (const Column& c : columns_) keys.emplace_back(c);
-  }
-  const detail::Groups groups = detail::group_rows(keys, rows_);
-  std::vector<std::uint64_t> seen(groups.first.size(), 0);
-  for (const std::uint64_t g : groups.of_row) ++seen[g];
-  Mask rows(rows_);
-  for (std::size_t r = 0; r < rows_; ++r) {
-    const std::uint64_t g = groups.of_row[r];
-    switch (keep) {
-      case Keep::first:
-        rows.set(r, groups.first[g] == r);
-        break;
-      case Keep::last:
-        rows.set(r, --seen[g] == 0);  // counts down to the group's last row
-        break;
-      case Keep::none:
-        rows.set(r, seen[g] == 1);
-        break;
-    }
-  }
-  return filter(rows);
+  const Frame keys = detail::distinct_keys(*this, subset, "mpp::Frame::drop_duplicates");
+  return detail::drop_duplicates_rows(*this, detail::distinct_here(keys), keep);
 }
 
-Column Column::unique() const {
-  const detail::Groups groups = detail::group_column(*this);
-  return detail::take(Frame{*this}, groups.first).column(0);
-}
+Column Column::unique() const { return detail::unique_values(*this, detail::distinct_here(Frame{*this})); }
 
 std::size_t Column::nunique(bool dropna) const {
-  const detail::Groups groups = detail::group_column(*this);
-  return groups.first.size() - (dropna && detail::missing_group(*this, groups) ? 1 : 0);
+  return detail::count_distinct(*this, detail::distinct_here(Frame{*this}), dropna);
 }
 
 Frame Column::value_counts() const { return value_counts(ValueCountsOptions{}); }
 
 Frame Column::value_counts(const ValueCountsOptions& options) const {
-  const detail::Groups groups = detail::group_column(*this);
-  std::vector<std::int64_t> counts(groups.first.size(), 0);
-  for (const std::uint64_t g : groups.of_row) ++counts[g];
-  std::vector<std::uint64_t> order;  // groups, most frequent first, ties by first appearance
-  const std::optional<std::uint64_t> missing = detail::missing_group(*this, groups);
-  std::int64_t total = 0;
-  for (std::uint64_t g = 0; g < groups.first.size(); ++g) {
-    if (options.dropna && g == missing) continue;
-    order.push_back(g);
-    total += counts[g];
-  }
-  std::ranges::stable_sort(order, [&](std::uint64_t a, std::uint64_t b) { return counts[a] > counts[b]; });
-  std::vector<std::uint64_t> rows;
-  rows.reserve(order.size());
-  for (const std::uint64_t g : order) rows.push_back(groups.first[g]);
-  Column values = detail::take(Frame{*this}, rows).column(0);
-  if (options.normalize) {
-    std::vector<double> share;
-    share.reserve(order.size());
-    for (const std::uint64_t g : order)
-      share.push_back(static_cast<double>(counts[g]) / static_cast<double>(total));
-    return Frame{std::move(values), Column("proportion", std::move(share))};
-  }
-  std::vector<std::int64_t> count;
-  count.reserve(order.size());
-  for (const std::uint64_t g : order) count.push_back(counts[g]);
-  return Frame{std::move(values), Column("count", std::move(count))};
+  return detail::count_values(*this, detail::distinct_here(Frame{*this}), options);
 }
 
 }  // namespace mpp

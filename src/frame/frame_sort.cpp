@@ -109,17 +109,6 @@ std::vector<std::uint64_t> numeric_order(const KeyView& key, const T* values, st
   return order;
 }
 
-// The pool interface on the caller's thread, for frames too small to share out.
-struct Inline {
-  [[nodiscard]] static std::size_t size() noexcept { return 1; }
-  template <class F, class Item>
-  static auto map(F f, const std::vector<Item>& items, std::size_t /*chunksize*/) {
-    std::vector<decltype(f(items.front()))> out;
-    for (const Item& item : items) out.push_back(f(item));
-    return out;
-  }
-};
-
 template <class T>
 std::vector<T> gather(std::span<const T> values, std::span<const std::uint64_t> order) {
   std::vector<T> out;
