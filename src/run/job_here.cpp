@@ -119,6 +119,18 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
   Deadline timeout_at =
       job.timeout > 0 ? deadline_after(std::chrono::duration<double>(job.timeout)) : k_no_deadline;
   Deadline kill_at = k_no_deadline;
+  // The job ends when its own process ends, as on one machine; what it left in its group (a
+  // background process) must then neither hold the pipes open, which would keep this rank, and so
+  // the whole run, waiting for it, nor outlive the job: a rank, unlike mpp-run on one machine, has
+  // no later moment to end it at. The leader stays unreaped until the group has been signalled, so
+  // that the group's id cannot pass to another process meanwhile.
+  const int ended_fd = child.pidfd();  // -1 without pidfds: the pipes alone say when the job ended
+  bool ended = false;
+  const auto end_the_rest = [&](Clock::time_point now) {
+    ended = true;
+    child.signal_group(SIGTERM);
+    kill_at = std::min(kill_at, now + k_kill_grace);
+  };
   while (out[0] || err[0]) {
     const auto now = Clock::now();
     if (now >= timeout_at) {
@@ -138,13 +150,29 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
           std::chrono::ceil<std::chrono::milliseconds>(std::max(next - now, Clock::duration{})).count(),
           INT_MAX));
     }
-    pollfd fds[2] = {{out[0] ? out[0].get() : -1, POLLIN, 0}, {err[0] ? err[0].get() : -1, POLLIN, 0}};
-    posix::checked("poll", [&] { return ::poll(fds, 2, wait_ms); });
+    pollfd fds[3] = {{out[0] ? out[0].get() : -1, POLLIN, 0},
+                     {err[0] ? err[0].get() : -1, POLLIN, 0},
+                     {ended ? -1 : ended_fd, POLLIN, 0}};
+    posix::checked("poll", [&] { return ::poll(fds, 3, wait_ms); });
     if (fds[0].revents != 0) read_into(out[0], outcome.out);
     if (fds[1].revents != 0) read_into(err[0], outcome.err);
+    if (fds[2].revents != 0) end_the_rest(Clock::now());
   }
   // Both pipes have ended: the leader has ended too, or ends soon (its grace period, when it was
   // told to), unless it closed them itself.
+  if (!ended && ended_fd >= 0) {
+    const auto now = Clock::now();
+    int wait_ms = -1;
+    if (kill_at != k_no_deadline) {
+      wait_ms = static_cast<int>(std::min<long long>(
+          std::chrono::ceil<std::chrono::milliseconds>(std::max(kill_at - now, Clock::duration{})).count(),
+          INT_MAX));
+    }
+    pollfd leader{ended_fd, POLLIN, 0};
+    if (posix::checked("poll", [&] { return ::poll(&leader, 1, wait_ms); }) > 0) end_the_rest(Clock::now());
+  }
+  // What is left of the group closed its pipes (or the grace period is over): no more waiting.
+  if (ended) child.signal_group(SIGKILL);
   std::optional<int> status = child.wait_until(kill_at);
   if (!status) {
     child.signal_group(SIGKILL);

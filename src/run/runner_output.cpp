@@ -91,7 +91,9 @@ void Runner::write_joblog_header(const std::string& path) {
 }
 
 void Runner::log(const Running& r) {
-  if (joblog_ == nullptr) return;
+  // A job mpp-run stopped (a signal, --halt now, output nobody reads) did not end: it gets no row,
+  // as in GNU parallel, so that --resume runs it again rather than take it for done.
+  if (joblog_ == nullptr || r.stopped) return;
   const int status = *r.status;
   const double runtime = std::chrono::duration<double>(Clock::now() - r.started).count();
   const double start = std::chrono::duration<double>(r.started_wall.time_since_epoch()).count();

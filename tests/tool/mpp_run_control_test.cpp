@@ -246,6 +246,41 @@ TEST(MppRunResume, AJoblogOfAnotherFormatIsRefusedBeforeAnyJob) {
   EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
 }
 
+// Jobs that mpp-run itself stopped (a signal, --halt now) never ended: as in GNU parallel they get
+// no joblog row, so that --resume after Ctrl-C runs them again instead of taking them for done.
+TEST(MppRunResume, RunsAgainTheJobsASignalStopped) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  const std::string job =
+      "sh -c 'if [ {} = 1 ]; then echo 1; else touch " + (dir / "running") + "; sleep 300; fi'";
+  Tool tool({"-j", "2", "--joblog", log, job, ":::", "1", "2"});
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "running"); }));
+  ASSERT_TRUE(wait_for_lines(log, 2));  // job 1's row
+  ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
+  EXPECT_EQ(tool.finish().code(), 143);
+  const std::vector<std::string> rows = seq_exit_command(log);
+  ASSERT_EQ(rows.size(), 2u) << read_file(log);
+  EXPECT_TRUE(rows[1].starts_with("1 0 ")) << rows[1];
+  const Result r = run({"-k", "--resume", "--joblog", log, "echo", ":::", "1", "2"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "2\n");
+}
+
+TEST(MppRunResume, RunsAgainTheJobsHaltNowStopped) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  // Job 1 fails once job 2 runs: --halt now stops job 2, which gets no row.
+  const std::string job = "sh -c 'if [ {} = 1 ]; then " + wait_for(dir / "running") + "; exit 3; fi; touch " +
+                          (dir / "running") + "; sleep 300'";
+  EXPECT_EQ(run({"-j", "2", "--halt", "now,fail=1", "--joblog", log, job, ":::", "1", "2"}).code(), 3);
+  const std::vector<std::string> rows = seq_exit_command(log);
+  ASSERT_EQ(rows.size(), 2u) << read_file(log);
+  EXPECT_TRUE(rows[1].starts_with("1 3 ")) << rows[1];
+  const Result r = run({"-k", "--resume", "--joblog", log, "echo", ":::", "1", "2"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "2\n");
+}
+
 TEST(MppRunResume, NeedsAJoblogFile) {
   ScratchDir dir;
   for (const Words& args : {Words{"--resume"}, Words{"--resume-failed", "--joblog", "-"},

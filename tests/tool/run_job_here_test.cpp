@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <climits>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "run/remote.hpp"
 
@@ -17,6 +19,20 @@ std::string this_host() {
   char name[HOST_NAME_MAX + 1] = {};
   ::gethostname(name, sizeof name - 1);
   return name;
+}
+
+// Whether process `pid` has ended (gone, or a zombie nobody reaped yet) within 5 s.
+bool ended_soon(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    const std::size_t close = text.rfind(')');
+    if (!stat || close == std::string::npos || text.substr(close + 2, 1) == "Z") return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 TEST(RunJobHere, CapturesOutputErrorAndStatus) {
@@ -71,6 +87,27 @@ TEST(RunJobHere, AJobThatIgnoresSigtermIsKilledAfterTheGracePeriod) {
   EXPECT_TRUE(o.timed_out);
   ASSERT_TRUE(WIFSIGNALED(o.status));
   EXPECT_EQ(WTERMSIG(o.status), SIGKILL);
+}
+
+// A job ends when its process ends, as on one machine: a background process it left, here holding
+// the job's output pipes, neither keeps the rank waiting (the whole run, under mpirun) nor outlives
+// the job, which the rank, unlike mpp-run on one machine, has no later moment to end it at.
+TEST(RunJobHere, ABackgroundProcessHoldingTheOutputDoesNotHoldTheJob) {
+  const auto start = std::chrono::steady_clock::now();
+  const RemoteOutcome o = run_job_here(RemoteJob{0, "sleep 30 & echo $!; echo done", 0});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  ASSERT_EQ(o.status, 0);
+  const std::size_t newline = o.out.find('\n');
+  ASSERT_NE(newline, std::string::npos) << o.out;
+  EXPECT_EQ(o.out.substr(newline), "\ndone\n");
+  EXPECT_TRUE(ended_soon(static_cast<pid_t>(std::stol(o.out.substr(0, newline)))));
+}
+
+TEST(RunJobHere, ABackgroundProcessEndsWithTheJobThoughItClosedTheOutput) {
+  const RemoteOutcome o = run_job_here(RemoteJob{0, "sleep 30 >/dev/null 2>&1 & echo $!", 0});
+  ASSERT_EQ(o.status, 0);
+  ASSERT_FALSE(o.out.empty());
+  EXPECT_TRUE(ended_soon(static_cast<pid_t>(std::stol(o.out))));
 }
 
 }  // namespace
