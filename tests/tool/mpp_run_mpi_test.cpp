@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <csignal>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <string>
@@ -158,6 +160,70 @@ TEST(MppRunMpi, HaltNowStopsTheRunningJobsAndWhatTheyStarted) {
   KillAtEnd cleanup;
   const pid_t sleeper = cleanup.add(read_pid(bg));
   ASSERT_GT(sleeper, 0);
+  EXPECT_TRUE(ended_within(sleeper, 10s));
+}
+
+// The pid of rank `rank` among mpirun's children, or 0.
+pid_t rank_pid(pid_t mpirun, int rank) {
+  const std::string wanted = std::string("OMPI_COMM_WORLD_RANK=") + std::to_string(rank);
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_file("/proc/" + name + "/stat");
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::stringstream fields(stat.substr(close + 2));
+    std::string state;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    if (parent != mpirun) continue;
+    std::string env = read_file("/proc/" + name + "/environ");
+    std::replace(env.begin(), env.end(), '\0', '\n');
+    if (("\n" + env).find("\n" + wanted + "\n") != std::string::npos) return std::stoi(name);
+  }
+  return 0;
+}
+
+// A job that starts `sleep 300` in the background, writes its pid to `bg` and waits for it.
+std::string background_sleeper(const std::string& bg) {
+  return "sh -c 'sleep 300 & echo $! > " + bg + ".tmp && mv " + bg + ".tmp " + bg + "; wait'";
+}
+
+TEST(MppRunMpi, SigtermToRankZeroStopsEveryJobAndSaysSo) {
+  ScratchDir dir;
+  const std::string log = dir / "log";
+  const std::string bg = dir / "bg";
+  Tool tool({"-j1", "--joblog", log, background_sleeper(bg), ":::", "1"}, {}, false,
+            {MPP_MPIRUN_LOCAL, MPP_MPIEXEC, "2"});
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(bg); })) << tool.finish(60s);
+  KillAtEnd cleanup;
+  const pid_t sleeper = cleanup.add(read_pid(bg));
+  ASSERT_GT(sleeper, 0);
+  const pid_t rank0 = rank_pid(tool.pid(), 0);
+  ASSERT_GT(rank0, 0) << tool.finish(60s);
+  ASSERT_EQ(::kill(rank0, SIGTERM), 0);
+  const Result r = tool.finish(60s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_NE(r.code(), 0) << r;
+  EXPECT_NE(r.err.find("mpp-run: SIGTERM: stopped the running jobs"), std::string::npos) << r;
+  EXPECT_TRUE(ended_within(sleeper, 10s));
+  EXPECT_TRUE(joblog_rows(log).empty()) << read_file(log);  // --resume runs the stopped job again
+}
+
+TEST(MppRunMpi, CtrlCToMpirunEndsEveryJobWithoutHanging) {
+  ScratchDir dir;
+  const std::string bg = dir / "bg";
+  Tool tool({"-j1", background_sleeper(bg), ":::", "1"}, {}, false, {MPP_MPIRUN_LOCAL, MPP_MPIEXEC, "2"});
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(bg); })) << tool.finish(60s);
+  KillAtEnd cleanup;
+  const pid_t sleeper = cleanup.add(read_pid(bg));
+  ASSERT_GT(sleeper, 0);
+  ASSERT_EQ(::kill(tool.pid(), SIGINT), 0);
+  const Result r = tool.finish(60s);
+  EXPECT_FALSE(r.timed_out) << r;
+  EXPECT_NE(r.code(), 0) << r;
+  // What a job started in the background ends too, though Open MPI may SIGKILL rank 0 before it
+  // can stop anything (docs/mpp-run.md): the ranks' workers and watchers end the jobs.
   EXPECT_TRUE(ended_within(sleeper, 10s));
 }
 
