@@ -178,8 +178,9 @@ Column Column::fillna(const Scalar& value) const {
     detail::throw_frame_invalid("mpp::Column::fillna", "column '" + name() + "' holds " + to_string(type()) +
                                                            " values, filled with " + scalar_type(value));
   };
+  // The value is checked before looking for missing values, so a wrong one is refused even when
+  // this column happens to have nothing to fill.
   const Mask fill_at = isna();
-  if (!fill_at.any()) return *this;
   return std::visit(
       [&](const auto& all) {
         using T = typename std::decay_t<decltype(all)>::value_type;
@@ -198,6 +199,7 @@ Column Column::fillna(const Scalar& value) const {
           if (kind_of(type()) != kind_of(value)) break_type();
           fill = stored(value);
         }
+        if (!fill_at.any()) return *this;
         const std::span<const T> v = values<T>();
         std::vector<T> out(v.begin(), v.end());
         for (std::size_t i = 0; i < size_; ++i) {

@@ -300,6 +300,18 @@ TEST(FrameMissing, FillnaFillsEachNamedColumnWithAValueOfItsType) {
   EXPECT_EQ(all_null.fillna(I{4}), Column("n", std::vector<I>{4, 4}));
 }
 
+// The value's type is checked whatever the column holds: a column with nothing missing refuses a
+// value that does not fit it too, rather than passing the mistake on to the day it has a null.
+TEST(FrameMissing, FillnaRefusesAValueOfTheWrongTypeWithNothingMissing) {
+  const Column full("n", std::vector<I>{1, 2});
+  EXPECT_THROW((void)full.fillna(0.5), std::invalid_argument);
+  EXPECT_THROW((void)full.fillna("x"), std::invalid_argument);
+  EXPECT_THROW((void)Column("d", std::vector<double>{1.0}).fillna("x"), std::invalid_argument);
+  EXPECT_THROW((void)Column("s", std::vector<std::string>{"a"}).fillna(1), std::invalid_argument);
+  EXPECT_THROW((void)Frame({{"n", std::vector<I>{1}}}).fillna({{"n", 0.5}}), std::invalid_argument);
+  EXPECT_EQ(full.fillna(I{0}), full);
+}
+
 TEST(FrameMissing, DropnaAnyAllAndSubset) {
   const Frame f = people();
   EXPECT_EQ(f.dropna().column("name"), Column("name", std::vector<OS>{"ann"}));  // dee's score is NaN
