@@ -126,6 +126,8 @@ class Reader {
             ++line_;
             record_line_ = line_;
             after_cr_ = false;
+            // pandas' skiprows counts a whole-line comment as one of the lines it skips.
+            if (skipped_ < options_.skiprows) ++skipped_;
             break;
           case TokenKind::null_field:
             field(nullptr, 0, false);

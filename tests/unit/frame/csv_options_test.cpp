@@ -295,6 +295,19 @@ TEST(ReadCsvOptions, CommentsAreIgnoredOutsideQuotes) {
   expect_invalid("a\n", {.comment = '\n'}, "the comment character cannot be");
 }
 
+// pandas' skiprows counts a line that is all comment as one of the lines it skips, so
+// skiprows=2, comment="#" after "# note\nsome title\n" finds the header; counting only the lines
+// that are not comments skipped the header itself and silently took the first data row for it.
+TEST(ReadCsvOptions, SkiprowsCountsCommentLines) {
+  const mpp::CsvOptions two{.skiprows = 2, .comment = '#'};
+  EXPECT_EQ(read_text("# note\ntitle\na,b\n1,2\n", two),
+            (Frame{{"a", std::vector<I>{1}}, {"b", std::vector<I>{2}}}));
+  EXPECT_EQ(read_text("title\n# c\n# d\na\n1\n", {.skiprows = 3, .comment = '#'}),
+            (Frame{{"a", std::vector<I>{1}}}));
+  // After the skipped lines, comment lines are no line at all, as before.
+  EXPECT_EQ(read_text("#c\na\n#d\n1\n", {.skiprows = 1, .comment = '#'}), (Frame{{"a", std::vector<I>{1}}}));
+}
+
 TEST(WriteCsvOptions, WritesWhatReadsBackWithTheSameOptions) {
   // Strings holding the comment character or equal to a na_value are quoted.
   const mpp::CsvOptions options{.na_values = {"NA"}, .comment = '#'};
