@@ -8,6 +8,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <compare>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -471,11 +472,21 @@ class Frame {
   /// Rows [begin, end), sharing this frame's storage; the slice's index starts at
   /// index_start() + begin. Throws std::out_of_range unless begin <= end <= num_rows().
   [[nodiscard]] Frame slice(std::size_t begin, std::size_t end) const;
-  /// The first `n` rows (all of them when there are fewer), as pandas' `df.head(n)`.
-  [[nodiscard]] Frame head(std::size_t n = 5) const { return slice(0, n < rows_ ? n : rows_); }
+  /// The first `n` rows (all of them when there are fewer), as pandas' `df.head(n)`; a negative
+  /// `n` gives every row but the last -n, as pandas does. A template, so that -1 is not turned
+  /// into a huge std::size_t (which silently gave every row).
+  template <std::integral T = std::int64_t>
+  requires(!std::same_as<T, bool>) [[nodiscard]] Frame head(T n = 5) const {
+    const std::size_t k = clamp_rows(n);
+    return std::cmp_less(n, 0) ? slice(0, rows_ - k) : slice(0, k);
+  }
   /// The last `n` rows (all of them when there are fewer), as pandas' `df.tail(n)`; they keep
-  /// their index labels.
-  [[nodiscard]] Frame tail(std::size_t n = 5) const { return slice(n < rows_ ? rows_ - n : 0, rows_); }
+  /// their index labels. A negative `n` gives every row but the first -n.
+  template <std::integral T = std::int64_t>
+  requires(!std::same_as<T, bool>) [[nodiscard]] Frame tail(T n = 5) const {
+    const std::size_t k = clamp_rows(n);
+    return std::cmp_less(n, 0) ? slice(k, rows_) : slice(rows_ - k, rows_);
+  }
 
   // pandas' everyday DataFrame operations (src/frame/frame_columns.cpp, frame_rows.cpp;
   // docs/frame.md shows each beside its pandas call). Each returns a new frame that shares the
@@ -562,6 +573,18 @@ class Frame {
   void load(Archive& archive);
 
  private:
+  // |n|, at most num_rows(), for head and tail (-n computed without overflowing at the minimum).
+  template <std::integral T>
+  [[nodiscard]] std::size_t clamp_rows(T n) const {
+    std::size_t magnitude = 0;
+    if constexpr (std::is_signed_v<T>) {
+      magnitude = n < 0 ? static_cast<std::size_t>(-(n + 1)) + 1 : static_cast<std::size_t>(n);
+    } else {
+      magnitude = static_cast<std::size_t>(n);
+    }
+    return magnitude < rows_ ? magnitude : rows_;
+  }
+
   friend struct detail::FrameAccess;
 
   std::vector<Column> columns_;

@@ -275,6 +275,20 @@ TEST(FrameRows, TailTakesTheLastRowsWithTheirLabels) {
   EXPECT_EQ(Frame().tail(), Frame());
 }
 
+// pandas' head(-n) is every row but the last n, tail(-n) every row but the first n. A size_t
+// parameter turned -1 into a huge count and silently gave every row.
+TEST(FrameRows, NegativeHeadAndTailLeaveRowsOutAsPandas) {
+  const Frame f = people();  // 4 rows
+  EXPECT_EQ(f.head(-1), f.slice(0, 3));
+  EXPECT_EQ(f.tail(-1), f.slice(1, 4));
+  EXPECT_EQ(f.tail(-1).index_start(), 1U);
+  EXPECT_EQ(f.head(-10).num_rows(), 0U);
+  EXPECT_EQ(f.tail(-10).num_rows(), 0U);
+  EXPECT_EQ(f.head(std::numeric_limits<std::int64_t>::min()).num_rows(), 0U);
+  EXPECT_EQ(f.head(std::size_t{2}), f.slice(0, 2));
+  EXPECT_EQ(f.head(), f);
+}
+
 // -- missing values -----------------------------------------------------------------------------
 
 TEST(FrameMissing, IsnaAndNotna) {
