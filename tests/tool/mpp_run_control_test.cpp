@@ -246,6 +246,17 @@ TEST(MppRunResume, AJoblogOfAnotherFormatIsRefusedBeforeAnyJob) {
   EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
 }
 
+// The joblog `log` has one row, job 1's with exit status `status`, and --resume with it runs job 2
+// alone: the job mpp-run stopped got no row.
+void expect_only_job_1_logged_and_resume_runs_2(const std::string& log, int status) {
+  const std::vector<std::string> rows = seq_exit_command(log);
+  ASSERT_EQ(rows.size(), 2u) << read_file(log);
+  EXPECT_TRUE(rows[1].starts_with("1 " + std::to_string(status) + " ")) << rows[1];
+  const Result r = run({"-k", "--resume", "--joblog", log, "echo", ":::", "1", "2"});
+  EXPECT_EQ(r.code(), 0) << r;
+  EXPECT_EQ(r.out, "2\n");
+}
+
 // Jobs that mpp-run itself stopped (a signal, --halt now) never ended: as in GNU parallel they get
 // no joblog row, so that --resume after Ctrl-C runs them again instead of taking them for done.
 TEST(MppRunResume, RunsAgainTheJobsASignalStopped) {
@@ -258,12 +269,7 @@ TEST(MppRunResume, RunsAgainTheJobsASignalStopped) {
   ASSERT_TRUE(wait_for_lines(log, 2));  // job 1's row
   ASSERT_EQ(::kill(tool.pid(), SIGTERM), 0);
   EXPECT_EQ(tool.finish().code(), 143);
-  const std::vector<std::string> rows = seq_exit_command(log);
-  ASSERT_EQ(rows.size(), 2u) << read_file(log);
-  EXPECT_TRUE(rows[1].starts_with("1 0 ")) << rows[1];
-  const Result r = run({"-k", "--resume", "--joblog", log, "echo", ":::", "1", "2"});
-  EXPECT_EQ(r.code(), 0) << r;
-  EXPECT_EQ(r.out, "2\n");
+  expect_only_job_1_logged_and_resume_runs_2(log, 0);
 }
 
 TEST(MppRunResume, RunsAgainTheJobsHaltNowStopped) {
@@ -273,12 +279,7 @@ TEST(MppRunResume, RunsAgainTheJobsHaltNowStopped) {
   const std::string job = "sh -c 'if [ {} = 1 ]; then " + wait_for(dir / "running") + "; exit 3; fi; touch " +
                           (dir / "running") + "; sleep 300'";
   EXPECT_EQ(run({"-j", "2", "--halt", "now,fail=1", "--joblog", log, job, ":::", "1", "2"}).code(), 3);
-  const std::vector<std::string> rows = seq_exit_command(log);
-  ASSERT_EQ(rows.size(), 2u) << read_file(log);
-  EXPECT_TRUE(rows[1].starts_with("1 3 ")) << rows[1];
-  const Result r = run({"-k", "--resume", "--joblog", log, "echo", ":::", "1", "2"});
-  EXPECT_EQ(r.code(), 0) << r;
-  EXPECT_EQ(r.out, "2\n");
+  expect_only_job_1_logged_and_resume_runs_2(log, 3);
 }
 
 TEST(MppRunResume, NeedsAJoblogFile) {
