@@ -217,8 +217,16 @@ std::atomic<const mpp::AsyncResult<int>*> g_first{nullptr};
 mpp_test::Gate* g_holding = nullptr;
 
 void hold_the_dispatcher_once() {
-  const auto* first = g_first.load();
-  if (first == nullptr || !first->ready() || !g_hold_armed.exchange(false)) return;  // nothing in flight
+  if (!g_hold_armed.load()) return;
+  // The test stores `first` just after apply_async() returns; the dispatcher may reach here before
+  // that (it sends and settles the call at once) and, returning, would sleep with nothing to wake it.
+  // submit_call() takes no lock held here, so waiting cannot block the test.
+  const mpp::AsyncResult<int>* first = nullptr;
+  while ((first = g_first.load()) == nullptr) {
+    if (!g_hold_armed.load()) return;  // the test gave up
+    std::this_thread::yield();
+  }
+  if (!first->ready() || !g_hold_armed.exchange(false)) return;  // still in flight
   g_holding->open();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // widens the window; not for correctness
 }
@@ -234,6 +242,7 @@ TEST(ProcessPoolWakeUps, ACallerThatCannotDriveWakesTheDispatcherOnItsWayToSleep
   g_first.store(&first);
   ASSERT_TRUE(holding.wait());
   EXPECT_EQ(pool.apply(&square, 3), 9);
+  g_hold_armed.store(false);
   mpp::detail::g_before_dispatcher_sleeps.store(nullptr);
   g_first.store(nullptr);
   EXPECT_EQ(first.get(), 4);
