@@ -1,12 +1,11 @@
 // Distinct values: drop_duplicates, unique, nunique and value_counts. Each partition of the rows
 // numbers its distinct keys in order of first appearance through an open-addressing hash table of a
-// seeded hash (frame_keys.hpp): linear time, and no input known in advance makes the probes long.
+// seeded hash (hash_groups.hpp): linear time, and no input known in advance makes the probes long.
 // The caller merges the partitions' tables in row order, so a key's first row comes from the first
 // partition that has it; the members run the same code on one partition, or on the frame pool.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <random>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -15,25 +14,13 @@
 #include "frame/frame_keys.hpp"
 #include "frame/frame_names.hpp"
 #include "frame/frame_pool.hpp"
+#include "frame/hash_groups.hpp"
 #include "mpp/detail/frame/sections.hpp"
 #include "mpp/frame.hpp"
 #include "mpp/mask.hpp"
 
 namespace mpp {
 namespace detail {
-
-std::uint64_t hash_seed() noexcept {
-  static const std::uint64_t seed = [] {
-    try {
-      std::random_device device;
-      return (static_cast<std::uint64_t>(device()) << 32U) ^ device();
-    } catch (...) {  // no entropy source: the address of a local still varies with ASLR
-      int local = 0;
-      return mix64(reinterpret_cast<std::uintptr_t>(&local));  // NOLINT(*-reinterpret-cast)
-    }
-  }();
-  return seed;
-}
 
 namespace {
 
@@ -47,40 +34,6 @@ std::vector<KeyView> key_views(const Frame& keys) {
 bool equal_rows(const std::vector<KeyView>& keys, std::size_t a, std::size_t b) {
   return std::ranges::all_of(keys, [&](const KeyView& key) { return key.equal(a, b); });
 }
-
-// Groups numbered 0, 1, ... found by their hashes (kept by the caller, one per group) through open
-// addressing: a slot holds a group + 1, 0 when empty, and the table is at most half full.
-class GroupTable {
- public:
-  // The group of hash `h` that `same` accepts, else hashes.size(): the number of the new group the
-  // caller then appends (with `h` to `hashes`).
-  template <class Same>
-  std::uint64_t find(std::uint64_t h, const std::vector<std::uint64_t>& hashes, Same same) {
-    if (2 * (hashes.size() + 1) > slots_.size()) grow(hashes);
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t at = h & mask;
-    for (; slots_[at] != 0; at = (at + 1) & mask) {
-      const std::uint64_t g = slots_[at] - 1;
-      if (hashes[g] == h && same(g)) return g;
-    }
-    slots_[at] = hashes.size() + 1;
-    return hashes.size();
-  }
-
- private:
-  void grow(const std::vector<std::uint64_t>& hashes) {
-    std::vector<std::uint64_t> grown(2 * slots_.size(), 0);
-    const std::size_t mask = grown.size() - 1;
-    for (std::size_t g = 0; g < hashes.size(); ++g) {
-      std::size_t to = hashes[g] & mask;
-      while (grown[to] != 0) to = (to + 1) & mask;
-      grown[to] = g + 1;
-    }
-    slots_ = std::move(grown);
-  }
-
-  std::vector<std::uint64_t> slots_ = std::vector<std::uint64_t>(16, 0);
-};
 
 // One partition on the caller's thread, or the frame pool's partitions for a large frame.
 Distinct distinct_here(const Frame& keys) {
@@ -129,13 +82,12 @@ Distinct distinct_partial(const DistinctPart& part) {
     for (std::size_t r = 0; r < rows; ++r) hashes[r] = key.hash(hashes[r], r);
   }
   Distinct out;
-  GroupTable table;
+  HashGroups table;
   for (std::size_t r = 0; r < rows; ++r) {
-    const std::uint64_t g = table.find(hashes[r], out.hash, [&](std::uint64_t seen) {
-      return equal_rows(keys, out.first[seen] - part.start, r);
-    });
+    const auto [g, added] = table.insert(
+        hashes[r], [&](std::uint64_t seen) { return equal_rows(keys, out.first[seen] - part.start, r); });
     const std::uint64_t row = part.start + r;
-    if (g == out.hash.size()) {
+    if (added) {
       out.first.push_back(row);
       out.last.push_back(row);
       out.count.push_back(1);
@@ -153,13 +105,13 @@ Distinct merge_distinct(const Frame& keys, std::vector<Distinct> partials) {
   if (partials.size() == 1) return std::move(partials.front());
   const std::vector<KeyView> views = key_views(keys);
   Distinct out;
-  GroupTable table;
+  HashGroups table;
   for (const Distinct& part : partials) {  // in row order: a key's first partition comes first
     for (std::size_t k = 0; k < part.hash.size(); ++k) {
-      const std::uint64_t g = table.find(part.hash[k], out.hash, [&](std::uint64_t seen) {
+      const auto [g, added] = table.insert(part.hash[k], [&](std::uint64_t seen) {
         return equal_rows(views, out.first[seen], part.first[k]);
       });
-      if (g == out.hash.size()) {
+      if (added) {
         out.first.push_back(part.first[k]);
         out.last.push_back(part.last[k]);
         out.count.push_back(part.count[k]);

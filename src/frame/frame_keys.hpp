@@ -1,6 +1,8 @@
 // A column read as a key, as pandas compares and hashes keys: the missing values (nulls, and NaN in a
 // float64 column) are one value, -0.0 equals 0.0, strings compare as bytes. sort_values and the
 // distinct-value operations (drop_duplicates, unique, nunique, value_counts) read keys only so.
+// The hashing here (a per-process seed, a mixer, bytes) is every hash of Frame's key work: groupby
+// and merge hash their keys with it too.
 #pragma once
 
 #include <bit>
@@ -9,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mpp/frame.hpp"
@@ -27,6 +30,23 @@ constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
 
 /// A random seed drawn once per process, so that no input can be made to collide in advance.
 std::uint64_t hash_seed() noexcept;
+
+/// `h` combined with the bytes of `s` (its length included): equal strings give equal results.
+inline std::uint64_t hash_bytes(std::uint64_t h, std::string_view s) noexcept {
+  h = mix64(h ^ s.size());
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t chunk = 0;
+    std::memcpy(&chunk, s.data() + i, 8);
+    h = mix64(h ^ chunk);
+  }
+  if (i < s.size()) {
+    std::uint64_t chunk = 0;
+    std::memcpy(&chunk, s.data() + i, s.size() - i);
+    h = mix64(h ^ chunk);
+  }
+  return h;
+}
 
 class KeyView {
  public:
@@ -86,20 +106,7 @@ class KeyView {
       const double v = doubles_[r] == 0 ? 0.0 : doubles_[r];  // -0.0 hashes as 0.0
       return mix64(h ^ std::bit_cast<std::uint64_t>(v));
     }
-    const std::string& s = strings_[r];
-    h = mix64(h ^ s.size());
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t chunk = 0;
-      std::memcpy(&chunk, s.data() + i, 8);
-      h = mix64(h ^ chunk);
-    }
-    if (i < s.size()) {
-      std::uint64_t chunk = 0;
-      std::memcpy(&chunk, s.data() + i, s.size() - i);
-      h = mix64(h ^ chunk);
-    }
-    return h;
+    return hash_bytes(h, strings_[r]);
   }
 
  private:

@@ -87,7 +87,7 @@ Pairs pair_rows(const detail::MergeKeys& keys, std::vector<std::int64_t> groups_
   const detail::MergeKeySide probe(keys.probe);
   const detail::MergeKeySide build(keys.build);
   const bool outer = how == MergeHow::outer;
-  detail::MergeTable table(build.rows() + (outer ? probe.rows() : 0));
+  detail::MergeTable table(build.rows());  // an outer merge adds the probe side's other keys
   Groups groups;
   groups.next.assign(build.rows(), -1);
   for (std::size_t b = 0; b < build.rows(); ++b) groups.add(table.insert(build, b), b);

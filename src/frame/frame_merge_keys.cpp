@@ -3,22 +3,12 @@
 #include "frame/frame_merge_keys.hpp"
 
 #include <bit>
-#include <functional>
+#include <cmath>
+
+#include "frame/frame_keys.hpp"
 
 namespace mpp::detail {
 namespace {
-
-constexpr std::uint64_t k_missing_hash = 0x6a09e667f3bcc909ULL;
-
-// splitmix64's finaliser: every input bit moves every output bit, so keys that differ only in high
-// bits (multiples of a power of two) still spread over the buckets.
-std::uint64_t mix(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // A double that is a whole number in int64's range, as that int64 (so 1.0 matches 1, -0.0 matches 0).
 bool as_int64(double d, std::int64_t& out) noexcept {
@@ -29,7 +19,7 @@ bool as_int64(double d, std::int64_t& out) noexcept {
 
 }  // namespace
 
-MergeKeySide::MergeKeySide(const Frame& keys) : rows_(keys.num_rows()) {
+MergeKeySide::MergeKeySide(const Frame& keys) : rows_(keys.num_rows()), seed_(hash_seed()) {
   for (const Column& column : keys.columns()) {
     const ColumnData& data = FrameAccess::data(column);
     const std::size_t offset = FrameAccess::offset(column);
@@ -52,30 +42,34 @@ MergeKeySide::MergeKeySide(const Frame& keys) : rows_(keys.num_rows()) {
   }
 }
 
+// Numbers hash by value (a whole double as that int64), so that keys merge across int64 and float64.
 std::uint64_t MergeKeySide::hash(std::size_t row) const noexcept {
-  std::uint64_t h = 0;
+  std::uint64_t h = seed_;
   for (const Key& key : keys_) {
-    std::uint64_t k = k_missing_hash;
-    if (key.nulls == nullptr || key.nulls[row] == 0) {
-      switch (key.type) {
-        case ColumnType::int64:
-        case ColumnType::boolean:  // int64 storage
-        case ColumnType::datetime:
-          k = static_cast<std::uint64_t>(static_cast<const std::int64_t*>(key.values)[row]);
-          break;
-        case ColumnType::float64: {
-          const double d = static_cast<const double*>(key.values)[row];
-          std::int64_t i = 0;
-          if (std::isnan(d)) break;
-          k = as_int64(d, i) ? static_cast<std::uint64_t>(i) : std::bit_cast<std::uint64_t>(d);
-          break;
-        }
-        case ColumnType::string:
-          k = std::hash<std::string_view>{}(static_cast<const std::string*>(key.values)[row]);
-          break;
-      }
+    if (key.nulls != nullptr && key.nulls[row] != 0) {
+      h = mix64(h ^ 0x9e3779b97f4a7c15ULL) + 1;  // the missing value
+      continue;
     }
-    h = mix(h ^ k) + 0x9e3779b97f4a7c15ULL;
+    switch (key.type) {
+      case ColumnType::int64:
+      case ColumnType::boolean:  // int64 storage
+      case ColumnType::datetime:
+        h = mix64(h ^ static_cast<std::uint64_t>(static_cast<const std::int64_t*>(key.values)[row]));
+        break;
+      case ColumnType::float64: {
+        const double d = static_cast<const double*>(key.values)[row];
+        std::int64_t i = 0;
+        if (std::isnan(d)) {
+          h = mix64(h ^ 0x9e3779b97f4a7c15ULL) + 1;  // NaN is the missing value
+        } else {
+          h = mix64(h ^ (as_int64(d, i) ? static_cast<std::uint64_t>(i) : std::bit_cast<std::uint64_t>(d)));
+        }
+        break;
+      }
+      case ColumnType::string:
+        h = hash_bytes(h, static_cast<const std::string*>(key.values)[row]);
+        break;
+    }
   }
   return h;
 }
@@ -116,40 +110,25 @@ bool MergeKeySide::equal(std::size_t a, const MergeKeySide& other, std::size_t b
   return true;
 }
 
-MergeTable::MergeTable(std::size_t capacity) {
-  const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(16, capacity * 2));
-  buckets_.assign(buckets, -1);
-  mask_ = buckets - 1;
-  next_.reserve(capacity);
-  hash_.reserve(capacity);
+MergeTable::MergeTable(std::size_t capacity) : groups_(capacity) {
   first_side_.reserve(capacity);
   first_row_.reserve(capacity);
 }
 
-std::int64_t MergeTable::find(const MergeKeySide& side, std::size_t row, std::uint64_t hash) const {
-  for (std::int64_t g = buckets_[hash & mask_]; g >= 0; g = next_[static_cast<std::size_t>(g)]) {
-    const auto k = static_cast<std::size_t>(g);
-    if (hash_[k] == hash && side.equal(row, *first_side_[k], first_row_[k])) return g;
-  }
-  return -1;
-}
-
 std::int64_t MergeTable::find(const MergeKeySide& side, std::size_t row) const {
-  return find(side, row, side.hash(row));
+  const std::uint64_t g = groups_.find(
+      side.hash(row), [&](std::uint64_t k) { return side.equal(row, *first_side_[k], first_row_[k]); });
+  return g == HashGroups::k_none ? -1 : static_cast<std::int64_t>(g);
 }
 
 std::int64_t MergeTable::insert(const MergeKeySide& side, std::size_t row) {
-  const std::uint64_t hash = side.hash(row);
-  const std::int64_t found = find(side, row, hash);
-  if (found >= 0) return found;
-  const auto g = static_cast<std::int64_t>(first_side_.size());
-  std::int64_t& head = buckets_[hash & mask_];
-  next_.push_back(head);
-  head = g;
-  hash_.push_back(hash);
-  first_side_.push_back(&side);
-  first_row_.push_back(row);
-  return g;
+  const auto [g, added] = groups_.insert(
+      side.hash(row), [&](std::uint64_t k) { return side.equal(row, *first_side_[k], first_row_[k]); });
+  if (added) {
+    first_side_.push_back(&side);
+    first_row_.push_back(row);
+  }
+  return static_cast<std::int64_t>(g);
 }
 
 }  // namespace mpp::detail

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "frame/hash_groups.hpp"
 #include "mpp/frame.hpp"
 
 namespace mpp::detail {
@@ -33,30 +34,25 @@ class MergeKeySide {
   };
   std::vector<Key> keys_;
   std::size_t rows_ = 0;
+  std::uint64_t seed_;  // hash_seed(): a table and its probes live in one process
 };
 
-// The distinct keys of the rows inserted, numbered 0, 1, ... in the order they first come. Chains
-// hold distinct keys only, so a key shared by many rows costs one comparison per probe, not one
-// per row (no quadratic walk on a hostile input where every row has the same key).
+// The distinct keys of the rows inserted, numbered 0, 1, ... in the order they first come
+// (hash_groups.hpp): a key shared by many rows costs one comparison per probe, not one per row.
 class MergeTable {
  public:
-  // Room for `capacity` distinct keys without a slow chain (more still work).
+  // Room for `capacity` distinct keys before the table grows.
   explicit MergeTable(std::size_t capacity);
 
   // The group of row `row` of `side` (a new one when no earlier row had its key).
   std::int64_t insert(const MergeKeySide& side, std::size_t row);
   // The group of row `row` of `side`, or -1.
   [[nodiscard]] std::int64_t find(const MergeKeySide& side, std::size_t row) const;
-  [[nodiscard]] std::size_t groups() const noexcept { return first_side_.size(); }
+  [[nodiscard]] std::size_t groups() const noexcept { return first_row_.size(); }
 
  private:
-  [[nodiscard]] std::int64_t find(const MergeKeySide& side, std::size_t row, std::uint64_t hash) const;
-
-  std::vector<std::int64_t> buckets_;  // first group of each bucket, -1: none
-  std::uint64_t mask_ = 0;
-  // Per group: the next group in its bucket, its hash and the row that holds its key.
-  std::vector<std::int64_t> next_;
-  std::vector<std::uint64_t> hash_;
+  HashGroups groups_;
+  // Per group: the side and row that hold its key.
   std::vector<const MergeKeySide*> first_side_;
   std::vector<std::size_t> first_row_;
 };

@@ -1,4 +1,4 @@
-// Factorising key columns: an open-addressing hash table from a key to a dense number, one pass
+// Factorising key columns: a hash table (hash_groups.hpp) from a key to a dense number, one pass
 // per key column; several keys combine pairwise (the groups so far and the next column's codes,
 // side by side in one 64-bit word) through the same table.
 #include "group_codes.hpp"
@@ -8,96 +8,36 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
-#include <random>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "frame/frame_keys.hpp"
+#include "frame/hash_groups.hpp"
 
 namespace mpp::detail {
 namespace {
 
 // A missing key's code in one column's codes (before dropna decides what becomes of it).
 constexpr std::uint32_t k_missing = k_no_group - 1;
-
-// Seeded per process so that no fixed set of keys collides in every run (hostile input).
-std::uint64_t hash_seed() {
-  static const std::uint64_t seed = [] {
-    std::random_device device;
-    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
-  }();
-  return seed;
-}
-
-// murmur3's finaliser: every input bit moves every output bit.
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
-std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) {
-  std::uint64_t h = mix(seed ^ s.size());
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, s.data() + i, 8);
-    h = mix(h ^ word) + 0x9e3779b97f4a7c15ULL;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
-  return mix(h ^ tail);
-}
-
-[[noreturn]] void throw_too_many_groups() {
-  throw std::length_error("mpp::GroupBy: more than 2^32 - 3 groups in one partition");
-}
+static_assert(HashGroups::k_max_groups < k_missing);
 
 // Dense numbers for keys, in the order they are first added, with the row each first came in.
-// `Key` is std::uint64_t or std::string_view; a slot holds the key's hash and number, the keys
-// themselves are kept by number (string views into the column, which outlives the table).
+// `Key` is std::uint64_t or std::string_view (views into the column, which outlives the table).
 template <class Key>
 class KeyTable {
  public:
   std::uint32_t id(Key key, std::uint64_t hash, std::size_t row) {
-    if ((first_.size() + 1) * 2 > slots_.size()) grow();
-    std::size_t i = hash & mask_;
-    while (true) {
-      Slot& slot = slots_[i];
-      if (slot.id == k_no_group) {
-        if (first_.size() >= k_missing) throw_too_many_groups();
-        slot = {hash, static_cast<std::uint32_t>(first_.size())};
-        keys_.push_back(key);
-        first_.push_back(row);
-        return slot.id;
-      }
-      if (slot.hash == hash && keys_[slot.id] == key) return slot.id;
-      i = (i + 1) & mask_;
+    const auto [group, added] = groups_.insert(hash, [&](std::uint64_t g) { return keys_[g] == key; });
+    if (added) {
+      keys_.push_back(key);
+      first_.push_back(row);
     }
+    return static_cast<std::uint32_t>(group);
   }
   std::vector<std::size_t>& first() noexcept { return first_; }
 
  private:
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::uint32_t id = k_no_group;
-  };
-  void grow() {
-    std::vector<Slot> old(slots_.empty() ? 64 : slots_.size() * 2);
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
-    for (const Slot& slot : old) {
-      if (slot.id == k_no_group) continue;
-      std::size_t i = slot.hash & mask_;
-      while (slots_[i].id != k_no_group) i = (i + 1) & mask_;
-      slots_[i] = slot;
-    }
-  }
-
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0;
+  HashGroups groups_;
   std::vector<Key> keys_;
   std::vector<std::size_t> first_;
 };
@@ -118,7 +58,7 @@ GroupCodes column_codes(const Column& column) {
         out.code[i] = k_missing;
       } else {
         const std::string_view value = values[i];
-        out.code[i] = table.id(value, hash_bytes(value, seed), i);
+        out.code[i] = table.id(value, hash_bytes(seed, value), i);
       }
     }
     out.first = std::move(table.first());
@@ -132,7 +72,7 @@ GroupCodes column_codes(const Column& column) {
         continue;
       }
       const auto word = word_of(i);
-      out.code[i] = word ? table.id(*word, mix(*word ^ seed), i) : k_missing;
+      out.code[i] = word ? table.id(*word, mix64(*word ^ seed), i) : k_missing;
     }
   };
   if (stored_type(column) == ColumnType::int64) {
@@ -203,7 +143,7 @@ GroupCodes factorize(std::span<const Column> keys, bool dropna) {
         continue;
       }
       const std::uint64_t word = (static_cast<std::uint64_t>(code) << 32) | next.code[i];
-      code = table.id(word, mix(word ^ seed), i);
+      code = table.id(word, mix64(word ^ seed), i);
     }
     groups.first = std::move(table.first());
   }

@@ -25,7 +25,8 @@ struct GroupCodes {
 /// The groups of the rows of `keys` (columns of one length, at least one): rows with equal keys
 /// (-0.0 equal to 0.0; every missing value, null or NaN, equal to every other) share a group. With
 /// `dropna`, a row with a missing key is in none. Expected linear time whatever the keys (hashes
-/// seeded per process). Throws std::length_error past 2^32 - 1 groups.
+/// seeded per process). Throws std::length_error past 2^31 - 1 groups
+/// in one key column or one combination of them (HashGroups::k_max_groups).
 GroupCodes factorize(std::span<const Column> keys, bool dropna);
 
 /// The column's null flags from its first value (one per value, 1: null), or nullptr for none.
