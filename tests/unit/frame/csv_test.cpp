@@ -126,8 +126,9 @@ TEST(ReadCsv, Int64ThenFloat64ThenString) {
   // Text after numbers: the column is read again for the numbers' own text.
   EXPECT_EQ(read_text("a,b\n1,x\n2.50,y\n007,z\nabc,w\n").column(0),
             mpp::Column("a", std::vector<std::string>{"1", "2.50", "007", "abc"}));
-  // Not numbers: spaces (kept), a lone sign, hex, two signs, thousands separators.
-  for (const char* text : {" 1", "1 ", "-", "+", "0x10", "+-1", "1,000", "1e", "--1", "1_0"}) {
+  // Not numbers: a lone sign, hex, two signs, thousands separators (spaces around a number are
+  // skipped: SpacesAroundANumberAreSkippedAsPandasDoes).
+  for (const char* text : {"-", "+", "0x10", "+-1", "1,000", "1e", "--1", "1_0", " -", " 0x10"}) {
     const std::string field =
         std::string(text).find(',') != std::string::npos ? "\"" + std::string(text) + "\"" : text;
     EXPECT_EQ(read_text("a\n" + field + "\n").column(0).type(), ColumnType::string) << text;
@@ -224,6 +225,31 @@ TEST(ReadCsv, BytesPassThroughAndSpacesAreKept) {
   EXPECT_EQ(frame.column(1).get<std::string>(1), "\t");
   const std::string with_nul("n\n\"a\0b\"\n", 9);
   EXPECT_EQ(read_text(with_nul).column(0).get<std::string>(0), std::string("a\0b", 3));
+}
+
+// pandas' parser skips ASCII white space around a number written in digits, not around the words
+// inf and nan, nor in text: " 1 ", "\t2", "1e3 " are numbers; " inf", "  ", "+ 5", "1 2" text.
+TEST(ReadCsv, SpacesAroundANumberAreSkippedAsPandasDoes) {
+  const Frame frame = read_text("a,b,c,d,e,f,g\n 1 ,\t2,1e3 , inf,  ,+ 5,1 2\n-4\v,5 , .5,nan ,x, 7,3\n");
+  EXPECT_EQ(frame.column("a"), mpp::Column("a", std::vector<I>{1, -4}));
+  EXPECT_EQ(frame.column("b"), mpp::Column("b", std::vector<I>{2, 5}));
+  EXPECT_EQ(frame.column("c"), mpp::Column("c", std::vector<double>{1000, 0.5}));
+  EXPECT_EQ(frame.column("d"), mpp::Column("d", std::vector<std::string>{" inf", "nan "}));
+  EXPECT_EQ(frame.column("e"), mpp::Column("e", std::vector<std::string>{"  ", "x"}));
+  EXPECT_EQ(frame.column("f"), mpp::Column("f", std::vector<std::string>{"+ 5", " 7"}));
+  EXPECT_EQ(frame.column("g"), mpp::Column("g", std::vector<std::string>{"1 2", "3"}));
+  // A column that turns out to be text keeps the spaces of the numbers read before.
+  EXPECT_EQ(read_text("h\n 8\ny\n").column(0), mpp::Column("h", std::vector<std::string>{" 8", "y"}));
+  // A given type reads such numbers too; a comment after a number leaves a space behind.
+  EXPECT_EQ(read_text("a\n 7 \n", {.types = {{"a", ColumnType::int64}}}).column(0),
+            mpp::Column("a", std::vector<I>{7}));
+  EXPECT_EQ(read_text("a\n2.5 \n", {.types = {{"a", ColumnType::float64}}}).column(0),
+            mpp::Column("a", std::vector<double>{2.5}));
+  EXPECT_EQ(read_text("a\n3 # three\n4\n", {.comment = '#'}).column(0),
+            mpp::Column("a", std::vector<I>{3, 4}));
+  // A string with spaces around a number is written quoted, and reads back as that string.
+  const Frame text{{"s", std::vector<std::string>{" 12", "3 "}}};
+  EXPECT_EQ(read_text(write_text(text)), text);
 }
 
 TEST(ReadCsv, SkipsAByteOrderMark) {

@@ -81,10 +81,31 @@ inline bool overflows(std::string_view text) noexcept {
   return integer_digits - 1 - lead + (negative ? -exponent : exponent) >= 0;
 }
 
+/// Whether `c` is ASCII white space, as pandas' parser counts it.
+constexpr bool is_ascii_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/// `text` without the ASCII white space around a number written in digits (" 12", "1.5\t"), which
+/// pandas' parser skips; the words (" inf", "nan ") and text keep theirs, and so stay text.
+constexpr std::string_view trim_number(std::string_view text) noexcept {
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && is_ascii_space(text[begin])) ++begin;
+  while (end > begin && is_ascii_space(text[end - 1])) --end;
+  if (begin == 0 && end == text.size()) return text;
+  const std::string_view inner = text.substr(begin, end - begin);
+  std::size_t lead = 0;  // the first character after a sign
+  if (lead < inner.size() && (inner[lead] == '+' || inner[lead] == '-')) ++lead;
+  const bool digits =
+      lead < inner.size() && ((inner[lead] >= '0' && inner[lead] <= '9') || inner[lead] == '.');
+  return digits ? inner : text;
+}
+
 /// Reads `text` as a number, as read_csv does for an unquoted field.
 inline ParsedNumber parse_number(std::string_view text) noexcept {
   ParsedNumber out;
-  std::string_view digits = text;
+  std::string_view digits = trim_number(text);
   // std::from_chars takes no '+': allow one in front of a number that has no sign of its own.
   if (!digits.empty() && digits.front() == '+') {
     digits.remove_prefix(1);
