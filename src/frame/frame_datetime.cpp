@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "mpp/detail/frame/frame_number.hpp"
 #include "mpp/timestamp.hpp"
 
 namespace mpp::detail {
@@ -111,6 +112,9 @@ std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& w
   why =
       "is not an ISO 8601 date-time (YYYY-MM-DD, then optionally a space or 'T' and HH:MM[:SS[.fraction]], "
       "then optionally 'Z' or an offset +HH:MM)";
+  // White space around it goes, as pandas' to_datetime drops it.
+  while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
   Reader in{text};
   const auto year = in.digits(4);
   if (!year || !in.eat('-')) return std::nullopt;

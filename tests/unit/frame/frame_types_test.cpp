@@ -63,6 +63,9 @@ TEST(FrameTypesTimestamp, ParsesIsoFormsToNanosecondsSinceTheEpoch) {
   EXPECT_EQ(at("2262-04-11 23:47:16.854775807").ns, std::numeric_limits<I>::max());
   EXPECT_EQ(at("1677-09-21 00:12:43.145224193").ns, std::numeric_limits<I>::min() + 1);
   EXPECT_EQ(at("2024-02-29").ns, at("2024-03-01").ns - 86'400'000'000'000);  // a leap year
+  // White space around it goes, as pandas' Timestamp and to_datetime drop it.
+  EXPECT_EQ(at(" 2024-01-02 "), at("2024-01-02"));
+  EXPECT_EQ(at("\t2024-01-02T03:04+01:00\r"), at("2024-01-02 02:04"));
 }
 
 TEST(FrameTypesTimestamp, ATimeZoneIsConvertedToUtc) {
@@ -75,7 +78,7 @@ TEST(FrameTypesTimestamp, ATimeZoneIsConvertedToUtc) {
 TEST(FrameTypesTimestamp, RefusesWhatPandasRefuses) {
   for (const char* bad :
        {"2023-02-29", "2024-13-01", "2024-00-10", "2016-12-31 23:59:60", "2024-01-02T24:00:00", "2262-04-12",
-        "1677-09-21", "2024-01-02 03:04:05.1234567891", "24-01-02", "2024/01/02", "", "2024-01-02 ",
+        "1677-09-21", "2024-01-02 03:04:05.1234567891", "24-01-02", "2024/01/02", "", " ", "2024 -01-02",
         "2024-01-02T03", "2024-01-02 03:04:05+25:00", "now"}) {
     EXPECT_THROW((void)Timestamp::parse(bad), std::invalid_argument) << bad;
   }
@@ -176,6 +179,9 @@ TEST(FrameTypesCsv, ReadsWhatItWroteWhenAsked) {
   options.parse_dates = {"day", "at"};
   EXPECT_EQ(read(written(sample()), options), sample());
   // Not asked: bool and datetime are never inferred (pandas infers bool from True/False).
+  // Padded dates, as pandas' parse_dates reads them.
+  EXPECT_EQ(read("t\n 2024-01-02 \n2024-01-03\n", {.parse_dates = {"t"}}).column(0),
+            read("t\n2024-01-02\n2024-01-03\n", {.parse_dates = {"t"}}).column(0));
   const Frame inferred = read(written(sample()), {});
   EXPECT_EQ(inferred.column("flag").type(), ColumnType::string);
   EXPECT_EQ(inferred.column("day").type(), ColumnType::string);
