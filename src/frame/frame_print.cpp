@@ -187,7 +187,13 @@ std::string to_string(const Frame& frame, const PrintOptions& options) {
   table.emplace_back(1);
   for (const std::size_t r : shown) table[0].push_back(std::to_string(frame.index_start() + r));
   for (const Column& column : frame.columns()) {
-    table.push_back({escaped(column.name())});
+    // pandas puts a space before a number or bool column's name, where its values' signs go.
+    const ColumnType type = column.type();
+    std::string header;
+    if (type == ColumnType::int64 || type == ColumnType::float64 || type == ColumnType::boolean)
+      header += ' ';
+    header += escaped(column.name());
+    table.push_back({std::move(header)});
     std::vector<std::string> values = cells(column, shown, options.precision);
     table.back().insert(table.back().end(), values.begin(), values.end());
   }

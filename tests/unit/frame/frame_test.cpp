@@ -336,6 +336,29 @@ TEST(Frame, PrintsAsPandasDoes) {
   EXPECT_EQ(out.str(), mpp::to_string(mixed));
 }
 
+TEST(Frame, PrintsANameWiderThanItsValuesAsPandasDoes) {
+  // pandas puts a space before the name of a number or bool column, where its values' signs go, so
+  // two spaces separate it from the column before (pandas 1.5's repr of the same frames).
+  const Frame frame{{"k", std::vector<std::string>{"a", "b"}},
+                    {"size", std::vector<I>{2, 1}},
+                    {"count", std::vector<double>{1.5, 2.0}},
+                    {"flag", std::vector<bool>{true, false}},
+                    {"longname", std::vector<std::string>{"x", "y"}}};
+  EXPECT_EQ(mpp::to_string(frame),
+            "   k  size  count   flag longname\n"
+            "0  a     2    1.5   True        x\n"
+            "1  b     1    2.0  False        y\n");
+  const Frame nulls{{"t", std::vector<mpp::Timestamp>{mpp::Timestamp::parse("2024-01-01"),
+                                                      mpp::Timestamp::parse("2024-01-02")}},
+                    {"nulls", std::vector<std::optional<I>>{2, std::nullopt}},
+                    {"bools", std::vector<std::optional<bool>>{true, std::nullopt}},
+                    {"negative", std::vector<I>{-1, -2}}};
+  EXPECT_EQ(mpp::to_string(nulls),
+            "           t  nulls  bools  negative\n"
+            "0 2024-01-01      2   True        -1\n"
+            "1 2024-01-02   <NA>   <NA>        -2\n");
+}
+
 TEST(Frame, PrintsACutFrameAsPandasDoes) {
   // pandas' display.max_rows (60) and min_rows (10): the first and last five rows, a row of dots,
   // and the shape.
