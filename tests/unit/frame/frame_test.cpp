@@ -359,6 +359,53 @@ TEST(Frame, PrintsANameWiderThanItsValuesAsPandasDoes) {
             "1 2024-01-02   <NA>   <NA>        -2\n");
 }
 
+TEST(Frame, PrintsLongStringsCutAsPandasDoes) {
+  // pandas' display.max_colwidth (50): print(df) cuts a longer value (its leading space counted) to
+  // 47 characters and "..."; df.to_string() does not. pandas 1.5's output of the same frames.
+  std::vector<std::string> values{std::string(49, 'x'), std::string(50, 'y'), std::string(51, 'z'), "", "ab"};
+  for (int i = 0; i < 60; ++i) values[3] += "\xC3\xA9";
+  const Frame frame{{"s", values}};
+  EXPECT_EQ(mpp::to_string(frame),
+            "                                                   s\n"
+            "0  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+            "1  yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...\n"
+            "2  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...\n"
+            "3  "
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9...\n"
+            "4                                                 ab\n");
+  EXPECT_EQ(
+      mpp::to_string(frame, 60),
+      "                                                              s\n"
+      "0             xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+      "1            yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n"
+      "2           zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n"
+      "3  "
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3"
+      "\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3"
+      "\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\n"
+      "4                                                            ab\n");
+  EXPECT_EQ(mpp::to_string(frame, mpp::PrintOptions{.max_colwidth = 0}), mpp::to_string(frame, 60));
+  std::string lines;
+  for (int i = 0; i < 30; ++i) lines += "a\nb";
+  EXPECT_EQ(mpp::to_string(Frame{{"s", std::vector<std::string>{lines}}}),
+            "                                                   s\n"
+            "0  a\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\...\n");
+  EXPECT_EQ(mpp::to_string(
+                Frame{{"s", std::vector<std::string>{"abcdefghijkl", "abc"}}, {"n", std::vector<I>{1, 2}}},
+                mpp::PrintOptions{.max_colwidth = 10}),
+            "           s  n\n"
+            "0  abcdef...  1\n"
+            "1        abc  2\n");
+  for (const std::size_t bad : {std::size_t{1}, std::size_t{2}, std::size_t{3}}) {
+    EXPECT_THROW((void)mpp::to_string(frame, mpp::PrintOptions{.max_colwidth = bad}), std::invalid_argument);
+  }
+}
+
 TEST(Frame, PrintsACutFrameAsPandasDoes) {
   // pandas' display.max_rows (60) and min_rows (10): the first and last five rows, a row of dots,
   // and the shape.
