@@ -251,12 +251,27 @@ std::pair<std::vector<std::string>, std::vector<std::string>> key_names(const Me
   return {options.left_on, options.right_on};
 }
 
+// Every key is a column of its side: the error says which side lacks which key, where select()
+// would only name the column.
+void check_keys(const Frame& frame, const std::vector<std::string>& names, const char* side,
+                const char* option) {
+  for (const std::string& name : names) {
+    if (frame.find_column(name)) continue;
+    std::string what = k_where;
+    what.append(": the ").append(side).append(" frame has no column named '").append(name);
+    throw std::out_of_range(what.append("' (a key in `").append(option).append("`)"));
+  }
+}
+
 }  // namespace
 
 namespace detail {
 
 MergeKeys merge_keys(const Frame& left, const Frame& right, const MergeOptions& options) {
   const auto [left_names, right_names] = key_names(options);
+  const bool by_on = !options.on.empty();
+  check_keys(left, left_names, "left", by_on ? "on" : "left_on");
+  check_keys(right, right_names, "right", by_on ? "on" : "right_on");
   Frame left_keys = left.select(left_names);
   Frame right_keys = right.select(right_names);
   for (std::size_t k = 0; k < left_names.size(); ++k) {

@@ -250,6 +250,26 @@ TEST(FrameMerge, BadKeysAreClearErrors) {
         "cannot be merged with a string key");
   }
   EXPECT_THROW((void)mpp::merge(left, right_frame(), on({"nope"}, MergeHow::inner)), std::out_of_range);
+  // A key only one side has: the message says which side lacks it (pandas: KeyError).
+  const auto missing = [](const Frame& l, const Frame& r, const MergeOptions& options) {
+    try {
+      (void)mpp::merge(l, r, options);
+    } catch (const std::out_of_range& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_EQ(missing(left, right_frame(), on({"a"}, MergeHow::inner)),
+            "mpp::merge: the right frame has no column named 'a' (a key in `on`)");
+  EXPECT_EQ(missing(left, right_frame(), on({"b"}, MergeHow::left)),
+            "mpp::merge: the left frame has no column named 'b' (a key in `on`)");
+  MergeOptions sides;
+  sides.left_on = {"k"};
+  sides.right_on = {"a"};
+  EXPECT_EQ(missing(left, right_frame(), sides),
+            "mpp::merge: the right frame has no column named 'a' (a key in `right_on`)");
+  mpp::Pool pool(2);
+  EXPECT_THROW((void)mpp::merge(pool, left, right_frame(), on({"a"}, MergeHow::outer)), std::out_of_range);
   EXPECT_THROW((void)mpp::merge(left, right_frame(), MergeOptions{}), std::invalid_argument);
   MergeOptions both = on({"k"}, MergeHow::inner);
   both.left_on = {"k"};
