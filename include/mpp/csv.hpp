@@ -45,8 +45,9 @@ class CsvColumn {
 
 /// The strings pandas' read_csv reads as null by default (its na_values with keep_default_na):
 /// "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-/// "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null". read_csv does not use them
-/// unless asked: `options.na_values = mpp::pandas_na_values();`.
+/// "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null": pandas 2's list (pandas 1.5
+/// reads "None" as text). read_csv does not use them unless asked:
+/// `options.na_values = mpp::pandas_na_values();`.
 [[nodiscard]] std::vector<std::string> pandas_na_values();
 
 /// Whether a CSV file is compressed (CsvOptions::compression, pandas' compression=).

@@ -164,6 +164,13 @@ TEST(ReadCsvOptions, UsecolsByNameOrPositionInTheInputsOrder) {
   EXPECT_EQ(read_text(text, {.types = {{"a", mpp::ColumnType::float64}, {"b", mpp::ColumnType::int64}},
                              .usecols = {"a"}}),
             (Frame{{"a", std::vector<double>{1, 3}}}));
+  // So are dates (pandas refuses those); a name the input lacks is refused for both.
+  EXPECT_EQ(read_text("a,t\n1,2024-01-02\n", {.parse_dates = {"t"}, .usecols = {"a"}}),
+            (Frame{{"a", std::vector<I>{1}}}));
+  expect_invalid(text, {.types = {{"x", mpp::ColumnType::int64}}, .usecols = {"a"}},
+                 "CsvOptions::types names column 'x', which the input does not have");
+  expect_invalid(text, {.parse_dates = {"x"}, .usecols = {"a"}},
+                 "CsvOptions::parse_dates names column 'x', which the input does not have");
 }
 
 TEST(ReadCsvOptions, UsecolsNamingWhatIsNotThereIsRefused) {
