@@ -270,6 +270,26 @@ TEST(FrameMerge, BadKeysAreClearErrors) {
             "mpp::merge: the right frame has no column named 'a' (a key in `right_on`)");
   mpp::Pool pool(2);
   EXPECT_THROW((void)mpp::merge(pool, left, right_frame(), on({"a"}, MergeHow::outer)), std::out_of_range);
+  // A key given twice counts once, as pandas' on=["k", "k"]; a column paired with two is refused.
+  EXPECT_EQ(mpp::merge(left, right_frame(), on({"k", "k"}, MergeHow::outer)),
+            mpp::merge(left, right_frame(), on({"k"}, MergeHow::outer)));
+  MergeOptions pairs;
+  pairs.left_on = {"k", "a", "k"};
+  pairs.right_on = {"k", "b", "k"};
+  EXPECT_EQ(mpp::merge(left, right_frame(), pairs).num_rows(), 0U);  // no a equals a b
+  pairs.right_on = {"k", "b", "b"};
+  const auto invalid = [&](const MergeOptions& options) {
+    try {
+      (void)mpp::merge(left, right_frame(), options);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_EQ(invalid(pairs), "mpp::merge: left_on names 'k' twice, paired with different columns");
+  pairs.left_on = {"k", "a"};
+  pairs.right_on = {"k", "k"};
+  EXPECT_EQ(invalid(pairs), "mpp::merge: right_on names 'k' twice, paired with different columns");
   EXPECT_THROW((void)mpp::merge(left, right_frame(), MergeOptions{}), std::invalid_argument);
   MergeOptions both = on({"k"}, MergeHow::inner);
   both.left_on = {"k"};
