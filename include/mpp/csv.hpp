@@ -51,7 +51,8 @@ class CsvColumn {
 
 /// Whether a CSV file is compressed (CsvOptions::compression, pandas' compression=).
 enum class CsvCompression : std::uint8_t {
-  infer,  ///< gzip when the path ends in ".gz", else none (pandas' "infer"); a stream: none
+  infer,  ///< gzip when the path ends in ".gz", else none (pandas' "infer"); a stream: none. Read
+          ///< as none, data starting with gzip's magic bytes is a ParseError saying it is gzip
   none,   ///< plain CSV
   gzip,   ///< gzip (zlib), for a path or a stream
 };

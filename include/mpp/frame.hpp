@@ -608,6 +608,10 @@ struct PrintOptions {
   /// scientific notation (`1.000000e-07`) when a value is smaller than 10^-precision, or when a
   /// value above 10^6 makes the column wider than precision + 6 characters.
   int precision = 6;
+  /// A value wider than this many characters (with the space pandas puts before it) prints as its
+  /// first max_colwidth - 3 and `...`: pandas' `display.max_colwidth`. 0: no limit; 1 to 3 are
+  /// refused (std::invalid_argument). Names are never cut, as in pandas.
+  std::size_t max_colwidth = 50;
 };
 
 /// The frame as pandas prints it (`print(df)`): the column names right-aligned over their values,
@@ -619,12 +623,14 @@ struct PrintOptions {
 /// column, `<NA>` in the others (pandas' nullable Int64, boolean and string types). A frame of more than
 /// `max_rows` rows prints the first and last min_rows / 2, a row of dots between them, and its
 /// shape after a blank line (`[100 rows x 3 columns]`); one without rows prints `Empty DataFrame`,
-/// its columns and its index. Every line ends with a newline. Wide frames are not folded to a
-/// terminal's width (pandas' display.width): every column prints. Throws std::invalid_argument for
-/// a precision outside 0 to 50.
+/// its columns and its index. A value wider than max_colwidth (50) is cut, ending in `...`. Every
+/// line ends with a newline. Wide frames are not folded to a terminal's width (pandas'
+/// display.width): every column prints. Throws std::invalid_argument for a precision outside 0 to
+/// 50 or a max_colwidth of 1 to 3.
 [[nodiscard]] std::string to_string(const Frame& frame, const PrintOptions& options = {});
 /// As pandas' `df.to_string(max_rows=max_rows)`: at most `max_rows` rows (the first and last
-/// halves when there are more), other options as PrintOptions' defaults.
+/// halves when there are more), no value cut (max_colwidth 0), other options as PrintOptions'
+/// defaults.
 [[nodiscard]] std::string to_string(const Frame& frame, std::size_t max_rows);
 /// `out << to_string(frame)`: `std::cout << frame` prints as pandas' `print(df)`.
 std::ostream& operator<<(std::ostream& out, const Frame& frame);

@@ -84,6 +84,8 @@ Frame drop_duplicates_rows(const Frame& frame, const Distinct& keys, Keep keep);
 Column unique_values(const Column& column, const Distinct& keys);
 std::size_t count_distinct(const Column& column, const Distinct& keys, bool dropna);
 Frame count_values(const Column& column, const Distinct& keys, const ValueCountsOptions& options);
+/// Throws std::invalid_argument, before any counting, when `column` is named as the counts would be.
+void check_value_counts_name(const Column& column, const ValueCountsOptions& options);
 
 }  // namespace detail
 
@@ -116,6 +118,7 @@ template <class PoolType>
 template <class PoolType>
 [[nodiscard]] Frame value_counts(PoolType& pool, const Column& column,
                                  const ValueCountsOptions& options = {}) {
+  detail::check_value_counts_name(column, options);
   return detail::count_values(column, detail::distinct(pool, Frame{column}), options);
 }
 

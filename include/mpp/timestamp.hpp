@@ -30,7 +30,8 @@ struct Timestamp {
 };
 
 /// As pandas writes it: `2024-01-02 03:04:05`, with the fraction only when it is not zero, to as
-/// many digits as it needs in groups of three (`.5` is `.500`, 1 ns `.000000001`).
+/// many digits as it needs in groups of three (`.5` is `.500`, 1 ns `.000000001`). pandas' str(ts)
+/// differs there: it writes 6 digits unless 9 are needed (`.500000`).
 [[nodiscard]] std::string to_string(Timestamp time);
 std::ostream& operator<<(std::ostream& out, Timestamp time);
 

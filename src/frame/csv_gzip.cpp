@@ -138,4 +138,18 @@ void GzipSink::run(std::string_view bytes, int flush) {
   }
 }
 
+std::size_t NotGzipSource::read(char* buffer, std::size_t size) {
+  const std::size_t n = inner_.read(buffer, size);
+  if (seen_ == 2) return n;
+  for (std::size_t i = 0; i < n && seen_ < 2; ++i) head_[seen_++] = static_cast<unsigned char>(buffer[i]);
+  if (seen_ == 2 && head_[0] == 0x1f && head_[1] == 0x8b) {
+    throw ParseError(
+        "mpp::read_csv: the data is gzip (it starts with gzip's magic bytes), read as plain CSV: name the "
+        "file "
+        "*.gz or give CsvOptions::compression = CsvCompression::gzip",
+        file_, 0, 0);
+  }
+  return n;
+}
+
 }  // namespace mpp::detail::csv

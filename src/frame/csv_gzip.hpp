@@ -46,6 +46,28 @@ class GzipSource final : public Source {
   bool any_input_ = false;
 };
 
+/// The bytes of `inner` as they are, checked to be no gzip: read_csv's plain input when the
+/// compression was inferred (a file not named .gz, a stream not told). gzip data read as CSV
+/// would make a frame of one garbage column, so its magic bytes (1f 8b) are a ParseError naming
+/// `file` and saying how to read it; CsvCompression::none skips the check.
+class NotGzipSource final : public Source {
+ public:
+  NotGzipSource(Source& inner, std::string file) : inner_(inner), file_(std::move(file)) {}
+  NotGzipSource(const NotGzipSource&) = delete;
+  NotGzipSource& operator=(const NotGzipSource&) = delete;
+  ~NotGzipSource() override = default;
+
+  std::size_t read(char* buffer, std::size_t size) override;
+  void rewind(const std::string& column) override { inner_.rewind(column); }
+  [[nodiscard]] std::uint64_t size_hint() const noexcept override { return inner_.size_hint(); }
+
+ private:
+  Source& inner_;
+  std::string file_;
+  unsigned char head_[2] = {};
+  std::size_t seen_ = 0;  // of the first two bytes (a stream may give them one at a time)
+};
+
 /// Compresses what it is given into gzip, handing the compressed bytes to `sink`.
 class GzipSink {
  public:

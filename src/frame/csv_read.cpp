@@ -427,6 +427,10 @@ Frame read_csv(const std::filesystem::path& path, const CsvOptions& options) {
     detail::csv::GzipSource gzip(source, path.string());
     return Reader(gzip, path.string(), options).read();
   }
+  if (options.compression == CsvCompression::infer) {
+    detail::csv::NotGzipSource plain(source, path.string());
+    return Reader(plain, path.string(), options).read();
+  }
   return Reader(source, path.string(), options).read();
 }
 
@@ -436,6 +440,10 @@ Frame read_csv(std::istream& in, const CsvOptions& options) {
   if (options.compression == CsvCompression::gzip) {
     detail::csv::GzipSource gzip(source, "<stream>");
     return Reader(gzip, "<stream>", options).read();
+  }
+  if (options.compression == CsvCompression::infer) {
+    detail::csv::NotGzipSource plain(source, "<stream>");
+    return Reader(plain, "<stream>", options).read();
   }
   return Reader(source, "<stream>", options).read();
 }

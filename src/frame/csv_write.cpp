@@ -38,8 +38,9 @@ struct Quoting {
 
 // Text that read_csv would not read back as this same text when unquoted: empty (null), holding
 // the delimiter, a quote, a line break or the comment character, with spaces at an end (other
-// readers trim them), starting with a byte-order mark (skipped at the start of a file), one of
-// the na_values, or a number.
+// readers trim them), starting with a byte-order mark (skipped at the start of a file) or with
+// gzip's magic bytes (refused at the start of a file read as plain CSV), one of the na_values, or
+// a number.
 bool needs_quotes(std::string_view text, const Quoting& quoting) {
   if (text.empty()) return true;
   for (const char c : text) {
@@ -49,7 +50,9 @@ bool needs_quotes(std::string_view text, const Quoting& quoting) {
   if (std::find(quoting.na_values.begin(), quoting.na_values.end(), text) != quoting.na_values.end())
     return true;
   const auto blank = [](char c) { return c == ' ' || c == '\t'; };
-  if (blank(text.front()) || blank(text.back()) || text.starts_with("\xEF\xBB\xBF")) return true;
+  if (blank(text.front()) || blank(text.back()) || text.starts_with("\xEF\xBB\xBF") ||
+      text.starts_with("\x1F\x8B"))
+    return true;
   return detail::parse_number(text).form != detail::NumberForm::text;
 }
 

@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "frame/frame_datetime.hpp"
 #include "frame/frame_names.hpp"
+#include "frame/name_index.hpp"
 #include "mpp/frame.hpp"
 
 namespace mpp {
@@ -20,6 +22,17 @@ using Names = detail::FrameNames;
 
 Frame with_columns(const Frame& frame, std::vector<Column> columns) {
   return detail::FrameAccess::frame(std::move(columns), frame.index_start());
+}
+
+// As with_columns, first refusing two columns of one name in the words of `where`, the call that
+// made them (the Frame constructor would only say "mpp::Frame").
+Frame with_unique_columns(const Frame& frame, std::vector<Column> columns, const char* where) {
+  const detail::NameIndex index(columns.size(),
+                                [&](std::size_t i) { return std::string_view(columns[i].name()); });
+  if (const auto repeat = index.repeated(); repeat.first != detail::NameIndex::k_npos) {
+    detail::throw_frame_invalid(where, "two columns would be named '" + columns[repeat.second].name() + "'");
+  }
+  return with_columns(frame, std::move(columns));
 }
 
 void check_length(const Frame& frame, const Column& column, const char* where) {
@@ -188,14 +201,17 @@ Frame Frame::select(const std::vector<std::string>& names) const {
   std::vector<Column> out;
   out.reserve(names.size());
   for (const std::string& name : names) out.push_back(columns_[index.at(name, "mpp::Frame::select")]);
-  return with_columns(*this, std::move(out));  // a name given twice: Frame refuses it
+  return with_unique_columns(*this, std::move(out), "mpp::Frame::select");
 }
 
 Frame Frame::select_at(const std::vector<std::size_t>& positions) const {
   std::vector<Column> out;
   out.reserve(positions.size());
-  for (const std::size_t p : positions) out.push_back(column(p));
-  return with_columns(*this, std::move(out));
+  for (const std::size_t p : positions) {
+    if (p >= columns_.size()) detail::throw_frame_index("mpp::Frame::select_at", p, columns_.size());
+    out.push_back(columns_[p]);
+  }
+  return with_unique_columns(*this, std::move(out), "mpp::Frame::select_at");
 }
 
 Frame Frame::drop(const std::vector<std::string>& names) const {
@@ -216,7 +232,7 @@ Frame Frame::rename(const std::vector<std::pair<std::string, std::string>>& name
     const std::size_t i = index.at(from, "mpp::Frame::rename");
     out[i] = out[i].rename(to);
   }
-  return with_columns(*this, std::move(out));
+  return with_unique_columns(*this, std::move(out), "mpp::Frame::rename");
 }
 
 Frame Frame::with_column(Column column) const {
@@ -236,7 +252,7 @@ Frame Frame::insert(std::size_t position, Column column) const {
     detail::throw_frame_index("mpp::Frame::insert", position, columns_.size() + 1);
   std::vector<Column> out = columns_;
   out.insert(out.begin() + static_cast<std::ptrdiff_t>(position), std::move(column));
-  return with_columns(*this, std::move(out));  // a name the frame has: Frame refuses it
+  return with_unique_columns(*this, std::move(out), "mpp::Frame::insert");
 }
 
 Frame Frame::astype(const std::vector<std::pair<std::string, ColumnType>>& types) const {

@@ -111,7 +111,7 @@ void append_datetime(std::string& out, std::int64_t ns, DatetimeFormat format) {
 std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& why) {
   why =
       "is not an ISO 8601 date-time (YYYY-MM-DD, then optionally a space or 'T' and HH:MM[:SS[.fraction]], "
-      "then optionally 'Z' or an offset +HH:MM)";
+      "then optionally 'Z' or an offset +HH:MM, +HHMM or +HH)";
   // White space around it goes, as pandas' to_datetime drops it.
   while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
@@ -167,8 +167,9 @@ std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& w
       const int sign = in.eat('+') ? 1 : (in.eat('-'), -1);
       const auto oh = in.digits(2);
       if (!oh) return std::nullopt;
-      in.eat(':');
-      const auto om = in.digits(2);
+      // Minutes are optional (`+02`, as pandas reads it); a colon must have them after it.
+      std::optional<int> om = 0;
+      if (in.eat(':') || !in.done()) om = in.digits(2);
       if (!om || *oh > 23 || *om > 59) return std::nullopt;
       seconds -= sign * (std::int64_t{*oh} * 3600 + *om * 60);
     }

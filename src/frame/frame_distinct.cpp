@@ -151,6 +151,15 @@ std::size_t count_distinct(const Column& column, const Distinct& keys, bool drop
   return keys.first.size() - (dropna && has_missing(column, keys) ? 1 : 0);
 }
 
+void check_value_counts_name(const Column& column, const ValueCountsOptions& options) {
+  const char* counts = options.normalize ? "proportion" : "count";
+  if (column.name() == counts) {
+    throw_frame_invalid("mpp::Column::value_counts", "column '" + column.name() +
+                                                         "' would share its name with the counts beside it; "
+                                                         "rename it first");
+  }
+}
+
 Frame count_values(const Column& column, const Distinct& keys, const ValueCountsOptions& options) {
   std::vector<std::uint64_t> order;  // keys, most frequent first, ties by first appearance
   const KeyView key(column);
@@ -201,6 +210,7 @@ std::size_t Column::nunique(bool dropna) const {
 Frame Column::value_counts() const { return value_counts(ValueCountsOptions{}); }
 
 Frame Column::value_counts(const ValueCountsOptions& options) const {
+  detail::check_value_counts_name(*this, options);
   return detail::count_values(*this, detail::distinct_here(Frame{*this}), options);
 }
 

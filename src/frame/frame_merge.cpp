@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <variant>
@@ -242,13 +243,42 @@ std::pair<std::vector<std::string>, std::vector<std::string>> key_names(const Me
                                 by_on ? "give the keys as `on` or as `left_on` and `right_on`, not both"
                                       : "no key columns: give `on`, or `left_on` and `right_on`");
   }
-  if (by_on) return {options.on, options.on};
-  if (options.left_on.size() != options.right_on.size()) {
-    detail::throw_frame_invalid(
-        k_where, "left_on names " + std::to_string(options.left_on.size()) + " columns and right_on " +
-                     std::to_string(options.right_on.size()) + ": they must name as many");
+  const std::vector<std::string>& left = by_on ? options.on : options.left_on;
+  const std::vector<std::string>& right = by_on ? options.on : options.right_on;
+  if (left.size() != right.size()) {
+    detail::throw_frame_invalid(k_where, "left_on names " + std::to_string(left.size()) +
+                                             " columns and right_on " + std::to_string(right.size()) +
+                                             ": they must name as many");
   }
-  return {options.left_on, options.right_on};
+  // A key pair given twice says nothing more and counts once (pandas accepts on=["k", "k"]); a
+  // column paired with two different ones would be two columns of one name among the keys.
+  std::pair<std::vector<std::string>, std::vector<std::string>> names;
+  std::unordered_map<std::string, std::string> left_pair;
+  std::unordered_map<std::string, std::string> right_pair;
+  for (std::size_t k = 0; k < left.size(); ++k) {
+    const auto [l, new_left] = left_pair.emplace(left[k], right[k]);
+    const auto [r, new_right] = right_pair.emplace(right[k], left[k]);
+    if (!new_left && !new_right && l->second == right[k]) continue;
+    if (!new_left || !new_right) {  // only with left_on and right_on: `on` pairs a name with itself
+      std::string what = new_left ? "right_on names '" + right[k] : "left_on names '" + left[k];
+      detail::throw_frame_invalid(k_where, what.append("' twice, paired with different columns"));
+    }
+    names.first.push_back(left[k]);
+    names.second.push_back(right[k]);
+  }
+  return names;
+}
+
+// Every key is a column of its side: the error says which side lacks which key, where select()
+// would only name the column.
+void check_keys(const Frame& frame, const std::vector<std::string>& names, const char* side,
+                const char* option) {
+  for (const std::string& name : names) {
+    if (frame.find_column(name)) continue;
+    std::string what = k_where;
+    what.append(": the ").append(side).append(" frame has no column named '").append(name);
+    throw std::out_of_range(what.append("' (a key in `").append(option).append("`)"));
+  }
 }
 
 }  // namespace
@@ -257,6 +287,9 @@ namespace detail {
 
 MergeKeys merge_keys(const Frame& left, const Frame& right, const MergeOptions& options) {
   const auto [left_names, right_names] = key_names(options);
+  const bool by_on = !options.on.empty();
+  check_keys(left, left_names, "left", by_on ? "on" : "left_on");
+  check_keys(right, right_names, "right", by_on ? "on" : "right_on");
   Frame left_keys = left.select(left_names);
   Frame right_keys = right.select(right_names);
   for (std::size_t k = 0; k < left_names.size(); ++k) {

@@ -152,6 +152,19 @@ std::vector<std::string> cells(const Column& column, std::span<const std::size_t
 
 void pad(std::string& out, std::size_t n) { out.append(n, ' '); }
 
+// pandas' display.max_colwidth: a cell wider than `most` characters keeps its first most - 3 and
+// ends in "..." (cut by characters, as Python slices a str, so never inside a UTF-8 sequence).
+void cut_wide(std::string& cell, std::size_t most) {
+  if (most == 0 || width(cell) <= most) return;
+  std::size_t kept = 0;
+  std::size_t end = 0;
+  for (; end < cell.size(); ++end) {
+    if ((static_cast<unsigned char>(cell[end]) & 0xC0) != 0x80 && kept++ == most - 3) break;
+  }
+  cell.resize(end);
+  cell += "...";
+}
+
 std::string empty_frame(const Frame& frame) {
   std::string out = "Empty DataFrame\nColumns: [";
   for (std::size_t c = 0; c < frame.num_columns(); ++c) {
@@ -168,6 +181,11 @@ std::string to_string(const Frame& frame, const PrintOptions& options) {
     detail::throw_frame_invalid(
         "mpp::to_string",
         "PrintOptions::precision is " + std::to_string(options.precision) + "; it must be 0 to 50");
+  }
+  if (options.max_colwidth > 0 && options.max_colwidth < 4) {
+    std::string why = "PrintOptions::max_colwidth is ";
+    why.append(std::to_string(options.max_colwidth)).append("; it must be 0 (no limit) or at least 4");
+    detail::throw_frame_invalid("mpp::to_string", why);
   }
   const std::size_t rows = frame.num_rows();
   if (rows == 0) return empty_frame(frame);
@@ -187,8 +205,15 @@ std::string to_string(const Frame& frame, const PrintOptions& options) {
   table.emplace_back(1);
   for (const std::size_t r : shown) table[0].push_back(std::to_string(frame.index_start() + r));
   for (const Column& column : frame.columns()) {
-    table.push_back({escaped(column.name())});
+    // pandas puts a space before a number or bool column's name, where its values' signs go.
+    const ColumnType type = column.type();
+    std::string header;
+    if (type == ColumnType::int64 || type == ColumnType::float64 || type == ColumnType::boolean)
+      header += ' ';
+    header += escaped(column.name());
+    table.push_back({std::move(header)});
     std::vector<std::string> values = cells(column, shown, options.precision);
+    for (std::string& cell : values) cut_wide(cell, options.max_colwidth);
     table.back().insert(table.back().end(), values.begin(), values.end());
   }
   std::vector<std::size_t> widths;
@@ -223,7 +248,7 @@ std::string to_string(const Frame& frame, const PrintOptions& options) {
 }
 
 std::string to_string(const Frame& frame, std::size_t max_rows) {
-  return to_string(frame, PrintOptions{.max_rows = max_rows, .min_rows = max_rows});
+  return to_string(frame, PrintOptions{.max_rows = max_rows, .min_rows = max_rows, .max_colwidth = 0});
 }
 
 std::ostream& operator<<(std::ostream& out, const Frame& frame) { return out << to_string(frame); }

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -221,7 +223,7 @@ GroupBy::GroupBy(Frame frame, std::vector<std::string> keys, GroupByOptions opti
     : frame_(std::move(frame)), keys_(std::move(keys)), options_(options), runner_(std::move(runner)) {
   if (keys_.empty()) detail::throw_frame_invalid("mpp::Frame::groupby", "no key columns");
   for (std::size_t k = 0; k < keys_.size(); ++k) {
-    (void)frame_.column(keys_[k]);  // std::out_of_range naming an unknown key
+    if (!frame_.find_column(keys_[k])) detail::throw_frame_no_column("mpp::Frame::groupby", keys_[k]);
     if (std::find(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(k), keys_[k]) !=
         keys_.begin() + static_cast<std::ptrdiff_t>(k)) {
       detail::throw_frame_invalid("mpp::Frame::groupby", "key column '" + keys_[k] + "' named twice");
@@ -233,8 +235,11 @@ Frame GroupBy::agg(const std::vector<std::pair<std::string, Agg>>& aggs) const {
   std::vector<std::string> columns;
   std::vector<std::uint8_t> ops;
   std::unordered_map<std::string, int> uses;
+  std::unordered_set<std::string> done;
   for (const auto& [name, op] : aggs) {
-    const Column& column = frame_.column(name);  // std::out_of_range for an unknown column
+    const std::optional<std::size_t> position = frame_.find_column(name);
+    if (!position) detail::throw_frame_no_column("mpp::GroupBy::agg", name);
+    const Column& column = frame_.column(*position);
     if (std::find(keys_.begin(), keys_.end(), name) != keys_.end()) {
       detail::throw_frame_invalid("mpp::GroupBy::agg", "'" + name + "' is a key column");
     }
@@ -242,6 +247,15 @@ Frame GroupBy::agg(const std::vector<std::pair<std::string, Agg>>& aggs) const {
       detail::throw_frame_invalid("mpp::GroupBy::agg", std::string("cannot take the ") + to_string(op) +
                                                            " of " + to_string(column.type()) + " column '" +
                                                            name + "'");
+    }
+    // The same aggregation of a column twice would make two result columns of one name (`x_sum`),
+    // which a frame cannot hold.
+    std::string pair = name;
+    pair.push_back('\0');
+    pair.push_back(static_cast<char>(op));
+    if (!done.insert(std::move(pair)).second) {
+      detail::throw_frame_invalid("mpp::GroupBy::agg",
+                                  "column '" + name + "' is aggregated by " + to_string(op) + " twice");
     }
     columns.push_back(name);
     ops.push_back(static_cast<std::uint8_t>(op));

@@ -165,6 +165,13 @@ TEST(ReadCsvOptions, UsecolsByNameOrPositionInTheInputsOrder) {
   EXPECT_EQ(read_text(text, {.types = {{"a", mpp::ColumnType::float64}, {"b", mpp::ColumnType::int64}},
                              .usecols = {"a"}}),
             (Frame{{"a", std::vector<double>{1, 3}}}));
+  // So are dates (pandas refuses those); a name the input lacks is refused for both.
+  EXPECT_EQ(read_text("a,t\n1,2024-01-02\n", {.parse_dates = {"t"}, .usecols = {"a"}}),
+            (Frame{{"a", std::vector<I>{1}}}));
+  expect_invalid(text, {.types = {{"x", mpp::ColumnType::int64}}, .usecols = {"a"}},
+                 "CsvOptions::types names column 'x', which the input does not have");
+  expect_invalid(text, {.parse_dates = {"x"}, .usecols = {"a"}},
+                 "CsvOptions::parse_dates names column 'x', which the input does not have");
 }
 
 TEST(ReadCsvOptions, UsecolsNamingWhatIsNotThereIsRefused) {
@@ -436,6 +443,40 @@ TEST(CsvGzip, CorruptOrTruncatedGzipIsAParseError) {
   expect_error(flipped, "gzip");
   // An empty file is an empty input.
   expect_error("", "empty input: no header row");
+}
+
+TEST(CsvGzip, GzipReadAsPlainIsAParseError) {
+  // gzip data in a file not named .gz, or in a stream not told, would read as a frame of one
+  // garbage column (pandas: a UnicodeDecodeError); its magic bytes say what it is.
+  const ScratchFile file("gzip-named.csv");
+  file.write(k_gzip_ab);
+  const auto message = [](const auto& read) {
+    try {
+      (void)read();
+    } catch (const mpp::ParseError& e) {
+      return e.file() + ": " + std::string(e.what());
+    }
+    return std::string("no ParseError");
+  };
+  const std::string what =
+      "mpp::read_csv: the data is gzip (it starts with gzip's magic bytes), read as plain CSV: name the file "
+      "*.gz or give CsvOptions::compression = CsvCompression::gzip";
+  EXPECT_EQ(message([&] { return mpp::read_csv(file.path()); }),
+            file.path().string() + ": " + file.path().string() + ": " + what);
+  std::istringstream in(k_gzip_ab);
+  EXPECT_EQ(message([&] { return mpp::read_csv(in); }), "<stream>: <stream>: " + what);
+  // Told it is plain, read_csv reads the bytes as they are; one byte of the magic is no gzip.
+  EXPECT_EQ(mpp::read_csv(file.path(), {.compression = mpp::CsvCompression::none}).num_columns(), 1U);
+  std::istringstream one("\x1f\n1\n");
+  EXPECT_EQ(mpp::read_csv(one).num_rows(), 1U);
+  // A name or value that starts so is written quoted, so it reads back.
+  const Frame odd{{"\x1f\x8b", std::vector<S>{"\x1f\x8b"}}};
+  std::ostringstream out;
+  mpp::write_csv(odd, out, {.header = false});
+  mpp::write_csv(odd, out);
+  EXPECT_EQ(out.str(), "\"\x1f\x8b\"\n\"\x1f\x8b\"\n\"\x1f\x8b\"\n");
+  std::istringstream back(out.str().substr(out.str().find('\n') + 1));
+  EXPECT_EQ(mpp::read_csv(back), odd);
 }
 
 }  // namespace

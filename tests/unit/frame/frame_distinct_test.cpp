@@ -206,7 +206,20 @@ TYPED_TEST(FrameDistinctParallel, EmptyOneRowAllNullAndBoolAndDatetimeColumns) {
   EXPECT_THROW((void)mpp::drop_duplicates(pool, f, {"s", "nope"}), std::out_of_range);
   EXPECT_THROW((void)f.drop_duplicates({"nope"}), std::out_of_range);
   EXPECT_THROW((void)mpp::value_counts(pool, Column("count", std::vector<I>{1, 1})), std::invalid_argument);
+  EXPECT_THROW((void)Column("proportion", std::vector<I>{1}).value_counts({.normalize = true}),
+               std::invalid_argument);
+  EXPECT_EQ(Column("proportion", std::vector<I>{1}).value_counts().num_rows(), 1U);
+  try {
+    (void)Column("count", std::vector<I>{1}).value_counts();
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "mpp::Column::value_counts: column 'count' would share its name with the counts beside it; "
+              "rename it first");
+  }
   pool.close();
+  // The name is checked before the pool is asked for anything.
+  EXPECT_THROW((void)mpp::value_counts(pool, Column("count", std::vector<I>{1, 1})), std::invalid_argument);
   EXPECT_THROW((void)mpp::drop_duplicates(pool, f, {"s"}), mpp::PoolNotRunning);
   EXPECT_THROW((void)mpp::unique(pool, f.column("s")), mpp::PoolNotRunning);
   EXPECT_THROW((void)mpp::nunique(pool, f.column("s")), mpp::PoolNotRunning);

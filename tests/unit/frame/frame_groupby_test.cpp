@@ -225,6 +225,32 @@ TEST(FrameGroupBy, BadCallsAreClearErrors) {
   for (const Agg agg : {Agg::sum, Agg::mean, Agg::std, Agg::var}) {
     EXPECT_THROW((void)f.groupby({"k"}).agg({{"s", agg}}), std::invalid_argument) << mpp::to_string(agg);
   }
+  // The messages name the call that was made, and what is wrong with it.
+  const auto message = [](auto call) {
+    try {
+      (void)call();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_EQ(message([&] {
+              return f.groupby({"k", "nope"});
+            }),
+            "mpp::Frame::groupby: no column is named 'nope'");
+  EXPECT_EQ(message([&] {
+              return f.groupby({"k"}).agg({{"x", Agg::sum}, {"nope", Agg::sum}});
+            }),
+            "mpp::GroupBy::agg: no column is named 'nope'");
+  EXPECT_EQ(message([&] {
+              return f.groupby({"k"}).agg({{"x", Agg::sum}, {"y", Agg::max}, {"x", Agg::sum}});
+            }),
+            "mpp::GroupBy::agg: column 'x' is aggregated by sum twice");
+  mpp::Pool pool(2);
+  EXPECT_EQ(message([&] {
+              return mpp::groupby(pool, f, {"k"}).agg({{"nope", Agg::max}});
+            }),
+            "mpp::GroupBy::agg: no column is named 'nope'");
 }
 
 TEST(FrameDescribe, AsPandas) {

@@ -250,6 +250,46 @@ TEST(FrameMerge, BadKeysAreClearErrors) {
         "cannot be merged with a string key");
   }
   EXPECT_THROW((void)mpp::merge(left, right_frame(), on({"nope"}, MergeHow::inner)), std::out_of_range);
+  // A key only one side has: the message says which side lacks it (pandas: KeyError).
+  const auto missing = [](const Frame& l, const Frame& r, const MergeOptions& options) {
+    try {
+      (void)mpp::merge(l, r, options);
+    } catch (const std::out_of_range& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_EQ(missing(left, right_frame(), on({"a"}, MergeHow::inner)),
+            "mpp::merge: the right frame has no column named 'a' (a key in `on`)");
+  EXPECT_EQ(missing(left, right_frame(), on({"b"}, MergeHow::left)),
+            "mpp::merge: the left frame has no column named 'b' (a key in `on`)");
+  MergeOptions sides;
+  sides.left_on = {"k"};
+  sides.right_on = {"a"};
+  EXPECT_EQ(missing(left, right_frame(), sides),
+            "mpp::merge: the right frame has no column named 'a' (a key in `right_on`)");
+  mpp::Pool pool(2);
+  EXPECT_THROW((void)mpp::merge(pool, left, right_frame(), on({"a"}, MergeHow::outer)), std::out_of_range);
+  // A key given twice counts once, as pandas' on=["k", "k"]; a column paired with two is refused.
+  EXPECT_EQ(mpp::merge(left, right_frame(), on({"k", "k"}, MergeHow::outer)),
+            mpp::merge(left, right_frame(), on({"k"}, MergeHow::outer)));
+  MergeOptions pairs;
+  pairs.left_on = {"k", "a", "k"};
+  pairs.right_on = {"k", "b", "k"};
+  EXPECT_EQ(mpp::merge(left, right_frame(), pairs).num_rows(), 0U);  // no a equals a b
+  pairs.right_on = {"k", "b", "b"};
+  const auto invalid = [&](const MergeOptions& options) {
+    try {
+      (void)mpp::merge(left, right_frame(), options);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_EQ(invalid(pairs), "mpp::merge: left_on names 'k' twice, paired with different columns");
+  pairs.left_on = {"k", "a"};
+  pairs.right_on = {"k", "k"};
+  EXPECT_EQ(invalid(pairs), "mpp::merge: right_on names 'k' twice, paired with different columns");
   EXPECT_THROW((void)mpp::merge(left, right_frame(), MergeOptions{}), std::invalid_argument);
   MergeOptions both = on({"k"}, MergeHow::inner);
   both.left_on = {"k"};

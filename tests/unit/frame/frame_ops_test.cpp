@@ -58,6 +58,40 @@ TEST(FrameColumns, SelectRefusesAMissingNameAndATwiceGivenOne) {
   EXPECT_EQ(people().select({}).num_columns(), 0U);
 }
 
+TEST(FrameColumns, ARepeatedNameIsReportedByTheCallThatMadeIt) {
+  // pandas allows two columns of one name; an mpp frame cannot hold them, and says which call
+  // made them.
+  const auto message = [](auto call) {
+    try {
+      (void)call();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_EQ(message([] {
+              return people().select({"age", "name", "age"});
+            }),
+            "mpp::Frame::select: two columns would be named 'age'");
+  EXPECT_EQ(message([] {
+              return people().select_at({0, 0});
+            }),
+            "mpp::Frame::select_at: two columns would be named 'name'");
+  EXPECT_EQ(message([] {
+              return people().rename({{"age", "name"}});
+            }),
+            "mpp::Frame::rename: two columns would be named 'name'");
+  EXPECT_EQ(message([] {
+              return people().insert(0, Column("age", std::vector<I>{0, 0, 0, 0}));
+            }),
+            "mpp::Frame::insert: two columns would be named 'age'");
+  EXPECT_EQ(message([] { return people().select_at({9}); }),
+            "mpp::Frame::select_at: position 9 is out of range (size 3)");
+  // Swapping two names is no repeat.
+  EXPECT_EQ(people().rename({{"age", "name"}, {"name", "age"}}).column_names(),
+            (std::vector<std::string>{"age", "name", "score"}));
+}
+
 TEST(FrameColumns, DropLeavesTheOthersInOrder) {
   EXPECT_EQ(people().drop({"age"}).column_names(), (std::vector<std::string>{"name", "score"}));
   EXPECT_EQ(people().drop({}).column_names(), people().column_names());

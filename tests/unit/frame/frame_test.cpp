@@ -336,6 +336,76 @@ TEST(Frame, PrintsAsPandasDoes) {
   EXPECT_EQ(out.str(), mpp::to_string(mixed));
 }
 
+TEST(Frame, PrintsANameWiderThanItsValuesAsPandasDoes) {
+  // pandas puts a space before the name of a number or bool column, where its values' signs go, so
+  // two spaces separate it from the column before (pandas 1.5's repr of the same frames).
+  const Frame frame{{"k", std::vector<std::string>{"a", "b"}},
+                    {"size", std::vector<I>{2, 1}},
+                    {"count", std::vector<double>{1.5, 2.0}},
+                    {"flag", std::vector<bool>{true, false}},
+                    {"longname", std::vector<std::string>{"x", "y"}}};
+  EXPECT_EQ(mpp::to_string(frame),
+            "   k  size  count   flag longname\n"
+            "0  a     2    1.5   True        x\n"
+            "1  b     1    2.0  False        y\n");
+  const Frame nulls{{"t", std::vector<mpp::Timestamp>{mpp::Timestamp::parse("2024-01-01"),
+                                                      mpp::Timestamp::parse("2024-01-02")}},
+                    {"nulls", std::vector<std::optional<I>>{2, std::nullopt}},
+                    {"bools", std::vector<std::optional<bool>>{true, std::nullopt}},
+                    {"negative", std::vector<I>{-1, -2}}};
+  EXPECT_EQ(mpp::to_string(nulls),
+            "           t  nulls  bools  negative\n"
+            "0 2024-01-01      2   True        -1\n"
+            "1 2024-01-02   <NA>   <NA>        -2\n");
+}
+
+TEST(Frame, PrintsLongStringsCutAsPandasDoes) {
+  // pandas' display.max_colwidth (50): print(df) cuts a longer value (its leading space counted) to
+  // 47 characters and "..."; df.to_string() does not. pandas 1.5's output of the same frames.
+  std::vector<std::string> values{std::string(49, 'x'), std::string(50, 'y'), std::string(51, 'z'), "", "ab"};
+  for (int i = 0; i < 60; ++i) values[3] += "\xC3\xA9";
+  const Frame frame{{"s", values}};
+  EXPECT_EQ(mpp::to_string(frame),
+            "                                                   s\n"
+            "0  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+            "1  yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...\n"
+            "2  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...\n"
+            "3  "
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9...\n"
+            "4                                                 ab\n");
+  EXPECT_EQ(
+      mpp::to_string(frame, 60),
+      "                                                              s\n"
+      "0             xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+      "1            yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n"
+      "2           zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n"
+      "3  "
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3"
+      "\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3"
+      "\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\n"
+      "4                                                            ab\n");
+  EXPECT_EQ(mpp::to_string(frame, mpp::PrintOptions{.max_colwidth = 0}), mpp::to_string(frame, 60));
+  std::string lines;
+  for (int i = 0; i < 30; ++i) lines += "a\nb";
+  EXPECT_EQ(mpp::to_string(Frame{{"s", std::vector<std::string>{lines}}}),
+            "                                                   s\n"
+            "0  a\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\nba\\...\n");
+  EXPECT_EQ(mpp::to_string(
+                Frame{{"s", std::vector<std::string>{"abcdefghijkl", "abc"}}, {"n", std::vector<I>{1, 2}}},
+                mpp::PrintOptions{.max_colwidth = 10}),
+            "           s  n\n"
+            "0  abcdef...  1\n"
+            "1        abc  2\n");
+  for (const std::size_t bad : {std::size_t{1}, std::size_t{2}, std::size_t{3}}) {
+    EXPECT_THROW((void)mpp::to_string(frame, mpp::PrintOptions{.max_colwidth = bad}), std::invalid_argument);
+  }
+}
+
 TEST(Frame, PrintsACutFrameAsPandasDoes) {
   // pandas' display.max_rows (60) and min_rows (10): the first and last five rows, a row of dots,
   // and the shape.

@@ -73,13 +73,18 @@ TEST(FrameTypesTimestamp, ATimeZoneIsConvertedToUtc) {
   EXPECT_EQ(at("2024-01-02T03:04:05+02:00"), at("2024-01-02 01:04:05"));
   EXPECT_EQ(at("2024-01-02T03:04:05-0530"), at("2024-01-02 08:34:05"));
   EXPECT_EQ(at("2024-01-01T00:30:00+01:00"), at("2023-12-31 23:30:00"));
+  // An offset of hours alone, as pandas reads it (docs/frame.md promises `+02`).
+  EXPECT_EQ(at("2024-01-02T03:04:05+02"), at("2024-01-02 01:04:05"));
+  EXPECT_EQ(at("1969-07-20 20:17:40+00"), at("1969-07-20 20:17:40"));
+  EXPECT_EQ(at("2024-01-02 03:04-05"), at("2024-01-02 08:04:00"));
 }
 
 TEST(FrameTypesTimestamp, RefusesWhatPandasRefuses) {
   for (const char* bad :
        {"2023-02-29", "2024-13-01", "2024-00-10", "2016-12-31 23:59:60", "2024-01-02T24:00:00", "2262-04-12",
         "1677-09-21", "2024-01-02 03:04:05.1234567891", "24-01-02", "2024/01/02", "", " ", "2024 -01-02",
-        "2024-01-02T03", "2024-01-02 03:04:05+25:00", "now"}) {
+        "2024-01-02T03", "2024-01-02 03:04:05+25:00", "2024-01-02 03:04:05+02:", "2024-01-02 03:04:05+",
+        "now"}) {
     EXPECT_THROW((void)Timestamp::parse(bad), std::invalid_argument) << bad;
   }
   try {
