@@ -81,6 +81,10 @@ class ColumnBuilder {
   /// A non-null field. Type errors of a given type throw ParseError at once; those of an inferred
   /// type wait for the end (text later in the column may make them no error at all).
   void add(std::string_view text, bool quoted, Location at, const std::string& file) {
+    if (forced_ == ColumnType::datetime && !quoted && detail::is_nat_text(text)) {
+      add_null();  // pandas' parse_dates reads NaT as the missing time
+      return;
+    }
     if (forced_) {
       add_forced(text, at, file);
     } else {

@@ -169,8 +169,13 @@ Column Column::astype(ColumnType type) const {
             if (nulls[i]) {
               out.push_back(detail::null_placeholder<To>());
             } else if constexpr (std::is_same_v<From, std::string> && std::is_same_v<To, std::int64_t>) {
-              out.push_back(type == ColumnType::int64 ? cast<To>(*this, i, v[i], type)
-                                                      : parse_as(*this, i, v[i], type));
+              if (type == ColumnType::datetime && detail::is_nat_text(v[i])) {
+                nulls[i] = true;  // pandas' missing time
+                out.push_back(detail::null_placeholder<To>());
+              } else {
+                out.push_back(type == ColumnType::int64 ? cast<To>(*this, i, v[i], type)
+                                                        : parse_as(*this, i, v[i], type));
+              }
             } else if constexpr (std::is_arithmetic_v<From> && std::is_same_v<To, std::int64_t>) {
               // To bool: nonzero is true (a NaN too, as numpy); int64 nanoseconds to datetime as they are.
               out.push_back(type == ColumnType::boolean ? static_cast<std::int64_t>(v[i] != 0)

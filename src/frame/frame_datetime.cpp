@@ -108,6 +108,12 @@ void append_datetime(std::string& out, std::int64_t ns, DatetimeFormat format) {
   append_digits(out, fraction, format.digits);
 }
 
+bool is_nat_text(std::string_view text) noexcept {
+  while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
+  return text == "NaT" || text == "nat" || text == "NAT";
+}
+
 std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& why) {
   why =
       "is not an ISO 8601 date-time (YYYY-MM-DD, then optionally a space or 'T' and HH:MM[:SS[.fraction]], "

@@ -24,6 +24,10 @@ void append_datetime(std::string& out, std::int64_t ns, DatetimeFormat format);
 /// ISO 8601 (Timestamp::parse's forms), or std::nullopt with `why` set to the reason.
 [[nodiscard]] std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& why);
 
+/// Whether `text` is pandas' missing time, `NaT` (or `nat`, `NAT`, white space around it allowed),
+/// which a datetime column read or converted from text holds as a null.
+[[nodiscard]] bool is_nat_text(std::string_view text) noexcept;
+
 /// Bool text as pandas' read_csv takes it (dtype=bool): True/true/TRUE/1 and False/false/FALSE/0.
 [[nodiscard]] std::optional<bool> parse_bool(std::string_view text);
 

@@ -224,6 +224,19 @@ TEST(FrameTypesCsv, ADateErrorNamesTheFileLineAndField) {
             at("2024-01-02 01:04:05"));
 }
 
+// pandas' missing time: NaT in a datetime column read or converted from text is a null; it is no
+// Timestamp (mpp::Timestamp has no missing value).
+TEST(FrameTypesCsv, NaTIsTheMissingTime) {
+  const Column expected("d", std::vector<std::optional<Timestamp>>{std::nullopt, at("2024-01-02"),
+                                                                   std::nullopt, std::nullopt, std::nullopt});
+  EXPECT_EQ(read("d\nNaT\n2024-01-02\n nat \nNAT\n\n", {.parse_dates = {"d"}}).column(0), expected);
+  EXPECT_EQ(read("d\nNaT\n2024-01-02\nnat\nNAT\n\n", {}).column(0).astype(ColumnType::datetime), expected);
+  // Other spellings stay errors, and a quoted "NaT" is text, as a quoted "NA" is.
+  EXPECT_THROW((void)read("d\nNaN\n", {.parse_dates = {"d"}}), mpp::ParseError);
+  EXPECT_THROW((void)read("d\n\"NaT\"\n", {.parse_dates = {"d"}}), mpp::ParseError);
+  EXPECT_THROW((void)Timestamp::parse("NaT"), std::invalid_argument);
+}
+
 // -- conversions ---------------------------------------------------------------------------------
 
 TEST(FrameTypes, AstypeAsPandas) {
