@@ -3,11 +3,13 @@
 // percentile.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "frame/frame_pool.hpp"
 #include "group_codes.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/frame.hpp"
 #include "mpp/pool.hpp"
 
@@ -63,14 +65,25 @@ std::vector<Column> describe_inputs(const Frame& frame) {
 }
 
 Column describe_column(const Column& column) {
-  // The values that are not missing, as doubles, read from the column's storage in place.
+  // The values that are not missing, as doubles, read from the column's storage in place, with
+  // their sum, least and greatest in the same pass. The copy gets huge pages: faulting in 80 MB of
+  // fresh 4 KiB pages took longer than the pass itself.
   std::vector<double> values;
+  reserve_on_huge_pages(values, column.size());
   values.reserve(column.size());
   const std::uint8_t* flags = null_flags(column);
+  double sum = 0;
+  double least = std::numeric_limits<double>::infinity();
+  double greatest = -std::numeric_limits<double>::infinity();
   auto keep = [&](const auto& in) {
     for (std::size_t i = 0; i < in.size(); ++i) {
       const auto v = static_cast<double>(in[i]);
-      if ((flags == nullptr || flags[i] == 0) && !std::isnan(v)) values.push_back(v);
+      if ((flags == nullptr || flags[i] == 0) && !std::isnan(v)) {
+        values.push_back(v);
+        sum += v;
+        if (v < least) least = v;           // the first least, as std::minmax_element
+        if (!(v < greatest)) greatest = v;  // the last greatest, as std::minmax_element
+      }
     }
   };
   if (column.type() == ColumnType::int64) {
@@ -85,16 +98,13 @@ Column describe_column(const Column& column) {
   stats[0] = static_cast<double>(n);
   nulls[0] = false;
   if (n > 0) {
-    double sum = 0;
-    for (const double v : values) sum += v;
     const double mean = sum / static_cast<double>(n);
     double squares = 0;
     for (const double v : values) squares += (v - mean) * (v - mean);
     stats[1] = mean;
     stats[2] = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
-    const auto [min, max] = std::minmax_element(values.begin(), values.end());
-    stats[3] = *min;
-    stats[7] = *max;
+    stats[3] = least;
+    stats[7] = greatest;
     const std::vector<double> q = quartiles(values);
     std::copy(q.begin(), q.end(), stats.begin() + 4);
     for (std::size_t k = 1; k < 8; ++k) nulls[k] = k == 2 && n < 2;
