@@ -83,7 +83,7 @@ inline bool overflows(std::string_view text) noexcept {
 
 /// Whether `c` is ASCII white space, as pandas' parser counts it.
 constexpr bool is_ascii_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+  return c == ' ' || (c >= '\t' && c <= '\r');  // \t \n \v \f \r
 }
 
 /// `text` without the ASCII white space around a number written in digits (" 12", "1.5\t"), which
@@ -102,10 +102,10 @@ constexpr std::string_view trim_number(std::string_view text) noexcept {
   return digits ? inner : text;
 }
 
-/// Reads `text` as a number, as read_csv does for an unquoted field.
-inline ParsedNumber parse_number(std::string_view text) noexcept {
+/// Reads `text`, with no white space around it, as a number.
+inline ParsedNumber parse_bare_number(std::string_view text) noexcept {
   ParsedNumber out;
-  std::string_view digits = trim_number(text);
+  std::string_view digits = text;
   // std::from_chars takes no '+': allow one in front of a number that has no sign of its own.
   if (!digits.empty() && digits.front() == '+') {
     digits.remove_prefix(1);
@@ -137,6 +137,18 @@ inline ParsedNumber parse_number(std::string_view text) noexcept {
   }
   out.real = value;
   return out;
+}
+
+/// Reads `text` as a number, as read_csv does for an unquoted field. White space around it is
+/// looked for only when the text is no number as it stands, so numbers pay nothing for it.
+inline ParsedNumber parse_number(std::string_view text) noexcept {
+  const ParsedNumber out = parse_bare_number(text);
+  if (out.form != NumberForm::text || text.empty() ||
+      !(is_ascii_space(text.front()) || is_ascii_space(text.back()))) {
+    return out;
+  }
+  const std::string_view trimmed = trim_number(text);
+  return trimmed.size() == text.size() ? out : parse_bare_number(trimmed);
 }
 
 }  // namespace mpp::detail
