@@ -49,11 +49,28 @@ struct SortPart {
 /// The key columns of `frame` named by `by` (a repeated name once: it cannot change the order),
 /// and `options` with one ascending flag per key; throws as Frame::sort_values.
 SortPart sort_keys(const Frame& frame, const std::vector<std::string>& by, const SortOptions& options);
-/// The stable order of the rows of `part.keys`: positions 0..n-1.
-std::vector<std::uint64_t> sort_order(const SortPart& part);
+/// A partition's stable order (sort_order's result). For one numeric key it also carries each
+/// placed row's key as an unsigned number in the sort's order, so that the caller merges runs by
+/// comparing numbers in sequence instead of reading the rows' keys again at random.
+struct SortRun {
+  std::vector<std::uint64_t> order;  // positions 0..n-1 of the partition's rows
+  /// With `keyed`: the keys of the rows that are not missing, in order; the `missing` others come
+  /// before them (na_position first) or after them (last) in `order`.
+  std::vector<std::uint64_t> keys;
+  std::uint64_t missing = 0;
+  bool keyed = false;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(order, keys, missing, keyed);
+  }
+};
+
+/// The stable order of the rows of `part.keys`.
+SortRun sort_order(const SortPart& part);
 /// Merges the sorted runs of consecutive partitions (run k's positions count from `starts[k]`)
 /// into the order of all of `keys`'s rows.
-std::vector<std::uint64_t> merge_orders(const SortPart& keys, std::vector<std::vector<std::uint64_t>> runs,
+std::vector<std::uint64_t> merge_orders(const SortPart& keys, std::vector<SortRun> runs,
                                         std::span<const std::size_t> starts);
 /// The rows of `frame` at `order`, in that order; the index starts at 0.
 Frame take(const Frame& frame, std::span<const std::uint64_t> order);
@@ -78,7 +95,7 @@ Frame sort_values(PoolType& pool, const Frame& frame, const std::vector<std::str
     items.push_back({keys.keys.slice(begin, detail::section_begin(rows, parts, k + 1)), keys.options});
     starts.push_back(begin);
   }
-  std::vector<std::vector<std::uint64_t>> runs = pool.map(&detail::sort_order, items, 1);
+  std::vector<detail::SortRun> runs = pool.map(&detail::sort_order, items, 1);
   return detail::take(frame, detail::merge_orders(keys, std::move(runs), starts));
 }
 

@@ -1,6 +1,7 @@
 // sort_values: a stable order of the rows by key columns, then the rows gathered in that order. One
 // numeric key sorts by LSD radix on its bits made unsigned-ordered (stable by construction); other
-// keys by std::stable_sort. On a pool each worker orders a partition and the caller merges them.
+// keys by std::stable_sort. On a pool each worker orders a partition and the caller merges them (by
+// the numbers a numeric key's workers send), then gathers the rows in ranges on the frame pool.
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -17,6 +18,8 @@
 #include "frame/frame_keys.hpp"
 #include "frame/frame_names.hpp"
 #include "frame/frame_pool.hpp"
+#include "frame/frame_ranges.hpp"
+#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/frame.hpp"
 #include "mpp/pool.hpp"
 
@@ -85,10 +88,10 @@ void radix_sort(std::vector<Keyed>& items) {
   }
 }
 
-// One numeric key: the missing rows in order, the others radix-sorted, placed as the options say.
+// One numeric key: the missing rows in order, the others radix-sorted with their keys, placed as
+// the options say.
 template <class T>
-std::vector<std::uint64_t> numeric_order(const KeyView& key, const T* values, std::size_t n,
-                                         const SortOptions& options) {
+SortRun numeric_order(const KeyView& key, const T* values, std::size_t n, const SortOptions& options) {
   std::vector<Keyed> items;
   items.reserve(n);
   std::vector<std::uint64_t> missing;
@@ -101,19 +104,92 @@ std::vector<std::uint64_t> numeric_order(const KeyView& key, const T* values, st
     }
   }
   radix_sort(items);
-  std::vector<std::uint64_t> order;
-  order.reserve(n);
-  if (options.na_position == NaPosition::first) order = std::move(missing);
-  for (const Keyed& item : items) order.push_back(item.row);
-  if (options.na_position == NaPosition::last) order.insert(order.end(), missing.begin(), missing.end());
-  return order;
+  SortRun run;
+  run.keyed = true;
+  run.missing = missing.size();
+  run.order.reserve(n);
+  run.keys.reserve(items.size());
+  if (options.na_position == NaPosition::first) run.order = std::move(missing);
+  for (const Keyed& item : items) {
+    run.order.push_back(item.row);
+    run.keys.push_back(item.key);
+  }
+  if (options.na_position == NaPosition::last)
+    run.order.insert(run.order.end(), missing.begin(), missing.end());
+  return run;
 }
 
+// The rows of keyed runs that are not missing, with their keys.
+struct KeyedRows {
+  std::vector<std::uint64_t> keys;
+  std::vector<std::uint64_t> rows;
+};
+
+// `a` and then `b` merged by key; on equal keys a's rows first, so neighbours merged in row order
+// stay stable.
+KeyedRows merge_keyed(const KeyedRows& a, const KeyedRows& b) {
+  const std::size_t n = a.rows.size() + b.rows.size();
+  KeyedRows out;
+  out.keys.resize(n);
+  out.rows.resize(n);
+  std::size_t i = 0;
+  std::size_t j = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const bool from_b = i == a.rows.size() || (j < b.rows.size() && b.keys[j] < a.keys[i]);
+    if (from_b) {
+      out.keys[k] = b.keys[j];
+      out.rows[k] = b.rows[j++];
+    } else {
+      out.keys[k] = a.keys[i];
+      out.rows[k] = a.rows[i++];
+    }
+  }
+  return out;
+}
+
+// Runs of one numeric key (every run keyed), their rows already counted from 0 of the whole:
+// merged by the numbers, one sequential pass per round of neighbours, the missing rows of every
+// run together in row order where the options place them.
+std::vector<std::uint64_t> merge_keyed_runs(std::vector<SortRun>& runs, NaPosition na_position) {
+  const bool missing_first = na_position == NaPosition::first;
+  std::vector<std::uint64_t> missing;
+  std::vector<KeyedRows> keyed;
+  for (SortRun& run : runs) {
+    const auto placed = static_cast<std::ptrdiff_t>(missing_first ? run.missing : 0);
+    const auto rows_begin = run.order.begin() + placed;
+    const auto rows_end = rows_begin + static_cast<std::ptrdiff_t>(run.keys.size());
+    missing.insert(missing.end(), missing_first ? run.order.begin() : rows_end,
+                   missing_first ? rows_begin : run.order.end());
+    keyed.push_back({std::move(run.keys), std::vector<std::uint64_t>(rows_begin, rows_end)});
+    run.order = {};
+  }
+  while (keyed.size() > 1) {
+    std::vector<KeyedRows> merged;
+    for (std::size_t k = 0; k + 1 < keyed.size(); k += 2)
+      merged.push_back(merge_keyed(keyed[k], keyed[k + 1]));
+    if (keyed.size() % 2 == 1) merged.push_back(std::move(keyed.back()));
+    keyed = std::move(merged);
+  }
+  std::vector<std::uint64_t>& rows = keyed.front().rows;
+  if (missing.empty()) return std::move(rows);
+  if (missing_first) {
+    missing.insert(missing.end(), rows.begin(), rows.end());
+    return missing;
+  }
+  rows.insert(rows.end(), missing.begin(), missing.end());
+  return std::move(rows);
+}
+
+// values[order[i]] for every i, the ranges on mpp's frame pool for a large frame (random reads:
+// two threads keep twice as many misses in flight); the result gets huge pages.
 template <class T>
 std::vector<T> gather(std::span<const T> values, std::span<const std::uint64_t> order) {
   std::vector<T> out;
-  out.reserve(order.size());
-  for (const std::uint64_t r : order) out.push_back(values[r]);
+  reserve_on_huge_pages(out, order.size());
+  out.resize(order.size());
+  for_ranges(order.size(), [&](std::size_t /*part*/, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) out[i] = values[order[i]];
+  });
   return out;
 }
 
@@ -141,25 +217,32 @@ SortPart sort_keys(const Frame& frame, const std::vector<std::string>& by, const
   return part;
 }
 
-std::vector<std::uint64_t> sort_order(const SortPart& part) {
+SortRun sort_order(const SortPart& part) {
   const std::size_t n = part.keys.num_rows();
   if (part.keys.num_columns() == 1) {
     const KeyView key(part.keys.column(0));
     if (key.ints() != nullptr) return numeric_order(key, key.ints(), n, part.options);
     if (key.doubles() != nullptr) return numeric_order(key, key.doubles(), n, part.options);
   }
-  std::vector<std::uint64_t> order(n);
-  std::iota(order.begin(), order.end(), std::uint64_t{0});
-  std::stable_sort(order.begin(), order.end(), RowOrder(part));
-  return order;
+  SortRun run;
+  run.order.resize(n);
+  std::iota(run.order.begin(), run.order.end(), std::uint64_t{0});
+  std::stable_sort(run.order.begin(), run.order.end(), RowOrder(part));
+  return run;
 }
 
-std::vector<std::uint64_t> merge_orders(const SortPart& keys, std::vector<std::vector<std::uint64_t>> runs,
+std::vector<std::uint64_t> merge_orders(const SortPart& keys, std::vector<SortRun> sorted,
                                         std::span<const std::size_t> starts) {
-  for (std::size_t k = 0; k < runs.size(); ++k) {
-    for (std::uint64_t& r : runs[k]) r += starts[k];
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    for (std::uint64_t& r : sorted[k].order) r += starts[k];
   }
-  if (runs.empty()) return {};
+  if (sorted.empty()) return {};
+  if (sorted.size() == 1) return std::move(sorted.front().order);
+  if (std::ranges::all_of(sorted, [](const SortRun& run) { return run.keyed; }))
+    return merge_keyed_runs(sorted, keys.options.na_position);
+  std::vector<std::vector<std::uint64_t>> runs;
+  runs.reserve(sorted.size());
+  for (SortRun& run : sorted) runs.push_back(std::move(run.order));
   const RowOrder before(keys);
   // Neighbours merged pairwise, so a run only meets runs of later rows after earlier ones: on equal
   // keys std::merge takes the first range's rows first, which keeps the sort stable.

@@ -321,6 +321,43 @@ Frame keyed(std::size_t rows, I keys, I salt) {
   return Frame{{"k", std::move(k)}, {"v", std::move(v)}, {"s", std::move(s)}};
 }
 
+// A result past 262 144 rows is gathered in ranges on the frame pool: every range's nulls count.
+TEST(FrameMerge, ALargeLeftMergeGathersInRangesWithItsNulls) {
+  const std::size_t n = 300'000;
+  std::vector<OI> k(n);
+  std::vector<I> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i % 997 != 0) k[i] = static_cast<I>(i % 1000);
+    v[i] = static_cast<I>(i);
+  }
+  std::vector<I> rk(800);
+  std::vector<double> c(800);
+  std::vector<std::string> s(800);
+  for (std::size_t j = 0; j < 800; ++j) {
+    rk[j] = static_cast<I>(799 - j);
+    c[j] = static_cast<double>(799 - j) / 4;
+    s[j] = "r" + std::to_string(799 - j);
+  }
+  const Frame left{{"k", std::move(k)}, {"v", std::move(v)}};
+  const Frame right{{"k", std::move(rk)}, {"c", std::move(c)}, {"s", std::move(s)}};
+  const Frame merged = mpp::merge(left, right, on({"k"}, MergeHow::left));
+  ASSERT_EQ(merged.num_rows(), n);
+  std::size_t wrong = 0;
+  std::size_t nulls = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const OI key = left.column("k").get_optional<I>(i);
+    const bool match = key && *key < 800;
+    nulls += match ? 0 : 1;
+    if (merged.column("v").get<I>(i) != static_cast<I>(i) || merged.column("c").is_null(i) == match ||
+        merged.column("s").is_null(i) == match ||
+        (match && (merged.column("c").get<double>(i) != static_cast<double>(*key) / 4 ||
+                   merged.column("s").get<std::string>(i) != "r" + std::to_string(*key))))
+      ++wrong;
+  }
+  EXPECT_EQ(wrong, 0U);
+  EXPECT_GT(nulls, 60'000U);  // keys 800..999 and the null keys, in every range
+}
+
 template <class P>
 class FrameMergeParallel : public ::testing::Test {};
 TYPED_TEST_SUITE(FrameMergeParallel, mpp_test::PoolTypes, mpp_test::PoolTypeNames);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -166,7 +167,25 @@ std::vector<I> reference_order(const Frame& f, bool ascending) {
 
 TEST(FrameSort, AMillionRowsSortOnTheFramePoolInTheStableOrder) {
   const Frame f = many(1'000'000);  // the first size that runs on the pool
-  EXPECT_EQ(ids(f.sort_values({"k"}, options({false}))), reference_order(f, false));
+  const Frame sorted = f.sort_values({"k"}, options({false}));
+  EXPECT_EQ(ids(sorted), reference_order(f, false));
+  // Every column is gathered (in ranges on the frame pool) with its row.
+  const std::vector<I> order = ids(sorted);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const auto r = static_cast<std::size_t>(order[i]);
+    const double x = sorted.column("x").get<double>(i);
+    const double was = f.column("x").get<double>(r);
+    if (sorted.column("k").get_optional<I>(i) != f.column("k").get_optional<I>(r) ||
+        !(x == was || (std::isnan(x) && std::isnan(was))))
+      ++wrong;
+  }
+  EXPECT_EQ(wrong, 0U);
+  // One float64 key with its NaNs first: the frame pool's partitions merged give the order of one
+  // partition sorted whole.
+  mpp::Pool one(1);
+  EXPECT_EQ(ids(f.sort_values({"x"}, options({false}, NaPosition::first))),
+            ids(mpp::sort_values(one, f, {"x"}, options({false}, NaPosition::first))));
 }
 
 // -- sort_values on a pool -----------------------------------------------------------------------
@@ -184,6 +203,14 @@ TYPED_TEST(FrameSortParallel, GivesTheSerialOrderOnEveryWorkerCount) {
     EXPECT_EQ(mpp::sort_values(pool, f, {"x", "k"}, options({false, true}, NaPosition::first)),
               f.sort_values({"x", "k"}, options({false, true}, NaPosition::first)))
         << workers;
+    // One numeric key, each direction, missing values first: merged by the numbers the workers send.
+    for (const char* key : {"k", "x"}) {
+      for (const bool ascending : {true, false}) {
+        EXPECT_EQ(mpp::sort_values(pool, f, {key}, options({ascending}, NaPosition::first)),
+                  f.sort_values({key}, options({ascending}, NaPosition::first)))
+            << workers << key << ascending;
+      }
+    }
   }
 }
 
