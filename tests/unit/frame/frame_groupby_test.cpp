@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mpp/frame.hpp"
+#include "mpp_test/messages.hpp"
 #include "mpp_test/pools.hpp"
 
 namespace {
@@ -226,14 +227,7 @@ TEST(FrameGroupBy, BadCallsAreClearErrors) {
     EXPECT_THROW((void)f.groupby({"k"}).agg({{"s", agg}}), std::invalid_argument) << mpp::to_string(agg);
   }
   // The messages name the call that was made, and what is wrong with it.
-  const auto message = [](auto call) {
-    try {
-      (void)call();
-    } catch (const std::exception& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
+  const auto message = [](auto call) { return mpp_test::message_of(call); };
   EXPECT_EQ(message([&] {
               return f.groupby({"k", "nope"});
             }),

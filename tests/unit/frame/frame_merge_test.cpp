@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mpp/frame.hpp"
+#include "mpp_test/messages.hpp"
 #include "mpp_test/pools.hpp"
 
 namespace {
@@ -252,12 +253,7 @@ TEST(FrameMerge, BadKeysAreClearErrors) {
   EXPECT_THROW((void)mpp::merge(left, right_frame(), on({"nope"}, MergeHow::inner)), std::out_of_range);
   // A key only one side has: the message says which side lacks it (pandas: KeyError).
   const auto missing = [](const Frame& l, const Frame& r, const MergeOptions& options) {
-    try {
-      (void)mpp::merge(l, r, options);
-    } catch (const std::out_of_range& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
+    return mpp_test::message_of<std::out_of_range>([&] { return mpp::merge(l, r, options); });
   };
   EXPECT_EQ(missing(left, right_frame(), on({"a"}, MergeHow::inner)),
             "mpp::merge: the right frame has no column named 'a' (a key in `on`)");
@@ -279,12 +275,8 @@ TEST(FrameMerge, BadKeysAreClearErrors) {
   EXPECT_EQ(mpp::merge(left, right_frame(), pairs).num_rows(), 0U);  // no a equals a b
   pairs.right_on = {"k", "b", "b"};
   const auto invalid = [&](const MergeOptions& options) {
-    try {
-      (void)mpp::merge(left, right_frame(), options);
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
+    return mpp_test::message_of<std::invalid_argument>(
+        [&] { return mpp::merge(left, right_frame(), options); });
   };
   EXPECT_EQ(invalid(pairs), "mpp::merge: left_on names 'k' twice, paired with different columns");
   pairs.left_on = {"k", "a"};
