@@ -107,9 +107,9 @@ SortRun numeric_order(const KeyView& key, const T* values, std::size_t n, const 
   SortRun run;
   run.keyed = true;
   run.missing = missing.size();
+  if (options.na_position == NaPosition::first) run.order = std::move(missing);
   run.order.reserve(n);
   run.keys.reserve(items.size());
-  if (options.na_position == NaPosition::first) run.order = std::move(missing);
   for (const Keyed& item : items) {
     run.order.push_back(item.row);
     run.keys.push_back(item.key);
