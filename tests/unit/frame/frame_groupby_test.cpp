@@ -282,6 +282,18 @@ TEST(FrameDescribe, EmptyOneRowAndAllNull) {
   EXPECT_THROW((void)Frame{}.describe(), std::invalid_argument);
 }
 
+// A percentile that falls on one value is that value, even beside an infinity: pandas 1.5.3 gives
+// NaN for this 50% (numpy's lerp multiplies inf by 0); its 25% (-inf) and 75% (NaN: inf - inf)
+// agree with mpp's (docs/frame.md, describe).
+TEST(FrameDescribe, APercentileOnOneValueBesideAnInfinityIsThatValue) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const Frame d = Frame{Column("c", std::vector<double>{inf, -inf, 1})}.describe();
+  EXPECT_EQ(d.column("c").get<double>(4), -inf);
+  EXPECT_EQ(d.column("c").get<double>(5), 1);
+  EXPECT_TRUE(std::isnan(d.column("c").get<double>(6)));
+  EXPECT_EQ(d.column("c").get<double>(7), inf);
+}
+
 TEST(FrameDescribe, QuartilesOfEverySmallLength) {
   // Against a full sort and numpy's linear interpolation, written out for n = 1..9 of 10 - i.
   for (std::size_t n = 1; n < 10; ++n) {
