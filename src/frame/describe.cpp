@@ -22,6 +22,23 @@ double lerp(double a, double b, double t) {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
+// A running sum with Neumaier's compensation: a plain running sum of 2 000 000 values drifts by
+// about 1e-12 of the result, where pandas' (numpy's pairwise) sum stays within an ulp or two.
+class CompensatedSum {
+ public:
+  void add(double v) noexcept {
+    const double t = sum_ + v;
+    lost_ += std::abs(sum_) >= std::abs(v) ? (sum_ - t) + v : (v - t) + sum_;
+    sum_ = t;
+  }
+  // Once the sum is infinite (or NaN) the compensation is NaN (inf - inf): the sum is the answer.
+  [[nodiscard]] double value() const noexcept { return std::isfinite(sum_) ? sum_ + lost_ : sum_; }
+
+ private:
+  double sum_ = 0;
+  double lost_ = 0;
+};
+
 // Quartiles of `values` (n > 0), reordering them: nth_element at the median, then at each outer
 // quartile within its half. Every other position then lies between two placed ones, so the order
 // statistic after a placed position k is the least value between k and the next placed position.
@@ -72,7 +89,7 @@ Column describe_column(const Column& column) {
   reserve_on_huge_pages(values, column.size());
   values.reserve(column.size());
   const std::uint8_t* flags = null_flags(column);
-  double sum = 0;
+  CompensatedSum sum;
   double least = std::numeric_limits<double>::infinity();
   double greatest = -std::numeric_limits<double>::infinity();
   auto keep = [&](const auto& in) {
@@ -80,7 +97,7 @@ Column describe_column(const Column& column) {
       const auto v = static_cast<double>(in[i]);
       if ((flags == nullptr || flags[i] == 0) && !std::isnan(v)) {
         values.push_back(v);
-        sum += v;
+        sum.add(v);
         if (v < least) least = v;           // the first least, as std::minmax_element
         if (!(v < greatest)) greatest = v;  // the last greatest, as std::minmax_element
       }
@@ -98,11 +115,11 @@ Column describe_column(const Column& column) {
   stats[0] = static_cast<double>(n);
   nulls[0] = false;
   if (n > 0) {
-    const double mean = sum / static_cast<double>(n);
-    double squares = 0;
-    for (const double v : values) squares += (v - mean) * (v - mean);
+    const double mean = sum.value() / static_cast<double>(n);
+    CompensatedSum squares;
+    for (const double v : values) squares.add((v - mean) * (v - mean));
     stats[1] = mean;
-    stats[2] = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
+    stats[2] = n > 1 ? std::sqrt(squares.value() / static_cast<double>(n - 1)) : 0.0;
     stats[3] = least;
     stats[7] = greatest;
     const std::vector<double> q = quartiles(values);

@@ -378,6 +378,34 @@ std::string from_hex(std::string_view hex) {
 const std::string k_gzip_ab = from_hex("1f8b08000000000002034bd449e232d4a9e00200f4a0010008000000");
 const std::string k_gzip_2x = from_hex("1f8b080000000000020333d2a9e00200524a024d04000000");
 
+// Where pandas 1.5.3 differs on number text (docs/frame.md, CSV): a column given int64 takes
+// integers only (pandas takes 1e5, 1.0 and -0.0 as whole floats); decimal text becomes the nearest
+// double (pandas' default parser reads 9223372036854775807 as 9223372036854777856, one unit in the
+// last place above 2^63; its float_precision="round_trip" agrees with mpp).
+TEST(ReadCsvOptions, NumberTextWherePandasDiffers) {
+  const mpp::CsvOptions as_int{.types = {{"a", mpp::ColumnType::int64}}};
+  expect_parse_error("a\n1e5\n", 2, 1, "is not an integer", as_int);
+  expect_parse_error("a\n 1.0\n", 2, 1, "is not an integer", as_int);
+  expect_parse_error("a\n-0.0\n", 2, 1, "is not an integer", as_int);
+  EXPECT_EQ(read_text("a\n 7 \n", as_int).column(0).get<I>(0), 7);
+  const mpp::CsvOptions as_float{.types = {{"a", mpp::ColumnType::float64}}};
+  EXPECT_EQ(read_text("a\n9223372036854775807\n", as_float).column(0).get<double>(0), 0x1p63);
+}
+
+// pandas reads NaN, nan and NAN in a parse_dates column as NaT (its default na_values); mpp refuses
+// them as text that is no date, and reads NaN and nan as nulls with pandas' na_values (NAN is not
+// in that list, so it stays an error, where pandas' to_datetime takes it).
+TEST(ReadCsvOptions, NaNInADateColumnIsNullOnlyWithPandasNaValues) {
+  expect_parse_error("d\n2024-01-02\nnan\n", 3, 1, "ISO 8601", {.parse_dates = {"d"}});
+  const Frame frame =
+      read_text("d\nNaN\n2024-01-02\nnan\n", {.parse_dates = {"d"}, .na_values = mpp::pandas_na_values()});
+  EXPECT_EQ(frame.column(0).type(), mpp::ColumnType::datetime);
+  EXPECT_EQ(frame.column(0).null_count(), 2U);
+  EXPECT_FALSE(frame.column(0).is_null(1));
+  expect_parse_error("d\nNAN\n", 2, 1, "ISO 8601",
+                     {.parse_dates = {"d"}, .na_values = mpp::pandas_na_values()});
+}
+
 TEST(CsvGzip, ReadsWhatGzipWrote) {
   const ScratchFile file("ab.csv.gz");
   file.write(k_gzip_ab);
