@@ -2,6 +2,7 @@
 // from nth_element on a copy of the column's values (no sort), interpolated as numpy's linear
 // percentile.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -22,22 +23,41 @@ double lerp(double a, double b, double t) {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-// A running sum with Neumaier's compensation: a plain running sum of 2 000 000 values drifts by
-// about 1e-12 of the result, where pandas' (numpy's pairwise) sum stays within an ulp or two.
-class CompensatedSum {
- public:
-  void add(double v) noexcept {
-    const double t = sum_ + v;
-    lost_ += std::abs(sum_) >= std::abs(v) ? (sum_ - t) + v : (v - t) + sum_;
-    sum_ = t;
+// numpy's sum of the float64 values value(0), ..., value(n - 1), which pandas' mean and std use:
+// blocks of 8 192 values (numpy's buffer) added in order, each block summed pairwise as numpy's
+// pairwise_sum sums it (eight accumulators up to 128 values, halves above). The same grouping gives
+// pandas' bits, and an error that grows with log n where a running sum's grows with n.
+template <class Value>
+double pairwise_sum(const Value& value, std::size_t begin, std::size_t n) {
+  if (n < 8) {
+    double sum = 0.;
+    for (std::size_t i = 0; i < n; ++i) sum += value(begin + i);
+    return sum;
   }
-  // Once the sum is infinite (or NaN) the compensation is NaN (inf - inf): the sum is the answer.
-  [[nodiscard]] double value() const noexcept { return std::isfinite(sum_) ? sum_ + lost_ : sum_; }
+  if (n <= 128) {
+    std::array<double, 8> r{};
+    for (std::size_t k = 0; k < 8; ++k) r[k] = value(begin + k);
+    std::size_t i = 8;
+    for (; i < n - n % 8; i += 8) {
+      for (std::size_t k = 0; k < 8; ++k) r[k] += value(begin + i + k);
+    }
+    double sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) sum += value(begin + i);
+    return sum;
+  }
+  std::size_t half = n / 2;
+  half -= half % 8;
+  return pairwise_sum(value, begin, half) + pairwise_sum(value, begin + half, n - half);
+}
 
- private:
-  double sum_ = 0;
-  double lost_ = 0;
-};
+template <class Value>
+double numpy_sum(const Value& value, std::size_t n) {
+  constexpr std::size_t k_block = 8192;
+  double sum = 0.;
+  for (std::size_t begin = 0; begin < n; begin += k_block)
+    sum += pairwise_sum(value, begin, std::min(k_block, n - begin));
+  return sum;
+}
 
 // Quartiles of `values` (n > 0), reordering them: nth_element at the median, then at each outer
 // quartile within its half. Every other position then lies between two placed ones, so the order
@@ -83,13 +103,12 @@ std::vector<Column> describe_inputs(const Frame& frame) {
 
 Column describe_column(const Column& column) {
   // The values that are not missing, as doubles, read from the column's storage in place, with
-  // their sum, least and greatest in the same pass. The copy gets huge pages: faulting in 80 MB of
+  // their least and greatest in the same pass. The copy gets huge pages: faulting in 80 MB of
   // fresh 4 KiB pages took longer than the pass itself.
   std::vector<double> values;
   reserve_on_huge_pages(values, column.size());
   values.reserve(column.size());
   const std::uint8_t* flags = null_flags(column);
-  CompensatedSum sum;
   double least = std::numeric_limits<double>::infinity();
   double greatest = -std::numeric_limits<double>::infinity();
   auto keep = [&](const auto& in) {
@@ -97,17 +116,26 @@ Column describe_column(const Column& column) {
       const auto v = static_cast<double>(in[i]);
       if ((flags == nullptr || flags[i] == 0) && !std::isnan(v)) {
         values.push_back(v);
-        sum.add(v);
         if (v < least) least = v;           // the first least, as std::minmax_element
         if (!(v < greatest)) greatest = v;  // the last greatest, as std::minmax_element
       }
     }
   };
+  // Each value as pandas' nanops sums it: a missing one as 0, in its place.
+  const std::int64_t* ints = nullptr;
+  const double* doubles = nullptr;
   if (column.type() == ColumnType::int64) {
     keep(column.values<std::int64_t>());
+    ints = column.values<std::int64_t>().data();
   } else {
     keep(column.values<double>());
+    doubles = column.values<double>().data();
   }
+  const auto summand = [&](std::size_t i) {
+    if (flags != nullptr && flags[i] != 0) return 0.0;
+    const double v = ints != nullptr ? static_cast<double>(ints[i]) : doubles[i];
+    return std::isnan(v) ? 0.0 : v;
+  };
   const std::size_t n = values.size();
   // count, mean, std, min, 25%, 50%, 75%, max
   std::vector<double> stats(8, 0.0);
@@ -115,11 +143,26 @@ Column describe_column(const Column& column) {
   stats[0] = static_cast<double>(n);
   nulls[0] = false;
   if (n > 0) {
-    const double mean = sum.value() / static_cast<double>(n);
-    CompensatedSum squares;
-    for (const double v : values) squares.add((v - mean) * (v - mean));
+    // pandas' nanmean and nanvar: the sum over the whole column, then the squared deviations'.
+    // With nothing missing the copy holds every value in its place: the same sums, without a
+    // branch per value.
+    const std::size_t rows = column.size();
+    const double* all = n == rows ? values.data() : nullptr;
+    const double mean = (all != nullptr ? numpy_sum([all](std::size_t i) { return all[i]; }, rows)
+                                        : numpy_sum(summand, rows)) /
+                        static_cast<double>(n);
+    const auto square = [mean](double v) { return (mean - v) * (mean - v); };
+    const double squares =
+        all != nullptr ? numpy_sum([&](std::size_t i) { return square(all[i]); }, rows)
+                       : numpy_sum(
+                             [&](std::size_t i) {
+                               if (flags != nullptr && flags[i] != 0) return 0.0;
+                               const double v = ints != nullptr ? static_cast<double>(ints[i]) : doubles[i];
+                               return std::isnan(v) ? 0.0 : square(v);
+                             },
+                             rows);
     stats[1] = mean;
-    stats[2] = n > 1 ? std::sqrt(squares.value() / static_cast<double>(n - 1)) : 0.0;
+    stats[2] = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
     stats[3] = least;
     stats[7] = greatest;
     const std::vector<double> q = quartiles(values);

@@ -291,18 +291,34 @@ TEST(FrameDescribe, APercentileOnOneValueBesideAnInfinityIsThatValue) {
 // Mean and std of 2 000 000 values as accurate as pandas' (numpy sums pairwise): a plain running
 // sum drifted by about 1e-12 of the result (std of 0..1 999 999: 577350.41352781688, pandas
 // 577350.41352717497, which is the exact value rounded).
-TEST(FrameDescribe, MeanAndStdOfManyValuesAreAccurate) {
+// mean and std are pandas' bits: numpy's sums (blocks of 8 192, each pairwise), missing values as
+// 0 in their places. The expected values are pandas 1.5.3's describe() of the same columns.
+TEST(FrameDescribe, MeanAndStdAreThoseOfPandas) {
   constexpr std::size_t n = 2'000'000;
   std::vector<I> ints(n);
   for (std::size_t i = 0; i < n; ++i) ints[i] = static_cast<I>(i);
   const Frame d = Frame{Column("i", ints), Column("f", std::vector<double>(n, 0.1))}.describe();
-  EXPECT_DOUBLE_EQ(d.column("i").get<double>(2), 577350.41352717497);
-  EXPECT_DOUBLE_EQ(d.column("f").get<double>(1), 0.1);
-  // An infinity stays one (pandas: mean inf, std NaN); the compensation must not turn it to NaN.
+  EXPECT_EQ(d.column("i").get<double>(2), 577350.41352717497);  // a running sum: 577350.41352781688
+  EXPECT_EQ(d.column("f").get<double>(1), 0.10000000000000034);
+  // With missing values, and an int64 column: x_i = (7919 i mod 10007) / 7 + i 1e-9, missing when
+  // i mod 13 is 5; k_i = (104729 i mod 1000003) - 500000.
+  constexpr std::size_t m = 123'457;
+  std::vector<std::optional<double>> x(m);
+  std::vector<I> k(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    if (i % 13 != 5) x[i] = static_cast<double>((i * 7919) % 10007) / 7.0 + static_cast<double>(i) * 1e-9;
+    k[i] = static_cast<I>((i * 104729) % 1000003) - 500000;
+  }
+  const Frame e = Frame{Column("x", x), Column("k", k)}.describe();
+  EXPECT_EQ(e.column("x").get<double>(1), 714.73426796569424);
+  EXPECT_EQ(e.column("x").get<double>(2), 412.67947185267678);
+  EXPECT_EQ(e.column("k").get<double>(1), -6.6500238949593786);
+  EXPECT_EQ(e.column("k").get<double>(2), 288678.95360299532);
+  // An infinity stays one (pandas: mean inf, std NaN).
   const double inf = std::numeric_limits<double>::infinity();
-  const Frame e = Frame{Column("x", std::vector<double>{inf, 1, 2})}.describe();
-  EXPECT_EQ(e.column("x").get<double>(1), inf);
-  EXPECT_TRUE(std::isnan(e.column("x").get<double>(2)));
+  const Frame big = Frame{Column("x", std::vector<double>{inf, 1, 2})}.describe();
+  EXPECT_EQ(big.column("x").get<double>(1), inf);
+  EXPECT_TRUE(std::isnan(big.column("x").get<double>(2)));
   EXPECT_EQ(Frame{Column("x", std::vector<double>{1e308, 1e308})}.describe().column("x").get<double>(1), inf);
 }
 
