@@ -109,33 +109,25 @@ Column describe_column(const Column& column) {
   reserve_on_huge_pages(values, column.size());
   values.reserve(column.size());
   const std::uint8_t* flags = null_flags(column);
+  const bool ints = column.type() == ColumnType::int64;
+  const std::int64_t* int_values = ints ? column.values<std::int64_t>().data() : nullptr;
+  const double* double_values = ints ? nullptr : column.values<double>().data();
+  const auto value = [&](std::size_t i) {
+    return ints ? static_cast<double>(int_values[i]) : double_values[i];
+  };
+  const auto missing = [&](std::size_t i) {
+    return (flags != nullptr && flags[i] != 0) || std::isnan(value(i));
+  };
+  const std::size_t rows = column.size();
   double least = std::numeric_limits<double>::infinity();
   double greatest = -std::numeric_limits<double>::infinity();
-  auto keep = [&](const auto& in) {
-    for (std::size_t i = 0; i < in.size(); ++i) {
-      const auto v = static_cast<double>(in[i]);
-      if ((flags == nullptr || flags[i] == 0) && !std::isnan(v)) {
-        values.push_back(v);
-        if (v < least) least = v;           // the first least, as std::minmax_element
-        if (!(v < greatest)) greatest = v;  // the last greatest, as std::minmax_element
-      }
-    }
-  };
-  // Each value as pandas' nanops sums it: a missing one as 0, in its place.
-  const std::int64_t* ints = nullptr;
-  const double* doubles = nullptr;
-  if (column.type() == ColumnType::int64) {
-    keep(column.values<std::int64_t>());
-    ints = column.values<std::int64_t>().data();
-  } else {
-    keep(column.values<double>());
-    doubles = column.values<double>().data();
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (missing(i)) continue;
+    const double v = value(i);
+    values.push_back(v);
+    if (v < least) least = v;           // the first least, as std::minmax_element
+    if (!(v < greatest)) greatest = v;  // the last greatest, as std::minmax_element
   }
-  const auto summand = [&](std::size_t i) {
-    if (flags != nullptr && flags[i] != 0) return 0.0;
-    const double v = ints != nullptr ? static_cast<double>(ints[i]) : doubles[i];
-    return std::isnan(v) ? 0.0 : v;
-  };
   const std::size_t n = values.size();
   // count, mean, std, min, 25%, 50%, 75%, max
   std::vector<double> stats(8, 0.0);
@@ -143,24 +135,17 @@ Column describe_column(const Column& column) {
   stats[0] = static_cast<double>(n);
   nulls[0] = false;
   if (n > 0) {
-    // pandas' nanmean and nanvar: the sum over the whole column, then the squared deviations'.
-    // With nothing missing the copy holds every value in its place: the same sums, without a
-    // branch per value.
-    const std::size_t rows = column.size();
+    // pandas' nanmean and nanvar: the sum over the whole column, a missing value as 0 in its place,
+    // then the squared deviations'. With nothing missing the copy holds every value in its place:
+    // the same sums, without a branch per value.
     const double* all = n == rows ? values.data() : nullptr;
-    const double mean = (all != nullptr ? numpy_sum([all](std::size_t i) { return all[i]; }, rows)
-                                        : numpy_sum(summand, rows)) /
-                        static_cast<double>(n);
-    const auto square = [mean](double v) { return (mean - v) * (mean - v); };
-    const double squares =
-        all != nullptr ? numpy_sum([&](std::size_t i) { return square(all[i]); }, rows)
-                       : numpy_sum(
-                             [&](std::size_t i) {
-                               if (flags != nullptr && flags[i] != 0) return 0.0;
-                               const double v = ints != nullptr ? static_cast<double>(ints[i]) : doubles[i];
-                               return std::isnan(v) ? 0.0 : square(v);
-                             },
-                             rows);
+    const auto sum_of = [&](auto term) {
+      return all != nullptr
+                 ? numpy_sum([&](std::size_t i) { return term(all[i]); }, rows)
+                 : numpy_sum([&](std::size_t i) { return missing(i) ? 0.0 : term(value(i)); }, rows);
+    };
+    const double mean = sum_of([](double v) { return v; }) / static_cast<double>(n);
+    const double squares = sum_of([mean](double v) { return (mean - v) * (mean - v); });
     stats[1] = mean;
     stats[2] = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
     stats[3] = least;

@@ -109,8 +109,7 @@ void append_datetime(std::string& out, std::int64_t ns, DatetimeFormat format) {
 }
 
 bool is_nat_text(std::string_view text) noexcept {
-  while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
+  text = trim_ascii_space(text);
   return text == "NaT" || text == "nat" || text == "NAT";
 }
 
@@ -119,8 +118,7 @@ std::optional<std::int64_t> parse_datetime(std::string_view text, const char*& w
       "is not an ISO 8601 date-time (YYYY-MM-DD, then optionally a space or 'T' and HH:MM[:SS[.fraction]], "
       "then optionally 'Z' or an offset +HH:MM, +HHMM or +HH)";
   // White space around it goes, as pandas' to_datetime drops it.
-  while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
+  text = trim_ascii_space(text);
   Reader in{text};
   const auto year = in.digits(4);
   if (!year || !in.eat('-')) return std::nullopt;

@@ -86,15 +86,18 @@ constexpr bool is_ascii_space(char c) noexcept {
   return c == ' ' || (c >= '\t' && c <= '\r');  // \t \n \v \f \r
 }
 
+/// `text` without the ASCII white space at its ends.
+constexpr std::string_view trim_ascii_space(std::string_view text) noexcept {
+  while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
 /// `text` without the ASCII white space around a number written in digits (" 12", "1.5\t"), which
 /// pandas' parser skips; the words (" inf", "nan ") and text keep theirs, and so stay text.
 constexpr std::string_view trim_number(std::string_view text) noexcept {
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && is_ascii_space(text[begin])) ++begin;
-  while (end > begin && is_ascii_space(text[end - 1])) --end;
-  if (begin == 0 && end == text.size()) return text;
-  const std::string_view inner = text.substr(begin, end - begin);
+  const std::string_view inner = trim_ascii_space(text);
+  if (inner.size() == text.size()) return text;
   std::size_t lead = 0;  // the first character after a sign
   if (lead < inner.size() && (inner[lead] == '+' || inner[lead] == '-')) ++lead;
   const bool digits =
