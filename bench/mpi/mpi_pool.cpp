@@ -85,12 +85,32 @@ void mpi_chunk_local_workers(benchmark::State& state) {
               mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1)), .workers_per_rank = 1});
 }
 
+// Synchronous apply calls one after the other (the tutorial's apply section): each waits for the
+// one before, so the time per call is a chunk's whole round trip, rank 0 to the item and back.
+void time_applies(benchmark::State& state, const mpp::MpiPoolOptions& options) {
+  const auto calls = static_cast<int>(state.range(0));
+  mpp::MpiPool pool(options);
+  for (auto _ : state) {
+    int sum = 0;
+    for (int i = 0; i < calls; ++i) sum += pool.apply([](int x) { return x + 1; }, i);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void mpi_apply_mpi_pool(benchmark::State& state) { time_applies(state, in_ranks(state.range(1))); }
+
+void mpi_apply_local_workers(benchmark::State& state) {
+  time_applies(state,
+               mpp::MpiPoolOptions{.ranks = static_cast<std::size_t>(state.range(1)), .workers_per_rank = 1});
+}
+
 // The argument moves into the call and the result back into it: what is timed is the trip alone.
-void mpi_round_trip_mpi_pool(benchmark::State& state) {
+void time_round_trip(benchmark::State& state, const mpp::MpiPoolOptions& options) {
   RoundTripData data(round_trip_doubles(state.range(0)));
   std::iota(data.begin(), data.end(), 0.0);
   const RoundTripData expected = data;
-  mpp::MpiPool pool(in_ranks(1));
+  mpp::MpiPool pool(options);
   data = pool.apply(echo_argument, std::move(data));  // untimed: the ranks' buffers grow once
   for (auto _ : state) {
     data = pool.apply(echo_argument, std::move(data));
@@ -99,6 +119,13 @@ void mpi_round_trip_mpi_pool(benchmark::State& state) {
   check(state, data == expected, "the round trip changed the data");
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * 2 *
                           static_cast<std::int64_t>(expected.size() * sizeof(double)));
+}
+
+void mpi_round_trip_mpi_pool(benchmark::State& state) { time_round_trip(state, in_ranks(1)); }
+
+// The same through the rank's one local worker: the bytes also cross between the rank and it.
+void mpi_round_trip_local_worker(benchmark::State& state) {
+  time_round_trip(state, mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 1});
 }
 
 BENCHMARK(mpi_tutorial_mpi_pool)
@@ -126,8 +153,23 @@ BENCHMARK(mpi_chunk_local_workers)
     ->ArgsProduct({{2000}, {1, 3}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(mpi_apply_mpi_pool)
+    ->Name("mpi_apply/mpi_pool")
+    ->ArgsProduct({{1000}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(mpi_apply_local_workers)
+    ->Name("mpi_apply/mpi_pool_1_worker_per_rank")
+    ->ArgsProduct({{1000}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(mpi_round_trip_mpi_pool)
     ->Name("mpi_round_trip/mpi_pool")
+    ->Args({50})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(mpi_round_trip_local_worker)
+    ->Name("mpi_round_trip/mpi_pool_1_worker_per_rank")
     ->Args({50})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

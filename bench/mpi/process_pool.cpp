@@ -43,6 +43,18 @@ void mpi_chunk_process_pool(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// The peer of mpi_apply (mpi_pool.cpp): synchronous apply calls, one after the other.
+void mpi_apply_process_pool(benchmark::State& state) {
+  const auto calls = static_cast<int>(state.range(0));
+  mpp::ProcessPool pool(static_cast<std::size_t>(state.range(1)));
+  for (auto _ : state) {
+    int sum = 0;
+    for (int i = 0; i < calls; ++i) sum += pool.apply([](int x) { return x + 1; }, i);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 BENCHMARK(mpi_tutorial_process_pool)
     ->Name("mpi_tutorial/process_pool")
     ->ArgsProduct({{200'000, 2'000'000}, {1, 2, 3}})
@@ -56,6 +68,11 @@ BENCHMARK(mpi_coarse_process_pool)
 BENCHMARK(mpi_chunk_process_pool)
     ->Name("mpi_chunk/process_pool")
     ->ArgsProduct({{2000}, {1, 2, 3}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(mpi_apply_process_pool)
+    ->Name("mpi_apply/process_pool")
+    ->ArgsProduct({{1000}, {1, 2}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

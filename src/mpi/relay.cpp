@@ -229,8 +229,9 @@ class RelayJob final : public Job, public RemoteJob {
   ByteBuffer error_;
   std::atomic<bool> unwanted_{false};
   std::atomic<bool> stop_{false};
-  // The process executor's dispatcher thread's (or, for a request whose entry cannot be found
-  // here, the rank's serving thread's, before the job is queued).
+  // Whoever moves the workers' messages (the process executor's dispatcher thread, or the rank's
+  // serving thread driving them), one at a time; or, for a request whose entry cannot be found
+  // here, the serving thread's, before the job is queued.
   bool sent_ = false;
   bool returning_ = false;
   bool finished_ = false;
@@ -278,7 +279,7 @@ LocalWorkers::~LocalWorkers() {
 
 std::size_t LocalWorkers::size() const noexcept { return executor_->size(); }
 
-void LocalWorkers::relay(const Envelope& envelope, const Bytes& request) {
+bool LocalWorkers::relay(const Envelope& envelope, const Bytes& request) {
   ByteReader in(std::span<const std::byte>(request.data(), request.size()).subspan(sizeof(Envelope)));
   const std::optional<wire::ChunkHeader> header = read_chunk_header(in);
   // Rank 0 relocates every entry and sends no empty chunk.
@@ -288,7 +289,9 @@ void LocalWorkers::relay(const Envelope& envelope, const Bytes& request) {
     std::lock_guard lock(mutex_);
     held_.push_back(job);
   }
-  held_count_.fetch_add(1, std::memory_order_relaxed);
+  // A call (apply) held alone is driven (drive()); a map's chunks queue behind each other.
+  const bool alone =
+      held_count_.fetch_add(1, std::memory_order_relaxed) == 0 && header->position == wire::k_single_task;
   try {
     const auto entry = reinterpret_cast<RemoteEntry>(session_.relocation().decode(in));
     job->set_request(entry,
@@ -300,10 +303,19 @@ void LocalWorkers::relay(const Envelope& envelope, const Bytes& request) {
     job->add_ref();  // done() releases held_'s reference at the last item
     for (std::size_t i = header->begin; i < header->end; ++i) job->accept_error(i, error);
     job->release();
-    return;
+    return false;
   }
   job->add_ref();  // the task's
-  executor_->submit(new Task{job, header->begin, header->end, 0, true, 0});
+  // The serving thread drives a call held alone to its worker (drive()), and wakes the dispatcher
+  // thread if it cannot (that thread holds the role) or stops with work left.
+  if (!executor_->submit_call(new Task{job, header->begin, header->end, 0, true, 0}, /*caller_waits=*/alone))
+    abort_job("a chunk for local workers that have stopped");
+  return alone;
+}
+
+void LocalWorkers::drive(FunctionRef<bool()> interrupt) noexcept {
+  executor_->driver()->drive([&] { return held_count_.load(std::memory_order_acquire) == 0 || interrupt(); },
+                             k_no_deadline);
 }
 
 void LocalWorkers::skip(std::uint64_t sequence, bool stop) noexcept {

@@ -40,8 +40,18 @@ class LocalWorkers {
 
   std::size_t size() const noexcept;
   /// Chunk `envelope.sequence`, its request after the Envelope in `request`: queued for the workers.
-  /// A request that cannot be read ends the job (abort_job).
-  void relay(const Envelope& envelope, const Bytes& request);
+  /// A request that cannot be read ends the job (abort_job). True: it is a call (apply) and the one
+  /// chunk held, and the caller is to drive() it; else the workers' dispatcher thread was woken.
+  bool relay(const Envelope& envelope, const Bytes& request);
+  /// Moves the workers' messages from the calling thread (the rank's serving thread, right after
+  /// relay()), as a ProcessPool caller waiting on its result does: the chunk goes to a worker and
+  /// its Results to rank 0 with no hand-off to the workers' dispatcher thread and back, which costs
+  /// wake-ups on CPUs the workers share. Returns when every chunk relayed has been answered,
+  /// `interrupt()` holds (rank 0 sent something), or nothing happened for a moment: the
+  /// dispatcher thread then goes on alone. Only for a call held alone, whose latency is this hop's:
+  /// a map's chunks queue behind each other and keep the workers busy anyway, and a second thread
+  /// spinning for them cost them CPU where ranks share cores (mpi_chunk, docs/benchmarks.md).
+  void drive(FunctionRef<bool()> interrupt) noexcept;
   /// Rank 0 no longer wants chunk `sequence`: its items not started yet are skipped; with `stop`
   /// (terminate, the rank given up on), the one running is stopped too, its worker killed and
   /// replaced, as ProcessPool's terminate() does. Nothing when the chunk is done or never came.

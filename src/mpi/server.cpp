@@ -48,19 +48,9 @@ class Server final : public ChunkReporter {
       abort_job(e.what());
     }
     for (;;) {
-      Poll poll(k_mpi_server_idle_poll);
-      try {
-        // Skip notices for the chunks local workers hold come meanwhile.
-        while (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) {
-          if (!locals_.empty()) read_skips();
-          poll.pause();
-        }
-      } catch (const std::exception& e) {
-        abort_job(e.what());
-      }
-      Envelope envelope{};
-      if (request_.size() < sizeof(envelope)) abort_job("a request too short for its envelope");
-      std::memcpy(&envelope, request_.data(), sizeof(envelope));
+      if (!received_) receive_request();
+      received_ = false;
+      const Envelope envelope = request_envelope();
       LocalWorkers* local = local_workers(envelope.pool);
       if (envelope.kind == Kind::chunk && local == nullptr)
         busy_pool_.store(envelope.pool, std::memory_order_relaxed);
@@ -71,11 +61,7 @@ class Server final : public ChunkReporter {
           break;
         case Kind::chunk:
           if (local != nullptr) {
-            try {
-              local->relay(envelope, request_);
-            } catch (const std::exception& e) {
-              abort_job(e.what());
-            }
+            if (relay(*local, envelope)) drive(*local);
           } else {
             run_chunk(envelope);
           }
@@ -189,6 +175,51 @@ class Server final : public ChunkReporter {
     std::memcpy(response_.data(), &ask, sizeof(ask));
     send(pool_, false);
     begin_results();
+  }
+
+  // The next request from rank 0 into request_. Skip notices for the chunks local workers hold
+  // come meanwhile.
+  void receive_request() noexcept {
+    Poll poll(k_mpi_server_idle_poll);
+    try {
+      while (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) {
+        if (!locals_.empty()) read_skips();
+        poll.pause();
+      }
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+  }
+
+  Envelope request_envelope() const noexcept {
+    Envelope envelope{};
+    if (request_.size() < sizeof(envelope)) abort_job("a request too short for its envelope");
+    std::memcpy(&envelope, request_.data(), sizeof(envelope));
+    return envelope;
+  }
+
+  bool relay(LocalWorkers& local, const Envelope& envelope) noexcept {
+    try {
+      return local.relay(envelope, request_);
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+  }
+
+  // Drives `local` once the one chunk it holds went to it (LocalWorkers::drive), passing on the
+  // permits and skips rank 0 sends meanwhile; a request ends the drive (received_) and is served
+  // next, and the workers' dispatcher thread goes on.
+  void drive(LocalWorkers& local) noexcept {
+    local.drive([&] {
+      read_skips();
+      try {
+        if (!try_receive(session_, session_.requests(), 0, MPI_ANY_TAG, request_)) return false;
+      } catch (const std::exception& e) {
+        abort_job(e.what());
+      }
+      received_ = true;
+      return true;
+    });
   }
 
   bool skip_listed() const noexcept {
@@ -423,6 +454,7 @@ class Server final : public ChunkReporter {
 
   Session& session_;
   Bytes request_;
+  bool received_ = false;  // request_ holds a request not served yet
   Bytes response_;
   std::uint64_t pool_ = 0;
   std::uint64_t sequence_ = 0;
