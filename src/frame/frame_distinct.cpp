@@ -4,6 +4,8 @@
 // The caller merges the partitions' tables in row order, so a key's first row comes from the first
 // partition that has it; the members run the same code on one partition, or on the frame pool.
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -74,9 +76,67 @@ std::vector<DistinctPart> distinct_parts(const Frame& keys, std::size_t parts) {
   return out;
 }
 
+// One numeric key column, the common case: a group's value, last row and count are kept together
+// beside the table, so a probe compares with its value there (instead of reading the group's first
+// row at random in the column) and updates the rest in the same cache line; and the rows go in
+// batches whose slots are fetched ahead, so that the table's cache misses overlap. The hashes are
+// KeyView::hash's, so merge_distinct() treats these partials as any other.
+template <class T>
+Distinct distinct_numeric(const DistinctPart& part, const KeyView& key, const T* column) {
+  constexpr std::size_t k_batch = 16;
+  struct Group {
+    T value;  // the missing group's is never compared
+    std::uint64_t last;
+    std::int64_t count;
+  };
+  const std::size_t rows = part.keys.num_rows();
+  Distinct out;
+  HashGroups table;
+  std::vector<Group> groups;
+  std::uint64_t missing_group = HashGroups::k_none;
+  std::array<std::uint64_t, k_batch> hashes{};
+  std::array<T, k_batch> batch{};
+  for (std::size_t begin = 0; begin < rows; begin += k_batch) {
+    const std::size_t n = std::min(k_batch, rows - begin);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch[i] = column[begin + i] == 0 ? T{0} : column[begin + i];  // -0.0 is 0.0, as in KeyView::hash
+      hashes[i] = key.missing(begin + i) ? key.hash(part.seed, begin + i)
+                                         : mix64(part.seed ^ std::bit_cast<std::uint64_t>(batch[i]));
+      table.prefetch(hashes[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const T value = batch[i];
+      const bool missing = key.missing(begin + i);
+      const auto [g, added] = table.insert(hashes[i], [&](std::uint64_t seen) {
+        return missing ? seen == missing_group : seen != missing_group && groups[seen].value == value;
+      });
+      const std::uint64_t row = part.start + begin + i;
+      if (added) {
+        if (missing) missing_group = g;
+        out.first.push_back(row);
+        out.hash.push_back(hashes[i]);
+        groups.push_back({value, row, 1});
+      } else {
+        groups[g].last = row;
+        ++groups[g].count;
+      }
+    }
+  }
+  out.last.reserve(groups.size());
+  out.count.reserve(groups.size());
+  for (const Group& group : groups) {
+    out.last.push_back(group.last);
+    out.count.push_back(group.count);
+  }
+  return out;
+}
+
 Distinct distinct_partial(const DistinctPart& part) {
   const std::size_t rows = part.keys.num_rows();
   const std::vector<KeyView> keys = key_views(part.keys);
+  if (keys.size() == 1 && keys[0].ints() != nullptr) return distinct_numeric(part, keys[0], keys[0].ints());
+  if (keys.size() == 1 && keys[0].doubles() != nullptr)
+    return distinct_numeric(part, keys[0], keys[0].doubles());
   std::vector<std::uint64_t> hashes(rows, part.seed);
   for (const KeyView& key : keys) {
     for (std::size_t r = 0; r < rows; ++r) hashes[r] = key.hash(hashes[r], r);

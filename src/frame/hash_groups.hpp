@@ -59,6 +59,10 @@ class HashGroups {
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
+  /// Starts fetching hash `h`'s first slot into the cache (a batch of probes overlaps its misses);
+  /// an insert() that grows the table meanwhile leaves it wasted, not wrong.
+  void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(slots_.data() + home(tag_of(h))); }
+
  private:
   // The top 32 bits of the hash's product with 2^64 / phi: every bit of the hash moves them, so
   // hashes that differ only in their low or only in their high bits still spread (Fibonacci hashing).
