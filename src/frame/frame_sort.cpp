@@ -12,14 +12,12 @@
 #include <string>
 #include <unordered_set>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "frame/frame_keys.hpp"
 #include "frame/frame_names.hpp"
 #include "frame/frame_pool.hpp"
-#include "frame/frame_ranges.hpp"
-#include "mpp/detail/core/memory_advice.hpp"
+#include "frame/frame_take.hpp"
 #include "mpp/frame.hpp"
 #include "mpp/pool.hpp"
 
@@ -180,19 +178,6 @@ std::vector<std::uint64_t> merge_keyed_runs(std::vector<SortRun>& runs, NaPositi
   return std::move(rows);
 }
 
-// values[order[i]] for every i, the ranges on mpp's frame pool for a large frame (random reads:
-// two threads keep twice as many misses in flight); the result gets huge pages.
-template <class T>
-std::vector<T> gather(std::span<const T> values, std::span<const std::uint64_t> order) {
-  std::vector<T> out;
-  reserve_on_huge_pages(out, order.size());
-  out.resize(order.size());
-  for_ranges(order.size(), [&](std::size_t /*part*/, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) out[i] = values[order[i]];
-  });
-  return out;
-}
-
 }  // namespace
 
 SortPart sort_keys(const Frame& frame, const std::vector<std::string>& by, const SortOptions& options) {
@@ -262,20 +247,7 @@ std::vector<std::uint64_t> merge_orders(const SortPart& keys, std::vector<SortRu
 Frame take(const Frame& frame, std::span<const std::uint64_t> order) {
   std::vector<Column> out;
   out.reserve(frame.num_columns());
-  for (const Column& column : frame.columns()) {
-    std::vector<bool> nulls;
-    if (column.null_count() != 0) {
-      nulls.reserve(order.size());
-      for (const std::uint64_t r : order) nulls.push_back(column.is_null(r));
-    }
-    std::visit(
-        [&](const auto& like) {
-          using T = typename std::decay_t<decltype(like)>::value_type;
-          out.push_back(FrameAccess::make(column.name(), ColumnValues(gather(column.values<T>(), order)),
-                                          nulls, column.type()));
-        },
-        FrameAccess::data(column).values);
-  }
+  for (const Column& column : frame.columns()) out.push_back(take(column, order));
   return Frame(std::move(out));
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "frame/frame_keys.hpp"
+#include "frame/frame_take.hpp"
 #include "frame/hash_groups.hpp"
 
 namespace mpp::detail {
@@ -148,37 +149,6 @@ GroupCodes factorize(std::span<const Column> keys, bool dropna) {
     groups.first = std::move(table.first());
   }
   return groups;
-}
-
-Column take(const Column& column, std::span<const std::size_t> rows) {
-  std::vector<bool> nulls(rows.size());
-  bool any_null = false;
-  for (std::size_t j = 0; j < rows.size(); ++j) {
-    nulls[j] = rows[j] == k_no_row || column.is_null(rows[j]);
-    any_null = any_null || nulls[j];
-  }
-  if (!any_null) nulls.clear();
-  auto gather = [&](auto tag) {
-    using T = decltype(tag);
-    const std::span<const T> values = column.values<T>();
-    std::vector<T> out;
-    out.reserve(rows.size());
-    for (std::size_t j = 0; j < rows.size(); ++j) {
-      out.push_back(rows[j] == k_no_row || (any_null && nulls[j]) ? null_placeholder<T>() : values[rows[j]]);
-    }
-    return FrameAccess::make(column.name(), ColumnValues(std::move(out)), nulls, column.type());
-  };
-  switch (stored_type(column)) {
-    case ColumnType::int64:
-    case ColumnType::boolean:  // int64 storage
-    case ColumnType::datetime:
-      return gather(std::int64_t{});
-    case ColumnType::float64:
-      return gather(double{});
-    case ColumnType::string:
-      break;
-  }
-  return gather(std::string{});
 }
 
 int compare_rows(const Column& values, std::size_t i, std::size_t j) {

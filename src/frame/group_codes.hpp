@@ -14,8 +14,6 @@ namespace mpp::detail {
 
 /// A row that belongs to no group (a missing key, with dropna).
 inline constexpr std::uint32_t k_no_group = std::numeric_limits<std::uint32_t>::max();
-/// A row position that take() turns into a null.
-inline constexpr std::size_t k_no_row = std::numeric_limits<std::size_t>::max();
 
 struct GroupCodes {
   std::vector<std::uint32_t> code;  // per row: its group, or k_no_group
@@ -34,9 +32,6 @@ const std::uint8_t* null_flags(const Column& column);
 
 /// Whether value `i` of `column` is missing: null, or NaN in a float64 column.
 bool is_missing(const Column& column, std::size_t i);
-
-/// The values of `column` at `rows`, in that order, named as it; k_no_row gives a null.
-Column take(const Column& column, std::span<const std::size_t> rows);
 
 /// Row `i` of `values` before row `j` as pandas' sort_values orders keys (numbers as numbers,
 /// strings byte by byte, missing values last): -1, 0 or 1.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "frame/frame_pool.hpp"
+#include "frame/frame_take.hpp"
 #include "group_codes.hpp"
 #include "groupby_state.hpp"
 #include "mpp/frame.hpp"

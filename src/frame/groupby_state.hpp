@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "frame/frame_take.hpp"
 #include "group_codes.hpp"
 #include "mpp/frame.hpp"
 
