@@ -239,22 +239,49 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     return any;
   }
 
-  // Handles the rank's messages that are all in, in order; true when any was.
+  // Handles the rank's messages that are all in, in order; true when any was. A message in parts
+  // (its Envelope says how many, protocol.hpp) waits for all of them: the rank posted them together,
+  // so they are the arrivals that follow it.
   bool deliver(Server& s) noexcept {
     bool any = false;
     for (;;) {
+      std::size_t parts = 1;
       try {
         if (s.arrivals.empty() || !mpi::test(session, s.arrivals.front().request)) return any;
+        parts = parts_of(s.rank, *s.arrivals.front().message);
+        if (s.arrivals.size() < parts) return any;
+        for (std::size_t k = 1; k < parts; ++k) {
+          if (!mpi::test(session, s.arrivals[k].request)) return any;
+        }
       } catch (const std::exception& e) {
         fatal(e.what());
       }
       // Out of the queue first: handling it may run callbacks that re-enter step().
-      std::unique_ptr<mpi::Bytes> message = std::move(s.arrivals.front().message);
-      s.arrivals.pop_front();
-      handle(s.rank, *message);
-      if (spare.size() < 4) spare.push_back(std::move(message));
+      std::vector<std::unique_ptr<mpi::Bytes>> message;
+      try {
+        for (std::size_t k = 0; k < parts; ++k) {
+          message.push_back(std::move(s.arrivals.front().message));
+          s.arrivals.pop_front();
+        }
+      } catch (const std::exception& e) {
+        fatal(e.what());
+      }
+      handle(s.rank, message);
+      for (auto& part : message) {
+        if (spare.size() < 4) spare.push_back(std::move(part));
+      }
       any = true;
     }
+  }
+
+  // How many messages the one starting with `first` came in: a Results or an Ask with large
+  // results sent as parts of their own says so in its Envelope (protocol.hpp).
+  std::size_t parts_of(int rank, const mpi::Bytes& first) noexcept {
+    Envelope header{};
+    if (first.size() < sizeof(header)) fatal("a malformed message from rank " + std::to_string(rank));
+    std::memcpy(&header, first.data(), sizeof(header));
+    const bool may_have_parts = header.kind == Kind::results || header.kind == Kind::ask;
+    return may_have_parts && header.parts > 1 ? header.parts : 1;
   }
 
   [[noreturn]] void fatal(const std::string& why) noexcept {
@@ -271,12 +298,13 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     return nullptr;
   }
 
-  void handle(int rank, mpi::Bytes& message) noexcept {
+  // `message`: its parts (one, mostly), the Envelope at the start of the first.
+  void handle(int rank, const std::vector<std::unique_ptr<mpi::Bytes>>& message) noexcept {
     Envelope header{};
     Server* s = server_of(rank);
-    if (message.size() < sizeof(header) || s == nullptr)
+    if (message.empty() || message[0]->size() < sizeof(header) || s == nullptr)
       fatal("a malformed message from rank " + std::to_string(rank));
-    std::memcpy(&header, message.data(), sizeof(header));
+    std::memcpy(&header, message[0]->data(), sizeof(header));
     session.heard_from(rank);
     // A late word from a rank given up on: its chunks were settled when it was.
     if (s->lost || header.kind == Kind::heartbeat) return;
@@ -322,7 +350,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     }
     send_again(again, *task, from, task->end, losses);
     pending.insert(pending.begin(), again.begin(), again.end());
-    take_outcomes(rank, *task, kept, *f->job, f->early, std::span(message.data(), message.size()));
+    take_outcomes(rank, *task, kept, *f->job, f->early, message);
     release_task(task);
   }
 
@@ -345,11 +373,16 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // Every item of the chunk gets exactly one outcome, whatever the records hold: those that came
   // early (with asks), then the results message's.
   void take_outcomes(int rank, const Task& task, std::size_t end, RemoteJob& job, ByteBuffer& early,
-                     std::span<std::byte> message) noexcept {
+                     const std::vector<std::unique_ptr<mpi::Bytes>>& message) noexcept {
     ChunkProgress chunk{&job, task.begin, end, false};
     const auto stop = [this] { return terminated.load(std::memory_order_relaxed); };
-    const bool valid = detail::take_outcomes(chunk, early, stop) &&
-                       detail::take_outcomes(chunk, message.subspan(sizeof(Envelope)), stop);
+    bool valid = detail::take_outcomes(chunk, early, stop);
+    // Each part holds whole records (a large result's is a part of its own).
+    for (std::size_t k = 0; k < message.size() && valid; ++k) {
+      const std::size_t skip = k == 0 ? sizeof(Envelope) : 0;
+      valid =
+          detail::take_outcomes(chunk, std::span(message[k]->data(), message[k]->size()).subspan(skip), stop);
+    }
     if (terminated.load(std::memory_order_relaxed)) {  // a callback terminated the pool
       task.job->cancel();
       return;
@@ -404,14 +437,19 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // recorded before the permit leaves, so that a loss knows which items may have started.
   // The outcomes the ask carries are kept until the chunk's results: taken now, a callback they
   // complete could re-enter step() and take the chunk's later ones first.
-  void grant(Server& s, const Envelope& ask, const mpi::Bytes& message) noexcept {
+  void grant(Server& s, const Envelope& ask,
+             const std::vector<std::unique_ptr<mpi::Bytes>>& message) noexcept {
     const auto at = std::find_if(s.inflight.begin(), s.inflight.end(),
                                  [&](const auto& f) { return f->sequence == ask.sequence; });
     if (at == s.inflight.end()) fatal("an ask for a chunk rank " + std::to_string(s.rank) + " does not hold");
     InFlight& f = **at;
     if (f.task != nullptr) {
       try {
-        f.early.insert(f.early.end(), message.data() + sizeof(Envelope), message.data() + message.size());
+        for (std::size_t k = 0; k < message.size(); ++k) {
+          const mpi::Bytes& part = *message[k];
+          f.early.insert(f.early.end(), part.data() + (k == 0 ? sizeof(Envelope) : 0),
+                         part.data() + part.size());
+        }
       } catch (const std::exception& e) {
         fatal(e.what());
       }

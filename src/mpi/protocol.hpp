@@ -20,7 +20,10 @@
 //             k_mpi_heartbeat while the rank holds a chunk of the pool, never after its Results: the rank
 //             lives), Ask (chunk `sequence` would start its items below `permit`; `size`: how many items the
 //             rank would like permitted ahead); the tag names the pool, so that each pool's dispatcher
-//             receives its own
+//             receives its own. A Results or an Ask whose outcomes include results of
+//             k_mpi_direct_result_bytes or more comes in `parts` messages (more than 1), posted
+//             together: each such result's record is a message of its own, sent from where the
+//             rank encoded it, and every part holds whole records
 // Start permits: a rank starts an item only once rank 0 has permitted it (a Chunk permits its items
 // below its `permit`, at least the first; an Ask is answered with a Permit). So when rank 0 gives up
 // a rank, it knows which items may have started (they fail with WorkerLost) and which cannot have
@@ -63,7 +66,8 @@ inline constexpr std::uint64_t k_every_cpu = ~std::uint64_t{0};
 /// Every message starts with this.
 struct Envelope {
   Kind kind;
-  std::uint32_t parts;     // chunk: the messages its request came in; skip: the sequences that follow
+  std::uint32_t
+      parts;  // chunk, results, ask: the messages it came in (0 or 1: one); skip: the sequences that follow
   std::uint64_t pool;      // the pool's id (unique in the session)
   std::uint64_t sequence;  // results: the chunk's (per pool and server, from 0)
   std::uint64_t size;      // chunk: the bytes of every part together, this Envelope included; ask: see above

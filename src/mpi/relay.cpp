@@ -14,6 +14,7 @@
 #include <new>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "mpi/worker_guard.hpp"
 #include "mpp/cpu.hpp"
@@ -35,16 +36,27 @@ void abort_job(const char* why) noexcept {
 
 void send_to_root(Session& session, std::span<const std::byte> message, std::uint64_t pool,
                   FunctionRef<void()> under_lock) noexcept {
+  const std::span<const std::byte> parts[1] = {message};
+  send_to_root(session, std::span<const std::span<const std::byte>>(parts), pool, under_lock);
+}
+
+void send_to_root(Session& session, std::span<const std::span<const std::byte>> parts, std::uint64_t pool,
+                  FunctionRef<void()> under_lock) noexcept {
   try {
-    MPI_Request request = MPI_REQUEST_NULL;
+    // Most messages are one part: no allocation for them.
+    MPI_Request one = MPI_REQUEST_NULL;
+    std::vector<MPI_Request> several(parts.size() > 1 ? parts.size() : 0, MPI_REQUEST_NULL);
+    const std::span<MPI_Request> requests = parts.size() > 1 ? std::span(several) : std::span(&one, 1);
     {
       std::lock_guard lock(session.mpi_mutex());
       under_lock();
-      check(MPI_Isend(message.data(), static_cast<int>(message.size()), MPI_BYTE, 0, pool_tag(pool),
-                      session.results(), &request),
-            "MPI_Isend");
+      for (std::size_t k = 0; k < parts.size() && k < requests.size(); ++k) {
+        check(MPI_Isend(parts[k].data(), static_cast<int>(parts[k].size()), MPI_BYTE, 0, pool_tag(pool),
+                        session.results(), &requests[k]),
+              "MPI_Isend");
+      }
     }
-    wait(session, request);
+    for (MPI_Request& request : requests) wait(session, request);
   } catch (const std::exception& e) {
     abort_job(e.what());
   }

@@ -85,5 +85,9 @@ void append_record(Bytes& out, wire::Kind kind, std::initializer_list<wire::Part
 /// refuses ends the job.
 void send_to_root(Session& session, std::span<const std::byte> message, std::uint64_t pool,
                   FunctionRef<void()> under_lock) noexcept;
+/// The same for a message in `parts` (its Envelope at the start of the first says how many,
+/// protocol.hpp), posted in one hold of the MPI lock: nothing else this rank sends comes between.
+void send_to_root(Session& session, std::span<const std::span<const std::byte>> parts, std::uint64_t pool,
+                  FunctionRef<void()> under_lock) noexcept;
 
 }  // namespace mpp::detail::mpi

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -93,9 +94,34 @@ class Server final : public ChunkReporter {
   }
 
  private:
-  // ChunkReporter: records go into the chunk's one results message, after its Envelope.
+  // ChunkReporter: records go into the chunk's results message, after its Envelope; a large result
+  // stays where it was encoded and goes as a part of its own (hold()).
   void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override {
+    if (kind == wire::Kind::value && parts.size() == 2 && hold(parts.begin()[0], parts.begin()[1])) return;
     append_record(response_, kind, parts);
+  }
+
+  // Room for a value record's headers before each encoded result (WorkerContext::scratch_room).
+  std::size_t scratch_room() const noexcept override { return k_value_headers; }
+
+  // A result of k_mpi_direct_result_bytes or more, encoded in the scratch after room for its
+  // headers: its record is completed there and the buffer kept, to be sent from there as a part of
+  // the results message (send()), instead of being copied into response_. The reporter encodes
+  // the next result into a spare buffer.
+  bool hold(const wire::Part& item, const wire::Part& value) {
+    ByteBuffer& scratch = this->scratch();
+    if (value.size < k_mpi_direct_result_bytes || item.size != sizeof(wire::ItemHeader) ||
+        scratch.size() != k_value_headers + value.size || value.data != scratch.data() + k_value_headers) {
+      return false;
+    }
+    const wire::RecordHeader record{item.size + value.size, wire::Kind::value, 0};
+    std::memcpy(scratch.data(), &record, sizeof(record));
+    std::memcpy(scratch.data() + sizeof(record), item.data, item.size);
+    scratch.resize(wire::record_span(record.size));  // the padding, zeroed
+    held_.push_back(Held{response_.size(), std::move(scratch)});
+    scratch = std::move(spare_scratch_);
+    scratch.clear();
+    return true;
   }
 
   // Room for every result asked for, written in place: the message is sent as it is.
@@ -366,6 +392,7 @@ class Server final : public ChunkReporter {
   [[noreturn]] void corrupt_request() noexcept override { abort_job("a malformed chunk request"); }
 
   void begin_results() noexcept {
+    release_held();  // sent, or (a chunk that ends the job) never to be
     response_.clear();
     const Envelope reply{Kind::results, 0, pool_, sequence_, 0, 0};
     try {
@@ -444,15 +471,59 @@ class Server final : public ChunkReporter {
     if (beat_thread_.joinable()) beat_thread_.join();
   }
 
-  // response_ to rank 0, for `pool`; `ends_chunk`: Results or a reply to Open, after which the
-  // rank owes the pool nothing (an Ask: the chunk goes on).
+  // response_ to rank 0, for `pool`, with the held results in their places (each a part of its
+  // own, protocol.hpp); `ends_chunk`: Results or a reply to Open, after which the rank owes the pool
+  // nothing (an Ask: the chunk goes on).
   void send(std::uint64_t pool, bool ends_chunk = true) noexcept {
-    send_to_root(session_, {response_.data(), response_.size()}, pool, [&] {
+    const auto under_lock = [&] {
       if (ends_chunk) busy_pool_.store(0, std::memory_order_relaxed);  // no Heartbeat follows Results
-    });
+    };
+    if (held_.empty()) {
+      send_to_root(session_, {response_.data(), response_.size()}, pool, under_lock);
+      return;
+    }
+    std::vector<std::span<const std::byte>> parts;
+    std::size_t from = 0;
+    try {
+      for (const Held& h : held_) {
+        if (h.at > from) parts.emplace_back(response_.data() + from, h.at - from);
+        parts.emplace_back(h.bytes.data(), h.bytes.size());
+        from = h.at;
+      }
+      if (response_.size() > from) parts.emplace_back(response_.data() + from, response_.size() - from);
+    } catch (const std::exception& e) {
+      abort_job(e.what());
+    }
+    Envelope envelope{};
+    std::memcpy(&envelope, response_.data(), sizeof(envelope));
+    envelope.parts = static_cast<std::uint32_t>(parts.size());
+    std::memcpy(response_.data(), &envelope, sizeof(envelope));
+    send_to_root(session_, parts, pool, under_lock);
+    release_held();
   }
 
+  // The held results have gone: the largest buffer becomes the reporter's scratch again (so that
+  // the next result as large faults in no fresh pages), the next one the spare; the rest are freed.
+  void release_held() noexcept {
+    for (Held& h : held_) {
+      ByteBuffer& scratch = this->scratch();
+      if (h.bytes.capacity() > scratch.capacity()) std::swap(h.bytes, scratch);
+      if (h.bytes.capacity() > spare_scratch_.capacity()) std::swap(h.bytes, spare_scratch_);
+    }
+    held_.clear();
+  }
+
+  // A value record's headers (hold()).
+  static constexpr std::size_t k_value_headers = sizeof(wire::RecordHeader) + sizeof(wire::ItemHeader);
+  // A large result held for the results message: where it comes in response_, and its record.
+  struct Held {
+    std::size_t at;
+    ByteBuffer bytes;
+  };
+
   Session& session_;
+  std::vector<Held> held_;
+  ByteBuffer spare_scratch_;
   Bytes request_;
   bool received_ = false;  // request_ holds a request not served yet
   Bytes response_;

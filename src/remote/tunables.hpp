@@ -80,6 +80,9 @@ inline constexpr auto k_mpi_permit_ahead = 100ms;
 /// How often, at most, a serving rank sends rank 0 the outcomes its chunk has reported so far (with
 /// an Ask), and so how much finished work a rank given up on may take with it.
 inline constexpr auto k_mpi_outcome_flush = 50ms;
+/// A result at least this large goes from a serving rank to rank 0 as a message of its own, sent
+/// from where it was encoded, rather than copied into its chunk's results message (mpi/protocol.hpp).
+inline constexpr std::size_t k_mpi_direct_result_bytes = std::size_t{256} << 10U;
 /// How long a serving rank waiting for a permit sleeps at most between looks.
 inline constexpr auto k_mpi_permit_poll = 100us;
 

@@ -210,6 +210,55 @@ TEST(MpiPool, LargeMessagesBothWays) {
   EXPECT_EQ(pool.apply([](const std::string& s) { return s + "y"; }, big).size(), big.size() + 1);
 }
 
+// Item i's result: `size` doubles that say which item made them (so a part out of place shows).
+std::vector<double> numbered(int i, std::size_t size) {
+  std::vector<double> out(size);
+  std::iota(out.begin(), out.end(), 1000.0 * i);
+  return out;
+}
+
+// Item i's size in the mixed chunk below: large for even items, small for odd ones.
+std::size_t mixed_size(int i) { return i % 2 == 0 ? std::size_t{300'000} + i : static_cast<std::size_t>(i); }
+
+// Results of 256 KiB and more go to rank 0 as messages of their own, sent from where the rank
+// encoded them (src/mpi/server.cpp hold()); each part of a results message holds whole records.
+// Sizes around that threshold, several in one chunk between small results and an exception, and
+// some reported early with the rank's asks for permits (items slower than its outcome flush).
+TEST(MpiPool, LargeResultsGoAsPartsOfTheirOwn) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1});
+  for (const std::size_t size : {32'766U, 32'767U, 32'768U, 32'769U, 1'000'000U}) {
+    const auto got = pool.apply([](int i, std::size_t n) { return numbered(i, n); }, 7, size);
+    EXPECT_EQ(got, numbered(7, size)) << size;
+  }
+  // One chunk of 9 items: large, small, large, failing, large, small, ...
+  std::vector<int> items(9);
+  std::iota(items.begin(), items.end(), 0);
+  auto result = pool.map_async(
+      [](int i) {
+        if (i == 3) throw std::runtime_error("item 3");
+        return numbered(i, mixed_size(i));
+      },
+      items, items.size());
+  EXPECT_THROW(result.get(), std::runtime_error);
+  items.erase(items.begin() + 3);
+  const auto all = pool.map([](int i) { return numbered(i, mixed_size(i)); }, items, items.size());
+  ASSERT_EQ(all.size(), items.size());
+  for (std::size_t k = 0; k < items.size(); ++k)
+    EXPECT_EQ(all[k], numbered(items[k], mixed_size(items[k]))) << k;
+  // Slow items: their outcomes go early, with the asks for the next items' permits.
+  const auto slow = pool.map(
+      [](int i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+        return numbered(i, 200'000);
+      },
+      std::vector<int>{0, 1, 2, 3}, 4);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(slow[static_cast<std::size_t>(i)], numbered(i, 200'000)) << i;
+  // Through the cereal path, bytes of every value, NUL included.
+  std::string bytes(3 << 20, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
+  EXPECT_EQ(pool.apply([](const std::string& s) { return s; }, bytes), bytes);
+}
+
 TEST(MpiPool, SeveralPoolsAtOnceShareTheRanks) {
   mpp::MpiPool a;
   mpp::MpiPool b;

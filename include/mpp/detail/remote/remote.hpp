@@ -44,6 +44,10 @@ class WorkerContext {
   virtual void item_error(std::size_t i, const std::exception_ptr& error) noexcept = 0;
   /// A buffer to encode a result into, reused from item to item.
   virtual ByteBuffer& scratch() noexcept = 0;
+  /// Bytes to leave at the start of scratch() before a result's encoding (item_value() gets the
+  /// bytes after them): a transport that sends a large result from there writes its record's
+  /// headers into them, instead of copying the result behind its headers (MPI: src/mpi/server.cpp).
+  virtual std::size_t scratch_room() const noexcept { return 0; }
 
   /// Room for the results of items first, first + 1, ... when each is `size` raw bytes: written in
   /// place and published one by one through the counters, with no call per item (run_raw_items).
@@ -331,9 +335,11 @@ void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept
         context.item_value(i, std::as_bytes(std::span(&result, 1)), true);
       } else {
         ByteBuffer& buffer = context.scratch();
+        const std::size_t room = context.scratch_room();
         buffer.clear();
+        buffer.resize(room);
         encode(buffer, result);
-        context.item_value(i, buffer, false);
+        context.item_value(i, std::span<const std::byte>(buffer).subspan(room), false);
       }
     }
   } catch (...) {
