@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -120,10 +121,15 @@ int on_finalize(MPI_Comm /*comm*/, int /*keyval*/, void* /*value*/, void* /*extr
   return MPI_SUCCESS;
 }
 
+// Set by the exit's finalisation (finalize_at_exit), read by release_servers() inside it.
+std::atomic<bool> g_exiting{false};
+
 void finalize_at_exit() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (finalized == 0) MPI_Finalize();
+  if (finalized != 0) return;
+  g_exiting.store(true);
+  MPI_Finalize();
 }
 
 }  // namespace
@@ -315,6 +321,12 @@ void Session::release_servers() noexcept {
     delete local_;
     local_ = nullptr;
   }
+  // The program is ending with pools still alive (never destroyed, or skipped by std::exit):
+  // their dispatcher threads would go on calling MPI while MPI_Finalize tears it down (rank 0
+  // crashed there when local workers, stopped by the Quit, left calls unanswered). They wait on
+  // the lock, never released, until the process ends. Not when the program finalises MPI itself:
+  // a pool destroyed after that would wait for ever rather than fail.
+  if (g_exiting.load()) mutex_.lock();
 }
 
 }  // namespace mpp::detail::mpi
