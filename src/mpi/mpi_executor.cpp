@@ -13,6 +13,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -256,16 +257,21 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       } catch (const std::exception& e) {
         fatal(e.what());
       }
-      // Out of the queue first: handling it may run callbacks that re-enter step().
-      std::vector<std::unique_ptr<mpi::Bytes>> message;
+      // Out of the queue first: handling it may run callbacks that re-enter step(). Most messages
+      // are one part: no allocation for them.
+      std::unique_ptr<mpi::Bytes> one;
+      std::vector<std::unique_ptr<mpi::Bytes>> several;
       try {
+        if (parts > 1) several.reserve(parts);
         for (std::size_t k = 0; k < parts; ++k) {
-          message.push_back(std::move(s.arrivals.front().message));
+          (parts == 1 ? one : several.emplace_back()) = std::move(s.arrivals.front().message);
           s.arrivals.pop_front();
         }
       } catch (const std::exception& e) {
         fatal(e.what());
       }
+      const std::span<std::unique_ptr<mpi::Bytes>> message =
+          parts == 1 ? std::span(&one, 1) : std::span(several);
       handle(s.rank, message);
       for (auto& part : message) {
         if (spare.size() < 4) spare.push_back(std::move(part));
@@ -299,7 +305,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   }
 
   // `message`: its parts (one, mostly), the Envelope at the start of the first.
-  void handle(int rank, const std::vector<std::unique_ptr<mpi::Bytes>>& message) noexcept {
+  void handle(int rank, std::span<const std::unique_ptr<mpi::Bytes>> message) noexcept {
     Envelope header{};
     Server* s = server_of(rank);
     if (message.empty() || message[0]->size() < sizeof(header) || s == nullptr)
@@ -373,7 +379,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // Every item of the chunk gets exactly one outcome, whatever the records hold: those that came
   // early (with asks), then the results message's.
   void take_outcomes(int rank, const Task& task, std::size_t end, RemoteJob& job, ByteBuffer& early,
-                     const std::vector<std::unique_ptr<mpi::Bytes>>& message) noexcept {
+                     std::span<const std::unique_ptr<mpi::Bytes>> message) noexcept {
     ChunkProgress chunk{&job, task.begin, end, false};
     const auto stop = [this] { return terminated.load(std::memory_order_relaxed); };
     bool valid = detail::take_outcomes(chunk, early, stop);
@@ -437,8 +443,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   // recorded before the permit leaves, so that a loss knows which items may have started.
   // The outcomes the ask carries are kept until the chunk's results: taken now, a callback they
   // complete could re-enter step() and take the chunk's later ones first.
-  void grant(Server& s, const Envelope& ask,
-             const std::vector<std::unique_ptr<mpi::Bytes>>& message) noexcept {
+  void grant(Server& s, const Envelope& ask, std::span<const std::unique_ptr<mpi::Bytes>> message) noexcept {
     const auto at = std::find_if(s.inflight.begin(), s.inflight.end(),
                                  [&](const auto& f) { return f->sequence == ask.sequence; });
     if (at == s.inflight.end()) fatal("an ask for a chunk rank " + std::to_string(s.rank) + " does not hold");
