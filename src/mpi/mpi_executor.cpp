@@ -412,10 +412,11 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
       if (s.lost) continue;
       auto heard = std::max(session.last_heard(s.rank), s.owed_since);
       auto allowed = options.rank_timeout;
-      if (!s.arrivals.empty()) {  // a message on its way, at least at the slowest link's pace
+      if (!s.arrivals.empty()) {  // messages on their way (a message's parts), at the slowest link's pace
         heard = std::max(heard, s.arrivals.front().began);
-        allowed +=
-            std::chrono::milliseconds(s.arrivals.front().message->size() / k_mpi_slowest_link_bytes_per_ms);
+        std::size_t bytes = 0;
+        for (const Arrival& a : s.arrivals) bytes += a.message->size();
+        allowed += std::chrono::milliseconds(bytes / k_mpi_slowest_link_bytes_per_ms);
       }
       // In milliseconds: a rank_timeout of years would overflow Clock's nanoseconds.
       if (session.lost(s.rank) ||
