@@ -96,17 +96,19 @@ Distinct distinct_numeric(const DistinctPart& part, const KeyView& key, const T*
   std::uint64_t missing_group = HashGroups::k_none;
   std::array<std::uint64_t, k_batch> hashes{};
   std::array<T, k_batch> batch{};
+  std::array<bool, k_batch> absent{};  // the row's key is missing
   for (std::size_t begin = 0; begin < rows; begin += k_batch) {
     const std::size_t n = std::min(k_batch, rows - begin);
     for (std::size_t i = 0; i < n; ++i) {
       batch[i] = column[begin + i] == 0 ? T{0} : column[begin + i];  // -0.0 is 0.0, as in KeyView::hash
-      hashes[i] = key.missing(begin + i) ? key.hash(part.seed, begin + i)
-                                         : mix64(part.seed ^ std::bit_cast<std::uint64_t>(batch[i]));
+      absent[i] = key.missing(begin + i);
+      hashes[i] = absent[i] ? key.hash(part.seed, begin + i)
+                            : mix64(part.seed ^ std::bit_cast<std::uint64_t>(batch[i]));
       table.prefetch(hashes[i]);
     }
     for (std::size_t i = 0; i < n; ++i) {
       const T value = batch[i];
-      const bool missing = key.missing(begin + i);
+      const bool missing = absent[i];
       const auto [g, added] = table.insert(hashes[i], [&](std::uint64_t seen) {
         return missing ? seen == missing_group : seen != missing_group && groups[seen].value == value;
       });

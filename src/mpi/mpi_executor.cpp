@@ -304,6 +304,12 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     return nullptr;
   }
 
+  // Part k's outcome records: each part holds whole records, the first after its Envelope.
+  static std::span<std::byte> records_of(std::span<const std::unique_ptr<mpi::Bytes>> message,
+                                         std::size_t k) noexcept {
+    return std::span(message[k]->data(), message[k]->size()).subspan(k == 0 ? sizeof(Envelope) : 0);
+  }
+
   // `message`: its parts (one, mostly), the Envelope at the start of the first.
   void handle(int rank, std::span<const std::unique_ptr<mpi::Bytes>> message) noexcept {
     Envelope header{};
@@ -383,12 +389,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     ChunkProgress chunk{&job, task.begin, end, false};
     const auto stop = [this] { return terminated.load(std::memory_order_relaxed); };
     bool valid = detail::take_outcomes(chunk, early, stop);
-    // Each part holds whole records (a large result's is a part of its own).
-    for (std::size_t k = 0; k < message.size() && valid; ++k) {
-      const std::size_t skip = k == 0 ? sizeof(Envelope) : 0;
-      valid =
-          detail::take_outcomes(chunk, std::span(message[k]->data(), message[k]->size()).subspan(skip), stop);
-    }
+    for (std::size_t k = 0; k < message.size() && valid; ++k)
+      valid = detail::take_outcomes(chunk, records_of(message, k), stop);
     if (terminated.load(std::memory_order_relaxed)) {  // a callback terminated the pool
       task.job->cancel();
       return;
@@ -452,9 +454,8 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     if (f.task != nullptr) {
       try {
         for (std::size_t k = 0; k < message.size(); ++k) {
-          const mpi::Bytes& part = *message[k];
-          f.early.insert(f.early.end(), part.data() + (k == 0 ? sizeof(Envelope) : 0),
-                         part.data() + part.size());
+          const std::span<std::byte> records = records_of(message, k);
+          f.early.insert(f.early.end(), records.begin(), records.end());
         }
       } catch (const std::exception& e) {
         fatal(e.what());

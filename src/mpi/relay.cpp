@@ -50,7 +50,7 @@ void send_to_root(Session& session, std::span<const std::span<const std::byte>> 
     {
       std::lock_guard lock(session.mpi_mutex());
       under_lock();
-      for (std::size_t k = 0; k < parts.size() && k < requests.size(); ++k) {
+      for (std::size_t k = 0; k < parts.size(); ++k) {
         check(MPI_Isend(parts[k].data(), static_cast<int>(parts[k].size()), MPI_BYTE, 0, pool_tag(pool),
                         session.results(), &requests[k]),
               "MPI_Isend");
