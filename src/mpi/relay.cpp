@@ -24,6 +24,7 @@
 #include "mpp/errors.hpp"
 #include "remote/chunk_request.hpp"
 #include "remote/records.hpp"
+#include "remote/tunables.hpp"
 
 namespace mpp::detail::mpi {
 
@@ -76,7 +77,7 @@ void append_record(Bytes& out, wire::Kind kind, std::initializer_list<wire::Part
 // its outcomes (in item order: one chunk runs on one worker) and drops what it would send again.
 class RelayJob final : public Job, public RemoteJob {
  public:
-  RelayJob(LocalWorkers& owner, const Envelope& envelope, const wire::ChunkHeader& header)
+  RelayJob(LocalWorkers& owner, const Envelope& envelope, const wire::ChunkHeader& header, Bytes response)
       : owner_(owner),
         sequence_(header.sequence),
         begin_(header.begin),
@@ -84,6 +85,8 @@ class RelayJob final : public Job, public RemoteJob {
         position_(header.position),
         pool_(envelope.pool),
         permitted_(envelope.permit) {
+    response_.swap(response);
+    response_.clear();
     const Envelope reply{Kind::results, 0, envelope.pool, header.sequence, 0, 0};
     response_.append(&reply, sizeof(reply));
   }
@@ -92,11 +95,22 @@ class RelayJob final : public Job, public RemoteJob {
   std::size_t begin() const noexcept { return begin_; }
   std::size_t end() const noexcept { return end_; }
 
-  // What the workers run: the request as rank 0 wrote it, after its header and entry.
-  void set_request(RemoteEntry function, std::span<const std::byte> job_request) {
+  // What the workers run: the request as rank 0 wrote it, from `at` (after its header and entry).
+  // A large one is taken whole, not copied: `request` gets the spare buffer passed.
+  void set_request(RemoteEntry function, Bytes& request, std::size_t at, Bytes&& spare) {
     entry_ = function;
-    request_.append(job_request.data(), job_request.size());
+    if (request.size() >= k_mpi_large_request_bytes) {
+      request_.swap(request);
+      request.swap(spare);
+      request.clear();
+      request_at_ = at;
+    } else {
+      request_.append(request.data() + at, request.size() - at);
+    }
   }
+  // The buffers, for the next chunks (LocalWorkers::done()).
+  Bytes& request_buffer() noexcept { return request_; }
+  Bytes& response_buffer() noexcept { return response_; }
   // Rank 0 permits more of its items (the rank's serving thread).
   void permit(std::uint64_t below) noexcept {
     std::uint64_t was = permitted_.load(std::memory_order_relaxed);
@@ -125,7 +139,7 @@ class RelayJob final : public Job, public RemoteJob {
     MPP_ASSERT(begin == begin_ && end == end_);  // begin_send() refuses every other range
     (void)begin;
     (void)end;
-    append_bytes(out.bytes(), request_.data(), request_.size());
+    append_bytes(out.bytes(), request_.data() + request_at_, request_.size() - request_at_);
   }
   // As rank 0's job names its items (a chunk lies within one of an imap's window slots).
   std::size_t input_position(std::size_t i) noexcept override { return position_ + (i - begin_); }
@@ -237,6 +251,7 @@ class RelayJob final : public Job, public RemoteJob {
   std::atomic<std::uint64_t> permitted_;  // items below may start
   RemoteEntry entry_ = nullptr;
   Bytes request_;
+  std::size_t request_at_ = 0;  // where the workers' request starts in request_
   Bytes response_;
   ByteBuffer error_;
   std::atomic<bool> unwanted_{false};
@@ -291,23 +306,25 @@ LocalWorkers::~LocalWorkers() {
 
 std::size_t LocalWorkers::size() const noexcept { return executor_->size(); }
 
-bool LocalWorkers::relay(const Envelope& envelope, const Bytes& request) {
+bool LocalWorkers::relay(const Envelope& envelope, Bytes& request) {
   ByteReader in(std::span<const std::byte>(request.data(), request.size()).subspan(sizeof(Envelope)));
   const std::optional<wire::ChunkHeader> header = read_chunk_header(in);
   // Rank 0 relocates every entry and sends no empty chunk.
   if (!header || header->entry != 0 || header->end <= header->begin) abort_job("a malformed chunk request");
-  auto* job = new RelayJob(*this, envelope, *header);
+  RelayJob* job = nullptr;
+  Bytes spare;  // for `request`, should the job take it
   {
     std::lock_guard lock(mutex_);
+    job = new RelayJob(*this, envelope, *header, take_spare());
     held_.push_back(job);
+    if (request.size() >= k_mpi_large_request_bytes) spare = take_spare();
   }
   // A call (apply) held alone is driven (drive()); a map's chunks queue behind each other.
   const bool alone =
       held_count_.fetch_add(1, std::memory_order_relaxed) == 0 && header->position == wire::k_single_task;
   try {
     const auto entry = reinterpret_cast<RemoteEntry>(session_.relocation().decode(in));
-    job->set_request(entry,
-                     std::span(request.data(), request.size()).subspan(request.size() - in.remaining()));
+    job->set_request(entry, request, request.size() - in.remaining(), std::move(spare));
   } catch (...) {
     // As a rank running items itself: every item fails with the reason (a function of a library
     // this rank has not loaded).
@@ -362,9 +379,36 @@ void LocalWorkers::done(RelayJob& job) noexcept {
   {
     std::lock_guard lock(mutex_);
     std::erase(held_, &job);
+    keep_spare(job.request_buffer());
+    keep_spare(job.response_buffer());
   }
   held_count_.fetch_sub(1, std::memory_order_relaxed);
   job.release();
+}
+
+Bytes LocalWorkers::take_spare() noexcept {
+  Bytes spare;
+  if (!spares_.empty()) {
+    spare.swap(spares_.back());
+    spares_.pop_back();
+  }
+  return spare;
+}
+
+// Keeps the largest buffers: the next large request or result fits one of them.
+void LocalWorkers::keep_spare(Bytes& buffer) noexcept {
+  if (buffer.capacity() < k_mpi_large_request_bytes || buffer.capacity() > k_mpi_spare_buffer_bytes) return;
+  try {
+    if (spares_.size() < k_mpi_spare_buffers) {
+      spares_.emplace_back().swap(buffer);
+    } else {
+      const auto smallest =
+          std::min_element(spares_.begin(), spares_.end(),
+                           [](const Bytes& a, const Bytes& b) { return a.capacity() < b.capacity(); });
+      if (smallest->capacity() < buffer.capacity()) smallest->swap(buffer);
+    }
+  } catch (...) {  // out of memory for the list: the buffer goes with its chunk
+  }
 }
 
 }  // namespace mpp::detail::mpi

@@ -40,9 +40,10 @@ class LocalWorkers {
 
   std::size_t size() const noexcept;
   /// Chunk `envelope.sequence`, its request after the Envelope in `request`: queued for the workers.
+  /// A large request moves into the chunk, and `request` gets a spare buffer in exchange.
   /// A request that cannot be read ends the job (abort_job). True: it is a call (apply) and the one
   /// chunk held, and the caller is to drive() it; else the workers' dispatcher thread was woken.
-  bool relay(const Envelope& envelope, const Bytes& request);
+  bool relay(const Envelope& envelope, Bytes& request);
   /// Moves the workers' messages from the calling thread (the rank's serving thread, right after
   /// relay()), as a ProcessPool caller waiting on its result does: the chunk goes to a worker and
   /// its Results to rank 0 with no hand-off to the workers' dispatcher thread and back, which costs
@@ -63,14 +64,20 @@ class LocalWorkers {
 
  private:
   friend class RelayJob;
-  /// `job`'s Results have gone (or the workers stop): forget it.
+  /// `job`'s Results have gone (or the workers stop): forget it, and keep its large buffers.
   void done(RelayJob& job) noexcept;
+  /// A kept buffer (empty when none), under mutex_; and one given back.
+  Bytes take_spare() noexcept;
+  void keep_spare(Bytes& buffer) noexcept;
 
   Session& session_;
   std::string name_;  // "mpp::MpiPool rank 3 (node7)": the workers' messages name it
   std::mutex mutex_;
   std::vector<RelayJob*> held_;  // under mutex_; each holds a reference
   std::atomic<std::size_t> held_count_{0};
+  // Buffers of finished chunks (requests, results), under mutex_: a large argument or result then
+  // lands in pages already touched, where a fresh buffer's pages are zeroed by the kernel first.
+  std::vector<Bytes> spares_;
   std::unique_ptr<ProcessExecutor> executor_;  // declared last: stopped before the rest goes
 };
 

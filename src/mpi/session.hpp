@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mpp/detail/core/wait.hpp"
@@ -105,6 +106,12 @@ class Bytes {
   std::byte* extend(std::size_t n);
   void shrink(std::size_t size) noexcept { size_ = size; }
   void append(const void* bytes, std::size_t n);
+  std::size_t capacity() const noexcept { return capacity_; }
+  void swap(Bytes& other) noexcept {
+    data_.swap(other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+  }
 
  private:
   std::unique_ptr<std::byte[]> data_;

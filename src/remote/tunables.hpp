@@ -83,6 +83,13 @@ inline constexpr auto k_mpi_outcome_flush = 50ms;
 /// A result at least this large goes from a serving rank to rank 0 as a message of its own, sent
 /// from where it was encoded, rather than copied into its chunk's results message (mpi/protocol.hpp).
 inline constexpr std::size_t k_mpi_direct_result_bytes = std::size_t{256} << 10U;
+/// A request at least this large moves from a serving rank to its local workers' chunk without
+/// being copied (mpi/relay.hpp), and the buffers of finished chunks at least this large are kept
+/// for the next ones, so large data lands in pages already touched: up to k_mpi_spare_buffers of
+/// at most k_mpi_spare_buffer_bytes each (a larger one is freed: a pool does not hold on to it).
+inline constexpr std::size_t k_mpi_large_request_bytes = std::size_t{256} << 10U;
+inline constexpr std::size_t k_mpi_spare_buffers = 4;
+inline constexpr std::size_t k_mpi_spare_buffer_bytes = std::size_t{64} << 20U;
 /// How long a serving rank waiting for a permit sleeps at most between looks.
 inline constexpr auto k_mpi_permit_poll = 100us;
 

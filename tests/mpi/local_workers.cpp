@@ -95,7 +95,49 @@ bool meets_another(int /*item*/) {
   return p.started.wait_at_least(2, 20s);
 }
 
+// Its bytes, each plus one, in reverse: a result as large as the argument, in which a stale or
+// misplaced byte of a reused buffer shows.
+std::vector<unsigned char> reversed_plus_one(std::vector<unsigned char> bytes) {
+  std::reverse(bytes.begin(), bytes.end());
+  for (unsigned char& b : bytes) b = static_cast<unsigned char>(b + 1);
+  return bytes;
+}
+
+std::vector<unsigned char> pattern(std::size_t size, unsigned seed) {
+  std::vector<unsigned char> bytes(size);
+  for (std::size_t i = 0; i < size; ++i)
+    bytes[i] = static_cast<unsigned char>((i * 131 + seed * 7 + i / 4099) & 0xFF);
+  return bytes;
+}
+
 class MpiLocalWorkers : public mpp_test::ProbeTest {};
+
+// A large request moves into its chunk on the rank, and the buffers of finished chunks carry the
+// next ones (relay.hpp): arguments and results on both sides of that size, in turn, several at
+// once, cross intact.
+TEST_F(MpiLocalWorkers, LargeArgumentsAndResultsCrossIntactInReusedBuffers) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 2});
+  const std::vector<std::size_t> sizes{
+      std::size_t{5} << 20,   std::size_t{300} << 10, (std::size_t{256} << 10) - 1,
+      std::size_t{256} << 10, std::size_t{1} << 20,   64,
+      std::size_t{9} << 20,   std::size_t{200} << 10, 0,
+      std::size_t{3} << 20};
+  unsigned seed = 0;
+  for (const std::size_t size : sizes) {
+    const auto bytes = pattern(size, ++seed);
+    EXPECT_EQ(pool.apply(&reversed_plus_one, bytes), reversed_plus_one(bytes)) << size << " bytes";
+  }
+  std::vector<std::vector<unsigned char>> items;
+  for (const std::size_t size : sizes) items.push_back(pattern(size, ++seed));
+  std::vector<std::vector<unsigned char>> expected;
+  for (const auto& item : items) expected.push_back(reversed_plus_one(item));
+  EXPECT_EQ(pool.map(&reversed_plus_one, items, 1), expected);
+  EXPECT_EQ(pool.map(&reversed_plus_one, items, 3), expected);
+  std::vector<mpp::AsyncResult<std::vector<unsigned char>>> calls;
+  for (const auto& item : items) calls.push_back(pool.apply_async(&reversed_plus_one, item));
+  for (std::size_t k = 0; k < calls.size(); ++k)
+    EXPECT_EQ(calls[k].get(), expected[k]) << sizes[k] << " bytes";
+}
 
 TEST_F(MpiLocalWorkers, ACrashingItemFailsAloneAndTheRestOfItsChunkRunsElsewhere) {
   mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 2});
