@@ -15,7 +15,8 @@
 namespace mpp {
 
 struct MpiPoolOptions {
-  /// Serving ranks to use (ranks 1..ranks); 0 = every rank but 0. More than the job has throws
+  /// Serving ranks to use: the first `ranks` of those not given up on by an earlier pool (ranks
+  /// 1..ranks while none was); 0 = every one of them. More than the job has left throws
   /// std::invalid_argument.
   std::size_t ranks = 0;
   /// Runs on each serving rank of this pool before its first task. If it throws, the constructor
@@ -34,17 +35,17 @@ struct MpiPoolOptions {
   std::chrono::milliseconds rank_timeout{std::chrono::seconds(10)};
   /// Worker processes each serving rank forks for this pool, which run its items as ProcessPool's
   /// workers do: an item that crashes its worker (SIGSEGV, abort) fails alone with mpp::WorkerLost
-  /// and the worker is replaced, and a rank runs that many items at once. 0 (the default): the rank
-  /// runs items itself, one at a time, and a crashing item ends the job. MpiPoolOptions::every_cpu:
-  /// one per CPU the rank may use (usable_cpu_count() there), shared with the other serving ranks
-  /// of its host that may use those CPUs too: all of a node's with one rank per node. A task that
-  /// calls MPI must run in the rank (0): in a local worker, an MPI call that communicates throws
-  /// mpp::Error. See docs/mpi.md (why 0 is the default: a call's latency).
-  std::size_t workers_per_rank = 0;
+  /// and the worker is replaced, and a rank runs that many items at once. MpiPoolOptions::every_cpu
+  /// (the default): one per CPU the rank may use (usable_cpu_count() there), shared with the other
+  /// serving ranks of its host that may use those CPUs too: all of a node's with one rank per node,
+  /// at least one. 0: the rank runs items itself, one at a time (a call's latency halves, a
+  /// crashing item ends the job). A task that calls MPI must run in the rank (0): in a local
+  /// worker, an MPI call that communicates throws mpp::Error. See docs/mpi.md (what each costs).
   static constexpr std::size_t every_cpu = SIZE_MAX;
+  std::size_t workers_per_rank = every_cpu;
   /// As ProcessPoolOptions': an item running longer fails with mpp::TimeoutError and its worker is
-  /// replaced; a worker exits after that many chunks. Both need local workers: with either set and
-  /// workers_per_rank 0, each rank runs every_cpu workers.
+  /// replaced; a worker exits after that many chunks. Both need local workers: with either set,
+  /// workers_per_rank 0 is taken as every_cpu.
   std::chrono::nanoseconds task_timeout{0};
   std::size_t maxtasksperchild = 0;
 };
@@ -69,13 +70,15 @@ struct MpiBackend : RemoteBackend<MpiExecutor> {
 /// travels as its place in the program (or library), so every rank must run the same build, and a
 /// function of a library that only rank 0 loaded fails its items with mpp::SerializationError.
 /// Exceptions cross ranks as in ProcessPool. Chunks are handed to ranks as they free up, at most a
-/// few in flight per rank, so a slow rank gets fewer. A rank that dies ends the whole job (MPI's
-/// rule; mpirun names the rank), so an item that may crash belongs in local workers
-/// (MpiPoolOptions::workers_per_rank), where it fails alone; a rank that falls silent
-/// (MpiPoolOptions::rank_timeout) is given up: the item it was running fails with mpp::WorkerLost, its
-/// unstarted items run on the other ranks (start permits, docs/mpi.md), and the job ends with exit status 75
-/// when rank 0's program ends. terminate() cannot stop a chunk a rank is running: it finishes there and its
-/// results are discarded, and join() waits for it (or for the rank to be given up).
+/// few in flight per rank, so a slow rank gets fewer. Each rank runs its items in worker processes
+/// of its own (MpiPoolOptions::workers_per_rank, by default one per CPU), where an item that
+/// crashes fails alone; a rank that dies ends the whole job (MPI's rule; mpirun names the rank),
+/// and so does a crashing item on ranks that run items themselves (workers_per_rank 0). A rank that
+/// falls silent (MpiPoolOptions::rank_timeout) is given up: the item it was running fails with
+/// mpp::WorkerLost, its unstarted items run on the other ranks (start permits, docs/mpi.md), and
+/// the job ends with exit status 75 when rank 0's program ends. terminate() stops the items local
+/// workers run (their workers are killed and replaced); a chunk a rank runs itself finishes there
+/// and its results are discarded, and join() waits for it (or for the rank to be given up).
 ///
 /// MPI is initialised by the first MpiPool (MPI_THREAD_MULTIPLE asked, MPI_THREAD_SERIALIZED
 /// needed) and finalised when rank 0's program exits, unless the program initialised it itself;
