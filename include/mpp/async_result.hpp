@@ -21,8 +21,9 @@ namespace mpp {
 enum class Cancel {
   /// Only what has not started (concurrent.futures' Future.cancel()).
   if_not_started,
-  /// Also an apply_async call already running, on a pool that can stop it: a ProcessPool kills
-  /// the worker running it and starts a replacement. Threads and MPI ranks finish the call.
+  /// Also an apply_async call already running, on a pool that can stop it: a ProcessPool (or an
+  /// MpiPool rank's local worker) is killed and replaced. Threads, and MPI ranks that run items
+  /// themselves, finish the call.
   even_running,
 };
 
@@ -138,7 +139,8 @@ class AsyncResult {
   ///   worker); it never runs, and the result completes at once with mpp::TaskCancelled (on_error
   ///   callbacks run, in this thread on a thread pool, on the pool's callback thread otherwise).
   ///   False when it had started or finished: a call that runs is left to finish, unless `how` is
-  ///   Cancel::even_running and the pool can stop it (ProcessPool): then this waits until the
+  ///   Cancel::even_running and the pool can stop it (ProcessPool, MpiPool's local workers): then
+  ///   this waits until the
   ///   pool has stopped it (its worker killed and replaced; true, the result is TaskCancelled) or
   ///   seen it end first (false, the result is the call's own).
   /// - `map_async`, `starmap_async`: no chunk starts any more; chunks already running finish (on

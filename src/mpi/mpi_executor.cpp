@@ -87,7 +87,7 @@ std::exception_ptr serialization_error(const std::string& what) {
 
 }  // namespace
 
-struct MpiExecutor::Impl final : RemoteHost, Helper {
+struct MpiExecutor::Impl final : RemoteHost, Helper, RunningStopper {
   Impl(const MpiExecutorOptions& opts, Session& s, std::size_t ranks)
       : RemoteHost(ranks), options(opts), session(s), pool(s.new_pool_id()) {}
   Impl(const Impl&) = delete;
@@ -105,6 +105,9 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
   std::uint64_t pool;
   std::deque<Server> servers;  // a deque: a Server is not copyable
 
+  // A call's AsyncResult::cancel(Cancel::even_running) came (stop_requested()): the dispatcher
+  // looks for its chunk again on its next round, should it have been sent meanwhile.
+  std::atomic<bool> stops_wanted{false};
   // Wakes the dispatcher thread from its sleep.
   std::atomic<std::uint32_t> wake_word{0};
   std::atomic<std::uint32_t> sleeping{0};
@@ -192,6 +195,7 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     progress |= check_silent();
     if (!terminated.load(std::memory_order_relaxed)) {
       progress |= send_skips();
+      if (stops_wanted.exchange(false, std::memory_order_acq_rel)) progress |= send_stops();
       progress |= feed();
     }
     if (progress) nap = k_mpi_first_nap;
@@ -633,6 +637,21 @@ struct MpiExecutor::Impl final : RemoteHost, Helper {
     std::lock_guard lock(inflight_mutex);
     // do_terminate() gives the cancelled ones (task == nullptr) their notice.
     return send_skips_locked([](const InFlight& f) { return !f.job->wanted(); }, false);
+  }
+
+  // RunningStopper: AsyncResult::cancel(Cancel::even_running) of a call sent to a rank. The rank
+  // is told to stop it: local workers kill the worker running it (TaskCancelled), a rank running
+  // items itself skips it if it has not started and lets it finish otherwise. Either way its
+  // Results come as for any chunk, and the caller waits for them.
+  RunningStopper* stopper() noexcept override { return this; }
+  void stop_requested() noexcept override {
+    stops_wanted.store(true, std::memory_order_release);
+    if (!terminated.load(std::memory_order_acquire)) send_stops();
+  }
+  bool send_stops() noexcept {
+    std::lock_guard lock(inflight_mutex);
+    return send_skips_locked([](const InFlight& f) { return f.task != nullptr && f.job->stop_requested(); },
+                             true);
   }
 
   // One notice per rank, naming every chunk out there that `unwanted` picks and that had none

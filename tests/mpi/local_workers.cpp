@@ -263,6 +263,32 @@ TEST_F(MpiLocalWorkers, TerminateStopsTheItemsRunningInLocalWorkers) {
   EXPECT_EQ(probe().finished.value(), 0);  // the one running was stopped, not waited for
 }
 
+// cancel(Cancel::even_running) of a call that a local worker runs kills and replaces that worker,
+// as on ProcessPool: with the default workers_per_rank.
+TEST_F(MpiLocalWorkers, CancelEvenRunningStopsACallInALocalWorker) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.ranks = 1});
+  auto running = pool.apply_async(&counted_and_gated, 7);
+  ASSERT_TRUE(probe().started.wait_at_least(1));
+  EXPECT_TRUE(running.cancel(mpp::Cancel::even_running));
+  try {
+    (void)running.get();
+    ADD_FAILURE() << "a stopped call returned a value";
+  } catch (const mpp::TaskCancelled& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("mpp::MpiPool rank "), std::string::npos) << what;
+    EXPECT_NE(what.find("cancelled while it ran"), std::string::npos) << what;
+  }
+  EXPECT_EQ(probe().finished.value(), 0);
+  EXPECT_EQ(pool.apply(&length_of, std::string("abcd")), 4U);  // the replacement works
+  // Ranks that run items themselves finish the call: it keeps its value.
+  mpp::MpiPool in_ranks(mpp::MpiPoolOptions{.ranks = 1, .workers_per_rank = 0});
+  auto finishing = in_ranks.apply_async(&counted_and_gated, 8);
+  ASSERT_TRUE(probe().started.wait_at_least(2));
+  probe().release.open();  // cancel() waits for the call's end: let it come
+  EXPECT_FALSE(finishing.cancel(mpp::Cancel::even_running));
+  EXPECT_EQ(finishing.get(), 8);
+}
+
 // every_cpu shares a host's CPUs among the serving ranks that may use them: here every rank runs
 // on this one host, unbound (scripts/mpirun-local oversubscribes), so each gets its share.
 TEST_F(MpiLocalWorkers, EveryCpuSharesTheHostsCpusAmongItsRanks) {

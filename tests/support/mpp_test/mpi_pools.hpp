@@ -20,7 +20,6 @@ class MpiTestPool : public mpp::MpiPool {
       : mpp::MpiPool(mpp::MpiPoolOptions{.ranks = std::min(workers, available_ranks()),
                                          .workers_per_rank = workers_per_rank()}) {}
 
- private:
   static std::size_t workers_per_rank() {
     const char* set = std::getenv("MPP_TEST_MPI_WORKERS_PER_RANK");
     return set != nullptr ? static_cast<std::size_t>(std::strtoul(set, nullptr, 10)) : 0;
@@ -36,6 +35,8 @@ struct PoolTraits<MpiTestPool> {
   static constexpr const char* k_test_name = "MpiPool";
   /// A call sent to a rank counts as started (docs/api.md, AsyncResult::cancel): it runs.
   static constexpr bool k_cancels_calls_sent_ahead = false;
+  /// A rank's local worker running the call is killed; a rank running it itself lets it finish.
+  static bool stops_running_calls() { return MpiTestPool::workers_per_rank() != 0; }
 };
 
 }  // namespace mpp_test

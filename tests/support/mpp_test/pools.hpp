@@ -29,6 +29,8 @@ struct PoolTraits<mpp::Pool> {
   /// Whether cancel(Cancel::even_running) always stops a call queued behind a busy worker: on
   /// threads it has not started; a ProcessPool worker skips a call sent to it but not started.
   static constexpr bool k_cancels_calls_sent_ahead = true;
+  /// Whether cancel(Cancel::even_running) stops a call while it runs (a worker process is killed).
+  static bool stops_running_calls() { return false; }
 };
 
 template <>
@@ -36,6 +38,7 @@ struct PoolTraits<mpp::ProcessPool> {
   static constexpr const char* k_name = "mpp::ProcessPool";
   static constexpr const char* k_test_name = "ProcessPool";
   static constexpr bool k_cancels_calls_sent_ahead = true;
+  static bool stops_running_calls() { return true; }
 };
 
 /// Tests that make pools in a loop (rounds of create, submit, terminate) make this many times

@@ -152,7 +152,7 @@ TYPED_TEST(AsyncResultCancel, EvenRunningStopsARunningCallOnlyWhereThePoolCan) {
   TypeParam pool(1);
   auto running = pool.apply_async(&mpp_test::gated_identity, 5);
   ASSERT_TRUE(this->probe().started.wait_at_least(1));
-  if constexpr (std::is_base_of_v<mpp::ProcessPool, TypeParam>) {
+  if (mpp_test::PoolTraits<TypeParam>::stops_running_calls()) {
     // Its worker is killed and replaced; the gate never opens, so nothing else could end it.
     EXPECT_TRUE(running.cancel(mpp::Cancel::even_running));
     try {
@@ -165,7 +165,8 @@ TYPED_TEST(AsyncResultCancel, EvenRunningStopsARunningCallOnlyWhereThePoolCan) {
     EXPECT_EQ(pool.apply(&square, 3), 9);  // the replacement works
     this->probe().release.open();
   } else {
-    // A thread (or a rank) cannot be stopped: the call finishes and keeps its value.
+    // A thread (or a rank running its items itself) cannot be stopped: the call finishes and
+    // keeps its value.
     EXPECT_FALSE(running.cancel(mpp::Cancel::even_running));
     this->probe().release.open();
     EXPECT_EQ(running.get(), 5);
