@@ -242,4 +242,6 @@ MPP_GUARDED(File_open, (MPI_Comm c, const char* name, int mode, MPI_Info info, M
             (c, name, mode, info, f))
 MPP_GUARDED(Win_create, (void* base, MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, MPI_Win* w),
             (base, size, unit, info, c, w))
+// The end of MPI: collective over every rank (in a worker of a serving rank it waited for ever).
+MPP_GUARDED(Finalize, (), ())
 // NOLINTEND

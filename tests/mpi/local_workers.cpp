@@ -104,7 +104,8 @@ const char* const k_communicating[] = {"MPI_Ibsend",
                                        "MPI_Comm_dup_with_info",
                                        "MPI_Comm_create_group",
                                        "MPI_Cart_create",
-                                       "MPI_Intercomm_merge"};
+                                       "MPI_Intercomm_merge",
+                                       "MPI_Finalize"};
 int call_mpi(int which) {
   int in = 1;
   int out = 0;
@@ -145,8 +146,10 @@ int call_mpi(int which) {
       return MPI_Comm_create_group(MPI_COMM_SELF, group, 0, &comm);
     case 13:
       return MPI_Cart_create(MPI_COMM_SELF, 1, &one, &zero, 0, &comm);
-    default:
+    case 14:
       return MPI_Intercomm_merge(MPI_COMM_SELF, 0, &comm);
+    default:
+      return MPI_Finalize();
   }
 }
 
@@ -280,9 +283,10 @@ TEST_F(MpiLocalWorkers, ATaskCallingMpiInALocalWorkerFailsClearly) {
 }
 
 // Each MPI call that communicates is refused in a local worker, not only the common ones: the I
-// forms of every send, the other collectives and their I forms, the other communicator makers.
+// forms of every send, the other collectives and their I forms, the other communicator makers, and
+// MPI_Finalize (it waited for ever in the worker of a serving rank: task_timeout ends it here).
 TEST_F(MpiLocalWorkers, EveryCallThatCommunicatesIsRefusedInALocalWorker) {
-  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 1});
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 1, .task_timeout = 10s});
   for (int which = 0; which < static_cast<int>(std::size(k_communicating)); ++which) {
     const std::string name = k_communicating[which];
     try {
