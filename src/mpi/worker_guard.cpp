@@ -242,6 +242,8 @@ MPP_GUARDED(File_open, (MPI_Comm c, const char* name, int mode, MPI_Info info, M
             (c, name, mode, info, f))
 MPP_GUARDED(Win_create, (void* base, MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, MPI_Win* w),
             (base, size, unit, info, c, w))
-// The end of MPI: collective over every rank (in a worker of a serving rank it waited for ever).
+// The end of MPI, and of the job: in a worker each waited for ever (MPI_Finalize for the other
+// ranks, MPI_Abort for an answer through the rank's connection to mpirun), and the job with it.
 MPP_GUARDED(Finalize, (), ())
+MPP_GUARDED(Abort, (MPI_Comm c, int code), (c, code))
 // NOLINTEND

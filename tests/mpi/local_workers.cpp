@@ -105,7 +105,8 @@ const char* const k_communicating[] = {"MPI_Ibsend",
                                        "MPI_Comm_create_group",
                                        "MPI_Cart_create",
                                        "MPI_Intercomm_merge",
-                                       "MPI_Finalize"};
+                                       "MPI_Finalize",
+                                       "MPI_Abort"};
 int call_mpi(int which) {
   int in = 1;
   int out = 0;
@@ -148,8 +149,10 @@ int call_mpi(int which) {
       return MPI_Cart_create(MPI_COMM_SELF, 1, &one, &zero, 0, &comm);
     case 14:
       return MPI_Intercomm_merge(MPI_COMM_SELF, 0, &comm);
-    default:
+    case 15:
       return MPI_Finalize();
+    default:
+      return MPI_Abort(MPI_COMM_WORLD, 9);
   }
 }
 
@@ -284,7 +287,8 @@ TEST_F(MpiLocalWorkers, ATaskCallingMpiInALocalWorkerFailsClearly) {
 
 // Each MPI call that communicates is refused in a local worker, not only the common ones: the I
 // forms of every send, the other collectives and their I forms, the other communicator makers, and
-// MPI_Finalize (it waited for ever in the worker of a serving rank: task_timeout ends it here).
+// MPI_Finalize and MPI_Abort (each waited for ever in a worker, and the job with it: task_timeout
+// ends them here).
 TEST_F(MpiLocalWorkers, EveryCallThatCommunicatesIsRefusedInALocalWorker) {
   mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 1, .task_timeout = 10s});
   for (int which = 0; which < static_cast<int>(std::size(k_communicating)); ++which) {
