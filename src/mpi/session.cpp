@@ -206,9 +206,10 @@ Session& Session::get(int* argc, char*** argv) {
 }
 
 void Session::start_local_server() {
-  std::fprintf(stderr,
-               "mpp::MpiPool: a single MPI rank (mpirun -np 1, or no mpirun): rank 0 runs every task itself, "
-               "on a thread of its own\n");
+  std::fprintf(
+      stderr,
+      "mpp::MpiPool: a single MPI rank (mpirun -np 1, or no mpirun): rank 0 serves every task itself, "
+      "from a thread of its own (in local worker processes forked from it, unless workers_per_rank = 0)\n");
   local_ = new LocalServer;
   local_->thread = std::thread([this] { serve(*this); });
 }
