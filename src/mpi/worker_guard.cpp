@@ -208,6 +208,45 @@ MPP_GUARDED(Iscan, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, 
             (sb, rb, n, t, op, c, r))
 MPP_GUARDED(Iexscan, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c, MPI_Request* r),
             (sb, rb, n, t, op, c, r))
+// Neighbourhood collectives (over a topology communicator made in the rank).
+MPP_GUARDED(Neighbor_allgather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, c))
+MPP_GUARDED(Neighbor_allgatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, d, rt, c))
+MPP_GUARDED(Neighbor_alltoall,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, c))
+MPP_GUARDED(Neighbor_alltoallv,
+            (const void* sb, const int sn[], const int sd[], MPI_Datatype st, void* rb, const int rn[],
+             const int rd[], MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, sd, st, rb, rn, rd, rt, c))
+MPP_GUARDED(Neighbor_alltoallw,
+            (const void* sb, const int sn[], const MPI_Aint sd[], const MPI_Datatype st[], void* rb,
+             const int rn[], const MPI_Aint rd[], const MPI_Datatype rt[], MPI_Comm c),
+            (sb, sn, sd, st, rb, rn, rd, rt, c))
+MPP_GUARDED(Ineighbor_allgather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, c, r))
+MPP_GUARDED(Ineighbor_allgatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, MPI_Comm c, MPI_Request* r),
+            (sb, sn, st, rb, rn, d, rt, c, r))
+MPP_GUARDED(Ineighbor_alltoall,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, c, r))
+MPP_GUARDED(Ineighbor_alltoallv,
+            (const void* sb, const int sn[], const int sd[], MPI_Datatype st, void* rb, const int rn[],
+             const int rd[], MPI_Datatype rt, MPI_Comm c, MPI_Request* r),
+            (sb, sn, sd, st, rb, rn, rd, rt, c, r))
+MPP_GUARDED(Ineighbor_alltoallw,
+            (const void* sb, const int sn[], const MPI_Aint sd[], const MPI_Datatype st[], void* rb,
+             const int rn[], const MPI_Aint rd[], const MPI_Datatype rt[], MPI_Comm c, MPI_Request* r),
+            (sb, sn, sd, st, rb, rn, rd, rt, c, r))
 // New communicators, processes, windows and files (collective over the rank's communicators).
 MPP_GUARDED(Comm_dup, (MPI_Comm c, MPI_Comm* out), (c, out))
 MPP_GUARDED(Comm_split, (MPI_Comm c, int colour, int key, MPI_Comm* out), (c, colour, key, out))
@@ -215,6 +254,17 @@ MPP_GUARDED(Comm_idup, (MPI_Comm c, MPI_Comm* out, MPI_Request* r), (c, out, r))
 MPP_GUARDED(Comm_dup_with_info, (MPI_Comm c, MPI_Info info, MPI_Comm* out), (c, info, out))
 MPP_GUARDED(Comm_create_group, (MPI_Comm c, MPI_Group g, int tag, MPI_Comm* out), (c, g, tag, out))
 MPP_GUARDED(Intercomm_merge, (MPI_Comm c, int high, MPI_Comm* out), (c, high, out))
+MPP_GUARDED(Graph_create,
+            (MPI_Comm c, int n, const int index[], const int edges[], int reorder, MPI_Comm* out),
+            (c, n, index, edges, reorder, out))
+MPP_GUARDED(Dist_graph_create,
+            (MPI_Comm c, int n, const int nodes[], const int degrees[], const int targets[],
+             const int weights[], MPI_Info info, int reorder, MPI_Comm* out),
+            (c, n, nodes, degrees, targets, weights, info, reorder, out))
+MPP_GUARDED(Dist_graph_create_adjacent,
+            (MPI_Comm c, int in, const int sources[], const int sw[], int out_degree,
+             const int destinations[], const int dw[], MPI_Info info, int reorder, MPI_Comm* out),
+            (c, in, sources, sw, out_degree, destinations, dw, info, reorder, out))
 MPP_GUARDED(Cart_create,
             (MPI_Comm c, int n, const int dims[], const int periods[], int reorder, MPI_Comm* out),
             (c, n, dims, periods, reorder, out))

@@ -106,7 +106,10 @@ const char* const k_communicating[] = {"MPI_Ibsend",
                                        "MPI_Cart_create",
                                        "MPI_Intercomm_merge",
                                        "MPI_Finalize",
-                                       "MPI_Abort"};
+                                       "MPI_Abort",
+                                       "MPI_Neighbor_allgather",
+                                       "MPI_Ineighbor_alltoall",
+                                       "MPI_Dist_graph_create_adjacent"};
 int call_mpi(int which) {
   int in = 1;
   int out = 0;
@@ -151,8 +154,15 @@ int call_mpi(int which) {
       return MPI_Intercomm_merge(MPI_COMM_SELF, 0, &comm);
     case 15:
       return MPI_Finalize();
-    default:
+    case 16:
       return MPI_Abort(MPI_COMM_WORLD, 9);
+    case 17:
+      return MPI_Neighbor_allgather(&in, 1, MPI_INT, &out, 1, MPI_INT, MPI_COMM_SELF);
+    case 18:
+      return MPI_Ineighbor_alltoall(&in, 1, MPI_INT, &out, 1, MPI_INT, MPI_COMM_SELF, &request);
+    default:
+      return MPI_Dist_graph_create_adjacent(MPI_COMM_SELF, 0, nullptr, MPI_UNWEIGHTED, 0, nullptr,
+                                            MPI_UNWEIGHTED, MPI_INFO_NULL, 0, &comm);
   }
 }
 
@@ -286,9 +296,9 @@ TEST_F(MpiLocalWorkers, ATaskCallingMpiInALocalWorkerFailsClearly) {
 }
 
 // Each MPI call that communicates is refused in a local worker, not only the common ones: the I
-// forms of every send, the other collectives and their I forms, the other communicator makers, and
-// MPI_Finalize and MPI_Abort (each waited for ever in a worker, and the job with it: task_timeout
-// ends them here).
+// forms of every send, the other collectives (neighbourhood ones too) and their I forms, the other
+// communicator and topology makers, MPI_Finalize and MPI_Abort (some waited for ever in a worker,
+// and the job with them: task_timeout ends those here).
 TEST_F(MpiLocalWorkers, EveryCallThatCommunicatesIsRefusedInALocalWorker) {
   mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 1, .task_timeout = 10s});
   for (int which = 0; which < static_cast<int>(std::size(k_communicating)); ++which) {
