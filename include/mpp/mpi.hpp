@@ -64,7 +64,8 @@ struct MpiBackend : RemoteBackend<MpiExecutor> {
 /// (or calls MpiPool::serve()) until rank 0's program ends, and then ends its process with exit
 /// code 0, so what follows the construction runs on rank 0 alone. Rank 0 may make any number of
 /// pools, one after the other or at once; they share the serving ranks. With a single rank
-/// (`-np 1`, or no mpirun), rank 0 runs the tasks itself on a thread of its own, and says so once.
+/// (`-np 1`, or no mpirun), rank 0 serves the tasks itself from a thread of its own (in its local
+/// workers, or on that thread with workers_per_rank 0), and says so once.
 ///
 /// Functions and arguments follow mpp::ProcessPool's rules (checked at compile time); a function
 /// travels as its place in the program (or library), so every rank must run the same build, and a

@@ -4,6 +4,7 @@
 #include "mpi/session.hpp"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -124,7 +125,14 @@ int on_finalize(MPI_Comm /*comm*/, int /*keyval*/, void* /*value*/, void* /*extr
 // Set by the exit's finalisation (finalize_at_exit), read by release_servers() inside it.
 std::atomic<bool> g_exiting{false};
 
+// The process that registered finalize_at_exit. A process forked from it (a local worker of a
+// single rank, a task's own child) inherits the handler and shares the rank's MPI state: its exit
+// must not finalise MPI (a task calling std::exit in a worker died of SIGABRT, its release of the
+// serving ranks refused there as a task's MPI call).
+pid_t g_finalizing_pid = 0;
+
 void finalize_at_exit() {
+  if (::getpid() != g_finalizing_pid) return;
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized != 0) return;
@@ -188,16 +196,20 @@ Session& Session::get(int* argc, char*** argv) {
     check(MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, &on_finalize, &keyval, nullptr),
           "MPI_Comm_create_keyval");
     check(MPI_Comm_set_attr(MPI_COMM_SELF, keyval, nullptr), "MPI_Comm_set_attr");
-    if (session->initialised_here_) std::atexit(&finalize_at_exit);
+    if (session->initialised_here_) {
+      g_finalizing_pid = ::getpid();
+      std::atexit(&finalize_at_exit);
+    }
     if (size == 1) session->start_local_server();
   }
   return *session;
 }
 
 void Session::start_local_server() {
-  std::fprintf(stderr,
-               "mpp::MpiPool: a single MPI rank (mpirun -np 1, or no mpirun): rank 0 runs every task itself, "
-               "on a thread of its own\n");
+  std::fprintf(
+      stderr,
+      "mpp::MpiPool: a single MPI rank (mpirun -np 1, or no mpirun): rank 0 serves every task itself, "
+      "from a thread of its own (in local worker processes forked from it, unless workers_per_rank = 0)\n");
   local_ = new LocalServer;
   local_->thread = std::thread([this] { serve(*this); });
 }

@@ -61,6 +61,10 @@ MPP_GUARDED(Isend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_C
             (b, n, t, to, tag, c, r))
 MPP_GUARDED(Issend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
             (b, n, t, to, tag, c, r))
+MPP_GUARDED(Ibsend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
+MPP_GUARDED(Irsend, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
 MPP_GUARDED(Recv, (void* b, int n, MPI_Datatype t, int from, int tag, MPI_Comm c, MPI_Status* s),
             (b, n, t, from, tag, c, s))
 MPP_GUARDED(Irecv, (void* b, int n, MPI_Datatype t, int from, int tag, MPI_Comm c, MPI_Request* r),
@@ -82,6 +86,13 @@ MPP_GUARDED(Send_init, (const void* b, int n, MPI_Datatype t, int to, int tag, M
 MPP_GUARDED(Recv_init, (void* b, int n, MPI_Datatype t, int from, int tag, MPI_Comm c, MPI_Request* r),
             (b, n, t, from, tag, c, r))
 MPP_GUARDED(Mrecv, (void* b, int n, MPI_Datatype t, MPI_Message* m, MPI_Status* s), (b, n, t, m, s))
+MPP_GUARDED(Imrecv, (void* b, int n, MPI_Datatype t, MPI_Message* m, MPI_Request* r), (b, n, t, m, r))
+MPP_GUARDED(Bsend_init, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
+MPP_GUARDED(Ssend_init, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
+MPP_GUARDED(Rsend_init, (const void* b, int n, MPI_Datatype t, int to, int tag, MPI_Comm c, MPI_Request* r),
+            (b, n, t, to, tag, c, r))
 MPP_GUARDED(Start, (MPI_Request * r), (r))
 MPP_GUARDED(Startall, (int n, MPI_Request r[]), (n, r))
 MPP_GUARDED(Wait, (MPI_Request * r, MPI_Status* s), (r, s))
@@ -145,9 +156,118 @@ MPP_GUARDED(Ireduce,
 MPP_GUARDED(Iallreduce,
             (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c, MPI_Request* r),
             (sb, rb, n, t, op, c, r))
+MPP_GUARDED(Alltoallw,
+            (const void* sb, const int sn[], const int sd[], const MPI_Datatype st[], void* rb,
+             const int rn[], const int rd[], const MPI_Datatype rt[], MPI_Comm c),
+            (sb, sn, sd, st, rb, rn, rd, rt, c))
+MPP_GUARDED(Reduce_scatter_block, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c),
+            (sb, rb, n, t, op, c))
+MPP_GUARDED(Igather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, int root, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, root, c, r))
+MPP_GUARDED(Igatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, int root, MPI_Comm c, MPI_Request* r),
+            (sb, sn, st, rb, rn, d, rt, root, c, r))
+MPP_GUARDED(Iscatter,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, int root, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, root, c, r))
+MPP_GUARDED(Iscatterv,
+            (const void* sb, const int sn[], const int d[], MPI_Datatype st, void* rb, int rn,
+             MPI_Datatype rt, int root, MPI_Comm c, MPI_Request* r),
+            (sb, sn, d, st, rb, rn, rt, root, c, r))
+MPP_GUARDED(Iallgather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, c, r))
+MPP_GUARDED(Iallgatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, MPI_Comm c, MPI_Request* r),
+            (sb, sn, st, rb, rn, d, rt, c, r))
+MPP_GUARDED(Ialltoall,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, c, r))
+MPP_GUARDED(Ialltoallv,
+            (const void* sb, const int sn[], const int sd[], MPI_Datatype st, void* rb, const int rn[],
+             const int rd[], MPI_Datatype rt, MPI_Comm c, MPI_Request* r),
+            (sb, sn, sd, st, rb, rn, rd, rt, c, r))
+MPP_GUARDED(Ialltoallw,
+            (const void* sb, const int sn[], const int sd[], const MPI_Datatype st[], void* rb,
+             const int rn[], const int rd[], const MPI_Datatype rt[], MPI_Comm c, MPI_Request* r),
+            (sb, sn, sd, st, rb, rn, rd, rt, c, r))
+MPP_GUARDED(Ireduce_scatter,
+            (const void* sb, void* rb, const int rn[], MPI_Datatype t, MPI_Op op, MPI_Comm c, MPI_Request* r),
+            (sb, rb, rn, t, op, c, r))
+MPP_GUARDED(Ireduce_scatter_block,
+            (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c, MPI_Request* r),
+            (sb, rb, n, t, op, c, r))
+MPP_GUARDED(Iscan, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c, MPI_Request* r),
+            (sb, rb, n, t, op, c, r))
+MPP_GUARDED(Iexscan, (const void* sb, void* rb, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c, MPI_Request* r),
+            (sb, rb, n, t, op, c, r))
+// Neighbourhood collectives (over a topology communicator made in the rank).
+MPP_GUARDED(Neighbor_allgather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, c))
+MPP_GUARDED(Neighbor_allgatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, d, rt, c))
+MPP_GUARDED(Neighbor_alltoall,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, st, rb, rn, rt, c))
+MPP_GUARDED(Neighbor_alltoallv,
+            (const void* sb, const int sn[], const int sd[], MPI_Datatype st, void* rb, const int rn[],
+             const int rd[], MPI_Datatype rt, MPI_Comm c),
+            (sb, sn, sd, st, rb, rn, rd, rt, c))
+MPP_GUARDED(Neighbor_alltoallw,
+            (const void* sb, const int sn[], const MPI_Aint sd[], const MPI_Datatype st[], void* rb,
+             const int rn[], const MPI_Aint rd[], const MPI_Datatype rt[], MPI_Comm c),
+            (sb, sn, sd, st, rb, rn, rd, rt, c))
+MPP_GUARDED(Ineighbor_allgather,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, c, r))
+MPP_GUARDED(Ineighbor_allgatherv,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, const int rn[], const int d[],
+             MPI_Datatype rt, MPI_Comm c, MPI_Request* r),
+            (sb, sn, st, rb, rn, d, rt, c, r))
+MPP_GUARDED(Ineighbor_alltoall,
+            (const void* sb, int sn, MPI_Datatype st, void* rb, int rn, MPI_Datatype rt, MPI_Comm c,
+             MPI_Request* r),
+            (sb, sn, st, rb, rn, rt, c, r))
+MPP_GUARDED(Ineighbor_alltoallv,
+            (const void* sb, const int sn[], const int sd[], MPI_Datatype st, void* rb, const int rn[],
+             const int rd[], MPI_Datatype rt, MPI_Comm c, MPI_Request* r),
+            (sb, sn, sd, st, rb, rn, rd, rt, c, r))
+MPP_GUARDED(Ineighbor_alltoallw,
+            (const void* sb, const int sn[], const MPI_Aint sd[], const MPI_Datatype st[], void* rb,
+             const int rn[], const MPI_Aint rd[], const MPI_Datatype rt[], MPI_Comm c, MPI_Request* r),
+            (sb, sn, sd, st, rb, rn, rd, rt, c, r))
 // New communicators, processes, windows and files (collective over the rank's communicators).
 MPP_GUARDED(Comm_dup, (MPI_Comm c, MPI_Comm* out), (c, out))
 MPP_GUARDED(Comm_split, (MPI_Comm c, int colour, int key, MPI_Comm* out), (c, colour, key, out))
+MPP_GUARDED(Comm_idup, (MPI_Comm c, MPI_Comm* out, MPI_Request* r), (c, out, r))
+MPP_GUARDED(Comm_dup_with_info, (MPI_Comm c, MPI_Info info, MPI_Comm* out), (c, info, out))
+MPP_GUARDED(Comm_create_group, (MPI_Comm c, MPI_Group g, int tag, MPI_Comm* out), (c, g, tag, out))
+MPP_GUARDED(Intercomm_merge, (MPI_Comm c, int high, MPI_Comm* out), (c, high, out))
+MPP_GUARDED(Graph_create,
+            (MPI_Comm c, int n, const int index[], const int edges[], int reorder, MPI_Comm* out),
+            (c, n, index, edges, reorder, out))
+MPP_GUARDED(Dist_graph_create,
+            (MPI_Comm c, int n, const int nodes[], const int degrees[], const int targets[],
+             const int weights[], MPI_Info info, int reorder, MPI_Comm* out),
+            (c, n, nodes, degrees, targets, weights, info, reorder, out))
+MPP_GUARDED(Dist_graph_create_adjacent,
+            (MPI_Comm c, int in, const int sources[], const int sw[], int out_degree,
+             const int destinations[], const int dw[], MPI_Info info, int reorder, MPI_Comm* out),
+            (c, in, sources, sw, out_degree, destinations, dw, info, reorder, out))
+MPP_GUARDED(Cart_create,
+            (MPI_Comm c, int n, const int dims[], const int periods[], int reorder, MPI_Comm* out),
+            (c, n, dims, periods, reorder, out))
 MPP_GUARDED(Comm_create, (MPI_Comm c, MPI_Group g, MPI_Comm* out), (c, g, out))
 MPP_GUARDED(Comm_split_type, (MPI_Comm c, int type, int key, MPI_Info info, MPI_Comm* out),
             (c, type, key, info, out))
@@ -172,4 +292,8 @@ MPP_GUARDED(File_open, (MPI_Comm c, const char* name, int mode, MPI_Info info, M
             (c, name, mode, info, f))
 MPP_GUARDED(Win_create, (void* base, MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, MPI_Win* w),
             (base, size, unit, info, c, w))
+// The end of MPI, and of the job: in a worker each waited for ever (MPI_Finalize for the other
+// ranks, MPI_Abort for an answer through the rank's connection to mpirun), and the job with it.
+MPP_GUARDED(Finalize, (), ())
+MPP_GUARDED(Abort, (MPI_Comm c, int code), (c, code))
 // NOLINTEND

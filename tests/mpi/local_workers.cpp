@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -86,6 +87,83 @@ int barrier_on_self(int x) {
 int world_rank_is_known(int /*item*/) {
   int rank = -1;
   return MPI_Comm_rank(MPI_COMM_WORLD, &rank) == MPI_SUCCESS && rank >= 0 ? 1 : 0;
+}
+
+// Calls the MPI function k_communicating[which] (on MPI_COMM_SELF where it takes a communicator).
+const char* const k_communicating[] = {"MPI_Ibsend",
+                                       "MPI_Irsend",
+                                       "MPI_Imrecv",
+                                       "MPI_Bsend_init",
+                                       "MPI_Alltoallw",
+                                       "MPI_Reduce_scatter_block",
+                                       "MPI_Igather",
+                                       "MPI_Ialltoall",
+                                       "MPI_Iscan",
+                                       "MPI_Ireduce_scatter_block",
+                                       "MPI_Comm_idup",
+                                       "MPI_Comm_dup_with_info",
+                                       "MPI_Comm_create_group",
+                                       "MPI_Cart_create",
+                                       "MPI_Intercomm_merge",
+                                       "MPI_Finalize",
+                                       "MPI_Abort",
+                                       "MPI_Neighbor_allgather",
+                                       "MPI_Ineighbor_alltoall",
+                                       "MPI_Dist_graph_create_adjacent"};
+int call_mpi(int which) {
+  int in = 1;
+  int out = 0;
+  int one = 1;
+  int zero = 0;
+  MPI_Datatype type = MPI_INT;
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Message message = MPI_MESSAGE_NO_PROC;
+  MPI_Comm comm = MPI_COMM_NULL;
+  MPI_Group group = MPI_GROUP_NULL;
+  switch (which) {
+    case 0:
+      return MPI_Ibsend(&in, 1, MPI_INT, 0, 0, MPI_COMM_SELF, &request);
+    case 1:
+      return MPI_Irsend(&in, 1, MPI_INT, 0, 0, MPI_COMM_SELF, &request);
+    case 2:
+      return MPI_Imrecv(&out, 1, MPI_INT, &message, &request);
+    case 3:
+      return MPI_Bsend_init(&in, 1, MPI_INT, 0, 0, MPI_COMM_SELF, &request);
+    case 4:
+      return MPI_Alltoallw(&in, &one, &zero, &type, &out, &one, &zero, &type, MPI_COMM_SELF);
+    case 5:
+      return MPI_Reduce_scatter_block(&in, &out, 1, MPI_INT, MPI_SUM, MPI_COMM_SELF);
+    case 6:
+      return MPI_Igather(&in, 1, MPI_INT, &out, 1, MPI_INT, 0, MPI_COMM_SELF, &request);
+    case 7:
+      return MPI_Ialltoall(&in, 1, MPI_INT, &out, 1, MPI_INT, MPI_COMM_SELF, &request);
+    case 8:
+      return MPI_Iscan(&in, &out, 1, MPI_INT, MPI_SUM, MPI_COMM_SELF, &request);
+    case 9:
+      return MPI_Ireduce_scatter_block(&in, &out, 1, MPI_INT, MPI_SUM, MPI_COMM_SELF, &request);
+    case 10:
+      return MPI_Comm_idup(MPI_COMM_SELF, &comm, &request);
+    case 11:
+      return MPI_Comm_dup_with_info(MPI_COMM_SELF, MPI_INFO_NULL, &comm);
+    case 12:
+      MPI_Comm_group(MPI_COMM_SELF, &group);
+      return MPI_Comm_create_group(MPI_COMM_SELF, group, 0, &comm);
+    case 13:
+      return MPI_Cart_create(MPI_COMM_SELF, 1, &one, &zero, 0, &comm);
+    case 14:
+      return MPI_Intercomm_merge(MPI_COMM_SELF, 0, &comm);
+    case 15:
+      return MPI_Finalize();
+    case 16:
+      return MPI_Abort(MPI_COMM_WORLD, 9);
+    case 17:
+      return MPI_Neighbor_allgather(&in, 1, MPI_INT, &out, 1, MPI_INT, MPI_COMM_SELF);
+    case 18:
+      return MPI_Ineighbor_alltoall(&in, 1, MPI_INT, &out, 1, MPI_INT, MPI_COMM_SELF, &request);
+    default:
+      return MPI_Dist_graph_create_adjacent(MPI_COMM_SELF, 0, nullptr, MPI_UNWEIGHTED, 0, nullptr,
+                                            MPI_UNWEIGHTED, MPI_INFO_NULL, 0, &comm);
+  }
 }
 
 // True once two items run at the same time (each waits, bounded, for the other).
@@ -215,6 +293,24 @@ TEST_F(MpiLocalWorkers, ATaskCallingMpiInALocalWorkerFailsClearly) {
   EXPECT_EQ(pool.apply(&world_rank_is_known, 0), 1);  // what only reads local state passes
   mpp::MpiPool in_ranks(mpp::MpiPoolOptions{.workers_per_rank = 0});
   EXPECT_EQ(in_ranks.apply(&barrier_on_self, 7), 7);
+}
+
+// Each MPI call that communicates is refused in a local worker, not only the common ones: the I
+// forms of every send, the other collectives (neighbourhood ones too) and their I forms, the other
+// communicator and topology makers, MPI_Finalize and MPI_Abort (some waited for ever in a worker,
+// and the job with them: task_timeout ends those here).
+TEST_F(MpiLocalWorkers, EveryCallThatCommunicatesIsRefusedInALocalWorker) {
+  mpp::MpiPool pool(mpp::MpiPoolOptions{.workers_per_rank = 1, .task_timeout = 10s});
+  for (int which = 0; which < static_cast<int>(std::size(k_communicating)); ++which) {
+    const std::string name = k_communicating[which];
+    try {
+      (void)pool.apply(&call_mpi, which);
+      ADD_FAILURE() << name << " ran in a local worker";
+    } catch (const mpp::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a task called " + name + " in a local worker"), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST_F(MpiLocalWorkers, ARankRunsItsWorkersItemsAtOnce) {
