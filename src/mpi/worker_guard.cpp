@@ -292,6 +292,76 @@ MPP_GUARDED(File_open, (MPI_Comm c, const char* name, int mode, MPI_Info info, M
             (c, name, mode, info, f))
 MPP_GUARDED(Win_create, (void* base, MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, MPI_Win* w),
             (base, size, unit, info, c, w))
+// One-sided traffic and the synchronisation of windows (a window the rank made before the fork).
+MPP_GUARDED(Accumulate,
+            (const void* o, int on, MPI_Datatype ot, int target, MPI_Aint d, int tn, MPI_Datatype tt,
+             MPI_Op op, MPI_Win w),
+            (o, on, ot, target, d, tn, tt, op, w))
+MPP_GUARDED(Get_accumulate,
+            (const void* o, int on, MPI_Datatype ot, void* r, int rn, MPI_Datatype rt, int target, MPI_Aint d,
+             int tn, MPI_Datatype tt, MPI_Op op, MPI_Win w),
+            (o, on, ot, r, rn, rt, target, d, tn, tt, op, w))
+MPP_GUARDED(Fetch_and_op,
+            (const void* o, void* r, MPI_Datatype t, int target, MPI_Aint d, MPI_Op op, MPI_Win w),
+            (o, r, t, target, d, op, w))
+MPP_GUARDED(Compare_and_swap,
+            (const void* o, const void* c, void* r, MPI_Datatype t, int target, MPI_Aint d, MPI_Win w),
+            (o, c, r, t, target, d, w))
+MPP_GUARDED(Rput,
+            (const void* o, int on, MPI_Datatype ot, int target, MPI_Aint d, int tn, MPI_Datatype tt,
+             MPI_Win w, MPI_Request* q),
+            (o, on, ot, target, d, tn, tt, w, q))
+MPP_GUARDED(Rget,
+            (void* o, int on, MPI_Datatype ot, int target, MPI_Aint d, int tn, MPI_Datatype tt, MPI_Win w,
+             MPI_Request* q),
+            (o, on, ot, target, d, tn, tt, w, q))
+MPP_GUARDED(Raccumulate,
+            (const void* o, int on, MPI_Datatype ot, int target, MPI_Aint d, int tn, MPI_Datatype tt,
+             MPI_Op op, MPI_Win w, MPI_Request* q),
+            (o, on, ot, target, d, tn, tt, op, w, q))
+MPP_GUARDED(Rget_accumulate,
+            (const void* o, int on, MPI_Datatype ot, void* r, int rn, MPI_Datatype rt, int target, MPI_Aint d,
+             int tn, MPI_Datatype tt, MPI_Op op, MPI_Win w, MPI_Request* q),
+            (o, on, ot, r, rn, rt, target, d, tn, tt, op, w, q))
+MPP_GUARDED(Win_lock, (int type, int rank, int assertion, MPI_Win w), (type, rank, assertion, w))
+MPP_GUARDED(Win_unlock, (int rank, MPI_Win w), (rank, w))
+MPP_GUARDED(Win_lock_all, (int assertion, MPI_Win w), (assertion, w))
+MPP_GUARDED(Win_unlock_all, (MPI_Win w), (w))
+MPP_GUARDED(Win_flush, (int rank, MPI_Win w), (rank, w))
+MPP_GUARDED(Win_flush_all, (MPI_Win w), (w))
+MPP_GUARDED(Win_flush_local, (int rank, MPI_Win w), (rank, w))
+MPP_GUARDED(Win_flush_local_all, (MPI_Win w), (w))
+MPP_GUARDED(Win_post, (MPI_Group g, int assertion, MPI_Win w), (g, assertion, w))
+MPP_GUARDED(Win_start, (MPI_Group g, int assertion, MPI_Win w), (g, assertion, w))
+MPP_GUARDED(Win_complete, (MPI_Win w), (w))
+MPP_GUARDED(Win_wait, (MPI_Win w), (w))
+MPP_GUARDED(Win_create_dynamic, (MPI_Info info, MPI_Comm c, MPI_Win* w), (info, c, w))
+MPP_GUARDED(Win_allocate_shared, (MPI_Aint size, int unit, MPI_Info info, MPI_Comm c, void* base, MPI_Win* w),
+            (size, unit, info, c, base, w))
+MPP_GUARDED(Win_free, (MPI_Win * w), (w))
+// Connections to other jobs.
+MPP_GUARDED(Comm_accept, (const char* port, MPI_Info info, int root, MPI_Comm c, MPI_Comm* out),
+            (port, info, root, c, out))
+MPP_GUARDED(Comm_connect, (const char* port, MPI_Info info, int root, MPI_Comm c, MPI_Comm* out),
+            (port, info, root, c, out))
+MPP_GUARDED(Comm_join, (int fd, MPI_Comm* out), (fd, out))
+MPP_GUARDED(Comm_spawn_multiple,
+            (int n, char* commands[], char** argv[], const int procs[], const MPI_Info info[], int root,
+             MPI_Comm c, MPI_Comm* out, int errors[]),
+            (n, commands, argv, procs, info, root, c, out, errors))
+// The collective file calls (a file the rank opened before the fork).
+MPP_GUARDED(File_close, (MPI_File * f), (f))
+MPP_GUARDED(File_set_view,
+            (MPI_File f, MPI_Offset d, MPI_Datatype e, MPI_Datatype t, const char* rep, MPI_Info info),
+            (f, d, e, t, rep, info))
+MPP_GUARDED(File_read_all, (MPI_File f, void* b, int n, MPI_Datatype t, MPI_Status* s), (f, b, n, t, s))
+MPP_GUARDED(File_write_all, (MPI_File f, const void* b, int n, MPI_Datatype t, MPI_Status* s),
+            (f, b, n, t, s))
+MPP_GUARDED(File_read_at_all, (MPI_File f, MPI_Offset at, void* b, int n, MPI_Datatype t, MPI_Status* s),
+            (f, at, b, n, t, s))
+MPP_GUARDED(File_write_at_all,
+            (MPI_File f, MPI_Offset at, const void* b, int n, MPI_Datatype t, MPI_Status* s),
+            (f, at, b, n, t, s))
 // The end of MPI, and of the job: in a worker each waited for ever (MPI_Finalize for the other
 // ranks, MPI_Abort for an answer through the rank's connection to mpirun), and the job with it.
 MPP_GUARDED(Finalize, (), ())

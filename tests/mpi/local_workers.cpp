@@ -109,7 +109,17 @@ const char* const k_communicating[] = {"MPI_Ibsend",
                                        "MPI_Abort",
                                        "MPI_Neighbor_allgather",
                                        "MPI_Ineighbor_alltoall",
-                                       "MPI_Dist_graph_create_adjacent"};
+                                       "MPI_Dist_graph_create_adjacent",
+                                       "MPI_Accumulate",
+                                       "MPI_Fetch_and_op",
+                                       "MPI_Rget",
+                                       "MPI_Win_lock",
+                                       "MPI_Win_flush_all",
+                                       "MPI_Win_free",
+                                       "MPI_Comm_connect",
+                                       "MPI_Comm_join",
+                                       "MPI_File_write_at_all",
+                                       "MPI_File_close"};
 int call_mpi(int which) {
   int in = 1;
   int out = 0;
@@ -120,6 +130,8 @@ int call_mpi(int which) {
   MPI_Message message = MPI_MESSAGE_NO_PROC;
   MPI_Comm comm = MPI_COMM_NULL;
   MPI_Group group = MPI_GROUP_NULL;
+  MPI_Win window = MPI_WIN_NULL;
+  MPI_File file = MPI_FILE_NULL;
   switch (which) {
     case 0:
       return MPI_Ibsend(&in, 1, MPI_INT, 0, 0, MPI_COMM_SELF, &request);
@@ -160,9 +172,29 @@ int call_mpi(int which) {
       return MPI_Neighbor_allgather(&in, 1, MPI_INT, &out, 1, MPI_INT, MPI_COMM_SELF);
     case 18:
       return MPI_Ineighbor_alltoall(&in, 1, MPI_INT, &out, 1, MPI_INT, MPI_COMM_SELF, &request);
-    default:
+    case 19:
       return MPI_Dist_graph_create_adjacent(MPI_COMM_SELF, 0, nullptr, MPI_UNWEIGHTED, 0, nullptr,
                                             MPI_UNWEIGHTED, MPI_INFO_NULL, 0, &comm);
+    case 20:
+      return MPI_Accumulate(&in, 1, MPI_INT, 0, 0, 1, MPI_INT, MPI_SUM, window);
+    case 21:
+      return MPI_Fetch_and_op(&in, &out, MPI_INT, 0, 0, MPI_SUM, window);
+    case 22:
+      return MPI_Rget(&out, 1, MPI_INT, 0, 0, 1, MPI_INT, window, &request);
+    case 23:
+      return MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, window);
+    case 24:
+      return MPI_Win_flush_all(window);
+    case 25:
+      return MPI_Win_free(&window);
+    case 26:
+      return MPI_Comm_connect("no-port", MPI_INFO_NULL, 0, MPI_COMM_SELF, &comm);
+    case 27:
+      return MPI_Comm_join(-1, &comm);
+    case 28:
+      return MPI_File_write_at_all(file, 0, &in, 1, MPI_INT, MPI_STATUS_IGNORE);
+    default:
+      return MPI_File_close(&file);
   }
 }
 
