@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -138,6 +139,18 @@ std::vector<std::int64_t> nanoseconds_of(const std::vector<Timestamp>& values) {
   return out;
 }
 
+// `nulls`, and a null wherever a value is the lowest int64: pandas' NaT, not a time.
+std::vector<bool> nat_as_null(const std::vector<Timestamp>& values, const std::vector<bool>& nulls) {
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  const bool any = std::any_of(values.begin(), values.end(), [](Timestamp t) { return t.ns == nat; });
+  if (!any || (!nulls.empty() && nulls.size() != values.size())) return nulls;  // a size the column refuses
+  std::vector<bool> out = nulls.empty() ? std::vector<bool>(values.size()) : nulls;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i].ns == nat) out[i] = true;
+  }
+  return out;
+}
+
 }  // namespace
 
 Column::Column(std::string name, const std::vector<bool>& values, const std::vector<bool>& nulls)
@@ -145,7 +158,8 @@ Column::Column(std::string name, const std::vector<bool>& values, const std::vec
 Column::Column(std::string name, const std::vector<std::optional<bool>>& values)
     : Column(std::move(name), values_or(values, false), null_flags(values)) {}
 Column::Column(std::string name, const std::vector<Timestamp>& values, const std::vector<bool>& nulls)
-    : Column(std::move(name), detail::ColumnValues(nanoseconds_of(values)), nulls, ColumnType::datetime) {}
+    : Column(std::move(name), detail::ColumnValues(nanoseconds_of(values)), nat_as_null(values, nulls),
+             ColumnType::datetime) {}
 Column::Column(std::string name, const std::vector<std::optional<Timestamp>>& values)
     : Column(std::move(name), values_or(values, Timestamp()), null_flags(values)) {}
 

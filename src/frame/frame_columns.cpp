@@ -176,8 +176,16 @@ Column Column::astype(ColumnType type) const {
                 out.push_back(type == ColumnType::int64 ? cast<To>(*this, i, v[i], type)
                                                         : parse_as(*this, i, v[i], type));
               }
+            } else if constexpr (std::is_same_v<From, std::int64_t> && std::is_same_v<To, std::int64_t>) {
+              // int64 nanoseconds to datetime as they are, but the lowest int64, which is pandas' NaT.
+              if (type == ColumnType::datetime && v[i] == std::numeric_limits<std::int64_t>::min()) {
+                nulls[i] = true;
+                out.push_back(detail::null_placeholder<To>());
+              } else {
+                out.push_back(type == ColumnType::boolean ? static_cast<std::int64_t>(v[i] != 0) : v[i]);
+              }
             } else if constexpr (std::is_arithmetic_v<From> && std::is_same_v<To, std::int64_t>) {
-              // To bool: nonzero is true (a NaN too, as numpy); int64 nanoseconds to datetime as they are.
+              // To bool: nonzero is true (a NaN too, as numpy).
               out.push_back(type == ColumnType::boolean ? static_cast<std::int64_t>(v[i] != 0)
                                                         : cast<To>(*this, i, v[i], type));
             } else {

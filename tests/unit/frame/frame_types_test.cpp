@@ -237,6 +237,24 @@ TEST(FrameTypesCsv, NaTIsTheMissingTime) {
   EXPECT_THROW((void)Timestamp::parse("NaT"), std::invalid_argument);
 }
 
+// The lowest int64 is pandas' NaT, not a time (1677-09-21 00:12:43.145224192 is out of
+// datetime64[ns]'s range): as a Timestamp or as int64 nanoseconds, it makes a null.
+TEST(FrameTypes, TheLowestInt64IsNaT) {
+  constexpr I lowest = std::numeric_limits<I>::min();
+  const Column expected("d", std::vector<std::optional<Timestamp>>{std::nullopt, Timestamp(0), std::nullopt});
+  EXPECT_EQ(Column("d", std::vector<Timestamp>{Timestamp(lowest), Timestamp(0), Timestamp(lowest)}),
+            expected);
+  EXPECT_EQ(Column("d", std::vector<Timestamp>{Timestamp(lowest), Timestamp(0), Timestamp(5)},
+                   {false, false, true}),
+            expected);
+  EXPECT_EQ(Column("d", std::vector<std::optional<Timestamp>>{Timestamp(lowest), Timestamp(0), std::nullopt}),
+            expected);
+  EXPECT_EQ(Column("d", std::vector<I>{lowest, 0, lowest}).astype(ColumnType::datetime), expected);
+  EXPECT_EQ(Column("d", std::vector<Timestamp>{Timestamp(lowest), Timestamp(0)}).nunique(), 1U);  // pandas: 1
+  EXPECT_EQ(Column("d", std::vector<I>{lowest + 1}).astype(ColumnType::datetime),
+            Column("d", std::vector<Timestamp>{Timestamp(lowest + 1)}));  // the lowest time there is
+}
+
 // -- conversions ---------------------------------------------------------------------------------
 
 TEST(FrameTypes, AstypeAsPandas) {
