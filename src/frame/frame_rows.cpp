@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -198,6 +199,9 @@ Column Column::fillna(const Scalar& value) const {
         } else {  // bool or datetime: a value of its own type
           if (kind_of(type()) != kind_of(value)) break_type();
           fill = stored(value);
+          // Filling with the lowest int64, pandas' NaT, fills nothing (frame.md).
+          if (type() == ColumnType::datetime && fill == std::numeric_limits<std::int64_t>::min())
+            return *this;
         }
         if (!fill_at.any()) return *this;
         const std::span<const T> v = values<T>();

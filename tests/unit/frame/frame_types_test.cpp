@@ -251,6 +251,7 @@ TEST(FrameTypes, TheLowestInt64IsNaT) {
             expected);
   EXPECT_EQ(Column("d", std::vector<I>{lowest, 0, lowest}).astype(ColumnType::datetime), expected);
   EXPECT_EQ(Column("d", std::vector<Timestamp>{Timestamp(lowest), Timestamp(0)}).nunique(), 1U);  // pandas: 1
+  EXPECT_EQ(expected.fillna(Timestamp(lowest)), expected);  // pandas' fillna(pd.NaT) fills nothing
   EXPECT_EQ(Column("d", std::vector<I>{lowest + 1}).astype(ColumnType::datetime),
             Column("d", std::vector<Timestamp>{Timestamp(lowest + 1)}));  // the lowest time there is
 }
