@@ -96,7 +96,9 @@ class RelayJob final : public Job, public RemoteJob {
   std::size_t end() const noexcept { return end_; }
 
   // What the workers run: the request as rank 0 wrote it, from `at` (after its header and entry).
-  // A large one is taken whole, not copied: `request` gets the spare buffer passed.
+  // A large one is taken whole, not copied: `request` gets the spare buffer passed. In the arena,
+  // the worker reads it there (mapped_request()), and it stays this job's until the job goes:
+  // the worker reads it until it ends the chunk or dies, which the executor waits for.
   void set_request(RemoteEntry function, Bytes& request, std::size_t at, Bytes&& spare) {
     entry_ = function;
     if (request.size() >= k_mpi_large_request_bytes) {
@@ -108,7 +110,8 @@ class RelayJob final : public Job, public RemoteJob {
       request_.append(request.data() + at, request.size() - at);
     }
   }
-  // The buffers, for the next chunks (LocalWorkers::done()).
+  // The buffers, for the next chunks (LocalWorkers::done()); one in the arena is given back as
+  // the job goes.
   Bytes& request_buffer() noexcept { return request_; }
   Bytes& response_buffer() noexcept { return response_; }
   // Rank 0 permits more of its items (the rank's serving thread).
@@ -140,6 +143,10 @@ class RelayJob final : public Job, public RemoteJob {
     (void)begin;
     (void)end;
     append_bytes(out.bytes(), request_.data() + request_at_, request_.size() - request_at_);
+  }
+  std::span<const std::byte> mapped_request() const noexcept override {
+    if (request_.arena() == nullptr) return {};
+    return {request_.data() + request_at_, request_.size() - request_at_};
   }
   // As rank 0's job names its items (a chunk lies within one of an imap's window slots).
   std::size_t input_position(std::size_t i) noexcept override { return position_ + (i - begin_); }
@@ -199,6 +206,15 @@ class RelayJob final : public Job, public RemoteJob {
     }
     reported(1);
   }
+  // The chunk's last outcome, large, in a record of its own (a slot of the arena its worker wrote it
+  // into): it goes to rank 0 as a part of the Results message from there (protocol.hpp), not
+  // copied into response_. The send completes before this returns, while the slot is still ours.
+  void accept_value_record(std::size_t i, std::span<const std::byte> bytes,
+                           std::span<const std::byte> record) noexcept override {
+    if (bytes.size() < k_mpi_direct_result_bytes || finished_ || outcomes_ + 1 != end_ - begin_)
+      return accept_value(i, bytes);
+    reported(1, record);
+  }
   void accept_values(std::size_t first, std::size_t count, std::size_t size,
                      const std::byte* data) noexcept override {
     try {
@@ -229,16 +245,19 @@ class RelayJob final : public Job, public RemoteJob {
   }
 
  private:
-  // Every item has its outcome or goes back: the Results go to rank 0.
-  void reported(std::size_t count) noexcept {
+  // Every item has its outcome or goes back: the Results go to rank 0, with `last` (whole
+  // records) as a part of its own after response_ if there is one.
+  void reported(std::size_t count, std::span<const std::byte> last = {}) noexcept {
     outcomes_ += count;
     if (outcomes_ < end_ - begin_ || finished_) return;
     finished_ = true;
     Envelope reply{};
     std::memcpy(&reply, response_.data(), sizeof(reply));
     reply.size = returned_;
+    reply.parts = last.empty() ? 0 : 2;
     std::memcpy(response_.data(), &reply, sizeof(reply));
-    send_to_root(owner_.session_, {response_.data(), response_.size()}, reply.pool, [] {});
+    const std::span<const std::byte> parts[2] = {{response_.data(), response_.size()}, last};
+    send_to_root(owner_.session_, std::span(parts, last.empty() ? 1 : 2), reply.pool, [] {});
     owner_.done(*this);
   }
 
@@ -297,6 +316,7 @@ LocalWorkers::LocalWorkers(Session& session, const OpenSetup& setup, void (*init
   options.relocation = &session.relocation();
   options.results_leave_machine = true;
   options.prepare_worker = prepare_local_worker;
+  options.arena = session.arena();
   executor_ = std::make_unique<ProcessExecutor>(options);
 }
 
@@ -317,7 +337,10 @@ bool LocalWorkers::relay(const Envelope& envelope, Bytes& request) {
     std::lock_guard lock(mutex_);
     job = new RelayJob(*this, envelope, *header, take_spare());
     held_.push_back(job);
-    if (request.size() >= k_mpi_large_request_bytes) spare = take_spare();
+    if (request.size() >= k_mpi_large_request_bytes) {
+      spare = session_.arena_buffer();
+      if (spare.capacity() == 0) spare = take_spare();
+    }
   }
   // A call (apply) held alone is driven (drive()); a map's chunks queue behind each other.
   const bool alone =
@@ -397,6 +420,7 @@ Bytes LocalWorkers::take_spare() noexcept {
 
 // Keeps the largest buffers: the next large request or result fits one of them.
 void LocalWorkers::keep_spare(Bytes& buffer) noexcept {
+  if (buffer.arena() != nullptr) return;  // its job gives it back to the arena as it goes
   if (buffer.capacity() < k_mpi_large_request_bytes || buffer.capacity() > k_mpi_spare_buffer_bytes) return;
   try {
     if (spares_.size() < k_mpi_spare_buffers) {

@@ -38,7 +38,8 @@ namespace {
 // sends back each chunk's outcomes as one message.
 class Server final : public ChunkReporter {
  public:
-  explicit Server(Session& session) : session_(session) {}
+  // Requests land in the arena: a large one then goes to a local worker by address.
+  explicit Server(Session& session) : session_(session), request_(session.arena_buffer()) {}
 
   // Until Quit.
   void serve() noexcept {

@@ -22,6 +22,7 @@
 #include "mpi/server.hpp"
 #include "mpp/detail/posix/child.hpp"
 #include "mpp/errors.hpp"
+#include "remote/tunables.hpp"
 
 namespace mpp::detail::mpi {
 
@@ -34,15 +35,39 @@ void check(int rc, const char* call) {
               " failed: " + std::string(text, static_cast<std::size_t>(length)));
 }
 
+Bytes Bytes::in_arena(SharedArena& arena, std::uint32_t holder) noexcept {
+  Bytes bytes;
+  if (std::byte* slot = arena.take(holder)) {
+    bytes.data_ = slot;
+    bytes.capacity_ = arena.slot_bytes();
+    bytes.arena_ = &arena;
+  }
+  return bytes;
+}
+
+void Bytes::release() noexcept {
+  if (arena_ != nullptr) {
+    arena_->give_back(data_);
+  } else {
+    delete[] data_;
+  }
+  data_ = nullptr;
+  size_ = capacity_ = 0;
+  arena_ = nullptr;
+}
+
 std::byte* Bytes::extend(std::size_t n) {
   if (size_ + n > capacity_) {
     const std::size_t capacity = std::max(size_ + n, 2 * capacity_ + 256);
-    std::unique_ptr<std::byte[]> bigger(new std::byte[capacity]);  // not zero-filled on purpose
-    if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
-    data_ = std::move(bigger);
+    auto* bigger = new std::byte[capacity];  // not zero-filled on purpose
+    if (size_ != 0) std::memcpy(bigger, data_, size_);
+    const std::size_t size = size_;
+    release();
+    data_ = bigger;
+    size_ = size;
     capacity_ = capacity;
   }
-  std::byte* at = data_.get() + size_;
+  std::byte* at = data_ + size_;
   size_ += n;
   return at;
 }
@@ -154,6 +179,10 @@ Session::Session(int rank, int size, bool initialised_here)
                    "every rank must load the libraries whose functions it runs, e.g. dlopen() them on "
                    "every rank"}) {}
 
+Bytes Session::arena_buffer() noexcept {
+  return arena_ != nullptr ? Bytes::in_arena(*arena_, arena_holder_) : Bytes();
+}
+
 Session& Session::get(int* argc, char*** argv) {
   static std::mutex mutex;
   std::lock_guard lock(mutex);
@@ -190,6 +219,13 @@ Session& Session::get(int* argc, char*** argv) {
   check(MPI_Comm_dup(MPI_COMM_WORLD, &session->results_), "MPI_Comm_dup");
   session->gather_hosts();
   session->count_cpu_sharers();
+  if (rank != 0 || size == 1) {
+    try {
+      session->arena_ = std::make_unique<SharedArena>(k_mpi_arena_slots, k_mpi_arena_slot_bytes);
+      session->arena_holder_ = session->arena_->new_holder();
+    } catch (...) {  // no mapping: large data goes through the rings, copied
+    }
+  }
   g_session = session;
   if (rank == 0) {
     int keyval = MPI_KEYVAL_INVALID;

@@ -16,9 +16,12 @@
 
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/remote/codec.hpp"
+#include "process/shared_arena.hpp"
 #include "remote/function_table.hpp"
 
 namespace mpp::detail::mpi {
+
+class Bytes;
 
 /// The job's exit status when rank 0's program ends with a serving rank lost (EX_TEMPFAIL).
 inline constexpr int k_lost_rank_exit_status = 75;
@@ -68,6 +71,11 @@ class Session {
   /// Every rank: how many serving ranks of this host may run on the CPUs this rank may use (it
   /// included): MpiPoolOptions::every_cpu shares them out.
   [[nodiscard]] int cpu_sharers() const noexcept { return cpu_sharers_; }
+  /// A serving rank's arena for its local workers, mapped before any of them is forked (null on
+  /// rank 0 of several, or if it could not be mapped); and a buffer in a free slot of it (empty
+  /// when none is free).
+  [[nodiscard]] SharedArena* arena() const noexcept { return arena_.get(); }
+  Bytes arena_buffer() noexcept;
 
  private:
   Session(int rank, int size, bool initialised_here);
@@ -91,6 +99,8 @@ class Session {
   std::vector<std::string> lost_why_;
   std::vector<std::string> hosts_;
   int cpu_sharers_ = 1;
+  std::unique_ptr<SharedArena> arena_;
+  std::uint32_t arena_holder_ = 0;  // the rank's own tag there
   struct LocalServer;
   LocalServer* local_ = nullptr;
 };
@@ -98,25 +108,45 @@ class Session {
 /// Bytes received or being built, grown without zero-filling (a message is written over at once).
 class Bytes {
  public:
-  std::byte* data() noexcept { return data_.get(); }
-  const std::byte* data() const noexcept { return data_.get(); }
+  Bytes() = default;
+  /// A buffer in a free slot of `arena` held by `holder`, its capacity the slot's; an empty one
+  /// when every slot is held.
+  static Bytes in_arena(SharedArena& arena, std::uint32_t holder) noexcept;
+  Bytes(Bytes&& other) noexcept { swap(other); }
+  Bytes& operator=(Bytes&& other) noexcept {
+    Bytes(std::move(other)).swap(*this);
+    return *this;
+  }
+  Bytes(const Bytes&) = delete;
+  Bytes& operator=(const Bytes&) = delete;
+  ~Bytes() { release(); }
+
+  std::byte* data() noexcept { return data_; }
+  const std::byte* data() const noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }
   void clear() noexcept { size_ = 0; }
-  /// Room for `n` more bytes at the end; returns where they go (valid until the next growth).
+  /// Room for `n` more bytes at the end; returns where they go (valid until the next growth, which
+  /// leaves the arena).
   std::byte* extend(std::size_t n);
   void shrink(std::size_t size) noexcept { size_ = size; }
   void append(const void* bytes, std::size_t n);
   std::size_t capacity() const noexcept { return capacity_; }
+  /// The arena whose slot holds the bytes, null when they are on the heap.
+  SharedArena* arena() const noexcept { return arena_; }
   void swap(Bytes& other) noexcept {
-    data_.swap(other.data_);
+    std::swap(data_, other.data_);
     std::swap(size_, other.size_);
     std::swap(capacity_, other.capacity_);
+    std::swap(arena_, other.arena_);
   }
 
  private:
-  std::unique_ptr<std::byte[]> data_;
+  void release() noexcept;
+
+  std::byte* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
+  SharedArena* arena_ = nullptr;
 };
 
 /// How a rank waits on MPI. MPI offers nothing to sleep on: spin

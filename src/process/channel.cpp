@@ -3,10 +3,13 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstring>
 #include <optional>
+#include <span>
 
 #include "mpp/detail/remote/exception_codec.hpp"
 #include "process/executor_impl.hpp"
+#include "process/shared_arena.hpp"
 #include "remote/chunk_request.hpp"
 #include "remote/tunables.hpp"
 
@@ -67,6 +70,8 @@ bool ProcessExecutor::Impl::handle(Slot& s, const wire::RecordView& record, bool
       if (taken == Taken::malformed) return protocol_error(s);
       return taken == Taken::yes;
     }
+    case wire::Kind::value_mapped:
+      return take_mapped_value(s, payload, dead);
     case wire::Kind::chunk_end: {
       if (s.inflight.empty() || s.inflight.front().next != s.inflight.front().end) return protocol_error(s);
       // Short chunks queue deeper (pipeline_depth()).
@@ -78,6 +83,29 @@ bool ProcessExecutor::Impl::handle(Slot& s, const wire::RecordView& record, bool
     default:
       return protocol_error(s);
   }
+}
+
+// A value record the worker wrote whole into an arena slot it took: taken as if it came in the
+// ring, and the slot given back. The worker must hold the slot (it is not trusted to name memory).
+bool ProcessExecutor::Impl::take_mapped_value(Slot& s, std::span<const std::byte> payload,
+                                              bool dead) noexcept {
+  wire::MappedBytes where{};
+  if (options.arena == nullptr || payload.size() != sizeof(where) || s.inflight.empty())
+    return protocol_error(s);
+  std::memcpy(&where, payload.data(), sizeof(where));
+  std::span<std::byte> whole(reinterpret_cast<std::byte*>(where.address), where.size);
+  if (!options.arena->held_by(whole, s.arena_holder)) return protocol_error(s);
+  std::span<std::byte> rest = whole;
+  const std::optional<wire::RecordView> record = wire::next_record(rest);
+  Taken taken = Taken::malformed;
+  if (record && record->kind == wire::Kind::value && rest.empty()) {
+    InFlight& f = s.inflight.front();
+    taken = take_outcome(
+        f, *record, dead, s.killed_for, [&](std::size_t i) { return kill_error(s, *f.job, i); }, whole);
+  }
+  options.arena->give_back(whole.data());
+  if (taken == Taken::malformed) return protocol_error(s);
+  return true;
 }
 
 bool ProcessExecutor::Impl::protocol_error(Slot& s) noexcept {
@@ -134,12 +162,19 @@ bool ProcessExecutor::Impl::send_one(Slot& s) noexcept {
   Task* task = nullptr;
   RemoteJob* job = take_pending(pending, task);
   if (job == nullptr) return true;
+  std::span<const std::byte> mapped;
   try {
     s.builder.clear();
     s.builder.set_same_machine(true);  // workers map input that lies in shared memory
+    // A request in the arena goes by its address, after the header and entry.
+    mapped = options.arena != nullptr ? job->mapped_request() : std::span<const std::byte>();
     // Under spawn the entry follows the header as (module, offset), and so do the functions in
     // the request: whichever thread encodes (the dispatcher, or a caller driving the pool).
-    write_chunk_request(s.builder, *job, task->begin, task->end, s.chunks_sent, relocation);
+    write_chunk_request(s.builder, *job, task->begin, task->end, s.chunks_sent, relocation, mapped.empty());
+    if (!mapped.empty()) {
+      const wire::MappedBytes where{reinterpret_cast<std::uintptr_t>(mapped.data()), mapped.size()};
+      append_bytes(s.builder.bytes(), &where, sizeof(where));
+    }
     s.parts.clear();
     for (const auto& segment : s.builder.segments()) {
       s.parts.push_back(
@@ -155,7 +190,7 @@ bool ProcessExecutor::Impl::send_one(Slot& s) noexcept {
   const std::uint64_t permit = job->permitted();
   s.shared->get()->ask[word].store(0, std::memory_order_relaxed);
   s.shared->get()->permit[word].store(permit, std::memory_order_release);
-  s.writer.start(wire::Kind::chunk, s.parts);
+  s.writer.start(mapped.empty() ? wire::Kind::chunk : wire::Kind::chunk_mapped, s.parts);
   s.inflight.push_back({{job, task->begin, task->end, false}, task, s.chunks_sent, Clock::now()});
   s.inflight.back().permit_shown = permit;
   ++s.chunks_sent;

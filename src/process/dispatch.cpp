@@ -304,6 +304,7 @@ Helper::Helped ProcessExecutor::Impl::help(const void* executor, FunctionRef<boo
 
 ProcessExecutor::ProcessExecutor(const ProcessExecutorOptions& options) {
   MPP_ASSERT(options.workers > 0);
+  MPP_ASSERT(options.arena == nullptr || options.start_method == StartMethod::fork);
   check_exit_status_available(options.name);
   auto owned = std::make_shared<Impl>(options);
   Impl& impl = *owned;

@@ -71,6 +71,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
     ServiceTime service;
     std::exception_ptr init_error;
     int init_failures = 0;
+    std::uint32_t arena_holder = 0;  // the worker's tag in options.arena (0: none)
   };
 
   explicit Impl(const ProcessExecutorOptions& opts)
@@ -151,6 +152,7 @@ struct ProcessExecutor::Impl final : RemoteHost, Helper, Driver, RunningStopper 
   bool read(Slot& s, bool dead) noexcept;
   bool handle(Slot& s, const wire::RecordView& record, bool dead) noexcept;
   bool protocol_error(Slot& s) noexcept;
+  bool take_mapped_value(Slot& s, std::span<const std::byte> payload, bool dead) noexcept;
   bool feed_all() noexcept;
   bool continue_writing(Slot& s) noexcept;
   bool send_one(Slot& s) noexcept;

@@ -8,11 +8,13 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "mpp/errors.hpp"
 #include "posix/syscall.hpp"
 #include "process/executor_impl.hpp"
 #include "process/forkserver.hpp"
+#include "process/shared_arena.hpp"
 #include "process/spawn.hpp"
 #include "remote/tunables.hpp"
 
@@ -50,6 +52,11 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
   s.killed_to_cancel = false;
   s.corrupt = false;
   s.init_error = nullptr;
+  if (options.arena != nullptr) {
+    s.arena_holder = options.arena->new_holder();
+    s.setup.arena = options.arena;
+    s.setup.arena_holder = s.arena_holder;
+  }
   if (spawned) {
     const SpawnSetup setup{s.shared->fd(),
                            s.requests.fd(),
@@ -72,12 +79,16 @@ void ProcessExecutor::Impl::spawn(Slot& s) {
     s.responses.close_fd();
   } else {
     const WorkerSetup& setup = s.setup;
+    if (options.arena != nullptr) options.arena->before_fork();
     s.child = Child::fork([&setup] { worker_main(setup); });
   }
   s.state = SlotState::starting;
 }
 
+// The worker has ended (or never started).
 void ProcessExecutor::Impl::release_slot(Slot& s) noexcept {
+  // A slot of the arena it held (a result it wrote there and died before sending) is free again.
+  if (s.arena_holder != 0) options.arena->reclaim(std::exchange(s.arena_holder, 0));
   s.child = Child();
   s.requests = Ring();
   s.responses = Ring();

@@ -20,6 +20,7 @@
 #include "mpp/detail/remote/remote.hpp"
 #include "mpp/process.hpp"
 #include "posix/syscall.hpp"
+#include "process/shared_arena.hpp"
 #include "process/wire.hpp"
 #include "remote/reporter.hpp"
 
@@ -40,6 +41,8 @@ void wake_dispatcher(DispatcherShared& dispatcher, int wake_fd) noexcept {
     posix::retried("write", [&] { return ::write(wake_fd, &one, sizeof(one)); });
   }
 }
+
+std::atomic<void (*)()> g_after_arena_value{nullptr};
 
 namespace {
 
@@ -64,7 +67,9 @@ class Worker final : public ChunkReporter {
     std::size_t chunks = 0;
     for (;;) {
       wire::RecordView request = next_request();
-      if (request.kind != wire::Kind::chunk) leave(WorkerExit::stopped);  // stop, or anything unexpected
+      // A stop, or anything unexpected.
+      if (request.kind != wire::Kind::chunk && request.kind != wire::Kind::chunk_mapped)
+        leave(WorkerExit::stopped);
       run_chunk(request);
       reader_.consume(requests_);
       notify_space_freed();
@@ -86,8 +91,34 @@ class Worker final : public ChunkReporter {
   bool skip() const noexcept override { return skipped_ || unwanted(skip_word(), sequence_); }
 
  private:
-  // ChunkReporter: records go into the responses ring.
-  void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override { send(kind, parts); }
+  // ChunkReporter: records go into the responses ring; a large value, whole, into a slot of the
+  // arena if one is free, and its address into the ring.
+  void write_record(wire::Kind kind, std::initializer_list<wire::Part> parts) override {
+    std::size_t size = 0;
+    for (const wire::Part& p : parts) size += p.size;
+    std::byte* slot = nullptr;
+    if (kind == wire::Kind::value && setup_.arena != nullptr && size >= k_arena_min_bytes &&
+        wire::record_span(size) <= setup_.arena->slot_bytes()) {
+      slot = setup_.arena->take(setup_.arena_holder);
+    }
+    if (slot == nullptr) return send(kind, parts);
+    const wire::RecordHeader header{size, kind, 0};
+    std::memcpy(slot, &header, sizeof(header));
+    std::byte* at = slot + sizeof(header);
+    for (const wire::Part& p : parts) {
+      if (p.size != 0) std::memcpy(at, p.data, p.size);
+      at += p.size;
+    }
+    std::memset(at, 0, wire::padded(size) - size);
+    if (auto hook = g_after_arena_value.load(std::memory_order_acquire)) hook();
+    const wire::MappedBytes where{reinterpret_cast<std::uintptr_t>(slot), wire::record_span(size)};
+    try {
+      send(wire::Kind::value_mapped, {{reinterpret_cast<const std::byte*>(&where), sizeof(where)}});
+    } catch (...) {
+      setup_.arena->give_back(slot);
+      throw;
+    }
+  }
 
   // In place in the ring: the header's record, the results, up to 7 bytes of padding.
   wire::BlockHeader* reserve_block(std::size_t first, std::size_t size, std::size_t wanted) override {
@@ -188,7 +219,7 @@ class Worker final : public ChunkReporter {
     ByteReader in(request.payload);
     // A spawned worker's entry follows the header as (module, offset): this process loaded the
     // program at an address of its own.
-    run_request(in, setup_.relocation);
+    run_request(in, setup_.relocation, request.kind == wire::Kind::chunk_mapped);
     // Under start permits, the pace from the whole chunk too: a chunk of one item never measures
     // it in may_start, and would ask, and wait, with no permits ahead every time.
     if (paced_ && !skipped_ && chunk_end_ > chunk_begin_) {

@@ -15,6 +15,8 @@
 
 namespace mpp::detail {
 
+class SharedArena;
+
 /// One worker's shared page: its rings' state and what it runs right now.
 struct WorkerShared {
   RingState requests;
@@ -89,6 +91,10 @@ extern std::atomic<void (*)()> g_before_timeout_kill;
 /// the role (a test widens that window with it). Null in normal use.
 extern std::atomic<void (*)()> g_before_dispatcher_sleeps;
 
+/// Test hook: when set, a worker calls it after it wrote a value into a slot of the arena and
+/// before it sends the slot's address (a test kills the worker there). Null in normal use.
+extern std::atomic<void (*)()> g_after_arena_value;
+
 /// The parent's shared page.
 struct DispatcherShared {
   alignas(k_cache_line) std::atomic<std::uint32_t> sleeping{0};  // the dispatcher sleeps in poll()
@@ -114,6 +120,8 @@ struct WorkerSetup {
   std::size_t index = 0;               // its place in the pool (current_process())
   bool results_leave_machine = false;  // ProcessExecutorOptions::results_leave_machine
   void (*prepare)() = nullptr;         // ProcessExecutorOptions::prepare_worker
+  SharedArena* arena = nullptr;        // ProcessExecutorOptions::arena (fork only)
+  std::uint32_t arena_holder = 0;      // the worker's tag there (SharedArena::new_holder)
 };
 
 /// How a worker process ends by itself: its exit code. A pool reports a worker that ended while it

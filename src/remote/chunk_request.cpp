@@ -23,7 +23,7 @@ class RelocationScope {
 }  // namespace
 
 void write_chunk_request(RequestBuilder& out, RemoteJob& job, std::size_t begin, std::size_t end,
-                         std::uint64_t sequence, const FunctionRelocation* relocation) {
+                         std::uint64_t sequence, const FunctionRelocation* relocation, bool with_request) {
   const RelocationScope scope(relocation);
   const EncodingScope encoding(out.same_machine());
   const auto entry = reinterpret_cast<std::uintptr_t>(job.entry());
@@ -36,7 +36,7 @@ void write_chunk_request(RequestBuilder& out, RemoteJob& job, std::size_t begin,
   bytes.resize(at + sizeof(header));
   std::memcpy(bytes.data() + at, &header, sizeof(header));
   if (relocation != nullptr) relocation->encode(bytes, entry);
-  job.encode_request(begin, end, out);
+  if (with_request) job.encode_request(begin, end, out);
 }
 
 std::optional<wire::ChunkHeader> read_chunk_header(ByteReader& in) noexcept {

@@ -18,9 +18,11 @@ namespace mpp::detail {
 /// Appends the request for items [begin, end) of `job` to `out`. With a `relocation`, the entry
 /// and the functions in the job's request are encoded with it (the thread's own is restored
 /// after); without, they travel as addresses (a forked worker). Throws when an argument cannot
-/// be encoded.
+/// be encoded. Without `with_request`, the header and entry only (the request follows elsewhere:
+/// RemoteJob::mapped_request()).
 void write_chunk_request(RequestBuilder& out, RemoteJob& job, std::size_t begin, std::size_t end,
-                         std::uint64_t sequence, const FunctionRelocation* relocation);
+                         std::uint64_t sequence, const FunctionRelocation* relocation,
+                         bool with_request = true);
 
 /// The header of the chunk request at `in`, and `in` advanced past it; nothing when it is short.
 std::optional<wire::ChunkHeader> read_chunk_header(ByteReader& in) noexcept;

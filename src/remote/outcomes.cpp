@@ -8,7 +8,8 @@ namespace mpp::detail {
 namespace {
 
 Taken take(ChunkProgress& c, const wire::RecordView& record, bool writer_gone, std::uint64_t claimed,
-           const FunctionRef<std::exception_ptr(std::size_t)>* claimed_error) noexcept {
+           const FunctionRef<std::exception_ptr(std::size_t)>* claimed_error,
+           std::span<const std::byte> whole) noexcept {
   const auto payload = record.payload;
   switch (record.kind) {
     case wire::Kind::value:
@@ -23,7 +24,11 @@ Taken take(ChunkProgress& c, const wire::RecordView& record, bool writer_gone, s
       if (claimed == header.index + 1) {
         c.job->accept_error(header.index, (*claimed_error)(header.index));
       } else if (record.kind == wire::Kind::value) {
-        c.job->accept_value(header.index, bytes);
+        if (whole.empty()) {
+          c.job->accept_value(header.index, bytes);
+        } else {
+          c.job->accept_value_record(header.index, bytes, whole);
+        }
       } else {
         c.job->accept_error(header.index, decode_exception(bytes));
       }
@@ -66,13 +71,13 @@ Taken take(ChunkProgress& c, const wire::RecordView& record, bool writer_gone, s
 }  // namespace
 
 Taken take_outcome(ChunkProgress& chunk, const wire::RecordView& record, bool writer_gone,
-                   std::uint64_t claimed,
-                   FunctionRef<std::exception_ptr(std::size_t)> claimed_error) noexcept {
-  return take(chunk, record, writer_gone, claimed, &claimed_error);
+                   std::uint64_t claimed, FunctionRef<std::exception_ptr(std::size_t)> claimed_error,
+                   std::span<const std::byte> whole) noexcept {
+  return take(chunk, record, writer_gone, claimed, &claimed_error, whole);
 }
 
 Taken take_outcome(ChunkProgress& chunk, const wire::RecordView& record, bool writer_gone) noexcept {
-  return take(chunk, record, writer_gone, 0, nullptr);
+  return take(chunk, record, writer_gone, 0, nullptr, {});
 }
 
 bool take_outcomes(ChunkProgress& chunk, std::span<std::byte> records, FunctionRef<bool()> stop) noexcept {

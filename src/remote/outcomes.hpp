@@ -33,9 +33,11 @@ enum class Taken {
 /// block as far as it is filled even if it was never closed (its worker died). `claimed`: index + 1
 /// of an item claimed for a kill (0: none): whatever came for it is replaced by `claimed_error(i)`,
 /// and nothing after it is taken (its worker starts nothing after it).
+/// `whole`: the whole record of a value record, when the transport has it in one piece that may be
+/// sent on (RemoteJob::accept_value_record).
 Taken take_outcome(ChunkProgress& chunk, const wire::RecordView& record, bool writer_gone,
-                   std::uint64_t claimed,
-                   FunctionRef<std::exception_ptr(std::size_t)> claimed_error) noexcept;
+                   std::uint64_t claimed, FunctionRef<std::exception_ptr(std::size_t)> claimed_error,
+                   std::span<const std::byte> whole = {}) noexcept;
 /// The same with no item claimed.
 Taken take_outcome(ChunkProgress& chunk, const wire::RecordView& record, bool writer_gone) noexcept;
 

@@ -25,6 +25,12 @@ enum class Kind : std::uint32_t {
   error = 6,       // worker -> parent: ItemHeader, then the encoded exception
   block = 7,       // worker -> parent: BlockHeader, then results of one size, filled in place
   chunk_end = 8,   // worker -> parent: every item of the chunk has reported (rings; a message ends a chunk)
+  // The same as `chunk` and `value`, lying in memory both processes share (rings of a forked worker
+  // with an arena, process/shared_arena.hpp): after the chunk's header and entry, a MappedBytes names
+  // the rest of the request; a MappedBytes names a whole value record (its header, item header,
+  // result and padding), which a rank's relay can send on as it is.
+  chunk_mapped = 9,
+  value_mapped = 10,
 };
 
 struct RecordHeader {
@@ -45,6 +51,12 @@ struct ChunkHeader {
   std::uint64_t position;
 };
 inline constexpr std::uint64_t k_single_task = ~std::uint64_t{0};
+
+/// Bytes in memory the worker shares with its parent, mapped at the same address in both.
+struct MappedBytes {
+  std::uint64_t address;
+  std::uint64_t size;
+};
 
 struct ItemHeader {
   std::uint64_t index;

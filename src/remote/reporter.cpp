@@ -9,23 +9,29 @@
 
 namespace mpp::detail {
 
-void ChunkReporter::run_request(ByteReader& in, const FunctionRelocation* relocation) noexcept {
+void ChunkReporter::run_request(ByteReader& in, const FunctionRelocation* relocation, bool mapped) noexcept {
   const std::optional<wire::ChunkHeader> header = read_chunk_header(in);
   // A relocated entry (0) needs this side's relocation; an address, a load of the same program.
   if (!header || (header->entry == 0) != (relocation != nullptr)) corrupt_request();
   chunk_starts(*header);
-  run_chunk(header->begin, header->end, in, header->entry, relocation);
+  run_chunk(header->begin, header->end, in, header->entry, relocation, mapped);
 }
 
 // Items [begin, end), the entry function next in `in` (relocated) or `entry` as it is.
 void ChunkReporter::run_chunk(std::size_t begin, std::size_t end, ByteReader& in, std::uint64_t entry,
-                              const FunctionRelocation* relocation) noexcept {
+                              const FunctionRelocation* relocation, bool mapped) noexcept {
   begin_ = next_ = begin;
   end_ = end;
   try {
     const auto function = reinterpret_cast<RemoteEntry>(
         relocation != nullptr ? relocation->decode(in) : static_cast<std::uintptr_t>(entry));
-    function(*this, in);
+    if (mapped) {
+      const auto where = in.read_raw<wire::MappedBytes>();
+      ByteReader body(std::span(reinterpret_cast<const std::byte*>(where.address), where.size));
+      function(*this, body);
+    } else {
+      function(*this, in);
+    }
   } catch (...) {
     // An entry reports per item and throws only before any item runs: it cannot be found here,
     // or its request cannot be read. Every item not reported yet fails with the reason.

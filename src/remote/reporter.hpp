@@ -38,8 +38,9 @@ class ChunkReporter : public WorkerContext {
   /// an outcome: those the entry could not run (it cannot be found here, the request is short)
   /// fail with the reason. The last block is handed over; the transport then ends the chunk its
   /// own way. A request without a whole header, or relocated where nothing relocates (or the
-  /// other way round), is corrupt_request().
-  void run_request(ByteReader& in, const FunctionRelocation* relocation) noexcept;
+  /// other way round), is corrupt_request(). `mapped`: after the header and the entry, a
+  /// wire::MappedBytes names where the rest of the request lies (wire::Kind::chunk_mapped).
+  void run_request(ByteReader& in, const FunctionRelocation* relocation, bool mapped = false) noexcept;
 
   // --- the transport ----------------------------------------------------------------------------
 
@@ -76,7 +77,7 @@ class ChunkReporter : public WorkerContext {
 
  private:
   void run_chunk(std::size_t begin, std::size_t end, ByteReader& in, std::uint64_t entry,
-                 const FunctionRelocation* relocation) noexcept;
+                 const FunctionRelocation* relocation, bool mapped) noexcept;
   bool append_to_block(std::size_t i, std::span<const std::byte> bytes) noexcept;
   bool open_block(std::size_t i, std::size_t size, std::size_t wanted);
 

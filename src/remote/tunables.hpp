@@ -90,6 +90,13 @@ inline constexpr std::size_t k_mpi_direct_result_bytes = std::size_t{256} << 10U
 inline constexpr std::size_t k_mpi_large_request_bytes = std::size_t{256} << 10U;
 inline constexpr std::size_t k_mpi_spare_buffers = 4;
 inline constexpr std::size_t k_mpi_spare_buffer_bytes = std::size_t{64} << 20U;
+/// A serving rank's arena for its local workers (process/shared_arena.hpp): a request it receives
+/// into a slot goes to its worker by address, and a result from k_arena_min_bytes up that fits a
+/// slot comes back so, past the rings. Slots are kept with their pages, like the spare buffers:
+/// the two together hold at most 2 x 4 x 64 MiB that a rank is not using.
+inline constexpr std::size_t k_mpi_arena_slots = 4;
+inline constexpr std::size_t k_mpi_arena_slot_bytes = std::size_t{64} << 20U;
+inline constexpr std::size_t k_arena_min_bytes = std::size_t{256} << 10U;
 /// How long a serving rank waiting for a permit sleeps at most between looks.
 inline constexpr auto k_mpi_permit_poll = 100us;
 

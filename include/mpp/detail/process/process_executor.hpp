@@ -13,6 +13,7 @@
 namespace mpp::detail {
 
 class FunctionRelocation;
+class SharedArena;
 
 struct ProcessExecutorOptions {
   std::size_t workers = 1;
@@ -30,6 +31,10 @@ struct ProcessExecutorOptions {
   /// Fork only: runs first in each worker, before the initializer (an MPI rank's workers reset the
   /// fault handlers Open MPI installed and refuse MPI calls; see src/mpi/worker_guard.hpp).
   void (*prepare_worker)() = nullptr;
+  /// Fork only: memory mapped before the workers fork, which large requests (a job's
+  /// mapped_request()) and large results cross by address (process/shared_arena.hpp). Outlives the
+  /// executor.
+  SharedArena* arena = nullptr;
 };
 
 /// terminate() kills the workers.

@@ -214,6 +214,10 @@ class RemoteJob {
   virtual RemoteEntry entry() const noexcept = 0;
   /// Appends what the worker needs to run items [begin, end): the function's state, the items.
   virtual void encode_request(std::size_t begin, std::size_t end, RequestBuilder& out) = 0;
+  /// What encode_request() would append, when it lies in an executor's arena, taken by this job
+  /// for as long as it lives (a rank's relayed chunk: the buffer it received it into): a forked
+  /// worker reads it there (process/shared_arena.hpp). Empty when it does not.
+  virtual std::span<const std::byte> mapped_request() const noexcept { return {}; }
   /// False when the job no longer needs items run (failed or cancelled map, abandoned imap):
   /// drop() them.
   virtual bool wanted() const noexcept { return true; }
@@ -232,6 +236,12 @@ class RemoteJob {
   virtual void drop(std::size_t begin, std::size_t end) noexcept = 0;
   /// Item `i` succeeded with this encoded result.
   virtual void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept = 0;
+  /// The same, with the whole value record (remote/records.hpp) that holds it, valid during the
+  /// call: a job that sends records on (an MPI rank's relay) may send it as it is.
+  virtual void accept_value_record(std::size_t i, std::span<const std::byte> bytes,
+                                   std::span<const std::byte> /*record*/) noexcept {
+    accept_value(i, bytes);
+  }
   /// Items [first, first + count), each `size` bytes (a raw type), in one array.
   virtual void accept_values(std::size_t first, std::size_t count, std::size_t size,
                              const std::byte* data) noexcept {
