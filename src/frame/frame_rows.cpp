@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -258,18 +259,33 @@ std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask
     gathered.push_back({&data, offset, nulls, std::move(result)});
   }
   detail::for_ranges(rows, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    if (starts[part + 1] == starts[part]) return;
+    // Up to the range's last kept row, every row is written at the next place and the place moves
+    // on only for a kept one: no branch on the flags, which a filter keeps at random. Each write
+    // stays below the place of the range's last kept row, inside the range's share of the result.
+    std::size_t last = end - 1;
+    while (keep[last] == 0) --last;
     for (Gathered& g : gathered) {
       std::visit(
           [&](auto& values) {
             using T = typename std::decay_t<decltype(values)>::value_type;
             const T* v = g.data->data<T>() + g.offset;
-            std::uint8_t* nulls_out = g.result->nulls.data();
+            T* out = values.data();
             std::size_t at = starts[part];
-            for (std::size_t i = begin; i < end; ++i) {
-              if (keep[i] == 0) continue;
-              values[at] = v[i];
-              if (g.nulls != nullptr) nulls_out[at] = g.nulls[i];
-              ++at;
+            for (std::size_t i = begin; i <= last; ++i) {
+              if constexpr (std::is_same_v<T, std::string>) {
+                if (keep[i] != 0) out[at++] = v[i];
+              } else {
+                out[at] = v[i];
+                at += keep[i];
+              }
+            }
+            if (g.nulls == nullptr) return;
+            std::uint8_t* nulls_out = g.result->nulls.data();
+            at = starts[part];
+            for (std::size_t i = begin; i <= last; ++i) {
+              nulls_out[at] = g.nulls[i];
+              at += keep[i];
             }
           },
           g.result->values);

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -255,6 +256,49 @@ TEST(FrameRows, LargeFramesCompareAndFilterAsSmallOnes) {
   }
   // No null kept: the result has no null flags to carry.
   EXPECT_EQ(part.filter(part.column("a").notna()).column("a").null_count(), 0U);
+}
+
+TEST(FrameRows, LargeFiltersKeepExactlyTheMaskedRowsWhateverTheirDensity) {
+  // Several threads' ranges: ones that keep nothing, ones whose last rows are left out, every
+  // row kept, one row kept, rows at random; the values and the nulls of each kept row, in order.
+  const std::size_t n = 600'001;
+  std::vector<OI> a(n);
+  std::vector<double> d(n);
+  std::vector<OS> s(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i % 5 != 2) a[i] = static_cast<I>(i) * 3;
+    d[i] = static_cast<double>(i) / 4;
+    s[i] = i % 9 == 4 ? OS() : OS(std::to_string(i) + "x");
+  }
+  const Frame f{{"a", a}, {"d", d}, {"s", s}};
+  std::uint64_t state = 12345;
+  const auto random_quarter = [&](std::size_t) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % 4 == 0;
+  };
+  const std::vector<std::function<bool(std::size_t)>> masks = {
+      [](std::size_t) { return false; },
+      [](std::size_t) { return true; },
+      [](std::size_t i) { return i == 0; },
+      [n](std::size_t i) { return i == n - 1; },
+      [n](std::size_t i) { return i < n / 3; },
+      [n](std::size_t i) { return i > n / 2 && i % 2 == 1; },
+      random_quarter,
+  };
+  for (std::size_t k = 0; k < masks.size(); ++k) {
+    std::vector<bool> flags(n);
+    for (std::size_t i = 0; i < n; ++i) flags[i] = masks[k](i);
+    const Frame kept = f.filter(Mask(flags));
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!flags[i]) continue;
+      ASSERT_EQ(kept.column("a").get_optional<I>(at), a[i]) << k << " " << i;
+      ASSERT_EQ(kept.column("d").get<double>(at), d[i]) << k << " " << i;
+      ASSERT_EQ(kept.column("s").get_optional<std::string>(at), s[i]) << k << " " << i;
+      ++at;
+    }
+    ASSERT_EQ(kept.num_rows(), at) << k;
+  }
 }
 
 TEST(FrameRows, MaskFromBytesReadsAnyNonZeroAsTrue) {
