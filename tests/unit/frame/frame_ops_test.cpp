@@ -318,6 +318,37 @@ TEST(FrameRows, MasksCombineAsInPandas) {
   EXPECT_THROW((void)(Mask{true} & Mask{true, false}), std::invalid_argument);
 }
 
+TEST(FrameRows, LargeMasksCombineFlagByFlag) {
+  // Above the size where masks combine on several threads.
+  const std::size_t n = 600'001;
+  std::vector<bool> x(n);
+  std::vector<bool> y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = i % 3 == 0;
+    y[i] = i % 5 < 2;
+  }
+  const Mask a(x);
+  const Mask b(y);
+  const Mask both = a & b;
+  const Mask either = a | b;
+  const Mask one = a ^ b;
+  const Mask not_a = ~a;
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(both[i], x[i] && y[i]) << i;
+    ASSERT_EQ(either[i], x[i] || y[i]) << i;
+    ASSERT_EQ(one[i], x[i] != y[i]) << i;
+    ASSERT_EQ(not_a[i], !x[i]) << i;
+  }
+  EXPECT_EQ(not_a.count(), n - a.count());
+  try {
+    (void)(Mask{true} | Mask(n));
+    FAIL() << "masks of different sizes combined";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("operator| of masks of 1 and 600001 rows"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(FrameRows, FilterKeepsTheMaskedRowsInOrderWithNulls) {
   const Frame kept = people().filter(people().column("age").notna());
   EXPECT_EQ(kept, (Frame{{"name", std::vector<OS>{"ann", std::nullopt, "dee"}},
