@@ -1,7 +1,8 @@
 // The arena an MPI rank shares with its local workers (process/shared_arena.hpp), on a process
 // pool given one: slots held by one holder at a time and given back by either process; large
 // results that cross through it arrive intact, also around the size where they start to and when
-// every slot is taken; a slot that a worker died holding is free again once it is replaced.
+// every slot is taken; a slot that a worker died holding (crashed, cancelled, timed out
+// or terminated) is free again once it is gone.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -9,11 +10,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "mpp/async_result.hpp"
 #include "mpp/detail/posix/child.hpp"
 #include "mpp/errors.hpp"
 #include "mpp/process_pool.hpp"
@@ -31,12 +34,15 @@ constexpr std::size_t k_slot = std::size_t{4} << 20;
 /// A process pool whose workers share `arena` (as a rank's local workers share the rank's).
 class ArenaPool : public mpp::detail::PoolFront<mpp::detail::ProcessBackend> {
  public:
-  ArenaPool(SharedArena& arena, std::size_t workers) : PoolFront(options(arena, workers)) {}
+  ArenaPool(SharedArena& arena, std::size_t workers, std::chrono::nanoseconds task_timeout = {})
+      : PoolFront(options(arena, workers, task_timeout)) {}
 
  private:
-  static mpp::detail::ProcessExecutorOptions options(SharedArena& arena, std::size_t workers) {
+  static mpp::detail::ProcessExecutorOptions options(SharedArena& arena, std::size_t workers,
+                                                     std::chrono::nanoseconds task_timeout) {
     mpp::detail::ProcessExecutorOptions o;
     o.workers = workers;
+    o.task_timeout = task_timeout;
     o.start_method = mpp::StartMethod::fork;
     o.arena = &arena;
     return o;
@@ -131,6 +137,54 @@ TEST(ArenaPool, ASlotAWorkerDiedHoldingIsFreeOnceItIsReplaced) {
     EXPECT_THROW(pool.apply(&one_mib), mpp::WorkerLost);
     // Runs on the replacement, started after the dead worker's slots were given back.
     EXPECT_EQ(pool.apply(&seven), 7);
+    EXPECT_EQ(arena.free_slots(), 2U);
+  }
+  mpp::detail::g_after_arena_value = nullptr;
+}
+
+// Until a worker holds a slot (the test reads the arena it shares), bounded.
+bool a_slot_is_taken(const SharedArena& arena, std::size_t slots) {
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (arena.free_slots() == slots) {
+    if (std::chrono::steady_clock::now() > limit) return false;
+    ::usleep(1000);
+  }
+  return true;
+}
+
+// A worker stopped while it holds a slot with a large result it has not sent yet (the hook waits
+// for ever there), by each of the ways a pool kills a running item: the slot is free once the
+// worker is gone, or every later large result would go through the rings (issue 13's trial).
+TEST(ArenaPool, ASlotAWorkerHeldWhenCancelledTimedOutOrTerminatedIsFreeAgain) {
+  SharedArena arena(2, k_slot);
+  mpp::detail::g_after_arena_value = [] {
+    for (;;) ::pause();
+  };
+  {
+    ArenaPool pool(arena, 1);
+    mpp_test::Watchdog watchdog(pool);
+    auto call = pool.apply_async(&one_mib);
+    ASSERT_TRUE(a_slot_is_taken(arena, 2));
+    EXPECT_TRUE(call.cancel(mpp::Cancel::even_running));
+    EXPECT_ANY_THROW((void)call.get());
+    EXPECT_EQ(pool.apply(&seven), 7);  // on the replacement
+    EXPECT_EQ(arena.free_slots(), 2U);
+  }
+  {
+    ArenaPool pool(arena, 1, std::chrono::milliseconds(300));
+    mpp_test::Watchdog watchdog(pool);
+    EXPECT_THROW(pool.apply(&one_mib), mpp::TimeoutError);
+    EXPECT_EQ(pool.apply(&seven), 7);
+    EXPECT_EQ(arena.free_slots(), 2U);
+  }
+  {
+    ArenaPool pool(arena, 1);
+    mpp_test::Watchdog watchdog(pool);
+    auto call = pool.apply_async(&one_mib);
+    ASSERT_TRUE(a_slot_is_taken(arena, 2));
+    pool.terminate();
+    pool.join();
+    EXPECT_ANY_THROW((void)call.get());
     EXPECT_EQ(arena.free_slots(), 2U);
   }
   mpp::detail::g_after_arena_value = nullptr;
