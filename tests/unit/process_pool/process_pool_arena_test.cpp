@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,29 @@ TEST(ArenaPool, LargeResultsCrossIntactAndTheirSlotsComeBack) {
 }
 
 std::string one_mib() { return pattern(std::size_t{1} << 20); }
+
+TEST(ArenaPool, AWorkerHasTheArenaEvenWhereItsPagesWereMarkedNotToFork) {
+  // An RDMA transport marks the buffers it receives into MADV_DONTFORK; a worker forked after that
+  // must still see the arena (SharedArena::before_fork).
+  SharedArena arena(1, k_slot);
+  std::byte* slot = arena.take(arena.new_holder());
+  ASSERT_NE(slot, nullptr);
+  ASSERT_EQ(::madvise(slot, k_slot, MADV_DONTFORK), 0);
+  arena.give_back(slot);
+  void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  g_arena_values = new (page) std::atomic<int>(0);
+  mpp::detail::g_after_arena_value = [] { g_arena_values->fetch_add(1); };
+  {
+    ArenaPool pool(arena, 1);
+    mpp_test::Watchdog watchdog(pool);
+    EXPECT_TRUE(pool.apply(&one_mib) == pattern(std::size_t{1} << 20));
+  }
+  EXPECT_EQ(g_arena_values->load(), 1);
+  EXPECT_EQ(arena.free_slots(), 1U);
+  mpp::detail::g_after_arena_value = nullptr;
+  ::munmap(page, 4096);
+}
 int seven() { return 7; }
 
 TEST(ArenaPool, ASlotAWorkerDiedHoldingIsFreeOnceItIsReplaced) {
