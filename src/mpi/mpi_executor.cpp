@@ -591,12 +591,13 @@ struct MpiExecutor::Impl final : RemoteHost, Helper, RunningStopper {
   // What a chunk permits at once: as many items as the rank last asked for ahead (mpi/protocol.hpp),
   // less what the chunks it holds already permit, so that what a lost rank takes with it stays
   // about k_mpi_permit_ahead of work (for each of its local workers); none when its items are long
-  // or its pace unknown (it asks as it starts). Every item where no rank can be lost (rank_timeout
-  // 0, rank 0's own serving thread).
+  // or its pace unknown (it asks as it starts). A rank without local workers runs its chunks in
+  // order, and its asks may yet permit each chunk ahead of this one whole: they count whole.
+  // Every item where no rank can be lost (rank_timeout 0, rank 0's own serving thread).
   std::uint64_t first_permit(const Server& s, const Task& task) const noexcept {
     if (options.rank_timeout.count() == 0 || s.rank == session.rank()) return task.end;
     std::uint64_t held = 0;
-    for (const auto& f : s.inflight) held += f->permitted - f->begin;
+    for (const auto& f : s.inflight) held += (s.workers == 0 ? f->end : f->permitted) - f->begin;
     const std::uint64_t ahead = s.ahead * std::max<std::size_t>(1, s.workers);
     const std::uint64_t room = ahead > held ? ahead - held : 0;
     return task.begin + std::min<std::uint64_t>(room, task.end - task.begin);

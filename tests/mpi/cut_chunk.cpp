@@ -169,9 +169,12 @@ int main(int argc, char** argv) {
 
   // Short items (1 ms), ten chunks of 90 for the ranks left (1 and 3): rank 3 stops in the 80th
   // item of its third. Lost with it: the frozen item, those permitted but not started (about
-  // 100 ms of work at most over the chunks it holds: 10 here, the rest of the chunk) and those
-  // finished since it last sent outcomes (at most 50 ms), about 56 at worst. Before outcomes were
-  // sent as it went and permits were counted over all the chunks a rank holds: 87 to 89.
+  // 100 ms of work at most over the chunks it holds: the 10 left of its chunk and at most about
+  // 10 of the chunk queued behind it) and those finished since it last sent outcomes (at most
+  // 50 ms), about 70 at worst. Before outcomes were sent as it went and permits were counted over
+  // all the chunks a rank holds: 87 to 89. While a queued chunk's permits counted only what the
+  // rank's asks had reached, a chunk queued before rank 0 read the running chunk's first ask was
+  // permitted about 100 items of its own: 133 were lost once.
   const std::string second = dir + "/short";
   const int lost_short = freeze_one(pool, second, 900, 90, 3, g_local_workers ? 100 : 260, 1);
   std::printf("cut_chunk: %d long item(s) and %d short items lost\n", lost_long, lost_short);
@@ -180,7 +183,7 @@ int main(int argc, char** argv) {
   // whole chunks' permits, a rank could take its 2 x 4 chunks of 90). A worker continued may start
   // items it was permitted before its rank, continued too, reads that it was given up and stops
   // it: those were reported lost.
-  check(lost_short >= 1 && lost_short <= (g_local_workers ? 300 : 60),
+  check(lost_short >= 1 && lost_short <= (g_local_workers ? 300 : 70),
         "few short items are lost with the frozen rank (" + std::to_string(lost_short) + ")");
   if (!g_local_workers) {
     check(!wait_for([&] { return !files(second, "after-").empty(); }, std::chrono::seconds(1)),
