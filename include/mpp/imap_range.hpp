@@ -4,9 +4,12 @@
 #include <chrono>
 #include <cstddef>
 #include <iterator>
+#include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
+#include "mpp/detail/core/large_value.hpp"
 #include "mpp/detail/core/outcome.hpp"
 #include "mpp/detail/core/ref.hpp"
 #include "mpp/detail/core/throw.hpp"
@@ -82,7 +85,7 @@ class ImapRange {
    private:
     friend class ImapRange;
     explicit iterator(ImapRange* range) : range_(range) {}
-    bool at_end() const noexcept { return range_ == nullptr || !range_->current_.has_value(); }
+    bool at_end() const noexcept { return range_ == nullptr || !range_->current_; }
     ImapRange* range_ = nullptr;
   };
 
@@ -96,7 +99,11 @@ class ImapRange {
  private:
   void advance() {
     current_.reset();
-    current_ = next();
+    if constexpr (detail::is_large_value_v<value_type>) {
+      if (auto value = next()) current_ = std::make_unique<value_type>(std::move(*value));
+    } else {
+      current_ = next();
+    }
   }
   detail::ImapJobBase<R>& job(const char* what) {
     if (!job_) detail::throw_no_state(what);
@@ -110,7 +117,10 @@ class ImapRange {
   }
 
   detail::Ref<detail::ImapJobBase<R>> job_;
-  std::optional<value_type> current_;
+  // A large value on the heap: the range itself is often a local (core/large_value.hpp).
+  std::conditional_t<detail::is_large_value_v<value_type>, std::unique_ptr<value_type>,
+                     std::optional<value_type>>
+      current_;
 };
 
 }  // namespace mpp

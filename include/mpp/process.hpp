@@ -18,6 +18,7 @@
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/posix/child.hpp"
 #include "mpp/detail/remote/codec.hpp"
+#include "mpp/detail/remote/decoded.hpp"
 #include "mpp/detail/remote/remote.hpp"
 #include "mpp/start_method.hpp"
 
@@ -179,8 +180,9 @@ class Process {
     // to right), then called (a C string as a pointer to the child's copy).
     static void remote_entry(detail::ByteReader& in) {
       F g = detail::decode_function<F>(in);
-      std::tuple<detail::remote_arg_t<Args>...> a{detail::decode<detail::remote_arg_t<Args>>(in)...};
-      std::apply([&g](auto&... crossed) { std::invoke(g, detail::pass_crossed<Args>(crossed)...); }, a);
+      std::tuple<detail::Decoded<detail::remote_arg_t<Args>>...> a{
+          detail::Decoded<detail::remote_arg_t<Args>>(in)...};
+      std::apply([&g](auto&... crossed) { std::invoke(g, detail::pass_crossed<Args>(*crossed)...); }, a);
     }
 
     F f;

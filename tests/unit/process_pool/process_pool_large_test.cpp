@@ -4,14 +4,20 @@
 // deadlock the pool is terminated (its workers killed) and the test fails instead of hanging.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <ranges>
+#include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "mpp/errors.hpp"
+#include "mpp/process.hpp"
 #include "mpp/process_pool.hpp"
 #include "mpp_test/sync.hpp"
 #include "mpp_test/watchdog.hpp"
@@ -177,6 +183,129 @@ TEST(ProcessPoolLarge, ImapOverAMillionIntsKeepsOrder) {
     ADD_FAILURE() << "no result after " << mpp_test::k_deadlock_limit.count() << " s: deadlock";
   }
   EXPECT_EQ(i, k_items);
+}
+
+// Structs of several MiB by value (docs/api.md, "Large values by value"): decoded as locals, an
+// argument was copied three times onto the worker's 8 MiB stack (the bytes read, the value, the
+// argument tuple) and a result twice onto the caller's executor thread, which killed the worker
+// or crashed the program. Each function here needs one copy on its stack.
+constexpr std::size_t k_block_words = (std::size_t{5} << 20) / sizeof(std::uint64_t);  // 5 MiB
+
+struct Block {
+  std::array<std::uint64_t, k_block_words> words;
+};
+/// Trivially copyable without a default constructor: decoded by copying its bytes in.
+struct SealedBlock {
+  explicit SealedBlock(std::uint64_t seed) noexcept {
+    for (std::size_t i = 0; i < words.size(); ++i) words[i] = i * 31 + seed;
+  }
+  std::array<std::uint64_t, k_block_words> words;
+};
+/// Through cereal: not trivially copyable.
+struct TaggedBlock {
+  std::array<std::uint64_t, k_block_words> words;
+  std::string tag;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(words, tag);
+  }
+};
+
+template <class B>
+std::uint64_t checksum(const B& b) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < b.words.size(); ++i) sum += b.words[i] * (i % 7 + 1);
+  return sum;
+}
+template <class B>
+void fill(B& b, std::uint64_t seed) {
+  for (std::size_t i = 0; i < b.words.size(); ++i) b.words[i] = i * 31 + seed;
+}
+std::uint64_t sum_by_value(Block b) { return checksum(b); }
+std::uint64_t sum_by_reference(const Block& b) { return checksum(b); }
+std::uint64_t sum_with(Block b, std::uint64_t extra) { return checksum(b) + extra; }
+std::uint64_t sum_sealed(SealedBlock b) { return checksum(b); }
+std::uint64_t sum_tagged(TaggedBlock b) { return checksum(b) + b.tag.size(); }
+Block make_block(std::uint64_t seed) {
+  Block b;
+  fill(b, seed);
+  return b;
+}
+SealedBlock make_sealed(std::uint64_t seed) { return SealedBlock(seed); }
+TaggedBlock make_tagged(std::uint64_t seed) {
+  TaggedBlock b;
+  fill(b, seed);
+  b.tag = "tag";
+  return b;
+}
+void expect_block(Block b, std::uint64_t want) {
+  if (checksum(b) != want) throw std::runtime_error("the child received another block");
+}
+
+TEST(ProcessPoolLarge, AStructOfSeveralMiBPassesByValueOrByReference) {
+  mpp::ProcessPool pool(2);
+  mpp_test::Watchdog watchdog(pool);
+  const auto block = std::make_unique<Block>();
+  fill(*block, 1);
+  const std::uint64_t want = checksum(*block);
+  EXPECT_EQ(pool.apply(&sum_by_value, *block), want);
+  EXPECT_EQ(pool.apply(&sum_by_reference, *block), want);
+  EXPECT_EQ(pool.apply(&sum_with, *block, 5), want + 5);
+  std::vector<Block> blocks(3, *block);
+  fill(blocks[2], 2);
+  const std::vector<std::uint64_t> sums{want, want, checksum(blocks[2])};
+  EXPECT_EQ(pool.map(&sum_by_value, blocks, 1), sums);
+  EXPECT_EQ(pool.map(&sum_by_reference, blocks, 2), sums);
+  std::vector<std::uint64_t> in_order;
+  for (const std::uint64_t sum : pool.imap(&sum_by_value, blocks)) in_order.push_back(sum);
+  EXPECT_EQ(in_order, sums);
+  std::vector<std::tuple<Block, std::uint64_t>> pairs;  // built in place: a braced list is on the stack
+  pairs.emplace_back(*block, 1);
+  pairs.emplace_back(blocks[2], 2);
+  EXPECT_EQ(pool.starmap(&sum_with, pairs), (std::vector<std::uint64_t>{want + 1, sums[2] + 2}));
+  const auto sealed = std::make_unique<SealedBlock>(3);
+  EXPECT_EQ(pool.apply(&sum_sealed, *sealed), checksum(*sealed));
+  auto tagged = std::make_unique<TaggedBlock>();
+  fill(*tagged, 4);
+  tagged->tag = "four";
+  EXPECT_EQ(pool.apply(&sum_tagged, *tagged), checksum(*tagged) + 4);
+
+  mpp::Process child(&expect_block, *block, want);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+/// The checksum of what `get` returns, in a frame of its own: the test's frame holds no result.
+template <class Get>
+std::uint64_t checksum_of(Get get) {
+  return checksum(get());
+}
+
+TEST(ProcessPoolLarge, AStructOfSeveralMiBComesBackAsAResult) {
+  mpp::ProcessPool pool(2);
+  mpp_test::Watchdog watchdog(pool);
+  const auto expected = std::make_unique<Block>();
+  fill(*expected, 7);
+  const std::uint64_t want = checksum(*expected);
+  EXPECT_EQ(checksum_of([&] { return pool.apply(&make_block, 7); }), want);
+  auto async = pool.apply_async(&make_block, 7);
+  EXPECT_EQ(checksum_of([&] { return get_or_fail(pool, async); }), want);
+  const std::vector<std::uint64_t> seeds{7, 7, 7};
+  for (const Block& b : pool.map(&make_block, seeds, 1)) EXPECT_EQ(checksum(b), want);
+  std::size_t seen = 0;
+  for (const Block& b : pool.imap(&make_block, seeds)) {
+    EXPECT_EQ(checksum(b), want);
+    ++seen;
+  }
+  EXPECT_EQ(seen, seeds.size());
+  EXPECT_EQ(checksum_of([&] { return pool.apply(&make_sealed, 8); }),
+            checksum(*std::make_unique<SealedBlock>(8)));
+  auto tagged = std::make_unique<TaggedBlock>();
+  fill(*tagged, 9);
+  EXPECT_EQ(checksum_of([&] { return pool.apply(&make_tagged, 9); }), checksum(*tagged));
+  const auto tag_of = [&] { return pool.apply(&make_tagged, 9).tag; };  // its frame holds the result
+  EXPECT_EQ(tag_of(), "tag");
 }
 
 }  // namespace

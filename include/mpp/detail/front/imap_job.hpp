@@ -278,7 +278,8 @@ class ImapJob : public ImapJobBase<R> {
         if (count == 0) {
           free_.push_back(s);
         } else {
-          slot.outcomes.assign(count, Outcome<R>{});
+          slot.outcomes.clear();  // then built in place: an Outcome may hold a large value
+          slot.outcomes.resize(count);
           slot.pending = count;
           slot.skipped = false;
           slot.done = false;

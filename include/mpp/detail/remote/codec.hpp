@@ -33,6 +33,8 @@
 #include <iterator>
 #include <list>
 #include <map>
+#include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <span>
@@ -89,6 +91,31 @@ inline void append_bytes(ByteBuffer& out, const void* data, std::size_t size) {
   out.insert(out.end(), p, p + size);
 }
 
+/// A raw value read from possibly unaligned bytes (no default constructor needed). Where T has a
+/// trivial one, the bytes go straight into the value returned: one copy of it on the stack.
+template <class T>
+T load_raw(const std::byte* at) noexcept {
+  static_assert(std::is_trivially_copyable_v<T>);
+  if constexpr (std::is_trivially_default_constructible_v<T>) {
+    T value;
+    std::memcpy(static_cast<void*>(&value), at, sizeof(T));
+    return value;
+  } else {
+    std::array<std::byte, sizeof(T)> bytes;
+    std::memcpy(bytes.data(), at, sizeof(T));
+    return std::bit_cast<T>(bytes);
+  }
+}
+
+/// Heap storage for a trivially copyable T, to be filled by copying its bytes in: storage fresh
+/// from operator new holds such an object once they are (its objects are created implicitly),
+/// so no constructor runs.
+template <class T>
+std::unique_ptr<T> new_raw() {
+  static_assert(std::is_trivially_copyable_v<T>);
+  return std::unique_ptr<T>(static_cast<T*>(::operator new (sizeof(T), std::align_val_t{alignof(T)})));
+}
+
 /// Reads a message front to back; every read is checked against what is left.
 class ByteReader {
  public:
@@ -109,10 +136,7 @@ class ByteReader {
   }
   template <class T>
   T read_raw() {
-    static_assert(std::is_trivially_copyable_v<T>);
-    std::array<std::byte, sizeof(T)> bytes;
-    read(bytes.data(), sizeof(T));
-    return std::bit_cast<T>(bytes);  // no default constructor needed, no alignment assumed
+    return load_raw<T>(take(sizeof(T)).data());
   }
 
  private:
@@ -448,6 +472,18 @@ decltype(auto) pass_crossed(Crossed&& crossed) noexcept {
   }
 }
 
+/// Runs `fill`, which decodes through cereal: any failure (truncated, corrupt, or a constructor
+/// that throws while decoding) becomes mpp::SerializationError.
+template <class Fill>
+auto decoding(Fill&& fill) {
+  try {
+    return std::forward<Fill>(fill)();
+  } catch (const std::exception& e) {
+    if (dynamic_cast<const Error*>(&e) != nullptr) throw;
+    throw_serialization(std::string("cannot decode a message: ") + e.what());
+  }
+}
+
 /// Decodes one value; any failure (truncated, corrupt, or a constructor that throws while
 /// decoding) becomes mpp::SerializationError.
 template <class T>
@@ -456,15 +492,30 @@ T decode(ByteReader& in) {
   if constexpr (RawCodable<T>) {
     return in.read_raw<T>();
   } else {
-    try {
+    return decoding([&] {
       T value = empty_for_decode<T>();
       WireInputArchive archive(in);
       archive(value);
       return value;
-    } catch (const std::exception& e) {
-      if (dynamic_cast<const Error*>(&e) != nullptr) throw;
-      throw_serialization(std::string("cannot decode a message: ") + e.what());
-    }
+    });
+  }
+}
+
+/// As decode(), into heap storage (for values too large for a stack: core/large_value.hpp).
+template <class T>
+std::unique_ptr<T> decode_to_heap(ByteReader& in) {
+  static_assert(Codable<T>);
+  if constexpr (RawCodable<T>) {
+    std::unique_ptr<T> value = new_raw<T>();
+    in.read(value.get(), sizeof(T));
+    return value;
+  } else {
+    return decoding([&] {
+      std::unique_ptr<T> value(new T(empty_for_decode<T>()));
+      WireInputArchive archive(in);
+      archive(*value);
+      return value;
+    });
   }
 }
 

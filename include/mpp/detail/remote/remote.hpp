@@ -22,6 +22,7 @@
 #include "mpp/detail/front/unpack.hpp"
 #include "mpp/detail/process/shared_range.hpp"
 #include "mpp/detail/remote/codec.hpp"
+#include "mpp/detail/remote/decoded.hpp"
 #include "mpp/errors.hpp"
 
 namespace mpp::detail {
@@ -357,14 +358,6 @@ void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept
   }
 }
 
-/// A raw value read from possibly unaligned bytes (no default constructor needed).
-template <class T>
-T load_raw(const std::byte* at) noexcept {
-  std::array<std::byte, sizeof(T)> bytes;
-  std::memcpy(bytes.data(), at, sizeof(T));
-  return std::bit_cast<T>(bytes);
-}
-
 /// A chunk's raw items, `item_size` bytes each: in the request, or (after append_raw_items'
 /// marker, when `marked`) mapped from the shared memory segment the request names.
 class RawItems {
@@ -394,8 +387,8 @@ class RawItems {
 
   /// Item `i` of the job (begin() <= i < end() of the chunk).
   template <class Item>
-  Item at(std::size_t i) const noexcept {
-    return load_raw<Item>(bytes_.data() + (i - first_) * sizeof(Item));
+  Decoded<Item> at(std::size_t i) const {
+    return Decoded<Item>::load(bytes_.data() + (i - first_) * sizeof(Item));
   }
 
  private:
@@ -411,28 +404,34 @@ template <class R, class ItemAt, class Call>
 void run_raw_items(WorkerContext& context, const ItemAt& item_at, const Call& call) {
   static_assert(RawCodable<R>);
   const std::size_t end = context.end();
-  for (std::size_t i = context.begin(); i < end;) {
-    const WorkerContext::RawResults out =
-        context.skip() ? WorkerContext::RawResults{} : context.open_results(i, sizeof(R));
-    if (out.capacity == 0) {  // skipped, or timed: one by one
+  if constexpr (is_large_value_v<R>) {
+    // One by one: the batch loop's frame would hold a result besides run_item's.
+    for (std::size_t i = context.begin(); i < end; ++i)
       run_item<R>(context, i, [&]() -> R { return call(item_at(i)); });
-      ++i;
-      continue;
-    }
-    for (std::uint64_t k = 0; k < out.capacity && i < end; ++k, ++i) {
-      out.running->store(i + 1, std::memory_order_release);
-      try {
-        const R result = call(item_at(i));
-        std::memcpy(out.data + k * sizeof(R), &result, sizeof(R));
-      } catch (...) {
-        context.close_results();
-        context.item_error(i, std::current_exception());
+  } else {
+    for (std::size_t i = context.begin(); i < end;) {
+      const WorkerContext::RawResults out =
+          context.skip() ? WorkerContext::RawResults{} : context.open_results(i, sizeof(R));
+      if (out.capacity == 0) {  // skipped, or timed: one by one
+        run_item<R>(context, i, [&]() -> R { return call(item_at(i)); });
         ++i;
-        break;
+        continue;
       }
-      out.count->store(k + 1, std::memory_order_release);
+      for (std::uint64_t k = 0; k < out.capacity && i < end; ++k, ++i) {
+        out.running->store(i + 1, std::memory_order_release);
+        try {
+          const R result = call(item_at(i));
+          std::memcpy(out.data + k * sizeof(R), &result, sizeof(R));
+        } catch (...) {
+          context.close_results();
+          context.item_error(i, std::current_exception());
+          ++i;
+          break;
+        }
+        out.count->store(k + 1, std::memory_order_release);
+      }
+      context.close_results();
     }
-    context.close_results();
   }
 }
 

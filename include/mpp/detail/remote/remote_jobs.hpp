@@ -19,19 +19,15 @@
 #include "mpp/detail/front/imap_job.hpp"
 #include "mpp/detail/front/map_job.hpp"
 #include "mpp/detail/remote/codec.hpp"
+#include "mpp/detail/remote/decoded.hpp"
 #include "mpp/detail/remote/remote.hpp"
 
 namespace mpp::detail {
 
-/// Decodes a result of type R (nothing for void).
-template <class R>
-auto decode_result(std::span<const std::byte> bytes) {
-  if constexpr (std::is_void_v<R>) {
-    if (!bytes.empty()) throw_serialization("unexpected bytes for a void result");
-    return std::monostate{};
-  } else {
-    return decode_all<R>(bytes);
-  }
+/// Checks the bytes of a void result.
+inline std::monostate decode_void_result(std::span<const std::byte> bytes) {
+  if (!bytes.empty()) throw_serialization("unexpected bytes for a void result");
+  return std::monostate{};
 }
 
 /// F called with the caller's argument types `Args` from what crossed (remote_arg_t<Args>...).
@@ -81,11 +77,11 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
     this->release_call();  // the call has run: its function and arguments go now
     try {
       if constexpr (std::is_void_v<R>) {
-        decode_result<R>(bytes);
+        decode_void_result(bytes);
         this->complete([this] { this->set_value(); });
       } else {
-        R value = decode_all<R>(bytes);
-        this->complete([&] { this->set_value(std::move(value)); });
+        Decoded<R> value = Decoded<R>::whole(bytes);
+        this->complete([&] { this->set_value(std::move(*value)); });
       }
     } catch (...) {
       this->fail(std::current_exception());
@@ -101,8 +97,9 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
     run_item<R>(context, context.begin(), [&]() -> R {
       F f = decode_function<F>(request);
       // Braced initialisation decodes the arguments left to right, in the order they were sent.
-      std::tuple<Args...> args{decode<Args>(request)...};
-      return std::apply(std::move(f), std::move(args));
+      std::tuple<Decoded<Args>...> args{Decoded<Args>(request)...};
+      return std::apply(
+          [&](Decoded<Args>&... arg) -> R { return std::invoke(std::move(f), std::move(*arg)...); }, args);
     });
   }
 };
@@ -141,9 +138,9 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
     if (!this->any_item_failed()) {
       try {
         if constexpr (std::is_void_v<R>) {
-          decode_result<R>(bytes);
+          decode_void_result(bytes);
         } else {
-          this->out_.set(i, decode_all<R>(bytes));
+          this->out_.set(i, std::move(*Decoded<R>::whole(bytes)));
         }
       } catch (...) {
         this->record_failure(std::current_exception());
@@ -179,17 +176,17 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
       if constexpr (RawCodable<R>) {
         run_raw_items<R>(
             context, [&](std::size_t i) { return items->at<Item>(i); },
-            [&f](const Item& item) -> R { return std::invoke(f, item); });
+            [&f](const Decoded<Item>& item) -> R { return std::invoke(f, *item); });
       } else {
         for (std::size_t i = context.begin(); i < context.end(); ++i) {
-          run_item<R>(context, i, [&]() -> R { return std::invoke(f, items->at<Item>(i)); });
+          run_item<R>(context, i, [&]() -> R { return std::invoke(f, std::move(*items->at<Item>(i))); });
         }
       }
     } else {
       for (std::size_t i = context.begin(); i < context.end(); ++i) {
         run_item<R>(context, i, [&]() -> R {
-          const Item item = decode<Item>(request);
-          return std::invoke(f, item);
+          const Decoded<Item> item(request);
+          return std::invoke(f, *item);
         });
       }
     }
@@ -255,7 +252,15 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
  public:
   void accept_value(std::size_t i, std::span<const std::byte> bytes) noexcept override {
     auto& outcome = this->slot(i / this->chunk()).outcomes[i % this->chunk()];
-    outcome.capture([&] { return decode_result<R>(bytes); });
+    if constexpr (std::is_void_v<R>) {
+      outcome.capture([&] { return decode_void_result(bytes); });
+    } else {
+      try {  // emplaced from where it was decoded: no copy on the stack
+        outcome.value.emplace(std::move(*Decoded<R>::whole(bytes)));
+      } catch (...) {
+        outcome.error = std::current_exception();
+      }
+    }
     this->finish_items(i / this->chunk(), 1, false);
   }
 
@@ -274,15 +279,15 @@ class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob 
       if constexpr (RawCodable<R>) {
         run_raw_items<R>(
             context, [&](std::size_t i) { return items->at<Item>(i); },
-            [&f](Item item) -> R { return std::invoke(f, std::move(item)); });
+            [&f](Decoded<Item>&& item) -> R { return std::invoke(f, std::move(*item)); });
       } else {
         for (std::size_t i = context.begin(); i < context.end(); ++i) {
-          run_item<R>(context, i, [&]() -> R { return std::invoke(f, items->at<Item>(i)); });
+          run_item<R>(context, i, [&]() -> R { return std::invoke(f, std::move(*items->at<Item>(i))); });
         }
       }
     } else {
       for (std::size_t i = context.begin(); i < context.end(); ++i) {
-        run_item<R>(context, i, [&]() -> R { return std::invoke(f, decode<Item>(request)); });
+        run_item<R>(context, i, [&]() -> R { return std::invoke(f, std::move(*Decoded<Item>(request))); });
       }
     }
   }
