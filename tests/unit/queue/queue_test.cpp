@@ -256,6 +256,34 @@ TEST(Queue, CopiesShareTheQueueAndANameOfAnotherKindIsRefused) {
 
 // -- timeouts ------------------------------------------------------------------------------------
 
+// A trivially copyable struct of 5 MiB without a default constructor: decoded as a local, its
+// bytes and the value were each on the stack besides the caller's copy (docs/api.md, "Large
+// values by value"). Each function here holds one.
+struct SealedBlock {
+  explicit SealedBlock(std::uint64_t seed) noexcept {
+    for (std::size_t i = 0; i < words.size(); ++i) words[i] = i * 31 + seed;
+  }
+  std::array<std::uint64_t, (std::size_t{5} << 20) / sizeof(std::uint64_t)> words;
+};
+bool is_sealed(const SealedBlock& b, std::uint64_t seed) {
+  for (std::size_t i = 0; i < b.words.size(); ++i)
+    if (b.words[i] != i * 31 + seed) return false;
+  return true;
+}
+void put_sealed(mpp::Queue<SealedBlock> queue, std::uint64_t seed) {
+  queue.put(*std::make_unique<SealedBlock>(seed));
+}
+bool got_sealed(mpp::Queue<SealedBlock>& queue, std::uint64_t seed) { return is_sealed(queue.get(), seed); }
+
+TEST(Queue, AStructOfSeveralMiBWithoutADefaultConstructorCrosses) {
+  mpp::Queue<SealedBlock> queue;
+  mpp::Process child(&put_sealed, queue, std::uint64_t{6});
+  child.start();
+  EXPECT_TRUE(got_sealed(queue, 6));
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
 TEST(Queue, GetTimesOutWhenNothingArrives) {
   mpp::Queue<int> q;
   const auto before = std::chrono::steady_clock::now();

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "mpp/detail/core/decode_tag.hpp"
+#include "mpp/detail/core/large_value.hpp"
 #include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/detail/core/throw.hpp"
 #include "mpp/errors.hpp"
@@ -519,13 +520,20 @@ std::unique_ptr<T> decode_to_heap(ByteReader& in) {
   }
 }
 
-/// Decodes a value that must fill `bytes` exactly.
+/// Decodes a value that must fill `bytes` exactly. A large one is decoded on the heap and moved
+/// out, so that the caller's copy is the only one on a stack (core/large_value.hpp).
 template <class T>
 T decode_all(std::span<const std::byte> bytes) {
   ByteReader in(bytes);
-  T value = decode<T>(in);
-  if (!in.at_end()) throw_serialization("message has trailing bytes");
-  return value;
+  if constexpr (is_large_value_v<T>) {
+    const std::unique_ptr<T> value = decode_to_heap<T>(in);
+    if (!in.at_end()) throw_serialization("message has trailing bytes");
+    return std::move(*value);
+  } else {
+    T value = decode<T>(in);
+    if (!in.at_end()) throw_serialization("message has trailing bytes");
+    return value;
+  }
 }
 
 }  // namespace mpp::detail
