@@ -60,7 +60,9 @@ class Connection {
   /// Receives the next value, waiting for one; mpp::EOFError when none can come.
   template <class T>
   T recv() {
-    return *recv_until<T>(detail::k_no_deadline);
+    detail::ByteBuffer message;
+    receive(message, tag_of<T>(), typeid(T), detail::k_no_deadline);  // EOFError or a message
+    return detail::decode_all<T>(payload(message));
   }
   /// As recv(), for at most `timeout`; empty when nothing came in time.
   template <class T, class Rep, class Period>
@@ -117,9 +119,18 @@ class Connection {
   template <class T>
   std::optional<T> recv_until(detail::Deadline deadline) {
     detail::ByteBuffer message;
-    if (!core().recv(message, deadline)) return std::nullopt;
-    check_tag(message, tag_of<T>(), typeid(T));
-    return detail::decode_all<T>(std::span<const std::byte>(message).subspan(sizeof(std::uint64_t)));
+    if (!receive(message, tag_of<T>(), typeid(T), deadline)) return std::nullopt;
+    return detail::decode_all_optional<T>(payload(message));
+  }
+  // The next message into `message`, its type tag checked; false when the deadline passed first.
+  bool receive(detail::ByteBuffer& message, std::uint64_t tag, const std::type_info& type,
+               detail::Deadline deadline) {
+    if (!core().recv(message, deadline)) return false;
+    check_tag(message, tag, type);
+    return true;
+  }
+  static std::span<const std::byte> payload(const detail::ByteBuffer& message) noexcept {
+    return std::span<const std::byte>(message).subspan(sizeof(std::uint64_t));
   }
   static void check_tag(const detail::ByteBuffer& message, std::uint64_t tag, const std::type_info& type);
   bool poll_until(detail::Deadline deadline);

@@ -56,7 +56,7 @@ class Queue {
   std::optional<T> get(std::chrono::duration<Rep, Period> timeout) {
     detail::ByteBuffer bytes;
     if (!core_->get(bytes, detail::deadline_after(timeout))) return std::nullopt;
-    return detail::decode_all<T>(bytes);
+    return detail::decode_all_optional<T>(bytes);
   }
 
   /// The name of its shared memory: what crosses to another process.

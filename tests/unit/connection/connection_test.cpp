@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -119,6 +123,40 @@ INSTANTIATE_TEST_SUITE_P(StartMethods, ConnectionAcross, ::testing::ValuesIn(mpp
                          mpp_test::start_method_name);
 
 // As a descriptor a Python child inherits: the forked child holds the ends it was not passed.
+// A trivially copyable struct of 5 MiB without a default constructor (docs/api.md, "Large values
+// by value"): received as a local, it was on the stack three times over. Each function here holds
+// one.
+struct SealedBlock {
+  explicit SealedBlock(std::uint64_t seed) noexcept {
+    for (std::size_t i = 0; i < words.size(); ++i) words[i] = i * 31 + seed;
+  }
+  std::array<std::uint64_t, (std::size_t{5} << 20) / sizeof(std::uint64_t)> words;
+};
+bool is_sealed(const SealedBlock& b, std::uint64_t seed) {
+  for (std::size_t i = 0; i < b.words.size(); ++i)
+    if (b.words[i] != i * 31 + seed) return false;
+  return true;
+}
+void send_two_sealed(mpp::Connection end) {
+  end.send(*std::make_unique<SealedBlock>(1));
+  end.send(*std::make_unique<SealedBlock>(2));
+}
+bool received_sealed(mpp::Connection& end) { return is_sealed(end.recv<SealedBlock>(), 1); }
+bool received_sealed_in_time(mpp::Connection& end) {
+  const std::optional<SealedBlock> block = end.recv<SealedBlock>(k_deadlock_limit);
+  return block.has_value() && is_sealed(*block, 2);
+}
+
+TEST(Connection, AStructOfSeveralMiBWithoutADefaultConstructorCrosses) {
+  auto [here, there] = mpp::Pipe();
+  mpp::Process child(&send_two_sealed, there);
+  child.start();
+  EXPECT_TRUE(received_sealed(here));
+  EXPECT_TRUE(received_sealed_in_time(here));
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
 TEST(Connection, AForkedChildHoldsEveryEndItsParentHeld) {
   auto [reader, writer] = mpp::Pipe(false);
   auto [go, go_there] = mpp::Pipe();

@@ -270,16 +270,22 @@ bool is_sealed(const SealedBlock& b, std::uint64_t seed) {
     if (b.words[i] != i * 31 + seed) return false;
   return true;
 }
-void put_sealed(mpp::Queue<SealedBlock> queue, std::uint64_t seed) {
-  queue.put(*std::make_unique<SealedBlock>(seed));
+void put_two_sealed(mpp::Queue<SealedBlock> queue) {
+  queue.put(*std::make_unique<SealedBlock>(6));
+  queue.put(*std::make_unique<SealedBlock>(7));
 }
-bool got_sealed(mpp::Queue<SealedBlock>& queue, std::uint64_t seed) { return is_sealed(queue.get(), seed); }
+bool got_sealed(mpp::Queue<SealedBlock>& queue) { return is_sealed(queue.get(), 6); }
+bool got_sealed_in_time(mpp::Queue<SealedBlock>& queue) {
+  const std::optional<SealedBlock> block = queue.get(k_deadlock_limit);
+  return block.has_value() && is_sealed(*block, 7);
+}
 
 TEST(Queue, AStructOfSeveralMiBWithoutADefaultConstructorCrosses) {
   mpp::Queue<SealedBlock> queue;
-  mpp::Process child(&put_sealed, queue, std::uint64_t{6});
+  mpp::Process child(&put_two_sealed, queue);
   child.start();
-  EXPECT_TRUE(got_sealed(queue, 6));
+  EXPECT_TRUE(got_sealed(queue));
+  EXPECT_TRUE(got_sealed_in_time(queue));
   child.join();
   EXPECT_EQ(child.exitcode(), 0);
 }

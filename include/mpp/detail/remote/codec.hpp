@@ -520,19 +520,37 @@ std::unique_ptr<T> decode_to_heap(ByteReader& in) {
   }
 }
 
+/// Decodes into heap storage a value that must fill `bytes` exactly.
+template <class T>
+std::unique_ptr<T> decode_all_to_heap(std::span<const std::byte> bytes) {
+  ByteReader in(bytes);
+  std::unique_ptr<T> value = decode_to_heap<T>(in);
+  if (!in.at_end()) throw_serialization("message has trailing bytes");
+  return value;
+}
+
 /// Decodes a value that must fill `bytes` exactly. A large one is decoded on the heap and moved
 /// out, so that the caller's copy is the only one on a stack (core/large_value.hpp).
 template <class T>
 T decode_all(std::span<const std::byte> bytes) {
-  ByteReader in(bytes);
   if constexpr (is_large_value_v<T>) {
-    const std::unique_ptr<T> value = decode_to_heap<T>(in);
-    if (!in.at_end()) throw_serialization("message has trailing bytes");
-    return std::move(*value);
+    return std::move(*decode_all_to_heap<T>(bytes));
   } else {
+    ByteReader in(bytes);
     T value = decode<T>(in);
     if (!in.at_end()) throw_serialization("message has trailing bytes");
     return value;
+  }
+}
+
+/// As decode_all(), into the optional returned (a get with a timeout): a large value goes from the
+/// heap straight into it, with no copy on the stack between.
+template <class T>
+std::optional<T> decode_all_optional(std::span<const std::byte> bytes) {
+  if constexpr (is_large_value_v<T>) {
+    return std::optional<T>(std::move(*decode_all_to_heap<T>(bytes)));
+  } else {
+    return decode_all<T>(bytes);
   }
 }
 
