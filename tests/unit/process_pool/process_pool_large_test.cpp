@@ -201,6 +201,10 @@ struct SealedBlock {
   }
   std::array<std::uint64_t, k_block_words> words;
 };
+/// Over-aligned: its heap storage must be too.
+struct alignas(4096) AlignedBlock {
+  std::array<std::uint64_t, k_block_words> words;
+};
 /// Through cereal: not trivially copyable.
 struct TaggedBlock {
   std::array<std::uint64_t, k_block_words> words;
@@ -225,6 +229,9 @@ std::uint64_t sum_by_value(Block b) { return checksum(b); }
 std::uint64_t sum_by_reference(const Block& b) { return checksum(b); }
 std::uint64_t sum_with(Block b, std::uint64_t extra) { return checksum(b) + extra; }
 std::uint64_t sum_sealed(SealedBlock b) { return checksum(b); }
+std::uint64_t sum_aligned(const AlignedBlock& b) {
+  return reinterpret_cast<std::uintptr_t>(&b) % alignof(AlignedBlock) == 0 ? checksum(b) : 0;
+}
 std::uint64_t sum_tagged(TaggedBlock b) { return checksum(b) + b.tag.size(); }
 Block make_block(std::uint64_t seed) {
   Block b;
@@ -263,6 +270,9 @@ TEST(ProcessPoolLarge, AStructOfSeveralMiBPassesByValueOrByReference) {
   pairs.emplace_back(*block, 1);
   pairs.emplace_back(blocks[2], 2);
   EXPECT_EQ(pool.starmap(&sum_with, pairs), (std::vector<std::uint64_t>{want + 1, sums[2] + 2}));
+  const auto aligned = std::make_unique<AlignedBlock>();
+  fill(*aligned, 5);
+  EXPECT_EQ(pool.apply(&sum_aligned, *aligned), checksum(*aligned));
   const auto sealed = std::make_unique<SealedBlock>(3);
   EXPECT_EQ(pool.apply(&sum_sealed, *sealed), checksum(*sealed));
   auto tagged = std::make_unique<TaggedBlock>();

@@ -114,7 +114,14 @@ T load_raw(const std::byte* at) noexcept {
 template <class T>
 std::unique_ptr<T> new_raw() {
   static_assert(std::is_trivially_copyable_v<T>);
-  return std::unique_ptr<T>(static_cast<T*>(::operator new (sizeof(T), std::align_val_t{alignof(T)})));
+  // The form `delete` frees it with: the aligned one for an over-aligned type only.
+  void* storage = nullptr;
+  if constexpr (alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+    storage = ::operator new (sizeof(T), std::align_val_t{alignof(T)});
+  } else {
+    storage = ::operator new(sizeof(T));
+  }
+  return std::unique_ptr<T>(static_cast<T*>(storage));
 }
 
 /// Reads a message front to back; every read is checked against what is left.
