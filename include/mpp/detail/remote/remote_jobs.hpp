@@ -52,8 +52,10 @@ class RemoteApplyJob;
 template <class R, class F, class... Args>
 using RemoteApply = RemoteApplyJob<R, remote_function_t<F, Args...>, remote_arg_t<Args>...>;
 
+// RemoteJob first: a job may hold a value of several MiB, and UBSan's check of a call through a
+// base takes a base more than 1 MiB into its object for a corrupt one.
 template <class R, class F, class... Args>
-class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
+class RemoteApplyJob final : public RemoteJob, public ApplyJob<R, F, Args...> {
  public:
   using ApplyJob<R, F, Args...>::ApplyJob;
 
@@ -105,7 +107,7 @@ class RemoteApplyJob final : public ApplyJob<R, F, Args...>, public RemoteJob {
 };
 
 template <class R, class F, class V>
-class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
+class RemoteMapJob final : public RemoteJob, public MapJob<R, F, V> {
   using Item = std::ranges::range_value_t<V>;
   // Items that can be sent as one block of raw bytes, straight from the caller's array, or as a
   // range of it when it lies in shared memory (append_raw_items).
@@ -217,7 +219,7 @@ class RemoteMapJob final : public MapJob<R, F, V>, public RemoteJob {
 };
 
 template <class R, class F, class V, class Executor>
-class RemoteImapJob final : public ImapJob<R, F, V, Executor>, public RemoteJob {
+class RemoteImapJob final : public RemoteJob, public ImapJob<R, F, V, Executor> {
   using Base = ImapJob<R, F, V, Executor>;
   using Item = std::ranges::range_value_t<V>;
   static constexpr bool k_raw_block = std::ranges::contiguous_range<V> && RawCodable<Item>;
