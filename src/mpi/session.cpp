@@ -22,6 +22,7 @@
 #include "mpi/server.hpp"
 #include "mpp/detail/posix/child.hpp"
 #include "mpp/errors.hpp"
+#include "posix/thread.hpp"
 #include "remote/tunables.hpp"
 
 namespace mpp::detail::mpi {
@@ -168,7 +169,7 @@ void finalize_at_exit() {
 }  // namespace
 
 struct Session::LocalServer {
-  std::thread thread;
+  detail::posix::Thread thread;  // runs items itself with workers_per_rank = 0: a main thread's stack
 };
 
 Session::Session(int rank, int size, bool initialised_here)
@@ -247,7 +248,7 @@ void Session::start_local_server() {
       "mpp::MpiPool: a single MPI rank (mpirun -np 1, or no mpirun): rank 0 serves every task itself, "
       "from a thread of its own (in local worker processes forked from it, unless workers_per_rank = 0)\n");
   local_ = new LocalServer;
-  local_->thread = std::thread([this] { serve(*this); });
+  local_->thread = detail::posix::Thread([this] { serve(*this); });
 }
 
 void Session::serve_and_exit() {

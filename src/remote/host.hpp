@@ -23,6 +23,7 @@
 #include "mpp/detail/core/throw.hpp"
 #include "mpp/detail/core/wait.hpp"
 #include "mpp/detail/front/job.hpp"
+#include "posix/thread.hpp"
 
 namespace mpp::detail {
 
@@ -54,7 +55,7 @@ class RemoteHost : public CallbackRunner {
   /// before the dispatcher thread starts.
   std::size_t slots;
   const std::uint64_t generation;  // fork_generation() in the process that made it
-  std::thread thread;              // the dispatcher
+  posix::Thread thread;            // the dispatcher (it forks the workers: their stack is its)
 
   /// In a process forked from the one that made the host (a worker's copy of its pool): nothing
   /// of it works here (its dispatcher thread and rings are the parent's), and nothing may be
@@ -283,7 +284,7 @@ Helper::Helped wait_in_callback(Backend& backend, const void* executor, Function
 /// leaves the host to it (shutdown) until its loop ends.
 template <DispatchLoop Backend>
 void start_dispatcher(const std::shared_ptr<Backend>& host) {
-  host->thread = std::thread([host] { dispatch(*host); });
+  host->thread = posix::Thread([host] { dispatch(*host); });
 }
 
 }  // namespace mpp::detail

@@ -3,6 +3,7 @@
 // and arrive intact; a map over a million items is complete and in order. Every wait has a limit: on a
 // deadlock the pool is terminated (its workers killed) and the test fails instead of hanging.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <array>
 #include <chrono>
@@ -322,6 +323,46 @@ TEST(ProcessPoolLarge, AStructOfSeveralMiBComesBackAsAResult) {
   EXPECT_EQ(checksum_of([&] { return pool.apply(&make_tagged, 9); }), checksum(*tagged));
   const auto tag_of = [&] { return pool.apply(&make_tagged, 9).tag; };  // its frame holds the result
   EXPECT_EQ(tag_of(), "tag");
+}
+
+// With `ulimit -s unlimited` glibc gives a thread 2 MiB of stack by default, and a worker started
+// by fork runs on a copy of the stack of the thread that forked it, the pool's dispatcher: a 3 MiB
+// struct by value killed every such worker (WorkerLost) where a plain call had room. Setting the
+// default thread stack to 2 MiB here does what that ulimit does.
+constexpr std::size_t k_three_mib_words = (std::size_t{3} << 20) / sizeof(std::uint64_t);
+struct ThreeMiB {
+  std::array<std::uint64_t, k_three_mib_words> words;
+};
+std::uint64_t sum_three(ThreeMiB b) { return checksum(b); }
+
+class SmallDefaultThreadStack {
+ public:
+  SmallDefaultThreadStack() {
+    pthread_attr_t attr{};
+    pthread_getattr_default_np(&saved_);
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, std::size_t{2} << 20);
+    pthread_setattr_default_np(&attr);
+    pthread_attr_destroy(&attr);
+  }
+  ~SmallDefaultThreadStack() {
+    pthread_setattr_default_np(&saved_);
+    pthread_attr_destroy(&saved_);
+  }
+  SmallDefaultThreadStack(const SmallDefaultThreadStack&) = delete;
+  SmallDefaultThreadStack& operator=(const SmallDefaultThreadStack&) = delete;
+
+ private:
+  pthread_attr_t saved_{};
+};
+
+TEST(ProcessPoolLarge, AForkStartedWorkerHasAMainThreadsStackWhateverTheDefaultThreadStack) {
+  const SmallDefaultThreadStack small;
+  mpp::ProcessPool pool(mpp::ProcessPoolOptions{.processes = 1, .start_method = mpp::StartMethod::fork});
+  mpp_test::Watchdog watchdog(pool);
+  auto block = std::make_unique<ThreeMiB>();
+  fill(*block, 13);
+  EXPECT_EQ(pool.apply(&sum_three, *block), checksum(*block));
 }
 
 }  // namespace
