@@ -325,6 +325,40 @@ TEST(ProcessPoolLarge, AStructOfSeveralMiBComesBackAsAResult) {
   EXPECT_EQ(tag_of(), "tag");
 }
 
+// A result larger than the worker's whole stack (8 MiB) kills the worker while the item runs: the
+// item fails with WorkerLost as one that crashed. Its frame was entered before the item was marked
+// as started, so the death read as one before the start, and the item went to two more workers.
+struct Huge {
+  std::array<std::uint64_t, (std::size_t{9} << 20) / sizeof(std::uint64_t)> words;
+};
+Huge make_huge(std::uint64_t seed) {
+  Huge h;
+  fill(h, seed);
+  return h;
+}
+
+TEST(ProcessPoolLarge, AResultLargerThanTheStackFailsItsItemAsACrash) {
+  mpp::ProcessPool pool(1);
+  mpp_test::Watchdog watchdog(pool);
+  // Read through callbacks: a frame that get() returns into would hold 9 MiB here too.
+  std::string what;
+  auto result = pool.apply_async(&make_huge, 1);
+  result.then([](const Huge&) {},
+              [&what](std::exception_ptr error) {
+                try {
+                  std::rethrow_exception(error);
+                } catch (const mpp::WorkerLost& e) {
+                  what = e.what();
+                } catch (const std::exception& e) {
+                  what = std::string("not WorkerLost: ") + e.what();
+                }
+              });
+  ASSERT_TRUE(result.wait(mpp_test::k_deadlock_limit));
+  ASSERT_FALSE(result.successful()) << "a 9 MiB result fit on an 8 MiB stack";
+  EXPECT_NE(what.find("running the task died"), std::string::npos) << what;
+  EXPECT_EQ(pool.apply(&triple, 2), 6);
+}
+
 // With `ulimit -s unlimited` glibc gives a thread 2 MiB of stack by default, and a worker started
 // by fork runs on a copy of the stack of the thread that forked it, the pool's dispatcher: a 3 MiB
 // struct by value killed every such worker (WorkerLost) where a plain call had room. Setting the

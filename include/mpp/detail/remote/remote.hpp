@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpp/detail/core/large_value.hpp"
 #include "mpp/detail/front/unpack.hpp"
 #include "mpp/detail/process/shared_range.hpp"
 #include "mpp/detail/remote/codec.hpp"
@@ -331,10 +332,9 @@ F decode_function(ByteReader& in) {
   }
 }
 
-/// Runs one item in a worker and reports its outcome.
+/// Runs item i, marked as started, and reports its outcome.
 template <class R, class Compute>
-void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept {
-  context.start_item(i);
+void run_started_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept {
   try {
     if (context.skip()) throw TaskCancelled("mpp: the item was cancelled before it started");
     if constexpr (std::is_void_v<R>) {
@@ -355,6 +355,26 @@ void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept
     }
   } catch (...) {
     context.item_error(i, std::current_exception());
+  }
+}
+
+/// A large result's frame of its own, entered once the item is marked as started: a result too
+/// large for the stack then kills the worker while the item runs, as its outcome, and not before
+/// it starts, which would send the item to the next worker.
+template <class R, class Compute>
+[[gnu::noinline]] void run_started_item_apart(WorkerContext& context, std::size_t i,
+                                              Compute&& compute) noexcept {
+  run_started_item<R>(context, i, std::forward<Compute>(compute));
+}
+
+/// Runs one item in a worker and reports its outcome.
+template <class R, class Compute>
+void run_item(WorkerContext& context, std::size_t i, Compute&& compute) noexcept {
+  context.start_item(i);
+  if constexpr (is_large_value_v<R>) {
+    run_started_item_apart<R>(context, i, std::forward<Compute>(compute));
+  } else {
+    run_started_item<R>(context, i, std::forward<Compute>(compute));
   }
 }
 
