@@ -550,6 +550,35 @@ TEST(Codec, InvalidRepresentationOptionalFlagIsRejected) {
   EXPECT_THROW((void)decode_all<std::optional<std::string>>(engaged), SerializationError);
 }
 
+// A trivially copyable struct without a default constructor decodes over zero bytes inside the
+// standard templates too (cereal's own optional and variant loads default-construct it: they did
+// not compile).
+struct Sealed {
+  explicit Sealed(int seed) noexcept : words{seed, seed + 1, seed + 2} {}
+  std::array<int, 3> words;
+  bool operator==(const Sealed&) const = default;
+};
+
+TEST(Codec, AStructWithoutADefaultConstructorCrossesInsideTheStandardTemplates) {
+  EXPECT_EQ(round_trip(std::optional<Sealed>(Sealed(1))), std::optional<Sealed>(Sealed(1)));
+  EXPECT_EQ(round_trip(std::optional<Sealed>()), std::nullopt);
+  using Choice = std::variant<int, Sealed, std::string>;
+  EXPECT_EQ(round_trip(Choice(Sealed(2))), Choice(Sealed(2)));
+  EXPECT_EQ(round_trip(Choice(std::string("s"))), Choice(std::string("s")));
+  EXPECT_EQ(round_trip(Choice(7)), Choice(7));
+  EXPECT_EQ(round_trip(std::tuple<Sealed, std::string>(Sealed(3), "t")),
+            (std::tuple<Sealed, std::string>(Sealed(3), "t")));
+  EXPECT_EQ(round_trip(std::pair<std::string, Sealed>("p", Sealed(4))),
+            (std::pair<std::string, Sealed>("p", Sealed(4))));
+  const std::vector<std::optional<Sealed>> many{Sealed(5), std::nullopt, Sealed(6)};
+  EXPECT_EQ(round_trip(many), many);
+  // A corrupt index is refused, not read past.
+  ByteBuffer bad = encoded(Choice(Sealed(2)));
+  const std::int32_t index = -1;
+  std::memcpy(bad.data(), &index, sizeof(index));
+  EXPECT_THROW((void)decode_all<Choice>(bad), SerializationError);
+}
+
 TEST(Codec, InvalidRepresentationVectorOfBoolIsRejected) {
   ByteBuffer b = encoded(std::vector<bool>{true, false});
   b.back() = std::byte{0x40};

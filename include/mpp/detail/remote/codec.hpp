@@ -64,7 +64,8 @@ template <class... E>
 struct is_tuple_like_pair<std::tuple<E...>> : std::true_type {};
 
 /// What decoding fills: the DecodeTag constructor where there is one (see decode_tag.hpp), also
-/// inside tuples and pairs; else the default constructor.
+/// inside tuples, pairs, optionals and variants; zero bytes for a trivially copyable type without
+/// a default constructor (its bytes are read over them); else the default constructor.
 template <class T>
 T empty_for_decode();
 
@@ -79,6 +80,8 @@ T empty_for_decode() {
     return T(DecodeTag{});
   } else if constexpr (is_tuple_like_pair<T>::value && !std::is_default_constructible_v<T>) {
     return empty_tuple_for_decode<T>(std::make_index_sequence<std::tuple_size_v<T>>{});
+  } else if constexpr (std::is_trivially_copyable_v<T> && !std::is_default_constructible_v<T>) {
+    return std::bit_cast<T>(std::array<std::byte, sizeof(T)>{});
   } else {
     return T{};
   }
@@ -355,20 +358,52 @@ void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::vector<T, A>& vector) 
     }
   }
 }
-// cereal's own emplaces a default-constructed value: a type that only decoding may make empty
-// (DecodeTag) is emplaced as that instead.
+// cereal's own optional and variant loads emplace a default-constructed value: a type without a
+// default constructor is emplaced as empty_for_decode() makes it instead.
 template <class T>
-requires(std::is_constructible_v<T, DecodeTag> &&
-         !std::is_default_constructible_v<T>) void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar,
-                                                                             std::optional<T>& optional) {
+concept DecodedWithoutDefault = !std::is_default_constructible_v<T> &&
+                                (std::is_constructible_v<T, DecodeTag> || std::is_trivially_copyable_v<T>);
+
+template <class T>
+void emplace_for_decode(std::optional<T>& optional) {
+  if constexpr (std::is_constructible_v<T, DecodeTag>) {
+    optional.emplace(DecodeTag{});
+  } else {
+    optional.emplace(empty_for_decode<T>());
+  }
+}
+template <DecodedWithoutDefault T>
+void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, std::optional<T>& optional) {
   bool empty = true;
   ar(empty);  // the "nullopt" flag, as cereal writes it
   if (empty) {
     optional.reset();
     return;
   }
-  optional.emplace(DecodeTag{});
+  emplace_for_decode(optional);
   ar(*optional);
+}
+template <std::size_t N, class... T>
+void load_alternative(WireInputArchive& ar, std::size_t index, std::variant<T...>& variant) {
+  if constexpr (N < sizeof...(T)) {
+    if (index != N) return load_alternative<N + 1>(ar, index, variant);
+    using Alternative = std::variant_alternative_t<N, std::variant<T...>>;
+    if constexpr (std::is_constructible_v<Alternative, DecodeTag>) {
+      variant.template emplace<N>(DecodeTag{});
+    } else {
+      variant.template emplace<N>(empty_for_decode<Alternative>());
+    }
+    ar(std::get<N>(variant));
+  }
+}
+template <class... T>
+requires(DecodedWithoutDefault<T> || ...) void CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar,
+                                                                         std::variant<T...>& variant) {
+  std::int32_t index = 0;
+  ar(index);  // as cereal writes it
+  if (index < 0 || static_cast<std::size_t>(index) >= sizeof...(T))
+    throw_serialization("corrupt variant index in message");
+  load_alternative<0>(ar, static_cast<std::size_t>(index), variant);
 }
 // As cereal's own, with a large string's pages advised first.
 template <ArchiveNumber C, class Traits, class A>
