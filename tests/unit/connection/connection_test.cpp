@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
@@ -23,6 +22,7 @@
 #include "mpp/process_pool.hpp"
 #include "mpp/queue.hpp"
 #include "mpp/start_method.hpp"
+#include "mpp_test/sealed_block.hpp"
 #include "mpp_test/start_methods.hpp"
 #include "mpp_test/sync.hpp"
 
@@ -126,17 +126,8 @@ INSTANTIATE_TEST_SUITE_P(StartMethods, ConnectionAcross, ::testing::ValuesIn(mpp
 // A trivially copyable struct of 5 MiB without a default constructor (docs/api.md, "Large values
 // by value"): received as a local, it was on the stack three times over. Each function here holds
 // one.
-struct SealedBlock {
-  explicit SealedBlock(std::uint64_t seed) noexcept {
-    for (std::size_t i = 0; i < words.size(); ++i) words[i] = i * 31 + seed;
-  }
-  std::array<std::uint64_t, (std::size_t{5} << 20) / sizeof(std::uint64_t)> words;
-};
-bool is_sealed(const SealedBlock& b, std::uint64_t seed) {
-  for (std::size_t i = 0; i < b.words.size(); ++i)
-    if (b.words[i] != i * 31 + seed) return false;
-  return true;
-}
+using mpp_test::is_sealed;
+using mpp_test::SealedBlock;
 void send_two_sealed(mpp::Connection end) {
   end.send(*std::make_unique<SealedBlock>(1));
   end.send(*std::make_unique<SealedBlock>(2));

@@ -31,6 +31,7 @@
 #include "mpp/process_pool.hpp"
 #include "mpp/shared_memory.hpp"
 #include "mpp/start_method.hpp"
+#include "mpp_test/sealed_block.hpp"
 #include "mpp_test/start_methods.hpp"
 #include "mpp_test/sync.hpp"
 #include "posix/syscall.hpp"
@@ -259,17 +260,8 @@ TEST(Queue, CopiesShareTheQueueAndANameOfAnotherKindIsRefused) {
 // A trivially copyable struct of 5 MiB without a default constructor: decoded as a local, its
 // bytes and the value were each on the stack besides the caller's copy (docs/api.md, "Large
 // values by value"). Each function here holds one.
-struct SealedBlock {
-  explicit SealedBlock(std::uint64_t seed) noexcept {
-    for (std::size_t i = 0; i < words.size(); ++i) words[i] = i * 31 + seed;
-  }
-  std::array<std::uint64_t, (std::size_t{5} << 20) / sizeof(std::uint64_t)> words;
-};
-bool is_sealed(const SealedBlock& b, std::uint64_t seed) {
-  for (std::size_t i = 0; i < b.words.size(); ++i)
-    if (b.words[i] != i * 31 + seed) return false;
-  return true;
-}
+using mpp_test::is_sealed;
+using mpp_test::SealedBlock;
 void put_two_sealed(mpp::Queue<SealedBlock> queue) {
   queue.put(*std::make_unique<SealedBlock>(6));
   queue.put(*std::make_unique<SealedBlock>(7));

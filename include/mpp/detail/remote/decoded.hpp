@@ -2,10 +2,10 @@
 #pragma once
 
 #include <cstddef>
-#include <cstring>
 #include <memory>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 #include "mpp/detail/core/large_value.hpp"
 #include "mpp/detail/remote/codec.hpp"
@@ -22,14 +22,22 @@ class Decoded {
   explicit Decoded(ByteReader& in) : held_(from(in)) {}
 
   /// A raw value at `at` (trivially copyable T; the bytes need not be aligned).
-  static Decoded load(const std::byte* at) { return Decoded(Raw{}, at); }
+  static Decoded load(const std::byte* at) {
+    if constexpr (k_heap) {
+      ByteReader in(std::span<const std::byte>(at, sizeof(T)));
+      return Decoded(in);
+    } else {
+      return Decoded(load_raw<T>(at));
+    }
+  }
 
   /// A value that must fill `bytes` exactly.
   static Decoded whole(std::span<const std::byte> bytes) {
-    ByteReader in(bytes);
-    Decoded value(in);
-    if (!in.at_end()) throw_serialization("message has trailing bytes");
-    return value;
+    if constexpr (k_heap) {
+      return Decoded(decode_all_to_heap<T>(bytes));
+    } else {
+      return Decoded(decode_all<T>(bytes));
+    }
   }
 
   T& operator*() noexcept {
@@ -48,24 +56,13 @@ class Decoded {
   }
 
  private:
-  struct Raw {};
-  Decoded(Raw /*tag*/, const std::byte* at) : held_(loaded(at)) {}
+  explicit Decoded(Held held) noexcept(std::is_nothrow_move_constructible_v<Held>) : held_(std::move(held)) {}
 
   static Held from(ByteReader& in) {
     if constexpr (k_heap) {
       return decode_to_heap<T>(in);
     } else {
       return decode<T>(in);
-    }
-  }
-
-  static Held loaded(const std::byte* at) {
-    if constexpr (k_heap) {
-      std::unique_ptr<T> value = new_raw<T>();
-      std::memcpy(static_cast<void*>(value.get()), at, sizeof(T));
-      return value;
-    } else {
-      return load_raw<T>(at);
     }
   }
 
