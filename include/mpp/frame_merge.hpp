@@ -82,9 +82,9 @@ struct MergeKeys {
 };
 MergeKeys merge_keys(const Frame& left, const Frame& right, const MergeOptions& options);
 
-/// The merged frame from the probe's result for every probe row.
+/// The merged frame from the probe's groups for the probe rows: one vector per part, parts in order.
 Frame merge_finish(const Frame& left, const Frame& right, const MergeOptions& options, const MergeKeys& keys,
-                   const std::vector<std::int64_t>& groups);
+                   std::vector<std::vector<std::int64_t>> found);
 
 }  // namespace detail
 
@@ -100,11 +100,7 @@ template <class PoolType>
   std::vector<detail::MergeProbe> parts;
   for (Frame& probe : array_split(keys.probe, std::max<std::size_t>(1, pool.size())))
     parts.push_back({std::move(probe), keys.build});
-  std::vector<std::vector<std::int64_t>> found = pool.map(&detail::merge_probe, parts, 1);
-  std::vector<std::int64_t> groups;
-  groups.reserve(keys.probe.num_rows());
-  for (const auto& part : found) groups.insert(groups.end(), part.begin(), part.end());
-  return detail::merge_finish(left, right, options, keys, groups);
+  return detail::merge_finish(left, right, options, keys, pool.map(&detail::merge_probe, parts, 1));
 }
 
 }  // namespace mpp

@@ -17,6 +17,12 @@ namespace mpp {
 
 namespace detail {
 struct MaskAccess;
+
+enum class MaskOp : std::uint8_t { both, either, one_of, negate };
+/// `a op b` flag by flag (`b` unread for negate), in ranges on mpp's frame pool for a large mask
+/// (src/frame/mask.cpp).
+std::vector<std::uint8_t> combine_flags(const std::vector<std::uint8_t>& a,
+                                        const std::vector<std::uint8_t>& b, MaskOp op);
 }  // namespace detail
 
 /// One flag per row. Bytes rather than std::vector<bool>'s bits: pool workers may set neighbouring
@@ -58,19 +64,11 @@ class Mask {
   [[nodiscard]] const std::vector<std::uint8_t>& flags() const noexcept { return flags_; }
 
   /// Element-wise; both masks must have the same size, else std::invalid_argument.
-  friend Mask operator&(const Mask& a, const Mask& b) {
-    return combine(a, b, "&", [](int x, int y) { return x & y; });
-  }
-  friend Mask operator|(const Mask& a, const Mask& b) {
-    return combine(a, b, "|", [](int x, int y) { return x | y; });
-  }
-  friend Mask operator^(const Mask& a, const Mask& b) {
-    return combine(a, b, "^", [](int x, int y) { return x ^ y; });
-  }
+  friend Mask operator&(const Mask& a, const Mask& b) { return combine(a, b, "&", detail::MaskOp::both); }
+  friend Mask operator|(const Mask& a, const Mask& b) { return combine(a, b, "|", detail::MaskOp::either); }
+  friend Mask operator^(const Mask& a, const Mask& b) { return combine(a, b, "^", detail::MaskOp::one_of); }
   friend Mask operator~(const Mask& a) {
-    Mask out = a;
-    for (std::uint8_t& f : out.flags_) f = static_cast<std::uint8_t>(f ^ 1);
-    return out;
+    return {Normalised{}, detail::combine_flags(a.flags_, a.flags_, detail::MaskOp::negate)};
   }
   friend bool operator==(const Mask& a, const Mask& b) noexcept = default;
 
@@ -80,17 +78,13 @@ class Mask {
   // Bytes known to be 0 or 1 already (mpp's comparisons write them so): no second pass.
   Mask(Normalised /*unused*/, std::vector<std::uint8_t> flags) : flags_(std::move(flags)) {}
 
-  template <class Op>
-  static Mask combine(const Mask& a, const Mask& b, const char* op, Op f) {
+  static Mask combine(const Mask& a, const Mask& b, const char* op, detail::MaskOp how) {
     if (a.size() != b.size()) {
       detail::throw_frame_invalid(
           "mpp::Mask", std::string("operator") + op + " of masks of " + std::to_string(a.size()) + " and " +
                            std::to_string(b.size()) + " rows: they must have as many");
     }
-    Mask out(a.size());
-    for (std::size_t i = 0; i < a.size(); ++i)
-      out.flags_[i] = static_cast<std::uint8_t>(f(a.flags_[i], b.flags_[i]));
-    return out;
+    return {Normalised{}, detail::combine_flags(a.flags_, b.flags_, how)};
   }
 
   std::vector<std::uint8_t> flags_;

@@ -2,6 +2,9 @@
 // pool runs in parallel), orders the matched rows as pandas 1.5.3 does and gathers the columns.
 #include "mpp/frame_merge.hpp"
 
+#include <algorithm>
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -15,6 +18,7 @@
 #include "frame/frame_merge_keys.hpp"
 #include "frame/frame_pool.hpp"
 #include "frame/frame_ranges.hpp"
+#include "frame/fresh_array.hpp"
 #include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/pool.hpp"
 
@@ -32,34 +36,6 @@ struct Pairs {
   std::vector<std::int64_t> build;
 };
 
-// Rows of each group of the build side, in order: first_[g], then next_[row] until -1.
-struct Groups {
-  std::vector<std::int64_t> first;
-  std::vector<std::int64_t> last;
-  std::vector<std::int64_t> next;
-  std::vector<std::size_t> count;
-
-  void add(std::int64_t g, std::size_t row) {
-    const auto k = static_cast<std::size_t>(g);
-    if (k >= first.size()) {
-      first.resize(k + 1, -1);
-      last.resize(k + 1, -1);
-      count.resize(k + 1, 0);
-    }
-    const auto r = static_cast<std::int64_t>(row);
-    if (first[k] < 0) {
-      first[k] = r;
-    } else {
-      next[static_cast<std::size_t>(last[k])] = r;
-    }
-    last[k] = r;
-    ++count[k];
-  }
-  [[nodiscard]] std::size_t size_of(std::int64_t g) const {
-    return static_cast<std::size_t>(g) < count.size() ? count[static_cast<std::size_t>(g)] : 0;
-  }
-};
-
 std::size_t add_rows(std::size_t total, std::size_t more) {
   std::size_t sum = 0;
   if (__builtin_add_overflow(total, more, &sum)) {
@@ -68,97 +44,165 @@ std::size_t add_rows(std::size_t total, std::size_t more) {
   return sum;
 }
 
-// Probe row `p` (of group `g`, -1: none) with each of its build rows, or alone when `keep_alone`.
-void emit(Pairs& out, const Groups& groups, std::size_t p, std::int64_t g, bool keep_alone) {
-  const std::size_t n = g < 0 ? 0 : groups.size_of(g);
-  if (n == 0) {
-    if (keep_alone) {
-      out.probe.push_back(static_cast<std::int64_t>(p));
-      out.build.push_back(-1);
+std::size_t times_rows(std::size_t rows, std::size_t each) {
+  std::size_t product = 0;
+  if (__builtin_mul_overflow(rows, each, &product)) return add_rows(SIZE_MAX, 1);  // throws
+  return product;
+}
+
+// The build side's rows by group, in order within a group: rows[begin[g]] to rows[begin[g + 1]].
+struct BuildGroups {
+  std::vector<std::size_t> begin;
+  std::vector<std::int64_t> rows;
+
+  BuildGroups(detail::MergeTable& table, const detail::MergeKeySide& build) {
+    std::vector<std::int64_t> group(build.rows());
+    for (std::size_t b = 0; b < build.rows(); ++b) group[b] = table.insert(build, b);
+    begin.assign(table.groups() + 1, 0);
+    for (const std::int64_t g : group) ++begin[static_cast<std::size_t>(g) + 1];
+    for (std::size_t g = 1; g < begin.size(); ++g) begin[g] += begin[g - 1];
+    rows.resize(build.rows());
+    std::vector<std::size_t> at(begin.begin(), begin.end() - 1);
+    for (std::size_t b = 0; b < group.size(); ++b)
+      rows[at[static_cast<std::size_t>(group[b])]++] = static_cast<std::int64_t>(b);
+  }
+  // How many build rows group `g` has (0 for none, -1, or a key only the probe side has).
+  [[nodiscard]] std::size_t size_of(std::int64_t g) const {
+    const auto k = static_cast<std::size_t>(g);
+    return g >= 0 && k + 1 < begin.size() ? begin[k + 1] - begin[k] : 0;
+  }
+  // Probe row `p`'s pairs from `at` on: one per build row of group `g`, or (p, -1) when it has none.
+  std::size_t write(Pairs& out, std::size_t at, std::size_t p, std::int64_t g) const {
+    const auto probe = static_cast<std::int64_t>(p);
+    const std::size_t n = size_of(g);
+    if (n == 0) {
+      out.probe[at] = probe;
+      out.build[at] = -1;
+      return at + 1;
     }
-    return;
+    const std::int64_t* rows_of = rows.data() + begin[static_cast<std::size_t>(g)];
+    for (std::size_t i = 0; i < n; ++i, ++at) {
+      out.probe[at] = probe;
+      out.build[at] = rows_of[i];
+    }
+    return at;
   }
-  for (std::int64_t b = groups.first[static_cast<std::size_t>(g)]; b >= 0;
-       b = groups.next[static_cast<std::size_t>(b)]) {
-    out.probe.push_back(static_cast<std::int64_t>(p));
-    out.build.push_back(b);
+};
+
+// fn(part, begin, end) over `parts` ranges of [0, n): on the frame pool when there are several.
+void run_parts(std::size_t n, std::size_t parts,
+               const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) {
+  if (parts == 1) {
+    fn(0, 0, n);
+  } else {
+    detail::for_ranges(n, fn);
   }
+}
+
+// left and right merges: each probe row in order, with its build rows or alone. Ranges of probe rows
+// count their pairs, then write them at their place.
+Pairs pair_in_probe_order(const BuildGroups& groups, const std::vector<std::int64_t>& groups_of) {
+  const std::size_t rows = groups_of.size();
+  const std::size_t parts = detail::range_count(rows);
+  std::vector<std::size_t> starts(parts + 1, 0);
+  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    std::size_t n = 0;
+    for (std::size_t p = begin; p < end; ++p)
+      n = add_rows(n, std::max<std::size_t>(1, groups.size_of(groups_of[p])));
+    starts[part + 1] = n;
+  });
+  for (std::size_t part = 0; part < parts; ++part)
+    starts[part + 1] = add_rows(starts[part + 1], starts[part]);
+  Pairs out;
+  detail::size_in_ranges(out.probe, starts[parts]);
+  detail::size_in_ranges(out.build, starts[parts]);
+  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    std::size_t at = starts[part];
+    for (std::size_t p = begin; p < end; ++p) at = groups.write(out, at, p, groups_of[p]);
+  });
+  return out;
+}
+
+// inner and outer merges: grouped by key, keys in the order they first appear in the probe side,
+// probe rows in order within a key; an outer merge then adds the build side's keys the probe side
+// lacks, in the build side's order. A stable counting sort by key rank: each range of probe rows
+// counts its rows per group and notes the groups it meets first; the ranks and each (group, range)'s
+// place follow from those in one pass over the groups; then each range writes its pairs there.
+// Each range holds a count per group, so with more groups than probe rows per range it runs as one.
+Pairs pair_by_key(const BuildGroups& groups, const std::vector<std::int64_t>& groups_of,
+                  std::size_t all_groups, bool outer) {
+  const std::size_t rows = groups_of.size();
+  std::size_t parts = detail::range_count(rows);
+  if (parts > 1 && all_groups > rows / parts) parts = 1;
+  std::vector<std::vector<std::size_t>> place(parts);  // per range: count, then where it writes
+  std::vector<std::vector<std::int64_t>> met(parts);   // per range: groups in first appearance
+  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    std::vector<std::size_t>& count = place[part];
+    count.assign(all_groups, 0);
+    for (std::size_t p = begin; p < end; ++p) {
+      const std::int64_t g = groups_of[p];
+      if (g >= 0 && count[static_cast<std::size_t>(g)]++ == 0) met[part].push_back(g);
+    }
+  });
+  std::vector<std::uint8_t> ranked(all_groups, 0);
+  std::size_t at = 0;
+  for (const std::vector<std::int64_t>& groups_met : met) {
+    for (const std::int64_t g : groups_met) {
+      const auto k = static_cast<std::size_t>(g);
+      if (ranked[k] != 0) continue;
+      ranked[k] = 1;
+      const std::size_t each = std::max<std::size_t>(1, groups.size_of(g));
+      for (std::vector<std::size_t>& counts : place) {
+        const std::size_t n = std::exchange(counts[k], at);
+        at = add_rows(at, times_rows(n, each));
+      }
+    }
+  }
+  std::size_t total = at;
+  const std::size_t build_groups = groups.begin.size() - 1;
+  if (outer) {
+    for (std::size_t g = 0; g < build_groups; ++g) {
+      if (ranked[g] == 0) total = add_rows(total, groups.begin[g + 1] - groups.begin[g]);
+    }
+  }
+  Pairs out;
+  detail::size_in_ranges(out.probe, total);
+  detail::size_in_ranges(out.build, total);
+  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    std::vector<std::size_t>& where = place[part];
+    for (std::size_t p = begin; p < end; ++p) {
+      const std::int64_t g = groups_of[p];
+      if (g < 0) continue;
+      std::size_t& w = where[static_cast<std::size_t>(g)];
+      w = groups.write(out, w, p, g);
+    }
+  });
+  if (outer) {
+    for (std::size_t g = 0; g < build_groups; ++g) {
+      if (ranked[g] != 0) continue;
+      for (std::size_t i = groups.begin[g]; i < groups.begin[g + 1]; ++i, ++at) {
+        out.probe[at] = -1;
+        out.build[at] = groups.rows[i];
+      }
+    }
+  }
+  return out;
 }
 
 // The row pairs in pandas 1.5.3's order (see merge() in frame_merge.hpp).
 Pairs pair_rows(const detail::MergeKeys& keys, std::vector<std::int64_t> groups_of, MergeHow how) {
   const detail::MergeKeySide probe(keys.probe);
   const detail::MergeKeySide build(keys.build);
-  const bool outer = how == MergeHow::outer;
   detail::MergeTable table(build.rows());  // an outer merge adds the probe side's other keys
-  Groups groups;
-  groups.next.assign(build.rows(), -1);
-  for (std::size_t b = 0; b < build.rows(); ++b) groups.add(table.insert(build, b), b);
-  const std::size_t build_groups = table.groups();
-
-  std::size_t total = 0;
-  for (std::size_t p = 0; p < probe.rows(); ++p) {
-    const std::size_t n = groups_of[p] < 0 ? 0 : groups.size_of(groups_of[p]);
-    total = add_rows(total, n == 0 ? (how == MergeHow::inner ? 0 : 1) : n);
-  }
-  Pairs out;
-  if (how == MergeHow::left || how == MergeHow::right) {
-    out.probe.reserve(total);
-    out.build.reserve(total);
-    for (std::size_t p = 0; p < probe.rows(); ++p) emit(out, groups, p, groups_of[p], true);
-    return out;
-  }
-  // inner and outer: grouped by key, keys in the order they first appear in the probe side. An outer
-  // merge numbers the keys the build side lacks too, after the build side's.
-  if (outer) {
+  const BuildGroups groups(table, build);
+  if (how == MergeHow::left || how == MergeHow::right) return pair_in_probe_order(groups, groups_of);
+  const bool outer = how == MergeHow::outer;
+  if (outer) {  // the keys the build side lacks are numbered too, after the build side's
     for (std::size_t p = 0; p < probe.rows(); ++p) {
       if (groups_of[p] < 0) groups_of[p] = table.insert(probe, p);
     }
   }
-  const std::size_t all_groups = table.groups();
-  std::vector<std::int64_t> rank(all_groups, -1);
-  std::vector<std::size_t> start;  // per rank: where its probe rows begin in `sorted`
-  for (std::size_t p = 0; p < probe.rows(); ++p) {
-    const std::int64_t g = groups_of[p];
-    if (g < 0) continue;
-    auto& r = rank[static_cast<std::size_t>(g)];
-    if (r < 0) {
-      r = static_cast<std::int64_t>(start.size());
-      start.push_back(0);
-    }
-    ++start[static_cast<std::size_t>(r)];
-  }
-  std::size_t at = 0;
-  for (std::size_t& s : start) at = std::exchange(s, at) + at;
-  std::vector<std::size_t> sorted(at);  // probe rows by rank, in order within a rank
-  std::vector<std::int64_t> by_rank_group(start.size());
-  for (std::size_t p = 0; p < probe.rows(); ++p) {
-    const std::int64_t g = groups_of[p];
-    if (g < 0) continue;
-    const auto r = static_cast<std::size_t>(rank[static_cast<std::size_t>(g)]);
-    by_rank_group[r] = g;
-    sorted[start[r]++] = p;
-  }
-  std::size_t right_only = 0;
-  if (outer) {
-    for (std::size_t g = 0; g < build_groups; ++g) {
-      if (rank[g] < 0) right_only = add_rows(right_only, groups.count[g]);
-    }
-  }
-  total = add_rows(total, right_only);
-  out.probe.reserve(total);
-  out.build.reserve(total);
-  for (const std::size_t p : sorted) emit(out, groups, p, groups_of[p], outer);
-  if (outer) {
-    for (std::size_t g = 0; g < build_groups; ++g) {
-      if (rank[g] >= 0) continue;
-      for (std::int64_t b = groups.first[g]; b >= 0; b = groups.next[static_cast<std::size_t>(b)]) {
-        out.probe.push_back(-1);
-        out.build.push_back(b);
-      }
-    }
-  }
-  return out;
+  return pair_by_key(groups, groups_of, table.groups(), outer);
 }
 
 // A column's values read in place, as T (its own type, or double from int64).
@@ -200,8 +244,7 @@ Column gather(ColumnType type, const std::string& name, const Column& column,
               const std::vector<std::int64_t>& rows, const Column* fallback,
               const std::vector<std::int64_t>* fallback_rows) {
   std::vector<T> values;
-  detail::reserve_on_huge_pages(values, rows.size());
-  values.resize(rows.size(), detail::null_placeholder<T>());
+  detail::size_in_ranges(values, rows.size(), detail::null_placeholder<T>());
   std::vector<std::vector<std::size_t>> null_rows(detail::range_count(rows.size()));
   const Source<T> from(column);
   // Not a std::optional: g++ 12 then warns (-Wmaybe-uninitialized, falsely) in optimised builds.
@@ -292,6 +335,27 @@ void check_keys(const Frame& frame, const std::vector<std::string>& names, const
   }
 }
 
+// The parts' groups as one vector, copied in ranges on the frame pool.
+std::vector<std::int64_t> concatenate(std::vector<std::vector<std::int64_t>> parts) {
+  if (parts.size() == 1) return std::move(parts.front());
+  std::vector<std::size_t> starts{0};
+  for (const std::vector<std::int64_t>& part : parts) starts.push_back(starts.back() + part.size());
+  std::vector<std::int64_t> all;
+  detail::size_in_ranges(all, starts.back());
+  detail::for_ranges(all.size(), [&](std::size_t, std::size_t begin, std::size_t end) {
+    // The parts that meet [begin, end), each copied where the two overlap.
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const std::size_t from = std::max(begin, starts[k]);
+      const std::size_t to = std::min(end, starts[k + 1]);
+      if (from < to)
+        std::copy(parts[k].begin() + static_cast<std::ptrdiff_t>(from - starts[k]),
+                  parts[k].begin() + static_cast<std::ptrdiff_t>(to - starts[k]),
+                  all.begin() + static_cast<std::ptrdiff_t>(from));
+    }
+  });
+  return all;
+}
+
 }  // namespace
 
 namespace detail {
@@ -330,8 +394,8 @@ std::vector<std::int64_t> merge_probe(const MergeProbe& part) {
 }
 
 Frame merge_finish(const Frame& left, const Frame& right, const MergeOptions& options, const MergeKeys& keys,
-                   const std::vector<std::int64_t>& groups) {
-  Pairs pairs = pair_rows(keys, groups, options.how);
+                   std::vector<std::vector<std::int64_t>> found) {
+  Pairs pairs = pair_rows(keys, concatenate(std::move(found)), options.how);
   const bool swapped = options.how == MergeHow::right;
   const std::vector<std::int64_t>& left_rows = swapped ? pairs.build : pairs.probe;
   const std::vector<std::int64_t>& right_rows = swapped ? pairs.probe : pairs.build;
@@ -378,7 +442,9 @@ Frame merge(const Frame& left, const Frame& right, const MergeOptions& options) 
     return merge(detail::frame_pool(), left, right, options);
   }
   const detail::MergeKeys keys = detail::merge_keys(left, right, options);
-  return detail::merge_finish(left, right, options, keys, detail::merge_probe({keys.probe, keys.build}));
+  std::vector<std::vector<std::int64_t>> groups;
+  groups.push_back(detail::merge_probe({keys.probe, keys.build}));
+  return detail::merge_finish(left, right, options, keys, std::move(groups));
 }
 
 }  // namespace mpp

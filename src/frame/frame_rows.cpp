@@ -14,6 +14,7 @@
 
 #include "frame/frame_names.hpp"
 #include "frame/frame_ranges.hpp"
+#include "frame/fresh_array.hpp"
 #include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/frame.hpp"
 
@@ -99,8 +100,7 @@ Mask compare(const Column& column, const Scalar& value, const char* name) {
   const std::size_t offset = detail::FrameAccess::offset(column);
   const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
   std::vector<std::uint8_t> out;
-  detail::reserve_on_huge_pages(out, column.size());
-  out.resize(column.size());
+  detail::size_in_ranges(out, column.size());
   const auto run = [&]<class T>(const T* v, auto cmp) {
     detail::for_ranges(out.size(), [&](std::size_t, std::size_t begin, std::size_t end) {
       compare_range<op>(v, nulls, out.data(), begin, end, cmp);
@@ -247,12 +247,11 @@ std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask
     result->name = column->name();
     const std::uint8_t* nulls = data.null_flags() == nullptr ? nullptr : data.null_flags() + offset;
     result->stored_as = data.stored_as;
-    if (nulls != nullptr) result->nulls.resize(total);
+    if (nulls != nullptr) detail::size_in_ranges(result->nulls, total);
     std::visit(
         [&](const auto& all) {
           std::decay_t<decltype(all)> values;
-          detail::reserve_on_huge_pages(values, total);
-          values.resize(total);
+          detail::size_in_ranges(values, total);
           result->values = std::move(values);
         },
         data.values);
@@ -316,8 +315,7 @@ Mask Column::as_mask() const {
   const std::int64_t* v = values<std::int64_t>().data();
   const std::uint8_t* nulls = data_->null_flags() == nullptr ? nullptr : data_->null_flags() + offset_;
   std::vector<std::uint8_t> flags;
-  detail::reserve_on_huge_pages(flags, size_);
-  flags.resize(size_);
+  detail::size_in_ranges(flags, size_);
   // In parallel for a large column; a null is false.
   detail::for_ranges(size_, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) flags[i] = v[i] != 0 ? 1 : 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "frame/frame_ranges.hpp"
+#include "frame/fresh_array.hpp"
 #include "mpp/detail/core/memory_advice.hpp"
 
 namespace mpp::detail {
@@ -20,8 +21,7 @@ Column gather(const Column& column, std::span<const std::size_t> rows) {
   const T* values = column.values<T>().data();
   const bool has_nulls = column.null_count() != 0;
   std::vector<T> out;
-  reserve_on_huge_pages(out, rows.size());
-  out.resize(rows.size());
+  size_in_ranges(out, rows.size());
   const auto missing = [&](std::size_t row) { return row == k_no_row || (has_nulls && column.is_null(row)); };
   std::vector<std::uint8_t> met(range_count(rows.size()), 0);
   // Numbers of a column without nulls, the common case: a loop without branches (k_no_row reads

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -348,6 +349,83 @@ TEST(FrameMerge, ALargeLeftMergeGathersInRangesWithItsNulls) {
   }
   EXPECT_EQ(wrong, 0U);
   EXPECT_GT(nulls, 60'000U);  // keys 800..999 and the null keys, in every range
+}
+
+// The pairs pandas orders by key (inner, outer), written by ranges of the left rows: keys that
+// first come in the second range, null keys (which match the right's null key), keys the right
+// lacks, and right keys the left lacks (outer), against the order worked out row by row here.
+TEST(FrameMerge, ALargeInnerOrOuterMergeOrdersItsPairsByKeyAcrossRanges) {
+  const std::size_t n = 300'000;
+  std::vector<OI> k(n);
+  std::vector<I> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t key = i < n / 2 ? (i * 7) % 1000 : 1000 + (i * 13) % 1200;  // 1000..2199: second half
+    if (i % 4999 != 3) k[i] = static_cast<I>(key);
+    v[i] = static_cast<I>(i);
+  }
+  // Right: keys 500..2499 in a scrambled order, every third one twice, and one null key.
+  std::vector<OI> rk;
+  std::vector<I> w;
+  for (std::size_t j = 0; j < 2000; ++j) {
+    const auto key = static_cast<I>(500 + (j * 769) % 2000);
+    for (int copy = 0; copy < (key % 3 == 0 ? 2 : 1); ++copy) {
+      rk.emplace_back(key);
+      w.push_back(static_cast<I>(w.size()));
+    }
+  }
+  rk.emplace_back(std::nullopt);
+  w.push_back(static_cast<I>(w.size()));
+  const Frame left{{"k", k}, {"v", v}};
+  const Frame right{{"k", rk}, {"w", w}};
+
+  // The expected pairs (left row, right row; -1: none), keys in the order the left first has them.
+  std::vector<OI> key_order;
+  std::map<OI, std::vector<I>> left_rows;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [at, added] = left_rows.try_emplace(k[i]);
+    if (added) key_order.push_back(k[i]);
+    at->second.push_back(static_cast<I>(i));
+  }
+  std::vector<OI> right_order;
+  std::map<OI, std::vector<I>> right_rows;
+  for (std::size_t j = 0; j < rk.size(); ++j) {
+    auto [at, added] = right_rows.try_emplace(rk[j]);
+    if (added) right_order.push_back(rk[j]);
+    at->second.push_back(static_cast<I>(j));
+  }
+  for (const MergeHow how : {MergeHow::inner, MergeHow::outer}) {
+    std::vector<std::pair<I, I>> expected;
+    for (const OI& key : key_order) {
+      const auto match = right_rows.find(key);
+      for (const I l : left_rows[key]) {
+        if (match == right_rows.end()) {
+          if (how == MergeHow::outer) expected.emplace_back(l, -1);
+          continue;
+        }
+        for (const I r : match->second) expected.emplace_back(l, r);
+      }
+    }
+    if (how == MergeHow::outer) {
+      for (const OI& key : right_order) {
+        if (left_rows.count(key) != 0) continue;
+        for (const I r : right_rows[key]) expected.emplace_back(-1, r);
+      }
+    }
+    const Frame merged = mpp::merge(left, right, on({"k"}, how));
+    ASSERT_EQ(merged.num_rows(), expected.size());
+    std::size_t wrong = 0;
+    const Column& got_v = merged.column("v");
+    const Column& got_w = merged.column("w");
+    for (std::size_t row = 0; row < expected.size(); ++row) {
+      const auto [l, r] = expected[row];
+      const bool v_ok = l < 0 ? got_v.is_null(row)
+                              : !got_v.is_null(row) && got_v.get<double>(row) == static_cast<double>(l);
+      const bool w_ok = r < 0 ? got_w.is_null(row)
+                              : !got_w.is_null(row) && got_w.get<double>(row) == static_cast<double>(r);
+      wrong += v_ok && w_ok ? 0 : 1;
+    }
+    EXPECT_EQ(wrong, 0U) << (how == MergeHow::inner ? "inner" : "outer");
+  }
 }
 
 template <class P>
