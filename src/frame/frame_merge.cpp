@@ -3,6 +3,7 @@
 #include "mpp/frame_merge.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -15,10 +16,12 @@
 #include <variant>
 #include <vector>
 
+#include "frame/frame_keys.hpp"
 #include "frame/frame_merge_keys.hpp"
 #include "frame/frame_pool.hpp"
 #include "frame/frame_ranges.hpp"
 #include "frame/fresh_array.hpp"
+#include "frame/hash_groups.hpp"
 #include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/pool.hpp"
 
@@ -356,6 +359,60 @@ std::vector<std::int64_t> concatenate(std::vector<std::vector<std::int64_t>> par
   return all;
 }
 
+// One key column stored as int64 (int64, bool, datetime: merge_keys() lets such a key meet only its
+// own type).
+bool one_int64_key(const Frame& keys) {
+  return keys.num_columns() == 1 && detail::stored_type(keys.column(0)) == ColumnType::int64;
+}
+
+// merge_probe() for one int64 key on each side, the common merge: the table compares the values
+// themselves, kept per group in one array, and the probe fetches the slots of 16 rows ahead. The
+// groups are numbered in the order the build side first has them, as MergeTable numbers them, and
+// missing keys meet missing keys.
+std::vector<std::int64_t> probe_int64(const Frame& probe_keys, const Frame& build_keys) {
+  constexpr std::size_t k_batch = 16;
+  const Source<std::int64_t> build(build_keys.column(0));
+  const Source<std::int64_t> probe(probe_keys.column(0));
+  const std::uint64_t seed = detail::hash_seed();
+  const std::uint64_t missing_hash = detail::mix64(seed ^ 0x9e3779b97f4a7c15ULL) + 1;
+  detail::HashGroups table(build_keys.num_rows());
+  std::vector<std::int64_t> key_of;  // per group; the missing group's is never compared
+  std::uint64_t missing_group = detail::HashGroups::k_none;
+  for (std::size_t b = 0; b < build_keys.num_rows(); ++b) {
+    std::int64_t v = 0;
+    const bool missing = !build.read(b, v);
+    const std::uint64_t h = missing ? missing_hash : detail::mix64(seed ^ static_cast<std::uint64_t>(v));
+    const auto [g, added] = table.insert(h, [&](std::uint64_t seen) {
+      return missing ? seen == missing_group : seen != missing_group && key_of[seen] == v;
+    });
+    if (!added) continue;
+    if (missing) missing_group = g;
+    key_of.push_back(v);
+  }
+  const std::size_t rows = probe_keys.num_rows();
+  std::vector<std::int64_t> out(rows);
+  std::array<std::uint64_t, k_batch> hashes{};
+  std::array<std::int64_t, k_batch> values{};
+  std::array<bool, k_batch> absent{};
+  for (std::size_t begin = 0; begin < rows; begin += k_batch) {
+    const std::size_t n = std::min(k_batch, rows - begin);
+    for (std::size_t i = 0; i < n; ++i) {
+      absent[i] = !probe.read(begin + i, values[i]);
+      hashes[i] = absent[i] ? missing_hash : detail::mix64(seed ^ static_cast<std::uint64_t>(values[i]));
+      table.prefetch(hashes[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t v = values[i];
+      const bool missing = absent[i];
+      const std::uint64_t g = table.find(hashes[i], [&](std::uint64_t seen) {
+        return missing ? seen == missing_group : seen != missing_group && key_of[seen] == v;
+      });
+      out[begin + i] = g == detail::HashGroups::k_none ? -1 : static_cast<std::int64_t>(g);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 namespace detail {
@@ -384,6 +441,7 @@ MergeKeys merge_keys(const Frame& left, const Frame& right, const MergeOptions& 
 }
 
 std::vector<std::int64_t> merge_probe(const MergeProbe& part) {
+  if (one_int64_key(part.probe) && one_int64_key(part.build)) return probe_int64(part.probe, part.build);
   const MergeKeySide build(part.build);
   const MergeKeySide probe(part.probe);
   MergeTable table(build.rows());
