@@ -2,7 +2,8 @@
 // the copy of the kept rows on one thread per usable CPU (frame_ranges.hpp), and the same with this
 // process held to one CPU (the operation's own run on one worker).
 #include <benchmark/benchmark.h>
-#include <sched.h>
+
+#include <optional>
 
 #include "common/bench.hpp"
 #include "frame_filter/frame_filter.hpp"
@@ -16,26 +17,14 @@ mpp::Frame filter_once(const mpp::Frame& frame) {
 
 void frame_filter_mpp(benchmark::State& state, bool one_cpu) {
   const mpp::Frame& frame = filter_frame();
-  cpu_set_t all;
-  CPU_ZERO(&all);
-  const bool pinned = one_cpu && ::sched_getaffinity(0, sizeof all, &all) == 0;
-  if (pinned) {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-      if (CPU_ISSET(cpu, &all)) {
-        CPU_SET(cpu, &one);
-        break;
-      }
-    }
-    ::sched_setaffinity(0, sizeof one, &one);
-  }
+  std::optional<OneCpu> pinned;
+  if (one_cpu) pinned.emplace();
   for (auto _ : state) {
     mpp::Frame kept = filter_once(frame);
     benchmark::DoNotOptimize(&kept);
   }
   const mpp::Frame kept = filter_once(frame);
-  if (pinned) ::sched_setaffinity(0, sizeof all, &all);
+  pinned.reset();
   check(state, kept.num_rows() == filter_expected_rows() && kept.num_columns() == 3, "wrong rows");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * k_frame_filter_rows));
 }

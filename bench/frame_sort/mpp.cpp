@@ -1,10 +1,13 @@
-// frame_sort with mpp: sort_values by an int64 and by a float64 key on mpp::Pool of workers() threads
-// and of one (the parallel speedup), and unique / value_counts of the 100 000-value key: the members
-// (on mpp's frame pool at this size) and the pool forms on Pool(workers()) and Pool(1).
+// frame_sort with mpp: sort_values by an int64 and by a float64 key on mpp::Pool of workers() threads,
+// of one, and of one with the process held to one CPU (the parallel speed-up's baseline: a pool of
+// one worker still leaves the ranges of mpp's frame pool their threads); unique / value_counts of the
+// 100 000-value key: the members (on mpp's frame pool at this size) and the pool forms on
+// Pool(workers()) and Pool(1).
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "common/bench.hpp"
 #include "frame_sort/frame_sort.hpp"
@@ -19,7 +22,9 @@ const mpp::Frame& frame() {
   return f;
 }
 
-void frame_sort_mpp(benchmark::State& state, const char* key, std::size_t threads) {
+void frame_sort_mpp(benchmark::State& state, const char* key, std::size_t threads, bool one_cpu = false) {
+  std::optional<OneCpu> pinned;
+  if (one_cpu) pinned.emplace();
   mpp::Pool pool(threads);  // setup: the workers start outside the timed loop
   for (auto _ : state) {
     mpp::Frame sorted = mpp::sort_values(pool, frame(), {key});
@@ -76,12 +81,20 @@ BENCHMARK_CAPTURE(frame_sort_mpp, int64_one, "k", 1)
     ->Name("frame_sort/int64_one_worker")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(frame_sort_mpp, int64_one_cpu, "k", 1, true)
+    ->Name("frame_sort/int64_one_cpu")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(frame_sort_mpp, float64, "x", workers())
     ->Name("frame_sort/float64_pool")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(frame_sort_mpp, float64_one, "x", 1)
     ->Name("frame_sort/float64_one_worker")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(frame_sort_mpp, float64_one_cpu, "x", 1, true)
+    ->Name("frame_sort/float64_one_cpu")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(frame_sort_unique)->Name("frame_sort/unique")->UseRealTime()->Unit(benchmark::kMillisecond);
