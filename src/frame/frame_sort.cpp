@@ -17,7 +17,9 @@
 #include "frame/frame_keys.hpp"
 #include "frame/frame_names.hpp"
 #include "frame/frame_pool.hpp"
+#include "frame/frame_ranges.hpp"
 #include "frame/frame_take.hpp"
+#include "frame/fresh_array.hpp"
 #include "mpp/frame.hpp"
 #include "mpp/pool.hpp"
 
@@ -123,25 +125,45 @@ struct KeyedRows {
   std::vector<std::uint64_t> rows;
 };
 
+// How many of the first `k` rows of a's and b's merge come from `a` (a merge path's split): on equal
+// keys a's rows come first.
+std::size_t taken_from_a(const KeyedRows& a, const KeyedRows& b, std::size_t k) {
+  std::size_t lo = k > b.rows.size() ? k - b.rows.size() : 0;
+  std::size_t hi = std::min(k, a.rows.size());
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    // a's row `mid` comes before b's row k - mid - 1 unless that key is smaller: then take more of a.
+    if (b.keys[k - mid - 1] < a.keys[mid]) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
 // `a` and then `b` merged by key; on equal keys a's rows first, so neighbours merged in row order
-// stay stable.
+// stay stable. A large merge runs in ranges of the result on the frame pool, each starting where the
+// merge path splits.
 KeyedRows merge_keyed(const KeyedRows& a, const KeyedRows& b) {
   const std::size_t n = a.rows.size() + b.rows.size();
   KeyedRows out;
-  out.keys.resize(n);
-  out.rows.resize(n);
-  std::size_t i = 0;
-  std::size_t j = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    const bool from_b = i == a.rows.size() || (j < b.rows.size() && b.keys[j] < a.keys[i]);
-    if (from_b) {
-      out.keys[k] = b.keys[j];
-      out.rows[k] = b.rows[j++];
-    } else {
-      out.keys[k] = a.keys[i];
-      out.rows[k] = a.rows[i++];
+  size_in_ranges(out.keys, n);
+  size_in_ranges(out.rows, n);
+  for_ranges(n, [&](std::size_t, std::size_t begin, std::size_t end) {
+    std::size_t i = taken_from_a(a, b, begin);
+    std::size_t j = begin - i;
+    for (std::size_t k = begin; k < end; ++k) {
+      const bool from_b = i == a.rows.size() || (j < b.rows.size() && b.keys[j] < a.keys[i]);
+      if (from_b) {
+        out.keys[k] = b.keys[j];
+        out.rows[k] = b.rows[j++];
+      } else {
+        out.keys[k] = a.keys[i];
+        out.rows[k] = a.rows[i++];
+      }
     }
-  }
+  });
   return out;
 }
 
@@ -158,7 +180,11 @@ std::vector<std::uint64_t> merge_keyed_runs(std::vector<SortRun>& runs, NaPositi
     const auto rows_end = rows_begin + static_cast<std::ptrdiff_t>(run.keys.size());
     missing.insert(missing.end(), missing_first ? run.order.begin() : rows_end,
                    missing_first ? rows_begin : run.order.end());
-    keyed.push_back({std::move(run.keys), std::vector<std::uint64_t>(rows_begin, rows_end)});
+    if (run.missing == 0) {
+      keyed.push_back({std::move(run.keys), std::move(run.order)});
+    } else {
+      keyed.push_back({std::move(run.keys), std::vector<std::uint64_t>(rows_begin, rows_end)});
+    }
     run.order = {};
   }
   while (keyed.size() > 1) {

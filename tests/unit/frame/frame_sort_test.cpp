@@ -181,6 +181,24 @@ TEST(FrameSort, AMillionRowsSortOnTheFramePoolInTheStableOrder) {
       ++wrong;
   }
   EXPECT_EQ(wrong, 0U);
+  // A key without missing values and with many ties: the partitions' rows merge in ranges of the
+  // result, each from where the merge path splits, in the stable order.
+  std::vector<I> t(f.num_rows());
+  std::vector<I> id(f.num_rows());
+  for (std::size_t r = 0; r < t.size(); ++r) {
+    t[r] = static_cast<I>((r * 7919) % 1000);
+    id[r] = static_cast<I>(r);
+  }
+  const Frame tied{{"t", t}, {"id", id}};
+  for (const bool ascending : {true, false}) {
+    std::vector<I> expected = id;
+    std::stable_sort(expected.begin(), expected.end(), [&](I a, I b) {
+      const I ta = t[static_cast<std::size_t>(a)];
+      const I tb = t[static_cast<std::size_t>(b)];
+      return ascending ? ta < tb : tb < ta;
+    });
+    EXPECT_EQ(ids(tied.sort_values({"t"}, options({ascending}))), expected) << ascending;
+  }
   // One float64 key with its NaNs first: the frame pool's partitions merged give the order of one
   // partition sorted whole.
   mpp::Pool one(1);
