@@ -173,10 +173,10 @@ class Column {
   [[nodiscard]] Column rename(std::string name) const;
   /// s.astype(type). int64 to float64 as static_cast; float64 to int64 drops the fraction (toward
   /// zero), and a NaN, an infinity or a value outside int64's range is std::invalid_argument; to
-  /// string: integers in decimal, doubles in the shortest form that reads back to the same bits
-  /// (`1.0`, `0.1`, `1e+20`, `nan`); from string: every value must be a whole number (int64) or a
-  /// number (float64), spaces around it allowed, else std::invalid_argument naming the row and the
-  /// value. Nulls stay null.
+  /// string: integers in decimal, doubles as Python's str() writes them, the shortest digits
+  /// that read back to the same bits (`1.0`, `0.1`, `100000.0`, `1e-05`, `1e+20`, `nan`); from string: every
+  /// value must be a whole number (int64) or a number (float64), spaces around it allowed, else
+  /// std::invalid_argument naming the row and the value. Nulls stay null.
   [[nodiscard]] Column astype(ColumnType type) const;
   /// s.isna() / s.notna(): which values are missing, as pandas counts them: the nulls, and in a
   /// float64 column the NaNs too (is_null() tells the two apart). fillna and dropna count so too.
