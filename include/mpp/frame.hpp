@@ -628,9 +628,9 @@ struct PrintOptions {
 /// display.width): every column prints. Throws std::invalid_argument for a precision outside 0 to
 /// 50 or a max_colwidth of 1 to 3.
 [[nodiscard]] std::string to_string(const Frame& frame, const PrintOptions& options = {});
-/// As pandas' `df.to_string(max_rows=max_rows)`: at most `max_rows` rows (the first and last
-/// halves when there are more), no value cut (max_colwidth 0), other options as PrintOptions'
-/// defaults.
+/// As pandas' `df.to_string(max_rows=max_rows, show_dimensions=True)`: at most `max_rows` rows
+/// (the first and last halves when there are more, then the shape), no value cut (max_colwidth
+/// 0), other options as PrintOptions' defaults.
 [[nodiscard]] std::string to_string(const Frame& frame, std::size_t max_rows);
 /// `out << to_string(frame)`: `std::cout << frame` prints as pandas' `print(df)`.
 std::ostream& operator<<(std::ostream& out, const Frame& frame);
