@@ -1,7 +1,9 @@
+// Python's str() of a double (double_text.hpp), from std::to_chars' shortest round-trip digits.
 #include "frame/double_text.hpp"
 
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <string_view>
 #include <system_error>
