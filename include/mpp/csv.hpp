@@ -66,7 +66,8 @@ struct CsvOptions {
   /// that starts with it is quoted, and holds it doubled.
   char quotechar = '"';
   /// Whether the first record holds the column names. Without one, read_csv names the columns
-  /// "0", "1", ... (as pandas' header=None) and write_csv writes no names.
+  /// "0", "1", ... (as pandas' header=None) and write_csv writes no names. With one, an empty
+  /// unquoted name reads as "Unnamed: <position>", as pandas names it (a quoted "" stays "").
   bool header = true;
   /// read_csv: columns whose type is given rather than inferred, by name ("0", "1", ... without a
   /// header). Every non-null field of such a column must parse as that type, else ParseError; a
@@ -156,8 +157,9 @@ struct CsvOptions {
 /// when read with CsvOptions::types): integers as they are, bools `True`/`False`, datetimes as
 /// pandas writes them (`2024-01-02` when every value of the column is at midnight, else
 /// `2024-01-02 03:04:05` with the fraction digits, 3, 6 or 9, the column's values need),
-/// doubles in the shortest form that reads back to the same bits (std::to_chars; always with a
-/// '.', an exponent, or inf/nan, so they read back as float64), strings quoted when they hold the
+/// doubles as pandas' to_csv writes them (Python's str(): the shortest digits that read back to
+/// the same bits, positional from 1e-4 to below 1e16, `100000.0`, else `1e-05`, `1e+16`; always
+/// with a '.', an exponent, or inf/nan, so they read back as float64), strings quoted when they hold the
 /// delimiter, a quote, a line break, or when they would read back as something else (empty, a
 /// number, leading or trailing spaces); nulls as empty fields; records end in "\n". Two things
 /// CSV cannot carry: the type of a column with no non-null value (it reads back as string; pass

@@ -173,10 +173,10 @@ class Column {
   [[nodiscard]] Column rename(std::string name) const;
   /// s.astype(type). int64 to float64 as static_cast; float64 to int64 drops the fraction (toward
   /// zero), and a NaN, an infinity or a value outside int64's range is std::invalid_argument; to
-  /// string: integers in decimal, doubles in the shortest form that reads back to the same bits
-  /// (`1.0`, `0.1`, `1e+20`, `nan`); from string: every value must be a whole number (int64) or a
-  /// number (float64), spaces around it allowed, else std::invalid_argument naming the row and the
-  /// value. Nulls stay null.
+  /// string: integers in decimal, doubles as Python's str() writes them, the shortest digits
+  /// that read back to the same bits (`1.0`, `0.1`, `100000.0`, `1e-05`, `1e+20`, `nan`); from string: every
+  /// value must be a whole number (int64) or a number (float64), spaces around it allowed, else
+  /// std::invalid_argument naming the row and the value. Nulls stay null.
   [[nodiscard]] Column astype(ColumnType type) const;
   /// s.isna() / s.notna(): which values are missing, as pandas counts them: the nulls, and in a
   /// float64 column the NaNs too (is_null() tells the two apart). fillna and dropna count so too.
@@ -628,9 +628,9 @@ struct PrintOptions {
 /// display.width): every column prints. Throws std::invalid_argument for a precision outside 0 to
 /// 50 or a max_colwidth of 1 to 3.
 [[nodiscard]] std::string to_string(const Frame& frame, const PrintOptions& options = {});
-/// As pandas' `df.to_string(max_rows=max_rows)`: at most `max_rows` rows (the first and last
-/// halves when there are more), no value cut (max_colwidth 0), other options as PrintOptions'
-/// defaults.
+/// As pandas' `df.to_string(max_rows=max_rows, show_dimensions=True)`: at most `max_rows` rows
+/// (the first and last halves when there are more, then the shape), no value cut (max_colwidth
+/// 0), other options as PrintOptions' defaults.
 [[nodiscard]] std::string to_string(const Frame& frame, std::size_t max_rows);
 /// `out << to_string(frame)`: `std::cout << frame` prints as pandas' `print(df)`.
 std::ostream& operator<<(std::ostream& out, const Frame& frame);

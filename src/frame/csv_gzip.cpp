@@ -51,6 +51,12 @@ std::size_t GzipSource::read(char* buffer, std::size_t size) {
       z.avail_in = static_cast<uInt>(got);
     }
     if (member_done_) {
+      // Zero bytes after a member are padding (tape and block tools pad a file to a block size):
+      // skipped, as gzip(1) and Python's gzip module skip them.
+      while (z.avail_in != 0 && *z.next_in == 0) {
+        ++z.next_in;
+        --z.avail_in;
+      }
       if (z.avail_in == 0) {
         if (input_done_) return 0;
         continue;

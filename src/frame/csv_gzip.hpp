@@ -20,7 +20,8 @@ namespace mpp::detail::csv {
 /// Whether `options` make the file at `path` gzip: asked for, or inferred from a ".gz" name.
 [[nodiscard]] bool gzip_for(const std::filesystem::path& path, const CsvOptions& options) noexcept;
 
-/// The decompressed bytes of `inner`, a gzip file (one or more members, as gzip writes them).
+/// The decompressed bytes of `inner`, a gzip file (one or more members, as gzip writes them; zero
+/// bytes after a member are padding, skipped as gzip(1) skips them).
 /// Corrupt or truncated data is a ParseError naming `file`; rewind() starts again from the top.
 class GzipSource final : public Source {
  public:

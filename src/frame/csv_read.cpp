@@ -300,8 +300,18 @@ class Reader {
     std::vector<std::string> names;
     names.reserve(first_record_.size());
     for (std::size_t i = 0; i < first_record_.size(); ++i) {
-      names.push_back(options_.header ? std::move(first_record_[i].text).value_or(std::string())
-                                      : std::to_string(i));
+      if (!options_.header) {
+        names.push_back(std::to_string(i));
+      } else if (first_record_[i].text) {
+        names.push_back(std::move(*first_record_[i].text));
+      } else {
+        // An empty unquoted name, as pandas names it: the header df.to_csv() writes for its index
+        // (",a,b") reads as in pandas, and two empty names are not a repeated one. A quoted ""
+        // stays "", the name write_csv writes so for a column named "".
+        std::string name = "Unnamed: ";
+        name.append(std::to_string(i));
+        names.push_back(std::move(name));
+      }
     }
     // The header's fields are names now: free them before the columns take room (a header of
     // millions of names).

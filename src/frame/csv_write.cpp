@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "frame/csv_gzip.hpp"
+#include "frame/double_text.hpp"
 #include "frame/frame_datetime.hpp"
 #include "mpp/csv.hpp"
 #include "mpp/detail/frame/frame_number.hpp"
@@ -76,15 +77,9 @@ void append_integer(std::string& out, std::int64_t value) {
   out.append(buffer, end);
 }
 
-// The shortest text that reads back to the same bits; an integral value gets ".0" so that it reads
-// back as float64, not int64.
-void append_double(std::string& out, double value) {
-  char buffer[40];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  const std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
-  out.append(text);
-  if (text.find_first_of(".eEni") == std::string_view::npos) out.append(".0");
-}
+// As pandas' to_csv writes a float64 (Python's str()): the shortest text that reads back to the
+// same bits, an integral value with ".0" so that it reads back as float64, not int64.
+void append_double(std::string& out, double value) { detail::append_double_text(out, value); }
 
 // Builds the CSV in blocks and hands each to `sink`.
 template <class Sink>

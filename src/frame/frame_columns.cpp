@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "frame/double_text.hpp"
 #include "frame/frame_datetime.hpp"
 #include "frame/frame_names.hpp"
 #include "frame/name_index.hpp"
@@ -45,12 +46,10 @@ void check_length(const Frame& frame, const Column& column, const char* where) {
 
 std::string value_text(std::int64_t v) { return std::to_string(v); }
 
+// As Python's str(), which pandas' astype(str) uses: 1.0, not 1; 100000.0, not 1e+05.
 std::string value_text(double v) {
-  char buffer[64];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v);
-  std::string text(buffer, end);
-  // As Python's str(): 1.0, not 1.
-  if (text.find_first_of(".eni") == std::string::npos) text.append(".0");
+  std::string text;
+  detail::append_double_text(text, v);
   return text;
 }
 

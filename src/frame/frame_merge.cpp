@@ -18,6 +18,7 @@
 
 #include "frame/frame_keys.hpp"
 #include "frame/frame_merge_keys.hpp"
+#include "frame/frame_names.hpp"
 #include "frame/frame_pool.hpp"
 #include "frame/frame_ranges.hpp"
 #include "frame/fresh_array.hpp"
@@ -330,8 +331,9 @@ std::pair<std::vector<std::string>, std::vector<std::string>> key_names(const Me
 // would only name the column.
 void check_keys(const Frame& frame, const std::vector<std::string>& names, const char* side,
                 const char* option) {
+  const detail::FrameNames columns(frame);  // hashed: linear time however many keys and columns
   for (const std::string& name : names) {
-    if (frame.find_column(name)) continue;
+    if (columns.find(name)) continue;
     std::string what = k_where;
     what.append(": the ").append(side).append(" frame has no column named '").append(name);
     throw std::out_of_range(what.append("' (a key in `").append(option).append("`)"));
@@ -475,9 +477,10 @@ Frame merge_finish(const Frame& left, const Frame& right, const MergeOptions& op
   const bool from_left_only = options.how == MergeHow::inner || options.how == MergeHow::left;
 
   std::vector<Column> out;
+  const FrameNames right_names_index(right);
   for (const Column& c : left.columns()) {
     if (shared_keys.count(c.name()) != 0) {
-      const Column& r = right.column(c.name());
+      const Column& r = right.column(right_names_index.at(c.name(), k_where));
       const ColumnType type = c.type() == r.type() || from_left_only ? c.type() : ColumnType::float64;
       out.push_back(gather_as(type, c.name(), c, left_rows, &r, &right_rows));
       continue;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "frame/name_index.hpp"
@@ -20,9 +21,16 @@ class FrameNames {
 
   /// The position of `name`; std::out_of_range naming it ("<where>: ...") when no column has it.
   [[nodiscard]] std::size_t at(std::string_view name, const char* where) const {
+    const std::optional<std::size_t> i = find(name);
+    if (!i) throw_frame_no_column(where, name);
+    return *i;
+  }
+
+  /// The position of `name`, if a column has it.
+  [[nodiscard]] std::optional<std::size_t> find(std::string_view name) const {
     const std::size_t i =
         index_.find(name, [this](std::size_t k) { return std::string_view(frame_.column(k).name()); });
-    if (i == NameIndex::k_npos) throw_frame_no_column(where, name);
+    if (i == NameIndex::k_npos) return std::nullopt;
     return i;
   }
 

@@ -190,14 +190,15 @@ std::string to_string(const Frame& frame, const PrintOptions& options) {
   const std::size_t rows = frame.num_rows();
   if (rows == 0) return empty_frame(frame);
   // The rows shown, as pandas' DataFrameFormatter truncates: all of them, or the first and last
-  // min_rows / 2 (at least one of each).
+  // min_rows / 2; where that is 0 (min_rows or max_rows 1), the first max_rows and no last ones.
   const bool cut = options.max_rows != 0 && rows > options.max_rows;
   const std::size_t shown_rows =
       options.min_rows == 0 ? options.max_rows : std::min(options.min_rows, options.max_rows);
-  const std::size_t half = std::max<std::size_t>(shown_rows / 2, 1);
+  const std::size_t head = shown_rows / 2 >= 1 ? shown_rows / 2 : options.max_rows;
+  const std::size_t tail = shown_rows / 2;
   std::vector<std::size_t> shown;
   for (std::size_t r = 0; r < rows; ++r) {
-    if (!cut || r < half || r >= rows - half) shown.push_back(r);
+    if (!cut || r < head || r >= rows - tail) shown.push_back(r);
   }
   // Columns of cells, each a header then a cell per shown row; column 0 is the index.
   std::vector<std::vector<std::string>> table;
@@ -218,7 +219,9 @@ std::string to_string(const Frame& frame, const PrintOptions& options) {
   }
   std::vector<std::size_t> widths;
   for (const auto& column : table) {
-    std::size_t w = 0;
+    // A cut frame's row of dots is at least "..": an index of one-digit labels or a column one
+    // character wide widens to it, as in pandas.
+    std::size_t w = cut ? 2 : 0;
     for (const std::string& cell : column) w = std::max(w, width(cell));
     widths.push_back(w);
   }
@@ -237,8 +240,8 @@ std::string to_string(const Frame& frame, const PrintOptions& options) {
     out += '\n';
   };
   for (std::size_t i = 0; i <= shown.size(); ++i) {
-    if (cut && i == half + 1) line([&](std::size_t c) { return std::string(widths[c] > 3 ? "..." : ".."); });
-    line([&](std::size_t c) { return table[c][i]; });
+    line([&](std::size_t c) { return table[c][i]; });  // i == 0: the header
+    if (cut && i == head) line([&](std::size_t c) { return std::string(widths[c] > 3 ? "..." : ".."); });
   }
   if (cut) {
     out.append("\n[").append(std::to_string(rows)).append(" rows x ");

@@ -8,11 +8,13 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "frame/frame_names.hpp"
 #include "frame/frame_pool.hpp"
 #include "frame/frame_take.hpp"
 #include "group_codes.hpp"
@@ -203,16 +205,18 @@ Column merge_state(const Frame& state, const Column& input, Agg agg, Codes codes
 }  // namespace
 
 GroupPartial group_partial(const GroupTask& task) {
+  // Columns by name through one hash index: a partition of 100 000 columns costs linear time.
+  const FrameNames names(task.part);
   std::vector<Column> keys;
   keys.reserve(task.keys.size());
-  for (const std::string& key : task.keys) keys.push_back(task.part.column(key));
+  for (const std::string& key : task.keys) keys.push_back(task.part.column(names.at(key, "mpp::GroupBy")));
   const GroupCodes groups = factorize(keys, task.dropna);
   GroupPartial out;
   for (Column& key : keys) key = take(key, groups.first);
   out.keys = Frame(std::move(keys));
   for (std::size_t j = 0; j < task.aggs.size(); ++j) {
-    out.states.push_back(partial_state(task.part.column(task.columns[j]), static_cast<Agg>(task.aggs[j]),
-                                       groups.code, groups.first.size()));
+    out.states.push_back(partial_state(task.part.column(names.at(task.columns[j], "mpp::GroupBy")),
+                                       static_cast<Agg>(task.aggs[j]), groups.code, groups.first.size()));
   }
   return out;
 }
@@ -223,11 +227,13 @@ GroupBy::GroupBy(Frame frame, std::vector<std::string> keys, GroupByOptions opti
                  detail::GroupRunner runner)
     : frame_(std::move(frame)), keys_(std::move(keys)), options_(options), runner_(std::move(runner)) {
   if (keys_.empty()) detail::throw_frame_invalid("mpp::Frame::groupby", "no key columns");
-  for (std::size_t k = 0; k < keys_.size(); ++k) {
-    if (!frame_.find_column(keys_[k])) detail::throw_frame_no_column("mpp::Frame::groupby", keys_[k]);
-    if (std::find(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(k), keys_[k]) !=
-        keys_.begin() + static_cast<std::ptrdiff_t>(k)) {
-      detail::throw_frame_invalid("mpp::Frame::groupby", "key column '" + keys_[k] + "' named twice");
+  // Hashed, not scanned: linear time however many columns and keys.
+  const detail::FrameNames names(frame_);
+  std::unordered_set<std::string_view> seen;
+  for (const std::string& key : keys_) {
+    (void)names.at(key, "mpp::Frame::groupby");
+    if (!seen.insert(key).second) {
+      detail::throw_frame_invalid("mpp::Frame::groupby", "key column '" + key + "' named twice");
     }
   }
 }
@@ -237,11 +243,11 @@ Frame GroupBy::agg(const std::vector<std::pair<std::string, Agg>>& aggs) const {
   std::vector<std::uint8_t> ops;
   std::unordered_map<std::string, int> uses;
   std::unordered_set<std::string> done;
+  const detail::FrameNames frame_names(frame_);
+  const std::unordered_set<std::string_view> keys(keys_.begin(), keys_.end());
   for (const auto& [name, op] : aggs) {
-    const std::optional<std::size_t> position = frame_.find_column(name);
-    if (!position) detail::throw_frame_no_column("mpp::GroupBy::agg", name);
-    const Column& column = frame_.column(*position);
-    if (std::find(keys_.begin(), keys_.end(), name) != keys_.end()) {
+    const Column& column = frame_.column(frame_names.at(name, "mpp::GroupBy::agg"));
+    if (keys.count(name) != 0) {
       detail::throw_frame_invalid("mpp::GroupBy::agg", "'" + name + "' is a key column");
     }
     if (!detail::allowed(op, column.type())) {
@@ -272,8 +278,9 @@ Frame GroupBy::agg(const std::vector<std::pair<std::string, Agg>>& aggs) const {
 
 Frame GroupBy::all(Agg agg) const {
   std::vector<std::pair<std::string, Agg>> aggs;
+  const std::unordered_set<std::string_view> keys(keys_.begin(), keys_.end());
   for (const Column& column : frame_.columns()) {
-    if (std::find(keys_.begin(), keys_.end(), column.name()) != keys_.end()) continue;
+    if (keys.count(column.name()) != 0) continue;
     if (!detail::allowed(agg, column.type())) continue;
     aggs.emplace_back(column.name(), agg);
   }
@@ -289,10 +296,12 @@ Frame GroupBy::run(const std::vector<std::string>& columns, const std::vector<st
                    const std::vector<std::string>& names) const {
   // Only the columns used travel to the workers.
   std::vector<std::string> used = keys_;
+  std::unordered_set<std::string_view> in_used(keys_.begin(), keys_.end());
   for (const std::string& name : columns) {
-    if (std::find(used.begin(), used.end(), name) == used.end()) used.push_back(name);
+    if (in_used.insert(name).second) used.push_back(name);
   }
   const Frame input = frame_.select(used);
+  const detail::FrameNames input_names(input);
   detail::GroupRunner runner = runner_;
   std::size_t partitions = options_.partitions;
   if (!runner && partitions == 0 && input.num_rows() >= detail::k_pool_rows) {
@@ -349,8 +358,8 @@ Frame GroupBy::run(const std::vector<std::string>& columns, const std::vector<st
       pair_counts.push_back(partial.states[j].num_rows());
     }
     const Column merged =
-        detail::merge_state(concat(states), input.column(columns[j]), static_cast<Agg>(aggs[j]), groups.code,
-                            count, offsets, pair_counts, names[j]);
+        detail::merge_state(concat(states), input.column(input_names.at(columns[j], "mpp::GroupBy")),
+                            static_cast<Agg>(aggs[j]), groups.code, count, offsets, pair_counts, names[j]);
     out.push_back(detail::take(merged, order));
   }
   return Frame(std::move(out));

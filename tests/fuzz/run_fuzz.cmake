@@ -30,7 +30,8 @@ elseif(FUZZER STREQUAL "csv")
   set(library_sources ${SOURCE_DIR}/src/core/errors.cpp ${SOURCE_DIR}/src/posix/syscall.cpp
     ${SOURCE_DIR}/src/frame/frame.cpp ${SOURCE_DIR}/src/frame/csv_read.cpp
     ${SOURCE_DIR}/src/frame/csv_source.cpp ${SOURCE_DIR}/src/frame/csv_tokenizer.cpp
-    ${SOURCE_DIR}/src/frame/csv_write.cpp ${SOURCE_DIR}/src/frame/csv_gzip.cpp
+    ${SOURCE_DIR}/src/frame/csv_write.cpp ${SOURCE_DIR}/src/frame/double_text.cpp
+    ${SOURCE_DIR}/src/frame/csv_gzip.cpp
     ${SOURCE_DIR}/src/frame/frame_datetime.cpp)
   set(library_flags -I${CSV_INCLUDE_DIR} -pthread)
   set(library_libs ${CSV_LIBRARY} -lz)

@@ -420,6 +420,20 @@ TEST(CsvGzip, ReadsWhatGzipWrote) {
             (Frame{{"a", std::vector<I>{1, 2}}, {"b", std::vector<S>{"x", "x"}}}));
 }
 
+// Zero bytes after a member (a file padded to a block size by tape or block tools) are skipped,
+// as gzip(1) and Python's gzip module (so pandas) skip them; other bytes after a member must be one.
+TEST(CsvGzip, ZeroPaddingAfterAMemberIsSkippedAsGzipDoes) {
+  const Frame ab{{"a", std::vector<I>{1}}, {"b", std::vector<S>{"x"}}};
+  const ScratchFile file("padded.csv.gz");
+  file.write(k_gzip_ab + std::string(700000, '\0'));  // past a block of compressed input
+  EXPECT_EQ(mpp::read_csv(file.path()), ab);
+  file.write(k_gzip_ab + std::string(3, '\0') + k_gzip_2x + std::string(5, '\0'));
+  EXPECT_EQ(mpp::read_csv(file.path()),
+            (Frame{{"a", std::vector<I>{1, 2}}, {"b", std::vector<S>{"x", "x"}}}));
+  file.write(k_gzip_ab + std::string(3, '\0') + "garbage");
+  EXPECT_THROW((void)mpp::read_csv(file.path()), mpp::ParseError);
+}
+
 TEST(CsvGzip, WritesGzipThatReadsBack) {
   std::vector<I> numbers(200000);
   std::vector<S> words(200000);

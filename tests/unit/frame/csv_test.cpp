@@ -178,6 +178,24 @@ TEST(ReadCsv, AHeaderWithoutRowsIsAnEmptyFrame) {
   }
 }
 
+// pandas names an empty header field "Unnamed: <position>": the header `df.to_csv(path)` writes for its
+// index (",a,b") reads as in pandas, and two of them are no repeated name. A quoted "" stays the
+// name "", as write_csv writes a column named "" (pandas renames it too).
+TEST(ReadCsv, AnEmptyHeaderFieldIsUnnamedAsInPandas) {
+  const Frame frame = read_text(",a,\n0,1,2\n");
+  EXPECT_EQ(frame.column_names(), (std::vector<std::string>{"Unnamed: 0", "a", "Unnamed: 2"}));
+  EXPECT_EQ(frame.column("Unnamed: 2").get<I>(0), 2);
+  EXPECT_EQ(read_text(",a,\n0,1,2\n", {.usecols = {"Unnamed: 0", "a"}}).column_names(),
+            (std::vector<std::string>{"Unnamed: 0", "a"}));
+  EXPECT_EQ(read_text(",a,\n0,1,2\n", {.usecols = {1, 2}}).column_names(),
+            (std::vector<std::string>{"a", "Unnamed: 2"}));
+  EXPECT_EQ(read_text("x\n,a\n0,1\n", {.skiprows = 1}).column_names(),
+            (std::vector<std::string>{"Unnamed: 0", "a"}));
+  EXPECT_EQ(read_text("\"\",a\n0,1\n").column_names(), (std::vector<std::string>{"", "a"}));
+  EXPECT_EQ(read_text(" ,a\n0,1\n").column_names(), (std::vector<std::string>{" ", "a"}));
+  EXPECT_EQ(read_text("0,1\n", {.header = false}).column_names(), (std::vector<std::string>{"0", "1"}));
+}
+
 TEST(ReadCsv, GivenTypesAreParsedNotInferred) {
   const mpp::CsvOptions options{.types = {{"zip", ColumnType::string}, {"n", ColumnType::float64}}};
   const Frame frame = read_text("zip,n,k\n02134,1,5\n,2,6\n", options);
@@ -376,7 +394,7 @@ TEST(ReadCsv, EmptyInputIsAParseError) {
 
 TEST(ReadCsv, RepeatedColumnNamesAreAParseError) {
   expect_parse_error("a,b,a\n1,2,3\n", 1, 3, "column name 'a' is repeated (fields 1 and 3)");
-  expect_parse_error("\n,x,\n", 2, 3, "column name '' is repeated");
+  expect_parse_error("\n\"\",x,\"\"\n", 2, 3, "column name '' is repeated");
 }
 
 TEST(ReadCsv, FilesNameThemselvesInErrors) {
@@ -661,6 +679,17 @@ TEST(WriteCsv, WritesWhatReadsBackAsTheSameTypes) {
   EXPECT_EQ(write_text(frame), "i,d,s,t\n-1,100.0,\"12\",\"a,b\"\n,-0.0,,\"\"\n");
   EXPECT_EQ(write_text(frame, {.delimiter = '\t', .header = false}),
             "-1\t100.0\t\"12\"\ta,b\n\t-0.0\t\t\"\"\n");
+}
+
+// A float64 is written as pandas' to_csv writes it (Python's str()), so that a ported program's
+// output files compare equal to pandas': 100000.0, not 1e+05.
+TEST(WriteCsv, DoublesAreWrittenAsPandasWritesThem) {
+  const Frame frame{
+      {"d", std::vector<double>{100000.0, 0.0001, 1e-05, 1e15, 1e16, 3e6, 123456789012345678.0, -0.0}}};
+  EXPECT_EQ(
+      write_text(frame),
+      "d\n100000.0\n0.0001\n1e-05\n1000000000000000.0\n1e+16\n3000000.0\n1.2345678901234568e+17\n-0.0\n");
+  EXPECT_EQ(read_text(write_text(frame)), frame);
 }
 
 TEST(WriteCsv, AFrameWithoutColumnsIsNothing) { EXPECT_EQ(write_text(Frame()), ""); }

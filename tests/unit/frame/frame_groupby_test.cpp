@@ -247,6 +247,32 @@ TEST(FrameGroupBy, BadCallsAreClearErrors) {
             "mpp::GroupBy::agg: no column is named 'nope'");
 }
 
+// docs/frame.md promises linear time in the number of columns whatever is asked. groupby looked
+// each aggregated column up by a scan of the frame's names (and deduplicated the columns sent to
+// the workers pairwise): sum() over 100 000 columns took minutes (4 000 columns 0.9 s, 16 times
+// 1 000 columns' 0.11 s, unoptimised).
+TEST(FrameGroupBy, ManyColumnsCostLinearTime) {
+  constexpr int k_columns = 100'000;
+  std::vector<Column> columns;
+  std::vector<std::string> keys;
+  for (int i = 0; i < k_columns; ++i) {
+    columns.emplace_back("c" + std::to_string(i), std::vector<I>{i % 2, i, i});
+    if (i < 1'000) keys.push_back("c" + std::to_string(i));
+  }
+  const Frame wide(std::move(columns));
+  const Frame sums = wide.groupby({"c0"}).sum();
+  ASSERT_EQ(sums.shape(), (std::pair<std::size_t, std::size_t>{1, k_columns}));
+  EXPECT_EQ(sums.column("c99999").get<I>(0), 1 + 2 * 99'999);  // 99999 % 2, 99999, 99999
+  std::vector<std::pair<std::string, Agg>> aggs;
+  for (int i = k_columns - 1; i > 0; --i) aggs.emplace_back("c" + std::to_string(i), Agg::max);
+  const Frame maxima = wide.groupby({"c0"}).agg(aggs);
+  EXPECT_EQ(maxima.column(1).name(), "c99999");
+  mpp::Pool pool(2);
+  EXPECT_EQ(mpp::groupby(pool, wide, {"c0"}).sum(), sums);
+  // Many keys, too: a thousand of them, each looked up once.
+  EXPECT_EQ(wide.groupby(keys).size().num_columns(), keys.size() + 1);
+}
+
 TEST(FrameDescribe, AsPandas) {
   const Frame f{Column("a", std::vector<I>{1, 2, 3, 4}), Column("b", std::vector<double>{1.5, k_nan, 2, 10}),
                 Column("s", std::vector<std::string>{"x", "y", "z", "w"})};

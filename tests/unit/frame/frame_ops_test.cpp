@@ -127,6 +127,63 @@ TEST(FrameColumns, InsertPutsTheColumnAtItsPosition) {
   EXPECT_THROW((void)people().insert(0, Column("age", std::vector<I>{0, 0, 0, 0})), std::invalid_argument);
 }
 
+// pandas' s.astype(str) and df.to_csv() write a float64 as Python's str() does: its shortest
+// round-trip digits, in positional notation from 1e-4 up to below 1e16 and in exponent notation
+// outside (1e+16, 1e-05, two exponent digits at least). std::to_chars picks whichever is shorter
+// (1e+05, 1e-04, 3e+06), which pandas never writes. Expected texts are Python 3.11's str().
+TEST(FrameColumns, AstypeToStringWritesDoublesAsPythonsStr) {
+  const std::vector<double> values{100000.0,
+                                   0.0001,
+                                   1e-05,
+                                   0.00012345,
+                                   1e15,
+                                   1e16,
+                                   123456789012345678.0,
+                                   3e6,
+                                   1e22,
+                                   5e-324,
+                                   1.5e-7,
+                                   -0.0,
+                                   0.5,
+                                   1e100,
+                                   1.7976931348623157e308,
+                                   12345678.9,
+                                   -2.5e-5,
+                                   9999999999999998.0,
+                                   0.1,
+                                   1.0 / 3,
+                                   -1234.5};
+  const std::vector<std::string> texts{"100000.0",
+                                       "0.0001",
+                                       "1e-05",
+                                       "0.00012345",
+                                       "1000000000000000.0",
+                                       "1e+16",
+                                       "1.2345678901234568e+17",
+                                       "3000000.0",
+                                       "1e+22",
+                                       "5e-324",
+                                       "1.5e-07",
+                                       "-0.0",
+                                       "0.5",
+                                       "1e+100",
+                                       "1.7976931348623157e+308",
+                                       "12345678.9",
+                                       "-2.5e-05",
+                                       "9999999999999998.0",
+                                       "0.1",
+                                       "0.3333333333333333",
+                                       "-1234.5"};
+  const Column column("d", values);
+  const Column as_text = column.astype(ColumnType::string);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(as_text.get<std::string>(i), texts[i]) << values[i];
+  EXPECT_EQ(as_text.astype(ColumnType::float64), column);
+  const Column specials("d", std::vector<double>{std::numeric_limits<double>::infinity(),
+                                                 -std::numeric_limits<double>::infinity(), k_nan});
+  EXPECT_EQ(specials.astype(ColumnType::string), Column("d", std::vector<std::string>{"inf", "-inf", "nan"}));
+}
+
 TEST(FrameColumns, AstypeBetweenEveryPairOfTypes) {
   const Column ints("i", std::vector<OI>{-3, std::nullopt, 9007199254740993});
   EXPECT_EQ(ints.astype(ColumnType::float64),

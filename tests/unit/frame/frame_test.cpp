@@ -445,6 +445,29 @@ TEST(Frame, PrintsACutFrameAsPandasDoes) {
             "16  16\n"
             "\n"
             "[7 rows x 1 columns]\n");
+  // A cut frame's row of dots is at least two wide: an index of one-digit labels, or a column one
+  // character wide, widens to it as in pandas (it threw std::length_error: the padding underflowed).
+  using OS = std::optional<std::string>;
+  const Frame narrow{{"a", std::vector<I>{0, 1, 2, 3, 4, 5, 6, 7, 8}},
+                     {"s", std::vector<OS>{"a", "b", "c", "d", "e", "f", "g", "h", "i"}},
+                     {"", std::vector<OS>{"a", "b", "c", "d", "e", "f", "g", "h", "i"}}};
+  EXPECT_EQ(mpp::to_string(narrow, 4),
+            "    a  s   \n"
+            "0   0  a  a\n"
+            "1   1  b  b\n"
+            ".. .. .. ..\n"
+            "7   7  h  h\n"
+            "8   8  i  i\n"
+            "\n"
+            "[9 rows x 3 columns]\n");
+  // Where min_rows / 2 is 0, pandas shows the first max_rows rows and no last ones.
+  const Frame nine = narrow.select({"a"});
+  EXPECT_EQ(mpp::to_string(nine, mpp::PrintOptions{.max_rows = 1, .min_rows = 1}),
+            "    a\n0   0\n.. ..\n\n[9 rows x 1 columns]\n");
+  EXPECT_EQ(mpp::to_string(nine, mpp::PrintOptions{.max_rows = 4, .min_rows = 1}),
+            "    a\n0   0\n1   1\n2   2\n3   3\n.. ..\n\n[9 rows x 1 columns]\n");
+  EXPECT_EQ(mpp::to_string(nine, mpp::PrintOptions{.max_rows = 3, .min_rows = 3}),
+            "    a\n0   0\n.. ..\n8   8\n\n[9 rows x 1 columns]\n");
   // 60 rows print whole; 61 are cut (pandas' max_rows is the most printed whole).
   EXPECT_EQ(lines(mpp::to_string(numbered(60))), 61);
   EXPECT_EQ(mpp::to_string(numbered(61)), mpp::to_string(numbered(61), mpp::PrintOptions{.max_rows = 60}));
