@@ -83,7 +83,8 @@ TEST(MppRunPipepart, FilesThatCannotBeCutAreRefusedBeforeAnyJob) {
   ScratchDir dir;
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);  // no writer: opening it must not block
   for (const std::string& file : {dir / "missing", dir.str(), std::string("/dev/stdin"), dir / "fifo"}) {
-    const Result r = run({"--pipepart", "-a", file, "touch " + (dir / "ran")}, "a\n");
+    // More input than a pipe holds, which mpp-run never reads: its refusal must reach us whole.
+    const Result r = run({"--pipepart", "-a", file, "touch " + (dir / "ran")}, std::string(1 << 20, 'a'));
     EXPECT_EQ(r.code(), 255) << file << r;
     EXPECT_NE(r.err.find("--pipepart"), std::string::npos) << r;
   }
