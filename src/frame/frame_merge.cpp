@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -93,23 +92,13 @@ struct BuildGroups {
   }
 };
 
-// fn(part, begin, end) over `parts` ranges of [0, n): on the frame pool when there are several.
-void run_parts(std::size_t n, std::size_t parts,
-               const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) {
-  if (parts == 1) {
-    fn(0, 0, n);
-  } else {
-    detail::for_ranges(n, fn);
-  }
-}
-
 // left and right merges: each probe row in order, with its build rows or alone. Ranges of probe rows
 // count their pairs, then write them at their place.
 Pairs pair_in_probe_order(const BuildGroups& groups, const std::vector<std::int64_t>& groups_of) {
   const std::size_t rows = groups_of.size();
   const std::size_t parts = detail::range_count(rows);
   std::vector<std::size_t> starts(parts + 1, 0);
-  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+  detail::for_ranges(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     std::size_t n = 0;
     for (std::size_t p = begin; p < end; ++p)
       n = add_rows(n, std::max<std::size_t>(1, groups.size_of(groups_of[p])));
@@ -120,7 +109,7 @@ Pairs pair_in_probe_order(const BuildGroups& groups, const std::vector<std::int6
   Pairs out;
   detail::size_in_ranges(out.probe, starts[parts]);
   detail::size_in_ranges(out.build, starts[parts]);
-  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+  detail::for_ranges(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     std::size_t at = starts[part];
     for (std::size_t p = begin; p < end; ++p) at = groups.write(out, at, p, groups_of[p]);
   });
@@ -140,7 +129,7 @@ Pairs pair_by_key(const BuildGroups& groups, const std::vector<std::int64_t>& gr
   if (parts > 1 && all_groups > rows / parts) parts = 1;
   std::vector<std::vector<std::size_t>> place(parts);  // per range: count, then where it writes
   std::vector<std::vector<std::int64_t>> met(parts);   // per range: groups in first appearance
-  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+  detail::for_ranges(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     std::vector<std::size_t>& count = place[part];
     count.assign(all_groups, 0);
     for (std::size_t p = begin; p < end; ++p) {
@@ -172,7 +161,7 @@ Pairs pair_by_key(const BuildGroups& groups, const std::vector<std::int64_t>& gr
   Pairs out;
   detail::size_in_ranges(out.probe, total);
   detail::size_in_ranges(out.build, total);
-  run_parts(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+  detail::for_ranges(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     std::vector<std::size_t>& where = place[part];
     for (std::size_t p = begin; p < end; ++p) {
       const std::int64_t g = groups_of[p];
@@ -249,12 +238,13 @@ Column gather(ColumnType type, const std::string& name, const Column& column,
               const std::vector<std::int64_t>* fallback_rows) {
   std::vector<T> values;
   detail::size_in_ranges(values, rows.size(), detail::null_placeholder<T>());
-  std::vector<std::vector<std::size_t>> null_rows(detail::range_count(rows.size()));
+  const std::size_t parts = detail::range_count(rows.size());
+  std::vector<std::vector<std::size_t>> null_rows(parts);
   const Source<T> from(column);
   // Not a std::optional: g++ 12 then warns (-Wmaybe-uninitialized, falsely) in optimised builds.
   const bool has_fallback = fallback != nullptr;
   const Source<T> other(has_fallback ? *fallback : column);
-  detail::for_ranges(rows.size(), [&](std::size_t part, std::size_t begin, std::size_t end) {
+  detail::for_ranges(rows.size(), parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       bool ok = false;
       if (rows[i] >= 0) {

@@ -56,7 +56,12 @@ std::size_t range_count(std::size_t n) noexcept {
 }
 
 void for_ranges(std::size_t n, const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) {
-  const std::size_t parts = range_count(n);
+  for_ranges(n, range_count(n), fn);
+}
+
+void for_ranges(std::size_t n, std::size_t parts,
+                const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) {
+  parts = std::max<std::size_t>(parts, 1);
   if (parts == 1) {
     fn(0, 0, n);
     return;

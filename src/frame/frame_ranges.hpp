@@ -20,6 +20,11 @@ inline constexpr std::size_t k_frame_parallel_rows = 1 << 18;
 /// run inside a task) never waits on the queue it is part of.
 void for_ranges(std::size_t n, const std::function<void(std::size_t, std::size_t, std::size_t)>& fn);
 
+/// for_ranges() cut into `parts` ranges (at least 1): for a caller that sized per-range state by
+/// range_count(n) and must see the same ranges, however the usable CPUs change meanwhile.
+void for_ranges(std::size_t n, std::size_t parts,
+                const std::function<void(std::size_t, std::size_t, std::size_t)>& fn);
+
 /// Where range `part` of `parts` starts in [0, n).
 [[nodiscard]] constexpr std::size_t range_begin(std::size_t n, std::size_t parts, std::size_t part) noexcept {
   return n / parts * part + (part < n % parts ? part : n % parts);

@@ -225,7 +225,7 @@ std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask
   const std::uint8_t* keep = mask.flags().data();
   const std::size_t parts = detail::range_count(rows);
   std::vector<std::size_t> starts(parts + 1, 0);  // where each range's rows go in the result
-  detail::for_ranges(rows, [&](std::size_t part, std::size_t begin, std::size_t end) {
+  detail::for_ranges(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     std::size_t kept = 0;
     for (std::size_t i = begin; i < end; ++i) kept += keep[i];
     starts[part + 1] = kept;
@@ -257,7 +257,7 @@ std::vector<Column> gather(const std::vector<const Column*>& columns, const Mask
         data.values);
     gathered.push_back({&data, offset, nulls, std::move(result)});
   }
-  detail::for_ranges(rows, [&](std::size_t part, std::size_t begin, std::size_t end) {
+  detail::for_ranges(rows, parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     if (starts[part + 1] == starts[part]) return;
     // Up to the range's last kept row, every row is written at the next place and the place moves
     // on only for a kept one: no branch on the flags, which a filter keeps at random. Each write

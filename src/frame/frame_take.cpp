@@ -23,11 +23,12 @@ Column gather(const Column& column, std::span<const std::size_t> rows) {
   std::vector<T> out;
   size_in_ranges(out, rows.size());
   const auto missing = [&](std::size_t row) { return row == k_no_row || (has_nulls && column.is_null(row)); };
-  std::vector<std::uint8_t> met(range_count(rows.size()), 0);
+  const std::size_t parts = range_count(rows.size());
+  std::vector<std::uint8_t> met(parts, 0);
   // Numbers of a column without nulls, the common case: a loop without branches (k_no_row reads
   // row 0, then gets the placeholder), as tight as a plain gather.
   const bool plain = std::is_arithmetic_v<T> && !has_nulls && column.size() != 0;
-  for_ranges(rows.size(), [&](std::size_t part, std::size_t begin, std::size_t end) {
+  for_ranges(rows.size(), parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
     T* to = out.data();
     const std::size_t* from = rows.data();
     bool any = false;
