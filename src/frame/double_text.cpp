@@ -24,10 +24,13 @@ void append_double_text(std::string& out, double value) {
   const std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
   const bool negative = text.front() == '-';
   const std::size_t e = text.find('e');
-  std::string digits;
+  // At most 17 significant digits; a local array, as write_csv calls this once per value.
+  char digit_buffer[24];
+  std::size_t digit_count = 0;
   for (std::size_t i = negative ? 1 : 0; i < e; ++i) {
-    if (text[i] != '.') digits.push_back(text[i]);
+    if (text[i] != '.') digit_buffer[digit_count++] = text[i];
   }
+  const std::string_view digits(digit_buffer, digit_count);
   int exponent = 0;
   const std::string_view exponent_text = text.substr(e + 1);
   std::from_chars(exponent_text.data() + (exponent_text.front() == '+' ? 1 : 0),
@@ -41,13 +44,14 @@ void append_double_text(std::string& out, double value) {
     out.push_back(digits[0]);
     if (count > 1) {
       out.push_back('.');
-      out.append(digits, 1);
+      out.append(digits.substr(1));
     }
     out.push_back('e');
     out.push_back(exponent < 0 ? '-' : '+');
     const int magnitude = std::abs(exponent);
     if (magnitude < 10) out.push_back('0');
-    out.append(std::to_string(magnitude));
+    const auto [exponent_end, exponent_error] = std::to_chars(buffer, buffer + sizeof buffer, magnitude);
+    out.append(buffer, exponent_end);
   } else if (point <= 0) {
     out.append("0.");
     out.append(static_cast<std::size_t>(-point), '0');
@@ -57,9 +61,9 @@ void append_double_text(std::string& out, double value) {
     out.append(static_cast<std::size_t>(point - count), '0');
     out.append(".0");
   } else {
-    out.append(digits, 0, static_cast<std::size_t>(point));
+    out.append(digits.substr(0, static_cast<std::size_t>(point)));
     out.push_back('.');
-    out.append(digits, static_cast<std::size_t>(point));
+    out.append(digits.substr(static_cast<std::size_t>(point)));
   }
 }
 
