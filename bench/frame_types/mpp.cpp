@@ -3,41 +3,14 @@
 // sort_values({"when"}) on one thread per usable CPU, and those two with this process held to one
 // CPU (the operation's own run on one worker).
 #include <benchmark/benchmark.h>
-#include <sched.h>
+
+#include <optional>
 
 #include "common/bench.hpp"
 #include "frame_types/frame_types.hpp"
 
 namespace mpp::bench {
 namespace {
-
-// Holds this process to its first CPU while it lives (when `one_cpu`), then gives the rest back.
-class OneCpu {
- public:
-  explicit OneCpu(bool one_cpu) {
-    CPU_ZERO(&all_);
-    pinned_ = one_cpu && ::sched_getaffinity(0, sizeof all_, &all_) == 0;
-    if (!pinned_) return;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-      if (CPU_ISSET(cpu, &all_)) {
-        CPU_SET(cpu, &one);
-        break;
-      }
-    }
-    ::sched_setaffinity(0, sizeof one, &one);
-  }
-  OneCpu(const OneCpu&) = delete;
-  OneCpu& operator=(const OneCpu&) = delete;
-  ~OneCpu() {
-    if (pinned_) ::sched_setaffinity(0, sizeof all_, &all_);
-  }
-
- private:
-  cpu_set_t all_;
-  bool pinned_ = false;
-};
 
 void frame_types_read(benchmark::State& state) {
   const std::string& file = types_file();
@@ -59,7 +32,8 @@ mpp::Frame filter_once(const mpp::Frame& frame) {
 
 void frame_types_filter(benchmark::State& state, bool one_cpu) {
   const mpp::Frame& frame = types_frame();
-  const OneCpu pin(one_cpu);
+  std::optional<OneCpu> pinned;
+  if (one_cpu) pinned.emplace();
   for (auto _ : state) {
     mpp::Frame kept = filter_once(frame);
     benchmark::DoNotOptimize(&kept);
@@ -70,7 +44,8 @@ void frame_types_filter(benchmark::State& state, bool one_cpu) {
 
 void frame_types_sort(benchmark::State& state, bool one_cpu) {
   const mpp::Frame& frame = types_frame();
-  const OneCpu pin(one_cpu);
+  std::optional<OneCpu> pinned;
+  if (one_cpu) pinned.emplace();
   for (auto _ : state) {
     mpp::Frame sorted = frame.sort_values({"when"});
     benchmark::DoNotOptimize(&sorted);

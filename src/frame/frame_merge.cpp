@@ -24,7 +24,6 @@
 #include "frame/frame_ranges.hpp"
 #include "frame/fresh_array.hpp"
 #include "frame/hash_groups.hpp"
-#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/pool.hpp"
 
 namespace mpp {

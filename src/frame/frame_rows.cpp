@@ -15,7 +15,6 @@
 #include "frame/frame_names.hpp"
 #include "frame/frame_ranges.hpp"
 #include "frame/fresh_array.hpp"
-#include "mpp/detail/core/memory_advice.hpp"
 #include "mpp/frame.hpp"
 
 namespace mpp {

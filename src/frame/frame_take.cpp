@@ -8,7 +8,6 @@
 
 #include "frame/frame_ranges.hpp"
 #include "frame/fresh_array.hpp"
-#include "mpp/detail/core/memory_advice.hpp"
 
 namespace mpp::detail {
 namespace {
