@@ -641,10 +641,11 @@ struct MpiExecutor::Impl final : RemoteHost, Helper, RunningStopper {
   }
 
   // RunningStopper: AsyncResult::cancel(Cancel::even_running) of a call sent to a rank. The rank
-  // is told to stop it: local workers kill the worker running it (TaskCancelled), a rank running
-  // items itself skips it if it has not started and lets it finish otherwise. Either way its
-  // Results come as for any chunk, and the caller waits for them.
-  RunningStopper* stopper() noexcept override { return this; }
+  // is told to stop it: local workers kill the worker running it (TaskCancelled) or skip it if
+  // none has started it. Either way its Results come as for any chunk, and the caller waits for
+  // them. Ranks that run items themselves cannot stop one: there is no stopper, and cancel()
+  // returns false at once, as on threads, instead of waiting for the call to end.
+  RunningStopper* stopper() noexcept override { return options.workers_per_rank != 0 ? this : nullptr; }
   void stop_requested() noexcept override {
     stops_wanted.store(true, std::memory_order_release);
     if (!terminated.load(std::memory_order_acquire)) send_stops();

@@ -37,6 +37,11 @@ struct PoolTraits<MpiTestPool> {
   static constexpr bool k_cancels_calls_sent_ahead = false;
   /// A rank's local worker running the call is killed; a rank running it itself lets it finish.
   static bool stops_running_calls() { return MpiTestPool::workers_per_rank() != 0; }
+  /// A rank holds two chunks for each of its local workers (k_mpi_pipeline's depth), or two where it
+  /// runs them itself.
+  static std::size_t calls_out_at_once() {
+    return 2 * std::max<std::size_t>(1, MpiTestPool::workers_per_rank());
+  }
 };
 
 }  // namespace mpp_test

@@ -54,7 +54,8 @@ class RemoteExecutor {
   /// (only the dispatcher thread calls MPI for the pool).
   Driver* driver() noexcept;
   /// The process back end's: AsyncResult::cancel(Cancel::even_running) kills and replaces the
-  /// worker running the call. MPI's: none (a rank runs its items in its own process).
+  /// worker running the call. MPI's: the rank's local worker running it is killed likewise; none
+  /// where ranks run their items themselves (workers_per_rank = 0).
   RunningStopper* stopper() noexcept;
   /// A job stopped wanting its chunks (an abandoned imap): MPI ranks are told to skip those they
   /// have not started, from the calling thread, before it returns (the dispatcher would too, but
