@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 
 #include "mpp/mpi.hpp"
@@ -12,13 +13,16 @@
 namespace mpp_test {
 
 /// MPP_TEST_MPI_WORKERS_PER_RANK (CTest sets it for MpiShared.LocalWorkers.*): the suites run on
-/// ranks that run their items in local worker processes (MpiPoolOptions::workers_per_rank).
+/// ranks that run their items in local worker processes (MpiPoolOptions::workers_per_rank). A pool
+/// asked for one worker gets one: the suites hold a one-worker pool busy with one call, and a
+/// second local worker would run (or take from rank 0) the calls they expect to wait.
 class MpiTestPool : public mpp::MpiPool {
  public:
   MpiTestPool() : MpiTestPool(0) {}
   explicit MpiTestPool(std::size_t workers)
-      : mpp::MpiPool(mpp::MpiPoolOptions{.ranks = std::min(workers, available_ranks()),
-                                         .workers_per_rank = workers_per_rank()}) {}
+      : mpp::MpiPool(mpp::MpiPoolOptions{
+            .ranks = std::min(workers, available_ranks()),
+            .workers_per_rank = std::min(workers_per_rank(), workers == 0 ? SIZE_MAX : workers)}) {}
 
   static std::size_t workers_per_rank() {
     const char* set = std::getenv("MPP_TEST_MPI_WORKERS_PER_RANK");
@@ -37,11 +41,6 @@ struct PoolTraits<MpiTestPool> {
   static constexpr bool k_cancels_calls_sent_ahead = false;
   /// A rank's local worker running the call is killed; a rank running it itself lets it finish.
   static bool stops_running_calls() { return MpiTestPool::workers_per_rank() != 0; }
-  /// A rank holds two chunks for each of its local workers (k_mpi_pipeline's depth), or two where it
-  /// runs them itself.
-  static std::size_t calls_out_at_once() {
-    return 2 * std::max<std::size_t>(1, MpiTestPool::workers_per_rank());
-  }
 };
 
 }  // namespace mpp_test

@@ -31,9 +31,6 @@ struct PoolTraits<mpp::Pool> {
   static constexpr bool k_cancels_calls_sent_ahead = true;
   /// Whether cancel(Cancel::even_running) stops a call while it runs (a worker process is killed).
   static bool stops_running_calls() { return false; }
-  /// How many calls a pool of one worker hands out at once, while they run (or wait where they were
-  /// sent): the next waits in the pool, not started. A thread runs one.
-  static std::size_t calls_out_at_once() { return 1; }
 };
 
 template <>
@@ -42,8 +39,6 @@ struct PoolTraits<mpp::ProcessPool> {
   static constexpr const char* k_test_name = "ProcessPool";
   static constexpr bool k_cancels_calls_sent_ahead = true;
   static bool stops_running_calls() { return true; }
-  /// The running call and one sent ahead into the worker's channel (remote/tunables.hpp's depth).
-  static std::size_t calls_out_at_once() { return 2; }
 };
 
 /// Tests that make pools in a loop (rounds of create, submit, terminate) make this many times
