@@ -98,6 +98,7 @@ Runner::~Runner() {
 int Runner::run() {
   check_writes();  // a reader gone before the start, an unwritable joblog header
   for (;;) {
+    turn_now_ = Clock::now();
     while (!stopping_ && running_.size() < jobs_ && !backlogged() && !delayed() &&
            gate_.allows(running_.size())) {
       std::optional<Pending> job = next_job();

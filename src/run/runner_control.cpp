@@ -27,7 +27,7 @@ void Runner::skip(std::size_t job) {
 
 void Runner::release_slot(std::size_t slot) { free_slots_.push_back(slot); }
 
-bool Runner::delayed() const noexcept { return next_start_ != k_no_deadline && Clock::now() < next_start_; }
+bool Runner::delayed() const noexcept { return next_start_ != k_no_deadline && turn_now_ < next_start_; }
 
 bool Runner::failed(const Running& r) const noexcept {
   const int status = *r.status;

@@ -144,7 +144,7 @@ class Runner {
   void release_slot(std::size_t slot);
   [[nodiscard]] bool failed(const Running& r) const noexcept;
   void count_for_halt(const Running& r, bool failed);
-  [[nodiscard]] bool delayed() const noexcept;
+  [[nodiscard]] bool delayed() const noexcept;  // at turn_now_
   [[nodiscard]] bool already_run(std::size_t job) const noexcept;
   void skip(std::size_t job);
   [[nodiscard]] bool halted_now() const noexcept { return halted_ && options_.halt.when == Halt::When::now; }
@@ -217,6 +217,10 @@ class Runner {
   std::deque<std::size_t> free_slots_;
   std::size_t slots_made_ = 0;
   Deadline next_start_ = k_no_deadline;  // --delay: no job starts before
+  // The time for one turn of run()'s loop, read once at its top: whether the delay holds is asked
+  // when starting jobs and again when choosing what to wait for, and both must hear the same
+  // answer (a delay ending between two reads of the clock left nothing to wait for, for ever).
+  Clock::time_point turn_now_{};
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<std::unique_ptr<Running>> doomed_;  // ended in their grace period, leaders unreaped
   // --keep-order: finished outputs waiting their turn, from the job at next_ordered_ on.

@@ -168,6 +168,26 @@ TEST(MppRunDelay, CtrlCIsHeardDuringTheDelay) {
   EXPECT_FALSE(std::filesystem::exists(dir / "b"));
 }
 
+TEST(MppRunDelay, ADelayThatEndsWhileTheLoopLooksStillStartsTheNextJob) {
+  // The delay ends at the k-th read of the clock (clock_jump.cpp), for each k in turn: a loop that
+  // asked twice whether the delay holds, and heard yes and then no, would wait for neither the
+  // delay nor the input, for ever. Where the clock jumps before the first start, or after the
+  // last read, the delay passes as it would (a quarter of a second).
+  const Words launcher{"sh", "-c",
+                       "export LD_PRELOAD=" MPP_TEST_CLOCK_JUMP
+                       " MPP_TEST_CLOCK_JUMP_AT=$K MPP_TEST_CLOCK_JUMP_S=2000 "
+                       "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\"; "
+                       "exec \"$0\" \"$@\""};
+  for (int k = 1; k <= 40; ++k) {
+    Tool tool({"-j", "2", "-k", "--no-bar", "--delay", "0.25", "echo", ":::", "a", "b"}, {}, false,
+              {"env", "K=" + std::to_string(k), launcher[0], launcher[1], launcher[2]});
+    const Result r = tool.finish(std::chrono::seconds(5));
+    ASSERT_FALSE(r.timed_out) << "the delay ended at read " << k << " of the clock: " << r;
+    EXPECT_EQ(r.code(), 0) << k << ": " << r;
+    EXPECT_EQ(r.out, "a\nb\n") << k;
+  }
+}
+
 // The Seq, Exitval and Command columns of each joblog row, header included.
 std::vector<std::string> seq_exit_command(const std::string& log) {
   std::vector<std::string> out;
