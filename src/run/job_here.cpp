@@ -131,25 +131,27 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
     child.signal_group(SIGTERM);
     kill_at = std::min(kill_at, now + k_kill_grace);
   };
+  const auto time_out = [&](Clock::time_point now) {
+    outcome.timed_out = true;
+    child.signal_group(SIGTERM);
+    timeout_at = k_no_deadline;
+    kill_at = now + k_kill_grace;
+  };
+  // Wait for at most `deadline` (none: -1, for ever) from `now`.
+  const auto wait_ms_until = [](Deadline deadline, Clock::time_point now) {
+    if (deadline == k_no_deadline) return -1;
+    return static_cast<int>(std::min<long long>(
+        std::chrono::ceil<std::chrono::milliseconds>(std::max(deadline - now, Clock::duration{})).count(),
+        INT_MAX));
+  };
   while (out[0] || err[0]) {
     const auto now = Clock::now();
-    if (now >= timeout_at) {
-      outcome.timed_out = true;
-      child.signal_group(SIGTERM);
-      timeout_at = k_no_deadline;
-      kill_at = now + k_kill_grace;
-    }
+    if (now >= timeout_at) time_out(now);
     if (now >= kill_at) {
       child.signal_group(SIGKILL);
       kill_at = k_no_deadline;
     }
-    const Deadline next = std::min(timeout_at, kill_at);
-    int wait_ms = -1;
-    if (next != k_no_deadline) {
-      wait_ms = static_cast<int>(std::min<long long>(
-          std::chrono::ceil<std::chrono::milliseconds>(std::max(next - now, Clock::duration{})).count(),
-          INT_MAX));
-    }
+    const int wait_ms = wait_ms_until(std::min(timeout_at, kill_at), now);
     pollfd fds[3] = {{out[0] ? out[0].get() : -1, POLLIN, 0},
                      {err[0] ? err[0].get() : -1, POLLIN, 0},
                      {ended ? -1 : ended_fd, POLLIN, 0}};
@@ -159,21 +161,24 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
     if (fds[2].revents != 0) end_the_rest(Clock::now());
   }
   // Both pipes have ended: the leader has ended too, or ends soon (its grace period, when it was
-  // told to), unless it closed them itself.
-  if (!ended && ended_fd >= 0) {
+  // told to), unless it closed them itself; then its timeout still holds, as while they were open
+  // (it once waited here for the job's own end, however long after its timeout).
+  while (!ended && ended_fd >= 0) {
     const auto now = Clock::now();
-    int wait_ms = -1;
-    if (kill_at != k_no_deadline) {
-      wait_ms = static_cast<int>(std::min<long long>(
-          std::chrono::ceil<std::chrono::milliseconds>(std::max(kill_at - now, Clock::duration{})).count(),
-          INT_MAX));
-    }
+    if (now >= timeout_at) time_out(now);
+    if (now >= kill_at) break;  // the grace period is over: SIGKILL below
+    const int wait_ms = wait_ms_until(std::min(timeout_at, kill_at), now);
     pollfd leader{ended_fd, POLLIN, 0};
     if (posix::checked("poll", [&] { return ::poll(&leader, 1, wait_ms); }) > 0) end_the_rest(Clock::now());
   }
   // What is left of the group closed its pipes (or the grace period is over): no more waiting.
   if (ended) child.signal_group(SIGKILL);
-  std::optional<int> status = child.wait_until(kill_at);
+  // Without a pidfd: the leader is waited for here, within its timeout too.
+  std::optional<int> status = child.wait_until(std::min(timeout_at, kill_at));
+  if (const auto now = Clock::now(); !status && now >= timeout_at) {
+    time_out(now);
+    status = child.wait_until(kill_at);
+  }
   if (!status) {
     child.signal_group(SIGKILL);
     status = child.wait();

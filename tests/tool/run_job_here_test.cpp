@@ -89,6 +89,17 @@ TEST(RunJobHere, AJobThatIgnoresSigtermIsKilledAfterTheGracePeriod) {
   EXPECT_EQ(WTERMSIG(o.status), SIGKILL);
 }
 
+TEST(RunJobHere, ATimeoutHoldsForAJobThatClosedItsOutput) {
+  // Its pipes end at once, long before the timeout: the wait for its process that follows must
+  // still end at the timeout, not when the job ends by itself (30 s on).
+  const auto start = std::chrono::steady_clock::now();
+  const RemoteOutcome o = run_job_here(RemoteJob{0, "exec >/dev/null 2>&1; sleep 30", 0.3});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_TRUE(o.timed_out);
+  ASSERT_TRUE(WIFSIGNALED(o.status));
+  EXPECT_EQ(WTERMSIG(o.status), SIGTERM);
+}
+
 // A job ends when its process ends, as on one machine: a background process it left, here holding
 // the job's output pipes, neither keeps the rank waiting (the whole run, under mpirun) nor outlives
 // the job, which the rank, unlike mpp-run on one machine, has no later moment to end it at.
