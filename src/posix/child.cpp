@@ -527,13 +527,12 @@ std::optional<int> Child::wait_until(Deadline deadline) {
     if (auto status = poll()) return status;
     const auto now = Clock::now();
     if (now >= deadline) return std::nullopt;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    const int timeout = static_cast<int>(std::min<long long>(left, 1 << 30));
+    const int timeout = poll_timeout_ms(deadline, now);
     if (pidfd_ >= 0) {
       pollfd fd{pidfd_, POLLIN, 0};
       posix::retried("poll", [&] { return ::poll(&fd, 1, timeout); });
     } else {
-      ::usleep(static_cast<useconds_t>(std::min(timeout, 1) * 1000));
+      ::usleep(1000);  // no pidfd: look again in a millisecond (the deadline is at least that far)
     }
   }
 }

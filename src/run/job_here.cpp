@@ -137,13 +137,6 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
     timeout_at = k_no_deadline;
     kill_at = now + k_kill_grace;
   };
-  // Wait for at most `deadline` (none: -1, for ever) from `now`.
-  const auto wait_ms_until = [](Deadline deadline, Clock::time_point now) {
-    if (deadline == k_no_deadline) return -1;
-    return static_cast<int>(std::min<long long>(
-        std::chrono::ceil<std::chrono::milliseconds>(std::max(deadline - now, Clock::duration{})).count(),
-        INT_MAX));
-  };
   while (out[0] || err[0]) {
     const auto now = Clock::now();
     if (now >= timeout_at) time_out(now);
@@ -151,7 +144,7 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
       child.signal_group(SIGKILL);
       kill_at = k_no_deadline;
     }
-    const int wait_ms = wait_ms_until(std::min(timeout_at, kill_at), now);
+    const int wait_ms = poll_timeout_ms(std::min(timeout_at, kill_at), now);
     pollfd fds[3] = {{out[0] ? out[0].get() : -1, POLLIN, 0},
                      {err[0] ? err[0].get() : -1, POLLIN, 0},
                      {ended ? -1 : ended_fd, POLLIN, 0}};
@@ -167,7 +160,7 @@ RemoteOutcome run_job_here(const RemoteJob& job) {
     const auto now = Clock::now();
     if (now >= timeout_at) time_out(now);
     if (now >= kill_at) break;  // the grace period is over: SIGKILL below
-    const int wait_ms = wait_ms_until(std::min(timeout_at, kill_at), now);
+    const int wait_ms = poll_timeout_ms(std::min(timeout_at, kill_at), now);
     pollfd leader{ended_fd, POLLIN, 0};
     if (posix::checked("poll", [&] { return ::poll(&leader, 1, wait_ms); }) > 0) end_the_rest(Clock::now());
   }

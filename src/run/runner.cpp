@@ -244,12 +244,7 @@ void Runner::wait_for_events() {
   }
   for (auto& d : doomed_) next = std::min(next, d->kill_at);
   if (orphans_may_wait_) next = std::min(next, next_orphan_check_);
-  int timeout = -1;
-  const auto now = Clock::now();
-  if (next != k_no_deadline) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(next - now, Clock::duration{}));
-    timeout = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
-  }
+  int timeout = poll_timeout_ms(next, Clock::now());
   if (need_polling && (timeout < 0 || timeout > 10)) timeout = 10;
   // A killed job's group has no event that says it has emptied: look every few milliseconds
   // during its grace period, rather than hold its zombie for the whole of it.

@@ -276,11 +276,7 @@ void Runner::drain_output() {
       if (stream->poll_fd() >= 0 && stream->error() == 0)
         fds_.push_back({stream->poll_fd(), stream->poll_events(), 0});
     }
-    int timeout = -1;
-    if (give_up != k_no_deadline) {
-      timeout = static_cast<int>(
-          std::chrono::ceil<std::chrono::milliseconds>(std::max(give_up - now, Clock::duration{})).count());
-    }
+    const int timeout = poll_timeout_ms(give_up, now);
     posix::checked("poll", [&] { return ::poll(fds_.data(), fds_.size(), timeout); });
     for (const pollfd& p : fds_) {
       if (p.revents == 0) continue;

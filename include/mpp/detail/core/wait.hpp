@@ -26,6 +26,14 @@ Deadline deadline_after(std::chrono::duration<Rep, Period> timeout) {
   return now + std::chrono::ceil<Clock::duration>(timeout);
 }
 
+/// poll()'s timeout for waiting from `now` until `deadline`: whole milliseconds rounded up (a
+/// deadline is never woken for early), 0 once it has passed, -1 (no limit) for k_no_deadline.
+inline int poll_timeout_ms(Deadline deadline, Clock::time_point now) noexcept {
+  if (deadline == k_no_deadline) return -1;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(deadline - now, Clock::duration{}));
+  return static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+}
+
 /// Who shares a futex word: the threads of this process, or processes mapping the same memory.
 enum class FutexScope { process, shared };
 
